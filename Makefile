@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make report` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := rusmiddel-analysis
+ARGS ?=
+
+.PHONY: setup report test lab bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "rusmiddel-analysis needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs only when pyproject.toml changed, so a second run is fast.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (rusmiddel-analysis)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+report: setup
+	$(BIN)/rusmiddel targets
+
+test: setup
+	$(BIN)/python -m pytest $(ARGS)
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/bench_reports.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,56 @@
+"""Numbers as a report reader sees them, formatted by Babel for the report language.
+
+Danish: decimal comma, "41 %", thousands separator "."; English: "41%", "1,234".
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+LOCALES = {"da": "da_DK", "en": "en_GB"}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LOCALES:
+        raise ValueError(f"unknown language '{lang}'; valid: {', '.join(LOCALES)}")
+    return lang
+
+
+def number(value: float, lang: str = "da", decimals: int = 0) -> str:
+    """A plain number with the locale's separators, e.g. 1.234 (da) or 1,234 (en)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[check_lang(lang)])
+
+
+def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
+    """A value already on the 0-100 scale, as '41 %' (da) or '41%' (en)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = number(value, lang, decimals)
+    return f"{text}\u00a0%" if lang == "da" else f"{text}%"
+
+
+def points(value: float, lang: str = "da", decimals: int = 0) -> str:
+    """A difference between two percentages, in percentage points."""
+    text = number(abs(value), lang, decimals)
+    unit = "procentpoint" if lang == "da" else ("percentage point" if text == "1" else "percentage points")
+    return f"{text} {unit}"
+
+
+def value(value: float, unit: str, lang: str = "da", decimals: int = 0) -> str:
+    """A target value in its own unit: percent or persons."""
+    return percent(value, lang, decimals) if unit == "percent" else number(value, lang, decimals)
+
+
+def interval(low: float, high: float, unit: str, lang: str = "da", decimals: int = 0) -> str:
+    """An interval as '44-46 %' (da) or '44-46%' (en); persons as '580-640'."""
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
+        return "–"
+    text = f"{number(low, lang, decimals)}-{number(high, lang, decimals)}"
+    if unit != "percent":
+        return text
+    return f"{text}\u00a0%" if lang == "da" else f"{text}%"

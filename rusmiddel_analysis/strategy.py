@@ -1,0 +1,342 @@
+"""The strategy as data: load and check a strategy YAML file.
+
+A strategy file holds the strategy's frame (period, milestones, core efforts,
+focus areas), named code sets, settings (thresholds, disclosure control) and
+its targets. `load_strategy` returns a frozen `Strategy` or raises
+`StrategyError` naming the file, the target and the field; it never returns
+half a strategy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+DEFAULT_STRATEGY = Path(__file__).parent / "strategies" / "rusmiddelstrategi-2016-2019.yaml"
+
+UNITS = ("percent", "persons")
+POLARITIES = ("higher_is_better", "lower_is_better")
+KINDS = ("reach", "at_least", "maintain")
+INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
+LANGS = ("da", "en")
+
+
+class StrategyError(ValueError):
+    """A strategy file is malformed; the message names file, target and field."""
+
+    def __init__(self, path: Path | str, message: str, target_id: str | None = None, field_name: str | None = None):
+        self.path = str(path)
+        self.target_id = target_id
+        self.field_name = field_name
+        where = f"target '{target_id}', " if target_id else ""
+        what = f"field '{field_name}': " if field_name else ""
+        super().__init__(f"{self.path}: {where}{what}{message}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of wording in Danish and English."""
+
+    da: str
+    en: str
+
+    def __call__(self, lang: str = "da") -> str:
+        return self.en if lang == "en" else self.da
+
+
+@dataclass(frozen=True)
+class CoreEffort:
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class FocusArea:
+    id: str
+    core_effort: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Milestone:
+    year: int
+    kind: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    focus_area: str
+    goal: Text
+    success_criterion: Text
+    short_name: Text
+    measure: Text
+    unit: str
+    polarity: str
+    kind: str
+    baseline_year: int
+    baseline_value: float
+    target_year: int
+    target_value: float
+    indicator: Mapping[str, Any]
+    definition: Mapping[str, Text]
+    increase_percent: float | None = None
+
+    @property
+    def source(self) -> str:
+        return self.indicator["source"]
+
+    @property
+    def is_share(self) -> bool:
+        return self.unit == "percent"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.polarity == "higher_is_better"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    id: str
+    name: Text
+    municipality: str
+    period_start: int
+    period_end: int
+    responsible: Text
+    committee: Text
+    milestones: tuple[Milestone, ...]
+    core_efforts: tuple[CoreEffort, ...]
+    focus_areas: tuple[FocusArea, ...]
+    code_sets: Mapping[str, tuple[str, ...]]
+    settings: Mapping[str, Any]
+    targets: tuple[Target, ...]
+    path: Path = field(default=DEFAULT_STRATEGY)
+
+    def target(self, target_id: str) -> Target:
+        for t in self.targets:
+            if t.id == target_id:
+                return t
+        valid = ", ".join(t.id for t in self.targets)
+        raise KeyError(f"unknown target id '{target_id}'; valid ids: {valid}")
+
+    def focus_area(self, focus_area_id: str) -> FocusArea:
+        return next(f for f in self.focus_areas if f.id == focus_area_id)
+
+    def core_effort(self, core_effort_id: str) -> CoreEffort:
+        return next(c for c in self.core_efforts if c.id == core_effort_id)
+
+    def code_set(self, name_or_values: str | list) -> tuple[str, ...]:
+        if isinstance(name_or_values, str):
+            return self.code_sets[name_or_values]
+        return tuple(name_or_values)
+
+    @property
+    def target_ids(self) -> list[str]:
+        return [t.id for t in self.targets]
+
+    @property
+    def years(self) -> list[int]:
+        """Every year from the baseline to the end of the period."""
+        first = min(t.baseline_year for t in self.targets)
+        return list(range(first, self.period_end + 1))
+
+
+# --- loading -----------------------------------------------------------------------------
+
+def load_strategy(path: str | Path | None = None) -> Strategy:
+    """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
+    path = Path(path) if path is not None else DEFAULT_STRATEGY
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StrategyError(path, "file not found") from None
+    except yaml.YAMLError as exc:
+        raise StrategyError(path, f"not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(raw, dict):
+        raise StrategyError(path, "the file must hold a mapping with 'strategy' and 'targets'")
+    return _Parser(path).strategy(raw)
+
+
+class _Parser:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, message: str, target_id: str | None = None, field_name: str | None = None):
+        raise StrategyError(self.path, message, target_id, field_name)
+
+    def get(self, mapping: Mapping, key: str, target_id: str | None = None, prefix: str = ""):
+        if not isinstance(mapping, Mapping) or key not in mapping or mapping[key] is None:
+            self.fail("missing required field", target_id, prefix + key)
+        return mapping[key]
+
+    def text(self, value: Any, target_id: str | None, field_name: str) -> Text:
+        if not isinstance(value, Mapping) or not all(isinstance(value.get(lang), str) and value.get(lang).strip() for lang in LANGS):
+            self.fail("must give non-empty text for both 'da' and 'en'", target_id, field_name)
+        return Text(da=value["da"].strip(), en=value["en"].strip())
+
+    def number(self, value: Any, target_id: str | None, field_name: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail("must be a number", target_id, field_name)
+        return float(value)
+
+    def year(self, value: Any, target_id: str | None, field_name: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
+            self.fail("must be a whole year between 1900 and 2100", target_id, field_name)
+        return int(value)
+
+    def choice(self, value: Any, choices: tuple, target_id: str | None, field_name: str) -> str:
+        if value not in choices:
+            self.fail(f"must be one of {', '.join(choices)}", target_id, field_name)
+        return value
+
+    def strategy(self, raw: Mapping) -> Strategy:
+        head = self.get(raw, "strategy")
+        period = self.get(head, "period", prefix="strategy.")
+        start = self.year(self.get(period, "start", prefix="strategy.period."), None, "strategy.period.start")
+        end = self.year(self.get(period, "end", prefix="strategy.period."), None, "strategy.period.end")
+        if start > end:
+            self.fail("the period starts after it ends", None, "strategy.period")
+        milestones = tuple(
+            Milestone(self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
+                      self.get(m, "kind", prefix="milestones."),
+                      self.text(m, None, "milestones"))
+            for m in head.get("milestones") or []
+        )
+        core_efforts = tuple(CoreEffort(self.get(c, "id", prefix="core_efforts."), self.text(c, None, "core_efforts"))
+                             for c in self.get(raw, "core_efforts"))
+        core_ids = {c.id for c in core_efforts}
+        focus_areas = []
+        for f in self.get(raw, "focus_areas"):
+            fid = self.get(f, "id", prefix="focus_areas.")
+            effort = self.get(f, "core_effort", prefix=f"focus_areas.{fid}.")
+            if effort not in core_ids:
+                self.fail(f"unknown core effort '{effort}'; valid: {', '.join(sorted(core_ids))}", None, f"focus_areas.{fid}.core_effort")
+            focus_areas.append(FocusArea(fid, effort, self.text(f, None, f"focus_areas.{fid}")))
+        code_sets = {}
+        for name, values in (raw.get("code_sets") or {}).items():
+            if not isinstance(values, list) or not values:
+                self.fail("a code set must be a non-empty list", None, f"code_sets.{name}")
+            code_sets[name] = tuple(str(v) for v in values)
+        settings = self.settings(raw.get("settings") or {})
+        focus_ids = {f.id for f in focus_areas}
+        raw_targets = self.get(raw, "targets")
+        if not isinstance(raw_targets, list) or not raw_targets:
+            self.fail("must be a non-empty list of targets", None, "targets")
+        targets, seen = [], set()
+        for entry in raw_targets:
+            target = self.target(entry, focus_ids, code_sets)
+            if target.id in seen:
+                self.fail("duplicate target id", target.id, "id")
+            seen.add(target.id)
+            targets.append(target)
+        return Strategy(
+            id=self.get(head, "id", prefix="strategy."),
+            name=self.text(self.get(head, "name", prefix="strategy."), None, "strategy.name"),
+            municipality=self.get(head, "municipality", prefix="strategy."),
+            period_start=start, period_end=end,
+            responsible=self.text(self.get(head, "responsible", prefix="strategy."), None, "strategy.responsible"),
+            committee=self.text(self.get(head, "committee", prefix="strategy."), None, "strategy.committee"),
+            milestones=milestones, core_efforts=core_efforts, focus_areas=tuple(focus_areas),
+            code_sets=code_sets, settings=settings, targets=tuple(targets), path=self.path,
+        )
+
+    def settings(self, raw: Mapping) -> dict:
+        defaults = {
+            "confidence": 0.95, "trend_confidence": 0.998,
+            "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
+            "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
+            "disclosure": {"min_group_size": 20, "min_cell": 5},
+            "age_bands": [],
+        }
+        merged = {**defaults, **raw}
+        for key in ("progress_thresholds", "data_quality", "disclosure"):
+            merged[key] = {**defaults[key], **(raw.get(key) or {})}
+            for name, value in merged[key].items():
+                self.number(value, None, f"settings.{key}.{name}")
+        for key in ("confidence", "trend_confidence"):
+            if not 0 < self.number(merged[key], None, f"settings.{key}") < 1:
+                self.fail("must lie strictly between 0 and 1", None, f"settings.{key}")
+        return merged
+
+    def target(self, raw: Any, focus_ids: set, code_sets: Mapping) -> Target:
+        if not isinstance(raw, Mapping):
+            self.fail("each target must be a mapping", None, "targets")
+        tid = self.get(raw, "id")
+        if not isinstance(tid, str) or not tid.isidentifier():
+            self.fail("must be a lower-case identifier", str(tid), "id")
+        focus = self.get(raw, "focus_area", tid)
+        if focus not in focus_ids:
+            self.fail(f"unknown focus area '{focus}'; valid: {', '.join(sorted(focus_ids))}", tid, "focus_area")
+        unit = self.choice(self.get(raw, "unit", tid), UNITS, tid, "unit")
+        polarity = self.choice(self.get(raw, "polarity", tid), POLARITIES, tid, "polarity")
+        kind = self.choice(self.get(raw, "kind", tid), KINDS, tid, "kind")
+        baseline, target = self.get(raw, "baseline", tid), self.get(raw, "target", tid)
+        b_year = self.year(self.get(baseline, "year", tid, "baseline."), tid, "baseline.year")
+        b_value = self.number(self.get(baseline, "value", tid, "baseline."), tid, "baseline.value")
+        t_year = self.year(self.get(target, "year", tid, "target."), tid, "target.year")
+        t_value = self.number(self.get(target, "value", tid, "target."), tid, "target.value")
+        if b_year >= t_year:
+            self.fail(f"baseline year {b_year} must come before target year {t_year}", tid, "baseline.year")
+        for name, value in (("baseline.value", b_value), ("target.value", t_value)):
+            if unit == "percent" and not 0 <= value <= 100:
+                self.fail("a percentage must lie between 0 and 100", tid, name)
+            if unit == "persons" and (value < 0 or value != int(value)):
+                self.fail("a number of persons must be a whole number >= 0", tid, name)
+        if kind == "maintain" and t_value != b_value:
+            self.fail(f"a 'maintain' target must equal its baseline ({b_value:g}), not {t_value:g}", tid, "target.value")
+        if kind != "maintain" and t_value == b_value:
+            self.fail("target equals baseline; use kind 'maintain'", tid, "target.value")
+        better = t_value > b_value if polarity == "higher_is_better" else t_value < b_value
+        if kind != "maintain" and not better:
+            self.fail(f"target {t_value:g} is not better than baseline {b_value:g} for polarity '{polarity}'", tid, "target.value")
+        increase = target.get("increase_percent")
+        if increase is not None:
+            increase = self.number(increase, tid, "target.increase_percent")
+            expected = _round_half_up(b_value * (1 + increase / 100))
+            if expected != t_value:
+                self.fail(f"baseline {b_value:g} plus {increase:g} % is {expected:g}, not {t_value:g}", tid, "target.value")
+        indicator = self.indicator(self.get(raw, "indicator", tid), tid, code_sets)
+        definition_raw = self.get(indicator, "definition", tid, "indicator.")
+        definition = {key: self.text(self.get(definition_raw, key, tid, "indicator.definition."), tid, f"indicator.definition.{key}")
+                      for key in ("population", "numerator", "denominator", "data_source")}
+        return Target(
+            id=tid, focus_area=focus,
+            goal=self.text(self.get(raw, "goal", tid), tid, "goal"),
+            success_criterion=self.text(self.get(raw, "success_criterion", tid), tid, "success_criterion"),
+            short_name=self.text(self.get(raw, "short_name", tid), tid, "short_name"),
+            measure=self.text(self.get(raw, "measure", tid), tid, "measure"),
+            unit=unit, polarity=polarity, kind=kind,
+            baseline_year=b_year, baseline_value=b_value, target_year=t_year, target_value=t_value,
+            indicator=indicator, definition=definition, increase_percent=increase,
+        )
+
+    def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
+        kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")
+        self.get(raw, "source", tid, "indicator.")
+        if kind == "share":
+            self.get(raw, "column", tid, "indicator.")
+            success = self.get(raw, "success", tid, "indicator.")
+            if not isinstance(success, Mapping) or len(success) != 1 or next(iter(success)) not in ("equals", "in", "not_in"):
+                self.fail("must be one of {equals: v}, {in: [...]}, {not_in: [...]} or a code-set name", tid, "indicator.success")
+            for key in ("in", "not_in"):
+                if isinstance(success.get(key), str) and success[key] not in code_sets:
+                    self.fail(f"unknown code set '{success[key]}'", tid, "indicator.success")
+        elif kind == "treatment_outcome":
+            self.choice(self.get(raw, "substance", tid, "indicator."), ("alcohol", "drugs"), tid, "indicator.substance")
+            basis = self.choice(raw.get("basis", "end_of_treatment"), ("end_of_treatment", "follow_up"), tid, "indicator.basis")
+            if basis == "follow_up":
+                self.choice(raw.get("follow_up_months"), (1, 6, 12), tid, "indicator.follow_up_months")
+            for key in ("success", "known"):
+                name = self.get(raw, key, tid, "indicator.")
+                if isinstance(name, str) and name not in code_sets:
+                    self.fail(f"unknown code set '{name}'", tid, f"indicator.{key}")
+        return dict(raw)
+
+
+def _round_half_up(x: float) -> float:
+    return float(math.floor(x + 0.5))

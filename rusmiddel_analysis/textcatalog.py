@@ -1,0 +1,41 @@
+"""Everything a report reader sees, one catalogue per language (text/da.yaml, text/en.yaml).
+
+`text("status.on_track", lang)` looks a key up; `{placeholders}` are filled from keyword
+arguments. A missing key is an error, never a silent fallback to the key itself.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .formatting import check_lang
+
+CATALOGUE_DIR = Path(__file__).parent / "text"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict:
+    """The flattened catalogue for a language: {"status.on_track": "..."}."""
+    raw = yaml.safe_load((CATALOGUE_DIR / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, node):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), child)
+        else:
+            flat[prefix] = node
+
+    walk("", raw)
+    return flat
+
+
+def text(key: str, lang: str = "da", **values) -> str:
+    entries = catalogue(lang)
+    if key not in entries:
+        raise KeyError(f"text catalogue '{lang}' has no entry '{key}'")
+    entry = entries[key]
+    return entry.format(**values) if values else entry

@@ -1,0 +1,30 @@
+"""pyproject.toml is the single source of dependencies; environment.yml mirrors it."""
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norm(spec: str) -> str:
+    return spec.replace(" ", "").lower()
+
+
+def test_environment_yml_mirrors_pyproject_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_norm(d) for d in pyproject["project"]["dependencies"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {_norm(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))}
+    assert conda == runtime, f"only in environment.yml: {sorted(conda - runtime)}; only in pyproject: {sorted(runtime - conda)}"
+    pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip_block
+    assert "conda-forge" in env["channels"]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make report" in readme

@@ -1,0 +1,154 @@
+"""The strategy file against the strategy document's own targets table."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import rusmiddel_analysis as r
+from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, StrategyError, load_strategy
+
+SEED_TABLE = Path(__file__).parent / "fixtures" / "seed_targets_table.txt"
+
+# Transcribed by hand from "Rusmiddelstrategiens mål" (seed 002):
+# id, focus area, unit, kind, baseline 2015, target 2019.
+EXPECTED = [
+    ("skole_alkohol", "unge_folkeskolen", "percent", "reach", 41, 50),
+    ("skole_hash", "unge_folkeskolen", "percent", "reach", 93, 97),
+    ("skole_stoffer", "unge_folkeskolen", "percent", "reach", 98, 100),
+    ("skole_foraeldreaftale", "unge_folkeskolen", "percent", "reach", 62, 75),
+    ("ungdom_alkohol", "unge_ungdomsuddannelserne", "percent", "maintain", 34, 34),
+    ("ungdom_hash", "unge_ungdomsuddannelserne", "percent", "maintain", 68, 68),
+    ("ungdom_stoffer", "unge_ungdomsuddannelserne", "percent", "maintain", 91, 91),
+    ("behandling_stof_effekt", "effekt_af_behandling", "percent", "at_least", 35, 45),
+    ("behandling_alkohol_effekt", "effekt_af_behandling", "percent", "at_least", 57, 60),
+    ("behandling_antal", "borgere_i_behandling", "persons", "reach", 611, 703),
+]
+
+
+def seed_rows():
+    """The seed table's target rows as (goal, criterion, status 2015) cells.
+
+    A row broken across a page continues on the next tab-separated line; such
+    cells are joined back together.
+    """
+    rows = []
+    for line in SEED_TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [re.sub(r"</?[ui]>", "", c).strip() for c in line.split("\t")]
+        if len(cells) != 3 or not cells[1] or cells[0] == "Mål":
+            continue
+        if rows and not rows[-1][0].endswith("."):
+            rows[-1] = [f"{a} {b}" for a, b in zip(rows[-1], cells)]
+        else:
+            rows.append(cells)
+    return [tuple(r) for r in rows]
+
+
+def test_seed_parser_finds_ten_rows():
+    assert len(seed_rows()) == 10
+
+
+def test_ten_targets_in_order():
+    assert load_strategy().target_ids == [row[0] for row in EXPECTED]
+
+
+@pytest.mark.parametrize("tid, focus, unit, kind, baseline, target", EXPECTED)
+def test_target_fields(tid, focus, unit, kind, baseline, target):
+    t = load_strategy().target(tid)
+    assert (t.focus_area, t.unit, t.kind) == (focus, unit, kind)
+    assert (t.baseline_year, t.baseline_value) == (2015, baseline)
+    assert (t.target_year, t.target_value) == (2019, target)
+    assert t.polarity == "higher_is_better"
+    # goal and success criterion are the strategy's own sentences, cell for cell
+    assert (t.goal.da, t.success_criterion.da) in [(goal, criterion) for goal, criterion, _ in seed_rows()]
+    for part in ("population", "numerator", "denominator", "data_source"):
+        assert t.definition[part].da and t.definition[part].en
+
+
+def test_values_agree_with_seed_table_parsed_independently():
+    """Pull every 'NN %' success criterion and status out of the seed text and compare."""
+    seed = re.sub(r"</?[ui]>", "", SEED_TABLE.read_text(encoding="utf-8"))
+    criteria = [int(x) for x in re.findall(r"(?:I 2019 (?:har|er det)|Mindst) (\d+) %", seed)]
+    statuses = [int(x) for x in re.findall(r"\t(\d+) % (?:af|elever)", seed)]
+    shares = [t for t in load_strategy().targets if t.unit == "percent" and t.id != "skole_stoffer"]
+    assert criteria == [t.target_value for t in shares]
+    assert [int(x) for x in re.findall(r"\t(\d+) % af", seed)] == [t.baseline_value for t in load_strategy().targets if t.unit == "percent"]
+    assert "ingen elever i 6.-10. klasse prøvet at tage stoffer" in seed  # 100 % for skole_stoffer
+    assert "703 borgere" in seed and "611 borgere" in seed and "øget med 15 %" in seed
+    assert statuses  # the regex found the status column
+
+
+def test_strategy_frame():
+    s = load_strategy()
+    assert s.municipality == "Aalborg Kommune"
+    assert (s.period_start, s.period_end) == (2016, 2019)
+    assert s.responsible.da == "Familie- og Beskæftigelsesforvaltningen"
+    assert [(m.year, m.kind) for m in s.milestones] == [(2017, "midterm_status"), (2019, "final_evaluation")]
+    assert [c.name.da for c in s.core_efforts] == ["Forebyggelse og tidlig opsporing", "Behandling"]
+    assert [(f.name.da, s.core_effort(f.core_effort).name.da) for f in s.focus_areas] == [
+        ("Unge i folkeskolen", "Forebyggelse og tidlig opsporing"),
+        ("Unge på ungdomsuddannelserne", "Forebyggelse og tidlig opsporing"),
+        ("Effekt af behandling", "Behandling"),
+        ("Borgere i behandling", "Behandling"),
+    ]
+    assert s.code_sets["drinks_regularly"] == ("weekly", "several_times_weekly", "daily")
+
+
+def test_loader_accepts_a_path_and_package_level_access():
+    assert r.load_strategy(DEFAULT_STRATEGY).target_ids == load_strategy().target_ids
+
+
+# --- malformed files -----------------------------------------------------------------------
+
+def _write_mutated(tmp_path, mutate):
+    raw = yaml.safe_load(DEFAULT_STRATEGY.read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _target(raw, tid):
+    return next(t for t in raw["targets"] if t["id"] == tid)
+
+
+MALFORMED = [
+    ("missing field", lambda raw: _target(raw, "skole_hash").pop("unit"), "target 'skole_hash', field 'unit': missing required field"),
+    ("unknown focus area", lambda raw: _target(raw, "ungdom_hash").update(focus_area="unge_paa_gaden"),
+     "target 'ungdom_hash', field 'focus_area': unknown focus area 'unge_paa_gaden'"),
+    ("duplicate id", lambda raw: raw["targets"].append(dict(_target(raw, "skole_alkohol"))),
+     "target 'skole_alkohol', field 'id': duplicate target id"),
+    ("baseline after target", lambda raw: _target(raw, "skole_stoffer")["baseline"].update(year=2020),
+     "target 'skole_stoffer', field 'baseline.year': baseline year 2020 must come before target year 2019"),
+    ("non-numeric value", lambda raw: _target(raw, "behandling_stof_effekt")["target"].update(value="45 %"),
+     "target 'behandling_stof_effekt', field 'target.value': must be a number"),
+    ("inconsistent 15 %", lambda raw: _target(raw, "behandling_antal")["target"].update(value=700),
+     "target 'behandling_antal', field 'target.value': baseline 611 plus 15 % is 703, not 700"),
+    ("maintain not equal", lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
+     "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36"),
+    ("missing text", lambda raw: _target(raw, "skole_hash")["goal"].pop("en"),
+     "target 'skole_hash', field 'goal': must give non-empty text for both 'da' and 'en'"),
+]
+
+
+@pytest.mark.parametrize("case, mutate, message", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_file_is_rejected_with_file_target_and_field(tmp_path, case, mutate, message):
+    path = _write_mutated(tmp_path, mutate)
+    with pytest.raises(StrategyError) as info:
+        load_strategy(path)
+    assert str(info.value) == f"{path}: {message}" or str(info.value).startswith(f"{path}: {message}")
+
+
+def test_missing_and_unparsable_files(tmp_path):
+    with pytest.raises(StrategyError, match="file not found"):
+        load_strategy(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("targets: [unclosed", encoding="utf-8")
+    with pytest.raises(StrategyError, match="not valid YAML"):
+        load_strategy(bad)
+
+
+def test_15_percent_rule_is_round_half_up():
+    # 611 * 1.15 = 702.65 -> 703
+    assert load_strategy().target("behandling_antal").increase_percent == 15
