@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP)
 
+# Demo data only when data/raw holds no exports; then raw -> processed.
 report: setup
+	$(BIN)/rusmiddel demo-data --if-empty
+	$(BIN)/rusmiddel process
 	$(BIN)/rusmiddel targets
 
 test: setup

@@ -49,6 +49,56 @@ def cmd_targets(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from .ingest import validate
+
+    results = validate(args.raw, load_strategy(args.strategy))
+    for name, result in results.items():
+        if result.frame is not None:
+            print(f"{name}: {len(result.frame)} rows in {len(result.files)} file(s): valid")
+    return 0
+
+
+def cmd_process(args) -> int:
+    from .ingest import process
+
+    manifest = process(args.raw, args.processed, load_strategy(args.strategy))
+    for name, info in manifest["sources"].items():
+        print(f"{name}: {info['rows']} rows -> {args.processed}/{name}.parquet")
+    if manifest["synthetic_demo_data"]:
+        print("note: these are SYNTHETIC demo data, not real data")
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    from pathlib import Path
+
+    from .demo import SYNTHETIC_NOTE, raw_dir_has_data, write_demo_data
+
+    if args.if_empty and raw_dir_has_data(Path(args.raw)):
+        print(f"{args.raw} already holds exports; no demo data written")
+        return 0
+    try:
+        counts = write_demo_data(args.raw, seed=args.seed, scale=args.scale)
+    except (FileExistsError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    for name, n in counts.items():
+        print(f"{name}: {n} rows")
+    print(f"{SYNTHETIC_NOTE}: written to {args.raw}")
+    return 0
+
+
+def cmd_pseudonymise(args) -> int:
+    from .cpr import PseudonymiseError, load_key, pseudonymise_file
+
+    try:
+        n = pseudonymise_file(args.infile, args.outfile, args.column, load_key(args.key_file))
+    except PseudonymiseError as exc:
+        raise UserError(str(exc)) from None
+    print(f"{args.outfile}: {n} rows, column '{args.column}' replaced by its pseudonym")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rusmiddel", description="Track Rusmiddelstrategien target by target.")
     parser.add_argument("--strategy", default=None, help="strategy YAML file (default: the packaged 2016-2019 strategy)")
@@ -56,6 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("targets", help="print the strategy's targets table")
     p.add_argument("--lang", choices=formatting.LOCALES, default="da")
     p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser("validate", help="check every raw export; list every problem")
+    p.add_argument("--raw", default="data/raw")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("process", help="validate raw exports and write processed Parquet (all or nothing)")
+    p.add_argument("--raw", default="data/raw")
+    p.add_argument("--processed", default="data/processed")
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for 2015-2019")
+    p.add_argument("--raw", default="data/raw")
+    p.add_argument("--seed", type=int, default=2016)
+    p.add_argument("--scale", type=float, default=1.0, help="multiply the survey sizes (20 gives about a million rows)")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the raw folder already holds exports")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("pseudonymise", help="replace an identifying column with a keyed hash (HMAC-SHA256)")
+    p.add_argument("--in", dest="infile", required=True)
+    p.add_argument("--out", dest="outfile", required=True)
+    p.add_argument("--column", required=True)
+    p.add_argument("--key-file", default=None, help="file holding the key, outside the repository (else $RUSMIDDEL_PSEUDONYM_KEY)")
+    p.set_defaults(func=cmd_pseudonymise)
     return parser
 
 
@@ -66,6 +139,17 @@ def main(argv=None) -> int:
     except (UserError, StrategyError) as exc:
         print(f"rusmiddel: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from .ingest import DataValidationError
+
+        if isinstance(exc, DataValidationError):
+            print(f"rusmiddel: {exc}", file=sys.stderr)
+            print("rusmiddel: nothing was written; data/processed is unchanged", file=sys.stderr)
+            return 1
+        if isinstance(exc, FileNotFoundError):
+            print(f"rusmiddel: error: {exc}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("rusmiddel: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

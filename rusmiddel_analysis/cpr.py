@@ -1,0 +1,116 @@
+"""The CPR guard and pseudonymisation.
+
+A Danish CPR number is DDMMYY-SSSS (the dash optional) whose first six digits are a real
+date. Raw exports must never carry one: `cpr_like_counts` finds columns that do (and says
+how many values match, never which), and `pseudonymise_file` replaces an identifying
+column with a keyed hash (HMAC-SHA256) so the same citizen gets the same pseudonym every
+year without the number itself ever reaching the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+CPR_PATTERN = re.compile(r"(\d{6})-?(\d{4})")
+KEY_ENV = "RUSMIDDEL_PSEUDONYM_KEY"
+MIN_KEY_BYTES = 16
+
+
+def cpr_like(values: pd.Series) -> pd.Series:
+    """True where a value looks like a CPR number: 10 digits (optional dash after 6) with a valid DDMMYY date.
+
+    Numbers read from spreadsheets lose a leading zero, so a 9-digit integer is zero-padded first.
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    text = text.where(~text.str.fullmatch(r"\d{9}"), "0" + text)
+    parts = text.str.extract(r"^(\d{6})-?(\d{4})$")
+    dates = pd.to_datetime(parts[0], format="%d%m%y", errors="coerce")
+    hits = pd.Series(False, index=values.index)
+    hits.loc[text.index] = dates.notna().to_numpy()
+    return hits
+
+
+def cpr_like_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Columns holding CPR-like values, with how many values match in each."""
+    counts = {}
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue  # cannot hold a CPR number
+        n = int(cpr_like(series).sum())
+        if n:
+            counts[str(column)] = n
+    return counts
+
+
+def pseudonym(values: pd.Series, key: bytes) -> pd.Series:
+    """HMAC-SHA256 of each value (dash and spaces removed) under `key`, as 16 hex digits.
+
+    16 hex digits (64 bits) keep collisions negligible for a municipality's citizens while
+    staying readable in a spreadsheet. Empty values stay empty.
+    """
+    def one(value):
+        if pd.isna(value):
+            return None
+        normalised = re.sub(r"[\s-]", "", str(value)).removesuffix(".0")
+        return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    return values.map(one).astype("string")
+
+
+class PseudonymiseError(ValueError):
+    pass
+
+
+def load_key(key_file: str | Path | None, repo_root: Path | None = None) -> bytes:
+    """The pseudonymisation key: from --key-file (outside the repository) or $RUSMIDDEL_PSEUDONYM_KEY."""
+    if key_file:
+        path = Path(key_file).resolve()
+        root = (repo_root or _repo_root()).resolve() if (repo_root or _repo_root()) else None
+        if root and (root == path or root in path.parents):
+            raise PseudonymiseError(f"the key file {key_file} lies inside the repository {root}; keep keys outside it")
+        if not path.is_file():
+            raise PseudonymiseError(f"key file {key_file} not found")
+        key = path.read_bytes().strip()
+    else:
+        key = os.environ.get(KEY_ENV, "").encode("utf-8")
+        if not key:
+            raise PseudonymiseError(f"no key: set {KEY_ENV} or pass --key-file (a file outside the repository)")
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymiseError(f"the key is shorter than {MIN_KEY_BYTES} bytes; use a long random key")
+    return key
+
+
+def _repo_root() -> Path | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True)
+        return Path(out.stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def pseudonymise_file(in_path: str | Path, out_path: str | Path, column: str, key: bytes) -> int:
+    """Write `in_path` to `out_path` with `column` replaced by its pseudonym; returns the row count.
+
+    Reads and writes CSV (`;` or `,`), Excel and Parquet by file extension. Refuses to
+    overwrite its input: raw exports are immutable.
+    """
+    from .ingest import read_table_for_pseudonymise, write_table_atomically
+
+    in_path, out_path = Path(in_path), Path(out_path)
+    if in_path.resolve() == out_path.resolve():
+        raise PseudonymiseError("--out must differ from --in: raw exports are never changed in place")
+    frame, csv_sep = read_table_for_pseudonymise(in_path)
+    if column not in frame.columns:
+        raise PseudonymiseError(f"{in_path}: no column '{column}' (columns: {', '.join(map(str, frame.columns))})")
+    frame[column] = pseudonym(frame[column], key)
+    write_table_atomically(frame, out_path, csv_sep)
+    return len(frame)

@@ -1,0 +1,361 @@
+"""Synthetic demo data, shaped like real Danish exports. NOT real data.
+
+`write_demo_data` writes the four sources for 2015-2019 into a raw folder the way they
+arrive from the municipality's systems: Danish column names and answer words, a
+semicolon-separated CSV from the school survey, SPSS files with value labels and
+user-missing codes from the youth-education survey, an Excel workbook from the treatment
+register and a CSV of follow-up contacts, each with the `mapping.yaml` that maps it to
+the canonical format. It also copies the 2017 qualitative status.
+
+The synthetic truth lives in `profile.yaml`: 2015 reproduces the strategy's baselines
+exactly among those who answered (611 persons start treatment), later years show a mix
+of outcomes. Shares are met exactly by drawing a fixed number of "yes" answers, with
+weighted sampling so that older pupils try more; `--scale` multiplies the survey sizes
+(not the treatment register, whose size is the municipality's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+HERE = Path(__file__).parent
+PROFILE = HERE / "profile.yaml"
+STATUS_2017 = HERE / "status_2017.md"
+SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
+
+SOURCES = ("ungeprofil_skole", "ungeprofil_ungdom", "behandling_forloeb", "behandling_opfoelgning")
+YES_NO = {True: "Ja", False: "Nej"}
+
+
+def load_profile() -> dict:
+    return yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+
+
+def raw_dir_has_data(raw_dir: Path) -> bool:
+    """True when any source folder already holds an export (demo data must never overwrite one)."""
+    return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir())
+               for s in SOURCES)
+
+
+def _pick(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
+    """k indices drawn without replacement with probability proportional to `weights`.
+
+    Efraimidis & Spirakis (2006): keep the k largest u**(1/w); done on log(u)/w.
+    """
+    if k <= 0:
+        return np.array([], dtype=int)
+    keys = np.log(rng.random(len(weights))) / weights
+    return np.argpartition(-keys, k - 1)[:k]
+
+
+def _answers(rng, n: int, share_true: float, weights: np.ndarray, no_answer_rate: float):
+    """A boolean answer per respondent (None for no answer) with exactly `share_true` % True among answers."""
+    answered = rng.random(n) >= no_answer_rate
+    idx = np.flatnonzero(answered)
+    k = int(round(share_true / 100 * len(idx)))
+    chosen = idx[_pick(rng, weights[idx], k)]
+    values = np.full(n, False, dtype=object)
+    values[chosen] = True
+    values[~answered] = None
+    return values
+
+
+def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
+    cfg = profile["skole"]
+    out = {}
+    schools = [f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)]
+    for year in profile["years"]:
+        n = int(round(cfg["pupils_per_year"] * scale))
+        grade = rng.choice([6, 7, 8, 9, 10], size=n, p=[0.22, 0.22, 0.22, 0.22, 0.12])
+        gender = rng.choice(["Dreng", "Pige", "Andet"], size=n, p=[0.49, 0.49, 0.02])
+        frame = {
+            "Respondent-ID": [f"S{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
+            "År": year,
+            "Skole": rng.choice(schools, size=n),
+            "Klassetrin": [f"{g}. klasse" for g in grade],
+            "Køn": gender,
+        }
+        columns = {"alcohol_ever": "Prøvet alkohol", "hash_ever": "Prøvet hash", "other_drugs_ever": "Prøvet andre stoffer",
+                   "parent_agreement": "Aftale med forældre om alkohol", "smoking_ever": "Prøvet at ryge"}
+        for item, export_name in columns.items():
+            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8))
+            if item in cfg["share_not"]:
+                share_true = 100 - cfg["share_not"][item][year]
+            else:
+                share_true = cfg["share_yes"][item][year]
+            values = _answers(rng, n, share_true, weights, cfg["no_answer_rate"])
+            # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
+            blank = rng.random(n) < 0.5
+            frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank)]
+        out[year] = pd.DataFrame(frame)
+    return out
+
+
+EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
+EDUCATION_LABELS = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
+FREQ_LABELS = {1: "Aldrig", 2: "Sjældnere end en gang om måneden", 3: "En gang om måneden", 4: "Hver uge",
+               5: "Flere gange om ugen", 6: "Dagligt", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
+YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
+GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
+
+
+def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
+    cfg = profile["ungdom"]
+    out = {}
+    for year in cfg["survey_years"]:
+        n = int(round(cfg["students_per_year"] * scale))
+        types = dict(cfg["education_types"])
+        late = cfg["late_joiner"]
+        if year >= late["from_year"]:
+            types = {k: v * (1 - late["share"]) for k, v in types.items()} | {late["education_type"]: late["share"]}
+        names = list(types)
+        edu = rng.choice(names, size=n, p=np.array(list(types.values())) / sum(types.values()))
+        age = np.clip(np.round(rng.normal(17.6, 1.3, size=n)), 15, 25).astype(int)
+        gender = rng.choice([1, 2, 3], size=n, p=[0.48, 0.50, 0.02]).astype(float)
+        gender[rng.random(n) < 0.01] = 9
+        older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0)
+        # alcohol frequency: exactly the profile's share not drinking regularly among those who answered
+        missing = rng.random(n) < cfg["no_answer_rate"]
+        idx = np.flatnonzero(~missing)
+        k_not_regular = int(round(cfg["share_not_regular"][year] / 100 * len(idx)))
+        not_regular = np.zeros(n, dtype=bool)
+        not_regular[idx[_pick(rng, 1 / older[idx], k_not_regular)]] = True
+        freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]),
+                        rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(float)
+        freq[missing] = rng.choice([8, 9], size=int(missing.sum()))
+        frame = {
+            "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
+            "aar": float(year),
+            "institution": [f"Demo-{t.upper()} {1 + int(u * 3)}" for t, u in zip(edu, rng.random(n))],
+            "uddannelse": np.array([EDUCATION_CODES[t] for t in edu], dtype=float),
+            "koen": gender,
+            "alder": age.astype(float),
+            "alk_hyppighed": freq,
+        }
+        for item, name in (("hash_ever", "hash"), ("other_drugs_ever", "andre_stoffer")):
+            values = _answers(rng, n, 100 - cfg["share_not"][item][year], older, cfg["no_answer_rate"])
+            codes = np.array([1.0 if v is True else 2.0 if v is False else 0.0 for v in values])
+            codes[codes == 0] = rng.choice([8.0, 9.0], size=int((codes == 0).sum()))
+            frame[name] = codes
+        out[year] = pd.DataFrame(frame)
+    return out
+
+
+END_STATUS_WORDS = {"abstinent": "Stoffri/ædru", "reduced": "Reduceret forbrug", "unchanged": "Uændret forbrug",
+                    "increased": "Øget forbrug", "unknown": "Ukendt"}
+END_REASON_WORDS = {"completed": "Færdigbehandlet", "dropped_out": "Udeblevet/afbrudt", "transferred": "Overflyttet",
+                    "deceased": "Død", "other": "Andet"}
+
+
+def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cfg = profile["behandling"]
+    data_end = pd.Timestamp(cfg["data_end"])
+    persons: dict[str, dict] = {}
+    episodes = []
+    for year, n_persons in sorted(cfg["persons_starting"].items()):
+        earlier = [p for p in persons]
+        n_return = min(int(round(n_persons * cfg["returning_share"])), len(earlier))
+        returning = list(rng.choice(earlier, size=n_return, replace=False)) if n_return else []
+        new = []
+        for _ in range(n_persons - n_return):
+            pid = rng.bytes(8).hex()
+            persons[pid] = {
+                "gender": "Mand" if rng.random() < 0.68 else "Kvinde",
+                "psych": rng.random() < 0.2,
+                "minority": rng.random() < 0.1,
+                "age_hint": rng.random(),
+            }
+            new.append(pid)
+        people = np.array(returning + new)
+        rng.shuffle(people)
+        n_both = int(round(n_persons * cfg["both_substances_share"]))
+        n_alcohol = int(round((n_persons - n_both) * cfg["alcohol_share"]))
+        for i, pid in enumerate(people):
+            substances = ["alcohol", "drugs"] if i < n_both else ["alcohol"] if i < n_both + n_alcohol else ["drugs"]
+            for substance in substances:
+                start = pd.Timestamp(year, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 365)))
+                months = rng.gamma(2.0, 2.6 if substance == "alcohol" else 3.4)
+                end = start + pd.Timedelta(days=int(30 + months * 30))
+                person = persons[pid]
+                if "birth_year" not in person:
+                    mean_age = 46 if substance == "alcohol" else 31
+                    person["birth_year"] = int(year - np.clip(round(mean_age + 11 * (person["age_hint"] - 0.5) * 2), 18, 80))
+                episodes.append({"person": pid, "substance": substance, "start": start, "end": end if end <= data_end else pd.NaT})
+    frame = pd.DataFrame(episodes)
+    frame["status"] = None
+    frame["reason"] = None
+    ended = frame["end"].notna()
+    first_year = min(cfg["success_share"]["drugs"])
+    for (substance, end_year), group in frame[ended].groupby([frame["substance"], frame["end"].dt.year]):
+        shares = cfg["success_share"][substance]
+        p = shares.get(end_year, shares[first_year])
+        idx = rng.permutation(group.index.to_numpy())
+        n_unknown = int(round(len(idx) * cfg["unknown_status_share"]))
+        known = idx[n_unknown:]
+        n_success = int(round(p / 100 * len(known)))
+        frame.loc[idx[:n_unknown], "status"] = "unknown"
+        frame.loc[known[:n_success], "status"] = rng.choice(["abstinent", "reduced"], size=n_success, p=[0.55, 0.45])
+        frame.loc[known[n_success:], "status"] = rng.choice(["unchanged", "increased"], size=len(known) - n_success, p=[0.75, 0.25])
+    reason_by_status = {
+        "abstinent": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
+        "reduced": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
+        "unchanged": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
+        "increased": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
+        "unknown": (["dropped_out", "deceased", "other"], [0.80, 0.05, 0.15]),
+    }
+    frame.loc[ended, "reason"] = [rng.choice(reason_by_status[s][0], p=reason_by_status[s][1]) for s in frame.loc[ended, "status"]]
+    frame = frame.sort_values("start", kind="stable").reset_index(drop=True)
+    seq = frame.groupby(frame["start"].dt.year).cumcount() + 1
+    frame["episode_id"] = [f"F-{y}-{s:05d}" for y, s in zip(frame["start"].dt.year, seq)]
+    export = pd.DataFrame({
+        "Borger-ID (pseudonym)": frame["person"],
+        "Forløbs-ID": frame["episode_id"],
+        "Rusmiddel": frame["substance"].map({"alcohol": "Alkohol", "drugs": "Stoffer"}),
+        "Startdato": frame["start"].dt.date,
+        "Slutdato": frame["end"].dt.date.where(frame["end"].notna(), None),
+        "Status ved afslutning": frame["status"].map(END_STATUS_WORDS),
+        "Afslutningsårsag": frame["reason"].map(END_REASON_WORDS),
+        "Køn": [persons[p]["gender"] for p in frame["person"]],
+        "Fødselsår": [persons[p]["birth_year"] for p in frame["person"]],
+        "Nedsat psykisk funktionsevne": [YES_NO[persons[p]["psych"]] for p in frame["person"]],
+        "Anden etnisk baggrund end dansk": [YES_NO[persons[p]["minority"]] for p in frame["person"]],
+    })
+    # follow-up after completed treatment, at 1, 6 and 12 months, when that date has come
+    rows = []
+    completed = frame[(frame["reason"] == "completed") & (frame["end"].dt.year >= first_year)]
+    for _, ep in completed.iterrows():
+        year = ep["end"].year
+        for months in (1, 6, 12):
+            if ep["end"] + pd.DateOffset(months=months) > data_end:
+                continue
+            contacted = rng.random() < cfg["follow_up_contact"][year]
+            status = None
+            if contacted:
+                status = ep["status"] if rng.random() < 0.8 else rng.choice(["unchanged", "reduced"])
+            rows.append({
+                "Forløbs-ID": ep["episode_id"],
+                "Opfølgning efter (mdr.)": months,
+                "Kontakt opnået": YES_NO[contacted],
+                "Kontaktet af": "Behandler" if cfg["follow_up_caller"][year] == "therapist" else "Administrativ medarbejder",
+                "Status ved opfølgning": END_STATUS_WORDS[status] if status else "",
+            })
+    return export, pd.DataFrame(rows)
+
+
+MAPPINGS = {
+    "ungeprofil_skole": {
+        "read": {"sep": ";", "encoding": "utf-8-sig"},
+        "columns": {"Respondent-ID": "respondent_id", "År": "year", "Skole": "school", "Klassetrin": "grade", "Køn": "gender",
+                    "Prøvet alkohol": "alcohol_ever", "Prøvet hash": "hash_ever", "Prøvet andre stoffer": "other_drugs_ever",
+                    "Aftale med forældre om alkohol": "parent_agreement", "Prøvet at ryge": "smoking_ever"},
+        "missing": ["Ved ikke", "Ønsker ikke at svare"],
+        "values": {
+            "grade": {f"{g}. klasse": g for g in range(6, 11)},
+            "gender": {"Dreng": "male", "Pige": "female", "Andet": "other"},
+            **{c: {"Ja": True, "Nej": False} for c in ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")},
+        },
+    },
+    "ungeprofil_ungdom": {
+        "columns": {"resp_id": "respondent_id", "aar": "year", "institution": "institution", "uddannelse": "education_type",
+                    "koen": "gender", "alder": "age", "alk_hyppighed": "alcohol_frequency", "hash": "hash_ever",
+                    "andre_stoffer": "other_drugs_ever"},
+        "values": {
+            "education_type": {"STX": "stx", "HHX": "hhx", "HTX": "htx", "HF": "hf", "EUD": "eud", "SOSU": "sosu", "Anden uddannelse": "other"},
+            "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
+            "alcohol_frequency": {"Aldrig": "never", "Sjældnere end en gang om måneden": "less_than_monthly", "En gang om måneden": "monthly",
+                                  "Hver uge": "weekly", "Flere gange om ugen": "several_times_weekly", "Dagligt": "daily"},
+            "hash_ever": {"Ja": True, "Nej": False},
+            "other_drugs_ever": {"Ja": True, "Nej": False},
+        },
+    },
+    "behandling_forloeb": {
+        "columns": {"Borger-ID (pseudonym)": "person_id", "Forløbs-ID": "episode_id", "Rusmiddel": "substance", "Startdato": "start_date",
+                    "Slutdato": "end_date", "Status ved afslutning": "end_status", "Afslutningsårsag": "end_reason", "Køn": "gender",
+                    "Fødselsår": "birth_year", "Nedsat psykisk funktionsevne": "psychiatric_disability",
+                    "Anden etnisk baggrund end dansk": "ethnic_minority"},
+        "values": {
+            "substance": {"Alkohol": "alcohol", "Stoffer": "drugs"},
+            "end_status": {v: k for k, v in END_STATUS_WORDS.items()},
+            "end_reason": {v: k for k, v in END_REASON_WORDS.items()},
+            "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
+            "psychiatric_disability": {"Ja": True, "Nej": False},
+            "ethnic_minority": {"Ja": True, "Nej": False},
+        },
+    },
+    "behandling_opfoelgning": {
+        "read": {"sep": ";", "encoding": "utf-8-sig"},
+        "columns": {"Forløbs-ID": "episode_id", "Opfølgning efter (mdr.)": "months", "Kontakt opnået": "contacted",
+                    "Kontaktet af": "contacted_by", "Status ved opfølgning": "status"},
+        "values": {
+            "contacted": {"Ja": True, "Nej": False},
+            "contacted_by": {"Behandler": "therapist", "Administrativ medarbejder": "administrative"},
+            "status": {v: k for k, v in END_STATUS_WORDS.items()},
+        },
+    },
+}
+
+
+def _write_mapping(folder: Path, source: str) -> None:
+    header = f"# {SYNTHETIC_NOTE}\n# Maps this export's own column names and words to the canonical format (docs/data-formats.md).\n"
+    folder.joinpath("mapping.yaml").write_text(header + yaml.safe_dump(MAPPINGS[source], allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -> dict[str, int]:
+    """Write the four synthetic sources and the 2017 status into `raw_dir`; returns rows per source."""
+    import pyreadstat
+
+    if scale <= 0:
+        raise ValueError("--scale must be greater than 0")
+    raw_dir = Path(raw_dir)
+    if raw_dir_has_data(raw_dir):
+        raise FileExistsError(f"{raw_dir} already holds exports; demo data never overwrites raw data (use another --raw folder)")
+    rng = np.random.default_rng(seed)
+    profile = load_profile()
+    counts = {}
+    for source in SOURCES:
+        (raw_dir / source).mkdir(parents=True, exist_ok=True)
+        _write_mapping(raw_dir / source, source)
+
+    school = _school_survey(rng, profile, scale)
+    for year, frame in school.items():
+        frame.to_csv(raw_dir / "ungeprofil_skole" / f"ungeprofil_skole_{year}.csv", sep=";", index=False, encoding="utf-8-sig")
+    counts["ungeprofil_skole"] = sum(len(f) for f in school.values())
+
+    youth = _youth_survey(rng, profile, scale)
+    for year, frame in youth.items():
+        pyreadstat.write_sav(
+            frame, str(raw_dir / "ungeprofil_ungdom" / f"ungeprofil_ungdom_{year}.sav"),
+            file_label=SYNTHETIC_NOTE,
+            variable_value_labels={"uddannelse": EDUCATION_LABELS, "koen": GENDER_LABELS, "alk_hyppighed": FREQ_LABELS,
+                                   "hash": YES_NO_LABELS, "andre_stoffer": YES_NO_LABELS},
+            missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
+            column_labels={"alk_hyppighed": "Hvor ofte drikker du alkohol?", "hash": "Har du prøvet at ryge hash?",
+                           "andre_stoffer": "Har du prøvet andre stoffer end hash?"},
+        )
+    counts["ungeprofil_ungdom"] = sum(len(f) for f in youth.values())
+
+    episodes, follow_up = _treatment(rng, profile)
+    episodes.to_excel(raw_dir / "behandling_forloeb" / "behandlingsforloeb_2014-2019.xlsx", index=False, sheet_name="Forløb")
+    follow_up.to_csv(raw_dir / "behandling_opfoelgning" / "opfoelgning_2015-2019.csv", sep=";", index=False, encoding="utf-8-sig")
+    counts["behandling_forloeb"] = len(episodes)
+    counts["behandling_opfoelgning"] = len(follow_up)
+
+    (raw_dir / "status").mkdir(exist_ok=True)
+    if not (raw_dir / "status" / "2017.md").exists():
+        shutil.copy(STATUS_2017, raw_dir / "status" / "2017.md")
+    (raw_dir / "DEMO_DATA_README.txt").write_text(
+        f"{SYNTHETIC_NOTE}\nWritten by 'rusmiddel demo-data --seed {seed} --scale {scale:g}' on {dt.date.today().isoformat()}.\n"
+        "Every person, pupil and number in these files is invented.\n", encoding="utf-8")
+    return counts
+
+
+def is_demo(raw_or_processed_dir: str | Path) -> bool:
+    """True when the data came from `rusmiddel demo-data` (reports then say so on every page)."""
+    path = Path(raw_or_processed_dir)
+    return (path / "DEMO_DATA_README.txt").exists() or (path / "DEMO_DATA").exists()

@@ -1,0 +1,184 @@
+"""The canonical formats of the four sources, as data.
+
+One table per source says each column's type, whether it is required, its code list or
+range, and which columns form a key. From it we parse exports into typed frames, build
+the pandera schemas that validate them, and document them (docs/data-formats.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+GENDERS = ("male", "female", "other")
+EDUCATION_TYPES = ("stx", "hhx", "htx", "hf", "eud", "sosu", "other")
+ALCOHOL_FREQUENCIES = ("never", "less_than_monthly", "monthly", "weekly", "several_times_weekly", "daily")
+END_STATUSES = ("abstinent", "reduced", "unchanged", "increased", "unknown")
+END_REASONS = ("completed", "dropped_out", "transferred", "deceased", "other")
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str  # id, text, int, float, bool, code, date
+    required: bool = True          # must the column exist
+    nullable: bool = True          # may a value be empty (no answer)
+    codes: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    low_exclusive: bool = False
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...]
+    survey_year: str | None = None       # column whose values must lie in the strategy's years
+    identifiers: tuple[str, ...] = ()     # person-level ids: never printed, scanned for in outputs
+    date_order: tuple[str, str] | None = None
+    extra_checks: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SOURCES: dict[str, Source] = {
+    "ungeprofil_skole": Source(
+        name="ungeprofil_skole",
+        description="Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
+        columns=(
+            Col("respondent_id", "id", nullable=False, description="survey respondent id, unique within a year", example="S15-004711"),
+            Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2015"),
+            Col("school", "text", description="school name", example="Vestbjerg Skole"),
+            Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
+            Col("gender", "code", codes=GENDERS, example="female"),
+            Col("alcohol_ever", "bool", description="has ever drunk alcohol", example="false"),
+            Col("hash_ever", "bool", description="has ever smoked hash", example="false"),
+            Col("other_drugs_ever", "bool", description="has ever taken other drugs", example="false"),
+            Col("parent_agreement", "bool", description="has an agreement with parents not to drink at parties or when out", example="true"),
+            Col("smoking_ever", "bool", description="has ever smoked", example="false"),
+            Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0"),
+        ),
+        key=("year", "respondent_id"),
+        survey_year="year",
+        identifiers=("respondent_id",),
+    ),
+    "ungeprofil_ungdom": Source(
+        name="ungeprofil_ungdom",
+        description="Ungeprofilen, students in upper secondary education (one row per student and survey year)",
+        columns=(
+            Col("respondent_id", "id", nullable=False, description="survey respondent id, unique within a year", example="U17-000815"),
+            Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2017"),
+            Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
+            Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
+            Col("gender", "code", codes=GENDERS, example="male"),
+            Col("age", "int", low=13, high=30, description="age in years", example="17"),
+            Col("alcohol_frequency", "code", codes=ALCOHOL_FREQUENCIES, description="how often the student drinks alcohol", example="monthly"),
+            Col("hash_ever", "bool", description="has ever smoked hash", example="true"),
+            Col("other_drugs_ever", "bool", description="has ever taken drugs other than hash", example="false"),
+            Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0"),
+        ),
+        key=("year", "respondent_id"),
+        survey_year="year",
+        identifiers=("respondent_id",),
+    ),
+    "behandling_forloeb": Source(
+        name="behandling_forloeb",
+        description="treatment episodes from the municipal treatment register (one row per episode)",
+        columns=(
+            Col("person_id", "id", nullable=False, description="pseudonymous person id (never a CPR number)", example="3f9a0c51d2e87b44"),
+            Col("episode_id", "id", nullable=False, description="episode id, unique", example="F-2016-00042"),
+            Col("substance", "code", nullable=False, codes=("alcohol", "drugs"), example="drugs"),
+            Col("start_date", "date", nullable=False, description="start of treatment", example="2016-03-14"),
+            Col("end_date", "date", description="end of treatment, empty while ongoing", example="2016-11-02"),
+            Col("end_status", "code", codes=END_STATUSES, description="status at the end, empty while ongoing", example="reduced"),
+            Col("end_reason", "code", codes=END_REASONS, description="why the episode ended, empty while ongoing", example="completed"),
+            Col("gender", "code", codes=GENDERS, example="male"),
+            Col("birth_year", "int", low=1900, high=2100, example="1984"),
+            Col("psychiatric_disability", "bool", description="reduced psychiatric functioning", example="false"),
+            Col("ethnic_minority", "bool", description="ethnic background other than Danish", example="false"),
+        ),
+        key=("episode_id",),
+        identifiers=("person_id", "episode_id"),
+        date_order=("start_date", "end_date"),
+        extra_checks=("ended_needs_status",),
+    ),
+    "behandling_opfoelgning": Source(
+        name="behandling_opfoelgning",
+        description="follow-up contacts 1, 6 and 12 months after treatment (one row per episode and follow-up)",
+        columns=(
+            Col("episode_id", "id", nullable=False, description="the episode followed up", example="F-2016-00042"),
+            Col("months", "int", nullable=False, codes=(1, 6, 12), description="1, 6 or 12", example="6"),
+            Col("contacted", "bool", nullable=False, description="was the citizen reached", example="true"),
+            Col("contacted_by", "code", codes=("therapist", "administrative"), example="therapist"),
+            Col("status", "code", codes=END_STATUSES, description="status at follow-up, empty when not contacted", example="abstinent"),
+        ),
+        key=("episode_id", "months"),
+        identifiers=("episode_id",),
+        extra_checks=("status_needs_contact",),
+    ),
+}
+
+# Frame-level checks and the columns each needs.
+EXTRA_CHECK_COLUMNS = {"ended_needs_status": ("end_date", "end_status"), "status_needs_contact": ("status", "contacted")}
+
+TRUE_WORDS = {"true", "1", "yes"}
+FALSE_WORDS = {"false", "0", "no"}
+
+
+def pandera_schema(source: Source, years: tuple[int, int], today: dt.date):
+    """The pandera schema that checks a typed frame of `source`.
+
+    Types are already parsed (see `ingest.parse_column`); these checks are about values:
+    code lists, ranges, keys, survey years, date order and dates in the future.
+    """
+    import pandera.pandas as pa
+
+    def check(test, name):
+        return pa.Check(test, name=name, element_wise=False)
+
+    columns = {}
+    for col in source.columns:
+        checks = []
+        if col.codes:
+            codes = list(col.codes)
+            checks.append(check(lambda s, codes=codes: s.isin(codes), f"one of {', '.join(map(str, col.codes))}"))
+        if col.low is not None and not col.codes:
+            low = col.low
+            if col.low_exclusive:
+                checks.append(check(lambda s, low=low: s > low, f"greater than {low:g}"))
+            else:
+                checks.append(check(lambda s, low=low: s >= low, f"at least {low:g}"))
+        if col.high is not None and not col.codes:
+            high = col.high
+            checks.append(check(lambda s, high=high: s <= high, f"at most {high:g}"))
+        if col.kind == "date":
+            checks.append(check(lambda s: s <= pd.Timestamp(today), "not in the future"))
+        if source.survey_year == col.name:
+            checks.append(check(lambda s: s.between(years[0], years[1]), f"survey year within the strategy's years {years[0]}-{years[1]}"))
+        columns[col.name] = pa.Column(nullable=col.nullable, required=col.required, checks=checks, name=col.name)
+
+    frame_checks = []
+    if source.key:
+        frame_checks.append(pa.Check(lambda df: ~df.duplicated(list(source.key), keep=False), name=f"unique {' + '.join(source.key)}"))
+    if source.date_order:
+        first, last = source.date_order
+        frame_checks.append(pa.Check(lambda df: df[last].isna() | (df[last] >= df[first]),
+                                     name=f"{last} not before {first}"))
+    if "ended_needs_status" in source.extra_checks:
+        frame_checks.append(pa.Check(lambda df: df["end_date"].isna() == df["end_status"].isna(),
+                                     name="end_status given exactly when end_date is"))
+    if "status_needs_contact" in source.extra_checks:
+        frame_checks.append(pa.Check(lambda df: df["status"].isna() | df["contacted"].fillna(False).astype(bool),
+                                     name="status empty when not contacted"))
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, coerce=False, name=source.name)

@@ -1,0 +1,72 @@
+"""Shared fixtures: demo data made once per session, and a tiny canonical raw folder to break."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rusmiddel_analysis.demo import write_demo_data
+from rusmiddel_analysis.ingest import process
+from rusmiddel_analysis.strategy import load_strategy
+
+
+@pytest.fixture(scope="session")
+def strategy():
+    return load_strategy()
+
+
+@pytest.fixture(scope="session")
+def demo_dirs(tmp_path_factory, strategy):
+    """Synthetic demo data (seed 2016, scale 1) written and processed once: (raw, processed)."""
+    root = tmp_path_factory.mktemp("demo")
+    write_demo_data(root / "raw", seed=2016)
+    process(root / "raw", root / "processed", strategy)
+    return root / "raw", root / "processed"
+
+
+def canonical_frames() -> dict[str, pd.DataFrame]:
+    """A small valid dataset in the canonical format, one frame per source."""
+    skole = pd.DataFrame({
+        "respondent_id": ["S1", "S2", "S3", "S4"], "year": [2015, 2015, 2016, 2016], "school": ["A", "A", "B", "B"],
+        "grade": [6, 8, 9, 10], "gender": ["male", "female", "other", "female"],
+        "alcohol_ever": ["false", "true", "", "true"], "hash_ever": ["false", "false", "false", "true"],
+        "other_drugs_ever": ["false", "false", "false", "false"], "parent_agreement": ["true", "true", "false", ""],
+        "smoking_ever": ["false", "true", "false", "true"],
+    })
+    ungdom = pd.DataFrame({
+        "respondent_id": ["U1", "U2"], "year": [2015, 2015], "institution": ["X", "Y"], "education_type": ["stx", "eud"],
+        "gender": ["male", "female"], "age": [17, 19], "alcohol_frequency": ["weekly", "never"],
+        "hash_ever": ["true", "false"], "other_drugs_ever": ["false", "false"],
+    })
+    forloeb = pd.DataFrame({
+        "person_id": ["p1", "p1", "p2"], "episode_id": ["E1", "E2", "E3"], "substance": ["alcohol", "drugs", "drugs"],
+        "start_date": ["2015-02-01", "2015-03-01", "2016-05-01"], "end_date": ["2015-09-01", "", "2016-12-01"],
+        "end_status": ["reduced", "", "unknown"], "end_reason": ["completed", "", "dropped_out"],
+        "gender": ["male", "male", "female"], "birth_year": [1980, 1980, 1995],
+        "psychiatric_disability": ["false", "false", "true"], "ethnic_minority": ["false", "false", "false"],
+    })
+    opf = pd.DataFrame({
+        "episode_id": ["E1", "E1"], "months": [1, 6], "contacted": ["true", "false"],
+        "contacted_by": ["therapist", "therapist"], "status": ["abstinent", ""],
+    })
+    return {"ungeprofil_skole": skole, "ungeprofil_ungdom": ungdom, "behandling_forloeb": forloeb, "behandling_opfoelgning": opf}
+
+
+def write_canonical(raw: Path, frames: dict[str, pd.DataFrame] | None = None) -> Path:
+    for source, frame in (frames or canonical_frames()).items():
+        (raw / source).mkdir(parents=True, exist_ok=True)
+        frame.to_csv(raw / source / f"{source}.csv", index=False)
+    return raw
+
+
+@pytest.fixture
+def canonical_raw(tmp_path):
+    return write_canonical(tmp_path / "raw")
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,273 @@
+"""Raw data in, processed data out: every validation rule, the all-or-nothing write, the CPR guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from rusmiddel_analysis import ingest
+from rusmiddel_analysis.cli import main
+from rusmiddel_analysis.ingest import DataValidationError, process, validate
+from rusmiddel_analysis.schemas import SOURCES
+
+from .conftest import canonical_frames, tree_hashes, write_canonical
+
+SECRET = "SECRETVALUE42"  # planted in failing cells: must never appear in a message
+TODAY = dt.date(2020, 6, 1)
+
+
+def problems_for(raw, strategy):
+    with pytest.raises(DataValidationError) as info:
+        validate(raw, strategy, today=TODAY)
+    text = str(info.value)
+    assert SECRET not in text
+    return info.value.problems, text
+
+
+def test_canonical_folder_is_valid_and_processes(canonical_raw, tmp_path, strategy):
+    manifest = process(canonical_raw, tmp_path / "processed", strategy, today=TODAY)
+    assert manifest["sources"]["ungeprofil_skole"]["rows"] == 4
+    assert manifest["synthetic_demo_data"] is False
+    frame = pd.read_parquet(tmp_path / "processed" / "ungeprofil_skole.parquet")
+    assert frame["alcohol_ever"].tolist()[:2] == [False, True] and pd.isna(frame["alcohol_ever"][2])
+
+
+CASES = [
+    # (name, source, mutate(frame) -> frame, expected message fragment)
+    ("missing column", "ungeprofil_skole", lambda f: f.drop(columns=["grade"]),
+     "ungeprofil_skole.csv: column 'grade': rule 'required column present'"),
+    ("unknown column", "ungeprofil_skole", lambda f: f.assign(favourite=SECRET),
+     "ungeprofil_skole.csv: column 'favourite': rule 'known column'"),
+    ("wrong type", "ungeprofil_skole", lambda f: f.assign(grade=["6", SECRET, "8", "9"]),
+     "ungeprofil_skole.csv: column 'grade': rule 'a whole number': 1 row fail (row 3)"),
+    ("not a boolean", "ungeprofil_skole", lambda f: f.assign(hash_ever=["false", "false", SECRET, SECRET]),
+     "column 'hash_ever': rule 'true or false': 2 rows fail (row 4, 5)"),
+    ("out of range", "ungeprofil_skole", lambda f: f.assign(grade=[6, 11, 8, 12]),
+     "column 'grade': rule 'at most 10': 2 rows fail (row 3, 5)"),
+    ("not in code list", "ungeprofil_skole", lambda f: f.assign(gender=["male", "dreng", "female", "female"]),
+     "column 'gender': rule 'one of male, female, other': 1 row fail (row 3)"),
+    ("required value empty", "ungeprofil_skole", lambda f: f.assign(respondent_id=["S1", "", "S3", "S4"]),
+     "column 'respondent_id': rule 'not empty': 1 row fail (row 3)"),
+    ("duplicate id within year", "ungeprofil_skole", lambda f: f.assign(respondent_id=["S1", "S1", "S1", "S4"]),
+     "rule 'unique year + respondent_id': 2 rows fail (row 2, 3)"),
+    ("survey year outside strategy", "ungeprofil_ungdom", lambda f: f.assign(year=[2012, 2015]),
+     "column 'year': rule 'survey year within the strategy's years 2015-2019': 1 row fail (row 2)"),
+    ("dates in wrong order", "behandling_forloeb", lambda f: f.assign(end_date=["2015-01-01", "", "2016-12-01"]),
+     "behandling_forloeb.csv: rule 'end_date not before start_date': 1 row fail (row 2)"),
+    ("date in the future", "behandling_forloeb", lambda f: f.assign(end_date=["2015-09-01", "", "2031-01-01"]),
+     "column 'end_date': rule 'not in the future': 1 row fail (row 4)"),
+    ("not an ISO date", "behandling_forloeb", lambda f: f.assign(start_date=["01-02-2015", "2015-03-01", "2016-05-01"]),
+     "column 'start_date': rule 'an ISO date YYYY-MM-DD': 1 row fail (row 2)"),
+    ("status without end", "behandling_forloeb", lambda f: f.assign(end_status=["reduced", "reduced", "unknown"]),
+     "rule 'end_status given exactly when end_date is': 1 row fail (row 3)"),
+    ("follow-up status without contact", "behandling_opfoelgning", lambda f: f.assign(status=["abstinent", "reduced"]),
+     "rule 'status empty when not contacted': 1 row fail (row 3)"),
+    ("follow-up months not 1/6/12", "behandling_opfoelgning", lambda f: f.assign(months=[1, 3]),
+     "column 'months': rule 'one of 1, 6, 12': 1 row fail (row 3)"),
+]
+
+
+@pytest.mark.parametrize("name, source, mutate, expected", CASES, ids=[c[0] for c in CASES])
+def test_validation_rule_names_file_column_rule_and_rows(tmp_path, strategy, name, source, mutate, expected):
+    frames = canonical_frames()
+    frames[source] = mutate(frames[source])
+    raw = write_canonical(tmp_path / "raw", frames)
+    problems, text = problems_for(raw, strategy)
+    assert expected in text
+    assert "hint: " in text
+
+
+def test_all_problems_are_reported_at_once(tmp_path, strategy):
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = frames["ungeprofil_skole"].assign(grade=[6, 11, 8, 9], gender=["x", "male", "male", "male"])
+    frames["behandling_forloeb"] = frames["behandling_forloeb"].drop(columns=["substance"])
+    problems, _ = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    assert {(p.column, p.rule.split(" ")[0]) for p in problems} >= {("grade", "at"), ("gender", "one"), ("substance", "required")}
+
+
+def test_many_failing_rows_list_only_the_first_five(tmp_path, strategy):
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = pd.concat([frames["ungeprofil_skole"]] * 3, ignore_index=True).assign(
+        respondent_id=[f"S{i}" for i in range(12)], grade=12)
+    problems, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    assert "12 rows fail (row 2, 3, 4, 5, 6, ...)" in text
+
+
+def test_mapping_renames_recodes_and_reports_a_missing_export_column(tmp_path, strategy):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    skole = frames["ungeprofil_skole"].rename(columns={"gender": "Køn", "grade": "Klassetrin"})
+    skole["Køn"] = skole["Køn"].map({"male": "Dreng", "female": "Pige", "other": "Andet"})
+    skole["Klassetrin"] = [f"{g}. klasse" for g in skole["Klassetrin"]]
+    skole.to_csv(raw / "ungeprofil_skole" / "ungeprofil_skole.csv", index=False, sep=";")
+    mapping = raw / "ungeprofil_skole" / "mapping.yaml"
+    mapping.write_text("columns: {Køn: gender, Klassetrin: grade}\nvalues:\n  gender: {Dreng: male, Pige: female, Andet: other}\n"
+                       "  grade: {'6. klasse': 6, '8. klasse': 8, '9. klasse': 9, '10. klasse': 10}\n", encoding="utf-8")
+    frame = validate(raw, strategy, today=TODAY)["ungeprofil_skole"].frame
+    assert frame["gender"].tolist() == ["male", "female", "other", "female"]
+    assert frame["grade"].tolist() == [6, 8, 9, 10]
+    mapping.write_text("columns: {Køn: gender, Klassetrin: grade, Skolenavn: school}\n", encoding="utf-8")
+    _, text = problems_for(raw, strategy)
+    assert "column 'school' (export column 'Skolenavn'): rule 'mapping column exists'" in text
+    assert "column 'grade' (export column 'Klassetrin'): rule 'a whole number': 4 rows fail" in text
+
+
+def test_unreadable_empty_and_wrongly_encoded_files(tmp_path, strategy):
+    raw = write_canonical(tmp_path / "raw")
+    (raw / "behandling_forloeb" / "broken.xlsx").write_bytes(b"this is not a workbook " + SECRET.encode())
+    (raw / "ungeprofil_ungdom" / "empty.csv").write_text(",".join(SOURCES["ungeprofil_ungdom"].names[:9]) + "\n")
+    (raw / "ungeprofil_skole" / "latin1.csv").write_bytes("respondent_id,school\nS9,Østre Skole\n".encode("cp1252"))
+    _, text = problems_for(raw, strategy)
+    assert "broken.xlsx: rule 'a readable xlsx file (" in text
+    assert "empty.csv: rule 'at least one data row'" in text
+    assert "latin1.csv: rule 'text in the encoding utf-8-sig'" in text and "read: {encoding: cp1252}" in text
+
+
+def test_missing_source_folder(tmp_path, strategy):
+    frames = canonical_frames()
+    del frames["ungeprofil_ungdom"]
+    _, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    assert "ungeprofil_ungdom: rule 'source present" in text
+
+
+def test_duplicates_across_two_files_of_one_source(tmp_path, strategy):
+    raw = write_canonical(tmp_path / "raw")
+    canonical_frames()["ungeprofil_skole"].head(2).to_csv(raw / "ungeprofil_skole" / "copy.csv", index=False)
+    _, text = problems_for(raw, strategy)
+    assert "copy.csv: rule 'unique year + respondent_id across the files of ungeprofil_skole': 2 rows fail (row 2, 3)" in text
+
+
+def test_follow_up_must_refer_to_a_known_episode(tmp_path, strategy):
+    frames = canonical_frames()
+    frames["behandling_opfoelgning"] = frames["behandling_opfoelgning"].assign(episode_id=["E1", "E99"])
+    _, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    assert "rule 'episode_id refers to an episode in behandling_forloeb'" in text and "1 row fail" in text
+
+
+def test_failed_process_leaves_processed_folder_exactly_as_it_was(tmp_path, strategy, capsys):
+    raw = write_canonical(tmp_path / "raw")
+    processed = tmp_path / "processed"
+    process(raw, processed, strategy, today=TODAY)
+    (processed / "README.md").write_text("kept\n")
+    before, raw_before = tree_hashes(processed), tree_hashes(raw)
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = frames["ungeprofil_skole"].assign(grade=[6, 7, 8, 99])
+    write_canonical(raw, frames)
+    raw_before = tree_hashes(raw)
+    code = main(["process", "--raw", str(raw), "--processed", str(processed)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "rule 'at most 10'" in err and "nothing was written" in err
+    assert tree_hashes(processed) == before
+    assert tree_hashes(raw) == raw_before  # raw is only read
+    assert not list(tmp_path.glob(".processed-*"))  # no staging folder left behind
+
+
+def test_successful_process_keeps_readme_and_replaces_data(tmp_path, strategy):
+    raw = write_canonical(tmp_path / "raw")
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "README.md").write_text("about this folder\n")
+    (processed / "stale.parquet").write_text("old")
+    process(raw, processed, strategy, today=TODAY)
+    assert (processed / "README.md").read_text() == "about this folder\n"
+    assert not (processed / "stale.parquet").exists()
+    assert sorted(p.name for p in processed.glob("*.parquet")) == sorted(f"{s}.parquet" for s in SOURCES)
+
+
+def test_raw_file_changed_while_processing_is_refused(tmp_path, strategy, monkeypatch):
+    raw = write_canonical(tmp_path / "raw")
+    processed = tmp_path / "processed"
+    real_read = ingest.read_raw
+
+    def read_then_change(path, mapping):
+        table = real_read(path, mapping)
+        if path.name == "ungeprofil_skole.csv":
+            path.write_bytes(path.read_bytes() + b"\n")  # another program finishes writing the export
+        return table
+
+    monkeypatch.setattr(ingest, "read_raw", read_then_change)
+    with pytest.raises(DataValidationError, match="ungeprofil_skole.csv: rule 'unchanged while being processed'"):
+        process(raw, processed, strategy, today=TODAY)
+    assert not processed.exists()
+
+
+def test_validate_command_exit_codes(canonical_raw, capsys):
+    assert main(["validate", "--raw", str(canonical_raw)]) == 0
+    assert "ungeprofil_skole: 4 rows in 1 file(s): valid" in capsys.readouterr().out
+    (canonical_raw / "ungeprofil_skole" / "ungeprofil_skole.csv").write_text("respondent_id\n")
+    assert main(["validate", "--raw", str(canonical_raw)]) == 1
+
+
+# --- demo data through the same path ---------------------------------------------------------
+
+def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
+    raw, processed = demo_dirs
+    for name, source in SOURCES.items():
+        frame = pd.read_parquet(processed / f"{name}.parquet")
+        assert list(frame.columns) == [c.name for c in source.columns if c.name != "weight"]
+        for col in source.columns:
+            if col.name not in frame.columns:
+                continue
+            dtype = frame[col.name].dtype
+            expected = {"code": "category", "bool": "boolean", "int": "Int16", "id": "string", "text": "string"}.get(col.kind)
+            if col.kind == "date":
+                assert pd.api.types.is_datetime64_any_dtype(dtype), col.name
+            else:
+                assert str(dtype) == expected or (expected == "string" and pd.api.types.is_string_dtype(dtype)), (col.name, dtype)
+    manifest = json.loads((processed / "manifest.json").read_text())
+    assert manifest["synthetic_demo_data"] is True
+
+
+def test_demo_exports_look_like_real_ones(demo_dirs):
+    raw, _ = demo_dirs
+    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == \
+        [".csv"] * 6 + [".sav"] * 3 + [".xlsx"]
+    header = (raw / "ungeprofil_skole" / "ungeprofil_skole_2015.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("Respondent-ID;År;Skole;Klassetrin;Køn")
+    assert (raw / "status" / "2017.md").exists()
+
+
+def test_demo_2015_reproduces_the_baselines(demo_dirs, strategy):
+    _, processed = demo_dirs
+    skole = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    ungdom = pd.read_parquet(processed / "ungeprofil_ungdom.parquet")
+    s15, u15 = skole[skole.year == 2015], ungdom[ungdom.year == 2015]
+    share_not = lambda s: 100 * (~s.dropna().astype(bool)).mean()
+    measured = {
+        "skole_alkohol": share_not(s15.alcohol_ever), "skole_hash": share_not(s15.hash_ever),
+        "skole_stoffer": share_not(s15.other_drugs_ever), "skole_foraeldreaftale": 100 * s15.parent_agreement.dropna().astype(bool).mean(),
+        "ungdom_alkohol": 100 * (~u15.alcohol_frequency.dropna().isin(["weekly", "several_times_weekly", "daily"])).mean(),
+        "ungdom_hash": share_not(u15.hash_ever), "ungdom_stoffer": share_not(u15.other_drugs_ever),
+    }
+    forloeb = pd.read_parquet(processed / "behandling_forloeb.parquet")
+    ended = forloeb[forloeb.end_date.dt.year == 2015]
+    known = ended[ended.end_status != "unknown"]
+    for substance, tid in (("drugs", "behandling_stof_effekt"), ("alcohol", "behandling_alkohol_effekt")):
+        k = known[known.substance == substance]
+        measured[tid] = 100 * k.end_status.isin(["abstinent", "reduced"]).mean()
+    for tid, value in measured.items():
+        assert abs(value - strategy.target(tid).baseline_value) <= 1, (tid, value)
+    assert forloeb[forloeb.start_date.dt.year == 2015].person_id.nunique() == 611
+
+
+def test_demo_data_never_overwrites_raw_exports(demo_dirs, capsys):
+    raw, _ = demo_dirs
+    assert main(["demo-data", "--raw", str(raw)]) == 2
+    assert "already holds exports" in capsys.readouterr().err
+
+
+def test_demo_scale_multiplies_survey_sizes(tmp_path):
+    from rusmiddel_analysis.demo import write_demo_data
+
+    counts = write_demo_data(tmp_path / "raw", seed=1, scale=0.1)
+    assert counts["ungeprofil_skole"] == 5 * 900 and counts["ungeprofil_ungdom"] == 3 * 600
+
+
+def test_demo_data_if_empty_leaves_existing_exports_alone(demo_dirs, capsys):
+    raw, _ = demo_dirs
+    assert main(["demo-data", "--raw", str(raw), "--if-empty"]) == 0
+    assert "no demo data written" in capsys.readouterr().out
