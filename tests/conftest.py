@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from rusmiddel_analysis.demo import write_demo_data
 from rusmiddel_analysis.ingest import process
-from rusmiddel_analysis.strategy import load_strategy
+from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, load_strategy
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +71,16 @@ def canonical_raw(tmp_path):
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_strategy_variant(tmp_path: Path, mutate) -> Path:
+    """A copy of the packaged strategy file changed by `mutate(raw_dict)`, written to tmp_path."""
+    raw = yaml.safe_load(DEFAULT_STRATEGY.read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "strategy-variant.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def target_entry(raw: dict, target_id: str) -> dict:
+    return next(t for t in raw["targets"] if t["id"] == target_id)

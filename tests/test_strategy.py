@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
-
 import rusmiddel_analysis as r
 from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, StrategyError, load_strategy
+
+from .conftest import target_entry, write_strategy_variant
 
 SEED_TABLE = Path(__file__).parent / "fixtures" / "seed_targets_table.txt"
 
@@ -101,16 +101,8 @@ def test_loader_accepts_a_path_and_package_level_access():
 
 # --- malformed files -----------------------------------------------------------------------
 
-def _write_mutated(tmp_path, mutate):
-    raw = yaml.safe_load(DEFAULT_STRATEGY.read_text(encoding="utf-8"))
-    mutate(raw)
-    path = tmp_path / "broken.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _target(raw, tid):
-    return next(t for t in raw["targets"] if t["id"] == tid)
+_write_mutated = write_strategy_variant
+_target = target_entry
 
 
 MALFORMED = [

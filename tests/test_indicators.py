@@ -1,0 +1,245 @@
+"""Indicators and assessments on data whose answers are known by construction, and on the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from rusmiddel_analysis import stats
+from rusmiddel_analysis.assessment import assess
+from rusmiddel_analysis.indicators import compute, follow_up_summary
+from rusmiddel_analysis.ingest import process
+from rusmiddel_analysis.strategy import load_strategy
+
+from .conftest import canonical_frames, target_entry, write_canonical, write_strategy_variant
+
+TODAY = dt.date(2020, 6, 1)
+
+
+def pupils(year: int, not_tried: int, tried: int, no_answer: int, start: int = 0, weight=None) -> pd.DataFrame:
+    n = not_tried + tried + no_answer
+    frame = pd.DataFrame({
+        "respondent_id": [f"S{year}-{start + i}" for i in range(n)], "year": year, "school": "A",
+        "grade": [6 + i % 5 for i in range(n)], "gender": ["male" if i % 2 else "female" for i in range(n)],
+        "alcohol_ever": ["false"] * not_tried + ["true"] * tried + [""] * no_answer,
+        "hash_ever": "false", "other_drugs_ever": "false", "parent_agreement": "true", "smoking_ever": "false",
+    })
+    if weight is not None:
+        frame["weight"] = weight
+    return frame
+
+
+def episodes_frame() -> pd.DataFrame:
+    """Drug episodes ending in 2015: 7 successes, 13 failures, 2 unknown. Persons starting in 2015:
+    p0..p21 (22 drug episodes) plus p0 again with an alcohol episode (counted once) -> 22 persons."""
+    statuses = ["abstinent"] * 4 + ["reduced"] * 3 + ["unchanged"] * 10 + ["increased"] * 3 + ["unknown"] * 2
+    rows = [{"person_id": f"p{i}", "episode_id": f"E{i}", "substance": "drugs", "start_date": "2015-01-10",
+             "end_date": "2015-08-01", "end_status": s, "end_reason": "completed", "gender": "male", "birth_year": 1985,
+             "psychiatric_disability": "false", "ethnic_minority": "false"} for i, s in enumerate(statuses)]
+    rows.append({**rows[0], "episode_id": "E-alc", "substance": "alcohol", "end_date": "", "end_status": "", "end_reason": ""})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def known_processed(tmp_path):
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = pd.concat([pupils(2015, 41, 59, 2), pupils(2017, 44, 56, 0, start=500)], ignore_index=True)
+    frames["behandling_forloeb"] = episodes_frame()
+    frames["behandling_opfoelgning"] = pd.DataFrame({
+        "episode_id": [f"E{i}" for i in range(22)], "months": 6, "contacted": ["true"] * 4 + ["false"] * 18,
+        "contacted_by": "administrative", "status": ["abstinent"] * 3 + ["unchanged"] + [""] * 18})
+    raw = write_canonical(tmp_path / "raw", frames)
+    process(raw, tmp_path / "processed", load_strategy(), today=TODAY)
+    return tmp_path / "processed"
+
+
+def row(table, target_id, year, group="all"):
+    hit = table[(table.target_id == target_id) & (table.year == year) & (table.group == group)]
+    assert len(hit) == 1, (target_id, year, group)
+    return hit.iloc[0]
+
+
+def test_share_counts_only_answers_and_uses_wilson(known_processed, strategy):
+    table = compute(strategy, known_processed)
+    r = row(table, "skole_alkohol", 2015)
+    assert (r.numerator, r.denominator, r.no_answer) == (41, 100, 2)
+    low, high = proportion_confint(41, 100, method="wilson")
+    assert (r.value, r.ci_low, r.ci_high) == pytest.approx((41.0, 100 * low, 100 * high))
+    assert not r.suppressed
+    assert list(table.columns[:9]) == ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed"]
+
+
+def test_weighted_share_uses_kish_effective_size(tmp_path, strategy):
+    frames = canonical_frames()
+    weights = [2.0] * 41 + [1.0] * 59
+    frames["ungeprofil_skole"] = pupils(2015, 41, 59, 0, weight=weights)
+    raw = write_canonical(tmp_path / "raw", frames)
+    process(raw, tmp_path / "processed", strategy, today=TODAY)
+    r = row(compute(strategy, tmp_path / "processed"), "skole_alkohol", 2015)
+    share = 82 / 141
+    n_eff = 141 ** 2 / (41 * 4 + 59)
+    low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
+    assert r.value == pytest.approx(100 * share)
+    assert (r.ci_low, r.ci_high) == pytest.approx((100 * low, 100 * high))
+    assert (r.numerator, r.denominator) == (41, 100)  # unweighted counts, for disclosure control
+
+
+def test_treatment_outcome_excludes_unknown_and_reports_its_share(known_processed, tmp_path):
+    # the minimum denominator is a data-quality rule for the assessment, not for the indicator
+    strategy = load_strategy()
+    r = row(compute(strategy, known_processed), "behandling_stof_effekt", 2015)
+    assert (r.numerator, r.denominator) == (7, 20)
+    assert r.value == pytest.approx(35.0) and r.unknown_share == pytest.approx(2 / 22)
+
+
+def test_persons_starting_counts_a_person_with_two_episodes_once(known_processed, strategy):
+    r = row(compute(strategy, known_processed), "behandling_antal", 2015)
+    assert r.numerator == 22 and r.value == 22
+    assert (r.ci_low, r.ci_high) == pytest.approx(stats.count_ci(22))
+    assert np.isnan(r.denominator)
+
+
+def test_follow_up_definition_and_contact_rate(known_processed, tmp_path):
+    def use_follow_up(raw):
+        target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+    strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
+    r = row(compute(strategy, known_processed), "behandling_stof_effekt", 2015)
+    # 3 of the 4 reached are a success: a group under 20 with a rest of 1 person, so the cell is hidden
+    assert r.suppressed and r.suppression == "small_group" and np.isnan(r.numerator) and np.isnan(r.value)
+    assert r.contact_rate == pytest.approx(4 / 22)
+    summary = follow_up_summary(strategy, known_processed)
+    s = summary[(summary.year == 2015) & (summary.months == 6)].iloc[0]
+    assert s.attempts == 22
+    assert np.isnan(s.reached) and np.isnan(s.contact_rate)  # 4 reached is a small count: hidden
+
+
+def test_follow_up_definition_counts_the_status_among_those_reached(tmp_path):
+    frames = canonical_frames()
+    episodes = pd.concat([episodes_frame()] * 3, ignore_index=True)
+    episodes["episode_id"] = [f"E{i}" for i in range(len(episodes))]
+    episodes["person_id"] = [f"p{i}" for i in range(len(episodes))]
+    frames["behandling_forloeb"] = episodes
+    ended = [e for e, s in zip(episodes.episode_id, episodes.end_status) if s]
+    contacted = ["true"] * 40 + ["false"] * (len(ended) - 40)
+    status = ["abstinent"] * 25 + ["unchanged"] * 15 + [""] * (len(ended) - 40)
+    frames["behandling_opfoelgning"] = pd.DataFrame({"episode_id": ended, "months": 6, "contacted": contacted,
+                                                     "contacted_by": "therapist", "status": status})
+    raw = write_canonical(tmp_path / "raw", frames)
+    process(raw, tmp_path / "processed", load_strategy(), today=TODAY)
+
+    def use_follow_up(raw):
+        target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+    strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
+    r = row(compute(strategy, tmp_path / "processed"), "behandling_stof_effekt", 2015)
+    drug_ended = [e for e, s, sub in zip(episodes.episode_id, episodes.end_status, episodes.substance) if s and sub == "drugs"]
+    assert len(drug_ended) == 66
+    assert (r.numerator, r.denominator) == (25, 40) and r.value == pytest.approx(62.5)
+    assert r.contact_rate == pytest.approx(40 / 66)
+
+
+def test_subgroups_apply_disclosure_control(known_processed, strategy):
+    by_gender = compute(strategy, known_processed, by="gender")
+    r = row(by_gender, "skole_alkohol", 2015, "female")
+    assert r.by == "gender" and r.denominator + row(by_gender, "skole_alkohol", 2015, "male").denominator == 100
+    with pytest.raises(ValueError, match="unknown subgroup 'shoe_size'"):
+        compute(strategy, known_processed, by="shoe_size")
+
+
+def test_only_the_strategys_years_are_kept(demo_dirs, strategy):
+    _, processed = demo_dirs
+    table = compute(strategy, processed)
+    assert table.year.min() == 2015 and table.year.max() == 2019
+
+
+# --- demo data -----------------------------------------------------------------------------------
+
+def test_demo_2015_indicators_match_the_baselines(demo_dirs, strategy):
+    _, processed = demo_dirs
+    table = compute(strategy, processed)
+    for target in strategy.targets:
+        value = row(table, target.id, 2015).value
+        tolerance = 0 if target.unit == "persons" else 1
+        assert abs(value - target.baseline_value) <= tolerance, (target.id, value)
+
+
+@pytest.mark.parametrize("by", ["gender", "grade", "school", "education_type", "institution", "substance", "age_group",
+                                "psychiatric_disability", "ethnic_minority"])
+def test_no_breakdown_of_demo_data_leaves_a_recoverable_cell(demo_dirs, strategy, by):
+    _, processed = demo_dirs
+    table = compute(strategy, processed, by=by)
+    assert len(table) > 0
+    for _, cells in table.groupby(["target_id", "year"]):
+        assert cells["suppressed"].sum() != 1
+    hidden = table[table.suppressed]
+    assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+    shown_shares = table[(table.unit == "percent") & ~table.suppressed]
+    assert (shown_shares.denominator >= 20).all()
+    rest = shown_shares.denominator - shown_shares.numerator
+    assert not (shown_shares.numerator.between(1, 4) | rest.between(1, 4)).any()
+
+
+def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
+    """The 'done when' of the calculation issue: ten rows, each status recomputed from the formulas."""
+    _, processed = demo_dirs
+    indicators = compute(strategy, processed)
+    result = assess(strategy, indicators, 2017)
+    assert result.target_id.tolist() == strategy.target_ids
+    for _, a in result.iterrows():
+        t = strategy.target(a.target_id)
+        if t.kind == "maintain":
+            base = row(indicators, t.id, 2015)
+            _, p = proportions_ztest([a.numerator, base.numerator], [a.denominator, base.denominator])
+            worse = a.value < t.baseline_value
+            assert a.status == ("worsened" if worse and p < 0.05 else "maintained")
+            continue
+        r = ((a.value / t.baseline_value) ** (1 / (a.measured_year - 2015)) - 1) / ((t.target_value / t.baseline_value) ** (1 / 4) - 1)
+        assert a.progress_ratio == pytest.approx(r)
+        expected = ("achieved" if a.value >= t.target_value else "on_track" if r >= 0.95 else "needs_acceleration" if r >= 0.6
+                    else "limited_progress" if r >= 0 else "deterioration")
+        assert a.status == expected, a.target_id
+        assert a.required_value == pytest.approx(t.baseline_value * (t.target_value / t.baseline_value) ** ((a.measured_year - 2015) / 4))
+    # the demo was built to show a mix
+    assert set(result.status) >= {"on_track", "needs_acceleration", "deterioration", "maintained"}
+
+
+def test_assess_uses_latest_measurement_and_flags_missing_ones(demo_dirs, strategy):
+    _, processed = demo_dirs
+    indicators = compute(strategy, processed)
+    y2016 = assess(strategy, indicators, 2016).set_index("target_id")
+    assert y2016.loc["ungdom_hash", "status"] == "insufficient_data"  # the youth survey ran in 2015 and 2017
+    assert y2016.loc["ungdom_hash", "data_quality"] == "no_measurement_since:2015"
+    y2018 = assess(strategy, indicators, 2018).set_index("target_id")
+    assert y2018.loc["ungdom_hash", "measured_year"] == 2017
+    y2019 = assess(strategy, indicators, 2019).set_index("target_id")
+    assert y2019.loc["skole_foraeldreaftale", "status"] == "not_achieved"
+    assert y2019.loc["ungdom_hash", "status"] == "worsened"
+    assert y2019.loc["ungdom_hash", "trend"] == "decreasing"
+
+
+def test_data_quality_rules_make_a_year_insufficient(demo_dirs, tmp_path):
+    _, processed = demo_dirs
+
+    def strict(raw):
+        raw["settings"]["data_quality"]["min_denominator"] = 300
+        target_entry(raw, "behandling_alkohol_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+    strategy = load_strategy(write_strategy_variant(tmp_path, strict))
+    result = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
+    assert result.loc["behandling_stof_effekt", "status"] == "insufficient_data"
+    assert result.loc["behandling_stof_effekt", "data_quality"].startswith("min_denominator:")
+    # 2017: follow-up calls by administrative staff reached very few ("Tallene for 2017 kan ikke anvendes")
+    assert "min_contact_rate:" in result.loc["behandling_alkohol_effekt", "data_quality"]
+    assert result.loc["skole_alkohol", "status"] == "needs_acceleration"  # large groups unaffected
+
+
+def test_vs_target_and_trend_columns(demo_dirs, strategy):
+    _, processed = demo_dirs
+    result = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
+    a = result.loc["skole_alkohol"]
+    assert a.vs_target == stats.compare_with_target(a.ci_low, a.ci_high, 50)
+    assert a.trend == "increasing" and a.trend_points == 3
+    assert result.loc["ungdom_alkohol", "trend"] == "cannot_calculate"
+    assert result.loc["ungdom_alkohol", "trend_reason"] == "needs at least 3 measured years; has 2"

@@ -1,0 +1,266 @@
+"""Every method against an independent reference: statsmodels, scipy, or a worked example."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sp
+from statsmodels.stats.contingency_tables import Table
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from rusmiddel_analysis import stats
+
+# --- Wilson --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x, n", [(0, 10), (10, 10), (1, 1), (0, 1), (41, 100), (3633, 8861), (5, 7)])
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_wilson_matches_statsmodels(x, n, confidence):
+    low, high = stats.proportion_ci(x, n, confidence)
+    ref_low, ref_high = proportion_confint(x, n, alpha=1 - confidence, method="wilson")
+    assert low == pytest.approx(ref_low, abs=1e-12) and high == pytest.approx(ref_high, abs=1e-12)
+
+
+def test_wilson_worked_example():
+    # x = 41, n = 100, z = 1.959964: centre = (0.41 + z^2/200) / (1 + z^2/100) = 0.413390,
+    # half = z/(1 + z^2/100) * sqrt(0.41*0.59/100 + z^2/40000) = 0.094656
+    low, high = stats.proportion_ci(41, 100)
+    assert (round(low, 4), round(high, 4)) == (0.3187, 0.5080)
+
+
+def test_wilson_edges_are_exact_and_arrays_work():
+    low, high = stats.proportion_ci(np.array([0, 5, 5]), np.array([5, 5, 10]))
+    assert low[0] == 0.0 and high[1] == 1.0
+    assert isinstance(low, np.ndarray) and low.shape == (3,)
+
+
+@pytest.mark.parametrize("x, n, message", [(5, 0, "n must be greater than 0"), (6, 5, "successes must lie between 0 and n"),
+                                            (-1, 5, "successes must lie between 0 and n"), (float("nan"), 5, "must not be missing")])
+def test_wilson_rejects_bad_input(x, n, message):
+    with pytest.raises(ValueError, match=message):
+        stats.proportion_ci(x, n)
+
+
+def test_confidence_must_be_a_fraction():
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        stats.proportion_ci(1, 2, confidence=95)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 100000), frac=st.floats(0, 1), conf=st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.998]))
+def test_wilson_properties(n, frac, conf):
+    x = round(frac * n)
+    low, high = stats.proportion_ci(x, n, conf)
+    assert 0 <= low <= x / n <= high <= 1
+    wider_low, wider_high = stats.proportion_ci(x, n, min(conf + 0.001, 0.999))
+    assert wider_low <= low + 1e-12 and wider_high >= high - 1e-12
+
+
+# --- counts --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("count", [0, 1, 4, 9])
+def test_count_ci_exact_below_ten_matches_gamma_quantiles(count):
+    # exact Poisson limits written through the gamma distribution (an independent route)
+    low, high = stats.count_ci(count, 0.95)
+    ref_low = 0.0 if count == 0 else sp.gamma.ppf(0.025, count)
+    assert low == pytest.approx(ref_low, abs=1e-9)
+    assert high == pytest.approx(sp.gamma.ppf(0.975, count + 1), abs=1e-9)
+
+
+def test_count_ci_byar_worked_example():
+    # O = 611, z = 1.959964:
+    # low  = 611 * (1 - 1/5499 - 1.959964/(3*sqrt(611)))^3
+    # high = 612 * (1 - 1/5508 + 1.959964/(3*sqrt(612)))^3
+    z = 1.959963984540054
+    ref_low = 611 * (1 - 1 / (9 * 611) - z / (3 * math.sqrt(611))) ** 3
+    ref_high = 612 * (1 - 1 / (9 * 612) + z / (3 * math.sqrt(612))) ** 3
+    low, high = stats.count_ci(611)
+    assert (low, high) == pytest.approx((ref_low, ref_high), rel=1e-12)
+    assert (round(low, 1), round(high, 1)) == (563.5, 661.4)
+    # Byar approximates the exact limits closely at this size
+    assert low == pytest.approx(sp.gamma.ppf(0.025, 611), rel=1e-3)
+
+
+def test_count_ci_switches_method_at_ten_and_rejects_fractions():
+    low, high = stats.count_ci(np.array([9, 10]))
+    assert low[0] == pytest.approx(sp.gamma.ppf(0.025, 9))
+    assert low[1] == pytest.approx(10 * (1 - 1 / 90 - stats.z_value() / (3 * math.sqrt(10))) ** 3)
+    with pytest.raises(ValueError, match="whole number >= 0"):
+        stats.count_ci(2.5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(count=st.integers(0, 5000))
+def test_count_ci_contains_the_count(count):
+    low, high = stats.count_ci(count)
+    assert 0 <= low <= count <= high
+
+
+# --- weighted ----------------------------------------------------------------------------
+
+def test_weighted_share_and_kish():
+    y = np.array([1, 0, 1, 1, 0])
+    w = np.array([1.0, 2.0, 1.0, 0.5, 0.5])
+    share, n_eff = stats.weighted_share(y, w)
+    assert share == pytest.approx(2.5 / 5.0)
+    assert n_eff == pytest.approx(25 / (1 + 4 + 1 + 0.25 + 0.25))
+    assert stats.weighted_share(y, np.ones(5)) == pytest.approx((0.6, 5.0))
+    with pytest.raises(ValueError, match="weights must be greater than 0"):
+        stats.weighted_share(y, np.array([1, 0, 1, 1, 1.0]))
+
+
+# --- tests of change ------------------------------------------------------------------------
+
+def test_two_proportion_test_matches_statsmodels():
+    z, p = stats.two_proportion_test(6120, 9000, 5985, 9000)
+    ref_z, ref_p = proportions_ztest([5985, 6120], [9000, 9000])
+    assert z == pytest.approx(ref_z) and p == pytest.approx(ref_p)
+
+
+def test_count_comparison_test_matches_binomial():
+    direction, p = stats.count_comparison_test(611, 705)
+    assert direction == 1 and p == pytest.approx(sp.binomtest(705, 1316, 0.5).pvalue)
+    assert stats.count_comparison_test(0, 0) == (0, 1.0)
+
+
+# --- trend ---------------------------------------------------------------------------------
+
+def test_trend_test_matches_statsmodels_linear_by_linear():
+    x, n, years = np.array([3690, 3810, 3960, 4120]), np.array([9000, 8900, 9100, 8950]), np.array([2015, 2016, 2017, 2018])
+    result = stats.trend_test(x, n, years)
+    ref = Table(np.column_stack([x, n - x])).test_ordinal_association(row_scores=years, col_scores=np.array([1, 0]))
+    big_n = n.sum()
+    # statsmodels uses the hypergeometric variance (N - 1); Armitage's statistic uses N
+    assert result.statistic == pytest.approx(ref.zscore ** 2 * big_n / (big_n - 1), rel=1e-9)
+    assert result.direction == "increasing" and result.significant
+
+
+def test_trend_test_worked_example():
+    # Altman-style hand computation: x = (10, 15, 20), n = (100, 100, 100), scores 1, 2, 3
+    # N = 300, p = 0.15, s_bar = 2, T = 10*(-1) + 0 + 20*1 = 10, V = 0.15*0.85*(1400 - 1200) = 25.5
+    result = stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3])
+    assert result.statistic == pytest.approx(100 / 25.5)
+    assert result.p_value == pytest.approx(sp.chi2.sf(100 / 25.5, 1))
+    assert result.direction == "no_significant_change"  # p = 0.048 is not below 0.002
+    assert stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3], confidence=0.95).direction == "increasing"
+
+
+def test_trend_needs_three_points_and_says_so():
+    result = stats.trend_test([10, 15], [100, 100], [2015, 2017])
+    assert result.direction == "cannot_calculate" and "at least 3 measured years; has 2" in result.reason
+
+
+def test_count_trend_worked_example():
+    # counts 611, 628, 649 over 2015-2017: C = 1888, s - s_bar = (-1, 0, 1),
+    # U = -611 + 649 = 38, V = 1888 * 2 / 3, X2 = 38^2 / V
+    result = stats.count_trend_test([611, 628, 649], [2015, 2016, 2017])
+    assert result.statistic == pytest.approx(38 ** 2 / (1888 * 2 / 3))
+    assert result.direction == "no_significant_change"
+    big = stats.count_trend_test([100, 200, 400], [1, 2, 3])
+    assert big.direction == "increasing"
+
+
+def test_count_trend_agrees_with_poisson_regression_score_direction():
+    counts, years = np.array([50, 70, 95, 120]), np.array([0.0, 1, 2, 3])
+    fit = sm.GLM(counts, sm.add_constant(years), family=sm.families.Poisson()).fit()
+    result = stats.count_trend_test(counts, years)
+    wald = (fit.params[1] / fit.bse[1]) ** 2
+    assert result.direction == "increasing" and result.statistic == pytest.approx(wald, rel=0.15)
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+def test_progress_ratio_worked_example():
+    # 41 % in 2015 -> 44 % in 2017, target 50 % in 2019:
+    # actual = (44/41)^(1/2) - 1 = 0.035940, required = (50/41)^(1/4) - 1 = 0.050865, R = 0.7066
+    r = stats.progress_ratio(2015, 41, 2017, 44, 2019, 50)
+    assert r == pytest.approx(((44 / 41) ** 0.5 - 1) / ((50 / 41) ** 0.25 - 1))
+    assert round(r, 4) == 0.7066
+
+
+def test_progress_ratio_edge_cases():
+    assert math.isnan(stats.progress_ratio(2015, 34, 2017, 35, 2019, 34))  # target equals baseline
+    assert stats.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1        # a target of 100 %, reached early
+    assert stats.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1          # already past the target
+    assert stats.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0         # moving away
+    # decreasing is better: 20 % smokers -> 18 %, target 15 %: both growths negative, R positive
+    r = stats.progress_ratio(2015, 20, 2017, 18, 2019, 15)
+    assert r == pytest.approx(((18 / 20) ** 0.5 - 1) / ((15 / 20) ** 0.25 - 1)) and 0 < r < 1
+    with pytest.raises(ValueError, match="year must come after baseline_year"):
+        stats.progress_ratio(2015, 41, 2015, 41, 2019, 50)
+    with pytest.raises(ValueError, match="baseline_value must be greater than 0"):
+        stats.progress_ratio(2015, 0, 2017, 4, 2019, 5)
+
+
+def test_progress_ratio_vectorised():
+    r = stats.progress_ratio(2015, np.array([41, 62]), np.array([2017, 2018]), np.array([44, 60]), 2019, np.array([50, 75]))
+    assert r.shape == (2,) and r[0] == pytest.approx(stats.progress_ratio(2015, 41, 2017, 44, 2019, 50))
+
+
+def test_required_path_runs_from_baseline_to_target():
+    path = stats.required_path(2015, 611, 2019, 703, np.arange(2015, 2020))
+    assert path[0] == pytest.approx(611) and path[-1] == pytest.approx(703)
+    assert path[2] == pytest.approx(611 * (703 / 611) ** 0.5)
+
+
+@pytest.mark.parametrize("value, ratio, year, expected", [
+    (50, 0.2, 2017, "achieved"), (49, 2.0, 2019, "not_achieved"), (45, 0.95, 2017, "on_track"),
+    (44, 0.949, 2017, "needs_acceleration"), (43, 0.6, 2017, "needs_acceleration"), (42, 0.599, 2017, "limited_progress"),
+    (41, 0.0, 2017, "limited_progress"), (40, -0.01, 2017, "deterioration"),
+])
+def test_progress_status_thresholds(value, ratio, year, expected):
+    assert stats.progress_status(value, 50, ratio, year, 2019) == expected
+
+
+def test_progress_status_lower_is_better():
+    assert stats.progress_status(14, 15, 0.1, 2017, 2019, higher_is_better=False) == "achieved"
+    assert stats.progress_status(16, 15, 0.1, 2019, 2019, higher_is_better=False) == "not_achieved"
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.floats(1, 99), value=st.floats(0.5, 100), target=st.floats(1, 100), year=st.integers(2016, 2018))
+def test_status_agrees_with_ratio_thresholds(base, value, target, year):
+    if abs(target - base) < 1e-6:
+        return
+    higher = target > base
+    r = stats.progress_ratio(2015, base, year, value, 2019, target)
+    status = stats.progress_status(value, target, r, year, 2019, higher)
+    reached = value >= target if higher else value <= target
+    expected = ("achieved" if reached else "on_track" if r >= 0.95 else "needs_acceleration" if r >= 0.6
+                else "limited_progress" if r >= 0 else "deterioration")
+    assert status == expected
+
+
+@pytest.mark.parametrize("low, high, target, hib, expected", [
+    (51, 55, 50, True, "better"), (44, 49, 50, True, "worse"), (48, 52, 50, True, "similar"),
+    (44, 49, 50, False, "better"), (51, 55, 50, False, "worse"),
+])
+def test_compare_with_target(low, high, target, hib, expected):
+    assert stats.compare_with_target(low, high, target, hib) == expected
+
+
+# --- projection -----------------------------------------------------------------------------
+
+def test_projection_matches_statsmodels_wls():
+    years = np.array([2015, 2016, 2017, 2018.0])
+    values = np.array([41, 42.4, 44, 46.5])
+    proj = stats.projection(years, values, 2019)
+    fit = sm.WLS(values, sm.add_constant(years), weights=years - 2014).fit()
+    pred = fit.get_prediction(np.array([[1, 2019.0]]))
+    low, high = pred.conf_int(alpha=0.05)[0]
+    assert proj.value == pytest.approx(pred.predicted_mean[0])
+    assert (proj.low, proj.high) == pytest.approx((low, high))
+
+
+def test_projection_with_two_points_has_no_interval_and_one_point_none():
+    two = stats.projection([2015, 2017], [34, 33.5], 2019)
+    assert two.value == pytest.approx(33.0) and math.isnan(two.low)
+    assert math.isnan(stats.projection([2015], [34], 2019).value)
+
+
+def test_projection_weights_favour_recent_years():
+    assert stats.projection_weights([2015, 2017, 2019]).tolist() == [1, 3, 5]
