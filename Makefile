@@ -21,11 +21,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP)
 
-# Demo data only when data/raw holds no exports; then raw -> processed.
+# Demo data only when data/raw holds no exports; then raw -> processed -> HTML for every year.
 report: setup
 	$(BIN)/rusmiddel demo-data --if-empty
 	$(BIN)/rusmiddel process
-	$(BIN)/rusmiddel targets
+	$(BIN)/rusmiddel report $(ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(ARGS)

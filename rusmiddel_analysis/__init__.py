@@ -17,7 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 _SUBMODULES = {
     "assessment", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest",
-    "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "textcatalog",
+    "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "textcatalog", "views",
 }
 
 __all__ = ["Strategy", "StrategyError", "Target", "load_strategy", "__version__", *sorted(_SUBMODULES)]

@@ -99,6 +99,36 @@ def cmd_pseudonymise(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from pathlib import Path
+
+    from . import report
+
+    strategy = load_strategy(args.strategy)
+    settings = report.Settings(
+        processed_dir=Path(args.processed).resolve(), status_dir=Path(args.status).resolve(),
+        outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
+        strategy_file=Path(args.strategy).resolve() if args.strategy else None,
+        notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else report.DEFAULT_NOTEBOOKS,
+    )
+
+    def progress(result):
+        state = "ok" if result.ok else "FAILED"
+        print(f"[{state}] {result.job.name} ({result.seconds:.1f} s)", flush=True)
+
+    try:
+        summary = report.run(strategy, settings, years=args.year, targets=args.target, progress=progress)
+    except report.ReportError as exc:
+        raise UserError(str(exc)) from None
+    if summary.failures:
+        print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
+        for result in summary.failures:
+            print(f"- {report.describe_failure(result)}", file=sys.stderr)
+        return 1
+    print(f"open {summary.front_page}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rusmiddel", description="Track Rusmiddelstrategien target by target.")
     parser.add_argument("--strategy", default=None, help="strategy YAML file (default: the packaged 2016-2019 strategy)")
@@ -129,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--column", required=True)
     p.add_argument("--key-file", default=None, help="file holding the key, outside the repository (else $RUSMIDDEL_PSEUDONYM_KEY)")
     p.set_defaults(func=cmd_pseudonymise)
+
+    p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
+    p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
+    p.add_argument("--target", action="append", help="a target id (repeatable; default all, plus the status report)")
+    p.add_argument("--processed", default="data/processed")
+    p.add_argument("--status", default="data/raw/status", help="folder of the qualitative status files <year>.md")
+    p.add_argument("--outputs", default="outputs")
+    p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
+    p.add_argument("--lang", default="da", help="da (default) or en")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

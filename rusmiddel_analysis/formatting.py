@@ -47,9 +47,14 @@ def value(value: float, unit: str, lang: str = "da", decimals: int = 0) -> str:
 
 
 def interval(low: float, high: float, unit: str, lang: str = "da", decimals: int = 0) -> str:
-    """An interval as '44-46 %' (da) or '44-46%' (en); persons as '580-640'."""
+    """An interval as '44-46 %' (da) or '44-46%' (en); persons as '580-640'.
+
+    A narrow share interval that would round to one number ('95-95 %') gets a decimal ('94,5-95,4 %').
+    """
     if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
         return "–"
+    while unit == "percent" and decimals < 2 and number(low, lang, decimals) == number(high, lang, decimals) and low != high:
+        decimals += 1
     text = f"{number(low, lang, decimals)}-{number(high, lang, decimals)}"
     if unit != "percent":
         return text

@@ -39,6 +39,11 @@ SUBGROUPS = {
 ALL = "all"
 
 
+def _natural_key(group: str) -> str:
+    """Sort '6' < '10' and text alphabetically: numbers are zero-padded."""
+    return str(group).zfill(8) if str(group).isdigit() else f"~{group}"
+
+
 def supported_subgroups(target) -> tuple[str, ...]:
     return SUBGROUPS.get(target.source, ())
 
@@ -199,8 +204,8 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
     partition = ["target_id", "year"] if by is not None else []
     table = suppress(table, partition, int(settings["min_group_size"]), int(settings["min_cell"]))
     order = {tid: i for i, tid in enumerate(strategy.target_ids)}
-    table = table.sort_values(["target_id", "year", "group"], key=lambda s: s.map(order) if s.name == "target_id" else s,
-                              kind="stable").reset_index(drop=True)
+    sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(_natural_key)}
+    table = table.sort_values(["target_id", "year", "group"], key=lambda s: sort_keys[s.name](s), kind="stable").reset_index(drop=True)
     table["year"] = table["year"].astype(int)
     return table[COLUMNS]
 

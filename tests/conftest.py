@@ -84,3 +84,16 @@ def write_strategy_variant(tmp_path: Path, mutate) -> Path:
 
 def target_entry(raw: dict, target_id: str) -> dict:
     return next(t for t in raw["targets"] if t["id"] == target_id)
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_dirs, tmp_path_factory, strategy):
+    """The 2017 reports (status + ten targets) rendered once from the demo data: the outputs folder."""
+    from rusmiddel_analysis import report
+
+    raw, processed = demo_dirs
+    outputs = tmp_path_factory.mktemp("outputs")
+    settings = report.Settings(processed_dir=processed, status_dir=raw / "status", outputs_dir=outputs)
+    summary = report.run(strategy, settings, years=[2017])
+    assert not summary.failures, [report.describe_failure(f) for f in summary.failures]
+    return outputs

@@ -1,0 +1,215 @@
+"""Trend plots, subgroup plots and small multiples in one style.
+
+Figures are made as `matplotlib.figure.Figure` objects, never through pyplot, so no global
+plotting state is touched and nothing carries over from one report to the next. Colours are
+the Okabe-Ito palette (safe for colour-blind readers); axis numbers use the report language's
+formatting; every plot has an alt text in words made from the same assessment as the narrative.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import formatting as fmt
+from .textcatalog import text
+
+# Okabe & Ito (2008), "Color Universal Design".
+COLOURS = {
+    "measured": "#0072B2", "baseline": "#000000", "target": "#D55E00", "required": "#555555",
+    "projection": "#009E73", "bar": "#56B4E9", "grid": "#DDDDDD",
+}
+STATUS_COLOURS = {
+    "achieved": "#009E73", "on_track": "#009E73", "maintained": "#009E73",
+    "needs_acceleration": "#E69F00", "limited_progress": "#E69F00",
+    "deterioration": "#D55E00", "not_achieved": "#D55E00", "worsened": "#D55E00",
+    "insufficient_data": "#999999",
+}
+FONT_SIZE = 9
+
+
+def _style(ax, target, lang):
+    ax.grid(axis="y", color=COLOURS["grid"], linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=FONT_SIZE)
+    if target.unit == "percent":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: str(int(v))))
+
+
+def _y_label(target, lang):
+    return text("plot.share" if target.unit == "percent" else "plot.persons", lang)
+
+
+def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False):
+    """Draw one target's trend on `ax`: measurements with intervals, baseline, target, required path, projection."""
+    from .stats import required_path
+
+    shown = rows[rows["value"].notna()].sort_values("year")
+    years = shown["year"].to_numpy(int)
+    values = shown["value"].to_numpy(float)
+    err = np.vstack([values - shown["ci_low"].to_numpy(float), shown["ci_high"].to_numpy(float) - values])
+    path_years = np.arange(target.baseline_year, target.target_year + 1)
+    if target.kind == "maintain":
+        path = np.full(len(path_years), target.baseline_value)
+    else:
+        path = required_path(target.baseline_year, target.baseline_value, target.target_year, target.target_value, path_years)
+    ax.plot(path_years, path, linestyle="--", color=COLOURS["required"], linewidth=1.2, label=text("plot.required", lang))
+    if len(years):
+        ax.errorbar(years, values, yerr=err, fmt="o-", color=COLOURS["measured"], ecolor=COLOURS["measured"],
+                    elinewidth=1, capsize=3, markersize=4 if compact else 5, linewidth=1.5, label=text("plot.measured", lang))
+    ax.plot([target.baseline_year], [target.baseline_value], marker="D", linestyle="none", color=COLOURS["baseline"],
+            markersize=5 if compact else 6, label=text("plot.baseline", lang, year=target.baseline_year))
+    ax.plot([target.target_year], [target.target_value], marker="*", linestyle="none", color=COLOURS["target"],
+            markersize=10 if compact else 13, label=text("plot.target", lang, year=target.target_year))
+    projected = assessment_row.get("projected_value") if assessment_row is not None else None
+    if projected is not None and not _nan(projected) and len(years) and years[-1] < target.target_year:
+        last_year, last_value = years[-1], values[-1]
+        ax.plot([last_year, target.target_year], [last_value, projected], linestyle=":", color=COLOURS["projection"],
+                linewidth=1.8, label=text("plot.projection", lang))
+        low, high = assessment_row.get("projected_low"), assessment_row.get("projected_high")
+        if not _nan(low):
+            ax.fill_between([last_year, target.target_year], [last_value, low], [last_value, high],
+                            color=COLOURS["projection"], alpha=0.15, linewidth=0, label=text("plot.projection_band", lang))
+    _style(ax, target, lang)
+    ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
+    if target.unit == "percent":
+        low_limit = min([target.baseline_value, target.target_value, *(shown["ci_low"].dropna().tolist())]) - 3
+        high_limit = max([target.baseline_value, target.target_value, *(shown["ci_high"].dropna().tolist())]) + 3
+        ax.set_ylim(max(0, low_limit), min(100, high_limit) + (1 if high_limit >= 100 else 0))
+    if not compact:
+        ax.set_xlabel(text("plot.year", lang), fontsize=FONT_SIZE)
+        ax.set_ylabel(_y_label(target, lang), fontsize=FONT_SIZE)
+    if legend:
+        ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da") -> Figure:
+    """The trend plot for one target (rows: its yearly indicator rows up to the report year)."""
+    fig = Figure(figsize=(8.4, 3.8), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    draw_trend(ax, target, rows, assessment_row, lang)
+    ax.set_title(target.short_name(lang), fontsize=FONT_SIZE + 2, loc="left")
+    return fig
+
+
+def group_label(by: str, value: str, lang: str = "da") -> str:
+    if by == "grade":
+        return text("report.grade_value", lang, grade=value)
+    key = f"report.group_values.{value}"
+    from .textcatalog import catalogue
+    return catalogue(lang).get(key, value)
+
+
+def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> Figure:
+    """Horizontal bars with intervals for one breakdown; hidden groups are labelled, not drawn."""
+    rows = rows.reset_index(drop=True)
+    fig = Figure(figsize=(8.4, 0.45 * len(rows) + 1.3), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    labels = [group_label(by, str(g), lang) for g in rows["group"]]
+    positions = np.arange(len(rows))[::-1]
+    shown = rows["value"].notna().to_numpy()
+    values = rows["value"].fillna(0).to_numpy(float)
+    ax.barh(positions[shown], values[shown], color=COLOURS["bar"], height=0.6)
+    lo = (rows["value"] - rows["ci_low"]).fillna(0).to_numpy(float)
+    hi = (rows["ci_high"] - rows["value"]).fillna(0).to_numpy(float)
+    ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333",
+                elinewidth=1, capsize=3)
+    for pos, row, ok in zip(positions, rows.itertuples(), shown):
+        if not ok:
+            label = text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang)
+            ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
+    ax.axvline(target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2,
+               label=text("plot.target", lang, year=target.target_year))
+    ax.set_yticks(positions, labels, fontsize=FONT_SIZE)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
+    ax.tick_params(labelsize=FONT_SIZE)
+    ax.set_xlabel(_y_label(target, lang), fontsize=FONT_SIZE)
+    if target.unit == "percent":
+        ax.set_xlim(0, 100)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="lower right")
+    dimension = text(f"report.groups.{by}", lang).lower()
+    ax.set_title(text("plot.subgroup_title", lang, measure=target.short_name(lang), dimension=dimension, year=year),
+                 fontsize=FONT_SIZE + 1, loc="left")
+    return fig
+
+
+def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame, year: int, lang: str = "da") -> Figure:
+    """One small trend plot per target, in the strategy's order, titled with the status."""
+    n = len(strategy.targets)
+    cols = 5
+    rows_n = math.ceil(n / cols)
+    fig = Figure(figsize=(12.5, 2.7 * rows_n), dpi=100, layout="constrained")
+    axes = fig.subplots(rows_n, cols, squeeze=False).ravel()
+    by_id = assessment.set_index("target_id")
+    totals = indicators[(indicators["group"] == "all") & (indicators["year"] <= year)]
+    for ax, target in zip(axes, strategy.targets):
+        row = by_id.loc[target.id]
+        draw_trend(ax, target, totals[totals["target_id"] == target.id], row, lang, legend=False, compact=True)
+        ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")
+        ax.text(0.0, -0.2, text(f"status.{row['status']}", lang), transform=ax.transAxes, fontsize=FONT_SIZE,
+                color="white", fontweight="bold", va="top",
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": STATUS_COLOURS[row["status"]], "edgecolor": "none"})
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig
+
+
+# --- alt texts ----------------------------------------------------------------------------------
+
+def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da") -> str:
+    shown = rows[rows["value"].notna()].sort_values("year")
+    value = lambda v: fmt.value(v, target.unit, lang)
+    if len(shown):
+        start, end = shown["value"].iloc[0], shown["value"].iloc[-1]
+        key = "alt_change_same" if value(start) == value(end) else "alt_change_up" if end > start else "alt_change_down"
+        change = text(f"plot.{key}", lang, start=value(start), end=value(end))
+        first, last = int(shown["year"].iloc[0]), int(shown["year"].iloc[-1])
+    else:
+        change, first, last = "", target.baseline_year, target.baseline_year
+    return text("plot.alt_trend", lang, measure=target.short_name(lang), first=first, last=last, change=change,
+                target=value(target.target_value), target_year=target.target_year,
+                status=text(f"status.{assessment_row['status']}", lang).lower())
+
+
+def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:
+    parts = []
+    for row in rows.itertuples():
+        shown = fmt.value(row.value, target.unit, lang) if not row.suppressed else (
+            text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang))
+        parts.append(f"{group_label(by, str(row.group), lang)} {shown}")
+    return text("plot.alt_subgroups", lang, measure=target.short_name(lang), dimension=text(f"report.groups.{by}", lang).lower(),
+                year=year, parts=", ".join(parts))
+
+
+def multiples_alt_text(strategy, assessment: pd.DataFrame, lang: str = "da") -> str:
+    by_id = assessment.set_index("target_id")
+    parts = "; ".join(text("plot.alt_multiple_part", lang, name=t.short_name(lang),
+                           status=text(f"status.{by_id.loc[t.id, 'status']}", lang).lower()) for t in strategy.targets)
+    return text("plot.alt_multiples", lang, n=len(strategy.targets), parts=parts + ".")
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (Agg renderer, no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

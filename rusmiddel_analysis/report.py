@@ -1,0 +1,349 @@
+"""Notebooks -> HTML reports: `rusmiddel report`.
+
+For each chosen year: the status report (outputs/<year>/index.html), one report per target
+(outputs/<year>/<target_id>.html), the assessment table (assessment.csv, assessment.xlsx), the
+executed notebooks (outputs/<year>/notebooks/, with papermill's metadata) and, for every year
+present, the front page outputs/index.html.
+
+Every file is written into a staging folder first and moved into place only when its report
+succeeded, so a failed or interrupted run never leaves a half-written page and the previous
+good page stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from .textcatalog import text
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_NOTEBOOKS = PROJECT_ROOT / "notebooks"
+TEMPLATES = Path(__file__).parent / "templates"
+KERNEL_NAME = "rusmiddel-analysis"
+REMOVED_CELL_TAGS = ("parameters", "injected-parameters", "analyst-only")
+
+
+class ReportError(Exception):
+    """A problem with the run as a whole (one line, with the fix)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str               # "status" or "target"
+    year: int
+    target_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}/{'index' if self.kind == 'status' else self.target_id}"
+
+    @property
+    def notebook(self) -> str:
+        return "status_report.ipynb" if self.kind == "status" else "target_report.ipynb"
+
+    @property
+    def html_name(self) -> str:
+        return "index.html" if self.kind == "status" else f"{self.target_id}.html"
+
+    @property
+    def nb_name(self) -> str:
+        return "status_report.ipynb" if self.kind == "status" else f"{self.target_id}.ipynb"
+
+
+@dataclass
+class Settings:
+    processed_dir: Path
+    status_dir: Path
+    outputs_dir: Path
+    lang: str = "da"
+    strategy_file: Path | None = None
+    notebooks_dir: Path = DEFAULT_NOTEBOOKS
+    kernel_name: str = KERNEL_NAME
+    timeout: int = 600
+
+    def parameters(self, job: Job) -> dict:
+        params = {"year": job.year, "processed_dir": str(self.processed_dir), "status_dir": str(self.status_dir),
+                  "lang": self.lang, "strategy_file": str(self.strategy_file) if self.strategy_file else None}
+        if job.kind == "target":
+            params["target_id"] = job.target_id
+        return params
+
+
+@dataclass
+class JobResult:
+    job: Job
+    ok: bool
+    seconds: float = 0.0
+    error: str = ""
+    cell: int | None = None
+    failed_notebook: Path | None = None
+    skipped: bool = False
+
+
+@dataclass
+class RunSummary:
+    results: list[JobResult] = field(default_factory=list)
+    front_page: Path | None = None
+
+    @property
+    def failures(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+def available_years(strategy, processed_dir: Path) -> list[int]:
+    """Every strategy year in which at least one target has a measurement."""
+    from .indicators import compute
+
+    table = compute(strategy, processed_dir)
+    years = sorted(int(y) for y in table.loc[table["value"].notna(), "year"].unique())
+    return [y for y in years if y in strategy.years]
+
+
+def plan(strategy, years: list[int], targets: list[str] | None) -> list[Job]:
+    """The jobs for the chosen years: the status report unless only targets were asked for, and each target."""
+    jobs = []
+    for year in years:
+        if not targets:
+            jobs.append(Job("status", year))
+        for target_id in targets or strategy.target_ids:
+            jobs.append(Job("target", year, target_id))
+    return jobs
+
+
+def check_inputs(strategy, years, targets, settings: Settings) -> None:
+    """One-line errors, each with the fix, before anything runs."""
+    if settings.lang not in fmt.LOCALES:
+        raise ReportError(f"unknown language '{settings.lang}'; use --lang da or --lang en")
+    for target_id in targets or []:
+        if target_id not in strategy.target_ids:
+            raise ReportError(f"unknown target '{target_id}'; valid targets: {', '.join(strategy.target_ids)}")
+    valid_years = strategy.years
+    for year in years:
+        if year not in valid_years:
+            raise ReportError(f"unknown year {year}; valid years: {valid_years[0]}-{valid_years[-1]}")
+    if not (settings.processed_dir / "manifest.json").exists():
+        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+    for name in ("status_report.ipynb", "target_report.ipynb"):
+        if not (settings.notebooks_dir / name).exists():
+            raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")
+    settings.kernel_name = find_kernel(settings.kernel_name)
+
+
+def find_kernel(preferred: str = KERNEL_NAME) -> str:
+    """The project kernel, or the environment's own python3 kernel; a clear error when neither exists."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    for name in (preferred, "python3"):
+        if name in specs:
+            return name
+    raise ReportError("no Jupyter kernel found; run 'make setup' or "
+                      f"'python -m ipykernel install --sys-prefix --name {KERNEL_NAME}'")
+
+
+# --- one report --------------------------------------------------------------------------------
+
+def page_title(strategy, job: Job, lang: str) -> str:
+    if job.kind == "status":
+        return text("report.year_title", lang, strategy=strategy.name(lang), year=job.year)
+    return text("report.target_title", lang, name=strategy.target(job.target_id).short_name(lang), year=job.year)
+
+
+def page_links(job: Job, lang: str) -> list[dict]:
+    links = [{"href": "../index.html", "label": text("report.nav_front", lang)}]
+    if job.kind == "target":
+        links.append({"href": "index.html", "label": text("report.nav_year", lang, year=job.year)})
+    return links
+
+
+_EXPORTER = None
+
+
+def html_exporter():
+    """One HTMLExporter per process: no input code, no prompts, our network-free template."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(template_name="rusmiddel", extra_template_basedirs=[str(TEMPLATES)])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.embed_images = True
+        remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True)
+        exporter.register_preprocessor(remover, enabled=True)
+        _EXPORTER = exporter
+    return _EXPORTER
+
+
+def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
+    """A self-contained HTML page of an executed notebook."""
+    import copy
+
+    notebook = copy.deepcopy(notebook)
+    notebook.metadata["title"] = title
+    # markdown cells of analysts' notes are removed by tag; stderr (warnings) never reaches a reader
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    exporter = html_exporter()
+    exporter.language_code = lang
+    # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
+    resources = {"metadata": {"name": title}, "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang)}}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    # CSS comments carry JupyterLab's credits with web addresses: a reader's page needs none of them
+    return re.sub(r"/\*.*?\*/", "", body, flags=re.DOTALL)
+
+
+def execute(job: Job, settings: Settings, strategy, staging: Path) -> JobResult:
+    """Run one notebook with papermill and convert it; files go to `staging/<year>/`."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    year_dir = staging / str(job.year)
+    (year_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    executed = year_dir / "notebooks" / job.nb_name
+    try:
+        notebook = pm.execute_notebook(
+            str(settings.notebooks_dir / job.notebook), str(executed), parameters=settings.parameters(job),
+            kernel_name=settings.kernel_name, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=settings.timeout, cwd=str(settings.notebooks_dir.parent),
+        )
+    except PapermillExecutionError as exc:
+        return JobResult(job, False, time.perf_counter() - started, f"{exc.ename}: {exc.evalue}".strip(), exc.exec_count, executed)
+    except Exception as exc:  # dead kernel, timeout, missing kernel
+        return JobResult(job, False, time.perf_counter() - started, f"{type(exc).__name__}: {exc}".strip().splitlines()[0],
+                         None, executed if executed.exists() else None)
+    html_text = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang))
+    (year_dir / job.html_name).write_text(html_text, encoding="utf-8")
+    return JobResult(job, True, time.perf_counter() - started)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def move_into_place(staging: Path, outputs: Path, relative: str) -> None:
+    source, target = staging / relative, outputs / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+
+
+def write_assessment_tables(strategy, indicators, year: int, folder: Path) -> None:
+    from .assessment import assess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = assess(strategy, indicators, year)
+    table.to_csv(folder / "assessment.csv", index=False)
+    table.to_excel(folder / "assessment.xlsx", index=False, sheet_name=f"Status {year}")
+
+
+def run(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
+        progress=None) -> RunSummary:
+    """Execute and convert the reports for `years` (default: every year with data) and `targets`."""
+    from .indicators import compute
+
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    years = list(years) if years else available_years(strategy, settings.processed_dir)
+    check_inputs(strategy, years, targets, settings)
+    demo = json.loads((settings.processed_dir / "manifest.json").read_text(encoding="utf-8")).get("synthetic_demo_data", False)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=settings.outputs_dir))
+    summary = RunSummary()
+    try:
+        indicators = compute(strategy, settings.processed_dir)
+        for year in years:
+            write_assessment_tables(strategy, indicators, year, staging / str(year))
+        for job in plan(strategy, years, targets):
+            result = execute(job, settings, strategy, staging)
+            summary.results.append(result)
+            if result.ok:
+                move_into_place(staging, settings.outputs_dir, f"{job.year}/{job.html_name}")
+                move_into_place(staging, settings.outputs_dir, f"{job.year}/notebooks/{job.nb_name}")
+            else:
+                keep_failed(result, settings.outputs_dir)
+            if progress:
+                progress(result)
+        for year in years:
+            if not any(not r.ok for r in summary.results if r.job.year == year):
+                for name in ("assessment.csv", "assessment.xlsx"):
+                    move_into_place(staging, settings.outputs_dir, f"{year}/{name}")
+        summary.front_page = write_front_page(strategy, settings, demo)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return summary
+
+
+def keep_failed(result: JobResult, outputs: Path) -> None:
+    """Keep a failing notebook for inspection under outputs/_failed/, never in place of a good page."""
+    if result.failed_notebook and result.failed_notebook.exists():
+        target = outputs / "_failed" / str(result.job.year) / result.failed_notebook.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(result.failed_notebook, target)
+        result.failed_notebook = target
+
+
+# --- the front page ----------------------------------------------------------------------------
+
+def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
+    """outputs/index.html: every year present with its status table at a glance (atomic write)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from . import __version__
+    from .views import status_badge
+
+    lang = settings.lang
+    years = sorted(int(p.name) for p in settings.outputs_dir.iterdir() if p.is_dir() and p.name.isdigit()
+                   and (p / "assessment.csv").exists())
+    statuses = {}
+    for year in years:
+        table = pd.read_csv(settings.outputs_dir / str(year) / "assessment.csv")
+        statuses[year] = dict(zip(table["target_id"], table["status"]))
+    rows = []
+    for target in strategy.targets:
+        cells = []
+        for year in years:
+            status = statuses[year].get(target.id)
+            page = settings.outputs_dir / str(year) / f"{target.id}.html"
+            cells.append({"badge": status_badge(status, lang) if status else "–",
+                          "href": f"{year}/{target.id}.html" if page.exists() else None})
+        rows.append({"name": target.short_name(lang), "focus": strategy.focus_area(target.focus_area).name(lang), "cells": cells})
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    page = env.get_template("front.html.j2").render(
+        lang=lang, title=text("report.front_title", lang, strategy=strategy.name(lang)),
+        intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
+        demo_banner=text("report.demo_banner", lang) if demo else "", years=years,
+        year_links=[{"year": y, "href": f"{y}/index.html" if (settings.outputs_dir / str(y) / "index.html").exists() else None,
+                     "label": text("report.open_year", lang, year=y)} for y in years],
+        rows=rows, col_target=text("report.col_target", lang), col_focus=text("report.col_focus_area", lang),
+        years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
+        footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+        css=(TEMPLATES / "rusmiddel" / "rusmiddel.css").read_text(encoding="utf-8"),
+    )
+    target = settings.outputs_dir / "index.html"
+    fd, tmp = tempfile.mkstemp(dir=settings.outputs_dir, suffix=".html")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    os.replace(tmp, target)
+    return target
+
+
+def describe_failure(result: JobResult) -> str:
+    job = result.job
+    what = f"target {job.target_id}" if job.kind == "target" else "status report"
+    cell = f", cell {result.cell}" if result.cell else ""
+    saved = f"\n    failing notebook: {result.failed_notebook}" if result.failed_notebook else ""
+    return f"{what}, {job.year}{cell}: {result.error}{saved}"

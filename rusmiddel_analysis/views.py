@@ -1,0 +1,351 @@
+"""What the notebooks show: report objects whose methods return ready HTML fragments.
+
+A notebook cell calls one method and its output is the section (headings, verdict box,
+figures with alt text, tables with header cells). All numbers come from `indicators.compute`
+and `assessment.assess`; all words from the text catalogue; nothing is typed into a notebook.
+Only published rows (disclosure control applied) ever reach a fragment.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from . import narrative, plots
+from .assessment import assess, assess_target
+from .indicators import compute, follow_up_summary, supported_subgroups
+from .status_text import read_status_text
+from .strategy import load_strategy
+from .textcatalog import text
+
+
+class ReportInputError(ValueError):
+    """A report parameter that cannot be used (unknown target, year or language; missing data)."""
+
+
+class HTMLFragment(str):
+    """A piece of HTML that shows itself in JupyterLab and in nbconvert's HTML."""
+
+    def _repr_html_(self):
+        return str(self)
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def resolve_path(path: str | Path | None) -> Path | None:
+    """A relative path as given, or found from a parent folder (a notebook runs in notebooks/)."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    for parent in Path.cwd().parents:
+        if (parent / path).exists():
+            return parent / path
+    return path
+
+
+def figure_html(fig, alt: str) -> HTMLFragment:
+    data = base64.b64encode(plots.png_bytes(fig)).decode("ascii")
+    return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
+                        f'style="max-width:100%;height:auto"></figure>')
+
+
+def status_badge(status: str, lang: str) -> str:
+    colour = plots.STATUS_COLOURS[status]
+    return (f'<span class="rm-badge rm-status-{esc(status)}" style="background:{colour};color:#fff;padding:2px 8px;'
+            f'border-radius:10px;font-weight:600;white-space:nowrap">{esc(text(f"status.{status}", lang))}</span>')
+
+
+def html_table(headers: list[str], rows: list[list[str]], caption: str = "", row_headers: bool = True,
+               escape_cells: bool = True) -> str:
+    """A table with header cells: column headers, and the first cell of each row as a row header."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = []
+    for cells in rows:
+        rendered = [c if not escape_cells else esc(c) for c in cells]
+        first = f'<th scope="row">{rendered[0]}</th>' if row_headers else f"<td>{rendered[0]}</td>"
+        body.append("<tr>" + first + "".join(f"<td>{c}</td>" for c in rendered[1:]) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f'<table class="rm-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def markdown_html(source: str, heading_offset: int = 0) -> str:
+    """Markdown as HTML, headings moved down `heading_offset` levels to fit the page's outline."""
+    import re
+
+    import mistune
+
+    rendered = mistune.html(source)
+    if not heading_offset:
+        return rendered
+    shift = lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}"
+    return re.sub(r"<(/?)h([1-6])", shift, rendered)
+
+
+class _Report:
+    def __init__(self, year: int, processed_dir="data/processed", status_dir="data/raw/status", lang: str = "da",
+                 strategy_file=None):
+        if lang not in fmt.LOCALES:
+            raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
+        self.lang = lang
+        self.strategy = load_strategy(resolve_path(strategy_file))
+        try:
+            self.year = int(year)
+        except (TypeError, ValueError):
+            raise ReportInputError(f"year must be a whole year, not '{year}'") from None
+        years = self.strategy.years
+        if self.year not in years:
+            raise ReportInputError(f"unknown year {self.year}; valid years: {years[0]}-{years[-1]}")
+        self.processed_dir = resolve_path(processed_dir)
+        self.status_dir = resolve_path(status_dir)
+        if not (self.processed_dir / "manifest.json").exists():
+            raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.processed_dir / "manifest.json").read_text(encoding="utf-8"))
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic_demo_data"))
+
+    def t(self, key: str, **values) -> str:
+        return text(key, self.lang, **values)
+
+    def _banner(self) -> str:
+        if not self.synthetic:
+            return ""
+        return (f'<p class="rm-demo" role="note" style="background:#fff3cd;border:1px solid #e0c36a;padding:6px 10px;'
+                f'border-radius:4px"><strong>{esc(self.t("report.demo_banner"))}</strong></p>')
+
+    def footer(self) -> HTMLFragment:
+        from . import __version__
+
+        stamp = self.t("report.generated", date=dt.date.today().isoformat(), version=__version__)
+        return HTMLFragment(f'<p class="rm-footer" style="color:#666;font-size:small">{esc(stamp)}</p>')
+
+
+class TargetReport(_Report):
+    """Everything the target report shows for one target and year."""
+
+    def __init__(self, target_id: str, year: int, **kwargs):
+        super().__init__(year, **kwargs)
+        try:
+            self.target = self.strategy.target(target_id)
+        except KeyError as exc:
+            raise ReportInputError(exc.args[0]) from None
+        self.indicators = compute(self.strategy, self.processed_dir, targets=[self.target.id])
+        self.rows = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
+        self.assessment = pd.Series(assess_target(self.strategy, self.target, self.indicators, self.year))
+
+    @property
+    def title_text(self) -> str:
+        return self.t("report.target_title", name=self.target.short_name(self.lang), year=self.year)
+
+    def header(self) -> HTMLFragment:
+        focus = self.strategy.focus_area(self.target.focus_area)
+        effort = self.strategy.core_effort(focus.core_effort)
+        return HTMLFragment(f"<h1>{esc(self.title_text)}</h1>{self._banner()}"
+                            f'<p class="rm-context">{esc(self.strategy.name(self.lang))} · {esc(effort.name(self.lang))} · '
+                            f"{esc(focus.name(self.lang))}</p>")
+
+    def verdict(self) -> HTMLFragment:
+        a, target, lang = self.assessment, self.target, self.lang
+        value = lambda v: fmt.value(v, target.unit, lang)
+        items = [(self.t("report.verdict_status"), status_badge(a["status"], lang))]
+        if not narrative._missing(a["measured_year"]):
+            interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang)
+            items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{value(a['value'])} ({interval})")))
+        items += [(self.t("report.verdict_baseline", year=target.baseline_year), esc(value(target.baseline_value))),
+                  (self.t("report.verdict_target", year=target.target_year), esc(value(target.target_value)))]
+        if not narrative._missing(a["progress_ratio"]):
+            items.append((self.t("report.verdict_ratio"), esc(fmt.percent(100 * a["progress_ratio"], lang))))
+        if not narrative._missing(a["measured_year"]):
+            items.append((self.t("report.verdict_required", year=int(a["measured_year"])), esc(value(a["required_value"]))))
+            items.append((self.t("report.verdict_vs_target"), esc(self.t(f"vs_target.{a['vs_target']}"))))
+        rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
+        story = narrative.target_narrative(self.strategy, target, a, lang)
+        return HTMLFragment(
+            f'<section class="rm-verdict" style="border:2px solid {plots.STATUS_COLOURS[a["status"]]};border-radius:6px;'
+            f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
+            f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
+
+    def goal(self) -> HTMLFragment:
+        return HTMLFragment(f"<h2>{esc(self.t('report.goal_heading'))}</h2><dl>"
+                            f"<dt>{esc(self.t('report.goal_label'))}</dt><dd>{esc(self.target.goal(self.lang))}</dd>"
+                            f"<dt>{esc(self.t('report.criterion_label'))}</dt><dd>{esc(self.target.success_criterion(self.lang))}</dd></dl>")
+
+    def trend(self) -> HTMLFragment:
+        fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
+        alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
+        table = html_table(
+            [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")],
+            [[str(int(r.year)), fmt.value(r.value, self.target.unit, self.lang),
+              fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
+              fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()])
+        return HTMLFragment(f"<h2>{esc(self.t('report.trend_heading'))}</h2>{figure_html(fig, alt)}{table}")
+
+    @cached_property
+    def measured_year(self) -> int:
+        return int(self.assessment["measured_year"]) if not narrative._missing(self.assessment["measured_year"]) else self.year
+
+    def subgroup_rows(self, by: str) -> pd.DataFrame:
+        table = compute(self.strategy, self.processed_dir, by=by, targets=[self.target.id])
+        return table[table["year"] == self.measured_year]
+
+    def subgroups(self) -> HTMLFragment:
+        parts = [f"<h2>{esc(self.t('report.subgroups_heading'))}</h2>"]
+        settings = self.strategy.settings["disclosure"]
+        for by in supported_subgroups(self.target):
+            if by in ("school", "institution", "substance"):
+                continue  # schools and institutions: too many small groups for a committee report
+            rows = self.subgroup_rows(by)
+            if rows.empty:
+                continue
+            fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
+            alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
+            cells = []
+            for r in rows.itertuples():
+                label = plots.group_label(by, str(r.group), self.lang)
+                if r.suppressed:
+                    hidden = self.t("report.hidden_small") if r.suppression == "small_count" else "–"
+                    cells.append([label, hidden, "–", "–"])
+                else:
+                    cells.append([label, fmt.value(r.value, self.target.unit, self.lang),
+                                  fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
+                                  fmt.number(r.denominator, self.lang) if self.target.is_share else "–"])
+            table = html_table([self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"),
+                                self.t("report.col_answers")], cells)
+            parts.append(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>{figure_html(fig, alt)}{table}")
+        parts.append(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))}</p>')
+        return HTMLFragment("".join(parts))
+
+    def methods(self) -> HTMLFragment:
+        years = sorted(self.rows["year"].unique().tolist())
+        return HTMLFragment(f"<h2>{esc(self.t('report.methods_heading'))}</h2>"
+                            f"<p>{esc(narrative.trend_sentence(self.assessment, years, self.lang))}</p>"
+                            f"<p>{esc(narrative.projection_sentence(self.target, self.assessment, self.lang))}</p>")
+
+    def quality(self) -> HTMLFragment:
+        parts = [f"<h2>{esc(self.t('report.quality_heading'))}</h2>"]
+        years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
+        parts.append(f"<p>{esc(self.t('report.quality_years', years=years or '–'))}</p>")
+        latest = self.rows[self.rows["year"] == self.measured_year]
+        if self.target.is_share and len(latest) and self.target.indicator["type"] == "share":
+            r = latest.iloc[0]
+            parts.append(f"<p>{esc(self.t('report.quality_answers', year=self.measured_year, n=fmt.number(r.denominator, self.lang), no_answer=fmt.number(r.no_answer, self.lang)))}</p>")
+            declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
+            column = self.target.indicator.get("column")
+            if declared.get(column):
+                parts.append(f"<p>{esc(self.t('report.quality_declared_missing', n=fmt.number(declared[column], self.lang)))}</p>")
+        if self.target.indicator["type"] == "treatment_outcome":
+            if len(latest) and not narrative._missing(latest.iloc[0].unknown_share):
+                limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
+                parts.append(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=fmt.percent(100 * latest.iloc[0].unknown_share, self.lang), limit=limit))}</p>")
+            parts.append(self.follow_up_table())
+        return HTMLFragment("".join(parts))
+
+    def follow_up_table(self) -> str:
+        summary = follow_up_summary(self.strategy, self.processed_dir)
+        summary = summary[summary["year"] <= self.year]
+        if summary.empty:
+            return ""
+        cells = []
+        for r in summary.itertuples():
+            cells.append([str(int(r.year)), str(int(r.months)), self.t(f"report.caller_{r.contacted_by}"),
+                          fmt.number(r.attempts, self.lang),
+                          fmt.number(r.reached, self.lang) if not narrative._missing(r.reached) else self.t("report.hidden_small"),
+                          fmt.percent(100 * r.contact_rate, self.lang) if not narrative._missing(r.contact_rate) else "–",
+                          fmt.percent(r.success_share, self.lang) if not narrative._missing(r.success_share) else "–"])
+        return (f"<p>{esc(self.t('report.quality_followup'))}</p>" + html_table(
+            [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
+             self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")], cells))
+
+    def definition(self) -> HTMLFragment:
+        d = self.target.definition
+        items = "".join(f"<dt>{esc(self.t(f'report.def_{k}'))}</dt><dd>{esc(d[k](self.lang))}</dd>"
+                        for k in ("population", "numerator", "denominator", "data_source"))
+        return HTMLFragment(f"<h2>{esc(self.t('report.definition_heading'))}</h2><dl>{items}</dl>"
+                            f"<p>{esc(self.t('report.def_method'))}</p>")
+
+
+class StatusReport(_Report):
+    """The yearly status for the whole strategy: core effort -> focus area -> targets."""
+
+    def __init__(self, year: int, **kwargs):
+        super().__init__(year, **kwargs)
+        self.indicators = compute(self.strategy, self.processed_dir)
+        self.assessment = assess(self.strategy, self.indicators, self.year)
+        self.status_text = read_status_text(self.strategy, self.status_dir, self.year)
+
+    @property
+    def title_text(self) -> str:
+        return self.t("report.year_title", strategy=self.strategy.name(self.lang), year=self.year)
+
+    def header(self) -> HTMLFragment:
+        milestone = next((m for m in self.strategy.milestones if m.year == self.year), None)
+        sub = f"<p>{esc(self.t('report.milestone', name=milestone.name(self.lang), year=self.year))}</p>" if milestone else ""
+        return HTMLFragment(f"<h1>{esc(self.title_text)}</h1>{self._banner()}{sub}")
+
+    def summary(self) -> HTMLFragment:
+        return HTMLFragment(f"<h2>{esc(self.t('report.summary_heading'))}</h2>"
+                            f"<p>{esc(narrative.summary_sentence(self.assessment, self.year, self.lang))}</p>")
+
+    def table(self) -> HTMLFragment:
+        rows = []
+        for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows()):
+            measured = "–" if narrative._missing(a["measured_year"]) else str(int(a["measured_year"]))
+            value = "–" if narrative._missing(a["value"]) else fmt.value(a["value"], t.unit, self.lang)
+            rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',
+                         esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang),
+                         esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),
+                         esc(fmt.value(t.target_value, t.unit, self.lang))])
+        headers = [self.t("report.col_target"), self.t("report.col_focus_area"), self.t("report.col_status"), self.t("report.col_value"),
+                   self.t("report.col_measured"), self.t("report.col_baseline"), self.t("report.col_goal")]
+        return HTMLFragment(f"<h2>{esc(self.t('report.table_heading'))}</h2>"
+                            + html_table(headers, rows, escape_cells=False))
+
+    def multiples(self) -> HTMLFragment:
+        fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
+        return HTMLFragment(f"<h2>{esc(self.t('report.multiples_heading'))}</h2>"
+                            + figure_html(fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang)))
+
+    def _qualitative(self, section_id: str, page_level: int) -> str:
+        """A section of the status file; its free ### sub-headings go one level below the page's heading."""
+        body = self.status_text.sections.get(section_id)
+        if not body:
+            return ""
+        return f'<div class="rm-qualitative">{markdown_html(body, heading_offset=page_level + 1 - 3)}</div>'
+
+
+    def by_focus_area(self) -> HTMLFragment:
+        """Core effort -> focus area -> targets, each with its narrative, and the qualitative status."""
+        parts = [f"<h2>{esc(self.t('report.narrative_heading'))}</h2>"]
+        if not self.status_text.exists:
+            parts.append(f'<p class="rm-note">{esc(self.t("report.no_status_text", year=self.year))}</p>')
+        elif self.status_text.empty:
+            parts.append(f'<p class="rm-note">{esc(self.t("report.empty_status_text", year=self.year))}</p>')
+        by_id = self.assessment.set_index("target_id")
+        for effort in self.strategy.core_efforts:
+            parts.append(f"<h3>{esc(effort.name(self.lang))}</h3>{self._qualitative(effort.id, page_level=3)}")
+            for focus in (f for f in self.strategy.focus_areas if f.core_effort == effort.id):
+                parts.append(f"<h4>{esc(focus.name(self.lang))}</h4>")
+                for target in (t for t in self.strategy.targets if t.focus_area == focus.id):
+                    a = by_id.loc[target.id]
+                    story = narrative.target_narrative(self.strategy, target, a, self.lang)
+                    parts.append(f'<p><a href="{esc(target.id)}.html"><strong>{esc(target.short_name(self.lang))}</strong></a> '
+                                 f'{status_badge(a["status"], self.lang)}<br>{esc(story)}</p>')
+                qualitative = self._qualitative(focus.id, page_level=4)
+                if qualitative:
+                    parts.append(f'<p><strong>{esc(self.t("report.qualitative_heading"))}</strong></p>{qualitative}')
+        return HTMLFragment("".join(parts))

@@ -1,0 +1,196 @@
+"""Notebooks and HTML reports: content from the library, no code, no network, nothing suppressed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from rusmiddel_analysis import formatting as fmt
+from rusmiddel_analysis import plots, report
+from rusmiddel_analysis.assessment import assess
+from rusmiddel_analysis.cli import main
+from rusmiddel_analysis.indicators import compute
+from rusmiddel_analysis.strategy import load_strategy
+from rusmiddel_analysis.textcatalog import text
+
+from .conftest import write_strategy_variant
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def page(outputs: Path, name: str) -> str:
+    return (outputs / name).read_text(encoding="utf-8")
+
+
+def visible_text(html: str) -> str:
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.DOTALL)))
+
+
+# --- notebooks ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["target_report", "status_report", "explore"])
+def test_notebooks_are_committed_clean_and_parameterised(name):
+    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code_cells = [c for c in book.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code_cells)
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code_cells) == 1
+    assert book.metadata.kernelspec.name == "rusmiddel-analysis"
+
+
+@pytest.mark.parametrize("name", ["target_report", "status_report"])
+def test_report_notebooks_type_no_number_outside_their_parameters(name):
+    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for cell in book.cells:
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            assert not re.search(r"(?<![\w.])\d+(\.\d+)?(?![\w])", cell.source), cell.source
+
+
+# --- the 2017 pages ----------------------------------------------------------------------------
+
+def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
+    _, processed = demo_dirs
+    a = assess(strategy, compute(strategy, processed), 2017).set_index("target_id").loc["skole_alkohol"]
+    html = page(demo_report, "2017/skole_alkohol.html")
+    words = visible_text(html)
+    assert text("status.needs_acceleration") in words
+    assert f"{fmt.percent(a.value)} ({fmt.interval(a.ci_low, a.ci_high, 'percent')})" in words
+    assert fmt.percent(100 * a.progress_ratio) in words and fmt.percent(a.required_value) in words
+    assert strategy.target("skole_alkohol").success_criterion.da in words
+    assert '<html lang="da">' in html
+    assert "<title>Elever: ikke prøvet alkohol – 2017</title>" in html
+    assert '<a href="../index.html">Forside</a>' in html and '<a href="index.html">Status 2017</a>' in html
+    assert text("report.demo_banner") in words
+
+
+@pytest.mark.parametrize("name", ["2017/index.html", "2017/skole_alkohol.html", "2017/behandling_antal.html"])
+def test_pages_hold_no_code_no_parameters_and_load_nothing_from_the_network(demo_report, name):
+    html = page(demo_report, name)
+    for code in ("TargetReport(", "StatusReport(", "report.verdict()", "import ", "target_id =", "processed_dir =", "Parameters"):
+        assert code not in html
+    assert "jp-InputArea-editor" not in html.split("</style>")[-1]
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=[\"']?https?:", html)
+    assert "<script" not in html
+    assert not re.search(r"https?://", html)
+    assert "Traceback" not in html and "Warning" not in html
+
+
+def test_headings_follow_the_outline(demo_report):
+    for name in ("2017/index.html", "2017/skole_alkohol.html", "index.html"):
+        levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", page(demo_report, name))]
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
+
+
+def test_every_image_has_an_alt_text_and_every_table_header_cells(demo_report):
+    for name in ("2017/index.html", "2017/skole_alkohol.html", "2017/behandling_stof_effekt.html"):
+        html = page(demo_report, name)
+        images = re.findall(r"<img[^>]*>", html)
+        assert images and all(re.search(r'alt="[^"]{20,}"', img) for img in images)
+        tables = re.findall(r"<table.*?</table>", html, flags=re.DOTALL)
+        assert tables and all("<th" in t for t in tables)
+
+
+def test_status_page_is_structured_as_the_municipality_reports(demo_report, strategy):
+    words = visible_text(page(demo_report, "2017/index.html"))
+    assert "I 2017 er 10 mål opgjort:" in words and "Midtvejsstatus 2017" in words
+    outline = [(int(level), title) for level, title in re.findall(r"<h([34])>([^<]+)</h[34]>", page(demo_report, "2017/index.html"))]
+    structure = [("3", e.name.da) for e in strategy.core_efforts] + [("4", f.name.da) for f in strategy.focus_areas]
+    names = {title for _, title in structure}
+    assert [(level, title) for level, title in outline if title in names] == [
+        (3, "Forebyggelse og tidlig opsporing"), (4, "Unge i folkeskolen"), (4, "Unge på ungdomsuddannelserne"),
+        (3, "Behandling"), (4, "Effekt af behandling"), (4, "Borgere i behandling")]
+    for target in strategy.targets:
+        assert target.short_name.da in words
+    assert "Tallene for 2017 kan ikke anvendes" in words  # the qualitative status of the midterm report
+    html = page(demo_report, "2017/index.html")
+    for target in strategy.targets:
+        assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
+
+
+def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tmp_path):
+    """Cells hidden by disclosure control: their values (recomputed without it) appear nowhere."""
+    _, processed = demo_dirs
+
+    def no_disclosure(raw):
+        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0}
+    open_strategy = load_strategy(write_strategy_variant(tmp_path, no_disclosure))
+    checked = 0
+    for by in ("gender", "age_group"):
+        published = compute(strategy, processed, by=by)
+        raw = compute(open_strategy, processed, by=by).set_index(["target_id", "year", "group"])
+        for r in published[(published.year == 2017) & published.suppressed].itertuples():
+            html = page(demo_report, f"2017/{r.target_id}.html")
+            label = plots.group_label(by, r.group)
+            cells = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', html)
+            assert cells, (r.target_id, label)
+            assert re.findall(r"<td>(.*?)</td>", cells.group(1))[:3] == ["–", "–", "–"]
+            true = raw.loc[(r.target_id, 2017, r.group)]
+            alt = re.search(rf'alt="[^"]*{re.escape(label)} ([^,".]+)', html).group(1)
+            assert alt == "skjult" and fmt.percent(true.value) not in cells.group(1)
+            checked += 1
+    assert checked >= 4  # the demo has primary and secondary suppression in 2017
+
+
+def test_front_page_lists_the_year_and_links_every_page(demo_report, strategy):
+    html = page(demo_report, "index.html")
+    assert '<a href="2017/index.html">Status 2017</a>' in html
+    assert all(f'href="2017/{t.id}.html"' in html for t in strategy.targets)
+    assert '<html lang="da">' in html and text("report.demo_banner") in html
+
+
+def test_assessment_tables_and_executed_notebooks(demo_report, demo_dirs, strategy):
+    _, processed = demo_dirs
+    table = pd.read_csv(demo_report / "2017" / "assessment.csv")
+    expected = assess(strategy, compute(strategy, processed), 2017)
+    assert table["status"].tolist() == expected["status"].tolist()
+    assert table["value"].to_numpy() == pytest.approx(expected["value"].to_numpy(float))
+    assert pd.read_excel(demo_report / "2017" / "assessment.xlsx")["target_id"].tolist() == strategy.target_ids
+    book = json.loads((demo_report / "2017" / "notebooks" / "skole_alkohol.ipynb").read_text())
+    assert book["metadata"]["papermill"]["parameters"]["target_id"] == "skole_alkohol"
+    assert book["metadata"]["papermill"]["parameters"]["year"] == 2017
+
+
+# --- the command -------------------------------------------------------------------------------
+
+def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dirs, tmp_path, capsys):
+    raw, processed = demo_dirs
+    outputs = tmp_path / "outputs"
+    code = main(["report", "--year", "2017", "--target", "skole_alkohol", "--processed", str(processed),
+                 "--status", str(raw / "status"), "--outputs", str(outputs)])
+    assert code == 0
+    files = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*") if p.is_file())
+    assert files == ["2017/assessment.csv", "2017/assessment.xlsx", "2017/notebooks/skole_alkohol.ipynb",
+                     "2017/skole_alkohol.html", "index.html"]
+    assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
+
+
+def test_report_in_english(demo_dirs, tmp_path):
+    raw, processed = demo_dirs
+    outputs = tmp_path / "outputs"
+    assert main(["report", "--year", "2019", "--target", "behandling_antal", "--lang", "en", "--processed", str(processed),
+                 "--status", str(raw / "status"), "--outputs", str(outputs)]) == 0
+    html = (outputs / "2019" / "behandling_antal.html").read_text()
+    assert '<html lang="en">' in html and "The number of citizens starting substance-use treatment rose from 611 in 2015" in html
+    assert "Synthetic demo data" in html
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--year", "2031"], "unknown year 2031; valid years: 2015-2019"),
+    (["--target", "skole_kaffe"], "unknown target 'skole_kaffe'; valid targets: skole_alkohol,"),
+    (["--lang", "fr"], "unknown language 'fr'; use --lang da or --lang en"),
+])
+def test_bad_report_arguments_give_one_line(demo_dirs, tmp_path, capsys, args, message):
+    _, processed = demo_dirs
+    assert main(["report", "--processed", str(processed), "--outputs", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_processed_data_gives_the_fix(tmp_path, capsys):
+    assert main(["report", "--year", "2017", "--processed", str(tmp_path / "none"), "--outputs", str(tmp_path / "o")]) == 2
+    assert "no processed data" in capsys.readouterr().err
