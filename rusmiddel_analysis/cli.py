@@ -99,6 +99,30 @@ def cmd_pseudonymise(args) -> int:
     return 0
 
 
+class Progress:
+    """A progress bar on a terminal (per report: name and seconds); plain log lines otherwise."""
+
+    def __init__(self):
+        self.bar = None
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, result, done: int, total: int) -> None:
+        state = "up to date" if result.skipped else ("ok" if result.ok else "FAILED")
+        line = f"{result.job.name} {state}" + ("" if result.skipped else f" ({result.seconds:.1f} s)")
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True)
+            self.bar.set_postfix_str(line)
+            self.bar.update(1)
+        elif not result.skipped:
+            print(f"[{done}/{total}] {line}", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def cmd_report(args) -> int:
     from pathlib import Path
 
@@ -110,16 +134,20 @@ def cmd_report(args) -> int:
         outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
         strategy_file=Path(args.strategy).resolve() if args.strategy else None,
         notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else report.DEFAULT_NOTEBOOKS,
+        timeout=args.timeout,
     )
 
-    def progress(result):
-        state = "ok" if result.ok else "FAILED"
-        print(f"[{state}] {result.job.name} ({result.seconds:.1f} s)", flush=True)
-
+    progress = Progress()
     try:
-        summary = report.run(strategy, settings, years=args.year, targets=args.target, progress=progress)
+        summary = report.run(strategy, settings, years=args.year, targets=args.target, progress=progress,
+                             jobs=args.jobs, force=args.force, executor=args.executor, scheduler=args.scheduler)
     except report.ReportError as exc:
         raise UserError(str(exc)) from None
+    finally:
+        progress.close()
+    built = sum(1 for r in summary.results if r.ok and not r.skipped)
+    skipped = sum(1 for r in summary.results if r.skipped)
+    print(f"{built} report(s) built, {skipped} up to date, {len(summary.failures)} failed")
     if summary.failures:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
@@ -168,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outputs", default="outputs")
     p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
     p.add_argument("--lang", default="da", help="da (default) or en")
+    p.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: the number of cores)")
+    p.add_argument("--force", action="store_true", help="rebuild every report, even those whose inputs did not change")
+    p.add_argument("--executor", default="local", help="local (default) or dask")
+    p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
+    p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -17,18 +17,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import formatting as fmt
+from .badges import STATUS_COLOURS
 from .textcatalog import text
 
 # Okabe & Ito (2008), "Color Universal Design".
 COLOURS = {
     "measured": "#0072B2", "baseline": "#000000", "target": "#D55E00", "required": "#555555",
     "projection": "#009E73", "bar": "#56B4E9", "grid": "#DDDDDD",
-}
-STATUS_COLOURS = {
-    "achieved": "#009E73", "on_track": "#009E73", "maintained": "#009E73",
-    "needs_acceleration": "#E69F00", "limited_progress": "#E69F00",
-    "deterioration": "#D55E00", "not_achieved": "#D55E00", "worsened": "#D55E00",
-    "insufficient_data": "#999999",
 }
 FONT_SIZE = 9
 

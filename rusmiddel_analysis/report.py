@@ -5,9 +5,9 @@ For each chosen year: the status report (outputs/<year>/index.html), one report 
 executed notebooks (outputs/<year>/notebooks/, with papermill's metadata) and, for every year
 present, the front page outputs/index.html.
 
-Every file is written into a staging folder first and moved into place only when its report
-succeeded, so a failed or interrupted run never leaves a half-written page and the previous
-good page stays.
+Every file is written next to its place and renamed into it only when its report succeeded, so
+a failed or interrupted run never leaves a half-written page and the previous good page stays.
+Execution itself (warm kernels, parallel workers, incremental rebuilds, Dask) is in batch.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import tempfile
-import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,12 +102,23 @@ class RunSummary:
 # --- planning ----------------------------------------------------------------------------------
 
 def available_years(strategy, processed_dir: Path) -> list[int]:
-    """Every strategy year in which at least one target has a measurement."""
-    from .indicators import compute
+    """Every strategy year with data: survey years, and years in which a treatment episode starts or ends.
 
-    table = compute(strategy, processed_dir)
-    years = sorted(int(y) for y in table.loc[table["value"].notna(), "year"].unique())
-    return [y for y in years if y in strategy.years]
+    Read from the year and date columns alone, so the check is cheap.
+    """
+    import pyarrow.parquet as pq
+
+    years: set[int] = set()
+    for source, columns in (("ungeprofil_skole", ["year"]), ("ungeprofil_ungdom", ["year"]),
+                            ("behandling_forloeb", ["start_date", "end_date"])):
+        path = Path(processed_dir) / f"{source}.parquet"
+        if not path.exists():
+            continue
+        table = pq.read_table(path, columns=columns).to_pandas()
+        for column in columns:
+            values = table[column].dropna()
+            years.update(int(y) for y in (values.dt.year if column.endswith("date") else values).unique())
+    return sorted(y for y in years if y in strategy.years)
 
 
 def plan(strategy, years: list[int], targets: list[str] | None) -> list[Job]:
@@ -140,7 +148,6 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
     for name in ("status_report.ipynb", "target_report.ipynb"):
         if not (settings.notebooks_dir / name).exists():
             raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")
-    settings.kernel_name = find_kernel(settings.kernel_name)
 
 
 def find_kernel(preferred: str = KERNEL_NAME) -> str:
@@ -210,90 +217,97 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
     return re.sub(r"/\*.*?\*/", "", body, flags=re.DOTALL)
 
 
-def execute(job: Job, settings: Settings, strategy, staging: Path) -> JobResult:
-    """Run one notebook with papermill and convert it; files go to `staging/<year>/`."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    started = time.perf_counter()
-    year_dir = staging / str(job.year)
-    (year_dir / "notebooks").mkdir(parents=True, exist_ok=True)
-    executed = year_dir / "notebooks" / job.nb_name
-    try:
-        notebook = pm.execute_notebook(
-            str(settings.notebooks_dir / job.notebook), str(executed), parameters=settings.parameters(job),
-            kernel_name=settings.kernel_name, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=settings.timeout, cwd=str(settings.notebooks_dir.parent),
-        )
-    except PapermillExecutionError as exc:
-        return JobResult(job, False, time.perf_counter() - started, f"{exc.ename}: {exc.evalue}".strip(), exc.exec_count, executed)
-    except Exception as exc:  # dead kernel, timeout, missing kernel
-        return JobResult(job, False, time.perf_counter() - started, f"{type(exc).__name__}: {exc}".strip().splitlines()[0],
-                         None, executed if executed.exists() else None)
-    html_text = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang))
-    (year_dir / job.html_name).write_text(html_text, encoding="utf-8")
-    return JobResult(job, True, time.perf_counter() - started)
-
-
 # --- the run -----------------------------------------------------------------------------------
 
-def move_into_place(staging: Path, outputs: Path, relative: str) -> None:
-    source, target = staging / relative, outputs / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write next to the target, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def write_assessment_tables(strategy, indicators, year: int, folder: Path) -> None:
     from .assessment import assess
 
-    folder.mkdir(parents=True, exist_ok=True)
     table = assess(strategy, indicators, year)
-    table.to_csv(folder / "assessment.csv", index=False)
-    table.to_excel(folder / "assessment.xlsx", index=False, sheet_name=f"Status {year}")
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tables-") as tmp:
+        table.to_csv(Path(tmp) / "assessment.csv", index=False)
+        table.to_excel(Path(tmp) / "assessment.xlsx", index=False, sheet_name=f"Status {year}")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("assessment.csv", "assessment.xlsx"):
+            os.replace(Path(tmp) / name, folder / name)
 
 
 def run(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
-        progress=None) -> RunSummary:
-    """Execute and convert the reports for `years` (default: every year with data) and `targets`."""
+        progress=None, jobs: int | None = None, force: bool = False, executor: str = "local",
+        scheduler: str | None = None) -> RunSummary:
+    """Execute and convert the reports for `years` (default: every year with data) and `targets`.
+
+    Only reports whose inputs changed are rebuilt (all with `force`). Each page, executed notebook
+    and stamp is written next to its place and renamed into it when its report succeeded; a failed
+    report leaves the previous page in place and its notebook under outputs/_failed/.
+    """
+    from . import batch
     from .indicators import compute
 
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    if not (settings.processed_dir / "manifest.json").exists():
+        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
     years = list(years) if years else available_years(strategy, settings.processed_dir)
     check_inputs(strategy, years, targets, settings)
     demo = json.loads((settings.processed_dir / "manifest.json").read_text(encoding="utf-8")).get("synthetic_demo_data", False)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=settings.outputs_dir))
-    summary = RunSummary()
-    try:
+    library = batch.library_fingerprint()
+    planned = plan(strategy, years, targets)
+    digests = {job: batch.input_hash(job, settings, strategy, library) for job in planned}
+    todo = [job for job in planned if force or not batch.up_to_date(job, settings.outputs_dir, digests[job])]
+    summary = RunSummary([JobResult(job, True, skipped=True) for job in planned if job not in todo])
+    if progress:
+        for result in summary.results:
+            progress(result, len(summary.results), len(planned))
+
+    def deliver(rendered) -> None:
+        job = rendered.job
+        year_dir = settings.outputs_dir / str(job.year)
+        result = JobResult(job, rendered.ok, rendered.seconds, rendered.error, rendered.cell)
+        if rendered.ok:
+            write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
+            write_atomically(year_dir / job.html_name, rendered.html)
+            write_atomically(batch.stamp_path(settings.outputs_dir, job), json.dumps({"inputs": digests[job]}))
+        elif rendered.notebook:
+            failed = settings.outputs_dir / "_failed" / str(job.year) / job.nb_name
+            write_atomically(failed, rendered.notebook)
+            result.failed_notebook = failed
+        summary.results.append(result)
+        if progress:
+            progress(result, len(summary.results), len(planned))
+
+    if todo:
+        settings.kernel_name = find_kernel(settings.kernel_name)
+        if executor == "dask":
+            if not scheduler:
+                raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+            runner = batch.DaskExecutor(settings, scheduler)
+        elif executor == "local":
+            runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
+        else:
+            raise ReportError(f"unknown executor '{executor}'; use local or dask")
+        runner.run(todo, deliver)
+    failed_years = {r.job.year for r in summary.failures}
+    rebuilt_years = {job.year for job in todo}
+    table_years = [y for y in years if y not in failed_years and
+                   (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())]
+    if table_years:
         indicators = compute(strategy, settings.processed_dir)
-        for year in years:
-            write_assessment_tables(strategy, indicators, year, staging / str(year))
-        for job in plan(strategy, years, targets):
-            result = execute(job, settings, strategy, staging)
-            summary.results.append(result)
-            if result.ok:
-                move_into_place(staging, settings.outputs_dir, f"{job.year}/{job.html_name}")
-                move_into_place(staging, settings.outputs_dir, f"{job.year}/notebooks/{job.nb_name}")
-            else:
-                keep_failed(result, settings.outputs_dir)
-            if progress:
-                progress(result)
-        for year in years:
-            if not any(not r.ok for r in summary.results if r.job.year == year):
-                for name in ("assessment.csv", "assessment.xlsx"):
-                    move_into_place(staging, settings.outputs_dir, f"{year}/{name}")
-        summary.front_page = write_front_page(strategy, settings, demo)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for year in table_years:
+            write_assessment_tables(strategy, indicators, year, settings.outputs_dir / str(year))
+    summary.front_page = write_front_page(strategy, settings, demo)
     return summary
-
-
-def keep_failed(result: JobResult, outputs: Path) -> None:
-    """Keep a failing notebook for inspection under outputs/_failed/, never in place of a good page."""
-    if result.failed_notebook and result.failed_notebook.exists():
-        target = outputs / "_failed" / str(result.job.year) / result.failed_notebook.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(result.failed_notebook, target)
-        result.failed_notebook = target
 
 
 # --- the front page ----------------------------------------------------------------------------
@@ -303,7 +317,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from . import __version__
-    from .views import status_badge
+    from .badges import status_badge
 
     lang = settings.lang
     years = sorted(int(p.name) for p in settings.outputs_dir.iterdir() if p.is_dir() and p.name.isdigit()
@@ -334,10 +348,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
         css=(TEMPLATES / "rusmiddel" / "rusmiddel.css").read_text(encoding="utf-8"),
     )
     target = settings.outputs_dir / "index.html"
-    fd, tmp = tempfile.mkstemp(dir=settings.outputs_dir, suffix=".html")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.replace(tmp, target)
+    write_atomically(target, page)
     return target
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import narrative, plots
 from .assessment import assess, assess_target
+from .badges import STATUS_COLOURS, status_badge
 from .indicators import compute, follow_up_summary, supported_subgroups
 from .status_text import read_status_text
 from .strategy import load_strategy
@@ -58,12 +59,6 @@ def figure_html(fig, alt: str) -> HTMLFragment:
     data = base64.b64encode(plots.png_bytes(fig)).decode("ascii")
     return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
                         f'style="max-width:100%;height:auto"></figure>')
-
-
-def status_badge(status: str, lang: str) -> str:
-    colour = plots.STATUS_COLOURS[status]
-    return (f'<span class="rm-badge rm-status-{esc(status)}" style="background:{colour};color:#fff;padding:2px 8px;'
-            f'border-radius:10px;font-weight:600;white-space:nowrap">{esc(text(f"status.{status}", lang))}</span>')
 
 
 def html_table(headers: list[str], rows: list[list[str]], caption: str = "", row_headers: bool = True,
@@ -176,7 +171,7 @@ class TargetReport(_Report):
         rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
         story = narrative.target_narrative(self.strategy, target, a, lang)
         return HTMLFragment(
-            f'<section class="rm-verdict" style="border:2px solid {plots.STATUS_COLOURS[a["status"]]};border-radius:6px;'
+            f'<section class="rm-verdict" style="border:2px solid {STATUS_COLOURS[a["status"]]};border-radius:6px;'
             f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
             f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
 

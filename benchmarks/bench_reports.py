@@ -1,0 +1,172 @@
+"""Benchmark: the naive notebook loop against `rusmiddel report`, side by side in one run.
+
+    .venv/bin/python benchmarks/bench_reports.py [--repeats 3] [--scales 1 20 40] [--skip-naive-all]
+
+Everything runs on this machine, in one run, on fresh synthetic demo data in a temporary folder:
+
+- naive: for each report, `papermill` (command line) then `jupyter nbconvert --to html --no-input`,
+  one after another: a new process, kernel and imports per report;
+- ours: `rusmiddel report --force` (warm kernels, parallel, in-process conversion), one year and
+  all five; one target report rebuilt after a change; a re-run with nothing changed;
+- processing: `rusmiddel process` on demo data at several `--scale`s (about 45,000 survey rows per
+  unit of scale... times 1.4 with the youth survey).
+
+Wall time is the median over the repeats; peak memory is the largest sum of resident memory over
+the whole process tree (the command, its kernels and helpers), sampled every 20 ms. Prints a
+Markdown table and writes it to benchmarks/results/latest.md. This is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RUSMIDDEL = str(BIN / "rusmiddel")
+STRATEGY_TARGETS = ["skole_alkohol", "skole_hash", "skole_stoffer", "skole_foraeldreaftale", "ungdom_alkohol", "ungdom_hash",
+                    "ungdom_stoffer", "behandling_stof_effekt", "behandling_alkohol_effekt", "behandling_antal"]
+
+
+def measure(command: list[str] | callable, cwd: Path) -> tuple[float, float]:
+    """(seconds, peak MB of the process tree) for a command line or a Python callable running commands."""
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample(root_pid: int):
+        while not stop.is_set():
+            try:
+                root = psutil.Process(root_pid)
+                rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+                peak[0] = max(peak[0], rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    started = time.perf_counter()
+    if callable(command):
+        sampler = threading.Thread(target=sample, args=(os.getpid(),), daemon=True)
+        baseline = psutil.Process().memory_info().rss
+        sampler.start()
+        command()
+        stop.set()
+        sampler.join()
+        return time.perf_counter() - started, (peak[0] - baseline) / 2**20
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = threading.Thread(target=sample, args=(process.pid,), daemon=True)
+    sampler.start()
+    code = process.wait()
+    stop.set()
+    sampler.join()
+    if code != 0:
+        raise SystemExit(f"benchmark command failed ({code}): {' '.join(command)}")
+    return time.perf_counter() - started, peak[0] / 2**20
+
+
+def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
+    """Papermill's and nbconvert's command lines, one report after another."""
+    out = work / "naive"
+
+    def run():
+        for year in years:
+            jobs = [("status_report", None)] + [("target_report", t) for t in STRATEGY_TARGETS]
+            for notebook, target in jobs:
+                name = f"{year}-{target or 'index'}"
+                executed = out / f"{name}.ipynb"
+                params = ["-p", "year", str(year), "-p", "processed_dir", str(processed), "-p", "status_dir", str(status)]
+                if target:
+                    params += ["-p", "target_id", target]
+                subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(executed),
+                                "-k", "rusmiddel-analysis", "--no-progress-bar", *params],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out.mkdir(parents=True, exist_ok=True)
+    return run
+
+
+def median_of(repeats: int, command, cwd: Path, before=None) -> tuple[float, float]:
+    times, peaks = [], []
+    for _ in range(repeats):
+        if before:
+            before()
+        seconds, peak = measure(command, cwd)
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 20, 40])
+    parser.add_argument("--skip-naive-all", action="store_true", help="skip the naive loop over all five years (about 5 minutes)")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="rusmiddel-bench-") as tmp:
+        work = Path(tmp)
+        raw, processed, outputs = work / "raw", work / "processed", work / "outputs"
+        subprocess.run([RUSMIDDEL, "demo-data", "--raw", str(raw)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([RUSMIDDEL, "process", "--raw", str(raw), "--processed", str(processed)], check=True, stdout=subprocess.DEVNULL)
+        common = ["--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs)]
+        ours = lambda *extra: [RUSMIDDEL, "report", *common, *extra]
+
+        naive_one = median_of(1 if args.repeats > 1 else 1, naive_loop(work, processed, raw / "status", [2017]), work)
+        ours_one = median_of(args.repeats, ours("--year", "2017", "--force"), work)
+        rows.append(("One year (11 reports), from scratch", naive_one, ours_one))
+        if not args.skip_naive_all:
+            naive_all = median_of(1, naive_loop(work, processed, raw / "status", [2015, 2016, 2017, 2018, 2019]), work)
+        else:
+            naive_all = (float("nan"), float("nan"))
+        ours_all = median_of(args.repeats, ours("--force"), work)
+        rows.append(("All five years (55 reports), from scratch", naive_all, ours_all))
+
+        status_file = raw / "status" / "2017.md"
+
+        def change_one_input():
+            with open(status_file, "a", encoding="utf-8") as handle:
+                handle.write("\n")
+        single_naive = (naive_one[0] / 11, naive_one[1])
+        single = median_of(args.repeats, ours("--year", "2017"), work, before=change_one_input)
+        rows.append(("One report rebuilt after a change (2017 status)", single_naive, single))
+        nochange = median_of(args.repeats, ours(), work)
+        rows.append(("Re-run with nothing changed (55 reports)", naive_all, nochange))
+
+        processing = []
+        for scale in args.scales:
+            sraw, sproc = work / f"raw-{scale:g}", work / f"processed-{scale:g}"
+            subprocess.run([RUSMIDDEL, "demo-data", "--raw", str(sraw), "--scale", str(scale)], check=True, stdout=subprocess.DEVNULL)
+            rows_n = sum(1 for f in (sraw / "ungeprofil_skole").glob("*.csv") for _ in open(f, encoding="utf-8-sig")) - 5
+            seconds, peak = median_of(args.repeats, [RUSMIDDEL, "process", "--raw", str(sraw), "--processed", str(sproc)], work)
+            processing.append((scale, rows_n, seconds, peak))
+
+    machine = f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+    lines = [f"Machine: {machine}; repeats: {args.repeats} (naive loops: 1)", "",
+             "| run | naive loop | rusmiddel report | naive / ours | peak memory, naive | peak memory, ours |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, naive, mine in rows:
+        ratio = naive[0] / mine[0] if naive[0] == naive[0] else float("nan")
+        lines.append(f"| {name} | {naive[0]:.1f} s | {mine[0]:.2f} s | {ratio:.1f}x | {naive[1]:.0f} MB | {mine[1]:.0f} MB |")
+    lines += ["", "| `rusmiddel process`, demo `--scale` | school-survey rows | wall | peak memory |", "| ---: | ---: | ---: | ---: |"]
+    for scale, n, seconds, peak in processing:
+        lines.append(f"| {scale:g} | {n:,} | {seconds:.2f} s | {peak:.0f} MB |")
+    text = "\n".join(lines)
+    print(text)
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(exist_ok=True)
+    (results / "latest.md").write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

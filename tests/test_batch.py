@@ -1,0 +1,183 @@
+"""Batch runs: warm-kernel isolation, parallel = sequential, failure isolation, incremental builds, Dask."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rusmiddel_analysis import batch, report
+from rusmiddel_analysis.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_for(demo_dirs, outputs, **kwargs):
+    raw, processed = demo_dirs
+    return report.Settings(processed_dir=processed, status_dir=kwargs.pop("status_dir", raw / "status"), outputs_dir=outputs, **kwargs)
+
+
+def notebooks_with_cell(tmp_path, source: str) -> Path:
+    """A copy of the report notebooks with one extra cell after the parameters (a planted fault)."""
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)
+    book = nbformat.read(folder / "target_report.ipynb", as_version=4)
+    book.cells.insert(2, nbformat.v4.new_code_cell(source))
+    nbformat.write(book, folder / "target_report.ipynb")
+    return folder
+
+
+def test_reports_sharing_a_warm_kernel_do_not_see_each_other(tmp_path):
+    import papermill as pm
+
+    first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, warnings, matplotlib, pandas as pd, numpy as np\n"
+        "leaked = 42\nmatplotlib.rcParams['lines.linewidth'] = 9\npd.set_option('display.max_rows', 3)\n"
+        "os.environ['RM_LEAK'] = '1'\nwarnings.simplefilter('error')\nnp.seterr(all='raise')\n"
+        "os.chdir('/')\nimport matplotlib.pyplot as plt\nplt.figure()")])
+    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, warnings, matplotlib, pandas as pd, numpy as np, sys\n"
+        "state = {'leaked': 'leaked' in globals(), 'linewidth': matplotlib.rcParams['lines.linewidth'],\n"
+        "         'max_rows': pd.get_option('display.max_rows'), 'env': os.environ.get('RM_LEAK'),\n"
+        "         'error_filter': any(f[0] == 'error' and f[2] is Warning for f in warnings.filters), 'np': np.geterr()['divide'],\n"
+        "         'cwd': os.getcwd(), 'figures': len(sys.modules['matplotlib.pyplot'].get_fignums())}\n"
+        "print(state)")])
+    for book in (first, second):
+        book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        book.cells.insert(0, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}))
+    batch.register_engine()
+    kernel = batch.WarmKernel(report.find_kernel(), cwd=tmp_path)
+    try:
+        done = [pm.execute_notebook(book, None, parameters={"x": 2}, engine_name=batch.ENGINE_NAME, kernel_name="python3",
+                                    progress_bar=False, warm_kernel=kernel) for book in (first, second)]
+    finally:
+        kernel.shutdown()
+    printed = done[1].cells[-1].outputs[0].text
+    state = eval(printed)
+    assert state == {"leaked": False, "linewidth": 1.5, "max_rows": 60, "env": None, "error_filter": False,
+                     "np": "warn", "cwd": str(tmp_path), "figures": 0}
+    for book in done:
+        assert book.metadata.papermill.parameters == {"x": 2}
+        assert book.cells[0].execution_count == 1  # every report counts from 1
+        assert "papermill" in book.cells[-1].metadata
+
+
+def test_parallel_run_equals_sequential_run(demo_report, demo_dirs, tmp_path, strategy):
+    outputs = tmp_path / "seq"
+    summary = report.run(strategy, settings_for(demo_dirs, outputs), years=[2017],
+                         targets=["skole_alkohol", "behandling_stof_effekt"], jobs=1)
+    assert not summary.failures
+    for name in ("skole_alkohol.html", "behandling_stof_effekt.html"):
+        assert (outputs / "2017" / name).read_text() == (demo_report / "2017" / name).read_text()
+    assert (outputs / "2017" / "assessment.csv").read_text() == (demo_report / "2017" / "assessment.csv").read_text()
+
+
+def test_failures_are_isolated_and_reported(demo_dirs, tmp_path, strategy, capsys):
+    outputs = tmp_path / "outputs"
+    raw, processed = demo_dirs
+    common = ["report", "--year", "2017", "--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs)]
+    targets = ["--target", "skole_alkohol", "--target", "skole_hash", "--target", "skole_stoffer", "--target", "behandling_antal"]
+    assert main(common + targets) == 0
+    before = {p.name: p.read_text() for p in (outputs / "2017").glob("*.html")}
+    faults = notebooks_with_cell(tmp_path, (
+        "import os, time\n"
+        "if target_id == 'skole_hash':\n    raise ValueError('planted failure')\n"
+        "if target_id == 'skole_stoffer':\n    os._exit(1)\n"
+        "if target_id == 'behandling_antal':\n    time.sleep(30)\n"))
+    capsys.readouterr()
+    code = main(common + targets + ["--notebooks", str(faults), "--force", "--timeout", "3", "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "3 report(s) failed; the previous pages were kept" in err
+    assert "target skole_hash, 2017, cell 3: ValueError: planted failure" in err
+    assert f"failing notebook: {outputs / '_failed' / '2017' / 'skole_hash.ipynb'}" in err
+    assert "target skole_stoffer, 2017: DeadKernelError" in err
+    assert "target behandling_antal, 2017" in err and "Timeout" in err
+    after = {p.name: p.read_text() for p in (outputs / "2017").glob("*.html")}
+    for name in ("skole_hash.html", "skole_stoffer.html", "behandling_antal.html"):
+        assert after[name] == before[name]  # the previous good page stays
+    failed = nbformat.read(outputs / "_failed" / "2017" / "skole_hash.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in failed.cells if c.cell_type == "code" for o in c.outputs)
+    assert not list(outputs.rglob("*.tmp"))
+
+
+def test_incremental_rebuilds_exactly_what_changed(demo_report, demo_dirs, tmp_path, strategy):
+    raw, _ = demo_dirs
+    outputs = tmp_path / "outputs"
+    shutil.copytree(demo_report, outputs)
+    status = tmp_path / "status"
+    shutil.copytree(raw / "status", status)
+    settings = settings_for(demo_dirs, outputs, status_dir=status)
+    started = time.perf_counter()
+    unchanged = report.run(strategy, settings, years=[2017])
+    assert all(r.skipped for r in unchanged.results) and len(unchanged.results) == 11
+    assert time.perf_counter() - started < 5
+    with open(status / "2017.md", "a", encoding="utf-8") as handle:
+        handle.write("\n- Endnu en indsats.\n")
+    changed = report.run(strategy, settings, years=[2017])
+    assert [r.job.name for r in changed.results if not r.skipped] == ["2017/index"]
+    assert "Endnu en indsats." in (outputs / "2017" / "index.html").read_text()
+    english = report.run(strategy, settings_for(demo_dirs, outputs, status_dir=status, lang="en"), years=[2017],
+                         targets=["skole_alkohol"])
+    assert [r.job.name for r in english.results if not r.skipped] == ["2017/skole_alkohol"]
+
+
+def test_input_hash_follows_the_data_a_report_reads(demo_dirs, tmp_path, strategy):
+    settings = settings_for(demo_dirs, tmp_path)
+    library = batch.library_fingerprint()
+    school, treatment = report.Job("target", 2017, "skole_alkohol"), report.Job("target", 2017, "behandling_antal")
+    assert batch.sources_read(strategy, school) == ["ungeprofil_skole"]
+    assert batch.sources_read(strategy, treatment) == ["behandling_forloeb"]
+    assert batch.input_hash(school, settings, strategy, library) != batch.input_hash(school, settings, strategy, library + "x")
+    assert batch.input_hash(school, settings, strategy, library) != batch.input_hash(report.Job("target", 2018, "skole_alkohol"),
+                                                                                    settings, strategy, library)
+
+
+def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
+    raw, processed = demo_dirs
+    outputs = tmp_path / "outputs"
+    args = [sys.executable, "-m", "rusmiddel_analysis.cli", "report", "--year", "2017", "--processed", str(processed),
+            "--status", str(raw / "status"), "--outputs", str(outputs), "--jobs", "1"]
+    subprocess.run(args + ["--target", "skole_alkohol", "--target", "skole_hash"], check=True, capture_output=True)
+    before = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    process = subprocess.Popen(args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()  # the first report has finished: interrupt the rest
+    assert line.startswith("[1/11]")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert not list(outputs.rglob("*.tmp"))
+    for path, content in before.items():
+        now = path.read_bytes()
+        if path.suffix == ".html":
+            assert now.rstrip().endswith(b"</html>")  # a page is either the old or a complete new one
+        if path.name in ("skole_hash.html", "assessment.csv"):
+            assert now == content
+
+
+def test_dask_executor_on_a_local_cluster(demo_dirs, tmp_path, strategy):
+    distributed = pytest.importorskip("distributed", reason="install the optional extra: pip install '.[dask]'")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        summary = report.run(strategy, settings_for(demo_dirs, tmp_path / "outputs"), years=[2017],
+                             targets=["skole_alkohol", "ungdom_hash"], executor="dask", scheduler=cluster.scheduler_address)
+    assert not summary.failures and len(summary.results) == 2
+    html = (tmp_path / "outputs" / "2017" / "ungdom_hash.html").read_text()
+    assert "Unge: ikke prøvet hash – 2017" in html
+    book = json.loads((tmp_path / "outputs" / "2017" / "notebooks" / "ungdom_hash.ipynb").read_text())
+    assert book["metadata"]["papermill"]["parameters"]["target_id"] == "ungdom_hash"
+
+
+def test_executor_errors(demo_dirs, tmp_path, strategy):
+    with pytest.raises(report.ReportError, match="needs --scheduler"):
+        report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="dask")
+    with pytest.raises(report.ReportError, match="unknown executor 'spark'"):
+        report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="spark")
