@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KERNEL := rusmiddel-analysis
 ARGS ?=
 
-.PHONY: setup report test lab bench clean
+.PHONY: setup report test lab bench screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "rusmiddel-analysis needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -35,6 +35,9 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_reports.py
+
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV)

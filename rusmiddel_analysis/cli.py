@@ -152,6 +152,9 @@ def cmd_report(args) -> int:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
             print(f"- {report.describe_failure(result)}", file=sys.stderr)
+    for error in summary.errors:
+        print(f"rusmiddel: error: {error}", file=sys.stderr)
+    if not summary.ok:
         return 1
     print(f"open {summary.front_page}")
     return 0
@@ -222,6 +225,10 @@ def main(argv=None) -> int:
         if isinstance(exc, FileNotFoundError):
             print(f"rusmiddel: error: {exc}", file=sys.stderr)
             return 2
+        if isinstance(exc, OSError):  # a full disk or a read-only folder
+            where = f" {exc.filename}" if exc.filename else ""
+            print(f"rusmiddel: error: cannot write{where}: {exc.strerror or exc}; nothing half-written was kept", file=sys.stderr)
+            return 1
         raise
     except KeyboardInterrupt:
         print("rusmiddel: interrupted; nothing half-written was kept", file=sys.stderr)

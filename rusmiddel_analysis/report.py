@@ -93,10 +93,15 @@ class JobResult:
 class RunSummary:
     results: list[JobResult] = field(default_factory=list)
     front_page: Path | None = None
+    errors: list[str] = field(default_factory=list)   # files of the run as a whole that could not be written
 
     @property
     def failures(self) -> list[JobResult]:
         return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
 
 
 # --- planning ----------------------------------------------------------------------------------
@@ -148,6 +153,13 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
     for name in ("status_report.ipynb", "target_report.ipynb"):
         if not (settings.notebooks_dir / name).exists():
             raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")
+    from .status_text import StatusTextError, read_status_text
+
+    for year in years:
+        try:
+            read_status_text(strategy, settings.status_dir, year)
+        except StatusTextError as exc:
+            raise ReportError(str(exc)) from None
 
 
 def find_kernel(preferred: str = KERNEL_NAME) -> str:
@@ -255,6 +267,7 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     """
     from . import batch
     from .indicators import compute
+    from .privacy import Gate, describe, merge, notebook_text
 
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     if not (settings.processed_dir / "manifest.json").exists():
@@ -271,24 +284,38 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         for result in summary.results:
             progress(result, len(summary.results), len(planned))
 
+    gate = None
+
     def deliver(rendered) -> None:
         job = rendered.job
         year_dir = settings.outputs_dir / str(job.year)
         result = JobResult(job, rendered.ok, rendered.seconds, rendered.error, rendered.cell)
+        leaks = []
         if rendered.ok:
-            write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
-            write_atomically(year_dir / job.html_name, rendered.html)
-            write_atomically(batch.stamp_path(settings.outputs_dir, job), json.dumps({"inputs": digests[job]}))
-        elif rendered.notebook:
-            failed = settings.outputs_dir / "_failed" / str(job.year) / job.nb_name
-            write_atomically(failed, rendered.notebook)
-            result.failed_notebook = failed
+            leaks = merge(gate.scan(rendered.html, job.target_id, job.year),
+                          gate.scan(notebook_text(rendered.notebook), job.target_id, job.year))
+        try:
+            if rendered.ok and leaks:
+                result.ok = False
+                result.error = f"privacy gate stopped the page: {describe(leaks)}; nothing was written"
+            elif rendered.ok:
+                write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
+                write_atomically(year_dir / job.html_name, rendered.html)
+                write_atomically(batch.stamp_path(settings.outputs_dir, job), json.dumps({"inputs": digests[job]}))
+            elif rendered.notebook:
+                failed = settings.outputs_dir / "_failed" / str(job.year) / job.nb_name
+                write_atomically(failed, rendered.notebook)
+                result.failed_notebook = failed
+        except OSError as exc:
+            result.ok = False
+            result.error = f"cannot write to {settings.outputs_dir}: {exc.strerror or exc}; the previous page was kept"
         summary.results.append(result)
         if progress:
             progress(result, len(summary.results), len(planned))
 
     if todo:
         settings.kernel_name = find_kernel(settings.kernel_name)
+        gate = Gate.for_run(strategy, settings.processed_dir, settings.lang, sorted({j.target_id for j in todo if j.target_id}))
         if executor == "dask":
             if not scheduler:
                 raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
@@ -302,11 +329,14 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     rebuilt_years = {job.year for job in todo}
     table_years = [y for y in years if y not in failed_years and
                    (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())]
-    if table_years:
-        indicators = compute(strategy, settings.processed_dir)
-        for year in table_years:
-            write_assessment_tables(strategy, indicators, year, settings.outputs_dir / str(year))
-    summary.front_page = write_front_page(strategy, settings, demo)
+    try:
+        if table_years:
+            indicators = compute(strategy, settings.processed_dir)
+            for year in table_years:
+                write_assessment_tables(strategy, indicators, year, settings.outputs_dir / str(year))
+        summary.front_page = write_front_page(strategy, settings, demo)
+    except OSError as exc:
+        summary.errors.append(f"cannot write {exc.filename or settings.outputs_dir}: {exc.strerror or exc}; the previous file was kept")
     return summary
 
 

@@ -164,8 +164,8 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
                  "--status", str(raw / "status"), "--outputs", str(outputs)])
     assert code == 0
     files = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*") if p.is_file())
-    assert files == ["2017/assessment.csv", "2017/assessment.xlsx", "2017/notebooks/skole_alkohol.ipynb",
-                     "2017/skole_alkohol.html", "index.html"]
+    assert files == ["2017/.stamps/skole_alkohol.json", "2017/assessment.csv", "2017/assessment.xlsx",
+                     "2017/notebooks/skole_alkohol.ipynb", "2017/skole_alkohol.html", "index.html"]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
 

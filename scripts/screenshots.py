@@ -1,0 +1,35 @@
+"""Refresh the README's screenshots from rendered reports: `make screenshots` (after `make report`).
+
+Takes the first screen (1366x768) of the front page, the 2017 status page and one target page
+with the system's Chromium, into docs/screenshots/.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "outputs"
+PAGES = {"front.png": "index.html", "year.png": "2017/index.html", "target.png": "2017/skole_alkohol.html"}
+
+
+def main() -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise SystemExit("Chromium not found: install it with 'sudo apt-get install chromium'")
+    target = ROOT / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        for name, relative in PAGES.items():
+            page.goto((OUTPUTS / relative).as_uri())
+            page.screenshot(path=str(target / name))
+            print(f"docs/screenshots/{name} <- {relative}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
