@@ -66,7 +66,8 @@ def assess_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
                data_quality="", trend="cannot_calculate", change_significant=None, measured_years=len(rows))
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
-        out.update(status="insufficient_data", data_quality=f"no_measurement_since:{target.baseline_year}")
+        reason = "baseline_year" if year <= target.baseline_year else "no_measurement_since"
+        out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
         return out
     latest = since.iloc[-1]
     base = rows[rows["year"] == target.baseline_year]

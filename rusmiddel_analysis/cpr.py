@@ -27,15 +27,22 @@ def cpr_like(values: pd.Series) -> pd.Series:
     """True where a value looks like a CPR number: 10 digits (optional dash after 6) with a valid DDMMYY date.
 
     Numbers read from spreadsheets lose a leading zero, so a 9-digit integer is zero-padded first.
+    Each distinct value is checked once, and only values of a CPR number's length go through the
+    pattern and the date check, so a million-row column costs little.
     """
-    text = values.dropna().astype(str).str.strip()
-    text = text.str.replace(r"\.0$", "", regex=True)
-    text = text.where(~text.str.fullmatch(r"\d{9}"), "0" + text)
-    parts = text.str.extract(r"^(\d{6})-?(\d{4})$")
-    dates = pd.to_datetime(parts[0], format="%d%m%y", errors="coerce")
-    hits = pd.Series(False, index=values.index)
-    hits.loc[text.index] = dates.notna().to_numpy()
-    return hits
+    present = values.dropna()
+    distinct = pd.Series(present.unique())
+    text = distinct.astype(str).astype("string[pyarrow]").str.strip().str.replace(r"\.0$", "", regex=True)
+    length = text.str.len()
+    candidates = text[length.between(9, 11)]
+    candidates = candidates.where(~candidates.str.fullmatch(r"\d{9}"), "0" + candidates)
+    shaped = candidates[candidates.str.fullmatch(r"\d{6}-?\d{4}")]
+    dates = pd.to_datetime(shaped.str.slice(0, 6).astype(object), format="%d%m%y", errors="coerce")
+    hits = set(distinct[shaped.index[dates.notna().to_numpy()]])
+    result = pd.Series(False, index=values.index)
+    if hits:
+        result.loc[present.index] = present.isin(hits).to_numpy()
+    return result
 
 
 def cpr_like_counts(frame: pd.DataFrame) -> dict[str, int]:

@@ -153,6 +153,9 @@ def _as_text(series: pd.Series) -> pd.Series:
         out = series.astype("string")
         out[whole] = series[whole].astype("int64").astype("string")
         return out
+    if isinstance(series.dtype, pd.StringDtype):
+        text = series.str.strip()
+        return text.mask(text == "")
     if series.dtype == object:
         def one(v):
             if isinstance(v, (dt.datetime, pd.Timestamp)):
@@ -186,7 +189,9 @@ def read_raw(path: Path, mapping: Mapping) -> RawTable:
                 raise DataValidationError([Problem(str(path), f"text in the encoding {encoding}", hint=HINTS["encoding"])]) from None
             first_line = text.split("\n", 1)[0]
             sep = mapping.read.get("sep") or (";" if first_line.count(";") > first_line.count(",") else ",")
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+            # pyarrow's reader: multi-threaded, and straight into Arrow-backed strings
+            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, dtype="string[pyarrow]", keep_default_na=False,
+                                engine="pyarrow")
             header_rows = 1
         elif suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), sheet_name=mapping.read.get("sheet", 0), dtype=object, engine="openpyxl")
@@ -234,8 +239,9 @@ def _read_sav(data: bytes) -> tuple[pd.DataFrame, dict[str, int]]:
         frame[column] = frame[column].mask(missing)
     for column, labels in (meta.variable_value_labels or {}).items():
         codes = frame[column]
-        labelled = codes.map(lambda v: labels.get(v, v) if pd.notna(v) else v)
-        frame[column] = labelled.astype(object)
+        labelled = codes.map(labels)  # a vectorised dictionary look-up
+        # a code without a label keeps its number, shown as text (so an unmapped code fails visibly)
+        frame[column] = labelled.where(labelled.notna(), codes).astype(object)
     return frame, declared
 
 

@@ -28,10 +28,6 @@ def capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-def status_label(status: str, lang: str = "da") -> str:
-    return text(f"status.{status}", lang)
-
-
 def amount(target, difference: float, lang: str = "da") -> str:
     """A distance in the target's unit: '3 procentpoint' or '54 borgere' / '1 citizen'."""
     if target.unit == "percent":
@@ -103,6 +99,9 @@ def status_sentence(target, row, lang: str = "da") -> str:
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
     """The status paragraph for one target: change with interval, target, and what it means."""
     fmt.check_lang(lang)
+    if str(row["data_quality"]).startswith("baseline_year"):
+        return " ".join([text("narrative.baseline_year", lang, year=target.baseline_year, measure=target.measure(lang),
+                              baseline=_value(target, target.baseline_value, lang)), target_sentence(target, lang)])
     if _missing(row["measured_year"]):
         return " ".join([
             capitalise(text("narrative.no_measurement", lang, measure=target.measure(lang), baseline_year=target.baseline_year,
@@ -146,6 +145,9 @@ def projection_sentence(target, row, lang: str = "da") -> str:
 
 def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da") -> str:
     """'I 2017 er 10 mål opgjort: 5 er nået, på rette vej eller fastholdt; 3 kræver ...'."""
+    quality = assessment["data_quality"] if "data_quality" in assessment else pd.Series("", index=assessment.index)
+    if len(assessment) and quality.astype(str).str.startswith("baseline_year").all():
+        return text("narrative.summary_baseline", lang, year=year, next=year + 1)
     counts = assessment["status"].value_counts()
     parts = []
     for key, statuses in (("good", GOOD), ("behind", BEHIND), ("bad", BAD), ("unknown", UNKNOWN)):

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import formatting as fmt
-from .badges import STATUS_COLOURS
+from .badges import STATUS_COLOURS, shown_status, status_words
 from .textcatalog import text
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -158,9 +158,9 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
         row = by_id.loc[target.id]
         draw_trend(ax, target, totals[totals["target_id"] == target.id], row, lang, legend=False, compact=True)
         ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")
-        ax.text(0.0, -0.2, text(f"status.{row['status']}", lang), transform=ax.transAxes, fontsize=FONT_SIZE,
+        ax.text(0.0, -0.2, status_words(row["status"], lang, row["data_quality"]), transform=ax.transAxes, fontsize=FONT_SIZE,
                 color="white", fontweight="bold", va="top",
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": STATUS_COLOURS[row["status"]], "edgecolor": "none"})
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": STATUS_COLOURS[shown_status(row["status"], row["data_quality"])], "edgecolor": "none"})
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig
@@ -180,7 +180,7 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
         change, first, last = "", target.baseline_year, target.baseline_year
     return text("plot.alt_trend", lang, measure=target.short_name(lang), first=first, last=last, change=change,
                 target=value(target.target_value), target_year=target.target_year,
-                status=text(f"status.{assessment_row['status']}", lang).lower())
+                status=status_words(assessment_row["status"], lang, assessment_row.get("data_quality", "")).lower())
 
 
 def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:
@@ -196,7 +196,8 @@ def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str 
 def multiples_alt_text(strategy, assessment: pd.DataFrame, lang: str = "da") -> str:
     by_id = assessment.set_index("target_id")
     parts = "; ".join(text("plot.alt_multiple_part", lang, name=t.short_name(lang),
-                           status=text(f"status.{by_id.loc[t.id, 'status']}", lang).lower()) for t in strategy.targets)
+                           status=status_words(by_id.loc[t.id, "status"], lang, by_id.loc[t.id, "data_quality"]).lower())
+                      for t in strategy.targets)
     return text("plot.alt_multiples", lang, n=len(strategy.targets), parts=parts + ".")
 
 

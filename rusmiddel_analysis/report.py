@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import formatting as fmt
+from .strategy import DEFAULT_STRATEGY
 from .textcatalog import text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -269,6 +270,12 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     from .indicators import compute
     from .privacy import Gate, describe, merge, notebook_text
 
+    if executor not in ("local", "dask"):
+        raise ReportError(f"unknown executor '{executor}'; use local or dask")
+    if executor == "dask" and not scheduler:
+        raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if settings.strategy_file is None and Path(strategy.path).resolve() != DEFAULT_STRATEGY.resolve():
+        settings.strategy_file = Path(strategy.path)  # the notebooks must read the same strategy
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     if not (settings.processed_dir / "manifest.json").exists():
         raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
@@ -284,7 +291,7 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         for result in summary.results:
             progress(result, len(summary.results), len(planned))
 
-    gate = None
+    gate_future = None
 
     def deliver(rendered) -> None:
         job = rendered.job
@@ -292,6 +299,7 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         result = JobResult(job, rendered.ok, rendered.seconds, rendered.error, rendered.cell)
         leaks = []
         if rendered.ok:
+            gate = gate_future.result()
             leaks = merge(gate.scan(rendered.html, job.target_id, job.year),
                           gate.scan(notebook_text(rendered.notebook), job.target_id, job.year))
         try:
@@ -314,17 +322,18 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
             progress(result, len(summary.results), len(planned))
 
     if todo:
+        from concurrent.futures import ThreadPoolExecutor
+
         settings.kernel_name = find_kernel(settings.kernel_name)
-        gate = Gate.for_run(strategy, settings.processed_dir, settings.lang, sorted({j.target_id for j in todo if j.target_id}))
-        if executor == "dask":
-            if not scheduler:
-                raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-            runner = batch.DaskExecutor(settings, scheduler)
-        elif executor == "local":
-            runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
-        else:
-            raise ReportError(f"unknown executor '{executor}'; use local or dask")
-        runner.run(todo, deliver)
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # the gate is needed only when the first page comes back: build it while the kernels start
+            gate_future = background.submit(Gate.for_run, strategy, settings.processed_dir, settings.lang,
+                                            sorted({j.target_id for j in todo if j.target_id}))
+            if executor == "dask":
+                runner = batch.DaskExecutor(settings, scheduler)
+            else:
+                runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
+            runner.run(todo, deliver)
     failed_years = {r.job.year for r in summary.failures}
     rebuilt_years = {job.year for job in todo}
     table_years = [y for y in years if y not in failed_years and
@@ -347,22 +356,23 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from . import __version__
-    from .badges import status_badge
+    from .badges import STATUS_COLOURS, status_badge, status_words
 
     lang = settings.lang
     years = sorted(int(p.name) for p in settings.outputs_dir.iterdir() if p.is_dir() and p.name.isdigit()
                    and (p / "assessment.csv").exists())
     statuses = {}
     for year in years:
-        table = pd.read_csv(settings.outputs_dir / str(year) / "assessment.csv")
-        statuses[year] = dict(zip(table["target_id"], table["status"]))
+        table = pd.read_csv(settings.outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string"})
+        statuses[year] = {tid: (status, quality) for tid, status, quality in
+                          zip(table["target_id"], table["status"], table["data_quality"].fillna(""))}
     rows = []
     for target in strategy.targets:
         cells = []
         for year in years:
-            status = statuses[year].get(target.id)
+            status, quality = statuses[year].get(target.id, (None, ""))
             page = settings.outputs_dir / str(year) / f"{target.id}.html"
-            cells.append({"badge": status_badge(status, lang) if status else "–",
+            cells.append({"badge": status_badge(status, lang, quality, short=True) if status else "–",
                           "href": f"{year}/{target.id}.html" if page.exists() else None})
         rows.append({"name": target.short_name(lang), "focus": strategy.focus_area(target.focus_area).name(lang), "cells": cells})
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
@@ -373,6 +383,10 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
         year_links=[{"year": y, "href": f"{y}/index.html" if (settings.outputs_dir / str(y) / "index.html").exists() else None,
                      "label": text("report.open_year", lang, year=y)} for y in years],
         rows=rows, col_target=text("report.col_target", lang), col_focus=text("report.col_focus_area", lang),
+        legend_heading=text("report.legend_heading", lang),
+        legend=[{"badge": status_badge(s, lang, "baseline_year" if s == "baseline" else "", short=True),
+                 "words": status_words("insufficient_data" if s == "baseline" else s, lang, "baseline_year" if s == "baseline" else "")}
+                for s in STATUS_COLOURS],
         years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
         footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
         css=(TEMPLATES / "rusmiddel" / "rusmiddel.css").read_text(encoding="utf-8"),

@@ -20,7 +20,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import narrative, plots
 from .assessment import assess, assess_target
-from .badges import STATUS_COLOURS, status_badge
+from .badges import STATUS_COLOURS, shown_status, status_badge
 from .indicators import compute, follow_up_summary, supported_subgroups
 from .status_text import read_status_text
 from .strategy import load_strategy
@@ -157,7 +157,7 @@ class TargetReport(_Report):
     def verdict(self) -> HTMLFragment:
         a, target, lang = self.assessment, self.target, self.lang
         value = lambda v: fmt.value(v, target.unit, lang)
-        items = [(self.t("report.verdict_status"), status_badge(a["status"], lang))]
+        items = [(self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"]))]
         if not narrative._missing(a["measured_year"]):
             interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang)
             items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{value(a['value'])} ({interval})")))
@@ -171,7 +171,7 @@ class TargetReport(_Report):
         rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
         story = narrative.target_narrative(self.strategy, target, a, lang)
         return HTMLFragment(
-            f'<section class="rm-verdict" style="border:2px solid {STATUS_COLOURS[a["status"]]};border-radius:6px;'
+            f'<section class="rm-verdict" style="border:2px solid {STATUS_COLOURS[shown_status(a["status"], a["data_quality"])]};border-radius:6px;'
             f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
             f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
 
@@ -302,7 +302,7 @@ class StatusReport(_Report):
             measured = "–" if narrative._missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if narrative._missing(a["value"]) else fmt.value(a["value"], t.unit, self.lang)
             rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',
-                         esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang),
+                         esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang, a["data_quality"]),
                          esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),
                          esc(fmt.value(t.target_value, t.unit, self.lang))])
         headers = [self.t("report.col_target"), self.t("report.col_focus_area"), self.t("report.col_status"), self.t("report.col_value"),
@@ -339,7 +339,7 @@ class StatusReport(_Report):
                     a = by_id.loc[target.id]
                     story = narrative.target_narrative(self.strategy, target, a, self.lang)
                     parts.append(f'<p><a href="{esc(target.id)}.html"><strong>{esc(target.short_name(self.lang))}</strong></a> '
-                                 f'{status_badge(a["status"], self.lang)}<br>{esc(story)}</p>')
+                                 f'{status_badge(a["status"], self.lang, a["data_quality"])}<br>{esc(story)}</p>')
                 qualitative = self._qualitative(focus.id, page_level=4)
                 if qualitative:
                     parts.append(f'<p><strong>{esc(self.t("report.qualitative_heading"))}</strong></p>{qualitative}')

@@ -36,6 +36,23 @@ def browser():
         chromium.close()
 
 
+def visit(browser, path: Path) -> dict:
+    """Load one page as a reader would; record its requests, console errors, links and images."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri(), wait_until="load")
+    links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.getAttribute('alt')])")
+    result = {"requests": requests, "errors": errors, "links": links, "images": images, "title": page.title(),
+              "lang": page.eval_on_selector("html", "e => e.getAttribute('lang')"),
+              "targets": [(path.parent / unquote(urlparse(href).path)).resolve() for href in links]}
+    page.close()
+    return result
+
+
 @pytest.fixture(scope="module")
 def crawl(browser, demo_report):
     """Open the front page and follow every link between the pages; what each page did."""
@@ -45,23 +62,20 @@ def crawl(browser, demo_report):
         if path in seen:
             continue
         seen.add(path)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        requests, errors = [], []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(path.as_uri(), wait_until="load")
-        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-        images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.getAttribute('alt')])")
-        visits[path] = {"requests": requests, "errors": errors, "links": links, "images": images, "title": page.title(),
-                        "lang": page.eval_on_selector("html", "e => e.getAttribute('lang')")}
-        for href in links:
-            target = (path.parent / unquote(urlparse(href).path)).resolve()
-            visits[path].setdefault("targets", []).append(target)
-            if target.suffix == ".html":
-                queue.append(target)
-        page.close()
+        visits[path] = visit(browser, path)
+        queue.extend(t for t in visits[path]["targets"] if t.suffix == ".html")
     return visits
+
+
+def test_the_checks_notice_a_bad_page(browser, tmp_path):
+    """The crawler's checks are not vacuous: a page that calls the network and fails is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<html><body><img src="http://127.0.0.1:9/x.png" alt="x"><a href="missing.html">x</a>'
+                   '<script>console.error("boom")</script></body></html>')
+    seen = visit(browser, bad)
+    assert any(u.startswith("http://127.0.0.1:9/") for u in seen["requests"])
+    assert "boom" in seen["errors"]
+    assert seen["images"][0][1] == 0 and not seen["targets"][0].exists()
 
 
 def test_the_crawl_reaches_every_page(crawl, demo_report, strategy):
@@ -70,29 +84,29 @@ def test_the_crawl_reaches_every_page(crawl, demo_report, strategy):
 
 
 def test_no_page_calls_the_network_or_logs_an_error(crawl):
-    for path, visit in crawl.items():
-        outside = [u for u in visit["requests"] if not u.startswith(("file:", "data:"))]
+    for path, seen in crawl.items():
+        outside = [u for u in seen["requests"] if not u.startswith(("file:", "data:"))]
         assert outside == [], (path.name, outside)
-        assert visit["errors"] == [], (path.name, visit["errors"])
+        assert seen["errors"] == [], (path.name, seen["errors"])
 
 
 def test_every_image_is_rendered_and_described(crawl):
-    for path, visit in crawl.items():
-        for complete, width, alt in visit["images"]:
+    for path, seen in crawl.items():
+        for complete, width, alt in seen["images"]:
             assert complete and width > 0, path
             assert alt and len(alt) > 20, path
 
 
 def test_every_internal_link_resolves(crawl):
-    for path, visit in crawl.items():
-        for target in visit.get("targets", []):
+    for path, seen in crawl.items():
+        for target in seen["targets"]:
             assert target.exists(), (path.name, target)
 
 
 def test_titles_and_language(crawl):
-    for path, visit in crawl.items():
-        assert visit["lang"] == "da" and len(visit["title"]) > 10, path
-        assert "2017" in visit["title"] or "år for år" in visit["title"]
+    for path, seen in crawl.items():
+        assert seen["lang"] == "da" and len(seen["title"]) > 10, path
+        assert "2017" in seen["title"] or "år for år" in seen["title"]
 
 
 def test_status_table_is_in_the_first_screen(browser, demo_report, tmp_path_factory):

@@ -126,3 +126,17 @@ def test_catalogues_have_the_same_keys_and_placeholders():
         assert fields(da[key]) == fields(en[key]), key
     with pytest.raises(KeyError, match="no entry 'status.unknown_status'"):
         text("status.unknown_status")
+
+
+def test_the_baseline_year_is_shown_as_the_baseline(strategy):
+    from rusmiddel_analysis.badges import status_badge
+
+    t = strategy.target("behandling_antal")
+    r = row(target_id=t.id, year=2015, measured_year=np.nan, status="insufficient_data", data_quality="baseline_year:2015")
+    assert narrative.target_narrative(strategy, t, r) == (
+        "2015 er strategiens udgangspunkt: antallet af borgere, der påbegynder misbrugsbehandling, var 611 ifølge strategien. "
+        "Målet for 2019 er 703.")
+    assert ">Udgangspunkt<" in status_badge("insufficient_data", "da", "baseline_year:2015")
+    assert ">Mangler data<" in status_badge("insufficient_data", "da", "no_measurement_since:2015", short=True)
+    summary = pd.DataFrame({"status": ["insufficient_data"] * 2, "data_quality": ["baseline_year:2015"] * 2})
+    assert narrative.summary_sentence(summary, 2015, "en") == "2015 is the strategy's baseline; the targets are assessed from 2016."
