@@ -12,10 +12,10 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "rusmiddel-analysis needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Re-installs only when pyproject.toml changed, so a second run is fast.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Re-installs only when pyproject.toml or this file changed, so a second run is fast.
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,dask]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (rusmiddel-analysis)" >/dev/null
 	touch $(STAMP)
 

@@ -128,8 +128,9 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
         if not ok:
             label = text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang)
             ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
-    ax.axvline(target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2,
-               label=text("plot.target", lang, year=target.target_year))
+    if target.unit == "percent":  # a share target applies to each group; a count target only to the total
+        ax.axvline(target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2,
+                   label=text("plot.target", lang, year=target.target_year))
     ax.set_yticks(positions, labels, fontsize=FONT_SIZE)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
     ax.tick_params(labelsize=FONT_SIZE)
@@ -138,7 +139,8 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
         ax.set_xlim(0, 100)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="lower right")
+    if target.unit == "percent":
+        ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="lower right")
     dimension = text(f"report.groups.{by}", lang).lower()
     ax.set_title(text("plot.subgroup_title", lang, measure=target.short_name(lang), dimension=dimension, year=year),
                  fontsize=FONT_SIZE + 1, loc="left")

@@ -198,12 +198,19 @@ class TargetReport(_Report):
         table = compute(self.strategy, self.processed_dir, by=by, targets=[self.target.id])
         return table[table["year"] == self.measured_year]
 
+    # Schools and institutions make too many small groups for a committee report (the analyst
+    # notebook explore.ipynb shows them); an effect target's substance is fixed by its definition.
+    HIDDEN_FROM_REPORT = ("school", "institution")
+
+    @property
+    def shown_subgroups(self) -> list[str]:
+        fixed = ("substance",) if self.target.indicator["type"] == "treatment_outcome" else ()
+        return [by for by in supported_subgroups(self.target) if by not in self.HIDDEN_FROM_REPORT + fixed]
+
     def subgroups(self) -> HTMLFragment:
         parts = [f"<h2>{esc(self.t('report.subgroups_heading'))}</h2>"]
         settings = self.strategy.settings["disclosure"]
-        for by in supported_subgroups(self.target):
-            if by in ("school", "institution", "substance"):
-                continue  # schools and institutions: too many small groups for a committee report
+        for by in self.shown_subgroups:
             rows = self.subgroup_rows(by)
             if rows.empty:
                 continue
@@ -221,7 +228,8 @@ class TargetReport(_Report):
                                   fmt.number(r.denominator, self.lang) if self.target.is_share else "–"])
             table = html_table([self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"),
                                 self.t("report.col_answers")], cells)
-            parts.append(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>{figure_html(fig, alt)}{table}")
+            note = f'<p class="rm-note">{esc(self.t("report.substance_note"))}</p>' if by == "substance" else ""
+            parts.append(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>{figure_html(fig, alt)}{table}{note}")
         parts.append(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))}</p>')
         return HTMLFragment("".join(parts))
 

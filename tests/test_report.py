@@ -194,3 +194,20 @@ def test_bad_report_arguments_give_one_line(demo_dirs, tmp_path, capsys, args, m
 def test_missing_processed_data_gives_the_fix(tmp_path, capsys):
     assert main(["report", "--year", "2017", "--processed", str(tmp_path / "none"), "--outputs", str(tmp_path / "o")]) == 2
     assert "no processed data" in capsys.readouterr().err
+
+
+def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
+    """The guided notebook runs top to bottom and its hand check agrees with the assessment."""
+    import papermill as pm
+
+    _, processed = demo_dirs
+    done = pm.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+                               parameters={"processed_dir": str(processed)}, kernel_name=report.find_kernel(),
+                               progress_bar=False, cwd=str(NOTEBOOKS))
+    outputs = [o for c in done.cells if c.cell_type == "code" for o in c.outputs]
+    assert not any(o.output_type == "error" for o in outputs)
+    check = next(c for c in done.cells if c.cell_type == "code" and "by_hand" in c.source and "row.status" in c.source)
+    by_hand, assessed, status = eval(check.outputs[0].data["text/plain"].replace("np.float64", "float").replace("np.str_", "str"))
+    assert by_hand == pytest.approx(assessed) and status == "needs_acceleration"
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "respondent_id" not in shown.split("</thead>")[-1]  # sizes and columns only, no person-level rows
