@@ -16,7 +16,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 _SUBMODULES = {
-    "assessment", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest",
+    "assessment", "badges", "batch", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest", "kernel_state",
     "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "textcatalog", "views",
 }
 

@@ -17,7 +17,6 @@ How each indicator type is counted (definitions in the strategy file; docs/metho
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np

@@ -131,6 +131,8 @@ def notebook_text(notebook_json: str) -> str:
                     parts.append("".join(value) if isinstance(value, list) else value)
             if output.get("text"):
                 parts.append("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
+            if output.get("output_type") == "error":  # a traceback can quote the data
+                parts.extend([output.get("ename", ""), output.get("evalue", ""), *output.get("traceback", [])])
     return "\n".join(parts)
 
 

@@ -297,11 +297,17 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         job = rendered.job
         year_dir = settings.outputs_dir / str(job.year)
         result = JobResult(job, rendered.ok, rendered.seconds, rendered.error, rendered.cell)
+        gate = gate_future.result()
         leaks = []
         if rendered.ok:
-            gate = gate_future.result()
             leaks = merge(gate.scan(rendered.html, job.target_id, job.year),
                           gate.scan(notebook_text(rendered.notebook), job.target_id, job.year))
+        else:
+            # an error message or a failing notebook can quote data: it passes the same gate
+            if gate.scan(result.error):
+                result.error = result.error.split(":", 1)[0] + ": (message withheld: it may hold personal data)"
+            if rendered.notebook and gate.scan(notebook_text(rendered.notebook), job.target_id, job.year):
+                rendered.notebook = ""  # not kept: it may hold personal data
         try:
             if rendered.ok and leaks:
                 result.ok = False

@@ -72,3 +72,20 @@ def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
     written = sorted(p.name for p in (outputs / "2017").glob("*.html"))
     assert written == ["behandling_antal.html"]
     assert not (outputs / "_failed").exists()  # a leaking notebook is not kept either
+
+
+def test_failure_messages_and_failed_notebooks_pass_the_gate_too(demo_dirs, tmp_path, capsys):
+    raw, processed = demo_dirs
+    respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[0]
+    faults = notebooks_with_cell(tmp_path, (
+        "import pandas as pd\n"
+        "if target_id == 'skole_hash':\n"
+        "    ids = pd.read_parquet(processed_dir + '/ungeprofil_skole.parquet').respondent_id\n"
+        "    raise KeyError(ids.iloc[0])\n"))
+    outputs = tmp_path / "outputs"
+    assert main(["report", "--year", "2017", "--processed", str(processed), "--status", str(raw / "status"),
+                 "--outputs", str(outputs), "--notebooks", str(faults), "--target", "skole_hash"]) == 1
+    err = capsys.readouterr().err
+    assert "target skole_hash, 2017, cell 3: KeyError: (message withheld: it may hold personal data)" in err
+    assert respondent not in err
+    assert not (outputs / "_failed").exists()
