@@ -242,10 +242,20 @@ def up_to_date(job: Job, outputs: Path, digest: str) -> bool:
 # --- executors -------------------------------------------------------------------------------------
 
 class LocalExecutor:
-    """`jobs` threads, each with its own warm kernel; results come back through a queue."""
+    """`jobs` threads, each with its own warm kernel; results come back through a queue.
 
-    def __init__(self, settings: Settings, strategy, jobs: int):
+    With `keep_kernels`, idle kernels wait in a pool for the next `run` (watch mode) until `close`.
+    """
+
+    def __init__(self, settings: Settings, strategy, jobs: int, keep_kernels: bool = False):
         self.settings, self.strategy, self.jobs = settings, strategy, max(1, jobs)
+        self.keep_kernels = keep_kernels
+        self.pool: queue.LifoQueue = queue.LifoQueue()
+        self.started = 0  # kernels started over this executor's life
+
+    def close(self) -> None:
+        while not self.pool.empty():
+            self.pool.get_nowait().shutdown()
 
     def run(self, work: list[Job], deliver) -> None:
         todo: queue.Queue = queue.Queue()
@@ -266,7 +276,10 @@ class LocalExecutor:
                 w.join(timeout=30)
 
     def _worker(self, todo: queue.Queue, done: queue.Queue, stop: threading.Event) -> None:
-        kernel = None
+        try:
+            kernel = self.pool.get_nowait()
+        except queue.Empty:
+            kernel = None
         try:
             while not stop.is_set():
                 try:
@@ -276,6 +289,7 @@ class LocalExecutor:
                 try:
                     if kernel is None:
                         kernel = WarmKernel(self.settings.kernel_name, cwd=self.settings.notebooks_dir.parent)
+                        self.started += 1
                     result = render(job, self.settings, self.strategy, kernel)
                 except Exception as exc:  # kernel failed to start or reset
                     result = Rendered(job, False, 0.0, error=f"{type(exc).__name__}: {exc}".splitlines()[0], kernel_lost=True)
@@ -286,7 +300,10 @@ class LocalExecutor:
                 done.put(result)
         finally:
             if kernel is not None:
-                kernel.shutdown()
+                if self.keep_kernels and not stop.is_set() and kernel.alive():
+                    self.pool.put(kernel)
+                else:
+                    kernel.shutdown()
 
 
 _DASK_KERNEL: WarmKernel | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 
 from . import formatting
 from .strategy import StrategyError, load_strategy
@@ -137,6 +138,21 @@ def cmd_report(args) -> int:
         timeout=args.timeout,
     )
 
+    if args.watch:
+        def announce(result, done, total):
+            if not result.skipped:
+                state = "ok" if result.ok else f"FAILED: {report.describe_failure(result)}"
+                print(f"{time.strftime('%H:%M:%S')} {result.job.name} {state} ({result.seconds:.1f} s)", flush=True)
+
+        print("watching for changes; Ctrl-C stops", file=sys.stderr, flush=True)
+        try:
+            report.watch(strategy, settings, years=args.year, targets=args.target, progress=announce, jobs=args.jobs,
+                         interval=args.interval)
+        except report.ReportError as exc:
+            raise UserError(str(exc)) from None
+        except KeyboardInterrupt:
+            print("stopped watching", file=sys.stderr)
+        return 0
     progress = Progress()
     try:
         summary = report.run(strategy, settings, years=args.year, targets=args.target, progress=progress,
@@ -204,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", default="local", help="local (default) or dask")
     p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
     p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
+    p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
     p.set_defaults(func=cmd_report)
     return parser
 

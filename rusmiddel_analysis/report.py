@@ -259,12 +259,13 @@ def write_assessment_tables(strategy, indicators, year: int, folder: Path) -> No
 
 def run(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
         progress=None, jobs: int | None = None, force: bool = False, executor: str = "local",
-        scheduler: str | None = None) -> RunSummary:
+        scheduler: str | None = None, runner=None, gate=None) -> RunSummary:
     """Execute and convert the reports for `years` (default: every year with data) and `targets`.
 
     Only reports whose inputs changed are rebuilt (all with `force`). Each page, executed notebook
     and stamp is written next to its place and renamed into it when its report succeeded; a failed
     report leaves the previous page in place and its notebook under outputs/_failed/.
+    `runner` and `gate` let watch mode keep its kernels and privacy gate between runs.
     """
     from . import batch
     from .indicators import compute
@@ -328,31 +329,67 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
             progress(result, len(summary.results), len(planned))
 
     if todo:
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         settings.kernel_name = find_kernel(settings.kernel_name)
         with ThreadPoolExecutor(max_workers=1) as background:
-            # the gate is needed only when the first page comes back: build it while the kernels start
-            gate_future = background.submit(Gate.for_run, strategy, settings.processed_dir, settings.lang,
-                                            sorted({j.target_id for j in todo if j.target_id}))
-            if executor == "dask":
+            if gate is not None:
+                gate_future = Future()
+                gate_future.set_result(gate)
+            else:  # needed only when the first page comes back: built while the kernels start
+                gate_future = background.submit(Gate.for_run, strategy, settings.processed_dir, settings.lang,
+                                                sorted({j.target_id for j in todo if j.target_id}))
+            if runner is None and executor == "dask":
                 runner = batch.DaskExecutor(settings, scheduler)
-            else:
+            elif runner is None:
                 runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
             runner.run(todo, deliver)
     failed_years = {r.job.year for r in summary.failures}
     rebuilt_years = {job.year for job in todo}
     table_years = [y for y in years if y not in failed_years and
                    (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())]
+    front_page = settings.outputs_dir / "index.html"
     try:
         if table_years:
             indicators = compute(strategy, settings.processed_dir)
             for year in table_years:
                 write_assessment_tables(strategy, indicators, year, settings.outputs_dir / str(year))
-        summary.front_page = write_front_page(strategy, settings, demo)
+        if todo or table_years or not front_page.exists():
+            write_front_page(strategy, settings, demo)
+        summary.front_page = front_page
     except OSError as exc:
         summary.errors.append(f"cannot write {exc.filename or settings.outputs_dir}: {exc.strerror or exc}; the previous file was kept")
     return summary
+
+
+def watch(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
+          progress=None, jobs: int | None = None, interval: float = 0.5, stop=None, rounds=None) -> None:
+    """Rebuild the reports whose inputs change, until Ctrl-C (or `stop` is set, or after `rounds`).
+
+    For analysts writing a report: the kernels stay warm and the privacy gate stays built between
+    rounds (rebuilt when the processed data change), so a rebuild costs the report's own work.
+    `rounds`, if given, is called with each RunSummary.
+    """
+    import threading
+
+    from . import batch
+    from .privacy import Gate
+
+    stop = stop or threading.Event()
+    runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1, keep_kernels=True)
+    gate, gate_key = None, None
+    try:
+        while not stop.is_set():
+            manifest = settings.processed_dir / "manifest.json"
+            key = (manifest.read_bytes() if manifest.exists() else b"", settings.lang)
+            if key != gate_key:
+                gate, gate_key = Gate.for_run(strategy, settings.processed_dir, settings.lang, targets), key
+            summary = run(strategy, settings, years, targets, progress=progress, runner=runner, gate=gate)
+            if rounds:
+                rounds(summary)
+            stop.wait(interval)
+    finally:
+        runner.close()
 
 
 # --- the front page ----------------------------------------------------------------------------

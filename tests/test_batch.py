@@ -181,3 +181,43 @@ def test_executor_errors(demo_dirs, tmp_path, strategy):
         report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="dask")
     with pytest.raises(report.ReportError, match="unknown executor 'spark'"):
         report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="spark")
+
+
+def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, demo_dirs, tmp_path, strategy):
+    import threading
+
+    raw, _ = demo_dirs
+    outputs, status = tmp_path / "outputs", tmp_path / "status"
+    shutil.copytree(demo_report, outputs)
+    shutil.copytree(raw / "status", status)
+    settings = settings_for(demo_dirs, outputs, status_dir=status)
+    stop, rounds, built = threading.Event(), [], []
+    executors = []
+    real = batch.LocalExecutor
+
+    class Recording(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            executors.append(self)
+
+    def record(summary):
+        rounds.append(summary)
+        built.extend(r.job.name for r in summary.results if not r.skipped)
+        if len(rounds) == 2:  # the analyst edits the status text twice while watching
+            with open(status / "2017.md", "a", encoding="utf-8") as handle:
+                handle.write("\n- Tilføjet under skrivningen.\n")
+        if len(rounds) == 4:
+            with open(status / "2017.md", "a", encoding="utf-8") as handle:
+                handle.write("\n- Og en rettelse mere.\n")
+        if len(rounds) == 6:
+            stop.set()
+
+    batch.LocalExecutor = Recording
+    try:
+        report.watch(strategy, settings, years=[2017], interval=0.05, stop=stop, rounds=record)
+    finally:
+        batch.LocalExecutor = real
+    assert built == ["2017/index", "2017/index"]
+    assert executors[0].started == 1  # one warm kernel served both rebuilds
+    assert executors[0].pool.empty()  # and was shut down when watching stopped
+    assert "Og en rettelse mere." in (outputs / "2017" / "index.html").read_text()
