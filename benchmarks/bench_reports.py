@@ -112,7 +112,11 @@ def watch_latency(repeats: int, command: list[str], status_file: Path, name: str
         return statistics.median(edit_and_wait() for _ in range(repeats))
     finally:
         process.send_signal(2)
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            print("warning: the watcher did not stop within 60 s of Ctrl-C and was killed", file=sys.stderr)
 
 
 def median_of(repeats: int, command, cwd: Path, before=None) -> tuple[float, float]:

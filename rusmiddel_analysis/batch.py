@@ -78,17 +78,28 @@ class WarmKernel:
         except Exception:
             return False
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop the kernel; never blocks for longer than `timeout` (then the process is killed)."""
         from jupyter_core.utils import run_sync
 
-        try:
-            self.kc.stop_channels()
-            run_sync(self.km.shutdown_kernel)(now=True)
-        except Exception:
-            pass
-        finally:
-            if self.socket_dir:
-                shutil.rmtree(self.socket_dir, ignore_errors=True)
+        finished = threading.Event()
+
+        def stop():
+            try:
+                self.kc.stop_channels()
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:
+                pass
+            finally:
+                finished.set()
+
+        threading.Thread(target=stop, daemon=True).start()
+        if not finished.wait(timeout):
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+        if self.socket_dir:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 def _engine_class():
@@ -252,6 +263,7 @@ class LocalExecutor:
         self.keep_kernels = keep_kernels
         self.pool: queue.LifoQueue = queue.LifoQueue()
         self.started = 0  # kernels started over this executor's life
+        self.busy: set = set()  # kernels rendering a report right now
 
     def close(self) -> None:
         while not self.pool.empty():
@@ -267,13 +279,18 @@ class LocalExecutor:
                    for _ in range(min(self.jobs, len(work)))]
         for w in workers:
             w.start()
+        completed = False
         try:
             for _ in range(len(work)):
                 deliver(done.get())
+            completed = True
         finally:
             stop.set()
+            if not completed:  # interrupted: stop the reports under way instead of waiting for them
+                for kernel in list(self.busy):
+                    kernel.shutdown(timeout=5)
             for w in workers:
-                w.join(timeout=30)
+                w.join(timeout=30 if completed else 5)
 
     def _worker(self, todo: queue.Queue, done: queue.Queue, stop: threading.Event) -> None:
         try:
@@ -290,9 +307,18 @@ class LocalExecutor:
                     if kernel is None:
                         kernel = WarmKernel(self.settings.kernel_name, cwd=self.settings.notebooks_dir.parent)
                         self.started += 1
-                    result = render(job, self.settings, self.strategy, kernel)
+                    self.busy.add(kernel)
+                    try:
+                        result = render(job, self.settings, self.strategy, kernel)
+                    finally:
+                        self.busy.discard(kernel)
                 except Exception as exc:  # kernel failed to start or reset
                     result = Rendered(job, False, 0.0, error=f"{type(exc).__name__}: {exc}".splitlines()[0], kernel_lost=True)
+                except BaseException:  # the run was interrupted and this report's kernel stopped: end quietly
+                    if stop.is_set():
+                        kernel = None
+                        return
+                    raise
                 if result.kernel_lost or (kernel is not None and not kernel.alive()):
                     if kernel is not None:
                         kernel.shutdown()
