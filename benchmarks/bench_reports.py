@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -98,7 +99,9 @@ def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
 
 def watch_latency(repeats: int, command: list[str], status_file: Path, name: str) -> float:
     """Median seconds from an edit of `status_file` to `rusmiddel report --watch` announcing `name` rebuilt."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    # a background shell starts its jobs with Ctrl-C ignored, which children inherit: restore it
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         def edit_and_wait() -> float:
             started = time.perf_counter()
@@ -111,7 +114,7 @@ def watch_latency(repeats: int, command: list[str], status_file: Path, name: str
         edit_and_wait()  # the first rebuild also starts the kernel: not counted
         return statistics.median(edit_and_wait() for _ in range(repeats))
     finally:
-        process.send_signal(2)
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:

@@ -147,7 +147,9 @@ def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
             "--status", str(raw / "status"), "--outputs", str(outputs), "--jobs", "1"]
     subprocess.run(args + ["--target", "skole_alkohol", "--target", "skole_hash"], check=True, capture_output=True)
     before = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
-    process = subprocess.Popen(args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell's background jobs start with Ctrl-C ignored, which children inherit: restore it for the run
+    process = subprocess.Popen(args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = process.stdout.readline()  # the first report has finished: interrupt the rest
     assert line.startswith("[1/11]")
     process.send_signal(signal.SIGINT)
