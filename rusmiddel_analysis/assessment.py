@@ -10,7 +10,7 @@ report year. Every column follows a documented method (docs/methodology.md):
   rule of the strategy file fails (the reason is kept in `data_quality`).
 - vs_target: Fingertips' comparison of the interval with the target value.
 - change_significant: two-proportion z-test (shares) or conditional binomial test (counts)
-  between the baseline year's measurement and the latest one, at 95 %.
+  between the baseline year's measurement and the latest one, at settings.change_confidence (95 %).
 - trend: chi-square test for trend over every measured year up to the report year, at 99.8 %.
 - projected_*: time-weighted regression projected to the target year.
 - required_value: the required path (constant compound growth) in the measured year.
@@ -30,9 +30,6 @@ COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denomina
            "baseline_year", "target_year", "unit", "kind", "change_p_value", "trend_p_value", "trend_points",
            "trend_reason", "measured_years", "unknown_share", "contact_rate", "projection_gap"]
 
-CHANGE_CONFIDENCE = 0.95
-
-
 def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
     """The data-quality rules of the strategy file that a measurement breaks (codes with numbers)."""
     problems = []
@@ -45,7 +42,7 @@ def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
     return problems
 
 
-def _change_test(target, base_row, latest_row) -> tuple[bool | None, float]:
+def _change_test(target, base_row, latest_row, confidence: float) -> tuple[bool | None, float]:
     """Is the latest measurement significantly different from the baseline year's? (significant, p)."""
     if base_row is None:
         return None, float("nan")
@@ -53,7 +50,7 @@ def _change_test(target, base_row, latest_row) -> tuple[bool | None, float]:
         _, p = stats.two_proportion_test(base_row["numerator"], base_row["denominator"], latest_row["numerator"], latest_row["denominator"])
     else:
         _, p = stats.count_comparison_test(int(base_row["numerator"]), int(latest_row["numerator"]))
-    return bool(p < 1 - CHANGE_CONFIDENCE), float(p)
+    return bool(p < 1 - confidence), float(p)
 
 
 def assess_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
@@ -78,7 +75,7 @@ def assess_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     out["required_value"] = stats.required_path(target.baseline_year, target.baseline_value, target.target_year,
                                                 target.target_value, latest["year"]) if target.kind != "maintain" else target.baseline_value
     out["vs_target"] = stats.compare_with_target(latest["ci_low"], latest["ci_high"], target.target_value, target.higher_is_better)
-    out["change_significant"], out["change_p_value"] = _change_test(target, base_row, latest)
+    out["change_significant"], out["change_p_value"] = _change_test(target, base_row, latest, settings["change_confidence"])
 
     if target.is_share:
         trend = stats.trend_test(rows["numerator"], rows["denominator"], rows["year"], settings["trend_confidence"])

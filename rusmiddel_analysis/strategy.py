@@ -247,7 +247,7 @@ class _Parser:
 
     def settings(self, raw: Mapping) -> dict:
         defaults = {
-            "confidence": 0.95, "trend_confidence": 0.998,
+            "confidence": 0.95, "change_confidence": 0.95, "trend_confidence": 0.998,
             "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
             "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
             "disclosure": {"min_group_size": 20, "min_cell": 5},
@@ -258,7 +258,7 @@ class _Parser:
             merged[key] = {**defaults[key], **(raw.get(key) or {})}
             for name, value in merged[key].items():
                 self.number(value, None, f"settings.{key}.{name}")
-        for key in ("confidence", "trend_confidence"):
+        for key in ("confidence", "change_confidence", "trend_confidence"):
             if not 0 < self.number(merged[key], None, f"settings.{key}") < 1:
                 self.fail("must lie strictly between 0 and 1", None, f"settings.{key}")
         return merged

@@ -176,10 +176,12 @@ def test_no_breakdown_of_demo_data_leaves_a_recoverable_cell(demo_dirs, strategy
         assert cells["suppressed"].sum() != 1
     hidden = table[table.suppressed]
     assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+    rules = strategy.settings["disclosure"]
     shown_shares = table[(table.unit == "percent") & ~table.suppressed]
-    assert (shown_shares.denominator >= 20).all()
+    assert (shown_shares.denominator >= rules["min_group_size"]).all()
     rest = shown_shares.denominator - shown_shares.numerator
-    assert not (shown_shares.numerator.between(1, 4) | rest.between(1, 4)).any()
+    small = lambda values: values.between(1, rules["min_cell"] - 1)
+    assert not (small(shown_shares.numerator) | small(rest)).any()
 
 
 def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
