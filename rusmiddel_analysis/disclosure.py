@@ -7,8 +7,9 @@ Rules (thresholds from the strategy file's settings.disclosure; defaults shown):
 - where a suppressed cell could be worked out from a total and the other cells of the same
   breakdown (exactly one suppressed cell among them), the next smallest cell is suppressed too.
 
-Suppressed rows keep no trace of their values: numerator, denominator, value and interval
-become missing, so nothing suppressed is present in what a notebook displays or embeds.
+Suppressed rows keep no trace of their values: numerator, denominator, value, interval and the
+detail columns (no-answers, unknown share, contact rate) become missing, so nothing suppressed is
+present in what a notebook displays or embeds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
+# detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
+DETAIL_COLUMNS = ("no_answer", "unknown_share", "contact_rate")
 SMALL_GROUP, SMALL_CELL, SMALL_COUNT, SECONDARY = "small_group", "small_cell", "small_count", "secondary"
 
 
@@ -58,8 +61,16 @@ def suppress(table: pd.DataFrame, partition: list[str], min_group_size: int = 20
                 out.loc[next_smallest, "suppression"] = SECONDARY
         out = out.drop(columns="_size")
     out["suppressed"] = out["suppression"] != ""
-    out.loc[out["suppressed"], list(VALUE_COLUMNS)] = np.nan
+    hidden_columns = [c for c in (*VALUE_COLUMNS, *DETAIL_COLUMNS) if c in out.columns]
+    out.loc[out["suppressed"], hidden_columns] = np.nan
     return out
+
+
+def hidden(numerator, denominator, unit: str, min_group_size: int = 20, min_cell: int = 5) -> np.ndarray:
+    """Which cells of a simple table (no breakdown to a published total) must be hidden."""
+    table = pd.DataFrame({"numerator": np.asarray(numerator, float), "denominator": np.asarray(denominator, float),
+                          "value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "unit": unit})
+    return suppress(table, [], min_group_size, min_cell)["suppressed"].to_numpy()
 
 
 def display_value(row, formatter) -> str:

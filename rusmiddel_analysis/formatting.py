@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 from babel.numbers import format_decimal
 
 LOCALES = {"da": "da_DK", "en": "en_GB"}
+
+
+def missing(value) -> bool:
+    """True for None, NaN and pandas' NA: a value not to be shown."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def check_lang(lang: str) -> str:
@@ -20,7 +26,7 @@ def check_lang(lang: str) -> str:
 
 def number(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A plain number with the locale's separators, e.g. 1.234 (da) or 1,234 (en)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=LOCALES[check_lang(lang)])
@@ -28,7 +34,7 @@ def number(value: float, lang: str = "da", decimals: int = 0) -> str:
 
 def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A value already on the 0-100 scale, as '41 %' (da) or '41%' (en)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return "–"
     text = number(value, lang, decimals)
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
@@ -51,7 +57,7 @@ def interval(low: float, high: float, unit: str, lang: str = "da", decimals: int
 
     A narrow share interval that would round to one number ('95-95 %') gets a decimal ('94,5-95,4 %').
     """
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
+    if missing(low) or missing(high):
         return "–"
     while unit == "percent" and decimals < 2 and number(low, lang, decimals) == number(high, lang, decimals) and low != high:
         decimals += 1

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .disclosure import suppress
+from .disclosure import hidden, suppress
 from .ingest import read_processed
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
@@ -229,13 +229,14 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     grouped["contact_rate"] = grouped["reached"] / grouped["attempts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         grouped["success_share"] = 100 * grouped["successes"] / grouped["reached"].where(grouped["reached"] > 0)
-    settings = strategy.settings["disclosure"]
-    # disclosure: the reached count is a count of persons; the success share a share among the reached
-    check = pd.DataFrame({"numerator": grouped["successes"], "denominator": grouped["reached"], "value": grouped["success_share"],
-                          "ci_low": np.nan, "ci_high": np.nan, "unit": "percent"})
-    checked = suppress(check, [], int(settings["min_group_size"]), int(settings["min_cell"]))
-    grouped.loc[checked["suppressed"], "success_share"] = np.nan
-    small_reached = (grouped["reached"] >= 1) & (grouped["reached"] < settings["min_cell"])
-    grouped["reached"] = grouped["reached"].astype(float).mask(small_reached)
-    grouped["contact_rate"] = grouped["contact_rate"].mask(small_reached)
+    # disclosure: attempts are a count of persons; the contact rate a share of the attempts (it
+    # would give the reached count away); the success share a share of those reached
+    rules = (int(strategy.settings["disclosure"]["min_group_size"]), int(strategy.settings["disclosure"]["min_cell"]))
+    small_attempts = hidden(grouped["attempts"], np.nan, "persons", *rules)
+    contact_hidden = hidden(grouped["reached"], grouped["attempts"], "percent", *rules) | small_attempts
+    success_hidden = hidden(grouped["successes"], grouped["reached"], "percent", *rules) | contact_hidden
+    grouped["attempts"] = grouped["attempts"].astype(float).mask(small_attempts)
+    grouped["reached"] = grouped["reached"].astype(float).mask(contact_hidden)
+    grouped["contact_rate"] = grouped["contact_rate"].mask(contact_hidden)
+    grouped["success_share"] = grouped["success_share"].mask(success_hidden)
     return grouped.drop(columns="successes")

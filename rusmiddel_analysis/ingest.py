@@ -348,9 +348,9 @@ def parse_column(text: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
     return text.astype("string"), pd.Series(False, index=text.index)
 
 
-def _rows(mask_or_positions, row_numbers: np.ndarray) -> tuple[int, tuple[int, ...]]:
-    positions = np.flatnonzero(np.asarray(mask_or_positions)) if getattr(mask_or_positions, "dtype", None) == bool else np.asarray(mask_or_positions)
-    positions = np.unique(positions.astype(int))
+def _rows(positions, row_numbers: np.ndarray) -> tuple[int, tuple[int, ...]]:
+    """How many rows fail, and the first few as the row numbers a person sees in the file."""
+    positions = np.unique(np.asarray(positions, dtype=int))
     return len(positions), tuple(int(row_numbers[p]) for p in positions[:MAX_ROWS_LISTED])
 
 
@@ -378,7 +378,7 @@ def typed_frame(frame: pd.DataFrame, source: Source, table: RawTable, export_nam
             continue
         values, bad = parse_column(frame[col.name], col)
         if bad.any():
-            n, rows = _rows(bad.to_numpy(), table.row_numbers)
+            n, rows = _rows(np.flatnonzero(bad.to_numpy()), table.row_numbers)
             problems.append(Problem(str(table.path), TYPE_RULES[col.kind], col.name, n, rows, HINTS["type"], export_names.get(col.name)))
         typed[col.name] = values
     return pd.DataFrame(typed, index=frame.index), problems

@@ -7,8 +7,6 @@ the assessment's columns into words.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from . import formatting as fmt
@@ -18,10 +16,6 @@ GOOD = ("achieved", "on_track", "maintained")
 BEHIND = ("needs_acceleration", "limited_progress")
 BAD = ("deterioration", "not_achieved", "worsened")
 UNKNOWN = ("insufficient_data",)
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def capitalise(sentence: str) -> str:
@@ -50,7 +44,7 @@ def change_sentence(strategy, target, row, lang: str = "da") -> str:
         key = "change_up" if row["value"] > target.baseline_value else "change_down"
     sentence = capitalise(text(f"narrative.{key}", lang, measure=target.measure(lang), baseline=baseline,
                                baseline_year=target.baseline_year, value=value, year=int(row["measured_year"])))
-    if _missing(row["ci_low"]):
+    if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
     confidence = fmt.number(100 * strategy.settings["confidence"], lang)
     return sentence + text("narrative.interval", lang, confidence=confidence,
@@ -102,7 +96,7 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
     if str(row["data_quality"]).startswith("baseline_year"):
         return " ".join([text("narrative.baseline_year", lang, year=target.baseline_year, measure=target.measure(lang),
                               baseline=_value(target, target.baseline_value, lang)), target_sentence(target, lang)])
-    if _missing(row["measured_year"]):
+    if fmt.missing(row["measured_year"]):
         return " ".join([
             capitalise(text("narrative.no_measurement", lang, measure=target.measure(lang), baseline_year=target.baseline_year,
                             baseline=_value(target, target.baseline_value, lang), year=int(row["year"]))),
@@ -123,7 +117,7 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
 
 def projection_sentence(target, row, lang: str = "da") -> str:
     """One sentence on where the weighted projection puts the target year."""
-    if _missing(row["projected_value"]):
+    if fmt.missing(row["projected_value"]):
         return text("narrative.projection_none", lang)
     projected = _value(target, row["projected_value"], lang)
     goal = _value(target, target.target_value, lang)
@@ -134,7 +128,7 @@ def projection_sentence(target, row, lang: str = "da") -> str:
     else:
         position = text("narrative.projection_below", lang, target=goal)
     interval = ""
-    if not _missing(row["projected_low"]):
+    if not fmt.missing(row["projected_low"]):
         low, high = row["projected_low"], row["projected_high"]
         if target.unit == "percent":
             low, high = max(low, 0.0), min(high, 100.0)

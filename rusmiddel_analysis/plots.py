@@ -28,16 +28,13 @@ COLOURS = {
 FONT_SIZE = 9
 
 
-def _style(ax, target, lang):
+def _style(ax, lang):
     ax.grid(axis="y", color=COLOURS["grid"], linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=FONT_SIZE)
-    if target.unit == "percent":
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
-    else:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: str(int(v))))
 
@@ -68,15 +65,15 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     ax.plot([target.target_year], [target.target_value], marker="*", linestyle="none", color=COLOURS["target"],
             markersize=10 if compact else 13, label=text("plot.target", lang, year=target.target_year))
     projected = assessment_row.get("projected_value") if assessment_row is not None else None
-    if projected is not None and not _nan(projected) and len(years) and years[-1] < target.target_year:
+    if projected is not None and not fmt.missing(projected) and len(years) and years[-1] < target.target_year:
         last_year, last_value = years[-1], values[-1]
         ax.plot([last_year, target.target_year], [last_value, projected], linestyle=":", color=COLOURS["projection"],
                 linewidth=1.8, label=text("plot.projection", lang))
         low, high = assessment_row.get("projected_low"), assessment_row.get("projected_high")
-        if not _nan(low):
+        if not fmt.missing(low):
             ax.fill_between([last_year, target.target_year], [last_value, low], [last_value, high],
                             color=COLOURS["projection"], alpha=0.15, linewidth=0, label=text("plot.projection_band", lang))
-    _style(ax, target, lang)
+    _style(ax, lang)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
     if target.unit == "percent":
         low_limit = min([target.baseline_value, target.target_value, *(shown["ci_low"].dropna().tolist())]) - 3
@@ -87,10 +84,6 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
         ax.set_ylabel(_y_label(target, lang), fontsize=FONT_SIZE)
     if legend:
         ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-
-
-def _nan(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da") -> Figure:

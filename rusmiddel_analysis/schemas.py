@@ -52,45 +52,41 @@ class Source:
         return [c.name for c in self.columns]
 
 
+# Columns both Ungeprofilen surveys share, defined once so their rules cannot drift apart.
+RESPONDENT_ID = Col("respondent_id", "id", nullable=False, description="survey respondent id, unique within a year", example="S15-004711")
+SURVEY_YEAR = Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2015")
+GENDER = Col("gender", "code", codes=GENDERS, example="female")
+HASH_EVER = Col("hash_ever", "bool", description="has ever smoked hash", example="false")
+WEIGHT = Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0")
+
+
+def _survey(name: str, description: str, *columns: Col) -> Source:
+    """A survey source: respondent id and year first, the optional weight last, one row per respondent and year."""
+    return Source(name=name, description=description, columns=(RESPONDENT_ID, SURVEY_YEAR, *columns, WEIGHT),
+                  key=("year", "respondent_id"), survey_year="year", identifiers=("respondent_id",))
+
+
 SOURCES: dict[str, Source] = {
-    "ungeprofil_skole": Source(
-        name="ungeprofil_skole",
-        description="Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
-        columns=(
-            Col("respondent_id", "id", nullable=False, description="survey respondent id, unique within a year", example="S15-004711"),
-            Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2015"),
-            Col("school", "text", description="school name", example="Vestbjerg Skole"),
-            Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
-            Col("gender", "code", codes=GENDERS, example="female"),
-            Col("alcohol_ever", "bool", description="has ever drunk alcohol", example="false"),
-            Col("hash_ever", "bool", description="has ever smoked hash", example="false"),
-            Col("other_drugs_ever", "bool", description="has ever taken other drugs", example="false"),
-            Col("parent_agreement", "bool", description="has an agreement with parents not to drink at parties or when out", example="true"),
-            Col("smoking_ever", "bool", description="has ever smoked", example="false"),
-            Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0"),
-        ),
-        key=("year", "respondent_id"),
-        survey_year="year",
-        identifiers=("respondent_id",),
+    "ungeprofil_skole": _survey(
+        "ungeprofil_skole", "Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
+        Col("school", "text", description="school name", example="Vestbjerg Skole"),
+        Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
+        GENDER,
+        Col("alcohol_ever", "bool", description="has ever drunk alcohol", example="false"),
+        HASH_EVER,
+        Col("other_drugs_ever", "bool", description="has ever taken other drugs", example="false"),
+        Col("parent_agreement", "bool", description="has an agreement with parents not to drink at parties or when out", example="true"),
+        Col("smoking_ever", "bool", description="has ever smoked", example="false"),
     ),
-    "ungeprofil_ungdom": Source(
-        name="ungeprofil_ungdom",
-        description="Ungeprofilen, students in upper secondary education (one row per student and survey year)",
-        columns=(
-            Col("respondent_id", "id", nullable=False, description="survey respondent id, unique within a year", example="U17-000815"),
-            Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2017"),
-            Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
-            Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
-            Col("gender", "code", codes=GENDERS, example="male"),
-            Col("age", "int", low=13, high=30, description="age in years", example="17"),
-            Col("alcohol_frequency", "code", codes=ALCOHOL_FREQUENCIES, description="how often the student drinks alcohol", example="monthly"),
-            Col("hash_ever", "bool", description="has ever smoked hash", example="true"),
-            Col("other_drugs_ever", "bool", description="has ever taken drugs other than hash", example="false"),
-            Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0"),
-        ),
-        key=("year", "respondent_id"),
-        survey_year="year",
-        identifiers=("respondent_id",),
+    "ungeprofil_ungdom": _survey(
+        "ungeprofil_ungdom", "Ungeprofilen, students in upper secondary education (one row per student and survey year)",
+        Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
+        Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
+        GENDER,
+        Col("age", "int", low=13, high=30, description="age in years", example="17"),
+        Col("alcohol_frequency", "code", codes=ALCOHOL_FREQUENCIES, description="how often the student drinks alcohol", example="monthly"),
+        HASH_EVER,
+        Col("other_drugs_ever", "bool", description="has ever taken drugs other than hash", example="false"),
     ),
     "behandling_forloeb": Source(
         name="behandling_forloeb",

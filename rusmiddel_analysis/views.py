@@ -158,14 +158,14 @@ class TargetReport(_Report):
         a, target, lang = self.assessment, self.target, self.lang
         value = lambda v: fmt.value(v, target.unit, lang)
         items = [(self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"]))]
-        if not narrative._missing(a["measured_year"]):
+        if not fmt.missing(a["measured_year"]):
             interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang)
             items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{value(a['value'])} ({interval})")))
         items += [(self.t("report.verdict_baseline", year=target.baseline_year), esc(value(target.baseline_value))),
                   (self.t("report.verdict_target", year=target.target_year), esc(value(target.target_value)))]
-        if not narrative._missing(a["progress_ratio"]):
+        if not fmt.missing(a["progress_ratio"]):
             items.append((self.t("report.verdict_ratio"), esc(fmt.percent(100 * a["progress_ratio"], lang))))
-        if not narrative._missing(a["measured_year"]):
+        if not fmt.missing(a["measured_year"]):
             items.append((self.t("report.verdict_required", year=int(a["measured_year"])), esc(value(a["required_value"]))))
             items.append((self.t("report.verdict_vs_target"), esc(self.t(f"vs_target.{a['vs_target']}"))))
         rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
@@ -192,7 +192,7 @@ class TargetReport(_Report):
 
     @cached_property
     def measured_year(self) -> int:
-        return int(self.assessment["measured_year"]) if not narrative._missing(self.assessment["measured_year"]) else self.year
+        return int(self.assessment["measured_year"]) if not fmt.missing(self.assessment["measured_year"]) else self.year
 
     def subgroup_rows(self, by: str) -> pd.DataFrame:
         table = compute(self.strategy, self.processed_dir, by=by, targets=[self.target.id])
@@ -244,7 +244,7 @@ class TargetReport(_Report):
         years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
         parts.append(f"<p>{esc(self.t('report.quality_years', years=years or '–'))}</p>")
         latest = self.rows[self.rows["year"] == self.measured_year]
-        if self.target.is_share and len(latest) and self.target.indicator["type"] == "share":
+        if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
             parts.append(f"<p>{esc(self.t('report.quality_answers', year=self.measured_year, n=fmt.number(r.denominator, self.lang), no_answer=fmt.number(r.no_answer, self.lang)))}</p>")
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
@@ -252,7 +252,7 @@ class TargetReport(_Report):
             if declared.get(column):
                 parts.append(f"<p>{esc(self.t('report.quality_declared_missing', n=fmt.number(declared[column], self.lang)))}</p>")
         if self.target.indicator["type"] == "treatment_outcome":
-            if len(latest) and not narrative._missing(latest.iloc[0].unknown_share):
+            if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
                 parts.append(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=fmt.percent(100 * latest.iloc[0].unknown_share, self.lang), limit=limit))}</p>")
             parts.append(self.follow_up_table())
@@ -266,10 +266,10 @@ class TargetReport(_Report):
         cells = []
         for r in summary.itertuples():
             cells.append([str(int(r.year)), str(int(r.months)), self.t(f"report.caller_{r.contacted_by}"),
-                          fmt.number(r.attempts, self.lang),
-                          fmt.number(r.reached, self.lang) if not narrative._missing(r.reached) else self.t("report.hidden_small"),
-                          fmt.percent(100 * r.contact_rate, self.lang) if not narrative._missing(r.contact_rate) else "–",
-                          fmt.percent(r.success_share, self.lang) if not narrative._missing(r.success_share) else "–"])
+                          fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
+                          fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
+                          fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
+                          fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–"])
         return (f"<p>{esc(self.t('report.quality_followup'))}</p>" + html_table(
             [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
              self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")], cells))
@@ -307,8 +307,8 @@ class StatusReport(_Report):
     def table(self) -> HTMLFragment:
         rows = []
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows()):
-            measured = "–" if narrative._missing(a["measured_year"]) else str(int(a["measured_year"]))
-            value = "–" if narrative._missing(a["value"]) else fmt.value(a["value"], t.unit, self.lang)
+            measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
+            value = "–" if fmt.missing(a["value"]) else fmt.value(a["value"], t.unit, self.lang)
             rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',
                          esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang, a["data_quality"]),
                          esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),

@@ -52,3 +52,20 @@ def test_no_breakdown_is_left_with_exactly_one_hidden_cell(cells):
     assert out.loc[out["suppressed"], "value"].isna().all()
     primary = primary_suppression([min(x, n) for x, n in cells], [n for _, n in cells], [True] * len(cells))
     assert (out["suppressed"].to_numpy() >= (primary != "")).all()  # every primary cell stays hidden
+
+
+def test_hidden_rows_lose_their_detail_columns_too():
+    table = _table([("t", 2017, "a", 50, 100, 50.0, 40.0, 60.0, "percent"), ("t", 2017, "b", 3, 30, 10.0, 3.0, 26.0, "percent"),
+                    ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent")])
+    table["no_answer"], table["unknown_share"], table["contact_rate"] = [5, 2, 4], [0.1, 0.2, 0.3], [0.5, 0.1, 0.4]
+    out = suppress(table, ["target_id", "year"])
+    assert out.loc[out.suppressed, ["no_answer", "unknown_share", "contact_rate"]].isna().all().all()
+    assert out.loc[0, ["no_answer", "unknown_share", "contact_rate"]].tolist() == [5, 0.1, 0.5]
+
+
+def test_follow_up_counts_and_rates_follow_the_same_rules():
+    from rusmiddel_analysis.disclosure import hidden
+
+    # attempts of 3 persons; a contact rate of 18 of 19 (a group under 20); 30 of 60 shown
+    assert hidden([3, 40, 60], np.nan, "persons").tolist() == [True, False, False]
+    assert hidden([18, 30], [19, 60], "percent").tolist() == [True, False]

@@ -108,9 +108,18 @@ def test_follow_up_definition_and_contact_rate(known_processed, tmp_path):
         target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
     strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
     r = row(compute(strategy, known_processed), "behandling_stof_effekt", 2015)
-    # 3 of the 4 reached are a success: a group under 20 with a rest of 1 person, so the cell is hidden
+    # 3 of the 4 reached are a success: a group under 20 with a rest of 1 person, so the cell is hidden,
+    # and with it the contact rate, which would give the 4 reached away
     assert r.suppressed and r.suppression == "small_group" and np.isnan(r.numerator) and np.isnan(r.value)
-    assert r.contact_rate == pytest.approx(4 / 22)
+    assert np.isnan(r.contact_rate)
+
+    def open_data(raw):
+        target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0}
+    unpublished = row(compute(load_strategy(write_strategy_variant(tmp_path, open_data)), known_processed),
+                      "behandling_stof_effekt", 2015)
+    assert (unpublished.numerator, unpublished.denominator) == (3, 4)
+    assert unpublished.contact_rate == pytest.approx(4 / 22)
     summary = follow_up_summary(strategy, known_processed)
     s = summary[(summary.year == 2015) & (summary.months == 6)].iloc[0]
     assert s.attempts == 22
