@@ -16,8 +16,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 _SUBMODULES = {
-    "assessment", "badges", "batch", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest", "kernel_state",
-    "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "textcatalog", "views",
+    "assessment", "batch", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest", "kernel_state",
+    "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "statuses", "textcatalog", "verdict", "views",
 }
 
 __all__ = ["Strategy", "StrategyError", "Target", "load_strategy", "__version__", *sorted(_SUBMODULES)]

@@ -1,19 +1,23 @@
-"""Assessment: where each target stands in a report year.
+"""Assessment: where each target stands in a report year, every status backed by its interval.
 
 `assess(strategy, indicators, year)` takes the indicator table from `indicators.compute` (the
 rows with group 'all') and returns one row per target, using the latest measurement up to the
-report year. Every column follows a documented method (docs/methodology.md):
+report year. How each column is computed (docs/methodology.md):
 
-- status: Eurostat's progress categories for `reach`/`at_least` targets (progress_status);
-  `maintained`/`worsened` for `maintain` targets (significance of the change from the baseline
-  year, 95 %); `insufficient_data` when nothing was measured since the baseline or a data-quality
-  rule of the strategy file fails (the reason is kept in `data_quality`).
-- vs_target: Fingertips' comparison of the interval with the target value.
-- change_significant: two-proportion z-test (shares) or conditional binomial test (counts)
-  between the baseline year's measurement and the latest one, at settings.change_confidence (95 %).
-- trend: chi-square test for trend over every measured year up to the report year, at 99.8 %.
-- projected_*: time-weighted regression projected to the target year.
-- required_value: the required path (constant compound growth) in the measured year.
+- value, ci_low, ci_high: the latest measurement and its interval (settings.confidence).
+- change_p_value: the two-sided test of the latest measurement against the strategy's baseline
+  value (a share: the score test with the effective sample size, the test the Wilson interval
+  inverts; a count: the exact Poisson test); change_p_adjusted: Holm-corrected across the year's
+  targets; change_significant: change_p_adjusted < 1 - settings.change_confidence.
+- status, verdict_reason: the decision table in `verdict.py`; `insufficient_data` when nothing
+  was measured since the baseline or a data-quality rule of the strategy file fails (the reason
+  is kept in `data_quality`).
+- required_value: the required path in the measured year; on_track_value: the level that counts
+  as on track (R = settings.progress_thresholds.on_track); progress_ratio: Eurostat's R.
+- vs_target: Fingertips' comparison of the interval with the (effective) goal.
+- trend: chi-square test for trend over the measured years up to the report year (99.8 %).
+- projected_*: time-weighted regression with a prediction interval, from at least
+  settings.min_projection_points measured years.
 """
 
 from __future__ import annotations
@@ -21,14 +25,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import stats, verdict
 
+# The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denominator", "ci_low", "ci_high",
            "baseline_value", "target_value", "required_value", "progress_ratio", "status", "vs_target",
            "change_significant", "trend", "projected_value", "projected_low", "projected_high", "data_quality",
            # further detail for reports
            "baseline_year", "target_year", "unit", "kind", "change_p_value", "trend_p_value", "trend_points",
-           "trend_reason", "measured_years", "unknown_share", "contact_rate", "projection_gap"]
+           "trend_reason", "measured_years", "unknown_share", "contact_rate", "projection_gap",
+           # the verdict scheme (docs/methodology.md, section 3)
+           "change_p_adjusted", "verdict_reason", "effective_target_value", "on_track_value", "maintain_margin",
+           "effective_n", "confidence"]
+
+
+TEXT_COLUMNS = ("target_id", "status", "vs_target", "change_significant", "trend", "data_quality", "unit", "kind",
+                "trend_reason", "verdict_reason")
+
 
 def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
     """The data-quality rules of the strategy file that a measurement breaks (codes with numbers)."""
@@ -42,77 +55,131 @@ def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
     return problems
 
 
-def _change_test(target, base_row, latest_row, confidence: float) -> tuple[bool | None, float]:
-    """Is the latest measurement significantly different from the baseline year's? (significant, p)."""
-    if base_row is None:
-        return None, float("nan")
+def change_test(target, latest) -> float:
+    """Two-sided p-value of the latest measurement against the strategy's baseline value.
+
+    Shares: the score test with the effective sample size (Kish's for a weighted share), the
+    test whose inversion is the Wilson interval shown on the page. Counts: the exact Poisson test.
+    """
     if target.is_share:
-        _, p = stats.two_proportion_test(base_row["numerator"], base_row["denominator"], latest_row["numerator"], latest_row["denominator"])
-    else:
-        _, p = stats.count_comparison_test(int(base_row["numerator"]), int(latest_row["numerator"]))
-    return bool(p < 1 - confidence), float(p)
+        n = latest.get("effective_n")
+        n = latest["denominator"] if pd.isna(n) else n
+        _, p = stats.one_sample_proportion_test(latest["value"] / 100, n, target.baseline_value / 100)
+        return float(p)
+    if target.baseline_value <= 0:
+        return 0.0 if latest["numerator"] > 0 else 1.0
+    _, p = stats.poisson_test(int(latest["numerator"]), target.baseline_value)
+    return float(p)
 
 
-def assess_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
-    """The assessment of one target in `year` from its yearly indicator rows (group 'all')."""
-    settings = strategy.settings
-    rows = rows[(rows["year"] <= year) & rows["value"].notna()].sort_values("year")
+def _empty_row(target, year: int) -> dict:
     out = {c: np.nan for c in COLUMNS}
     out.update(target_id=target.id, year=year, baseline_value=target.baseline_value, target_value=target.target_value,
                baseline_year=target.baseline_year, target_year=target.target_year, unit=target.unit, kind=target.kind,
-               data_quality="", trend="cannot_calculate", change_significant=None, measured_years=len(rows))
+               data_quality="", trend="cannot_calculate", change_significant=None, verdict_reason="")
+    return out
+
+
+def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
+    """The measurement part of one target's assessment in `year` (no status yet): latest value,
+    interval, change test, trend, projection and data quality, from its yearly rows (group 'all')."""
+    settings = strategy.settings
+    rows = rows[(rows["year"] <= year) & rows["value"].notna()].sort_values("year")
+    out = _empty_row(target, year)
+    out.update(measured_years=len(rows), confidence=settings["confidence"])
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
         reason = "baseline_year" if year <= target.baseline_year else "no_measurement_since"
         out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
         return out
     latest = since.iloc[-1]
-    base = rows[rows["year"] == target.baseline_year]
-    base_row = base.iloc[0] if len(base) else None
     out.update(measured_year=int(latest["year"]), value=latest["value"], numerator=latest["numerator"],
                denominator=latest["denominator"], ci_low=latest["ci_low"], ci_high=latest["ci_high"],
-               unknown_share=latest["unknown_share"], contact_rate=latest["contact_rate"])
-    out["required_value"] = stats.required_path(target.baseline_year, target.baseline_value, target.target_year,
-                                                target.target_value, latest["year"]) if target.kind != "maintain" else target.baseline_value
-    out["vs_target"] = stats.compare_with_target(latest["ci_low"], latest["ci_high"], target.target_value, target.higher_is_better)
-    out["change_significant"], out["change_p_value"] = _change_test(target, base_row, latest, settings["change_confidence"])
-
+               unknown_share=latest["unknown_share"], contact_rate=latest["contact_rate"],
+               effective_n=latest.get("effective_n", np.nan), change_p_value=change_test(target, latest))
     if target.is_share:
         trend = stats.trend_test(rows["numerator"], rows["denominator"], rows["year"], settings["trend_confidence"])
     else:
         trend = stats.count_trend_test(rows["numerator"], rows["year"], settings["trend_confidence"])
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
-
-    proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"])
+    proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"],
+                            int(settings["min_projection_points"]))
     out.update(projected_value=proj.value, projected_low=proj.low, projected_high=proj.high,
                projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan)
-
     problems = data_quality_problems(latest, target, settings["data_quality"])
     if problems:
         out.update(status="insufficient_data", data_quality=";".join(problems))
-        return out
-    if target.kind == "maintain":
-        worse = latest["value"] < target.baseline_value if target.higher_is_better else latest["value"] > target.baseline_value
-        out["status"] = "worsened" if (worse and out["change_significant"]) else "maintained"
-        return out
-    ratio = stats.progress_ratio(target.baseline_year, target.baseline_value, latest["year"], latest["value"],
-                                 target.target_year, target.target_value)
-    out["progress_ratio"] = ratio
-    out["status"] = stats.progress_status(latest["value"], target.target_value, ratio, latest["year"], target.target_year,
-                                          target.higher_is_better, settings["progress_thresholds"])
     return out
 
 
+def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
+    targets = [strategy.target(t) for t in frame["target_id"]]
+    return verdict.judging_scale(frame["value"], frame["ci_low"], frame["ci_high"], frame["baseline_value"],
+                                 frame["target_value"], [t.higher_is_better for t in targets], [t.is_share for t in targets],
+                                 float(strategy.settings["extreme_goal_tolerance"]))
+
+
+def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
+    """Status and reference levels of `reach`/`at_least` rows with a usable measurement."""
+    thresholds = strategy.settings["progress_thresholds"]
+    scale = _scale(strategy, frame)
+    by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
+    ratio = stats.progress_ratio(by, scale.baseline, year, np.clip(scale.value, 0, None), ty, scale.target)
+    level = verdict.on_track_level(scale, by, year, ty, thresholds)
+    required = stats.level_at_ratio(by, scale.baseline, year, ty, scale.target, 1.0)
+    final = year.to_numpy() >= ty.to_numpy(float)
+    status, reason = verdict.progress_verdict(scale, level, ratio, final, frame["change_significant"].astype(bool), thresholds)
+    back = lambda x: verdict.from_judging_scale(x, scale, frame["target_value"])
+    return frame.assign(status=status, verdict_reason=reason, progress_ratio=ratio, on_track_value=back(level),
+                        required_value=back(required), effective_target_value=back(scale.target),
+                        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better))
+
+
+def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
+    """Status of `maintain` rows with a usable measurement: the non-inferiority rule around the level."""
+    scale = _scale(strategy, frame)
+    margin = verdict.maintain_margin(frame["unit"], frame["target_value"], strategy.settings)
+    status, reason = verdict.maintain_verdict(scale, frame["change_significant"].astype(bool), margin)
+    return frame.assign(status=status, verdict_reason=reason, maintain_margin=margin, required_value=frame["target_value"],
+                        effective_target_value=frame["target_value"],
+                        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better))
+
+
+def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
+    """Status, reason and reference levels for measured rows (the decision table, docs/methodology.md 3).
+
+    `frame` needs target_id, kind, unit, value, ci_low, ci_high, baseline_value, target_value,
+    baseline_year, measured_year, target_year and change_significant; rows keep their index.
+    Vectorised, so the simulation test judges thousands of draws with the same code.
+    """
+    pieces = []
+    for kinds, judge in ((("reach", "at_least"), _judge_progress), (("maintain",), _judge_maintain)):
+        rows = frame["kind"].isin(kinds)
+        if rows.any():
+            pieces.append(judge(strategy, frame[rows]))
+    return pd.concat(pieces).reindex(frame.index) if pieces else frame
+
+
 def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per target for the report `year`, in the strategy's order."""
+    """One row per target for the report `year`, in the strategy's order (docs/methodology.md, section 3)."""
     year = int(year)
     totals = indicators[indicators["group"] == "all"] if "group" in indicators.columns else indicators
-    rows = [assess_target(strategy, t, totals[totals["target_id"] == t.id], year) for t in strategy.targets]
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame([measure_target(strategy, t, totals[totals["target_id"] == t.id], year) for t in strategy.targets],
+                         columns=COLUMNS)
+    tested = frame["data_quality"].eq("") & frame["change_p_value"].notna()
+    adjusted = stats.holm_adjust(frame["change_p_value"].where(tested).to_numpy(float))
+    frame["change_p_adjusted"] = adjusted
+    alpha = 1 - strategy.settings["change_confidence"]
+    frame["change_significant"] = pd.Series(np.where(np.isnan(adjusted), None, adjusted < alpha), dtype=object)
+    open_rows = frame["status"].isna()
+    judged = judge_rows(strategy, frame[open_rows]) if open_rows.any() else frame[open_rows]
+    frame = pd.concat([frame[~open_rows].astype(object), judged.astype(object)]).reindex(frame.index)
+    numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS]
+    frame[numeric] = frame[numeric].apply(pd.to_numeric)
     frame["measured_year"] = frame["measured_year"].astype("Int64")
-    return frame
+    return frame[COLUMNS]
 
 
-def summary_counts(assessment: pd.DataFrame) -> dict[str, int]:
-    """How many targets have each status."""
-    return assessment["status"].value_counts().to_dict()
+def assess_one(strategy, indicators: pd.DataFrame, target_id: str, year: int) -> pd.Series:
+    """One target's row of `assess` (the correction for multiple tests needs every target of the year)."""
+    return assess(strategy, indicators, year).set_index("target_id", drop=False).loc[target_id]

@@ -210,13 +210,12 @@ def _file_hash(path: Path) -> str:
 
 
 def sources_read(strategy, job: Job) -> list[str]:
-    """The processed sources a report reads."""
-    if job.kind == "status":
-        return sorted({t.source for t in strategy.targets} | {"behandling_opfoelgning"})
-    target = strategy.target(job.target_id)
-    if target.indicator["type"] == "treatment_outcome":
-        return [target.source, "behandling_opfoelgning"]
-    return [target.source]
+    """The processed sources a report reads.
+
+    Every report reads every target's source: a target's verdict depends on the year's other
+    targets through the correction for multiple tests (docs/methodology.md, section 4).
+    """
+    return sorted({t.source for t in strategy.targets} | {"behandling_opfoelgning"})
 
 
 def input_hash(job: Job, settings: Settings, strategy, library: str) -> str:

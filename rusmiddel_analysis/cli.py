@@ -100,6 +100,38 @@ def cmd_pseudonymise(args) -> int:
     return 0
 
 
+def cmd_assess(args) -> int:
+    """The assessment table as CSV, without building a page: standard output, or --output FILE (atomic)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .assessment import assess
+    from .indicators import compute
+    from .report import available_years, write_atomically
+
+    strategy = load_strategy(args.strategy)
+    processed = Path(args.processed)
+    if not (processed / "manifest.json").exists():
+        raise UserError(f"no processed data in {processed}; run 'rusmiddel process' first")
+    valid = strategy.years
+    for year in args.year or []:
+        if year not in valid:
+            raise UserError(f"unknown year {year}; valid years: {valid[0]}-{valid[-1]}")
+    years = args.year or available_years(strategy, processed)
+    if not years:
+        raise UserError(f"the processed data in {processed} hold none of the strategy's years {valid[0]}-{valid[-1]}")
+    indicators = compute(strategy, processed)
+    table = pd.concat([assess(strategy, indicators, year) for year in years], ignore_index=True)
+    content = table.to_csv(index=False)
+    if args.output:
+        write_atomically(Path(args.output), content)
+        print(f"{args.output}: {len(table)} rows ({len(years)} year(s) x {len(strategy.targets)} targets)", file=sys.stderr)
+    else:
+        sys.stdout.write(content)
+    return 0
+
+
 class Progress:
     """A progress bar on a terminal (per report: name and seconds); plain log lines otherwise."""
 
@@ -206,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--column", required=True)
     p.add_argument("--key-file", default=None, help="file holding the key, outside the repository (else $RUSMIDDEL_PSEUDONYM_KEY)")
     p.set_defaults(func=cmd_pseudonymise)
+
+    p = sub.add_parser("assess", help="print the assessment table as CSV (no pages built)")
+    p.add_argument("--year", type=int, action="append", help="a year to assess (repeatable; default every year with data)")
+    p.add_argument("--processed", default="data/processed")
+    p.add_argument("--output", default=None, help="write the CSV to this file instead of standard output")
+    p.set_defaults(func=cmd_assess)
 
     p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
     p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")

@@ -19,7 +19,7 @@ import pandas as pd
 
 VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 # detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
-DETAIL_COLUMNS = ("no_answer", "unknown_share", "contact_rate")
+DETAIL_COLUMNS = ("no_answer", "unknown_share", "contact_rate", "effective_n")
 SMALL_GROUP, SMALL_CELL, SMALL_COUNT, SECONDARY = "small_group", "small_cell", "small_count", "secondary"
 
 

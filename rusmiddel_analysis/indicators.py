@@ -27,7 +27,7 @@ from .disclosure import hidden, suppress
 from .ingest import read_processed
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
-           "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate"]
+           "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
 
 # Subgroup dimensions each source supports (age_group is derived from birth_year).
 SUBGROUPS = {
@@ -94,7 +94,7 @@ def _share_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
     column = spec["column"]
     answered = frame[column].notna()
     success = _success_mask(frame[column], spec["success"], strategy).fillna(False).astype(bool)
-    weights = frame["weight"] if "weight" in frame.columns and frame["weight"].notna().any() else None
+    weights = frame["weight"] if "weight" in frame.columns else None  # validation guarantees no missing weight
     work = pd.DataFrame({"year": frame["year"].astype(int), "group": _group_keys(frame, by), "answered": answered,
                          "success": success & answered})
     if weights is not None:
@@ -105,14 +105,14 @@ def _share_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
         n, x = len(ans), int(ans["success"].sum())
         row = {"year": year, "group": group, "numerator": x, "denominator": n, "no_answer": int((~g["answered"]).sum())}
         if n == 0:
-            row.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
-        elif weights is not None and ans["w"].notna().all():
+            row.update(value=np.nan, ci_low=np.nan, ci_high=np.nan, effective_n=np.nan)
+        elif weights is not None:
             share, n_eff = stats.weighted_share(ans["success"].astype(float), ans["w"])
             low, high = stats.proportion_ci(share * n_eff, n_eff, strategy.settings["confidence"])
-            row.update(value=100 * share, ci_low=100 * low, ci_high=100 * high)
+            row.update(value=100 * share, ci_low=100 * low, ci_high=100 * high, effective_n=n_eff)
         else:
             low, high = stats.proportion_ci(x, n, strategy.settings["confidence"])
-            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high)
+            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high, effective_n=float(n))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -153,7 +153,7 @@ def _treatment_outcome_rows(target, strategy, data: _Data, by: str | None) -> pd
             row["contact_rate"] = float(g["contacted"].fillna(False).astype(bool).mean())
         if n:
             low, high = stats.proportion_ci(x, n, strategy.settings["confidence"])
-            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high)
+            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high, effective_n=float(n))
         else:
             row.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
         rows.append(row)
@@ -196,7 +196,7 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
             raise ValueError(f"unknown subgroup '{by}'; valid: {', '.join(valid)}")
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(frames, ignore_index=True)
-    for column in ("no_answer", "unknown_share", "contact_rate"):
+    for column in ("no_answer", "unknown_share", "contact_rate", "effective_n"):
         if column not in table.columns:
             table[column] = np.nan
     settings = strategy.settings["disclosure"]

@@ -10,12 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from . import formatting as fmt
+from . import statuses
 from .textcatalog import text
 
-GOOD = ("achieved", "on_track", "maintained")
-BEHIND = ("needs_acceleration", "limited_progress")
-BAD = ("deterioration", "not_achieved", "worsened")
-UNKNOWN = ("insufficient_data",)
 
 
 def capitalise(sentence: str) -> str:
@@ -25,7 +22,9 @@ def capitalise(sentence: str) -> str:
 def amount(target, difference: float, lang: str = "da") -> str:
     """A distance in the target's unit: '3 procentpoint' or '54 borgere' / '1 citizen'."""
     if target.unit == "percent":
-        shown = fmt.number(abs(difference), lang, decimals=0 if abs(difference) >= 0.95 else 1)
+        # one decimal below 10 points (1,5 procentpoint), dropped when it is 0 (4 procentpoint)
+        shown = fmt.number(abs(difference), lang, decimals=0 if abs(difference) >= 9.95 else 1)
+        shown = shown[:-2] if shown.endswith((",0", ".0")) else shown
         return f"{shown} {text('units.points_one' if shown == '1' else 'units.points_other', lang)}"
     n = int(round(abs(difference)))
     return f"{fmt.number(n, lang)} {text('units.persons_one' if n == 1 else 'units.persons_other', lang)}"
@@ -72,22 +71,64 @@ def quality_sentence(row, lang: str = "da") -> str:
     return f"{text('narrative.quality_prefix', lang, year=int(row['year']))} {'; '.join(parts)}."
 
 
+def _ends(target, row) -> tuple[float, float]:
+    """(least favourable, most favourable) end of the interval, by the target's polarity."""
+    if target.higher_is_better:
+        return row["ci_low"], row["ci_high"]
+    return row["ci_high"], row["ci_low"]
+
+
+def _reason_values(target, row, lang: str) -> dict:
+    """Every number a verdict sentence may quote, formatted for the reader."""
+    decimals = 1 if target.is_share else 0
+    value = lambda v: fmt.value(v, target.unit, lang, decimals) if not fmt.missing(v) else "–"
+    worst, best = _ends(target, row)
+    goal = row.get("effective_target_value")
+    goal = target.target_value if fmt.missing(goal) else goal
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    progress_so_far = abs(row["required_value"] - target.baseline_value) if not fmt.missing(row.get("required_value")) else float("nan")
+    level = row.get("on_track_value") if target.kind != "maintain" else target.target_value
+    return dict(
+        goal=value(goal), worst=value(worst), best=value(best), level=value(level), year=int(row["measured_year"]),
+        interval=fmt.interval(row["ci_low"], row["ci_high"], target.unit, lang, decimals=1 if target.is_share else 0),
+        ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
+        gap=amount(target, goal - row["value"], lang), baseline=value(target.baseline_value),
+        margin="–" if fmt.missing(row.get("maintain_margin")) else amount(target, row["maintain_margin"], lang),
+        half=amount(target, half, lang),
+        required=amount(target, progress_so_far, lang) if not fmt.missing(progress_so_far) else "–",
+        fall=amount(target, target.target_value - row["value"], lang),
+    )
+
+
+def _reason_key(target, row) -> str:
+    reason = row["verdict_reason"]
+    if reason == "level_held_within_margin" and row["change_significant"] is True:
+        better = row["value"] > target.target_value if target.higher_is_better else row["value"] < target.target_value
+        if better:
+            return "level_held_better"
+    return reason
+
+
 def status_sentence(target, row, lang: str = "da") -> str:
-    status = row["status"]
-    if status in ("on_track", "needs_acceleration", "limited_progress"):
-        return text(f"narrative.status_{status}", lang, ratio=fmt.percent(100 * row["progress_ratio"], lang))
-    if status == "not_achieved":
-        return text("narrative.status_not_achieved", lang, gap=amount(target, target.target_value - row["value"], lang))
-    if status == "worsened":
-        return text("narrative.status_worsened", lang, gap=amount(target, target.baseline_value - row["value"], lang),
-                    baseline_year=target.baseline_year)
-    if status == "maintained":
-        better = row["value"] > target.baseline_value if target.higher_is_better else row["value"] < target.baseline_value
-        key = "status_maintained_better" if (row["change_significant"] is True and better) else "status_maintained"
-        return text(f"narrative.{key}", lang, baseline_year=target.baseline_year)
-    if status == "insufficient_data":
+    """Why the target has its status, in words, with the numbers the verdict rests on."""
+    if row["status"] == "insufficient_data":
         return quality_sentence(row, lang)
-    return text(f"narrative.status_{status}", lang)
+    values = _reason_values(target, row, lang)
+    sentence = text(f"narrative.reason.{_reason_key(target, row)}", lang, **values)
+    if row["verdict_reason"] == "interval_straddles_pace" and values["required"] != "–":
+        progress_so_far = abs(row["required_value"] - target.baseline_value)
+        if (row["ci_high"] - row["ci_low"]) / 2 > progress_so_far:
+            sentence += " " + text("narrative.reason_wider_than_progress", lang, **values)
+    return sentence
+
+
+def extreme_goal_sentence(target, row, lang: str = "da") -> str:
+    """For a 0 %/100 % goal: how it is judged (a survey can never show exactly 0 % or 100 %)."""
+    goal = row.get("effective_target_value")
+    if fmt.missing(goal) or goal == target.target_value:
+        return ""
+    return text("narrative.extreme_goal", lang, target=_value(target, target.target_value, lang),
+                effective=fmt.percent(goal, lang, decimals=1))
 
 
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
@@ -102,7 +143,18 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
                             baseline=_value(target, target.baseline_value, lang), year=int(row["year"]))),
             target_sentence(target, lang),
         ])
-    return " ".join([change_sentence(strategy, target, row, lang), target_sentence(target, lang), status_sentence(target, row, lang)])
+    parts = [change_sentence(strategy, target, row, lang), target_sentence(target, lang),
+             extreme_goal_sentence(target, row, lang), status_sentence(target, row, lang)]
+    return " ".join(p for p in parts if p)
+
+
+def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
+    """The test of the latest measurement against the baseline, with the correction for testing every target."""
+    if fmt.missing(row.get("change_p_adjusted")):
+        return text("narrative.change_test_none", lang)
+    key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
+    return text(f"narrative.{key}", lang, baseline=_value(target, target.baseline_value, lang), tests=tests,
+                p=fmt.number(row["change_p_value"], lang, 3), p_adjusted=fmt.number(row["change_p_adjusted"], lang, 3))
 
 
 def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
@@ -115,10 +167,11 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1])
 
 
-def projection_sentence(target, row, lang: str = "da") -> str:
-    """One sentence on where the weighted projection puts the target year."""
+def projection_sentence(target, row, lang: str = "da", min_points: int = 4, confidence: float = 0.95) -> str:
+    """One sentence on where the weighted projection puts the target year, with its prediction interval."""
     if fmt.missing(row["projected_value"]):
-        return text("narrative.projection_none", lang)
+        measured = 0 if fmt.missing(row.get("measured_years")) else int(row["measured_years"])
+        return text("narrative.projection_none", lang, n=measured, min=min_points)
     projected = _value(target, row["projected_value"], lang)
     goal = _value(target, target.target_value, lang)
     if projected == goal:
@@ -132,20 +185,16 @@ def projection_sentence(target, row, lang: str = "da") -> str:
         low, high = row["projected_low"], row["projected_high"]
         if target.unit == "percent":
             low, high = max(low, 0.0), min(high, 100.0)
-        interval = text("narrative.projection_interval", lang, interval=fmt.interval(low, high, target.unit, lang))
+        interval = text("narrative.projection_interval", lang, interval=fmt.interval(low, high, target.unit, lang),
+                        confidence=fmt.number(100 * confidence, lang))
     return text("narrative.projection", lang, measure_lc=target.measure(lang), projected=projected,
                 target_year=target.target_year, interval=interval, position=position)
 
 
 def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da") -> str:
-    """'I 2017 er 10 mål opgjort: 5 er nået, på rette vej eller fastholdt; 3 kræver ...'."""
+    """'I 2017 er 10 mål opgjort: 3 er nået, på rette vej eller fastholdt; 3 kan endnu ikke afgøres; ...'."""
     quality = assessment["data_quality"] if "data_quality" in assessment else pd.Series("", index=assessment.index)
     if len(assessment) and quality.astype(str).str.startswith("baseline_year").all():
         return text("narrative.summary_baseline", lang, year=year, next=year + 1)
-    counts = assessment["status"].value_counts()
-    parts = []
-    for key, statuses in (("good", GOOD), ("behind", BEHIND), ("bad", BAD), ("unknown", UNKNOWN)):
-        n = int(sum(counts.get(s, 0) for s in statuses))
-        if n:
-            parts.append(text(f"narrative.summary_{key}", lang, n=n))
+    parts = [text(f"narrative.summary_{group}", lang, n=n) for group, n in statuses.counts_by_group(assessment["status"]).items()]
     return f"{text('narrative.summary', lang, year=year, total=len(assessment))} {'; '.join(parts)}."

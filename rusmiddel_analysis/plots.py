@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import formatting as fmt
-from .badges import STATUS_COLOURS, shown_status, status_words
+from .statuses import colour, status_words
 from .textcatalog import text
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -155,7 +155,7 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
         ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")
         ax.text(0.0, -0.2, status_words(row["status"], lang, row["data_quality"]), transform=ax.transAxes, fontsize=FONT_SIZE,
                 color="white", fontweight="bold", va="top",
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": STATUS_COLOURS[shown_status(row["status"], row["data_quality"])], "edgecolor": "none"})
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": colour(row["status"], row["data_quality"]), "edgecolor": "none"})
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig

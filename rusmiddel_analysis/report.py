@@ -399,7 +399,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from . import __version__
-    from .badges import STATUS_COLOURS, status_badge, status_words
+    from .statuses import ORDER, status_badge, status_words
 
     lang = settings.lang
     years = sorted(int(p.name) for p in settings.outputs_dir.iterdir() if p.is_dir() and p.name.isdigit()
@@ -429,7 +429,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
         legend_heading=text("report.legend_heading", lang),
         legend=[{"badge": status_badge(s, lang, "baseline_year" if s == "baseline" else "", short=True),
                  "words": status_words("insufficient_data" if s == "baseline" else s, lang, "baseline_year" if s == "baseline" else "")}
-                for s in STATUS_COLOURS],
+                for s in ORDER],
         years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
         footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
         css=(TEMPLATES / "rusmiddel" / "rusmiddel.css").read_text(encoding="utf-8"),

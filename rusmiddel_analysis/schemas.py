@@ -57,7 +57,10 @@ RESPONDENT_ID = Col("respondent_id", "id", nullable=False, description="survey r
 SURVEY_YEAR = Col("year", "int", nullable=False, low=1990, high=2100, description="survey year", example="2015")
 GENDER = Col("gender", "code", codes=GENDERS, example="female")
 HASH_EVER = Col("hash_ever", "bool", description="has ever smoked hash", example="false")
-WEIGHT = Col("weight", "float", required=False, low=0, low_exclusive=True, description="optional survey weight, > 0", example="1.0")
+# A weight column is optional, but when present every row needs one: a missing weight would
+# otherwise silently mix weighted and unweighted estimates.
+WEIGHT = Col("weight", "float", required=False, nullable=False, low=0, low_exclusive=True,
+             description="optional survey weight, > 0; when the column is present, every row needs one", example="1.0")
 
 
 def _survey(name: str, description: str, *columns: Col) -> Source:

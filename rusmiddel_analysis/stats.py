@@ -27,8 +27,9 @@ from scipy import stats as _sp
 
 __all__ = [
     "z_value", "proportion_ci", "count_ci", "weighted_share", "two_proportion_test", "count_comparison_test",
-    "trend_test", "count_trend_test", "TrendResult", "progress_ratio", "required_path", "progress_status",
-    "compare_with_target", "projection", "Projection",
+    "one_sample_proportion_test", "poisson_test", "holm_adjust", "trend_test", "count_trend_test", "TrendResult",
+    "progress_ratio", "required_path", "level_at_ratio", "progress_status", "compare_with_target", "projection", "Projection",
+    "MIN_PROJECTION_POINTS",
 ]
 
 
@@ -185,6 +186,87 @@ def count_comparison_test(count1, count2):
     return int(np.sign(c2 - c1)), float(p)
 
 
+def one_sample_proportion_test(share, n, reference):
+    """Two-sided score test of a share against a fixed reference share p0: (z, p).
+
+        z = (p - p0) / sqrt(p0 (1 - p0) / n),  p-value = 2 (1 - Phi(|z|))
+
+    `share` and `reference` are fractions (0-1); `n` may be a Kish effective sample size for a
+    weighted share. This is the test whose inversion is the Wilson interval (Wilson 1927;
+    Agresti & Coull 1998), so at the same level the Wilson interval excludes p0 exactly when
+    the test rejects. When p0 is 0 or 1 the test is degenerate: p = 1 if the share equals p0,
+    else 0. z > 0 when the share is above the reference.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (share, n, reference))
+    p, n, p0 = np.broadcast_arrays(_array("share", share), _array("n", n), _array("reference", reference))
+    if (n <= 0).any():
+        raise ValueError(f"n must be greater than 0; found n <= 0 at position(s) {_positions(n <= 0)}")
+    outside = (p < 0) | (p > 1) | (p0 < 0) | (p0 > 1)
+    if outside.any():
+        raise ValueError(f"share and reference must be fractions between 0 and 1; found others at position(s) {_positions(outside)}")
+    se = np.sqrt(p0 * (1 - p0) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, (p - p0) / np.where(se > 0, se, 1), np.sign(p - p0) * np.inf)
+    pvalue = np.where(np.isinf(z), 0.0, 2 * _sp.norm.sf(np.abs(z)))
+    pvalue = np.where((se == 0) & (p == p0), 1.0, pvalue)
+    z = np.where((se == 0) & (p == p0), 0.0, z)
+    return _out(z, scalar), _out(pvalue, scalar)
+
+
+def poisson_test(count, expected):
+    """Exact two-sided test that a count O comes from a Poisson distribution with mean E: (direction, p).
+
+        p = min(1, 2 min(P(X <= O), P(X >= O))),  X ~ Poisson(E)
+
+    The doubled smaller tail, the same convention as the exact Poisson interval in `count_ci`
+    (Breslow & Day 1987; Armitage, Berry & Matthews 2002, section 5.5). direction is +1 when
+    O > E, -1 when O < E. Vectorised; needs whole counts >= 0 and E > 0.
+    """
+    scalar = np.ndim(count) == 0 and np.ndim(expected) == 0
+    o, e = np.broadcast_arrays(_array("count", count), _array("expected", expected))
+    if (o < 0).any() or (o != np.floor(o)).any():
+        raise ValueError(f"count must be a whole number >= 0; found others at position(s) {_positions((o < 0) | (o != np.floor(o)))}")
+    if (e <= 0).any():
+        raise ValueError(f"expected must be greater than 0; found others at position(s) {_positions(e <= 0)}")
+    lower = _sp.poisson.cdf(o, e)
+    upper = _sp.poisson.sf(o - 1, e)
+    p = np.minimum(1.0, 2 * np.minimum(lower, upper))
+    direction = np.sign(o - e).astype(int)
+    if scalar:
+        return int(direction), float(p)
+    return direction, p
+
+
+def holm_adjust(p_values):
+    """Holm's step-down adjusted p-values; NaN (no test) stays NaN and does not count as a test.
+
+    With the m available p-values sorted p(1) <= ... <= p(m):
+
+        p_adj(i) = min(1, max_{j <= i} (m - j + 1) p(j))
+
+    Rejecting where p_adj < alpha keeps the chance of any false finding among the m tests at
+    most alpha (Holm 1979, "A simple sequentially rejective multiple test procedure",
+    Scand. J. Statist. 6:65-70).
+    """
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1:
+        raise ValueError("p_values must be one-dimensional")
+    present = ~np.isnan(p)
+    if ((p[present] < 0) | (p[present] > 1)).any():
+        raise ValueError("p-values must lie between 0 and 1")
+    out = np.full_like(p, np.nan)
+    values = p[present]
+    m = len(values)
+    if m == 0:
+        return out
+    order = np.argsort(values, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * values[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1.0, stepped)
+    out[present] = adjusted
+    return out
+
+
 @dataclass(frozen=True)
 class TrendResult:
     """Result of a trend test: direction is increasing, decreasing, no_significant_change or cannot_calculate."""
@@ -323,13 +405,30 @@ def required_path(baseline_year, baseline_value, target_year, target_value, year
     return _out(baseline_value * growth ** (y - baseline_year), scalar)
 
 
-STATUSES = ("achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "not_achieved",
-            "maintained", "worsened", "insufficient_data")
+def level_at_ratio(baseline_year, baseline_value, year, target_year, target_value, ratio):
+    """The value in `year` at which Eurostat's ratio R equals `ratio` (the inverse of `progress_ratio`).
+
+        CAGR_required = (target_value / baseline_value)^(1 / (target_year - baseline_year)) - 1
+        level = baseline_value * (1 + ratio * CAGR_required)^(year - baseline_year)
+
+    With ratio = 1 it is the required path; with the on-track threshold (0.95) it is the lowest
+    value (highest, for lower-is-better targets) still counted as on track. Vectorised.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, target_year, target_value, ratio))
+    by, bv, y, ty, tv, r = np.broadcast_arrays(*(_array(name, a) for name, a in (
+        ("baseline_year", baseline_year), ("baseline_value", baseline_value), ("year", year),
+        ("target_year", target_year), ("target_value", target_value), ("ratio", ratio))))
+    if (bv <= 0).any():
+        raise ValueError("baseline_value must be greater than 0")
+    if (ty <= by).any():
+        raise ValueError("target_year must come after baseline_year")
+    required = (tv / bv) ** (1 / (ty - by)) - 1
+    return _out(bv * (1 + r * required) ** (y - by), scalar)
 
 
 def progress_status(value, target_value, ratio, year, target_year, higher_is_better=True,
                     thresholds: dict | None = None):
-    """Eurostat's progress category for a `reach`/`at_least` target, vectorised.
+    """Eurostat's progress category of a point estimate, vectorised (no interval: see `verdict.py` for the status).
 
     achieved            value has reached the target (in the polarity's direction)
     not_achieved        otherwise, when year >= target_year
@@ -392,26 +491,39 @@ def projection_weights(years) -> np.ndarray:
     return y - y.min() + 1
 
 
-def projection(years, values, target_year, confidence: float = 0.95) -> Projection:
-    """Weighted least-squares line through the measured values, projected to `target_year`.
+MIN_PROJECTION_POINTS = 4
+
+
+def projection(years, values, target_year, confidence: float = 0.95,
+               min_points: int = MIN_PROJECTION_POINTS) -> Projection:
+    """Weighted least-squares line through the measured values, projected to `target_year`,
+    with a prediction interval for the value that will be measured there.
 
     With weights w_i (see `projection_weights`) and X = [1, year]:
 
         beta   = (X' W X)^-1 X' W y
         value  = x0' beta, x0 = [1, target_year]
         s^2    = sum w_i r_i^2 / (n - 2)
-        se     = sqrt(s^2 x0' (X' W X)^-1 x0)
+        se     = sqrt(s^2 (1 / w0 + x0' (X' W X)^-1 x0)),  w0 = 1
         low, high = value -/+ t_{n-2, 1-alpha/2} se
 
-    Two points give the line without an interval; fewer give NaN. UN ESCAP (2017).
+    The interval is a prediction interval: it covers where the next measurement can fall (the
+    line's own uncertainty plus a new year's scatter), not only where the line lies. The new
+    year gets weight w0 = 1, the smallest weight, so its scatter is taken as large as the
+    least-trusted year's. Fewer than `min_points` measured years give no projection (NaN): with
+    3 points the residual variance rests on one degree of freedom (t = 12.7 at 95 %), which
+    says nothing useful; 4 points give 2 degrees of freedom (t = 4.3). UN ESCAP (2017) for
+    the weighting; Draper & Smith (1998), section 3.3, for the prediction interval.
     """
     y_years, vals = _array("years", years), _array("values", values)
     if y_years.shape != vals.shape:
         raise ValueError("years and values must have the same length")
     confidence = _check_confidence(confidence)
+    if min_points < 3:
+        raise ValueError(f"min_points must be at least 3 (a prediction interval needs a residual degree of freedom); got {min_points}")
     n = len(np.unique(y_years))
     nan = float("nan")
-    if n < 2:
+    if n < min_points:
         return Projection(nan, nan, nan, nan, n, confidence)
     w = projection_weights(y_years)
     centre = y_years.mean()  # centring keeps X'WX well conditioned
@@ -420,10 +532,8 @@ def projection(years, values, target_year, confidence: float = 0.95) -> Projecti
     beta = np.linalg.solve(xtwx, X.T @ (w * vals))
     x0 = np.array([1.0, target_year - centre])
     value = float(x0 @ beta)
-    if n < 3:
-        return Projection(value, nan, nan, float(beta[1]), n, confidence)
     resid = vals - X @ beta
     s2 = (w * resid ** 2).sum() / (len(vals) - 2)
-    se = np.sqrt(s2 * x0 @ np.linalg.solve(xtwx, x0))
+    se = np.sqrt(s2 * (1.0 + x0 @ np.linalg.solve(xtwx, x0)))
     t = _sp.t.ppf(1 - (1 - confidence) / 2, len(vals) - 2)
     return Projection(value, float(value - t * se), float(value + t * se), float(beta[1]), n, confidence)

@@ -25,6 +25,18 @@ INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
 
 
+# Every setting's default, in one place; docs/methodology.md explains each.
+SETTINGS_DEFAULTS: dict[str, Any] = {
+    "confidence": 0.95, "change_confidence": 0.95, "trend_confidence": 0.998,
+    "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
+    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
+    "disclosure": {"min_group_size": 20, "min_cell": 5},
+    "maintain_margin_points": 3.0, "maintain_margin_relative": 0.05,
+    "extreme_goal_tolerance": 0.5, "min_projection_points": 4,
+    "age_bands": [],
+}
+
+
 class StrategyError(ValueError):
     """A strategy file is malformed; the message names file, target and field."""
 
@@ -246,21 +258,23 @@ class _Parser:
         )
 
     def settings(self, raw: Mapping) -> dict:
-        defaults = {
-            "confidence": 0.95, "change_confidence": 0.95, "trend_confidence": 0.998,
-            "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
-            "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
-            "disclosure": {"min_group_size": 20, "min_cell": 5},
-            "age_bands": [],
-        }
-        merged = {**defaults, **raw}
+        merged = {**SETTINGS_DEFAULTS, **raw}
         for key in ("progress_thresholds", "data_quality", "disclosure"):
-            merged[key] = {**defaults[key], **(raw.get(key) or {})}
+            merged[key] = {**SETTINGS_DEFAULTS[key], **(raw.get(key) or {})}
             for name, value in merged[key].items():
                 self.number(value, None, f"settings.{key}.{name}")
         for key in ("confidence", "change_confidence", "trend_confidence"):
             if not 0 < self.number(merged[key], None, f"settings.{key}") < 1:
                 self.fail("must lie strictly between 0 and 1", None, f"settings.{key}")
+        for key in ("maintain_margin_points", "maintain_margin_relative", "extreme_goal_tolerance"):
+            if self.number(merged[key], None, f"settings.{key}") < 0:
+                self.fail("must be 0 or more", None, f"settings.{key}")
+        if not 0 < merged["extreme_goal_tolerance"] < 50:
+            self.fail("a tolerance for a 0 %/100 % goal must lie between 0 and 50 percentage points", None,
+                      "settings.extreme_goal_tolerance")
+        points = merged["min_projection_points"]
+        if isinstance(points, bool) or not isinstance(points, int) or points < 3:
+            self.fail("must be a whole number of measured years, at least 3", None, "settings.min_projection_points")
         return merged
 
     def target(self, raw: Any, focus_ids: set, code_sets: Mapping) -> Target:

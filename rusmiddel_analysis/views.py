@@ -19,8 +19,8 @@ import pandas as pd
 
 from . import formatting as fmt
 from . import narrative, plots
-from .assessment import assess, assess_target
-from .badges import STATUS_COLOURS, shown_status, status_badge
+from .assessment import assess
+from .statuses import colour, status_badge
 from .indicators import compute, follow_up_summary, supported_subgroups
 from .status_text import read_status_text
 from .strategy import load_strategy
@@ -139,9 +139,12 @@ class TargetReport(_Report):
             self.target = self.strategy.target(target_id)
         except KeyError as exc:
             raise ReportInputError(exc.args[0]) from None
-        self.indicators = compute(self.strategy, self.processed_dir, targets=[self.target.id])
+        # every target's indicators: the test of change is corrected across all of the year's targets
+        everything = compute(self.strategy, self.processed_dir)
+        self.year_assessment = assess(self.strategy, everything, self.year)
+        self.assessment = self.year_assessment.set_index("target_id", drop=False).loc[self.target.id]
+        self.indicators = everything[everything["target_id"] == self.target.id]
         self.rows = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
-        self.assessment = pd.Series(assess_target(self.strategy, self.target, self.indicators, self.year))
 
     @property
     def title_text(self) -> str:
@@ -159,21 +162,41 @@ class TargetReport(_Report):
         value = lambda v: fmt.value(v, target.unit, lang)
         items = [(self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"]))]
         if not fmt.missing(a["measured_year"]):
-            interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang)
-            items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{value(a['value'])} ({interval})")))
+            interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang, decimals=self.decimals)
+            shown = fmt.value(a["value"], target.unit, lang, self.decimals)
+            items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{shown} ({interval})")))
         items += [(self.t("report.verdict_baseline", year=target.baseline_year), esc(value(target.baseline_value))),
                   (self.t("report.verdict_target", year=target.target_year), esc(value(target.target_value)))]
         if not fmt.missing(a["progress_ratio"]):
             items.append((self.t("report.verdict_ratio"), esc(fmt.percent(100 * a["progress_ratio"], lang))))
-        if not fmt.missing(a["measured_year"]):
-            items.append((self.t("report.verdict_required", year=int(a["measured_year"])), esc(value(a["required_value"]))))
-            items.append((self.t("report.verdict_vs_target"), esc(self.t(f"vs_target.{a['vs_target']}"))))
+        items += self._reference_items()
         rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
         story = narrative.target_narrative(self.strategy, target, a, lang)
         return HTMLFragment(
-            f'<section class="rm-verdict" style="border:2px solid {STATUS_COLOURS[shown_status(a["status"], a["data_quality"])]};border-radius:6px;'
+            f'<section class="rm-verdict" style="border:2px solid {colour(a["status"], a["data_quality"])};border-radius:6px;'
             f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
             f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
+
+    @property
+    def decimals(self) -> int:
+        """Shares to one decimal where the verdict compares them with a level; counts are whole."""
+        return 1 if self.target.is_share else 0
+
+    def _reference_items(self) -> list[tuple[str, str]]:
+        """The levels the verdict compares the interval with (docs/methodology.md, section 3)."""
+        a, lang = self.assessment, self.lang
+        if fmt.missing(a["measured_year"]) or a["status"] == "insufficient_data":
+            return []
+        value = lambda v: esc(fmt.value(v, self.target.unit, lang, self.decimals))
+        year = int(a["measured_year"])
+        if self.target.kind == "maintain":
+            return [(self.t("report.verdict_level"), value(self.target.target_value)),
+                    (self.t("report.verdict_margin"), esc(narrative.amount(self.target, a["maintain_margin"], lang)))]
+        items = [(self.t("report.verdict_required", year=year), value(a["required_value"])),
+                 (self.t("report.verdict_on_track", year=year), value(a["on_track_value"]))]
+        if a["effective_target_value"] != self.target.target_value:
+            items.append((self.t("report.verdict_effective_target"), value(a["effective_target_value"])))
+        return items
 
     def goal(self) -> HTMLFragment:
         return HTMLFragment(f"<h2>{esc(self.t('report.goal_heading'))}</h2><dl>"
@@ -230,14 +253,20 @@ class TargetReport(_Report):
                                 self.t("report.col_answers")], cells)
             note = f'<p class="rm-note">{esc(self.t("report.substance_note"))}</p>' if by == "substance" else ""
             parts.append(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>{figure_html(fig, alt)}{table}{note}")
-        parts.append(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))}</p>')
+        parts.append(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))} '
+                     f'{esc(self.t("report.subgroups_descriptive"))}</p>')
         return HTMLFragment("".join(parts))
 
     def methods(self) -> HTMLFragment:
         years = sorted(self.rows["year"].unique().tolist())
+        settings = self.strategy.settings
+        projection = narrative.projection_sentence(self.target, self.assessment, self.lang, int(settings["min_projection_points"]),
+                                                   settings["confidence"])
+        tests = int(self.year_assessment["change_p_adjusted"].notna().sum())
         return HTMLFragment(f"<h2>{esc(self.t('report.methods_heading'))}</h2>"
+                            f"<p>{esc(narrative.change_test_sentence(self.target, self.assessment, tests, self.lang))}</p>"
                             f"<p>{esc(narrative.trend_sentence(self.assessment, years, self.lang))}</p>"
-                            f"<p>{esc(narrative.projection_sentence(self.target, self.assessment, self.lang))}</p>")
+                            f"<p>{esc(projection)}</p>")
 
     def quality(self) -> HTMLFragment:
         parts = [f"<h2>{esc(self.t('report.quality_heading'))}</h2>"]

@@ -12,7 +12,9 @@ from rusmiddel_analysis.textcatalog import catalogue, text
 def row(**values):
     base = dict(target_id="skole_alkohol", year=2017, measured_year=2017, value=45.0, ci_low=44.0, ci_high=46.0,
                 numerator=4050, denominator=9000, progress_ratio=0.6, status="needs_acceleration", change_significant=True,
-                data_quality="", trend="increasing", projected_value=47.0, projected_low=45.0, projected_high=49.0)
+                data_quality="", trend="increasing", projected_value=47.0, projected_low=45.0, projected_high=49.0,
+                verdict_reason="improved_behind_pace", on_track_value=47.2, required_value=45.4, effective_target_value=50.0,
+                maintain_margin=np.nan, measured_years=3, change_p_value=0.0001, change_p_adjusted=0.001)
     base.update(values)
     return pd.Series(base)
 
@@ -21,33 +23,51 @@ def test_the_issue_example_word_for_word(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row()) == (
         "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45 % i 2017 "
-        "(95 %-konfidensinterval 44-46 %). Målet for 2019 er 50 %. Udviklingen svarer til 60 % af den nødvendige fremgang, "
-        "så målet kræver en hurtigere udvikling.").replace(" %", "\u00a0%")
+        "(95 %-konfidensinterval 44-46 %). Målet for 2019 er 50 %. Der er sikker fremgang, men den svarer til 60 % af den "
+        "nødvendige, og selv den mest gunstige ende af intervallet (46,0 %) når ikke de 47,2 %, der skal til for at være på "
+        "rette vej i 2017: målet kræver en hurtigere udvikling.").replace(" %", "\u00a0%")
 
 
 def test_english(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(), "en") == (
         "The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45% in 2017 "
-        "(95% confidence interval 44-46%). The target for 2019 is 50%. Progress amounts to 60% of the progress needed, "
-        "so the target needs faster progress.")
+        "(95% confidence interval 44-46%). The target for 2019 is 50%. There is clear progress, but it amounts to 60% of "
+        "the progress needed, and even the most favourable end of the interval (46.0%) does not reach the 47.2% needed to be "
+        "on track in 2017: the target needs faster progress.")
 
 
 NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize("status, values, da, en", [
-    ("achieved", {"value": 50.4}, "Målet er nået.", "The target has been reached."),
-    ("on_track", {"progress_ratio": 1.06}, f"Udviklingen svarer til 106{NBSP}% af den nødvendige fremgang, så målet er inden for rækkevidde.",
-     "Progress amounts to 106% of the progress needed, so the target is within reach."),
-    ("limited_progress", {"progress_ratio": 0.21},
-     f"Udviklingen svarer kun til 21{NBSP}% af den nødvendige fremgang, så målet nås ikke uden en markant hurtigere udvikling.",
-     "Progress amounts to only 21% of the progress needed, so the target will not be reached without much faster progress."),
-    ("deterioration", {"value": 39.0}, "Udviklingen går den modsatte vej af målet.", "The development runs opposite to the target."),
-    ("not_achieved", {"value": 49.0, "measured_year": 2019}, "Målet er ikke nået: der mangler 1 procentpoint.",
-     "The target has not been reached: 1 percentage point short."),
-    ("not_achieved", {"value": 49.6, "measured_year": 2019}, "Målet er ikke nået: der mangler 0,4 procentpoint.",
-     "The target has not been reached: 0.4 percentage points short."),
+    ("achieved", {"value": 52.4, "ci_low": 51.3, "ci_high": 53.5, "verdict_reason": "interval_past_goal"},
+     f"Målet er nået: selv den mindst gunstige ende af intervallet (51,3{NBSP}%) når målet på 50,0{NBSP}%.",
+     "The target has been reached: even the least favourable end of the interval (51.3%) reaches the target of 50.0%."),
+    ("on_track", {"progress_ratio": 1.06, "value": 48.5, "ci_low": 47.5, "ci_high": 49.5, "verdict_reason": "interval_at_or_ahead_of_pace"},
+     f"Udviklingen svarer til 106{NBSP}% af den nødvendige fremgang, og selv den mindst gunstige ende af intervallet (47,5{NBSP}%) "
+     f"når de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
+     "Progress amounts to 106% of the progress needed, and even the least favourable end of the interval (47.5%) reaches the "
+     "47.2% needed to be on track in 2017."),
+    ("limited_progress", {"progress_ratio": -0.1, "value": 40.6, "ci_low": 39.6, "ci_high": 41.6, "change_significant": False,
+                          "verdict_reason": "no_clear_progress_behind_pace"},
+     f"Der er ingen sikker fremgang siden udgangspunktet på 41,0{NBSP}%, og selv den mest gunstige ende af intervallet "
+     f"(41,6{NBSP}%) når ikke de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
+     "There is no clear progress since the baseline of 41.0%, and even the most favourable end of the interval (41.6%) does not "
+     "reach the 47.2% needed to be on track in 2017."),
+    ("deterioration", {"value": 38.0, "ci_low": 37.0, "ci_high": 39.0, "verdict_reason": "significant_fall"},
+     f"Udviklingen går den forkerte vej: ændringen væk fra udgangspunktet på 41,0{NBSP}% er statistisk sikker, også når der "
+     "tages højde for, at alle mål testes hvert år.",
+     "The development goes the wrong way: the change away from the baseline of 41.0% is statistically significant, also "
+     "allowing for every target being tested each year."),
+    ("not_achieved", {"value": 49.0, "ci_low": 48.0, "ci_high": 49.9, "measured_year": 2019, "verdict_reason": "interval_short_of_goal"},
+     f"Målet er ikke nået: der mangler 1 procentpoint, og selv den mest gunstige ende af intervallet (49,9{NBSP}%) når ikke "
+     f"målet på 50,0{NBSP}%.",
+     "The target has not been reached: 1 percentage point short, and even the most favourable end of the interval (49.9%) "
+     "does not reach the target of 50.0%."),
+    ("inconclusive", {"value": 49.6, "ci_low": 48.6, "ci_high": 50.6, "measured_year": 2019, "verdict_reason": "interval_contains_goal"},
+     f"Det kan ikke afgøres, om målet er nået: intervallet (48,6-50,6{NBSP}%) rummer målet på 50,0{NBSP}%.",
+     "Whether the target has been reached cannot be told: the interval (48.6-50.6%) contains the target of 50.0%."),
 ])
 def test_status_sentences(strategy, status, values, da, en):
     t = strategy.target("skole_alkohol")
@@ -56,15 +76,35 @@ def test_status_sentences(strategy, status, values, da, en):
     assert narrative.status_sentence(t, r, "en") == en
 
 
+def test_too_early_to_tell_says_why(strategy):
+    """The issue's case: about 360 treatments, an interval of +-5 points against under 1 point of progress a year."""
+    t = strategy.target("behandling_alkohol_effekt")
+    r = row(target_id=t.id, value=58.0, ci_low=52.9, ci_high=63.0, status="inconclusive", verdict_reason="interval_straddles_pace",
+            on_track_value=58.4, required_value=58.5, effective_target_value=60.0, change_significant=False)
+    assert narrative.status_sentence(t, r) == (
+        f"Det kan endnu ikke afgøres, om udviklingen er på rette vej: intervallet (52,9-63,0{NBSP}%) rummer de 58,4{NBSP}%, "
+        "der skal til i 2017. Usikkerheden (±5,1 procentpoint) er større end den fremgang, der kræves indtil nu (1,5 procentpoint).")
+
+
 def test_maintain_sentences(strategy):
     t = strategy.target("ungdom_hash")
-    held = row(target_id=t.id, value=66.5, status="maintained", change_significant=False)
-    assert narrative.status_sentence(t, held) == "Niveauet er fastholdt: ændringen siden 2015 er ikke statistisk signifikant."
-    better = row(target_id=t.id, value=70.0, status="maintained", change_significant=True)
-    assert narrative.status_sentence(t, better, "en") == "The level has been more than held: it has improved significantly since 2015."
-    worse = row(target_id=t.id, value=64.0, status="worsened", change_significant=True)
+    common = dict(target_id=t.id, maintain_margin=3.0, on_track_value=np.nan, required_value=68.0, effective_target_value=68.0)
+    held = row(**common, value=67.5, ci_low=66.3, ci_high=68.7, status="maintained", change_significant=False,
+               verdict_reason="level_held_within_margin")
+    assert narrative.status_sentence(t, held) == (
+        f"Niveauet er fastholdt: selv den mindst gunstige ende af intervallet (66,3{NBSP}%) ligger højst 3 procentpoint fra "
+        f"niveauet på 68,0{NBSP}% (den fastsatte margin).")
+    better = row(**common, value=70.0, ci_low=68.8, ci_high=71.2, status="maintained", change_significant=True,
+                 verdict_reason="level_held_within_margin")
+    assert narrative.status_sentence(t, better, "en") == "The level has been more than held: it is significantly better than the level of 68.0%."
+    worse = row(**common, value=64.0, ci_low=62.8, ci_high=65.2, status="worsened", change_significant=True,
+                verdict_reason="significant_fall_below_level")
     assert narrative.status_sentence(t, worse) == (
-        "Niveauet er ikke fastholdt: det er forværret med 4 procentpoint siden 2015, og ændringen er statistisk signifikant.")
+        f"Niveauet er ikke fastholdt: det er 4 procentpoint fra niveauet på 68,0{NBSP}% i den forkerte retning, og forskellen er "
+        "statistisk sikker.")
+    below = row(**common, value=66.5, ci_low=65.3, ci_high=67.7, status="inconclusive", change_significant=False,
+                verdict_reason="below_level_not_significant")
+    assert "ligger på den forkerte side af niveauet på 68,0" in narrative.status_sentence(t, below)
 
 
 def test_counts_singular_and_plural(strategy):
@@ -97,14 +137,18 @@ def test_trend_and_projection_sentences(strategy):
         "The trend cannot be calculated: 2 years have been measured and the test needs at least 3.")
     assert narrative.projection_sentence(t, row(), "en") == (
         "If the development continues as so far, the share of pupils in grades 6-10 who have not tried drinking alcohol "
-        "is expected to be 47% in 2019 (95% interval 45-49%), below the target of 50%.")
+        "is expected to be 47% in 2019 (95% prediction interval for the next measurement: 45-49%), below the target of 50%.")
+    assert narrative.projection_sentence(t, row(projected_value=np.nan, measured_years=3), "en", min_points=4) == (
+        "3 years have been measured; a projection needs at least 4, so there is none.")
 
 
 def test_summary_sentence():
-    a = pd.DataFrame({"status": ["achieved", "on_track", "needs_acceleration", "deterioration", "insufficient_data"]})
+    a = pd.DataFrame({"status": ["achieved", "on_track", "needs_acceleration", "deterioration", "insufficient_data",
+                                 "inconclusive", "inconclusive", "inconclusive"]})
     assert narrative.summary_sentence(a, 2017) == (
-        "I 2017 er 5 mål opgjort: 2 er nået, på rette vej eller fastholdt; 1 kræver en hurtigere udvikling; "
-        "1 går den forkerte vej, er ikke nået eller ikke fastholdt; 1 kan ikke opgøres.")
+        "I 2017 er 8 mål opgjort: 2 er nået, på rette vej eller fastholdt; 1 kræver en hurtigere udvikling; "
+        "3 kan endnu ikke afgøres; 1 går den forkerte vej, er ikke nået eller ikke fastholdt; 1 kan ikke opgøres på grund af data.")
+    assert "3 too early to tell" in narrative.summary_sentence(a, 2017, "en")
 
 
 def test_number_formatting_is_danish_by_default():
@@ -129,7 +173,7 @@ def test_catalogues_have_the_same_keys_and_placeholders():
 
 
 def test_the_baseline_year_is_shown_as_the_baseline(strategy):
-    from rusmiddel_analysis.badges import status_badge
+    from rusmiddel_analysis.statuses import status_badge
 
     t = strategy.target("behandling_antal")
     r = row(target_id=t.id, year=2015, measured_year=np.nan, status="insufficient_data", data_quality="baseline_year:2015")

@@ -58,8 +58,10 @@ def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
     html = page(demo_report, "2017/skole_alkohol.html")
     words = visible_text(html)
     assert text("status.needs_acceleration") in words
-    assert f"{fmt.percent(a.value)} ({fmt.interval(a.ci_low, a.ci_high, 'percent')})" in words
-    assert fmt.percent(100 * a.progress_ratio) in words and fmt.percent(a.required_value) in words
+    assert f"{fmt.percent(a.value, decimals=1)} ({fmt.interval(a.ci_low, a.ci_high, 'percent', decimals=1)})" in words
+    assert fmt.percent(100 * a.progress_ratio) in words and fmt.percent(a.required_value, decimals=1) in words
+    assert fmt.percent(a.on_track_value, decimals=1) in words  # the level the verdict compares the interval with
+    assert "Holm" in words  # the correction for testing every target each year, said on the page
     assert strategy.target("skole_alkohol").success_criterion.da in words
     assert '<html lang="da">' in html
     assert "<title>Elever: ikke prøvet alkohol – 2017</title>" in html

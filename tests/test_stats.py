@@ -245,22 +245,80 @@ def test_compare_with_target(low, high, target, hib, expected):
 
 # --- projection -----------------------------------------------------------------------------
 
-def test_projection_matches_statsmodels_wls():
+def test_projection_prediction_interval_matches_statsmodels_wls():
     years = np.array([2015, 2016, 2017, 2018.0])
     values = np.array([41, 42.4, 44, 46.5])
     proj = stats.projection(years, values, 2019)
     fit = sm.WLS(values, sm.add_constant(years), weights=years - 2014).fit()
-    pred = fit.get_prediction(np.array([[1, 2019.0]]))
-    low, high = pred.conf_int(alpha=0.05)[0]
+    # the new year's observation with weight 1, the smallest weight
+    pred = fit.get_prediction(np.array([[1, 2019.0]]), weights=np.array([1.0]))
+    low, high = pred.conf_int(obs=True, alpha=0.05)[0]
     assert proj.value == pytest.approx(pred.predicted_mean[0])
     assert (proj.low, proj.high) == pytest.approx((low, high))
+    line_low, line_high = pred.conf_int(alpha=0.05)[0]
+    assert proj.low < line_low and proj.high > line_high  # wider than the line's own interval
 
 
-def test_projection_with_two_points_has_no_interval_and_one_point_none():
-    two = stats.projection([2015, 2017], [34, 33.5], 2019)
-    assert two.value == pytest.approx(33.0) and math.isnan(two.low)
-    assert math.isnan(stats.projection([2015], [34], 2019).value)
+def test_projection_needs_the_minimum_number_of_points():
+    three = stats.projection([2015, 2016, 2017], [34, 33.5, 33], 2019)
+    assert math.isnan(three.value) and three.n_points == 3
+    assert stats.projection([2015, 2016, 2017], [34, 33.5, 33], 2019, min_points=3).value == pytest.approx(32.0)
+    with pytest.raises(ValueError, match="min_points must be at least 3"):
+        stats.projection([2015, 2017], [34, 33.5], 2019, min_points=2)
 
 
 def test_projection_weights_favour_recent_years():
     assert stats.projection_weights([2015, 2017, 2019]).tolist() == [1, 3, 5]
+
+
+# --- tests against a fixed reference, and the correction for many tests ---------------------------
+
+@pytest.mark.parametrize("x, n, p0", [(44, 100, 0.41), (4050, 9000, 0.41), (30, 30, 0.9), (0, 50, 0.02)])
+def test_one_sample_score_test_matches_statsmodels(x, n, p0):
+    z, p = stats.one_sample_proportion_test(x / n, n, p0)
+    ref_z, ref_p = proportions_ztest(x, n, value=p0, prop_var=p0)
+    assert z == pytest.approx(ref_z) and p == pytest.approx(ref_p)
+
+
+def test_one_sample_test_is_the_inversion_of_wilson():
+    # the Wilson interval excludes p0 exactly when the score test rejects at the same level
+    for x, n in ((41, 100), (530, 1200), (12, 40)):
+        low, high = stats.proportion_ci(x, n, 0.95)
+        for p0 in np.linspace(0.05, 0.95, 181):
+            _, p = stats.one_sample_proportion_test(x / n, n, p0)
+            assert (p < 0.05) == (p0 < low or p0 > high), (x, n, p0)
+
+
+def test_one_sample_test_degenerate_reference_and_bad_input():
+    assert stats.one_sample_proportion_test(1.0, 50, 1.0) == (0.0, 1.0)
+    assert stats.one_sample_proportion_test(0.98, 50, 1.0)[1] == 0.0
+    with pytest.raises(ValueError, match="fractions between 0 and 1"):
+        stats.one_sample_proportion_test(41, 100, 0.41)
+
+
+@pytest.mark.parametrize("count, expected", [(649, 611), (580, 611), (3, 10.5), (0, 2.0), (611, 611)])
+def test_poisson_test_matches_the_exact_tails(count, expected):
+    direction, p = stats.poisson_test(count, expected)
+    lower, upper = sp.poisson.cdf(count, expected), sp.poisson.sf(count - 1, expected)
+    assert p == pytest.approx(min(1.0, 2 * min(lower, upper)))
+    assert direction == int(np.sign(count - expected))
+
+
+def test_holm_matches_statsmodels_and_skips_missing_tests():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.005, 0.5])
+    adjusted = stats.holm_adjust(p)
+    present = ~np.isnan(p)
+    ref = multipletests(p[present], method="holm")[1]
+    assert np.isnan(adjusted[2]) and adjusted[present] == pytest.approx(ref)
+    # worked example: sorted 0.005, 0.01, 0.03, 0.04, 0.5 times 5, 4, 3, 2, 1 -> 0.025, 0.04, 0.09, 0.09 (running max), 0.5
+    assert adjusted[present].tolist() == pytest.approx([0.04, 0.09, 0.09, 0.025, 0.5])
+
+
+def test_level_at_ratio_inverts_the_progress_ratio():
+    level = stats.level_at_ratio(2015, 41, 2017, 2019, 50, 0.95)
+    assert stats.progress_ratio(2015, 41, 2017, level, 2019, 50) == pytest.approx(0.95)
+    assert stats.level_at_ratio(2015, 41, 2017, 2019, 50, 1.0) == pytest.approx(stats.required_path(2015, 41, 2019, 50, 2017))
+    lower = stats.level_at_ratio(2015, 20, 2017, 2019, 15, 0.95)  # lower is better: the level lies above the path
+    assert stats.required_path(2015, 20, 2019, 15, 2017) < lower < 20

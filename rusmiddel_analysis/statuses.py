@@ -1,0 +1,83 @@
+"""The status vocabulary, in one place: order, group, colour, symbol, badge and the text keys.
+
+Every page, plot, table and sentence that shows a status takes it from here, so the badge, the
+colour, the words and the summary can never disagree. What a reader sees for a status comes from
+`shown_status`: the assessment's status, except that the baseline year itself
+(insufficient_data with the reason `baseline_year`) is shown as the baseline, which is what it is.
+
+Colours carry white text with a contrast of at least 4.5:1 (WCAG 2.1 AA); the symbol and the
+words carry the meaning, so the colour is never the only signal.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .textcatalog import text
+
+
+@dataclass(frozen=True)
+class Status:
+    key: str
+    group: str      # good, behind, bad, open, unknown, baseline: the summary's groups
+    colour: str
+    symbol: str
+
+
+# In the order a reader scans them: good news first, then behind, undecided, bad, no data.
+STATUSES: tuple[Status, ...] = (
+    Status("achieved", "good", "#006E4F", "✓"),
+    Status("on_track", "good", "#006E4F", "↗"),
+    Status("maintained", "good", "#006E4F", "="),
+    Status("needs_acceleration", "behind", "#8A5A00", "→"),
+    Status("limited_progress", "behind", "#8A5A00", "⇢"),
+    Status("inconclusive", "open", "#5B4C8A", "?"),
+    Status("deterioration", "bad", "#A63A00", "↘"),
+    Status("not_achieved", "bad", "#A63A00", "✗"),
+    Status("worsened", "bad", "#A63A00", "↘"),
+    Status("insufficient_data", "unknown", "#595959", "–"),
+    Status("baseline", "baseline", "#005A8C", "●"),
+)
+BY_KEY = {s.key: s for s in STATUSES}
+ORDER = tuple(s.key for s in STATUSES)
+ASSESSED = tuple(s.key for s in STATUSES if s.key != "baseline")   # what `assessment.assess` can return
+GROUPS = ("good", "behind", "open", "bad", "unknown")
+
+
+def shown_status(status: str, data_quality: str = "") -> str:
+    if status == "insufficient_data" and str(data_quality or "").startswith("baseline_year"):
+        return "baseline"
+    return status
+
+
+def colour(status: str, data_quality: str = "") -> str:
+    return BY_KEY[shown_status(status, data_quality)].colour
+
+
+def group(status: str) -> str:
+    return BY_KEY[status].group
+
+
+def status_words(status: str, lang: str, data_quality: str = "", short: bool = False) -> str:
+    key = shown_status(status, data_quality)
+    return text(f"status_short.{key}" if short else f"status.{key}", lang)
+
+
+def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False) -> str:
+    """A coloured badge with a symbol and the status in words (the colour is never the only signal)."""
+    key = shown_status(status, data_quality)
+    entry = BY_KEY[key]
+    label = html.escape(status_words(status, lang, data_quality, short))
+    title = f' title="{html.escape(status_words(status, lang, data_quality))}"' if short else ""
+    return (f'<span class="rm-badge rm-status-{html.escape(key)}"{title} style="background:{entry.colour};color:#fff;'
+            f'padding:2px 8px;border-radius:10px;font-weight:600;white-space:nowrap">'
+            f'<span aria-hidden="true">{html.escape(entry.symbol)} </span>{label}</span>')
+
+
+def counts_by_group(statuses) -> dict[str, int]:
+    """How many statuses fall in each summary group, in the order of GROUPS (empty groups left out)."""
+    counts = {g: 0 for g in GROUPS}
+    for status in statuses:
+        counts[group(status)] += 1
+    return {g: n for g, n in counts.items() if n}
