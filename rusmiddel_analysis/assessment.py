@@ -15,9 +15,10 @@ report year. How each column is computed (docs/methodology.md):
 - required_value: the required path in the measured year; on_track_value: the level that counts
   as on track (R = settings.progress_thresholds.on_track); progress_ratio: Eurostat's R.
 - vs_target: Fingertips' comparison of the interval with the (effective) goal.
-- trend: chi-square test for trend over the measured years up to the report year (99.8 %).
+- trend: chi-square test for trend over the measured years up to the report year (99.8 %), on
+  the effective counts of a weighted share.
 - projected_*: time-weighted regression with a prediction interval, from at least
-  settings.min_projection_points measured years.
+  settings.min_projection_points measured years; none once the target year itself is measured.
 """
 
 from __future__ import annotations
@@ -72,6 +73,26 @@ def change_test(target, latest) -> float:
     return float(p)
 
 
+def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(successes, answers) on the scale of the estimator the page shows: share x n_eff and n_eff.
+
+    For an unweighted share n_eff is the number of answers, so these are the plain counts; for a
+    weighted share they are Kish's effective counts, the first-order design correction of Rao &
+    Scott (1981) (docs/methodology.md, section 5).
+    """
+    n = rows["effective_n"].where(rows["effective_n"].notna(), rows["denominator"]).astype(float)
+    return rows["value"].astype(float) / 100 * n, n
+
+
+def trend_of(target, rows: pd.DataFrame, confidence: float) -> stats.TrendResult:
+    """The test for trend over the measured years: Cochran-Armitage on effective counts for a share,
+    the log-linear score test for a count."""
+    if target.is_share:
+        successes, answers = effective_counts(rows)
+        return stats.trend_test(successes, answers, rows["year"], confidence)
+    return stats.count_trend_test(rows["numerator"], rows["year"], confidence)
+
+
 def _empty_row(target, year: int) -> dict:
     out = {c: np.nan for c in COLUMNS}
     out.update(target_id=target.id, year=year, baseline_value=target.baseline_value, target_value=target.target_value,
@@ -97,15 +118,13 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
                denominator=latest["denominator"], ci_low=latest["ci_low"], ci_high=latest["ci_high"],
                unknown_share=latest["unknown_share"], contact_rate=latest["contact_rate"],
                effective_n=latest.get("effective_n", np.nan), change_p_value=change_test(target, latest))
-    if target.is_share:
-        trend = stats.trend_test(rows["numerator"], rows["denominator"], rows["year"], settings["trend_confidence"])
-    else:
-        trend = stats.count_trend_test(rows["numerator"], rows["year"], settings["trend_confidence"])
+    trend = trend_of(target, rows, settings["trend_confidence"])
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
-    proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"],
-                            int(settings["min_projection_points"]))
-    out.update(projected_value=proj.value, projected_low=proj.low, projected_high=proj.high,
-               projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan)
+    if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
+        proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"],
+                                int(settings["min_projection_points"]))
+        out.update(projected_value=proj.value, projected_low=proj.low, projected_high=proj.high,
+                   projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan)
     problems = data_quality_problems(latest, target, settings["data_quality"])
     if problems:
         out.update(status="insufficient_data", data_quality=";".join(problems))

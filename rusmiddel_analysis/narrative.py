@@ -31,23 +31,43 @@ def amount(target, difference: float, lang: str = "da") -> str:
 
 
 def _value(target, value, lang):
+    """A value as the strategy writes it (whole percent, whole persons): baselines and goals."""
     return fmt.value(value, target.unit, lang)
 
 
+def decimals(target) -> int:
+    """Decimals of a measurement and of the levels a verdict compares it with: one for shares, none for counts.
+
+    One decimal keeps a sentence from calling 98.2 % "unchanged at 98 %" beside a verdict that
+    compares the interval with 99.0 %.
+    """
+    return 1 if target.is_share else 0
+
+
+def measured(target, value, lang: str = "da") -> str:
+    """A measurement or a level the verdict uses, to `decimals(target)`: '44,0 %', '649'."""
+    return fmt.value(value, target.unit, lang, decimals(target))
+
+
+def measured_interval(target, low, high, lang: str = "da") -> str:
+    return fmt.interval(low, high, target.unit, lang, decimals=decimals(target))
+
+
 def change_sentence(strategy, target, row, lang: str = "da") -> str:
-    """'Andelen ... er steget fra 41 % i 2015 til 44 % i 2017 (95 %-konfidensinterval 43-45 %).'"""
-    baseline, value = _value(target, target.baseline_value, lang), _value(target, row["value"], lang)
+    """'Andelen ... er steget fra 41 % i 2015 til 44,0 % i 2017 (95 %-konfidensinterval 43,0-45,0 %).'"""
+    baseline, value = measured(target, target.baseline_value, lang), measured(target, row["value"], lang)
     if value == baseline:
         key = "change_same"
     else:
         key = "change_up" if row["value"] > target.baseline_value else "change_down"
-    sentence = capitalise(text(f"narrative.{key}", lang, measure=target.measure(lang), baseline=baseline,
+    sentence = capitalise(text(f"narrative.{key}", lang, measure=target.measure(lang),
+                               baseline=_value(target, target.baseline_value, lang),
                                baseline_year=target.baseline_year, value=value, year=int(row["measured_year"])))
     if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
     confidence = fmt.number(100 * strategy.settings["confidence"], lang)
     return sentence + text("narrative.interval", lang, confidence=confidence,
-                           interval=fmt.interval(row["ci_low"], row["ci_high"], target.unit, lang))
+                           interval=measured_interval(target, row["ci_low"], row["ci_high"], lang))
 
 
 def target_sentence(target, lang: str = "da") -> str:
@@ -168,26 +188,31 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
 
 
 def projection_sentence(target, row, lang: str = "da", min_points: int = 4, confidence: float = 0.95) -> str:
-    """One sentence on where the weighted projection puts the target year, with its prediction interval."""
+    """Where the weighted projection puts the target year, with its prediction interval.
+
+    Above or below the goal only when the whole prediction interval is; otherwise the sentence
+    says the projection cannot tell (the same rule as the verdict, so the two never disagree).
+    """
+    if not fmt.missing(row.get("measured_year")) and int(row["measured_year"]) >= target.target_year:
+        return text("narrative.projection_target_year_measured", lang, target_year=target.target_year)
     if fmt.missing(row["projected_value"]):
-        measured = 0 if fmt.missing(row.get("measured_years")) else int(row["measured_years"])
-        return text("narrative.projection_none", lang, n=measured, min=min_points)
-    projected = _value(target, row["projected_value"], lang)
-    goal = _value(target, target.target_value, lang)
-    if projected == goal:
-        position = text("narrative.projection_at", lang)
-    elif row["projected_value"] > target.target_value:
+        measured_years = 0 if fmt.missing(row.get("measured_years")) else int(row["measured_years"])
+        return text("narrative.projection_none", lang, n=measured_years, min=min_points)
+    goal_value = row.get("effective_target_value")
+    goal_value = target.target_value if fmt.missing(goal_value) else goal_value
+    goal = measured(target, goal_value, lang)
+    low, high = row["projected_low"], row["projected_high"]
+    if target.unit == "percent":
+        low, high = max(low, 0.0), min(high, 100.0)
+    if low > goal_value:
         position = text("narrative.projection_above", lang, target=goal)
-    else:
+    elif high < goal_value:
         position = text("narrative.projection_below", lang, target=goal)
-    interval = ""
-    if not fmt.missing(row["projected_low"]):
-        low, high = row["projected_low"], row["projected_high"]
-        if target.unit == "percent":
-            low, high = max(low, 0.0), min(high, 100.0)
-        interval = text("narrative.projection_interval", lang, interval=fmt.interval(low, high, target.unit, lang),
-                        confidence=fmt.number(100 * confidence, lang))
-    return text("narrative.projection", lang, measure_lc=target.measure(lang), projected=projected,
+    else:
+        position = text("narrative.projection_contains", lang, target=goal)
+    interval = text("narrative.projection_interval", lang, interval=measured_interval(target, low, high, lang),
+                    confidence=fmt.number(100 * confidence, lang))
+    return text("narrative.projection", lang, measure_lc=target.measure(lang), projected=measured(target, row["projected_value"], lang),
                 target_year=target.target_year, interval=interval, position=position)
 
 

@@ -162,8 +162,8 @@ class TargetReport(_Report):
         value = lambda v: fmt.value(v, target.unit, lang)
         items = [(self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"]))]
         if not fmt.missing(a["measured_year"]):
-            interval = fmt.interval(a["ci_low"], a["ci_high"], target.unit, lang, decimals=self.decimals)
-            shown = fmt.value(a["value"], target.unit, lang, self.decimals)
+            interval = narrative.measured_interval(target, a["ci_low"], a["ci_high"], lang)
+            shown = narrative.measured(target, a["value"], lang)
             items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{shown} ({interval})")))
         items += [(self.t("report.verdict_baseline", year=target.baseline_year), esc(value(target.baseline_value))),
                   (self.t("report.verdict_target", year=target.target_year), esc(value(target.target_value)))]
@@ -177,23 +177,20 @@ class TargetReport(_Report):
             f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
             f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
 
-    @property
-    def decimals(self) -> int:
-        """Shares to one decimal where the verdict compares them with a level; counts are whole."""
-        return 1 if self.target.is_share else 0
-
     def _reference_items(self) -> list[tuple[str, str]]:
         """The levels the verdict compares the interval with (docs/methodology.md, section 3)."""
         a, lang = self.assessment, self.lang
         if fmt.missing(a["measured_year"]) or a["status"] == "insufficient_data":
             return []
-        value = lambda v: esc(fmt.value(v, self.target.unit, lang, self.decimals))
+        value = lambda v: esc(narrative.measured(self.target, v, lang))
         year = int(a["measured_year"])
         if self.target.kind == "maintain":
             return [(self.t("report.verdict_level"), value(self.target.target_value)),
                     (self.t("report.verdict_margin"), esc(narrative.amount(self.target, a["maintain_margin"], lang)))]
-        items = [(self.t("report.verdict_required", year=year), value(a["required_value"])),
-                 (self.t("report.verdict_on_track", year=year), value(a["on_track_value"]))]
+        items = []
+        if year < self.target.target_year:  # in the target year the verdict compares with the goal alone
+            items += [(self.t("report.verdict_required", year=year), value(a["required_value"])),
+                      (self.t("report.verdict_on_track", year=year), value(a["on_track_value"]))]
         if a["effective_target_value"] != self.target.target_value:
             items.append((self.t("report.verdict_effective_target"), value(a["effective_target_value"])))
         return items
@@ -208,8 +205,8 @@ class TargetReport(_Report):
         alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
         table = html_table(
             [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")],
-            [[str(int(r.year)), fmt.value(r.value, self.target.unit, self.lang),
-              fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
+            [[str(int(r.year)), narrative.measured(self.target, r.value, self.lang),
+              narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
               fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()])
         return HTMLFragment(f"<h2>{esc(self.t('report.trend_heading'))}</h2>{figure_html(fig, alt)}{table}")
 
@@ -337,7 +334,7 @@ class StatusReport(_Report):
         rows = []
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows()):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
-            value = "–" if fmt.missing(a["value"]) else fmt.value(a["value"], t.unit, self.lang)
+            value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
             rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',
                          esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang, a["data_quality"]),
                          esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),

@@ -22,8 +22,8 @@ def row(**values):
 def test_the_issue_example_word_for_word(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row()) == (
-        "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45 % i 2017 "
-        "(95 %-konfidensinterval 44-46 %). Målet for 2019 er 50 %. Der er sikker fremgang, men den svarer til 60 % af den "
+        "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45,0 % i 2017 "
+        "(95 %-konfidensinterval 44,0-46,0 %). Målet for 2019 er 50 %. Der er sikker fremgang, men den svarer til 60 % af den "
         "nødvendige, og selv den mest gunstige ende af intervallet (46,0 %) når ikke de 47,2 %, der skal til for at være på "
         "rette vej i 2017: målet kræver en hurtigere udvikling.").replace(" %", "\u00a0%")
 
@@ -31,8 +31,8 @@ def test_the_issue_example_word_for_word(strategy):
 def test_english(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(), "en") == (
-        "The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45% in 2017 "
-        "(95% confidence interval 44-46%). The target for 2019 is 50%. There is clear progress, but it amounts to 60% of "
+        "The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45.0% in 2017 "
+        "(95% confidence interval 44.0-46.0%). The target for 2019 is 50%. There is clear progress, but it amounts to 60% of "
         "the progress needed, and even the most favourable end of the interval (46.0%) does not reach the 47.2% needed to be "
         "on track in 2017: the target needs faster progress.")
 
@@ -107,6 +107,17 @@ def test_maintain_sentences(strategy):
     assert "ligger på den forkerte side af niveauet på 68,0" in narrative.status_sentence(t, below)
 
 
+def test_unchanged_only_when_one_decimal_agrees(strategy):
+    """'Uændret på 98 %' beside 'limited progress' read as a contradiction: the measurement gets one decimal."""
+    t = strategy.target("skole_stoffer")
+    moved = row(target_id=t.id, value=98.204, ci_low=97.905, ci_high=98.46)
+    assert narrative.change_sentence(strategy, t, moved) == (
+        f"Andelen af elever i 6.-10. klasse, der ikke har prøvet at tage stoffer, er steget fra 98{NBSP}% i 2015 til "
+        f"98,2{NBSP}% i 2017 (95{NBSP}%-konfidensinterval 97,9-98,5{NBSP}%).")
+    same = row(target_id=t.id, value=98.04, ci_low=97.7, ci_high=98.3)
+    assert "uændret på 98,0" in narrative.change_sentence(strategy, t, same)
+
+
 def test_counts_singular_and_plural(strategy):
     t = strategy.target("behandling_antal")
     assert narrative.amount(t, 1) == "1 borger" and narrative.amount(t, 54) == "54 borgere"
@@ -137,7 +148,15 @@ def test_trend_and_projection_sentences(strategy):
         "The trend cannot be calculated: 2 years have been measured and the test needs at least 3.")
     assert narrative.projection_sentence(t, row(), "en") == (
         "If the development continues as so far, the share of pupils in grades 6-10 who have not tried drinking alcohol "
-        "is expected to be 47% in 2019 (95% prediction interval for the next measurement: 45-49%), below the target of 50%.")
+        "is expected to be 47.0% in 2019 (95% prediction interval for the next measurement: 45.0-49.0%); the whole interval "
+        "lies below the target of 50.0%.")
+    # an interval that contains the goal says so, whatever side the point lies on
+    assert narrative.projection_sentence(t, row(projected_value=48.6, projected_low=46.1, projected_high=51.1)) == (
+        f"Fortsætter udviklingen som hidtil, ventes andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, "
+        f"at ligge på 48,6{NBSP}% i 2019 (95{NBSP}%-prædiktionsinterval for den næste måling: 46,1-51,1{NBSP}%); intervallet "
+        f"rummer målet på 50,0{NBSP}%, så fremskrivningen kan ikke sige, om målet nås.")
+    assert narrative.projection_sentence(t, row(measured_year=2019, year=2019), "en") == (
+        "The target year 2019 has been measured, so there is no projection.")
     assert narrative.projection_sentence(t, row(projected_value=np.nan, measured_years=3), "en", min_points=4) == (
         "3 years have been measured; a projection needs at least 4, so there is none.")
 

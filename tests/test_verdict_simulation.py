@@ -135,6 +135,22 @@ def test_noise_around_the_required_path_is_called_too_early_to_tell(simulated):
     assert path["inconclusive"] >= 0.8 and path["confident_wrong"] <= 0.05
 
 
+def test_the_methodology_reports_these_rates(simulated):
+    """docs/methodology.md, section 3.5, shows exactly the rates this seeded simulation measures."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### 3.5"):doc.index("## 4.")]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and line.split("|")[2].strip().isdigit()]
+    assert len(rows) == len(simulated)
+    for (_, measured), cells in zip(simulated.iterrows(), rows):
+        assert cells[:3] == [measured["case"], str(measured["year"]), measured["scenario"]]
+        for column, shown in zip(("confident_wrong", "claim_false", "found", "inconclusive"), cells[3:]):
+            expected = "–" if np.isnan(measured[column]) else f"{100 * measured[column]:.1f}"
+            assert shown == expected, (cells[:3], column)
+
+
 if __name__ == "__main__":
     table = rates()
     pd.set_option("display.width", 200)

@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sp_stats
 
 from rusmiddel_analysis import narrative, stats, statuses, verdict
 from rusmiddel_analysis.assessment import COLUMNS, assess
@@ -122,7 +123,8 @@ def test_weighted_shares_are_tested_with_their_effective_sample_size(tmp_path, s
     frames = canonical_frames()
     pupils_2017 = pupils(2017, 400, "alcohol_ever", 200)
     pupils_2017["weight"] = [3.0] * 100 + [1.0] * 300   # 100 of the 200 who tried count three times
-    frames["ungeprofil_skole"] = pd.concat([pupils(2015, 400, "alcohol_ever", 236).assign(weight=1.0), pupils_2017],
+    frames["ungeprofil_skole"] = pd.concat([pupils(2015, 400, "alcohol_ever", 236).assign(weight=1.0),
+                                            pupils(2016, 400, "alcohol_ever", 220).assign(weight=1.0), pupils_2017],
                                            ignore_index=True)
     raw = write_canonical(tmp_path / "raw", frames)
     process(raw, tmp_path / "processed", strategy, today=TODAY)
@@ -133,6 +135,11 @@ def test_weighted_shares_are_tested_with_their_effective_sample_size(tmp_path, s
     assert a["value"] == pytest.approx(100 * share) and a["effective_n"] == pytest.approx(n_eff)
     assert a["change_p_value"] == pytest.approx(p)
     assert (a["numerator"], a["denominator"]) == (200, 400)   # unweighted counts, for disclosure control
+    # the trend test too runs on the effective counts (share x n_eff, n_eff), written out by hand
+    x, n, years = np.array([400 - 236, 400 - 220, share * n_eff]), np.array([400, 400, n_eff]), np.array([2015, 2016, 2017])
+    pooled, centre = x.sum() / n.sum(), (n * years).sum() / n.sum()
+    chi2 = (x * (years - centre)).sum() ** 2 / (pooled * (1 - pooled) * ((n * years ** 2).sum() - n.sum() * centre ** 2))
+    assert a["trend_p_value"] == pytest.approx(sp_stats.chi2.sf(chi2, 1))
 
 
 def test_a_missing_weight_is_a_validation_error(tmp_path, strategy):
