@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KERNEL := rusmiddel-analysis
 ARGS ?=
 
-.PHONY: setup report test lab bench screenshots clean
+.PHONY: setup report test lint lab bench screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "rusmiddel-analysis needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -29,6 +29,9 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/

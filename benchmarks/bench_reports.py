@@ -180,7 +180,8 @@ def main() -> None:
             seconds, peak = median_of(args.repeats, [RUSMIDDEL, "process", "--raw", str(sraw), "--processed", str(sproc)], work)
             processing.append((scale, rows_n, seconds, peak))
 
-    machine = f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+    memory = psutil.virtual_memory().total / 2**30
+    machine = f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
     lines = [f"Machine: {machine}; repeats: {args.repeats} (naive loops: 1)", "",
              "| run | naive loop | rusmiddel report | naive / ours | peak memory, naive | peak memory, ours |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]

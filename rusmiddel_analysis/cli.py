@@ -36,9 +36,9 @@ def targets_table(strategy, lang: str = "da") -> str:
               text("targets_table.baseline", lang, year=first.baseline_year),
               text("targets_table.target", lang, year=first.target_year))
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
     out = [text("targets_table.title", lang, strategy=strategy.name(lang)), "", line(header), line(["-" * w for w in widths])]
-    for t, row in zip(strategy.targets, rows):
+    for t, row in zip(strategy.targets, rows, strict=True):
         out.append(line(row))
         criterion = f"{text('targets_table.criterion', lang)}: {t.success_criterion(lang)}"
         out.extend(textwrap.wrap(criterion, width=100, initial_indent="    ", subsequent_indent="    "))

@@ -207,7 +207,8 @@ def read_raw(path: Path, mapping: Mapping) -> RawTable:
     except DataValidationError:
         raise
     except Exception as exc:  # any reader failure: say which file, not the reader's internals
-        raise DataValidationError([Problem(str(path), f"a readable {suffix[1:]} file ({exc.__class__.__name__})", hint=HINTS["unreadable"])]) from None
+        problem = Problem(str(path), f"a readable {suffix[1:]} file ({exc.__class__.__name__})", hint=HINTS["unreadable"])
+        raise DataValidationError([problem]) from None
     frame = frame.rename(columns=lambda c: str(c).strip())
     frame = pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns}) if len(frame.columns) else frame
     frame = frame.dropna(how="all").reset_index(names="_position")

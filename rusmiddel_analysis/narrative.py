@@ -14,7 +14,6 @@ from . import statuses
 from .textcatalog import text
 
 
-
 def capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 

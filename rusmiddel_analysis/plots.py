@@ -117,7 +117,7 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     hi = (rows["ci_high"] - rows["value"]).fillna(0).to_numpy(float)
     ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333",
                 elinewidth=1, capsize=3)
-    for pos, row, ok in zip(positions, rows.itertuples(), shown):
+    for pos, row, ok in zip(positions, rows.itertuples(), shown, strict=True):
         if not ok:
             label = text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang)
             ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
@@ -149,7 +149,7 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
     axes = fig.subplots(rows_n, cols, squeeze=False).ravel()
     by_id = assessment.set_index("target_id")
     totals = indicators[(indicators["group"] == "all") & (indicators["year"] <= year)]
-    for ax, target in zip(axes, strategy.targets):
+    for ax, target in zip(axes, strategy.targets, strict=True):
         row = by_id.loc[target.id]
         draw_trend(ax, target, totals[totals["target_id"] == target.id], row, lang, legend=False, compact=True)
         ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")

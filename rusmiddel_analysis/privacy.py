@@ -51,7 +51,7 @@ class Gate:
     hidden_words: tuple[str, ...] = ("skjult", "hidden", "<5")
 
     @classmethod
-    def for_run(cls, strategy, processed_dir: Path, lang: str, target_ids: list[str] | None = None) -> "Gate":
+    def for_run(cls, strategy, processed_dir: Path, lang: str, target_ids: list[str] | None = None) -> Gate:
         from .indicators import compute, supported_subgroups
         from .plots import group_label
         from .textcatalog import text
@@ -148,4 +148,4 @@ def merge(*scans: list[Leak]) -> list[Leak]:
 def describe(leaks: list[Leak]) -> str:
     names = {"cpr": "CPR-like numbers", "identifier": "person-level identifiers from the raw data",
              "suppressed": "values that disclosure control hid"}
-    return "; ".join(f"{names[l.kind]} ({l.count})" for l in leaks)
+    return "; ".join(f"{names[leak.kind]} ({leak.count})" for leak in leaks)

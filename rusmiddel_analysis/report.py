@@ -408,7 +408,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
     for year in years:
         table = pd.read_csv(settings.outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string"})
         statuses[year] = {tid: (status, quality) for tid, status, quality in
-                          zip(table["target_id"], table["status"], table["data_quality"].fillna(""))}
+                          zip(table["target_id"], table["status"], table["data_quality"].fillna(""), strict=True)}
     rows = []
     for target in strategy.targets:
         cells = []

@@ -6,7 +6,7 @@ arguments. A missing key is an error, never a silent fallback to the key itself.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -16,7 +16,7 @@ from .formatting import check_lang
 CATALOGUE_DIR = Path(__file__).parent / "text"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict:
     """The flattened catalogue for a language: {"status.on_track": "..."}."""
     raw = yaml.safe_load((CATALOGUE_DIR / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))

@@ -20,9 +20,9 @@ import pandas as pd
 from . import formatting as fmt
 from . import narrative, plots
 from .assessment import assess
-from .statuses import colour, status_badge
 from .indicators import compute, follow_up_summary, supported_subgroups
 from .status_text import read_status_text
+from .statuses import colour, status_badge
 from .strategy import load_strategy
 from .textcatalog import text
 
@@ -272,7 +272,9 @@ class TargetReport(_Report):
         latest = self.rows[self.rows["year"] == self.measured_year]
         if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
-            parts.append(f"<p>{esc(self.t('report.quality_answers', year=self.measured_year, n=fmt.number(r.denominator, self.lang), no_answer=fmt.number(r.no_answer, self.lang)))}</p>")
+            answers = self.t("report.quality_answers", year=self.measured_year, n=fmt.number(r.denominator, self.lang),
+                             no_answer=fmt.number(r.no_answer, self.lang))
+            parts.append(f"<p>{esc(answers)}</p>")
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
             column = self.target.indicator.get("column")
             if declared.get(column):
@@ -280,7 +282,8 @@ class TargetReport(_Report):
         if self.target.indicator["type"] == "treatment_outcome":
             if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
-                parts.append(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=fmt.percent(100 * latest.iloc[0].unknown_share, self.lang), limit=limit))}</p>")
+                share = fmt.percent(100 * latest.iloc[0].unknown_share, self.lang)
+                parts.append(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=share, limit=limit))}</p>")
             parts.append(self.follow_up_table())
         return HTMLFragment("".join(parts))
 
@@ -332,7 +335,7 @@ class StatusReport(_Report):
 
     def table(self) -> HTMLFragment:
         rows = []
-        for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows()):
+        for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
             rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',

@@ -133,7 +133,7 @@ def test_follow_up_definition_counts_the_status_among_those_reached(tmp_path):
     episodes["episode_id"] = [f"E{i}" for i in range(len(episodes))]
     episodes["person_id"] = [f"p{i}" for i in range(len(episodes))]
     frames["behandling_forloeb"] = episodes
-    ended = [e for e, s in zip(episodes.episode_id, episodes.end_status) if s]
+    ended = [e for e, s in zip(episodes.episode_id, episodes.end_status, strict=True) if s]
     contacted = ["true"] * 40 + ["false"] * (len(ended) - 40)
     status = ["abstinent"] * 25 + ["unchanged"] * 15 + [""] * (len(ended) - 40)
     frames["behandling_opfoelgning"] = pd.DataFrame({"episode_id": ended, "months": 6, "contacted": contacted,
@@ -145,7 +145,7 @@ def test_follow_up_definition_counts_the_status_among_those_reached(tmp_path):
         target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
     strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
     r = row(compute(strategy, tmp_path / "processed"), "behandling_stof_effekt", 2015)
-    drug_ended = [e for e, s, sub in zip(episodes.episode_id, episodes.end_status, episodes.substance) if s and sub == "drugs"]
+    drug_ended = [e for e, s, sub in zip(episodes.episode_id, episodes.end_status, episodes.substance, strict=True) if s and sub == "drugs"]
     assert len(drug_ended) == 66
     assert (r.numerator, r.denominator) == (25, 40) and r.value == pytest.approx(62.5)
     assert r.contact_rate == pytest.approx(40 / 66)
@@ -251,7 +251,7 @@ def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
         p_values.append(p)
     adjusted = multipletests(p_values, method="holm")[1]
     assert result.change_p_adjusted.to_numpy() == pytest.approx(adjusted)
-    for (_, a), p_adj in zip(result.iterrows(), adjusted):
+    for (_, a), p_adj in zip(result.iterrows(), adjusted, strict=True):
         t = strategy.target(a.target_id)
         assert a.status == _by_hand(t, a, p_adj < 0.05, strategy.settings), a.target_id
         if t.kind != "maintain" and t.target_value != 100:

@@ -1,5 +1,7 @@
 """pyproject.toml is the single source of dependencies; environment.yml mirrors it."""
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -21,6 +23,12 @@ def test_environment_yml_mirrors_pyproject_runtime_dependencies():
     pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip_block
     assert "conda-forge" in env["channels"]
+
+
+def test_the_code_is_ruff_clean():
+    """The lint rules in pyproject.toml ([tool.ruff]) hold for the package, tests, benchmarks and scripts."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ci_runs_the_readme_test_command():

@@ -32,19 +32,19 @@ def test_each_kind_of_leak_is_found(gate, demo_dirs):
     _, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[7]
     episode = pd.read_parquet(processed / "behandling_forloeb.parquet", columns=["episode_id"]).episode_id.iloc[3]
-    assert [l.kind for l in gate.scan(f"<p>{FAKE_CPR}</p>")] == ["cpr"]
-    assert [l.kind for l in gate.scan("<td>0101901234</td>")] == ["cpr"]
+    assert [leak.kind for leak in gate.scan(f"<p>{FAKE_CPR}</p>")] == ["cpr"]
+    assert [leak.kind for leak in gate.scan("<td>0101901234</td>")] == ["cpr"]
     assert gate.scan("<p>1234567890</p>") == []  # not a date: 12/34
-    assert [l.kind for l in gate.scan(f"<td>{respondent}</td><td>{episode}</td>")] == ["identifier"]
+    assert [leak.kind for leak in gate.scan(f"<td>{respondent}</td><td>{episode}</td>")] == ["identifier"]
     assert gate.scan(f"<td>{respondent}</td>")[0].count == 1
     table = '<table><thead><tr><th scope="col">Køn</th><th scope="col">Seneste måling</th></tr></thead>{}</table>'
     leak = table.format('<tr><th scope="row">andet</th><td>97 %</td><td>90-99 %</td><td>23</td></tr>')
-    assert [l.kind for l in gate.scan(leak, "skole_stoffer", 2017)] == ["suppressed"]
+    assert [leak.kind for leak in gate.scan(leak, "skole_stoffer", 2017)] == ["suppressed"]
     hidden = table.format('<tr><th scope="row">andet</th><td>–</td><td>–</td><td>–</td></tr>')
     assert gate.scan(hidden, "skole_stoffer", 2017) == []
     # the same label in another breakdown is not the hidden cell
     assert gate.scan(leak.replace(">Køn<", ">Klassetrin<"), "skole_stoffer", 2017) == []
-    assert [l.kind for l in gate.scan('<img alt="Figur: x fordelt på køn i 2017: andet 97 %">', "skole_stoffer", 2017)] == ["suppressed"]
+    assert [leak.kind for leak in gate.scan('<img alt="Figur: x fordelt på køn i 2017: andet 97 %">', "skole_stoffer", 2017)] == ["suppressed"]
     assert gate.scan('<img alt="Figur: x fordelt på køn i 2017: andet skjult">', "skole_stoffer", 2017) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_headings_follow_the_outline(demo_report):
     for name in ("2017/index.html", "2017/skole_alkohol.html", "index.html"):
         levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", page(demo_report, name))]
         assert levels[0] == 1 and levels.count(1) == 1
-        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
+        assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), (name, levels)
 
 
 def test_every_image_has_an_alt_text_and_every_table_header_cells(demo_report):

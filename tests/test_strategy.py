@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 import rusmiddel_analysis as r
 from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, StrategyError, load_strategy
 
@@ -39,7 +40,7 @@ def seed_rows():
         if len(cells) != 3 or not cells[1] or cells[0] == "Mål":
             continue
         if rows and not rows[-1][0].endswith("."):
-            rows[-1] = [f"{a} {b}" for a, b in zip(rows[-1], cells)]
+            rows[-1] = [f"{a} {b}" for a, b in zip(rows[-1], cells, strict=True)]
         else:
             rows.append(cells)
     return [tuple(r) for r in rows]

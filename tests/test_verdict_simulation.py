@@ -144,9 +144,9 @@ def test_the_methodology_reports_these_rates(simulated):
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
             if line.startswith("| ") and line.split("|")[2].strip().isdigit()]
     assert len(rows) == len(simulated)
-    for (_, measured), cells in zip(simulated.iterrows(), rows):
+    for (_, measured), cells in zip(simulated.iterrows(), rows, strict=True):
         assert cells[:3] == [measured["case"], str(measured["year"]), measured["scenario"]]
-        for column, shown in zip(("confident_wrong", "claim_false", "found", "inconclusive"), cells[3:]):
+        for column, shown in zip(("confident_wrong", "claim_false", "found", "inconclusive"), cells[3:], strict=True):
             expected = "–" if np.isnan(measured[column]) else f"{100 * measured[column]:.1f}"
             assert shown == expected, (cells[:3], column)
 

@@ -92,7 +92,7 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             values = _answers(rng, n, share_true, weights, cfg["no_answer_rate"])
             # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
             blank = rng.random(n) < 0.5
-            frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank)]
+            frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank, strict=True)]
         out[year] = pd.DataFrame(frame)
     return out
 
@@ -132,7 +132,7 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         frame = {
             "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
             "aar": float(year),
-            "institution": [f"Demo-{t.upper()} {1 + int(u * 3)}" for t, u in zip(edu, rng.random(n))],
+            "institution": [f"Demo-{t.upper()} {1 + int(u * 3)}" for t, u in zip(edu, rng.random(n), strict=True)],
             "uddannelse": np.array([EDUCATION_CODES[t] for t in edu], dtype=float),
             "koen": gender,
             "alder": age.astype(float),
@@ -212,7 +212,7 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame.loc[ended, "reason"] = [rng.choice(reason_by_status[s][0], p=reason_by_status[s][1]) for s in frame.loc[ended, "status"]]
     frame = frame.sort_values("start", kind="stable").reset_index(drop=True)
     seq = frame.groupby(frame["start"].dt.year).cumcount() + 1
-    frame["episode_id"] = [f"F-{y}-{s:05d}" for y, s in zip(frame["start"].dt.year, seq)]
+    frame["episode_id"] = [f"F-{y}-{s:05d}" for y, s in zip(frame["start"].dt.year, seq, strict=True)]
     export = pd.DataFrame({
         "Borger-ID (pseudonym)": frame["person"],
         "Forløbs-ID": frame["episode_id"],
