@@ -47,6 +47,15 @@ def points(value: float, lang: str = "da", decimals: int = 0) -> str:
     return f"{text} {unit}"
 
 
+def p_value(p: float, lang: str = "da") -> str:
+    """A p-value as a reader sees it: 'p = 0,043', and 'p < 0,001' rather than a misleading 'p = 0,000'."""
+    if missing(p):
+        return "–"
+    if p < 0.001:
+        return f"p < {number(0.001, lang, 3)}"
+    return f"p = {number(p, lang, 3)}"
+
+
 def value(value: float, unit: str, lang: str = "da", decimals: int = 0) -> str:
     """A target value in its own unit: percent or persons."""
     return percent(value, lang, decimals) if unit == "percent" else number(value, lang, decimals)

@@ -173,7 +173,7 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
         return text("narrative.change_test_none", lang)
     key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
     return text(f"narrative.{key}", lang, baseline=_value(target, target.baseline_value, lang), tests=tests,
-                p=fmt.number(row["change_p_value"], lang, 3), p_adjusted=fmt.number(row["change_p_adjusted"], lang, 3))
+                p=fmt.p_value(row["change_p_value"], lang), p_adjusted=fmt.p_value(row["change_p_adjusted"], lang))
 
 
 def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:

@@ -203,3 +203,16 @@ def test_the_baseline_year_is_shown_as_the_baseline(strategy):
     assert ">Mangler data<" in status_badge("insufficient_data", "da", "no_measurement_since:2015", short=True)
     summary = pd.DataFrame({"status": ["insufficient_data"] * 2, "data_quality": ["baseline_year:2015"] * 2})
     assert narrative.summary_sentence(summary, 2015, "en") == "2015 is the strategy's baseline; the targets are assessed from 2016."
+
+
+def test_change_test_sentence_states_the_correction(strategy):
+    t = strategy.target("skole_stoffer")
+    r = row(target_id=t.id, change_p_value=0.0426, change_p_adjusted=0.1712, change_significant=False)
+    assert narrative.change_test_sentence(t, r, 10) == (
+        f"Den seneste måling afviger ikke statistisk sikkert fra udgangspunktet på 98{NBSP}% (p = 0,043; p = 0,171 efter "
+        "korrektion med Holm-metoden, fordi 10 mål testes samme år).")
+    tiny = row(change_p_value=0.00002, change_p_adjusted=0.0002, change_significant=True)
+    assert narrative.change_test_sentence(strategy.target("skole_alkohol"), tiny, 9, "en") == (
+        "The latest measurement differs significantly from the baseline of 41% (p < 0.001; p < 0.001 after Holm's correction, "
+        "because 9 targets are tested in the same year).")
+    assert narrative.change_test_sentence(t, row(change_p_adjusted=np.nan), 10) == "Der er ingen test af ændringen fra udgangspunktet i år."
