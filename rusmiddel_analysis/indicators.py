@@ -23,28 +23,44 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .disclosure import hidden, suppress
+from .disclosure import Rules, hidden, suppress
 from .ingest import read_processed
+from .schemas import SOURCES
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
            "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
-
-# Subgroup dimensions each source supports (age_group is derived from birth_year).
-SUBGROUPS = {
-    "ungeprofil_skole": ("gender", "grade", "school"),
-    "ungeprofil_ungdom": ("gender", "education_type", "institution"),
-    "behandling_forloeb": ("substance", "gender", "age_group", "psychiatric_disability", "ethnic_minority"),
-}
 ALL = "all"
+# the group of a breakdown for records whose value is missing: published like any other group,
+# so that the groups always add up to the published total
+UNKNOWN = "unknown"
+# a citizen starting treatment for both substances in a year (the substance breakdown of a count of persons)
+BOTH = "both"
 
 
 def _natural_key(group: str) -> str:
-    """Sort '6' < '10' and text alphabetically: numbers are zero-padded."""
-    return str(group).zfill(8) if str(group).isdigit() else f"~{group}"
+    """Sort '6' < '10' and text alphabetically, with the unknown group last: numbers are zero-padded."""
+    group = str(group)
+    return "~~" if group == UNKNOWN else group.zfill(8) if group.isdigit() else f"~{group}"
+
+
+def _group_order(strategy, by: str | None):
+    """Sort key of a breakdown's groups: age bands in the strategy's order, other groups naturally."""
+    if by == "age_group":
+        bands = {label: f"{i:04d}" for i, (_, _, label) in enumerate(strategy.settings["age_bands"])}
+        return lambda group: bands.get(group, _natural_key(group))
+    return _natural_key
 
 
 def supported_subgroups(target) -> tuple[str, ...]:
-    return SUBGROUPS.get(target.source, ())
+    """Every breakdown of the target's source that an analyst may compute."""
+    return SOURCES[target.source].subgroups
+
+
+def published_subgroups(target) -> tuple[str, ...]:
+    """The breakdowns the reports publish: never a single school or institution, and not the
+    substance of a target whose definition fixes it."""
+    fixed = ("substance",) if target.indicator["type"] == "treatment_outcome" else ()
+    return tuple(by for by in SOURCES[target.source].published_subgroups if by not in fixed)
 
 
 class _Data:
@@ -75,6 +91,7 @@ def _success_mask(series: pd.Series, rule: dict, strategy) -> pd.Series:
 
 
 def _age_group(frame: pd.DataFrame, year: pd.Series, bands) -> pd.Series:
+    """The strategy's age band of each row (missing, then the unknown group, when no band holds the age)."""
     age = year - frame["birth_year"].astype("float")
     labels = pd.Series(pd.NA, index=frame.index, dtype="object")
     for low, high, label in bands:
@@ -83,9 +100,11 @@ def _age_group(frame: pd.DataFrame, year: pd.Series, bands) -> pd.Series:
 
 
 def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
+    """The group of each row in breakdown `by`: its value as text, `unknown` where it is missing."""
     if by is None:
         return pd.Series(ALL, index=frame.index)
-    return frame[by].astype(object).map(lambda v: None if pd.isna(v) else str(v).lower() if isinstance(v, (bool, np.bool_)) else str(v))
+    as_text = lambda v: UNKNOWN if pd.isna(v) else str(v).lower() if isinstance(v, (bool, np.bool_)) else str(v)
+    return frame[by].astype(object).map(as_text)
 
 
 def _share_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
@@ -160,10 +179,26 @@ def _treatment_outcome_rows(target, strategy, data: _Data, by: str | None) -> pd
     return pd.DataFrame(rows)
 
 
+def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """One row per person and year, so a breakdown's groups add up to the count of persons.
+
+    The group is taken from the person's first episode starting in the year; for the substance
+    breakdown it is the substance, or `both` for a person starting treatment for both.
+    """
+    ordered = episodes.sort_values(["start_date", "episode_id"], kind="stable")
+    people = ordered.drop_duplicates(["year", "person_id"]).copy()
+    people["group"] = _group_keys(people, by)
+    if by == "substance":
+        kinds = ordered.groupby(["year", "person_id"])["substance"].nunique()
+        several = kinds[kinds > 1].index
+        people.loc[people.set_index(["year", "person_id"]).index.isin(several), "group"] = BOTH
+    return people
+
+
 def _persons_starting_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
-    episodes = _episodes(data, strategy, "start_date")
-    episodes = episodes.assign(group=_group_keys(episodes, by))
-    counts = episodes.groupby(["year", "group"], sort=True, dropna=True)["person_id"].nunique().reset_index(name="numerator")
+    people = _persons_once(_episodes(data, strategy, "start_date"), by)
+    counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
+    counts["numerator"] = counts["numerator"].astype(int)
     low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
     return counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float),
                          ci_low=low, ci_high=high)
@@ -175,7 +210,8 @@ ROW_BUILDERS = {"share": _share_rows, "treatment_outcome": _treatment_outcome_ro
 def compute(strategy, processed_dir, by: str | None = None, targets: list[str] | None = None) -> pd.DataFrame:
     """Every target's indicator per year (and per subgroup `by`), disclosure control applied.
 
-    `by` is one subgroup dimension (see SUBGROUPS); targets whose source lacks it are left out.
+    `by` is one subgroup dimension (`supported_subgroups`); targets whose source lacks it are left
+    out. Missing values form the group `unknown`, so a breakdown's groups add up to the total.
     """
     data = _Data(processed_dir)
     frames = []
@@ -199,14 +235,36 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
     for column in ("no_answer", "unknown_share", "contact_rate", "effective_n"):
         if column not in table.columns:
             table[column] = np.nan
-    settings = strategy.settings["disclosure"]
-    partition = ["target_id", "year"] if by is not None else []
-    table = suppress(table, partition, int(settings["min_group_size"]), int(settings["min_cell"]))
+    rules = Rules.from_settings(strategy.settings)
+    if by is None:  # totals: the rules for single cells; 0 % and 100 % are a finding, not a breakdown
+        table = suppress(table, [], rules)
+    else:
+        health = table["target_id"].map({t.id: SOURCES[t.source].health_data for t in strategy.targets})
+        table = suppress(table, ["target_id", "year"], rules, [rules.all_or_none_limit(h) for h in health])
     order = {tid: i for i, tid in enumerate(strategy.target_ids)}
-    sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(_natural_key)}
+    sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(_group_order(strategy, by))}
     table = table.sort_values(["target_id", "year", "group"], key=lambda s: sort_keys[s.name](s), kind="stable").reset_index(drop=True)
     table["year"] = table["year"].astype(int)
     return table[COLUMNS]
+
+
+def published_breakdowns(strategy, processed_dir, data_years: dict[str, int]) -> pd.DataFrame:
+    """Every breakdown the reports publish: each target's published dimensions in its data year.
+
+    `data_years` maps a target id to the year its page shows (the latest measurement up to the
+    report year). The rows are exactly those of `compute(..., by=...)` that the target pages show,
+    hidden cells included (with their reason and no numbers), in the strategy's order.
+    """
+    frames = []
+    for by in dict.fromkeys(by for t in strategy.targets if t.id in data_years for by in published_subgroups(t)):
+        ids = [t.id for t in strategy.targets if t.id in data_years and by in published_subgroups(t)]
+        table = compute(strategy, processed_dir, by=by, targets=ids)
+        frames.append(table[table["year"] == table["target_id"].map(data_years)])
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    order = {tid: i for i, tid in enumerate(strategy.target_ids)}
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values("target_id", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
 def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
@@ -231,10 +289,12 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
         grouped["success_share"] = 100 * grouped["successes"] / grouped["reached"].where(grouped["reached"] > 0)
     # disclosure: attempts are a count of persons; the contact rate a share of the attempts (it
     # would give the reached count away); the success share a share of those reached
-    rules = (int(strategy.settings["disclosure"]["min_group_size"]), int(strategy.settings["disclosure"]["min_cell"]))
-    small_attempts = hidden(grouped["attempts"], np.nan, "persons", *rules)
-    contact_hidden = hidden(grouped["reached"], grouped["attempts"], "percent", *rules) | small_attempts
-    success_hidden = hidden(grouped["successes"], grouped["reached"], "percent", *rules) | contact_hidden
+    # a success share of 0 % or 100 % is hidden like any treatment subgroup's (attribute disclosure)
+    rules = Rules.from_settings(strategy.settings)
+    small_attempts = hidden(grouped["attempts"], np.nan, "persons", rules)
+    contact_hidden = hidden(grouped["reached"], grouped["attempts"], "percent", rules) | small_attempts
+    health = rules.all_or_none_limit(SOURCES["behandling_opfoelgning"].health_data)
+    success_hidden = hidden(grouped["successes"], grouped["reached"], "percent", rules, health) | contact_hidden
     grouped["attempts"] = grouped["attempts"].astype(float).mask(small_attempts)
     grouped["reached"] = grouped["reached"].astype(float).mask(contact_hidden)
     grouped["contact_rate"] = grouped["contact_rate"].mask(contact_hidden)

@@ -96,7 +96,7 @@ def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da"
 
 
 def group_label(by: str, value: str, lang: str = "da") -> str:
-    if by == "grade":
+    if by == "grade" and value.isdigit():
         return text("report.grade_value", lang, grade=value)
     key = f"report.group_values.{value}"
     from .textcatalog import catalogue

@@ -1,26 +1,33 @@
 """Privacy gate: nothing personal leaves `rusmiddel report`.
 
-Before a page or an executed notebook is written to the outputs folder it is scanned for:
+Before a page or an executed notebook is written to the outputs folder the gate checks it, and a
+hit stops that page with the kind of leak, never the value itself:
+
 - `cpr`: strings that look like Danish CPR numbers (DDMMYY-SSSS, the dash optional, a real date);
 - `identifier`: person-level identifiers from the processed data (respondent, person and
   episode ids; ids shorter than MIN_ID_LENGTH characters are not scanned, since they cannot be
   told from ordinary numbers);
-- `suppressed`: a subgroup row or figure description that shows a value for a cell disclosure
-  control hid (the row must show only "–" or "<5", the description "skjult"/"hidden" or "<5").
-
-A hit stops that page: the report fails with the kind of leak, never the value itself.
+- `suppressed`: a published cell (a table row, a bar, a point) that shows a value for a cell
+  disclosure control hid;
+- `unaccounted`: anything the gate cannot account for. Every output of the notebook must carry a
+  declaration of what it publishes (published.py); every table and figure on the page must be a
+  declared one; every declared cell must be a cell of the disclosure-controlled tables the gate
+  computed itself, with the same numbers; and every number in a table's numeric cells must be one
+  of that cell's published numbers. So the gate checks the data, not the markup, and fails closed:
+  a table printed any other way stops the page.
 """
 
 from __future__ import annotations
 
-import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from . import published as pub
 from .cpr import cpr_like
 from .schemas import SOURCES
 
@@ -28,54 +35,90 @@ MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(r"(?<![\d-])\d{6}-?\d{4}(?![\d-])")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
-HIDDEN_WORDS = {"–", "<5", "&lt;5"}
+NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
+# a table cell that shows numbers only (values, intervals, counts, the hidden marks); cells with
+# words (names, statuses, callers) are labels and are not read for numbers
+NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
+HIDDEN_MARKS = ("<5", "–")
+FRACTIONS = ("contact_rate",)   # published as percentages
+KEY_NUMBERS = ("year", "months")  # numbers that name a cell rather than measure it
 
 
 @dataclass
 class Leak:
-    kind: str          # cpr, identifier, suppressed
+    kind: str          # cpr, identifier, suppressed, unaccounted
     count: int = 1
 
 
-class PrivacyGateError(Exception):
-    pass
+def _key(cell: dict) -> tuple:
+    kind = cell.get("kind")
+    if kind == pub.FOLLOW_UP:
+        return (kind, cell.get("year"), cell.get("months"), cell.get("contacted_by"))
+    return (kind, cell.get("target_id"), cell.get("year"), cell.get("dimension"), cell.get("group"))
+
+
+def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict[tuple, dict]:
+    """The published cells of one disclosure-controlled table, by key. A follow-up row hides its
+    columns one by one (`partly_hidden`); other rows are hidden whole (`suppressed`)."""
+    rows = {}
+    for row in table.itertuples():
+        data = row._asdict()
+        if kind == pub.FOLLOW_UP:
+            key = {"kind": kind, "year": int(row.year), "months": int(row.months), "contacted_by": str(row.contacted_by)}
+            data["suppressed"] = False
+        else:
+            key = {"kind": kind, "target_id": row.target_id, "year": int(row.year), "dimension": row.by, "group": str(row.group)}
+        truth = pub.cell(key, data, fields)
+        truth["partly_hidden"] = truth["suppressed"] or any(truth[f] is None for f in fields)
+        rows[_key(key)] = truth
+    return rows
+
+
+def _as_float(token: str, lang: str) -> float:
+    thousands, decimal = (".", ",") if lang == "da" else (",", ".")
+    return float(token.replace(thousands, "").replace(decimal, "."))
+
+
+def _allowed(truth: dict, extra: tuple[float, ...]) -> list[float]:
+    """Every way a published number of a cell can be shown: rounded to 0-2 decimals, rates as percent."""
+    numbers = list(extra)
+    for name, value in truth.items():
+        if isinstance(value, float) and name not in KEY_NUMBERS:
+            numbers += [value, 100 * value] if name in FRACTIONS else [value]
+    rounded = []
+    for v in numbers:
+        for decimals in (0, 1, 2):
+            scale = 10 ** decimals
+            rounded += [round(v, decimals), np.floor(v * scale + 0.5) / scale]
+    return rounded
 
 
 @dataclass
 class Gate:
-    """What a run must never publish: person-level ids, and the cells disclosure control hid."""
+    """What a run may publish: the disclosure-controlled cells, and never a person-level id."""
 
     identifiers: frozenset[str] = frozenset()
-    # (target, year) -> [(breakdown heading, group label)]: the cells disclosure control hid
-    hidden_cells: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
-    hidden_words: tuple[str, ...] = ("skjult", "hidden", "<5")
+    truth: dict[tuple, dict] = field(default_factory=dict)
+    words: dict[str, tuple[float, ...]] = field(default_factory=dict)  # a target's own numbers: baseline, goal, years
+    lang: str = "da"
 
     @classmethod
     def for_run(cls, strategy, processed_dir: Path, lang: str, target_ids: list[str] | None = None) -> Gate:
-        from .indicators import compute, supported_subgroups
-        from .plots import group_label
-        from .textcatalog import text
+        from .indicators import compute, follow_up_summary, supported_subgroups
 
-        identifiers: set[str] = set()
-        for name, source in SOURCES.items():
-            path = Path(processed_dir) / f"{name}.parquet"
-            if path.exists() and source.identifiers:
-                frame = pd.read_parquet(path, columns=list(source.identifiers))
-                for column in source.identifiers:
-                    identifiers.update(v for v in frame[column].dropna().astype(str).unique() if len(v) >= MIN_ID_LENGTH)
-        hidden: dict[tuple[str, int], list[tuple[str, str]]] = {}
-        targets = [t for t in strategy.targets if target_ids is None or t.id in target_ids]
-        for by in sorted({d for t in targets for d in supported_subgroups(t)}):
-            table = compute(strategy, processed_dir, by=by, targets=[t.id for t in targets])
-            heading = text(f"report.groups.{by}", lang)
-            for row in table[table["suppressed"]].itertuples():
-                hidden.setdefault((row.target_id, int(row.year)), []).append((heading, group_label(by, str(row.group), lang)))
-        return cls(frozenset(identifiers), hidden)
+        fields = ("numerator", "denominator", "value", "ci_low", "ci_high")
+        targets = [t.id for t in strategy.targets if target_ids is None or t.id in target_ids]
+        truth = _truth_rows(compute(strategy, processed_dir, targets=targets), pub.TOTALS, fields)
+        for by in sorted({d for t in strategy.targets if t.id in targets for d in supported_subgroups(t)}):
+            truth.update(_truth_rows(compute(strategy, processed_dir, by=by, targets=targets), pub.SUBGROUPS, fields))
+        truth.update(_truth_rows(follow_up_summary(strategy, processed_dir), pub.FOLLOW_UP,
+                                 ("attempts", "reached", "contact_rate", "success_share")))
+        words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
+        return cls(_identifiers(processed_dir), truth, words, lang)
 
-    def scan(self, page: str, target_id: str | None = None, year: int | None = None) -> list[Leak]:
-        """The leaks in one page or notebook text (HTML or JSON); empty when it may be published."""
-        text = DATA_URI.sub(" ", page)
-        text = html_lib.unescape(text)
+    def scan(self, text: str) -> list[Leak]:
+        """CPR-like numbers and person-level ids in any text: a page, a notebook, an error message."""
+        text = DATA_URI.sub(" ", text)
         leaks = []
         candidates = pd.Series(CPR_CANDIDATE.findall(text), dtype="object")
         if len(candidates) and cpr_like(candidates).any():
@@ -84,38 +127,74 @@ class Gate:
             found = sum(1 for token in set(TOKEN.findall(text)) if token in self.identifiers)
             if found:
                 leaks.append(Leak("identifier", found))
-        if target_id is not None:
-            shown = self._suppressed_shown(text, target_id, year)
-            if shown:
-                leaks.append(Leak("suppressed", shown))
         return leaks
 
-    def _suppressed_shown(self, text: str, target_id: str, year: int) -> int:
-        """Rows and figure descriptions of a breakdown that show a value for one of its hidden cells.
+    def check(self, page: str, notebook_json: str, complete: bool = True) -> list[Leak]:
+        """Every leak in a report: its page and its executed notebook. `complete=False` for a failed
+        report's notebook (no page; an error output carries no declaration)."""
+        declared, undeclared = pub.declarations_in(notebook_json)
+        counts = {"suppressed": 0, "unaccounted": undeclared if complete else 0}
+        if complete:
+            counts["unaccounted"] += self._undeclared_on_page(page, declared)
+        for table in declared.tables:
+            for row, cell in zip(table.rows, table.cells, strict=True):
+                if cell is not None:
+                    self._check_cell(cell, row[1:], counts)
+        for figure in declared.figures:
+            for cell in figure.cells:
+                self._check_cell(cell, [], counts)
+        leaks = merge(self.scan(page), self.scan(notebook_text(notebook_json)))
+        return leaks + [Leak(kind, n) for kind, n in counts.items() if n]
 
-        A table belongs to the breakdown whose name heads its first column; a description names
-        the breakdown it describes. Different breakdowns may share labels ("ja"/"nej").
-        """
-        hidden = self.hidden_cells.get((target_id, year), [])
-        if not hidden:
-            return 0
-        tables = re.findall(r"<table.*?</table>", text, flags=re.DOTALL)
-        alts = re.findall(r'alt="([^"]*)"', text)
-        count = 0
-        for heading, label in hidden:
-            for table in tables:
-                first = re.search(r'<th scope="col">(.*?)</th>', table)
-                if not first or first.group(1).strip() != heading:
-                    continue
-                for row in re.finditer(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', table, flags=re.DOTALL):
-                    cells = [c.strip() for c in re.findall(r"<td>(.*?)</td>", row.group(1))]
-                    count += any(c not in HIDDEN_WORDS for c in cells)
-            for alt in alts:
-                if heading.lower() not in alt.lower():
-                    continue
-                for match in re.finditer(rf"(?:: |, ){re.escape(label)} ([^,;]+?)(?=, |\.$|$)", alt):
-                    count += match.group(1).strip() not in self.hidden_words
-        return count
+    def _undeclared_on_page(self, page: str, declared: pub.Declaration) -> int:
+        """Tables and image descriptions on the page that no output declared."""
+        tables, alts = pub.read_page(DATA_URI.sub(" ", page))
+        known = [([t.header] if t.header else []) + t.rows for t in declared.tables]
+        figures = [f.alt for f in declared.figures]
+        return sum(1 for t in tables if t["rows"] not in known) + sum(1 for alt in alts if alt not in figures)
+
+    def _check_cell(self, cell: dict, texts: list[str], counts: dict) -> None:
+        """One declared cell against the truth: its numbers, and every number its row shows."""
+        truth = self.truth.get(_key(cell))
+        if truth is None:
+            counts["unaccounted"] += 1
+            return
+        hidden_shown = truth["suppressed"] and not cell.get("suppressed")
+        for name, value in cell.items():
+            if not isinstance(value, float) or name in KEY_NUMBERS:
+                continue
+            if truth.get(name) is None:
+                hidden_shown = True
+            elif not np.isclose(value, truth[name]):
+                counts["unaccounted"] += 1
+                return
+        extra = tuple(float(cell[k]) for k in KEY_NUMBERS if cell.get(k) is not None)
+        if cell.get("kind") == pub.TOTALS:
+            extra += self.words.get(cell.get("target_id"), ())
+        allowed = _allowed(truth, extra)
+        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text))]
+        stray = any(not np.isclose(_as_float(tok, self.lang), allowed).any() for tok in shown)
+        if hidden_shown or (stray and truth["partly_hidden"]):
+            counts["suppressed"] += 1
+        elif stray:
+            counts["unaccounted"] += 1
+
+
+def _without_marks(text: str) -> str:
+    for mark in HIDDEN_MARKS:
+        text = text.replace(mark, " ")
+    return text
+
+
+def _identifiers(processed_dir: Path) -> frozenset[str]:
+    identifiers: set[str] = set()
+    for name, source in SOURCES.items():
+        path = Path(processed_dir) / f"{name}.parquet"
+        if path.exists() and source.identifiers:
+            frame = pd.read_parquet(path, columns=list(source.identifiers))
+            for column in source.identifiers:
+                identifiers.update(v for v in frame[column].dropna().astype(str).unique() if len(v) >= MIN_ID_LENGTH)
+    return frozenset(identifiers)
 
 
 def notebook_text(notebook_json: str) -> str:
@@ -147,5 +226,6 @@ def merge(*scans: list[Leak]) -> list[Leak]:
 
 def describe(leaks: list[Leak]) -> str:
     names = {"cpr": "CPR-like numbers", "identifier": "person-level identifiers from the raw data",
-             "suppressed": "values that disclosure control hid"}
+             "suppressed": "values that disclosure control hid",
+             "unaccounted": "tables, figures or numbers the gate cannot account for"}
     return "; ".join(f"{names[leak.kind]} ({leak.count})" for leak in leaks)

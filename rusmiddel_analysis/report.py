@@ -1,7 +1,7 @@
 """Notebooks -> HTML reports: `rusmiddel report`.
 
 For each chosen year: the status report (outputs/<year>/index.html), one report per target
-(outputs/<year>/<target_id>.html), the assessment table (assessment.csv, assessment.xlsx), the
+(outputs/<year>/<target_id>.html), the assessment and subgroup tables (assessment.csv, subgroups.csv, assessment.xlsx), the
 executed notebooks (outputs/<year>/notebooks/, with papermill's metadata) and, for every year
 present, the front page outputs/index.html.
 
@@ -245,15 +245,44 @@ def write_atomically(path: Path, content: str | bytes) -> None:
             os.unlink(tmp)
 
 
-def write_assessment_tables(strategy, indicators, year: int, folder: Path) -> None:
+SUBGROUP_COLUMNS = ["target_id", "year", "dimension", "group", "numerator", "denominator", "value", "ci_low", "ci_high",
+                    "suppressed", "reason", "label"]
+
+
+def subgroup_table(strategy, processed_dir: Path, assessment: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """subgroups.csv: one row per published subgroup cell, exactly as the target pages show them.
+
+    Hidden cells keep their place with empty numbers, `suppressed` true and the reason. Values and
+    interval ends to one decimal; `label` is the group as the page names it.
+    """
+    from .indicators import published_breakdowns
+    from .plots import group_label
+
+    years = {row.target_id: int(row.measured_year) if pd.notna(row.measured_year) else int(row.year)
+             for row in assessment.itertuples()}
+    table = published_breakdowns(strategy, processed_dir, years)
+    out = table.rename(columns={"by": "dimension", "suppression": "reason"})
+    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
+    out["numerator"], out["denominator"] = out["numerator"].astype("Int64"), out["denominator"].astype("Int64")
+    out["label"] = [group_label(by, str(group), lang) for by, group in zip(out["dimension"], out["group"], strict=True)]
+    return out[SUBGROUP_COLUMNS]
+
+
+def write_year_tables(strategy, indicators, year: int, folder: Path, processed_dir: Path, lang: str) -> None:
+    """The year's published tables as data: assessment.csv, subgroups.csv and both as sheets of
+    assessment.xlsx, all renamed into place together when every one is written."""
     from .assessment import assess
 
     table = assess(strategy, indicators, year)
+    subgroups = subgroup_table(strategy, processed_dir, table, lang)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tables-") as tmp:
         table.to_csv(Path(tmp) / "assessment.csv", index=False)
-        table.to_excel(Path(tmp) / "assessment.xlsx", index=False, sheet_name=f"Status {year}")
+        subgroups.to_csv(Path(tmp) / "subgroups.csv", index=False)
+        with pd.ExcelWriter(Path(tmp) / "assessment.xlsx") as sheets:
+            table.to_excel(sheets, index=False, sheet_name=text("report.sheet_status", lang, year=year))
+            subgroups.to_excel(sheets, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("assessment.csv", "assessment.xlsx"):
+        for name in ("assessment.csv", "subgroups.csv", "assessment.xlsx"):
             os.replace(Path(tmp) / name, folder / name)
 
 
@@ -269,7 +298,7 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     """
     from . import batch
     from .indicators import compute
-    from .privacy import Gate, describe, merge, notebook_text
+    from .privacy import Gate, describe
 
     if executor not in ("local", "dask"):
         raise ReportError(f"unknown executor '{executor}'; use local or dask")
@@ -301,13 +330,12 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         gate = gate_future.result()
         leaks = []
         if rendered.ok:
-            leaks = merge(gate.scan(rendered.html, job.target_id, job.year),
-                          gate.scan(notebook_text(rendered.notebook), job.target_id, job.year))
+            leaks = gate.check(rendered.html, rendered.notebook)
         else:
             # an error message or a failing notebook can quote data: it passes the same gate
             if gate.scan(result.error):
                 result.error = result.error.split(":", 1)[0] + ": (message withheld: it may hold personal data)"
-            if rendered.notebook and gate.scan(notebook_text(rendered.notebook), job.target_id, job.year):
+            if rendered.notebook and gate.check("", rendered.notebook, complete=False):
                 rendered.notebook = ""  # not kept: it may hold personal data
         try:
             if rendered.ok and leaks:
@@ -337,8 +365,9 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
                 gate_future = Future()
                 gate_future.set_result(gate)
             else:  # needed only when the first page comes back: built while the kernels start
-                gate_future = background.submit(Gate.for_run, strategy, settings.processed_dir, settings.lang,
-                                                sorted({j.target_id for j in todo if j.target_id}))
+                # a status report shows every target's totals: then the gate needs them all
+                needed = None if any(j.kind == "status" for j in todo) else sorted({j.target_id for j in todo})
+                gate_future = background.submit(Gate.for_run, strategy, settings.processed_dir, settings.lang, needed)
             if runner is None and executor == "dask":
                 runner = batch.DaskExecutor(settings, scheduler)
             elif runner is None:
@@ -353,7 +382,7 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
         if table_years:
             indicators = compute(strategy, settings.processed_dir)
             for year in table_years:
-                write_assessment_tables(strategy, indicators, year, settings.outputs_dir / str(year))
+                write_year_tables(strategy, indicators, year, settings.outputs_dir / str(year), settings.processed_dir, settings.lang)
         if todo or table_years or not front_page.exists():
             write_front_page(strategy, settings, demo)
         summary.front_page = front_page

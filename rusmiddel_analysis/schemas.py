@@ -43,6 +43,12 @@ class Source:
     identifiers: tuple[str, ...] = ()     # person-level ids: never printed, scanned for in outputs
     date_order: tuple[str, str] | None = None
     extra_checks: tuple[str, ...] = field(default=())
+    # breakdowns: every dimension an analyst may use, and those the reports publish (never a single
+    # school or institution); `age_group` is derived from birth_year with the strategy's bands
+    subgroups: tuple[str, ...] = ()
+    published_subgroups: tuple[str, ...] = ()
+    # register data about citizens in treatment: a subgroup share of 0 % or 100 % is hidden at any size
+    health_data: bool = False
 
     def column(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -63,15 +69,20 @@ WEIGHT = Col("weight", "float", required=False, nullable=False, low=0, low_exclu
              description="optional survey weight, > 0; when the column is present, every row needs one", example="1.0")
 
 
-def _survey(name: str, description: str, *columns: Col) -> Source:
-    """A survey source: respondent id and year first, the optional weight last, one row per respondent and year."""
+def _survey(name: str, description: str, subgroups: tuple[str, ...], *columns: Col) -> Source:
+    """A survey source: respondent id and year first, the optional weight last, one row per respondent and year.
+
+    `subgroups` are its breakdowns, the first being the single unit (school, institution) that
+    analysts may look at but the reports never publish."""
     return Source(name=name, description=description, columns=(RESPONDENT_ID, SURVEY_YEAR, *columns, WEIGHT),
-                  key=("year", "respondent_id"), survey_year="year", identifiers=("respondent_id",))
+                  key=("year", "respondent_id"), survey_year="year", identifiers=("respondent_id",),
+                  subgroups=subgroups, published_subgroups=subgroups[1:])
 
 
 SOURCES: dict[str, Source] = {
     "ungeprofil_skole": _survey(
         "ungeprofil_skole", "Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
+        ("school", "gender", "grade"),
         Col("school", "text", description="school name", example="Vestbjerg Skole"),
         Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
         GENDER,
@@ -83,6 +94,7 @@ SOURCES: dict[str, Source] = {
     ),
     "ungeprofil_ungdom": _survey(
         "ungeprofil_ungdom", "Ungeprofilen, students in upper secondary education (one row per student and survey year)",
+        ("institution", "gender", "education_type"),
         Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
         Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
         GENDER,
@@ -111,6 +123,9 @@ SOURCES: dict[str, Source] = {
         identifiers=("person_id", "episode_id"),
         date_order=("start_date", "end_date"),
         extra_checks=("ended_needs_status",),
+        subgroups=("substance", "gender", "age_group", "psychiatric_disability", "ethnic_minority"),
+        published_subgroups=("substance", "gender", "age_group", "psychiatric_disability", "ethnic_minority"),
+        health_data=True,
     ),
     "behandling_opfoelgning": Source(
         name="behandling_opfoelgning",
@@ -125,6 +140,7 @@ SOURCES: dict[str, Source] = {
         key=("episode_id", "months"),
         identifiers=("episode_id",),
         extra_checks=("status_needs_contact",),
+        health_data=True,
     ),
 }
 

@@ -31,7 +31,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "confidence": 0.95, "change_confidence": 0.95, "trend_confidence": 0.998,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
     "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
-    "disclosure": {"min_group_size": 20, "min_cell": 5},
+    "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50},
     "maintain_margin_points": 3.0, "maintain_margin_relative": 0.05,
     "extreme_goal_tolerance": 0.5, "min_projection_points": 4,
     "age_bands": [],
@@ -263,7 +263,11 @@ class _Parser:
         for key in ("progress_thresholds", "data_quality", "disclosure"):
             merged[key] = {**SETTINGS_DEFAULTS[key], **(raw.get(key) or {})}
             for name, value in merged[key].items():
-                self.number(value, None, f"settings.{key}.{name}")
+                if isinstance(SETTINGS_DEFAULTS[key].get(name), bool):
+                    if not isinstance(value, bool):
+                        self.fail("must be true or false", None, f"settings.{key}.{name}")
+                else:
+                    self.number(value, None, f"settings.{key}.{name}")
         for key in ("confidence", "change_confidence", "trend_confidence"):
             if not 0 < self.number(merged[key], None, f"settings.{key}") < 1:
                 self.fail("must lie strictly between 0 and 1", None, f"settings.{key}")

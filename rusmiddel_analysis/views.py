@@ -3,7 +3,9 @@
 A notebook cell calls one method and its output is the section (headings, verdict box,
 figures with alt text, tables with header cells). All numbers come from `indicators.compute`
 and `assessment.assess`; all words from the text catalogue; nothing is typed into a notebook.
-Only published rows (disclosure control applied) ever reach a fragment.
+Only published rows (disclosure control applied) ever reach a fragment, and every fragment
+declares the tables and figures it publishes, with the data behind each row (published.py), so
+that the privacy gate can check the data itself, not the markup.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import pandas as pd
 
 from . import formatting as fmt
 from . import narrative, plots
+from . import published as pub
 from .assessment import assess
-from .indicators import compute, follow_up_summary, supported_subgroups
+from .indicators import compute, follow_up_summary, published_subgroups
 from .status_text import read_status_text
 from .statuses import colour, status_badge
 from .strategy import load_strategy
 from .textcatalog import text
+
+SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
+FOLLOW_UP_FIELDS = ("attempts", "reached", "contact_rate", "success_share")
 
 
 class ReportInputError(ValueError):
@@ -32,10 +38,46 @@ class ReportInputError(ValueError):
 
 
 class HTMLFragment(str):
-    """A piece of HTML that shows itself in JupyterLab and in nbconvert's HTML."""
+    """A piece of HTML that shows itself in JupyterLab and in nbconvert's HTML, carrying the
+    declaration of the tables and figures it publishes (for the privacy gate; never rendered)."""
+
+    def __new__(cls, markup: str, declaration: pub.Declaration | None = None):
+        fragment = super().__new__(cls, markup)
+        fragment.declaration = declaration or pub.Declaration()
+        return fragment
 
     def _repr_html_(self):
         return str(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": str(self), pub.MIME: self.declaration.to_json()}
+
+
+class Builder:
+    """Collects a fragment's markup and the declaration of every table and figure in it."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.declaration = pub.Declaration()
+
+    def add(self, markup: str) -> Builder:
+        self.parts.append(markup)
+        return self
+
+    def table(self, kind: str, headers: list[str] | None, rows: list[list[str]], cells: list[dict | None],
+              caption: str = "", escape_cells: bool = True, css_class: str = "rm-table") -> Builder:
+        markup = html_table(headers, rows, caption, escape_cells=escape_cells, css_class=css_class)
+        (shown,), _ = pub.read_page(markup)
+        body = shown["rows"][1:] if headers else shown["rows"]
+        self.declaration.tables.append(pub.Table(kind, shown["rows"][0] if headers else [], body, cells, shown["caption"]))
+        return self.add(markup)
+
+    def figure(self, kind: str, fig, alt: str, cells: list[dict]) -> Builder:
+        self.declaration.figures.append(pub.Figure(kind, alt, cells))
+        return self.add(figure_html(fig, alt))
+
+    def build(self) -> HTMLFragment:
+        return HTMLFragment("".join(self.parts), self.declaration)
 
 
 def esc(value) -> str:
@@ -61,17 +103,30 @@ def figure_html(fig, alt: str) -> HTMLFragment:
                         f'style="max-width:100%;height:auto"></figure>')
 
 
-def html_table(headers: list[str], rows: list[list[str]], caption: str = "", row_headers: bool = True,
-               escape_cells: bool = True) -> str:
-    """A table with header cells: column headers, and the first cell of each row as a row header."""
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+def html_table(headers: list[str] | None, rows: list[list[str]], caption: str = "", row_headers: bool = True,
+               escape_cells: bool = True, css_class: str = "rm-table") -> str:
+    """A table with header cells: column headers (none when `headers` is None), and the first cell
+    of each row as a row header."""
+    head = "<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in headers) + "</tr></thead>" if headers else ""
     body = []
     for cells in rows:
         rendered = [c if not escape_cells else esc(c) for c in cells]
         first = f'<th scope="row">{rendered[0]}</th>' if row_headers else f"<td>{rendered[0]}</td>"
         body.append("<tr>" + first + "".join(f"<td>{c}</td>" for c in rendered[1:]) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<table class="rm-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<table class="{esc(css_class)}">{cap}{head}<tbody>{"".join(body)}</tbody></table>'
+
+
+def total_cell(target_id: str, year, row) -> dict:
+    """The data behind a row or point that shows a target's total for a year."""
+    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"},
+                    row, SHARE_FIELDS)
+
+
+def subgroup_cell(target_id: str, year, by: str, row) -> dict:
+    """The data behind a row or bar that shows one group of a breakdown."""
+    return pub.cell({"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)},
+                    row, SHARE_FIELDS)
 
 
 def markdown_html(source: str, heading_offset: int = 0) -> str:
@@ -123,6 +178,12 @@ class _Report:
         return (f'<p class="rm-demo" role="note" style="background:#fff3cd;border:1px solid #e0c36a;padding:6px 10px;'
                 f'border-radius:4px"><strong>{esc(self.t("report.demo_banner"))}</strong></p>')
 
+    def _assessment_table(self, frame: pd.DataFrame) -> HTMLFragment:
+        """The assessment columns as they are, for checking by hand in JupyterLab (an analyst-only cell)."""
+        shown = frame.astype(object).where(frame.notna(), "")
+        rows = [[str(index), *(str(v) for v in values)] for index, values in zip(shown.index, shown.to_numpy(), strict=True)]
+        return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
+
     def footer(self) -> HTMLFragment:
         from . import __version__
 
@@ -160,33 +221,36 @@ class TargetReport(_Report):
     def verdict(self) -> HTMLFragment:
         a, target, lang = self.assessment, self.target, self.lang
         value = lambda v: fmt.value(v, target.unit, lang)
-        items = [(self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"]))]
+        rows = [[esc(self.t("report.verdict_status")), status_badge(a["status"], lang, a["data_quality"])]]
+        cells: list[dict | None] = [None]
         if not fmt.missing(a["measured_year"]):
             interval = narrative.measured_interval(target, a["ci_low"], a["ci_high"], lang)
             shown = narrative.measured(target, a["value"], lang)
-            items.append((self.t("report.verdict_value", year=int(a["measured_year"])), esc(f"{shown} ({interval})")))
-        items += [(self.t("report.verdict_baseline", year=target.baseline_year), esc(value(target.baseline_value))),
-                  (self.t("report.verdict_target", year=target.target_year), esc(value(target.target_value)))]
+            rows.append([esc(self.t("report.verdict_value", year=int(a["measured_year"]))), esc(f"{shown} ({interval})")])
+            cells.append(total_cell(target.id, a["measured_year"], a))
+        words = [(self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
+                 (self.t("report.verdict_target", year=target.target_year), value(target.target_value))]
         if not fmt.missing(a["progress_ratio"]):
-            items.append((self.t("report.verdict_ratio"), esc(fmt.percent(100 * a["progress_ratio"], lang))))
-        items += self._reference_items()
-        rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td>{v}</td></tr>' for k, v in items)
+            words.append((self.t("report.verdict_ratio"), fmt.percent(100 * a["progress_ratio"], lang)))
+        words += self._reference_items()
+        rows += [[esc(k), esc(v)] for k, v in words]
+        cells += [None] * len(words)
         story = narrative.target_narrative(self.strategy, target, a, lang)
-        return HTMLFragment(
-            f'<section class="rm-verdict" style="border:2px solid {colour(a["status"], a["data_quality"])};border-radius:6px;'
-            f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>'
-            f'<table class="rm-table rm-verdict-table">{rows}</table><p class="rm-narrative">{esc(story)}</p></section>')
+        box = (f'<section class="rm-verdict" style="border:2px solid {colour(a["status"], a["data_quality"])};border-radius:6px;'
+               f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>')
+        return (Builder().add(box).table(pub.TOTALS, None, rows, cells, escape_cells=False, css_class="rm-table rm-verdict-table")
+                .add(f'<p class="rm-narrative">{esc(story)}</p></section>').build())
 
     def _reference_items(self) -> list[tuple[str, str]]:
         """The levels the verdict compares the interval with (docs/methodology.md, section 3)."""
         a, lang = self.assessment, self.lang
         if fmt.missing(a["measured_year"]) or a["status"] == "insufficient_data":
             return []
-        value = lambda v: esc(narrative.measured(self.target, v, lang))
+        value = lambda v: narrative.measured(self.target, v, lang)
         year = int(a["measured_year"])
         if self.target.kind == "maintain":
             return [(self.t("report.verdict_level"), value(self.target.target_value)),
-                    (self.t("report.verdict_margin"), esc(narrative.amount(self.target, a["maintain_margin"], lang)))]
+                    (self.t("report.verdict_margin"), narrative.amount(self.target, a["maintain_margin"], lang))]
         items = []
         if year < self.target.target_year:  # in the target year the verdict compares with the goal alone
             items += [(self.t("report.verdict_required", year=year), value(a["required_value"])),
@@ -194,6 +258,10 @@ class TargetReport(_Report):
         if a["effective_target_value"] != self.target.target_value:
             items.append((self.t("report.verdict_effective_target"), value(a["effective_target_value"])))
         return items
+
+    def assessment_detail(self) -> HTMLFragment:
+        """This target's full assessment row (docs/methodology.md names each column)."""
+        return self._assessment_table(self.assessment.to_frame(self.target.id))
 
     def goal(self) -> HTMLFragment:
         return HTMLFragment(f"<h2>{esc(self.t('report.goal_heading'))}</h2><dl>"
@@ -203,12 +271,13 @@ class TargetReport(_Report):
     def trend(self) -> HTMLFragment:
         fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
         alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
-        table = html_table(
-            [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")],
-            [[str(int(r.year)), narrative.measured(self.target, r.value, self.lang),
-              narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
-              fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()])
-        return HTMLFragment(f"<h2>{esc(self.t('report.trend_heading'))}</h2>{figure_html(fig, alt)}{table}")
+        cells = [total_cell(self.target.id, r.year, r) for r in self.rows.itertuples()]
+        rows = [[str(int(r.year)), narrative.measured(self.target, r.value, self.lang),
+                 narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
+                 fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()]
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")]
+        return (Builder().add(f"<h2>{esc(self.t('report.trend_heading'))}</h2>").figure(pub.TOTALS, fig, alt, cells)
+                .table(pub.TOTALS, headers, rows, cells).build())
 
     @cached_property
     def measured_year(self) -> int:
@@ -218,41 +287,31 @@ class TargetReport(_Report):
         table = compute(self.strategy, self.processed_dir, by=by, targets=[self.target.id])
         return table[table["year"] == self.measured_year]
 
-    # Schools and institutions make too many small groups for a committee report (the analyst
-    # notebook explore.ipynb shows them); an effect target's substance is fixed by its definition.
-    HIDDEN_FROM_REPORT = ("school", "institution")
-
-    @property
-    def shown_subgroups(self) -> list[str]:
-        fixed = ("substance",) if self.target.indicator["type"] == "treatment_outcome" else ()
-        return [by for by in supported_subgroups(self.target) if by not in self.HIDDEN_FROM_REPORT + fixed]
+    def _subgroup_row(self, by: str, r) -> list[str]:
+        label = plots.group_label(by, str(r.group), self.lang)
+        if r.suppressed:
+            return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", "–"]
+        return [label, fmt.value(r.value, self.target.unit, self.lang), fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
+                fmt.number(r.denominator, self.lang) if self.target.is_share else "–"]
 
     def subgroups(self) -> HTMLFragment:
-        parts = [f"<h2>{esc(self.t('report.subgroups_heading'))}</h2>"]
+        page = Builder().add(f"<h2>{esc(self.t('report.subgroups_heading'))}</h2>")
         settings = self.strategy.settings["disclosure"]
-        for by in self.shown_subgroups:
+        for by in published_subgroups(self.target):
             rows = self.subgroup_rows(by)
             if rows.empty:
                 continue
+            cells = [subgroup_cell(self.target.id, self.measured_year, by, r) for r in rows.itertuples()]
             fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
             alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
-            cells = []
-            for r in rows.itertuples():
-                label = plots.group_label(by, str(r.group), self.lang)
-                if r.suppressed:
-                    hidden = self.t("report.hidden_small") if r.suppression == "small_count" else "–"
-                    cells.append([label, hidden, "–", "–"])
-                else:
-                    cells.append([label, fmt.value(r.value, self.target.unit, self.lang),
-                                  fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
-                                  fmt.number(r.denominator, self.lang) if self.target.is_share else "–"])
-            table = html_table([self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"),
-                                self.t("report.col_answers")], cells)
-            note = f'<p class="rm-note">{esc(self.t("report.substance_note"))}</p>' if by == "substance" else ""
-            parts.append(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>{figure_html(fig, alt)}{table}{note}")
-        parts.append(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))} '
-                     f'{esc(self.t("report.subgroups_descriptive"))}</p>')
-        return HTMLFragment("".join(parts))
+            headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), self.t("report.col_answers")]
+            page.add(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>").figure(pub.SUBGROUPS, fig, alt, cells)
+            page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
+            if by == "substance":
+                page.add(f'<p class="rm-note">{esc(self.t("report.substance_note"))}</p>')
+        page.add(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))} '
+                 f'{esc(self.t("report.subgroups_descriptive"))}</p>')
+        return page.build()
 
     def methods(self) -> HTMLFragment:
         years = sorted(self.rows["year"].unique().tolist())
@@ -266,42 +325,44 @@ class TargetReport(_Report):
                             f"<p>{esc(projection)}</p>")
 
     def quality(self) -> HTMLFragment:
-        parts = [f"<h2>{esc(self.t('report.quality_heading'))}</h2>"]
+        page = Builder().add(f"<h2>{esc(self.t('report.quality_heading'))}</h2>")
         years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
-        parts.append(f"<p>{esc(self.t('report.quality_years', years=years or '–'))}</p>")
+        page.add(f"<p>{esc(self.t('report.quality_years', years=years or '–'))}</p>")
         latest = self.rows[self.rows["year"] == self.measured_year]
         if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
             answers = self.t("report.quality_answers", year=self.measured_year, n=fmt.number(r.denominator, self.lang),
                              no_answer=fmt.number(r.no_answer, self.lang))
-            parts.append(f"<p>{esc(answers)}</p>")
+            page.add(f"<p>{esc(answers)}</p>")
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
             column = self.target.indicator.get("column")
             if declared.get(column):
-                parts.append(f"<p>{esc(self.t('report.quality_declared_missing', n=fmt.number(declared[column], self.lang)))}</p>")
+                page.add(f"<p>{esc(self.t('report.quality_declared_missing', n=fmt.number(declared[column], self.lang)))}</p>")
         if self.target.indicator["type"] == "treatment_outcome":
             if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
                 share = fmt.percent(100 * latest.iloc[0].unknown_share, self.lang)
-                parts.append(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=share, limit=limit))}</p>")
-            parts.append(self.follow_up_table())
-        return HTMLFragment("".join(parts))
+                page.add(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=share, limit=limit))}</p>")
+            self.follow_up_table(page)
+        return page.build()
 
-    def follow_up_table(self) -> str:
+    def follow_up_table(self, page: Builder) -> None:
         summary = follow_up_summary(self.strategy, self.processed_dir)
         summary = summary[summary["year"] <= self.year]
         if summary.empty:
-            return ""
-        cells = []
+            return
+        rows, cells = [], []
         for r in summary.itertuples():
-            cells.append([str(int(r.year)), str(int(r.months)), self.t(f"report.caller_{r.contacted_by}"),
-                          fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
-                          fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
-                          fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
-                          fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–"])
-        return (f"<p>{esc(self.t('report.quality_followup'))}</p>" + html_table(
-            [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
-             self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")], cells))
+            rows.append([str(int(r.year)), str(int(r.months)), self.t(f"report.caller_{r.contacted_by}"),
+                         fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
+                         fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
+                         fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
+                         fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–"])
+            key = {"kind": pub.FOLLOW_UP, "year": int(r.year), "months": int(r.months), "contacted_by": str(r.contacted_by)}
+            cells.append(pub.cell(key, r, FOLLOW_UP_FIELDS))
+        headers = [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
+                   self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")]
+        page.add(f"<p>{esc(self.t('report.quality_followup'))}</p>").table(pub.FOLLOW_UP, headers, rows, cells)
 
     def definition(self) -> HTMLFragment:
         d = self.target.definition
@@ -329,12 +390,16 @@ class StatusReport(_Report):
         sub = f"<p>{esc(self.t('report.milestone', name=milestone.name(self.lang), year=self.year))}</p>" if milestone else ""
         return HTMLFragment(f"<h1>{esc(self.title_text)}</h1>{self._banner()}{sub}")
 
+    def assessment_detail(self) -> HTMLFragment:
+        """The year's assessment table, one row per target."""
+        return self._assessment_table(self.assessment.set_index("target_id"))
+
     def summary(self) -> HTMLFragment:
         return HTMLFragment(f"<h2>{esc(self.t('report.summary_heading'))}</h2>"
                             f"<p>{esc(narrative.summary_sentence(self.assessment, self.year, self.lang))}</p>")
 
     def table(self) -> HTMLFragment:
-        rows = []
+        rows, cells = [], []
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
@@ -342,15 +407,18 @@ class StatusReport(_Report):
                          esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang, a["data_quality"]),
                          esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),
                          esc(fmt.value(t.target_value, t.unit, self.lang))])
+            cells.append(None if fmt.missing(a["measured_year"]) else total_cell(t.id, a["measured_year"], a))
         headers = [self.t("report.col_target"), self.t("report.col_focus_area"), self.t("report.col_status"), self.t("report.col_value"),
                    self.t("report.col_measured"), self.t("report.col_baseline"), self.t("report.col_goal")]
-        return HTMLFragment(f"<h2>{esc(self.t('report.table_heading'))}</h2>"
-                            + html_table(headers, rows, escape_cells=False))
+        return (Builder().add(f"<h2>{esc(self.t('report.table_heading'))}</h2>")
+                .table(pub.TOTALS, headers, rows, cells, escape_cells=False).build())
 
     def multiples(self) -> HTMLFragment:
         fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
-        return HTMLFragment(f"<h2>{esc(self.t('report.multiples_heading'))}</h2>"
-                            + figure_html(fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang)))
+        totals = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
+        cells = [total_cell(r.target_id, r.year, r) for r in totals.itertuples()]
+        return (Builder().add(f"<h2>{esc(self.t('report.multiples_heading'))}</h2>")
+                .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells).build())
 
     def _qualitative(self, section_id: str, page_level: int) -> str:
         """A section of the status file; its free ### sub-headings go one level below the page's heading."""

@@ -69,3 +69,52 @@ def test_follow_up_counts_and_rates_follow_the_same_rules():
     # attempts of 3 persons; a contact rate of 18 of 19 (a group under 20); 30 of 60 shown
     assert hidden([3, 40, 60], np.nan, "persons").tolist() == [True, False, False]
     assert hidden([18, 30], [19, 60], "percent").tolist() == [True, False]
+
+
+def test_all_or_none_cells_are_hidden_for_health_data_and_small_survey_groups():
+    from rusmiddel_analysis.disclosure import Rules
+
+    rules = Rules()
+    health, survey = rules.all_or_none_limit(True), rules.all_or_none_limit(False)
+    # 0 of 30 and 30 of 30 in treatment data: hidden at any size; 0 of 30 pupils: hidden (under 50); 0 of 400 pupils: shown
+    reasons = primary_suppression([0, 30, 0, 0, 12], [30, 30, 30, 400, 30], [True] * 5, rules, [health, health, survey, survey, health])
+    assert reasons.tolist() == ["all_or_none", "all_or_none", "all_or_none", "", ""]
+    # totals are not a breakdown: the rule does not apply to them
+    assert primary_suppression([0], [30], [True], rules).tolist() == [""]
+    assert Rules(all_or_none_health_data=False).all_or_none_limit(True) == 50
+
+
+def test_the_hidden_cells_together_must_be_publishable():
+    """Two hidden cells whose sum is still a small cell: the total minus the rest would give it, so a third is hidden."""
+    table = _table([
+        ("t", 2017, "a", 2, 25, 8.0, 2.0, 25.0, "percent"),     # primary: 2 persons
+        ("t", 2017, "b", 1, 22, 4.5, 1.0, 22.0, "percent"),     # primary: 1 person; a + b = 3 of 47, still small
+        ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),  # hidden too: now 33 of 107
+        ("t", 2017, "d", 40, 80, 50.0, 39.0, 61.0, "percent"),
+    ])
+    out = suppress(table, ["target_id", "year"])
+    assert out["suppression"].tolist() == ["small_cell", "small_cell", "secondary", ""]
+
+
+def test_ties_are_broken_by_the_groups_name():
+    table = _table([("t", 2017, g, 10, 40, 25.0, 10.0, 40.0, "percent") for g in ("z", "y", "x")])
+    table.loc[0, ["numerator"]] = 2
+    out = suppress(table, ["target_id", "year"])
+    assert out.set_index("group")["suppression"].to_dict() == {"z": "small_cell", "y": "", "x": "secondary"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 60)), min_size=2, max_size=6), st.booleans())
+def test_what_differencing_gives_is_always_publishable(cells, health):
+    """The total minus the shown cells is the hidden cells' sum: it breaks no rule, or every cell is hidden."""
+    from rusmiddel_analysis.disclosure import Rules
+
+    rules = Rules()
+    rows = [("t", 2017, f"g{i}", min(x, n), n, 100 * min(x, n) / n, 0.0, 100.0, "percent") for i, (x, n) in enumerate(cells)]
+    table = _table(rows)
+    out = suppress(table, ["target_id", "year"], rules, rules.all_or_none_limit(health))
+    hidden = out["suppressed"].to_numpy()
+    if hidden.any() and not hidden.all():
+        numerator, denominator = table.loc[hidden, "numerator"].sum(), table.loc[hidden, "denominator"].sum()
+        assert primary_suppression(numerator, denominator, True, rules, rules.all_or_none_limit(health)) == ""
+        assert hidden.sum() >= 2

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import nbformat
 import pandas as pd
 import pytest
 
+from rusmiddel_analysis import indicators, views
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.privacy import Gate, notebook_text
+from rusmiddel_analysis.privacy import Gate
+from rusmiddel_analysis.published import MIME
 
 from .test_batch import notebooks_with_cell
 
@@ -22,13 +28,13 @@ def gate(demo_dirs, strategy):
 def test_clean_pages_pass(gate, demo_report, strategy):
     for target in strategy.targets:
         html = (demo_report / "2017" / f"{target.id}.html").read_text()
-        assert gate.scan(html, target.id, 2017) == []
         book = (demo_report / "2017" / "notebooks" / f"{target.id}.ipynb").read_text()
-        assert gate.scan(notebook_text(book), target.id, 2017) == []
-    assert gate.scan((demo_report / "2017" / "index.html").read_text()) == []
+        assert gate.check(html, book) == [], target.id
+    html = (demo_report / "2017" / "index.html").read_text()
+    assert gate.check(html, (demo_report / "2017" / "notebooks" / "status_report.ipynb").read_text()) == []
 
 
-def test_each_kind_of_leak_is_found(gate, demo_dirs):
+def test_cpr_numbers_and_ids_are_found_in_any_text(gate, demo_dirs):
     _, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[7]
     episode = pd.read_parquet(processed / "behandling_forloeb.parquet", columns=["episode_id"]).episode_id.iloc[3]
@@ -37,15 +43,71 @@ def test_each_kind_of_leak_is_found(gate, demo_dirs):
     assert gate.scan("<p>1234567890</p>") == []  # not a date: 12/34
     assert [leak.kind for leak in gate.scan(f"<td>{respondent}</td><td>{episode}</td>")] == ["identifier"]
     assert gate.scan(f"<td>{respondent}</td>")[0].count == 1
-    table = '<table><thead><tr><th scope="col">Køn</th><th scope="col">Seneste måling</th></tr></thead>{}</table>'
-    leak = table.format('<tr><th scope="row">andet</th><td>97 %</td><td>90-99 %</td><td>23</td></tr>')
-    assert [leak.kind for leak in gate.scan(leak, "skole_stoffer", 2017)] == ["suppressed"]
-    hidden = table.format('<tr><th scope="row">andet</th><td>–</td><td>–</td><td>–</td></tr>')
-    assert gate.scan(hidden, "skole_stoffer", 2017) == []
-    # the same label in another breakdown is not the hidden cell
-    assert gate.scan(leak.replace(">Køn<", ">Klassetrin<"), "skole_stoffer", 2017) == []
-    assert [leak.kind for leak in gate.scan('<img alt="Figur: x fordelt på køn i 2017: andet 97 %">', "skole_stoffer", 2017)] == ["suppressed"]
-    assert gate.scan('<img alt="Figur: x fordelt på køn i 2017: andet skjult">', "skole_stoffer", 2017) == []
+
+
+def rendered(*fragments) -> tuple[str, str]:
+    """A page and its executed notebook, as `rusmiddel report` would hand them to the gate."""
+    outputs = [nbformat.v4.new_output("display_data", data=f._repr_mimebundle_()) if hasattr(f, "_repr_mimebundle_") else f
+               for f in fragments]
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report.subgroups()", outputs=outputs)])
+    html = "".join(o["data"]["text/html"] if "data" in o else f"<pre>{''.join(o['text'])}</pre>" for o in outputs)
+    return f"<html><body>{html}</body></html>", nbformat.writes(book)
+
+
+@pytest.fixture
+def stoffer(demo_dirs):
+    raw, processed = demo_dirs
+    return lambda: views.TargetReport("skole_stoffer", 2017, processed_dir=processed, status_dir=raw / "status")
+
+
+def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
+    """Tables drawn another way than views.html_table: no thead, no scope, no classes, extra spans."""
+    head = "<tr>" + "".join(f"<td><b>{views.esc(h)}</b></td>" for h in headers or []) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else views.esc(c)}</span></td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<div><table>{head}{body}</table></div>"
+
+
+def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypatch):
+    """A view that forgot disclosure control, with tables drawn in other markup: the gate reads the data."""
+    monkeypatch.setattr(views, "html_table", other_markup)
+    page, book = rendered(stoffer().subgroups())
+    assert gate.check(page, book) == []  # other markup alone is fine
+
+    def unprotected(table, partition, rules=None, all_or_none_limit=0.0):
+        return table.assign(suppressed=False, suppression="")
+    monkeypatch.setattr(indicators, "suppress", unprotected)
+    page, book = rendered(stoffer().subgroups())
+    leaks = {leak.kind for leak in gate.check(page, book)}
+    assert "suppressed" in leaks
+
+
+def test_what_the_gate_cannot_account_for_stops_the_page(gate, stoffer):
+    page, book = rendered(stoffer().subgroups())
+    assert gate.check(page, book) == []
+    # a table nobody declared (a DataFrame shown, a hand-made table)
+    extra = page.replace("</body>", "<table><tr><td>andet</td><td>97 %</td></tr></table></body>")
+    assert [leak.kind for leak in gate.check(extra, book)] == ["unaccounted"]
+    # an output without a declaration (a print)
+    page, book = rendered(stoffer().subgroups(), nbformat.v4.new_output("stream", name="stdout", text="andet 97 %"))
+    assert [leak.kind for leak in gate.check(page, book)] == ["unaccounted"]
+    # a page whose table does not show what was declared: a hidden cell filled in on the page only
+    page, book = rendered(stoffer().subgroups())
+    hidden_row = re.search(r"<tr><th scope=\"row\">andet</th><td>–</td><td>–</td><td>–</td></tr>", page).group(0)
+    filled = page.replace(hidden_row, hidden_row.replace("<td>–</td>", "<td>97 %</td>", 1))
+    assert [leak.kind for leak in gate.check(filled, book)] == ["unaccounted"]
+
+
+def test_declared_cells_are_held_against_the_gates_own_tables(gate, stoffer):
+    page, book = rendered(stoffer().subgroups())
+    data = json.loads(book)
+    declared = data["cells"][0]["outputs"][0]["data"][MIME]
+    row = next(c for t in declared["tables"] for c in t["cells"] if c and c["group"] == "other" and c["dimension"] == "gender")
+    assert row["suppressed"] and row["value"] is None
+    row.update(suppressed=False, numerator=170.0, denominator=173.0, value=98.3)   # a hidden cell declared as shown
+    assert "suppressed" in {leak.kind for leak in gate.check(page, json.dumps(data))}
+    row.update(suppressed=True, numerator=None, denominator=None, value=None, group="no-such-group")
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
 
 
 def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
@@ -65,9 +127,11 @@ def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
                  "--target", "behandling_antal"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "target skole_alkohol, 2017: privacy gate stopped the page: CPR-like numbers (1); nothing was written" in err
+    # a print is an output without a declaration, so it is unaccounted for as well
+    assert ("target skole_alkohol, 2017: privacy gate stopped the page: CPR-like numbers (1); "
+            "tables, figures or numbers the gate cannot account for (1); nothing was written") in err
     assert "target skole_hash, 2017: privacy gate stopped the page: person-level identifiers from the raw data (1)" in err
-    assert "target skole_stoffer, 2017: privacy gate stopped the page: values that disclosure control hid (" in err
+    assert "target skole_stoffer, 2017: privacy gate stopped the page: tables, figures or numbers the gate cannot account for (" in err
     assert FAKE_CPR not in err and respondent not in err
     written = sorted(p.name for p in (outputs / "2017").glob("*.html"))
     assert written == ["behandling_antal.html"]

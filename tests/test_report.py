@@ -120,7 +120,7 @@ def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tm
     _, processed = demo_dirs
 
     def no_disclosure(raw):
-        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0}
+        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0, "all_or_none_health_data": False, "all_or_none_min_group": 0}
     open_strategy = load_strategy(write_strategy_variant(tmp_path, no_disclosure))
     checked = 0
     for by in ("gender", "age_group"):
@@ -168,7 +168,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
     assert code == 0
     files = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*") if p.is_file())
     assert files == ["2017/.stamps/skole_alkohol.json", "2017/assessment.csv", "2017/assessment.xlsx",
-                     "2017/notebooks/skole_alkohol.ipynb", "2017/skole_alkohol.html", "index.html"]
+                     "2017/notebooks/skole_alkohol.ipynb", "2017/skole_alkohol.html", "2017/subgroups.csv", "index.html"]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
 

@@ -1,0 +1,157 @@
+"""What a page publishes, as data: the declaration every report fragment carries to the privacy gate.
+
+A view that shows a table or a figure also declares it: the cell texts as a reader sees them, and
+the data behind each row (its target, year, breakdown and group, and the published numbers). The
+declaration travels with the fragment's output in the executed notebook under its own MIME type,
+which nbconvert does not render. The privacy gate (privacy.py) reads the declarations, checks each
+declared cell against the disclosure-controlled tables it computed itself, and checks that every
+table and figure on the rendered page is one that was declared. A table nobody declared, or an
+output that carries no declaration, stops the page: the gate fails closed, whatever the markup.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from html.parser import HTMLParser
+
+MIME = "application/vnd.rusmiddel.published+json"
+# kinds of published tables and figures, and which truth the gate holds them against
+SUBGROUPS, TOTALS, FOLLOW_UP, WORDS = "subgroups", "totals", "follow_up", "words"
+
+
+def _number(value):
+    """A published number as JSON: None for a missing or hidden one."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def cell(key: dict, row, fields: tuple[str, ...]) -> dict:
+    """The data behind one published row: its key (target_id, year, dimension, group, ...) and numbers."""
+    get = row.get if isinstance(row, dict) else lambda name, default=None: getattr(row, name, default)
+    data = {**key, "suppressed": bool(get("suppressed", False))}
+    data.update({name: _number(get(name)) for name in fields})
+    return data
+
+
+@dataclass
+class Table:
+    kind: str
+    header: list[str]
+    rows: list[list[str]]            # cell texts as a reader sees them (markup removed)
+    cells: list[dict | None]         # the data behind each row; None for a row of words only
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    kind: str
+    alt: str
+    cells: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Declaration:
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+    def extend(self, other: Declaration) -> Declaration:
+        self.tables += other.tables
+        self.figures += other.figures
+        return self
+
+    def to_json(self) -> dict:
+        return {"tables": [asdict(t) for t in self.tables], "figures": [asdict(f) for f in self.figures]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Declaration:
+        return cls([Table(**t) for t in data.get("tables", [])], [Figure(**f) for f in data.get("figures", [])])
+
+
+# --- reading pages ---------------------------------------------------------------------------------
+
+class _PageParser(HTMLParser):
+    """Every table (header and rows of cell texts, caption) and every image description of a page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self.alts: list[str] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"rows": [], "caption": ""})
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "img":
+            self.alts.append(dict(attrs).get("alt") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(normalise("".join(self._cell)))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1]["rows"].append(self._row)
+            self._row = None
+        elif tag == "caption" and self._caption is not None and self.tables:
+            self.tables[-1]["caption"] = normalise("".join(self._caption))
+            self._caption = None
+
+    def handle_data(self, data):
+        for part in (self._cell, self._caption):
+            if part is not None:
+                part.append(data)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_page(page: str) -> tuple[list[dict], list[str]]:
+    """(tables, image descriptions) of an HTML page; each table {"rows": [[cell text, ...], ...], "caption": ...}."""
+    parser = _PageParser()
+    parser.feed(page)
+    parser.close()
+    return parser.tables, parser.alts
+
+
+def cell_text(markup: str) -> str:
+    """The text a reader sees in one table cell's markup (tags removed, entities resolved)."""
+    parser = _PageParser()
+    parser.feed(f"<table><tr><td>{markup}</td></tr></table>")
+    parser.close()
+    return parser.tables[0]["rows"][0][0]
+
+
+def declarations_in(notebook_json: str) -> tuple[Declaration, int]:
+    """Every declaration in an executed notebook's outputs, and how many outputs carry none."""
+    book = json.loads(notebook_json)
+    found, undeclared = Declaration(), 0
+    for c in book.get("cells", []):
+        for output in c.get("outputs", []) if c.get("cell_type") == "code" else []:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue  # never published: to_html drops it
+            data = output.get("data", {}).get(MIME) if isinstance(output.get("data"), dict) else None
+            if data is None:
+                undeclared += 1
+            else:
+                found.extend(Declaration.from_json(data if isinstance(data, dict) else json.loads(data)))
+    return found, undeclared
+
+
+def escape(value) -> str:
+    return html_lib.escape(str(value), quote=True)
