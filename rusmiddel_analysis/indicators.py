@@ -44,11 +44,15 @@ def _natural_key(group: str) -> str:
 
 
 def _group_order(strategy, by: str | None):
-    """Sort key of a breakdown's groups: age bands in the strategy's order, other groups naturally."""
+    """Sort key of a breakdown's groups: age bands in the strategy's order, codes in the order of
+    the canonical format (`both` after the substances), other groups naturally; `unknown` last."""
     if by == "age_group":
-        bands = {label: f"{i:04d}" for i, (_, _, label) in enumerate(strategy.settings["age_bands"])}
-        return lambda group: bands.get(group, _natural_key(group))
-    return _natural_key
+        labels = [label for _, _, label in strategy.settings["age_bands"]]
+    else:
+        codes = next((s.column(by).codes for s in SOURCES.values() if by in s.names), ())
+        labels = [str(c) for c in codes] + ([BOTH] if by == "substance" else [])
+    order = {label: f"{i:04d}" for i, label in enumerate(labels)}
+    return lambda group: order.get(group, _natural_key(group))
 
 
 def supported_subgroups(target) -> tuple[str, ...]:
