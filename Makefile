@@ -34,7 +34,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: setup
 	$(BIN)/python benchmarks/bench_reports.py

@@ -1,29 +1,23 @@
-"""rusmiddel-analysis: track Rusmiddelstrategien 2016-2019 target by target.
+"""rusmiddel-analysis: track a municipal substance-use strategy target by target, year by year.
 
-Data flow (docs/architecture.md): raw exports -> `ingest`/`validation` ->
-processed Parquet -> `indicators` -> `assessment` -> notebooks -> HTML (`report`).
-Submodules are imported lazily so that `import rusmiddel_analysis` stays cheap.
+Data flow one way (docs/architecture.md): `config` (the strategy file, paths, files) ->
+`ingest` (raw exports -> validated processed Parquet) -> `calc` (indicators, disclosure control,
+assessments) -> `present` (words, plots, report views, notebooks) -> `publish` (kernels, HTML,
+privacy gate, the run) -> `cli`. Sub-packages are imported lazily so that
+`import rusmiddel_analysis` stays cheap.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 
-from .strategy import Strategy, StrategyError, Target, load_strategy
+from rusmiddel_analysis.config.strategy import Strategy, StrategyError, Target, load_strategy
+from rusmiddel_analysis.config.version import __version__
 
-try:
-    __version__ = version("rusmiddel-analysis")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+_SUBPACKAGES = {"config", "ingest", "calc", "present", "publish", "cli"}
 
-_SUBMODULES = {
-    "assessment", "batch", "cli", "cpr", "demo", "disclosure", "formatting", "indicators", "ingest", "kernel_state",
-    "narrative", "plots", "privacy", "report", "schemas", "stats", "status_text", "statuses", "textcatalog", "verdict", "views",
-}
-
-__all__ = ["Strategy", "StrategyError", "Target", "load_strategy", "__version__", *sorted(_SUBMODULES)]
+__all__ = ["Strategy", "StrategyError", "Target", "load_strategy", "__version__", *sorted(_SUBPACKAGES)]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
+    if name in _SUBPACKAGES:
         return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'rusmiddel_analysis' has no attribute '{name}'")

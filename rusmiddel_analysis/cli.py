@@ -11,9 +11,9 @@ import sys
 import textwrap
 import time
 
-from . import formatting
-from .strategy import StrategyError, load_strategy
-from .textcatalog import text
+from rusmiddel_analysis.config.strategy import StrategyError, load_strategy
+from rusmiddel_analysis.present import formatting
+from rusmiddel_analysis.present.textcatalog import text
 
 
 class UserError(Exception):
@@ -51,7 +51,7 @@ def cmd_targets(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .ingest import validate
+    from rusmiddel_analysis.ingest.process import validate
 
     results = validate(args.raw, load_strategy(args.strategy))
     for name, result in results.items():
@@ -61,7 +61,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_process(args) -> int:
-    from .ingest import process
+    from rusmiddel_analysis.ingest.process import process
 
     manifest = process(args.raw, args.processed, load_strategy(args.strategy))
     for name, info in manifest["sources"].items():
@@ -74,7 +74,7 @@ def cmd_process(args) -> int:
 def cmd_demo_data(args) -> int:
     from pathlib import Path
 
-    from .demo import SYNTHETIC_NOTE, raw_dir_has_data, write_demo_data
+    from rusmiddel_analysis.ingest.demo import SYNTHETIC_NOTE, raw_dir_has_data, write_demo_data
 
     if args.if_empty and raw_dir_has_data(Path(args.raw)):
         print(f"{args.raw} already holds exports; no demo data written")
@@ -90,7 +90,7 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_pseudonymise(args) -> int:
-    from .cpr import PseudonymiseError, load_key, pseudonymise_file
+    from rusmiddel_analysis.ingest.cpr import PseudonymiseError, load_key, pseudonymise_file
 
     try:
         n = pseudonymise_file(args.infile, args.outfile, args.column, load_key(args.key_file))
@@ -106,13 +106,14 @@ def cmd_assess(args) -> int:
 
     import pandas as pd
 
-    from .assessment import assess
-    from .indicators import compute
-    from .report import available_years, write_atomically
+    from rusmiddel_analysis.calc.assessment import assess
+    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.config.files import has_manifest, write_atomically
+    from rusmiddel_analysis.publish.report import available_years
 
     strategy = load_strategy(args.strategy)
     processed = Path(args.processed)
-    if not (processed / "manifest.json").exists():
+    if not has_manifest(processed):
         raise UserError(f"no processed data in {processed}; run 'rusmiddel process' first")
     valid = strategy.years
     for year in args.year or []:
@@ -159,14 +160,15 @@ class Progress:
 def cmd_report(args) -> int:
     from pathlib import Path
 
-    from . import report
+    from rusmiddel_analysis.config.paths import NOTEBOOKS
+    from rusmiddel_analysis.publish import report
 
     strategy = load_strategy(args.strategy)
     settings = report.Settings(
         processed_dir=Path(args.processed).resolve(), status_dir=Path(args.status).resolve(),
         outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
         strategy_file=Path(args.strategy).resolve() if args.strategy else None,
-        notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else report.DEFAULT_NOTEBOOKS,
+        notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS,
         timeout=args.timeout,
     )
 
@@ -272,7 +274,7 @@ def main(argv=None) -> int:
         print(f"rusmiddel: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        from .ingest import DataValidationError
+        from rusmiddel_analysis.ingest.process import DataValidationError
 
         if isinstance(exc, DataValidationError):
             print(f"rusmiddel: {exc}", file=sys.stderr)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from rusmiddel_analysis.demo import write_demo_data
-from rusmiddel_analysis.ingest import process
-from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, load_strategy
+from rusmiddel_analysis.config.strategy import DEFAULT_STRATEGY, load_strategy
+from rusmiddel_analysis.ingest.demo import write_demo_data
+from rusmiddel_analysis.ingest.process import process
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def target_entry(raw: dict, target_id: str) -> dict:
 @pytest.fixture(scope="session")
 def demo_report(demo_dirs, tmp_path_factory, strategy):
     """The 2017 reports (status + ten targets) rendered once from the demo data: the outputs folder."""
-    from rusmiddel_analysis import report
+    from rusmiddel_analysis.publish import report
 
     raw, processed = demo_dirs
     outputs = tmp_path_factory.mktemp("outputs")

@@ -13,8 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rusmiddel_analysis import batch, report
 from rusmiddel_analysis.cli import main
+from rusmiddel_analysis.config.paths import NOTEBOOKS
+from rusmiddel_analysis.publish import batch, report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,7 @@ def settings_for(demo_dirs, outputs, **kwargs):
 def notebooks_with_cell(tmp_path, source: str) -> Path:
     """A copy of the report notebooks with one extra cell after the parameters (a planted fault)."""
     folder = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", folder)
+    shutil.copytree(NOTEBOOKS, folder)
     book = nbformat.read(folder / "target_report.ipynb", as_version=4)
     book.cells.insert(2, nbformat.v4.new_code_cell(source))
     nbformat.write(book, folder / "target_report.ipynb")

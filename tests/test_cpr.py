@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.cpr import PseudonymiseError, cpr_like, load_key, pseudonym, pseudonymise_file
-from rusmiddel_analysis.ingest import DataValidationError, validate
+from rusmiddel_analysis.ingest.cpr import PseudonymiseError, cpr_like, load_key, pseudonym, pseudonymise_file
+from rusmiddel_analysis.ingest.process import DataValidationError, validate
 
 from .conftest import canonical_frames, write_canonical
 

@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rusmiddel_analysis.disclosure import primary_suppression, suppress
+from rusmiddel_analysis.calc.disclosure import primary_suppression, suppress
 
 
 def test_primary_rules():
@@ -64,7 +64,7 @@ def test_hidden_rows_lose_their_detail_columns_too():
 
 
 def test_follow_up_counts_and_rates_follow_the_same_rules():
-    from rusmiddel_analysis.disclosure import hidden
+    from rusmiddel_analysis.calc.disclosure import hidden
 
     # attempts of 3 persons; a contact rate of 18 of 19 (a group under 20); 30 of 60 shown
     assert hidden([3, 40, 60], np.nan, "persons").tolist() == [True, False, False]
@@ -72,7 +72,7 @@ def test_follow_up_counts_and_rates_follow_the_same_rules():
 
 
 def test_all_or_none_cells_are_hidden_for_health_data_and_small_survey_groups():
-    from rusmiddel_analysis.disclosure import Rules
+    from rusmiddel_analysis.calc.disclosure import Rules
 
     rules = Rules()
     health, survey = rules.all_or_none_limit(True), rules.all_or_none_limit(False)
@@ -107,7 +107,7 @@ def test_ties_are_broken_by_the_groups_name():
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 60)), min_size=2, max_size=6), st.booleans())
 def test_what_differencing_gives_is_always_publishable(cells, health):
     """The total minus the shown cells is the hidden cells' sum: it breaks no rule, or every cell is hidden."""
-    from rusmiddel_analysis.disclosure import Rules
+    from rusmiddel_analysis.calc.disclosure import Rules
 
     rules = Rules()
     rows = [("t", 2017, f"g{i}", min(x, n), n, 100 * min(x, n) / n, 0.0, 100.0, "percent") for i, (x, n) in enumerate(cells)]

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.ingest import process
-from rusmiddel_analysis.published import read_page
-from rusmiddel_analysis.textcatalog import text
+from rusmiddel_analysis.ingest.process import process
+from rusmiddel_analysis.present.published import read_page
+from rusmiddel_analysis.present.textcatalog import text
 
 from .conftest import canonical_frames, write_canonical
 

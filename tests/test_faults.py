@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from rusmiddel_analysis import report
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.views import StatusReport
+from rusmiddel_analysis.present.views import StatusReport
+from rusmiddel_analysis.publish import report
 
 from .conftest import target_entry, write_strategy_variant
 

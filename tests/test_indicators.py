@@ -10,11 +10,11 @@ import pytest
 from scipy import stats as sp_stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from rusmiddel_analysis import stats
-from rusmiddel_analysis.assessment import assess
-from rusmiddel_analysis.indicators import compute, follow_up_summary
-from rusmiddel_analysis.ingest import process
-from rusmiddel_analysis.strategy import load_strategy
+from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc.assessment import assess
+from rusmiddel_analysis.calc.indicators import compute, follow_up_summary
+from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.process import process
 
 from .conftest import canonical_frames, target_entry, write_canonical, write_strategy_variant
 

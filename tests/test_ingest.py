@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis import ingest
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.ingest import DataValidationError, process, validate
-from rusmiddel_analysis.schemas import SOURCES
+from rusmiddel_analysis.ingest import process as ingest
+from rusmiddel_analysis.ingest.process import DataValidationError, process, validate
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
 from .conftest import canonical_frames, tree_hashes, write_canonical
 
@@ -261,7 +261,7 @@ def test_demo_data_never_overwrites_raw_exports(demo_dirs, capsys):
 
 
 def test_demo_scale_multiplies_survey_sizes(tmp_path):
-    from rusmiddel_analysis.demo import write_demo_data
+    from rusmiddel_analysis.ingest.demo import write_demo_data
 
     counts = write_demo_data(tmp_path / "raw", seed=1, scale=0.1)
     assert counts["ungeprofil_skole"] == 5 * 900 and counts["ungeprofil_ungdom"] == 3 * 600

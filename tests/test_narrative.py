@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis import formatting as fmt
-from rusmiddel_analysis import narrative
-from rusmiddel_analysis.textcatalog import catalogue, text
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present import narrative
+from rusmiddel_analysis.present.textcatalog import catalogue, text
 
 
 def row(**values):
@@ -192,7 +192,7 @@ def test_catalogues_have_the_same_keys_and_placeholders():
 
 
 def test_the_baseline_year_is_shown_as_the_baseline(strategy):
-    from rusmiddel_analysis.statuses import status_badge
+    from rusmiddel_analysis.present.statuses import status_badge
 
     t = strategy.target("behandling_antal")
     r = row(target_id=t.id, year=2015, measured_year=np.nan, status="insufficient_data", data_quality="baseline_year:2015")

@@ -9,10 +9,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis import indicators, views
+from rusmiddel_analysis.calc import indicators
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.privacy import Gate
-from rusmiddel_analysis.published import MIME
+from rusmiddel_analysis.present import views
+from rusmiddel_analysis.present.published import MIME
+from rusmiddel_analysis.publish.privacy import Gate
 
 from .test_batch import notebooks_with_cell
 

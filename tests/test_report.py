@@ -11,17 +11,19 @@ import nbformat
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis import formatting as fmt
-from rusmiddel_analysis import plots, report
-from rusmiddel_analysis.assessment import assess
+from rusmiddel_analysis.calc.assessment import assess
+from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.indicators import compute
-from rusmiddel_analysis.strategy import load_strategy
-from rusmiddel_analysis.textcatalog import text
+from rusmiddel_analysis.config.paths import NOTEBOOKS
+from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present import plots
+from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.publish import report
 
 from .conftest import write_strategy_variant
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+ANALYST_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def page(outputs: Path, name: str) -> str:
@@ -34,9 +36,10 @@ def visible_text(html: str) -> str:
 
 # --- notebooks ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["target_report", "status_report", "explore"])
-def test_notebooks_are_committed_clean_and_parameterised(name):
-    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+@pytest.mark.parametrize("path", [NOTEBOOKS / "target_report.ipynb", NOTEBOOKS / "status_report.ipynb",
+                                  ANALYST_NOTEBOOKS / "explore.ipynb"])
+def test_notebooks_are_committed_clean_and_parameterised(path):
+    book = nbformat.read(path, as_version=4)
     code_cells = [c for c in book.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code_cells)
     assert sum("parameters" in c.metadata.get("tags", []) for c in code_cells) == 1
@@ -204,7 +207,7 @@ def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
     import papermill as pm
 
     _, processed = demo_dirs
-    done = pm.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
+    done = pm.execute_notebook(str(ANALYST_NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
                                parameters={"processed_dir": str(processed)}, kernel_name=report.find_kernel(),
                                progress_bar=False, cwd=str(NOTEBOOKS))
     outputs = [o for c in done.cells if c.cell_type == "code" for o in c.outputs]

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pyreadstat
 
-from rusmiddel_analysis.ingest import process
+from rusmiddel_analysis.ingest.process import process
 
 from .conftest import canonical_frames, write_canonical
 

@@ -13,7 +13,7 @@ from scipy import stats as sp
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from rusmiddel_analysis import stats
+from rusmiddel_analysis.calc import stats
 
 # --- Wilson --------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import pytest
 
-from rusmiddel_analysis.demo import STATUS_2017
-from rusmiddel_analysis.status_text import StatusTextError, read_status_text
+from rusmiddel_analysis.ingest.demo import STATUS_2017
+from rusmiddel_analysis.ingest.status_text import StatusTextError, read_status_text
 
 
 def test_shipped_2017_status_parses_into_the_four_focus_areas(tmp_path, strategy):

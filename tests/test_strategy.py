@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import rusmiddel_analysis as r
-from rusmiddel_analysis.strategy import DEFAULT_STRATEGY, StrategyError, load_strategy
+from rusmiddel_analysis.config.strategy import DEFAULT_STRATEGY, StrategyError, load_strategy
 
 from .conftest import target_entry, write_strategy_variant
 

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis import stats
-from rusmiddel_analysis.assessment import judge_rows
-from rusmiddel_analysis.strategy import load_strategy
+from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc.assessment import judge_rows
+from rusmiddel_analysis.config.strategy import load_strategy
 
 DRAWS = 4000
 RED = ("deterioration", "not_achieved", "worsened")  # what a reader sees as red

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from scipy import stats as sp_stats
 
-from rusmiddel_analysis import narrative, stats, statuses, verdict
-from rusmiddel_analysis.assessment import COLUMNS, assess
+from rusmiddel_analysis.calc import stats, verdict
+from rusmiddel_analysis.calc.assessment import COLUMNS, assess
+from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.indicators import compute
-from rusmiddel_analysis.ingest import DataValidationError, process, validate
-from rusmiddel_analysis.strategy import load_strategy
-from rusmiddel_analysis.textcatalog import catalogue
+from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.process import DataValidationError, process, validate
+from rusmiddel_analysis.present import narrative, statuses
+from rusmiddel_analysis.present.textcatalog import catalogue
 
 from .conftest import canonical_frames, target_entry, write_canonical, write_strategy_variant
 

@@ -22,13 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import formatting as fmt
-from .strategy import DEFAULT_STRATEGY
-from .textcatalog import text
+from rusmiddel_analysis.config.files import MANIFEST, has_manifest, read_manifest, write_atomically
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, NOTEBOOKS, STYLESHEET, TEMPLATES
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present.textcatalog import text
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_NOTEBOOKS = PROJECT_ROOT / "notebooks"
-TEMPLATES = Path(__file__).parent / "templates"
 KERNEL_NAME = "rusmiddel-analysis"
 REMOVED_CELL_TAGS = ("parameters", "injected-parameters", "analyst-only")
 
@@ -67,7 +65,7 @@ class Settings:
     outputs_dir: Path
     lang: str = "da"
     strategy_file: Path | None = None
-    notebooks_dir: Path = DEFAULT_NOTEBOOKS
+    notebooks_dir: Path = NOTEBOOKS
     kernel_name: str = KERNEL_NAME
     timeout: int = 600
 
@@ -149,12 +147,12 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
     for year in years:
         if year not in valid_years:
             raise ReportError(f"unknown year {year}; valid years: {valid_years[0]}-{valid_years[-1]}")
-    if not (settings.processed_dir / "manifest.json").exists():
+    if not has_manifest(settings.processed_dir):
         raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
     for name in ("status_report.ipynb", "target_report.ipynb"):
         if not (settings.notebooks_dir / name).exists():
             raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")
-    from .status_text import StatusTextError, read_status_text
+    from rusmiddel_analysis.ingest.status_text import StatusTextError, read_status_text
 
     for year in years:
         try:
@@ -232,19 +230,6 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
 
 # --- the run -----------------------------------------------------------------------------------
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write next to the target, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 SUBGROUP_COLUMNS = ["target_id", "year", "dimension", "group", "numerator", "denominator", "value", "ci_low", "ci_high",
                     "suppressed", "reason", "label"]
 
@@ -255,8 +240,8 @@ def subgroup_table(strategy, processed_dir: Path, assessment: pd.DataFrame, lang
     Hidden cells keep their place with empty numbers, `suppressed` true and the reason. Values and
     interval ends to one decimal; `label` is the group as the page names it.
     """
-    from .indicators import published_breakdowns
-    from .plots import group_label
+    from rusmiddel_analysis.calc.indicators import published_breakdowns
+    from rusmiddel_analysis.present.plots import group_label
 
     years = {row.target_id: int(row.measured_year) if pd.notna(row.measured_year) else int(row.year)
              for row in assessment.itertuples()}
@@ -271,7 +256,7 @@ def subgroup_table(strategy, processed_dir: Path, assessment: pd.DataFrame, lang
 def write_year_tables(strategy, indicators, year: int, folder: Path, processed_dir: Path, lang: str) -> None:
     """The year's published tables as data: assessment.csv, subgroups.csv and both as sheets of
     assessment.xlsx, all renamed into place together when every one is written."""
-    from .assessment import assess
+    from rusmiddel_analysis.calc.assessment import assess
 
     table = assess(strategy, indicators, year)
     subgroups = subgroup_table(strategy, processed_dir, table, lang)
@@ -296,9 +281,9 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     report leaves the previous page in place and its notebook under outputs/_failed/.
     `runner` and `gate` let watch mode keep its kernels and privacy gate between runs.
     """
-    from . import batch
-    from .indicators import compute
-    from .privacy import Gate, describe
+    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.publish import batch
+    from rusmiddel_analysis.publish.privacy import Gate, describe
 
     if executor not in ("local", "dask"):
         raise ReportError(f"unknown executor '{executor}'; use local or dask")
@@ -307,11 +292,11 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     if settings.strategy_file is None and Path(strategy.path).resolve() != DEFAULT_STRATEGY.resolve():
         settings.strategy_file = Path(strategy.path)  # the notebooks must read the same strategy
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
-    if not (settings.processed_dir / "manifest.json").exists():
+    if not has_manifest(settings.processed_dir):
         raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
     years = list(years) if years else available_years(strategy, settings.processed_dir)
     check_inputs(strategy, years, targets, settings)
-    demo = json.loads((settings.processed_dir / "manifest.json").read_text(encoding="utf-8")).get("synthetic_demo_data", False)
+    demo = read_manifest(settings.processed_dir).get("synthetic_demo_data", False)
     library = batch.library_fingerprint()
     planned = plan(strategy, years, targets)
     digests = {job: batch.input_hash(job, settings, strategy, library) for job in planned}
@@ -401,15 +386,15 @@ def watch(strategy, settings: Settings, years: list[int] | None = None, targets:
     """
     import threading
 
-    from . import batch
-    from .privacy import Gate
+    from rusmiddel_analysis.publish import batch
+    from rusmiddel_analysis.publish.privacy import Gate
 
     stop = stop or threading.Event()
     runner = batch.LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1, keep_kernels=True)
     gate, gate_key = None, None
     try:
         while not stop.is_set():
-            manifest = settings.processed_dir / "manifest.json"
+            manifest = settings.processed_dir / MANIFEST
             key = (manifest.read_bytes() if manifest.exists() else b"", settings.lang)
             if key != gate_key:
                 gate, gate_key = Gate.for_run(strategy, settings.processed_dir, settings.lang, targets), key
@@ -427,8 +412,8 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
     """outputs/index.html: every year present with its status table at a glance (atomic write)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from . import __version__
-    from .statuses import ORDER, status_badge, status_words
+    from rusmiddel_analysis.config.version import __version__
+    from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words
 
     lang = settings.lang
     years = sorted(int(p.name) for p in settings.outputs_dir.iterdir() if p.is_dir() and p.name.isdigit()
@@ -461,7 +446,7 @@ def write_front_page(strategy, settings: Settings, demo: bool) -> Path:
                 for s in ORDER],
         years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
         footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
-        css=(TEMPLATES / "rusmiddel" / "rusmiddel.css").read_text(encoding="utf-8"),
+        css=STYLESHEET.read_text(encoding="utf-8"),
     )
     target = settings.outputs_dir / "index.html"
     write_atomically(target, page)

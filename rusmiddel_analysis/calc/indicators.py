@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .disclosure import Rules, hidden, suppress
-from .ingest import read_processed
-from .schemas import SOURCES
+from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
+from rusmiddel_analysis.ingest.process import read_processed
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
            "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]

@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import formatting as fmt
-from .statuses import colour, status_words
-from .textcatalog import text
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present.statuses import colour, status_words
+from rusmiddel_analysis.present.textcatalog import text
 
 # Okabe & Ito (2008), "Color Universal Design".
 COLOURS = {
@@ -45,7 +45,7 @@ def _y_label(target, lang):
 
 def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False):
     """Draw one target's trend on `ax`: measurements with intervals, baseline, target, required path, projection."""
-    from .stats import required_path
+    from rusmiddel_analysis.calc.stats import required_path
 
     shown = rows[rows["value"].notna()].sort_values("year")
     years = shown["year"].to_numpy(int)
@@ -99,7 +99,7 @@ def group_label(by: str, value: str, lang: str = "da") -> str:
     if by == "grade" and value.isdigit():
         return text("report.grade_value", lang, grade=value)
     key = f"report.group_values.{value}"
-    from .textcatalog import catalogue
+    from rusmiddel_analysis.present.textcatalog import catalogue
     return catalogue(lang).get(key, value)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_STRATEGY = Path(__file__).parent / "strategies" / "rusmiddelstrategi-2016-2019.yaml"
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
 UNITS = ("percent", "persons")
 POLARITIES = ("higher_is_better", "lower_is_better")

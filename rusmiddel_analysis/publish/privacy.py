@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import published as pub
-from .cpr import cpr_like
-from .schemas import SOURCES
+from rusmiddel_analysis.ingest.cpr import cpr_like
+from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.present import published as pub
 
 MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(r"(?<![\d-])\d{6}-?\d{4}(?![\d-])")
@@ -104,7 +104,7 @@ class Gate:
 
     @classmethod
     def for_run(cls, strategy, processed_dir: Path, lang: str, target_ids: list[str] | None = None) -> Gate:
-        from .indicators import compute, follow_up_summary, supported_subgroups
+        from rusmiddel_analysis.calc.indicators import compute, follow_up_summary, supported_subgroups
 
         fields = ("numerator", "denominator", "value", "ci_low", "ci_high")
         targets = [t.id for t in strategy.targets if target_ids is None or t.id in target_ids]

@@ -20,7 +20,7 @@ _SNAPSHOT: dict | None = None
 WARM_MODULES = (
     "numpy", "pandas", "scipy.stats", "pyarrow.parquet", "matplotlib", "matplotlib.figure",
     "matplotlib.backends.backend_agg", "babel.numbers", "mistune", "IPython.display",
-    "rusmiddel_analysis.views", "rusmiddel_analysis.indicators", "rusmiddel_analysis.assessment",
+    "rusmiddel_analysis.present.views", "rusmiddel_analysis.calc.indicators", "rusmiddel_analysis.calc.assessment",
 )
 
 

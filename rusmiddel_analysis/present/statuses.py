@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .textcatalog import text
+from rusmiddel_analysis.present.textcatalog import text
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import Job, Settings, page_links, page_title, to_html
+from rusmiddel_analysis.config.files import read_manifest, sha256_file
+from rusmiddel_analysis.config.paths import PACKAGE
+from rusmiddel_analysis.publish.report import Job, Settings, page_links, page_title, to_html
 
 ENGINE_NAME = "rusmiddel-warm"
-RESET_CODE = "__import__('rusmiddel_analysis.kernel_state').kernel_state.restore()"
-WARM_UP_CODE = "__import__('rusmiddel_analysis.kernel_state').kernel_state.warm_up()"
+RESET_CODE = "__import__('rusmiddel_analysis.publish.kernel_state').publish.kernel_state.restore()"
+WARM_UP_CODE = "__import__('rusmiddel_analysis.publish.kernel_state').publish.kernel_state.warm_up()"
 
 
 # --- warm kernels --------------------------------------------------------------------------------
@@ -194,19 +196,15 @@ LIBRARY_SUFFIXES = (".py", ".yaml", ".j2", ".css", ".json")
 
 def library_fingerprint() -> str:
     """The library's version and a hash of its code, text catalogues and templates."""
-    from . import __version__
+    from rusmiddel_analysis.config.version import __version__
 
-    root = Path(__file__).parent
+    root = PACKAGE
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*")):
         if path.suffix in LIBRARY_SUFFIXES and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
 
 
 def sources_read(strategy, job: Job) -> list[str]:
@@ -220,17 +218,17 @@ def sources_read(strategy, job: Job) -> list[str]:
 
 def input_hash(job: Job, settings: Settings, strategy, library: str) -> str:
     """A hash of everything a report's page depends on."""
-    manifest = json.loads((settings.processed_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(settings.processed_dir)
     data = {name: manifest["sources"].get(name) for name in sources_read(strategy, job)}
     parts = {
-        "notebook": _file_hash(settings.notebooks_dir / job.notebook),
+        "notebook": sha256_file(settings.notebooks_dir / job.notebook),
         "data": data,
         "synthetic": manifest.get("synthetic_demo_data"),
         "library": library,
         "parameters": settings.parameters(job) | {"processed_dir": None, "status_dir": None},
         "lang": settings.lang,
-        "strategy": _file_hash(Path(strategy.path)),
-        "status_text": _file_hash(settings.status_dir / f"{job.year}.md") if job.kind == "status" else None,
+        "strategy": sha256_file(Path(strategy.path)),
+        "status_text": sha256_file(settings.status_dir / f"{job.year}.md") if job.kind == "status" else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -337,7 +335,7 @@ _DASK_KERNEL: WarmKernel | None = None
 def render_on_dask_worker(job: Job, settings: Settings) -> Rendered:
     """Runs on a Dask worker: one warm kernel per worker process, kept between tasks."""
     global _DASK_KERNEL
-    from .strategy import load_strategy
+    from rusmiddel_analysis.config.strategy import load_strategy
 
     strategy = load_strategy(settings.strategy_file)
     if _DASK_KERNEL is None or not _DASK_KERNEL.alive():
@@ -356,7 +354,7 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError:
-            from .report import ReportError
+            from rusmiddel_analysis.publish.report import ReportError
             raise ReportError("the dask executor needs the optional extra: pip install 'rusmiddel-analysis[dask]'") from None
         self.settings = settings
         self.client = Client(scheduler, timeout="20s")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import stats
+from rusmiddel_analysis.calc import stats
 
 # why each status was given: the `verdict_reason` column, and the key of the sentence explaining it
 REASONS = {

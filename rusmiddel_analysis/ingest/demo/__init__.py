@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-HERE = Path(__file__).parent
-PROFILE = HERE / "profile.yaml"
-STATUS_2017 = HERE / "status_2017.md"
+from rusmiddel_analysis.config.paths import DEMO
+
+PROFILE = DEMO / "profile.yaml"
+STATUS_2017 = DEMO / "status_2017.md"
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
 
 SOURCES = ("ungeprofil_skole", "ungeprofil_ungdom", "behandling_forloeb", "behandling_opfoelgning")

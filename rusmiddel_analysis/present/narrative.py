@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import formatting as fmt
-from . import statuses
-from .textcatalog import text
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present import statuses
+from rusmiddel_analysis.present.textcatalog import text
 
 
 def capitalise(sentence: str) -> str:
@@ -181,7 +181,7 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     direction = row["trend"]
     years = sorted(y for y in indicator_years if y <= int(row["year"]))
     if direction == "cannot_calculate":
-        from .stats import MIN_TREND_POINTS
+        from rusmiddel_analysis.calc.stats import MIN_TREND_POINTS
         return text("narrative.trend_cannot_calculate", lang, n=len(years), min=MIN_TREND_POINTS)
     return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1])
 

@@ -7,19 +7,17 @@ arguments. A missing key is an error, never a silent fallback to the key itself.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-from .formatting import check_lang
-
-CATALOGUE_DIR = Path(__file__).parent / "text"
+from rusmiddel_analysis.config.paths import TEXT
+from rusmiddel_analysis.present.formatting import check_lang
 
 
 @cache
 def catalogue(lang: str) -> dict:
     """The flattened catalogue for a language: {"status.on_track": "..."}."""
-    raw = yaml.safe_load((CATALOGUE_DIR / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((TEXT / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node):

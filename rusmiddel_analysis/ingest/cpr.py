@@ -110,7 +110,8 @@ def pseudonymise_file(in_path: str | Path, out_path: str | Path, column: str, ke
     Reads and writes CSV (`;` or `,`), Excel and Parquet by file extension. Refuses to
     overwrite its input: raw exports are immutable.
     """
-    from .ingest import read_table_for_pseudonymise, write_table_atomically
+    from rusmiddel_analysis.config.files import write_table_atomically
+    from rusmiddel_analysis.ingest.process import read_table_for_pseudonymise
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.resolve() == out_path.resolve():

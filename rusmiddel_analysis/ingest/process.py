@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
-import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -28,13 +25,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .cpr import cpr_like_counts
-from .schemas import EXTRA_CHECK_COLUMNS, FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source, pandera_schema
+from rusmiddel_analysis.config.files import replace_dir_atomically, sha256_bytes, write_manifest
+from rusmiddel_analysis.ingest.cpr import cpr_like_counts
+from rusmiddel_analysis.ingest.schemas import EXTRA_CHECK_COLUMNS, FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source, pandera_schema
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav", ".parquet")
 OPTIONAL_SOURCES = ("behandling_opfoelgning",)
 MAX_ROWS_LISTED = 5
-MANIFEST = "manifest.json"
 
 TYPE_RULES = {
     "int": "a whole number",
@@ -170,14 +167,10 @@ def _as_text(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def read_raw(path: Path, mapping: Mapping) -> RawTable:
     """Read one export once, as bytes; raises `Problem` wrapped in DataValidationError on failure."""
     data = path.read_bytes()
-    digest = _sha256(data)
+    digest = sha256_bytes(data)
     suffix = path.suffix.lower()
     declared: dict[str, int] = {}
     try:
@@ -259,23 +252,6 @@ def read_table_for_pseudonymise(path: Path) -> tuple[pd.DataFrame, str]:
     if suffix == ".parquet":
         return pd.read_parquet(path), ","
     raise ValueError(f"{path}: pseudonymise reads .csv, .xlsx or .parquet")
-
-
-def write_table_atomically(frame: pd.DataFrame, path: Path, csv_sep: str = ",") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
-    os.close(fd)
-    try:
-        if path.suffix.lower() == ".csv":
-            frame.to_csv(tmp, sep=csv_sep, index=False)
-        elif path.suffix.lower() == ".xlsx":
-            frame.to_excel(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # --- mapping, parsing, validation ------------------------------------------------------------
@@ -523,14 +499,14 @@ def validate(raw_dir: str | Path, strategy, today: dt.date | None = None) -> dic
 
 def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.date | None = None) -> dict:
     """Validate every source and write the processed folder atomically; returns the manifest."""
-    from . import __version__
+    from rusmiddel_analysis.config.version import __version__
 
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     results = validate(raw_dir, strategy, today)
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-new-", dir=processed_dir.parent))
     try:
-        from .demo import is_demo
+        from rusmiddel_analysis.ingest.demo import is_demo
 
         manifest = {"library_version": __version__, "synthetic_demo_data": is_demo(raw_dir), "sources": {}}
         for name, result in results.items():
@@ -542,10 +518,10 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
                 "rows": len(result.frame),
                 "raw_files": result.files,
                 "declared_missing": result.declared_missing,
-                "parquet_sha256": _sha256(target.read_bytes()),
+                "parquet_sha256": sha256_bytes(target.read_bytes()),
             }
         _check_raw_unchanged(raw_dir, results)
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_manifest(staging, manifest)
         replace_dir_atomically(staging, processed_dir)
     finally:
         if staging.exists():
@@ -558,28 +534,10 @@ def _check_raw_unchanged(raw_dir: Path, results: dict[str, SourceResult]) -> Non
     for name, result in results.items():
         for file, digest in result.files.items():
             path = raw_dir / name / file
-            if not path.exists() or _sha256(path.read_bytes()) != digest:
+            if not path.exists() or sha256_bytes(path.read_bytes()) != digest:
                 changed.append(Problem(str(path), "unchanged while being processed", hint=HINTS["changed"]))
     if changed:
         raise DataValidationError(changed)
-
-
-def replace_dir_atomically(new_dir: Path, target: Path, keep: tuple[str, ...] = ("README.md",)) -> None:
-    """Put `new_dir` in the place of `target` with two renames; files named in `keep` carry over."""
-    for name in keep:
-        if (target / name).exists() and not (new_dir / name).exists():
-            shutil.copy2(target / name, new_dir / name)
-    if not target.exists():
-        os.replace(new_dir, target)
-        return
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    os.replace(target, old)
-    try:
-        os.replace(new_dir, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_processed(processed_dir: str | Path, source: str, columns: list[str] | None = None) -> pd.DataFrame:

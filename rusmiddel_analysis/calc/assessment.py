@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import stats, verdict
+from rusmiddel_analysis.calc import stats, verdict
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denominator", "ci_low", "ci_high",

@@ -13,21 +13,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import json
 from functools import cached_property
-from pathlib import Path
 
 import pandas as pd
 
-from . import formatting as fmt
-from . import narrative, plots
-from . import published as pub
-from .assessment import assess
-from .indicators import compute, follow_up_summary, published_subgroups
-from .status_text import read_status_text
-from .statuses import colour, status_badge
-from .strategy import load_strategy
-from .textcatalog import text
+from rusmiddel_analysis.calc.assessment import assess
+from rusmiddel_analysis.calc.indicators import compute, follow_up_summary, published_subgroups
+from rusmiddel_analysis.config.files import has_manifest, read_manifest
+from rusmiddel_analysis.config.paths import in_project
+from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.status_text import read_status_text
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present import narrative, plots
+from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.statuses import colour, status_badge
+from rusmiddel_analysis.present.textcatalog import text
 
 SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 FOLLOW_UP_FIELDS = ("attempts", "reached", "contact_rate", "success_share")
@@ -84,19 +84,6 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def resolve_path(path: str | Path | None) -> Path | None:
-    """A relative path as given, or found from a parent folder (a notebook runs in notebooks/)."""
-    if path is None:
-        return None
-    path = Path(path)
-    if path.is_absolute() or path.exists():
-        return path
-    for parent in Path.cwd().parents:
-        if (parent / path).exists():
-            return parent / path
-    return path
-
-
 def figure_html(fig, alt: str) -> HTMLFragment:
     data = base64.b64encode(plots.png_bytes(fig)).decode("ascii")
     return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
@@ -148,7 +135,7 @@ class _Report:
         if lang not in fmt.LOCALES:
             raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
         self.lang = lang
-        self.strategy = load_strategy(resolve_path(strategy_file))
+        self.strategy = load_strategy(in_project(strategy_file))
         try:
             self.year = int(year)
         except (TypeError, ValueError):
@@ -156,14 +143,14 @@ class _Report:
         years = self.strategy.years
         if self.year not in years:
             raise ReportInputError(f"unknown year {self.year}; valid years: {years[0]}-{years[-1]}")
-        self.processed_dir = resolve_path(processed_dir)
-        self.status_dir = resolve_path(status_dir)
-        if not (self.processed_dir / "manifest.json").exists():
+        self.processed_dir = in_project(processed_dir)
+        self.status_dir = in_project(status_dir)
+        if not has_manifest(self.processed_dir):
             raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
 
     @cached_property
     def manifest(self) -> dict:
-        return json.loads((self.processed_dir / "manifest.json").read_text(encoding="utf-8"))
+        return read_manifest(self.processed_dir)
 
     @property
     def synthetic(self) -> bool:
@@ -185,7 +172,7 @@ class _Report:
         return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
 
     def footer(self) -> HTMLFragment:
-        from . import __version__
+        from rusmiddel_analysis.config.version import __version__
 
         stamp = self.t("report.generated", date=dt.date.today().isoformat(), version=__version__)
         return HTMLFragment(f'<p class="rm-footer" style="color:#666;font-size:small">{esc(stamp)}</p>')

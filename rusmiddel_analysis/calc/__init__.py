@@ -1,0 +1,1 @@
+"""Calculations on processed data: statistics, indicators, disclosure control, verdicts, assessments."""

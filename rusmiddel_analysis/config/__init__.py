@@ -1,0 +1,1 @@
+"""Settings and facts everything else reads: the strategy file, paths, files."""

@@ -1,0 +1,1 @@
+"""Raw exports in, validated canonical data out: formats, reading, mapping, validation, CPR guard, demo data."""

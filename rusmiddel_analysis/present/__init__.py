@@ -1,0 +1,1 @@
+"""What a reader sees: status vocabulary, numbers and words, narrative, plots, report views, templates."""
