@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -32,6 +33,9 @@ import time
 from pathlib import Path
 
 import psutil
+
+from rusmiddel_analysis.calc.results import FOLDER as RESULTS_FOLDER
+from rusmiddel_analysis.config.paths import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -88,7 +92,7 @@ def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
                 params = ["-p", "year", str(year), "-p", "processed_dir", str(processed), "-p", "status_dir", str(status)]
                 if target:
                     params += ["-p", "target_id", target]
-                subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(executed),
+                subprocess.run([str(BIN / "papermill"), str(NOTEBOOKS / f"{notebook}.ipynb"), str(executed),
                                 "-k", "rusmiddel-analysis", "--no-progress-bar", *params],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
@@ -149,14 +153,16 @@ def main() -> None:
         common = ["--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs)]
         ours = lambda *extra: [RUSMIDDEL, "report", *common, *extra]
 
-        naive_one = median_of(1, naive_loop(work, processed, raw / "status", [2017]), work)
-        ours_one = median_of(args.repeats, ours("--year", "2017", "--force"), work)
+        # from scratch: no results kept from an earlier run, so each side computes its own
+        scratch = lambda: shutil.rmtree(processed / RESULTS_FOLDER, ignore_errors=True)
+        naive_one = median_of(1, naive_loop(work, processed, raw / "status", [2017]), work, before=scratch)
+        ours_one = median_of(args.repeats, ours("--year", "2017", "--force"), work, before=scratch)
         rows.append(("One year (11 reports), from scratch", naive_one, ours_one))
         if not args.skip_naive_all:
-            naive_all = median_of(1, naive_loop(work, processed, raw / "status", [2015, 2016, 2017, 2018, 2019]), work)
+            naive_all = median_of(1, naive_loop(work, processed, raw / "status", [2015, 2016, 2017, 2018, 2019]), work, before=scratch)
         else:
             naive_all = (float("nan"), float("nan"))
-        ours_all = median_of(args.repeats, ours("--force"), work)
+        ours_all = median_of(args.repeats, ours("--force"), work, before=scratch)
         rows.append(("All five years (55 reports), from scratch", naive_all, ours_all))
 
         status_file = raw / "status" / "2017.md"

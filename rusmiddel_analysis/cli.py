@@ -51,7 +51,7 @@ def cmd_targets(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from rusmiddel_analysis.ingest.process import validate
+    from rusmiddel_analysis.ingest.validation import validate
 
     results = validate(args.raw, load_strategy(args.strategy))
     for name, result in results.items():
@@ -106,10 +106,9 @@ def cmd_assess(args) -> int:
 
     import pandas as pd
 
-    from rusmiddel_analysis.calc.assessment import assess
-    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.calc.results import load_results
     from rusmiddel_analysis.config.files import has_manifest, write_atomically
-    from rusmiddel_analysis.publish.report import available_years
+    from rusmiddel_analysis.ingest.process import available_years
 
     strategy = load_strategy(args.strategy)
     processed = Path(args.processed)
@@ -122,8 +121,8 @@ def cmd_assess(args) -> int:
     years = args.year or available_years(strategy, processed)
     if not years:
         raise UserError(f"the processed data in {processed} hold none of the strategy's years {valid[0]}-{valid[-1]}")
-    indicators = compute(strategy, processed)
-    table = pd.concat([assess(strategy, indicators, year) for year in years], ignore_index=True)
+    results = load_results(strategy, processed)
+    table = pd.concat([results.year_assessment(year) for year in years], ignore_index=True)
     content = table.to_csv(index=False)
     if args.output:
         write_atomically(Path(args.output), content)
@@ -157,57 +156,70 @@ class Progress:
             self.bar.close()
 
 
-def cmd_report(args) -> int:
+def _report_settings(args):
     from pathlib import Path
 
     from rusmiddel_analysis.config.paths import NOTEBOOKS
-    from rusmiddel_analysis.publish import report
+    from rusmiddel_analysis.publish.jobs import Settings
 
-    strategy = load_strategy(args.strategy)
-    settings = report.Settings(
-        processed_dir=Path(args.processed).resolve(), status_dir=Path(args.status).resolve(),
-        outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
-        strategy_file=Path(args.strategy).resolve() if args.strategy else None,
-        notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS,
-        timeout=args.timeout,
-    )
+    return Settings(processed_dir=Path(args.processed).resolve(), status_dir=Path(args.status).resolve(),
+                    outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
+                    strategy_file=Path(args.strategy).resolve() if args.strategy else None,
+                    notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS, timeout=args.timeout)
 
-    if args.watch:
-        def announce(result, done, total):
-            if not result.skipped:
-                state = "ok" if result.ok else f"FAILED: {report.describe_failure(result)}"
-                print(f"{time.strftime('%H:%M:%S')} {result.job.name} {state} ({result.seconds:.1f} s)", flush=True)
 
-        print("watching for changes; Ctrl-C stops", file=sys.stderr, flush=True)
-        try:
-            report.watch(strategy, settings, years=args.year, targets=args.target, progress=announce, jobs=args.jobs,
-                         interval=args.interval)
-        except report.ReportError as exc:
-            raise UserError(str(exc)) from None
-        except KeyboardInterrupt:
-            print("stopped watching", file=sys.stderr)
-        return 0
-    progress = Progress()
+def _watch(args, strategy, settings) -> int:
+    from rusmiddel_analysis.publish.jobs import describe_failure
+    from rusmiddel_analysis.publish.run import watch
+
+    def announce(result, done, total):
+        if not result.skipped:
+            state = "ok" if result.ok else f"FAILED: {describe_failure(result)}"
+            print(f"{time.strftime('%H:%M:%S')} {result.job.name} {state} ({result.seconds:.1f} s)", flush=True)
+
+    print("watching for changes; Ctrl-C stops", file=sys.stderr, flush=True)
     try:
-        summary = report.run(strategy, settings, years=args.year, targets=args.target, progress=progress,
-                             jobs=args.jobs, force=args.force, executor=args.executor, scheduler=args.scheduler)
-    except report.ReportError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        progress.close()
+        watch(strategy, settings, years=args.year, targets=args.target, progress=announce, jobs=args.jobs, interval=args.interval)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
+    return 0
+
+
+def _summarise(summary) -> int:
+    """The run's outcome: counts on standard output, each failure and error on standard error."""
+    from rusmiddel_analysis.publish.jobs import describe_failure
+
     built = sum(1 for r in summary.results if r.ok and not r.skipped)
     skipped = sum(1 for r in summary.results if r.skipped)
     print(f"{built} report(s) built, {skipped} up to date, {len(summary.failures)} failed")
     if summary.failures:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
-            print(f"- {report.describe_failure(result)}", file=sys.stderr)
+            print(f"- {describe_failure(result)}", file=sys.stderr)
     for error in summary.errors:
         print(f"rusmiddel: error: {error}", file=sys.stderr)
     if not summary.ok:
         return 1
     print(f"open {summary.front_page}")
     return 0
+
+
+def cmd_report(args) -> int:
+    from rusmiddel_analysis.publish.jobs import ReportError
+    from rusmiddel_analysis.publish.run import run
+
+    strategy, settings = load_strategy(args.strategy), _report_settings(args)
+    progress = Progress()
+    try:
+        if args.watch:
+            return _watch(args, strategy, settings)
+        summary = run(strategy, settings, years=args.year, targets=args.target, progress=progress,
+                      jobs=args.jobs, force=args.force, executor=args.executor, scheduler=args.scheduler)
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        progress.close()
+    return _summarise(summary)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,7 +286,7 @@ def main(argv=None) -> int:
         print(f"rusmiddel: error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        from rusmiddel_analysis.ingest.process import DataValidationError
+        from rusmiddel_analysis.ingest.problems import DataValidationError
 
         if isinstance(exc, DataValidationError):
             print(f"rusmiddel: {exc}", file=sys.stderr)

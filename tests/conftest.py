@@ -89,11 +89,12 @@ def target_entry(raw: dict, target_id: str) -> dict:
 @pytest.fixture(scope="session")
 def demo_report(demo_dirs, tmp_path_factory, strategy):
     """The 2017 reports (status + ten targets) rendered once from the demo data: the outputs folder."""
-    from rusmiddel_analysis.publish import report
+    from rusmiddel_analysis.publish.jobs import Settings, describe_failure
+    from rusmiddel_analysis.publish.run import run
 
     raw, processed = demo_dirs
     outputs = tmp_path_factory.mktemp("outputs")
-    settings = report.Settings(processed_dir=processed, status_dir=raw / "status", outputs_dir=outputs)
-    summary = report.run(strategy, settings, years=[2017])
-    assert not summary.failures, [report.describe_failure(f) for f in summary.failures]
+    settings = Settings(processed_dir=processed, status_dir=raw / "status", outputs_dir=outputs)
+    summary = run(strategy, settings, years=[2017])
+    assert not summary.failures, [describe_failure(f) for f in summary.failures]
     return outputs

@@ -15,14 +15,15 @@ import pytest
 
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.paths import NOTEBOOKS
-from rusmiddel_analysis.publish import batch, report
+from rusmiddel_analysis.publish import incremental, jobs, kernels
+from rusmiddel_analysis.publish import run as runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def settings_for(demo_dirs, outputs, **kwargs):
     raw, processed = demo_dirs
-    return report.Settings(processed_dir=processed, status_dir=kwargs.pop("status_dir", raw / "status"), outputs_dir=outputs, **kwargs)
+    return jobs.Settings(processed_dir=processed, status_dir=kwargs.pop("status_dir", raw / "status"), outputs_dir=outputs, **kwargs)
 
 
 def notebooks_with_cell(tmp_path, source: str) -> Path:
@@ -53,10 +54,10 @@ def test_reports_sharing_a_warm_kernel_do_not_see_each_other(tmp_path):
     for book in (first, second):
         book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         book.cells.insert(0, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}))
-    batch.register_engine()
-    kernel = batch.WarmKernel(report.find_kernel(), cwd=tmp_path)
+    kernels.register_engine()
+    kernel = kernels.WarmKernel(jobs.find_kernel(), cwd=tmp_path)
     try:
-        done = [pm.execute_notebook(book, None, parameters={"x": 2}, engine_name=batch.ENGINE_NAME, kernel_name="python3",
+        done = [pm.execute_notebook(book, None, parameters={"x": 2}, engine_name=kernels.ENGINE_NAME, kernel_name="python3",
                                     progress_bar=False, warm_kernel=kernel) for book in (first, second)]
     finally:
         kernel.shutdown()
@@ -72,7 +73,7 @@ def test_reports_sharing_a_warm_kernel_do_not_see_each_other(tmp_path):
 
 def test_parallel_run_equals_sequential_run(demo_report, demo_dirs, tmp_path, strategy):
     outputs = tmp_path / "seq"
-    summary = report.run(strategy, settings_for(demo_dirs, outputs), years=[2017],
+    summary = runs.run(strategy, settings_for(demo_dirs, outputs), years=[2017],
                          targets=["skole_alkohol", "behandling_stof_effekt"], jobs=1)
     assert not summary.failures
     for name in ("skole_alkohol.html", "behandling_stof_effekt.html"):
@@ -117,29 +118,33 @@ def test_incremental_rebuilds_exactly_what_changed(demo_report, demo_dirs, tmp_p
     shutil.copytree(raw / "status", status)
     settings = settings_for(demo_dirs, outputs, status_dir=status)
     started = time.perf_counter()
-    unchanged = report.run(strategy, settings, years=[2017])
+    unchanged = runs.run(strategy, settings, years=[2017])
     assert all(r.skipped for r in unchanged.results) and len(unchanged.results) == 11
     assert time.perf_counter() - started < 5
     with open(status / "2017.md", "a", encoding="utf-8") as handle:
         handle.write("\n- Endnu en indsats.\n")
-    changed = report.run(strategy, settings, years=[2017])
+    changed = runs.run(strategy, settings, years=[2017])
     assert [r.job.name for r in changed.results if not r.skipped] == ["2017/index"]
     assert "Endnu en indsats." in (outputs / "2017" / "index.html").read_text()
-    english = report.run(strategy, settings_for(demo_dirs, outputs, status_dir=status, lang="en"), years=[2017],
+    english = runs.run(strategy, settings_for(demo_dirs, outputs, status_dir=status, lang="en"), years=[2017],
                          targets=["skole_alkohol"])
     assert [r.job.name for r in english.results if not r.skipped] == ["2017/skole_alkohol"]
 
 
-def test_input_hash_follows_the_data_a_report_reads(demo_dirs, tmp_path, strategy):
+def test_input_hash_follows_the_results_a_report_reads(demo_dirs, tmp_path, strategy):
+    """Every page reads the run's results (Holm's correction ties a target's verdict to every other target),
+    so the results' fingerprint stands for the data, the strategy file and the calculation code."""
+    from rusmiddel_analysis.calc.results import fingerprint
+
     settings = settings_for(demo_dirs, tmp_path)
-    library = batch.library_fingerprint()
-    school, treatment = report.Job("target", 2017, "skole_alkohol"), report.Job("target", 2017, "behandling_antal")
-    # a target's verdict depends on every target of the year (Holm's correction), so every report reads every source
-    everything = sorted({t.source for t in strategy.targets} | {"behandling_opfoelgning"})
-    assert batch.sources_read(strategy, school) == everything == batch.sources_read(strategy, treatment)
-    assert batch.input_hash(school, settings, strategy, library) != batch.input_hash(school, settings, strategy, library + "x")
-    assert batch.input_hash(school, settings, strategy, library) != batch.input_hash(report.Job("target", 2018, "skole_alkohol"),
-                                                                                    settings, strategy, library)
+    library, results = incremental.library_fingerprint(), fingerprint(strategy, settings.processed_dir)
+    school = jobs.Job("target", 2017, "skole_alkohol")
+    digest = incremental.input_hash(school, settings, results, library)
+    assert digest == incremental.input_hash(school, settings, results, library)
+    assert digest != incremental.input_hash(school, settings, results, library + "x")
+    assert digest != incremental.input_hash(school, settings, results + "x", library)
+    assert digest != incremental.input_hash(jobs.Job("target", 2018, "skole_alkohol"), settings, results, library)
+    assert digest != incremental.input_hash(school, settings_for(demo_dirs, tmp_path, lang="en"), results, library)
 
 
 def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
@@ -171,7 +176,7 @@ def test_dask_executor_on_a_local_cluster(demo_dirs, tmp_path, strategy):
     distributed = pytest.importorskip("distributed", reason="install the optional extra: pip install '.[dask]'")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        summary = report.run(strategy, settings_for(demo_dirs, tmp_path / "outputs"), years=[2017],
+        summary = runs.run(strategy, settings_for(demo_dirs, tmp_path / "outputs"), years=[2017],
                              targets=["skole_alkohol", "ungdom_hash"], executor="dask", scheduler=cluster.scheduler_address)
     assert not summary.failures and len(summary.results) == 2
     html = (tmp_path / "outputs" / "2017" / "ungdom_hash.html").read_text()
@@ -181,10 +186,10 @@ def test_dask_executor_on_a_local_cluster(demo_dirs, tmp_path, strategy):
 
 
 def test_executor_errors(demo_dirs, tmp_path, strategy):
-    with pytest.raises(report.ReportError, match="needs --scheduler"):
-        report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="dask")
-    with pytest.raises(report.ReportError, match="unknown executor 'spark'"):
-        report.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="spark")
+    with pytest.raises(jobs.ReportError, match="needs --scheduler"):
+        runs.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="dask")
+    with pytest.raises(jobs.ReportError, match="unknown executor 'spark'"):
+        runs.run(strategy, settings_for(demo_dirs, tmp_path), years=[2017], targets=["skole_alkohol"], executor="spark")
 
 
 def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, demo_dirs, tmp_path, strategy):
@@ -197,7 +202,7 @@ def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, dem
     settings = settings_for(demo_dirs, outputs, status_dir=status)
     stop, rounds, built = threading.Event(), [], []
     executors = []
-    real = batch.LocalExecutor
+    real = runs.LocalExecutor
 
     class Recording(real):
         def __init__(self, *args, **kwargs):
@@ -216,11 +221,11 @@ def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, dem
         if len(rounds) == 6:
             stop.set()
 
-    batch.LocalExecutor = Recording
+    runs.LocalExecutor = Recording
     try:
-        report.watch(strategy, settings, years=[2017], interval=0.05, stop=stop, rounds=record)
+        runs.watch(strategy, settings, years=[2017], interval=0.05, stop=stop, rounds=record)
     finally:
-        batch.LocalExecutor = real
+        runs.LocalExecutor = real
     assert built == ["2017/index", "2017/index"]
     assert executors[0].started == 1  # one warm kernel served both rebuilds
     assert executors[0].pool.empty()  # and was shut down when watching stopped

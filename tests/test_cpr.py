@@ -7,7 +7,8 @@ import pytest
 
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.ingest.cpr import PseudonymiseError, cpr_like, load_key, pseudonym, pseudonymise_file
-from rusmiddel_analysis.ingest.process import DataValidationError, validate
+from rusmiddel_analysis.ingest.problems import DataValidationError
+from rusmiddel_analysis.ingest.validation import validate
 
 from .conftest import canonical_frames, write_canonical
 

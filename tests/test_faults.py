@@ -8,8 +8,10 @@ import os
 import pytest
 
 from rusmiddel_analysis.cli import main
+from rusmiddel_analysis.config import files
 from rusmiddel_analysis.present.views import StatusReport
-from rusmiddel_analysis.publish import report
+from rusmiddel_analysis.publish import front
+from rusmiddel_analysis.publish import run as runs
 
 from .conftest import target_entry, write_strategy_variant
 
@@ -25,9 +27,9 @@ def test_write_atomically_leaves_the_old_file_when_the_disk_is_full(tmp_path, mo
 
     def full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device", str(dst))
-    monkeypatch.setattr(report.os, "replace", full)
+    monkeypatch.setattr(files.os, "replace", full)
     with pytest.raises(OSError):
-        report.write_atomically(target, "<html>new</html>")
+        files.write_atomically(target, "<html>new</html>")
     assert target.read_text() == "the good page"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left behind
 
@@ -39,13 +41,13 @@ def test_full_or_read_only_outputs_fail_clearly_and_keep_the_previous_page(demo_
     assert main(args) == 0
     page = outputs / "2017" / "skole_alkohol.html"
     before = page.read_bytes()
-    real = report.write_atomically
+    real = runs.write_atomically
 
     def failing(path, content):
         if path.suffix in (".html", ".ipynb"):
             raise OSError(code, os.strerror(code), str(path))
         return real(path, content)
-    monkeypatch.setattr(report, "write_atomically", failing)
+    monkeypatch.setattr(runs, "write_atomically", failing)
     capsys.readouterr()
     assert main(args + ["--force"]) == 1
     err = capsys.readouterr().err
@@ -58,7 +60,7 @@ def test_front_page_that_cannot_be_written_gives_one_line(demo_dirs, tmp_path, m
 
     def refuse(path, content):
         raise OSError(errno.EROFS, "Read-only file system", str(path))
-    monkeypatch.setattr(report, "write_atomically", refuse)
+    monkeypatch.setattr(front, "write_atomically", refuse)  # the pages are written; the front page is not
     assert main(["report", "--year", "2017", "--target", "skole_alkohol", *common(demo_dirs, outputs)]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "Read-only file system" in err and "Traceback" not in err

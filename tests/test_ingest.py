@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.ingest import process as ingest
-from rusmiddel_analysis.ingest.process import DataValidationError, process, validate
+from rusmiddel_analysis.ingest import validation
+from rusmiddel_analysis.ingest.problems import DataValidationError
+from rusmiddel_analysis.ingest.process import process
 from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.validation import validate
 
 from .conftest import canonical_frames, tree_hashes, write_canonical
 
@@ -181,7 +183,7 @@ def test_successful_process_keeps_readme_and_replaces_data(tmp_path, strategy):
 def test_raw_file_changed_while_processing_is_refused(tmp_path, strategy, monkeypatch):
     raw = write_canonical(tmp_path / "raw")
     processed = tmp_path / "processed"
-    real_read = ingest.read_raw
+    real_read = validation.read_raw
 
     def read_then_change(path, mapping):
         table = real_read(path, mapping)
@@ -189,7 +191,7 @@ def test_raw_file_changed_while_processing_is_refused(tmp_path, strategy, monkey
             path.write_bytes(path.read_bytes() + b"\n")  # another program finishes writing the export
         return table
 
-    monkeypatch.setattr(ingest, "read_raw", read_then_change)
+    monkeypatch.setattr(validation, "read_raw", read_then_change)
     with pytest.raises(DataValidationError, match="ungeprofil_skole.csv: rule 'unchanged while being processed'"):
         process(raw, processed, strategy, today=TODAY)
     assert not processed.exists()

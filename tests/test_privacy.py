@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rusmiddel_analysis.calc import indicators
+from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.present import views
 from rusmiddel_analysis.present.published import MIME
@@ -23,7 +24,7 @@ FAKE_CPR = "010190-1234"  # a date-shaped made-up number
 @pytest.fixture(scope="module")
 def gate(demo_dirs, strategy):
     _, processed = demo_dirs
-    return Gate.for_run(strategy, processed, "da")
+    return Gate.for_run(strategy, compute_results(strategy, processed), processed, "da")
 
 
 def test_clean_pages_pass(gate, demo_report, strategy):
@@ -78,6 +79,7 @@ def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypa
     def unprotected(table, partition, rules=None, all_or_none_limit=0.0):
         return table.assign(suppressed=False, suppression="")
     monkeypatch.setattr(indicators, "suppress", unprotected)
+    monkeypatch.setattr(views, "load_results", compute_results)  # computed now, with the forgetful code
     page, book = rendered(stoffer().subgroups())
     leaks = {leak.kind for leak in gate.check(page, book)}
     assert "suppressed" in leaks

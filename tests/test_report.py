@@ -19,7 +19,7 @@ from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import plots
 from rusmiddel_analysis.present.textcatalog import text
-from rusmiddel_analysis.publish import report
+from rusmiddel_analysis.publish.jobs import find_kernel
 
 from .conftest import write_strategy_variant
 
@@ -208,7 +208,7 @@ def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
 
     _, processed = demo_dirs
     done = pm.execute_notebook(str(ANALYST_NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
-                               parameters={"processed_dir": str(processed)}, kernel_name=report.find_kernel(),
+                               parameters={"processed_dir": str(processed)}, kernel_name=find_kernel(),
                                progress_bar=False, cwd=str(NOTEBOOKS))
     outputs = [o for c in done.cells if c.cell_type == "code" for o in c.outputs]
     assert not any(o.output_type == "error" for o in outputs)

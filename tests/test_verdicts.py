@@ -15,7 +15,9 @@ from rusmiddel_analysis.calc.assessment import COLUMNS, assess
 from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.strategy import load_strategy
-from rusmiddel_analysis.ingest.process import DataValidationError, process, validate
+from rusmiddel_analysis.ingest.problems import DataValidationError
+from rusmiddel_analysis.ingest.process import process
+from rusmiddel_analysis.ingest.validation import validate
 from rusmiddel_analysis.present import narrative, statuses
 from rusmiddel_analysis.present.textcatalog import catalogue
 

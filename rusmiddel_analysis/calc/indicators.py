@@ -23,50 +23,13 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, UNKNOWN, group_order, published_subgroups, supported_subgroups
 from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
            "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
-ALL = "all"
-# the group of a breakdown for records whose value is missing: published like any other group,
-# so that the groups always add up to the published total
-UNKNOWN = "unknown"
-# a citizen starting treatment for both substances in a year (the substance breakdown of a count of persons)
-BOTH = "both"
-
-
-def _natural_key(group: str) -> str:
-    """Sort '6' < '10' and text alphabetically, with the unknown group last: numbers are zero-padded."""
-    group = str(group)
-    return "~~" if group == UNKNOWN else group.zfill(8) if group.isdigit() else f"~{group}"
-
-
-def _group_order(strategy, by: str | None):
-    """Sort key of a breakdown's groups: age bands in the strategy's order, codes in the order of
-    the canonical format (`both` after the substances), other groups naturally; `unknown` last."""
-    if by == "age_group":
-        labels = [label for _, _, label in strategy.settings["age_bands"]]
-    else:
-        codes = next((s.column(by).codes for s in SOURCES.values() if by in s.names), ())
-        labels = [str(c) for c in codes] + ([BOTH] if by == "substance" else [])
-    order = {label: f"{i:04d}" for i, label in enumerate(labels)}
-    return lambda group: order.get(group, _natural_key(group))
-
-
-def supported_subgroups(target) -> tuple[str, ...]:
-    """Every breakdown of the target's source that an analyst may compute."""
-    return SOURCES[target.source].subgroups
-
-
-def published_subgroups(target) -> tuple[str, ...]:
-    """The breakdowns the reports publish: never a single school or institution, and not the
-    substance of a target whose definition fixes it."""
-    fixed = ("substance",) if target.indicator["type"] == "treatment_outcome" else ()
-    return tuple(by for by in SOURCES[target.source].published_subgroups if by not in fixed)
-
-
 class _Data:
     """Processed sources, each read once per `compute` call."""
 
@@ -246,7 +209,7 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
         health = table["target_id"].map({t.id: SOURCES[t.source].health_data for t in strategy.targets})
         table = suppress(table, ["target_id", "year"], rules, [rules.all_or_none_limit(h) for h in health])
     order = {tid: i for i, tid in enumerate(strategy.target_ids)}
-    sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(_group_order(strategy, by))}
+    sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(group_order(strategy, by))}
     table = table.sort_values(["target_id", "year", "group"], key=lambda s: sort_keys[s.name](s), kind="stable").reset_index(drop=True)
     table["year"] = table["year"].astype(int)
     return table[COLUMNS]

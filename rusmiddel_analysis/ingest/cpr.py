@@ -111,7 +111,7 @@ def pseudonymise_file(in_path: str | Path, out_path: str | Path, column: str, ke
     overwrite its input: raw exports are immutable.
     """
     from rusmiddel_analysis.config.files import write_table_atomically
-    from rusmiddel_analysis.ingest.process import read_table_for_pseudonymise
+    from rusmiddel_analysis.ingest.readers import read_table_for_pseudonymise
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.resolve() == out_path.resolve():

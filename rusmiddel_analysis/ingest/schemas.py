@@ -49,6 +49,13 @@ class Source:
     published_subgroups: tuple[str, ...] = ()
     # register data about citizens in treatment: a subgroup share of 0 % or 100 % is hidden at any size
     health_data: bool = False
+    # a municipality without this register still gets every target that does not need it
+    optional: bool = False
+
+    @property
+    def year_columns(self) -> tuple[str, ...]:
+        """The columns that say which year a row belongs to: the survey year, or the dates."""
+        return (self.survey_year,) if self.survey_year else tuple(c.name for c in self.columns if c.kind == "date")
 
     def column(self, name: str) -> Col:
         return next(c for c in self.columns if c.name == name)
@@ -141,6 +148,7 @@ SOURCES: dict[str, Source] = {
         identifiers=("episode_id",),
         extra_checks=("status_needs_contact",),
         health_data=True,
+        optional=True,
     ),
 }
 

@@ -1,8 +1,8 @@
 """What the notebooks show: report objects whose methods return ready HTML fragments.
 
 A notebook cell calls one method and its output is the section (headings, verdict box,
-figures with alt text, tables with header cells). All numbers come from `indicators.compute`
-and `assessment.assess`; all words from the text catalogue; nothing is typed into a notebook.
+figures with alt text, tables with header cells). All numbers come from the run's results
+(calc/results.py: indicators and assessments computed once); all words from the text catalogue; nothing is typed into a notebook.
 Only published rows (disclosure control applied) ever reach a fragment, and every fragment
 declares the tables and figures it publishes, with the data behind each row (published.py), so
 that the privacy gate can check the data itself, not the markup.
@@ -17,8 +17,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.assessment import assess
-from rusmiddel_analysis.calc.indicators import compute, follow_up_summary, published_subgroups
+from rusmiddel_analysis.calc.breakdowns import published_subgroups
+from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import in_project
 from rusmiddel_analysis.config.strategy import load_strategy
@@ -149,6 +149,11 @@ class _Report:
             raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
 
     @cached_property
+    def results(self) -> Results:
+        """The run's results when they are current, else computed now (calc/results.py)."""
+        return load_results(self.strategy, self.processed_dir)
+
+    @cached_property
     def manifest(self) -> dict:
         return read_manifest(self.processed_dir)
 
@@ -188,8 +193,8 @@ class TargetReport(_Report):
         except KeyError as exc:
             raise ReportInputError(exc.args[0]) from None
         # every target's indicators: the test of change is corrected across all of the year's targets
-        everything = compute(self.strategy, self.processed_dir)
-        self.year_assessment = assess(self.strategy, everything, self.year)
+        everything = self.results.totals
+        self.year_assessment = self.results.year_assessment(self.year)
         self.assessment = self.year_assessment.set_index("target_id", drop=False).loc[self.target.id]
         self.indicators = everything[everything["target_id"] == self.target.id]
         self.rows = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
@@ -268,11 +273,11 @@ class TargetReport(_Report):
 
     @cached_property
     def measured_year(self) -> int:
-        return int(self.assessment["measured_year"]) if not fmt.missing(self.assessment["measured_year"]) else self.year
+        """The year whose data the page shows: the latest measurement up to the report year."""
+        return self.results.data_years(self.year)[self.target.id]
 
     def subgroup_rows(self, by: str) -> pd.DataFrame:
-        table = compute(self.strategy, self.processed_dir, by=by, targets=[self.target.id])
-        return table[table["year"] == self.measured_year]
+        return self.results.breakdown(by, self.target.id, self.measured_year)
 
     def _subgroup_row(self, by: str, r) -> list[str]:
         label = plots.group_label(by, str(r.group), self.lang)
@@ -334,7 +339,7 @@ class TargetReport(_Report):
         return page.build()
 
     def follow_up_table(self, page: Builder) -> None:
-        summary = follow_up_summary(self.strategy, self.processed_dir)
+        summary = self.results.follow_up
         summary = summary[summary["year"] <= self.year]
         if summary.empty:
             return
@@ -364,8 +369,8 @@ class StatusReport(_Report):
 
     def __init__(self, year: int, **kwargs):
         super().__init__(year, **kwargs)
-        self.indicators = compute(self.strategy, self.processed_dir)
-        self.assessment = assess(self.strategy, self.indicators, self.year)
+        self.indicators = self.results.totals
+        self.assessment = self.results.year_assessment(self.year)
         self.status_text = read_status_text(self.strategy, self.status_dir, self.year)
 
     @property

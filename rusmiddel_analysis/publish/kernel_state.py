@@ -18,9 +18,9 @@ import warnings
 _SNAPSHOT: dict | None = None
 
 WARM_MODULES = (
-    "numpy", "pandas", "scipy.stats", "pyarrow.parquet", "matplotlib", "matplotlib.figure",
+    "numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.figure",
     "matplotlib.backends.backend_agg", "babel.numbers", "mistune", "IPython.display",
-    "rusmiddel_analysis.present.views", "rusmiddel_analysis.calc.indicators", "rusmiddel_analysis.calc.assessment",
+    "rusmiddel_analysis.present.views", "rusmiddel_analysis.calc.results",
 )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.ingest.cpr import cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import published as pub
@@ -103,16 +104,12 @@ class Gate:
     lang: str = "da"
 
     @classmethod
-    def for_run(cls, strategy, processed_dir: Path, lang: str, target_ids: list[str] | None = None) -> Gate:
-        from rusmiddel_analysis.calc.indicators import compute, follow_up_summary, supported_subgroups
-
+    def for_run(cls, strategy, results: Results, processed_dir: Path, lang: str) -> Gate:
+        """The gate of a run: the run's own disclosure-controlled results, and the ids in the processed data."""
         fields = ("numerator", "denominator", "value", "ci_low", "ci_high")
-        targets = [t.id for t in strategy.targets if target_ids is None or t.id in target_ids]
-        truth = _truth_rows(compute(strategy, processed_dir, targets=targets), pub.TOTALS, fields)
-        for by in sorted({d for t in strategy.targets if t.id in targets for d in supported_subgroups(t)}):
-            truth.update(_truth_rows(compute(strategy, processed_dir, by=by, targets=targets), pub.SUBGROUPS, fields))
-        truth.update(_truth_rows(follow_up_summary(strategy, processed_dir), pub.FOLLOW_UP,
-                                 ("attempts", "reached", "contact_rate", "success_share")))
+        truth = _truth_rows(results.totals, pub.TOTALS, fields)
+        truth.update(_truth_rows(results.subgroups, pub.SUBGROUPS, fields))
+        truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, ("attempts", "reached", "contact_rate", "success_share")))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         return cls(_identifiers(processed_dir), truth, words, lang)
 

@@ -25,12 +25,12 @@ import pandas as pd
 import yaml
 
 from rusmiddel_analysis.config.paths import DEMO
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
 PROFILE = DEMO / "profile.yaml"
 STATUS_2017 = DEMO / "status_2017.md"
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
 
-SOURCES = ("ungeprofil_skole", "ungeprofil_ungdom", "behandling_forloeb", "behandling_opfoelgning")
 YES_NO = {True: "Ja", False: "Nej"}
 
 

@@ -1,0 +1,125 @@
+"""Indicators and assessments computed once per run and kept beside the processed data.
+
+`compute_results` computes everything the pages, tables and the privacy gate read, once: every
+target's yearly totals, every breakdown (disclosure control applied), the follow-up summary and
+the assessment of every strategy year. `write_results` keeps it as Parquet in
+`<processed>/results/`, stamped with a fingerprint of what it was computed from (the processed
+data's manifest, the strategy file and the calculation code); `load_results` reads it back, or
+computes it afresh (without writing) when it is missing or stale, so an analyst in JupyterLab
+gets the same objects with one call and never a stale number.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from rusmiddel_analysis.calc.breakdowns import published_subgroups, supported_subgroups
+from rusmiddel_analysis.config.files import MANIFEST, replace_dir_atomically, sha256_bytes, sha256_file
+from rusmiddel_analysis.config.paths import PACKAGE
+
+FOLDER = "results"
+STAMP = "results.json"
+TABLES = ("totals", "subgroups", "follow_up", "assessment")
+# the code results depend on: a change to any of it makes a kept artefact stale
+CODE = ("calc", "ingest", "config")
+
+
+@dataclass
+class Results:
+    totals: pd.DataFrame        # indicators.compute: one row per target and year (group 'all')
+    subgroups: pd.DataFrame     # every supported breakdown of every target and year (`by` names it)
+    follow_up: pd.DataFrame     # indicators.follow_up_summary
+    assessment: pd.DataFrame    # assessment.assess for every year of the strategy
+    fingerprint: str
+
+    def year_assessment(self, year: int) -> pd.DataFrame:
+        """The assessment table of one report year, one row per target in the strategy's order."""
+        return self.assessment[self.assessment["year"] == int(year)].reset_index(drop=True)
+
+    def data_years(self, year: int) -> dict[str, int]:
+        """The year whose data each target's page shows in report `year`: its latest measurement, or
+        the report year itself when it has none."""
+        return {row.target_id: int(row.measured_year) if pd.notna(row.measured_year) else int(year)
+                for row in self.year_assessment(year).itertuples()}
+
+    def breakdown(self, by: str, target_id: str, year: int) -> pd.DataFrame:
+        rows = self.subgroups
+        return rows[(rows["by"] == by) & (rows["target_id"] == target_id) & (rows["year"] == int(year))].reset_index(drop=True)
+
+    def published_breakdowns(self, strategy, data_years: dict[str, int]) -> pd.DataFrame:
+        """Every breakdown the reports publish: each target's published dimensions in its data year,
+        hidden cells included, in the strategy's order and each breakdown's group order."""
+        frames = [self.breakdown(by, t.id, data_years[t.id]) for t in strategy.targets if t.id in data_years
+                  for by in published_subgroups(t)]
+        return pd.concat(frames, ignore_index=True) if frames else self.subgroups.iloc[0:0]
+
+
+def fingerprint(strategy, processed_dir: Path) -> str:
+    """What results are computed from: the processed data's manifest, the strategy file and the code."""
+    digest = [sha256_file(Path(processed_dir) / MANIFEST), sha256_file(Path(strategy.path))]
+    for package in CODE:
+        for path in sorted((PACKAGE / package).rglob("*")):
+            if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+                digest.append(f"{path.relative_to(PACKAGE)}:{sha256_file(path)}")
+    return sha256_bytes("\n".join(digest).encode())
+
+
+def compute_results(strategy, processed_dir: Path) -> Results:
+    """Everything a run publishes, computed once."""
+    from rusmiddel_analysis.calc.assessment import assess
+    from rusmiddel_analysis.calc.indicators import compute, follow_up_summary
+
+    totals = compute(strategy, processed_dir)
+    dimensions = dict.fromkeys(d for t in strategy.targets for d in supported_subgroups(t))
+    subgroups = pd.concat([compute(strategy, processed_dir, by=by) for by in dimensions], ignore_index=True)
+    assessment = pd.concat([assess(strategy, totals, year) for year in strategy.years], ignore_index=True)
+    return Results(totals, subgroups, follow_up_summary(strategy, processed_dir), assessment,
+                   fingerprint(strategy, processed_dir))
+
+
+def write_results(results: Results, processed_dir: Path) -> None:
+    """Keep results in `<processed>/results/`, swapped into place whole."""
+    processed_dir = Path(processed_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-new-", dir=processed_dir))
+    try:
+        for name in TABLES:
+            getattr(results, name).to_parquet(staging / f"{name}.parquet", index=False)
+        (staging / STAMP).write_text(json.dumps({"fingerprint": results.fingerprint}), encoding="utf-8")
+        replace_dir_atomically(staging, processed_dir / FOLDER, keep=())
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_results(processed_dir: Path) -> Results | None:
+    """The kept results, or None when there are none."""
+    folder = Path(processed_dir) / FOLDER
+    if not (folder / STAMP).exists():
+        return None
+    stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    return Results(**tables, fingerprint=stamp["fingerprint"])
+
+
+def load_results(strategy, processed_dir: Path) -> Results:
+    """The kept results when they are current, else computed now (nothing is written)."""
+    kept = read_results(processed_dir)
+    if kept is not None and kept.fingerprint == fingerprint(strategy, processed_dir):
+        return kept
+    return compute_results(strategy, processed_dir)
+
+
+def ensure_results(strategy, processed_dir: Path) -> Results:
+    """The run's results: the kept ones when current, else computed and kept for the notebooks."""
+    current = fingerprint(strategy, processed_dir)
+    kept = read_results(processed_dir)
+    if kept is not None and kept.fingerprint == current:
+        return kept
+    results = compute_results(strategy, processed_dir)
+    write_results(results, processed_dir)
+    return results

@@ -1,0 +1,86 @@
+"""`mapping.yaml`: how an export's column names and words map to the canonical format (docs/data-formats.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from rusmiddel_analysis.ingest.problems import HINTS, Problem
+from rusmiddel_analysis.ingest.readers import RawTable
+from rusmiddel_analysis.ingest.schemas import Source
+
+
+@dataclass
+class Mapping:
+    path: Path | None = None
+    read: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    missing: tuple = ()
+    drop: tuple = ()
+
+
+def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
+    path = folder / "mapping.yaml"
+    if not path.exists():
+        return Mapping(), []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return Mapping(), [Problem(str(path), f"valid YAML ({exc.__class__.__name__})", hint=HINTS["mapping"])]
+    allowed = {"read", "columns", "values", "missing", "drop"}
+    if not isinstance(raw, dict) or set(raw) - allowed:
+        extra = sorted(set(raw) - allowed) if isinstance(raw, dict) else []
+        return Mapping(), [Problem(str(path), f"only the sections {', '.join(sorted(allowed))}" + (f" (found {', '.join(extra)})" if extra else ""),
+                                   hint=HINTS["mapping"])]
+    values = {canon: {str(k): v for k, v in (words or {}).items()} for canon, words in (raw.get("values") or {}).items()}
+    return Mapping(path, raw.get("read") or {}, {str(k): v for k, v in (raw.get("columns") or {}).items()},
+                   values, tuple(str(m) for m in raw.get("missing") or ()), tuple(raw.get("drop") or ())), []
+
+
+def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd.DataFrame, dict[str, str], list[Problem]]:
+    """Rename and recode a raw table into canonical column names and words (still text)."""
+    problems = []
+    file = str(table.path)
+    frame = table.frame
+    for export_name in mapping.columns:
+        if export_name not in frame.columns:
+            problems.append(Problem(file, "mapping column exists", column=mapping.columns[export_name], export_column=export_name,
+                                    hint=f"mapping.yaml maps '{export_name}', which this file lacks; " + HINTS["mapping column exists"]))
+    frame = frame.drop(columns=[c for c in mapping.drop if c in frame.columns])
+    frame = frame.rename(columns=mapping.columns)
+    export_names = {canon: export for export, canon in mapping.columns.items()}
+    known = set(source.names)
+    for column in frame.columns:
+        if column not in known:
+            problems.append(Problem(file, "known column", column=str(column), hint=HINTS["known column"]))
+    for col in source.columns:
+        if col.required and col.name not in frame.columns:
+            problems.append(Problem(file, "required column present", column=col.name, hint=HINTS["required column present"]))
+    frame = frame[[c for c in source.names if c in frame.columns]]
+    missing_words = set(mapping.missing)
+    for column in frame.columns:
+        lookup = {word: _canonical_word(value) for word, value in mapping.values.get(column, {}).items()}
+        lookup.update({word: None for word in missing_words})
+        if lookup:
+            frame[column] = _recode(frame[column], lookup)
+    return frame, export_names, problems
+
+
+def _canonical_word(value) -> str | None:
+    """A mapping target as canonical text: YAML null -> no answer, booleans -> 'true'/'false'."""
+    if value is None:
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _recode(series: pd.Series, lookup: dict) -> pd.Series:
+    """Replace words via `lookup` (others unchanged); done on the distinct values, so it is fast on big files."""
+    categorical = series.astype("category")
+    categories = [lookup.get(c, c) for c in categorical.cat.categories]
+    table = np.array([*categories, None], dtype=object)  # code -1 (missing) picks the trailing None
+    return pd.Series(pd.array(table[categorical.cat.codes.to_numpy()], dtype="string"), index=series.index)

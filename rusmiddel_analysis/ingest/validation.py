@@ -1,0 +1,201 @@
+"""Validation: each source's exports parsed into canonical types and checked with pandera, every problem collected.
+
+Problems name the file, the column, the rule, how many rows fail and the first few row numbers,
+never the failing values: they can be personal data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rusmiddel_analysis.ingest.cpr import cpr_like_counts
+from rusmiddel_analysis.ingest.mapping import apply_mapping, load_mapping
+from rusmiddel_analysis.ingest.problems import HINTS, MAX_ROWS_LISTED, DataValidationError, Problem, hint_for, rows_of
+from rusmiddel_analysis.ingest.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
+from rusmiddel_analysis.ingest.schemas import EXTRA_CHECK_COLUMNS, FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source, pandera_schema
+
+TYPE_RULES = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "an ISO date YYYY-MM-DD",
+}
+
+
+def parse_column(text: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
+    """Parse canonical text into the column's type; returns (values, rows that failed to parse)."""
+    present = text.notna()
+    if col.kind in ("int", "float"):
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = present & numbers.isna()
+        if col.kind == "int":
+            fractional = numbers.notna() & (numbers != np.floor(numbers))
+            bad |= fractional
+            numbers = numbers.mask(fractional).astype("Int64")
+        else:
+            numbers = numbers.astype("Float64")
+        return numbers, bad
+    if col.kind == "bool":
+        lowered = text.str.lower()
+        values = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        values[lowered.isin(TRUE_WORDS).fillna(False)] = True
+        values[lowered.isin(FALSE_WORDS).fillna(False)] = False
+        return values, present & values.isna()
+    if col.kind == "date":
+        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        return dates, present & dates.isna()
+    return text.astype("string"), pd.Series(False, index=text.index)
+
+
+def typed_frame(frame: pd.DataFrame, source: Source, table: RawTable, export_names: dict) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse every present canonical column; type failures become problems."""
+    problems, typed = [], {}
+    for col in source.columns:
+        if col.name not in frame.columns:
+            continue
+        values, bad = parse_column(frame[col.name], col)
+        if bad.any():
+            n, rows = rows_of(np.flatnonzero(bad.to_numpy()), table.row_numbers)
+            problems.append(Problem(str(table.path), TYPE_RULES[col.kind], col.name, n, rows, HINTS["type"], export_names.get(col.name)))
+        typed[col.name] = values
+    return pd.DataFrame(typed, index=frame.index), problems
+
+
+def validate_values(typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict,
+                    years: tuple[int, int], today: dt.date) -> list[Problem]:
+    """Run the pandera schema lazily and turn its failure cases into problems (row numbers, no values)."""
+    import pandera.pandas as pa
+
+    # Only the checks whose columns are present; missing columns are already reported.
+    has = lambda names: all(n in typed.columns for n in names)
+    sub = dataclasses.replace(
+        source,
+        columns=tuple(c for c in source.columns if c.name in typed.columns),
+        key=source.key if has(source.key) else (),
+        date_order=source.date_order if source.date_order and has(source.date_order) else None,
+        extra_checks=tuple(x for x in source.extra_checks if has(EXTRA_CHECK_COLUMNS[x])),
+    )
+    schema = pandera_schema(sub, years, today)
+    try:
+        schema.validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    problems = []
+    # a frame-level check is reported once per column by pandera: it concerns the row, not a column
+    column_of_case = cases["column"].where(cases["schema_context"] != "DataFrameSchema").fillna("")
+    for (column, check), group in cases.groupby([column_of_case, cases["check"].astype(str)], sort=False):
+        rule = "not empty" if check == "not_nullable" else check
+        idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).to_numpy()
+        n, rows = rows_of(idx, table.row_numbers)
+        problems.append(Problem(str(table.path), rule, column or None, n, rows, hint_for(rule), export_names.get(column)))
+    return problems
+
+
+@dataclass
+class SourceResult:
+    source: Source
+    frame: pd.DataFrame | None
+    files: dict[str, str]                  # file name -> sha256
+    declared_missing: dict[str, int]
+    problems: list[Problem]
+
+
+def source_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt.date) -> SourceResult:
+    folder = raw_dir / source.name
+    if not folder.is_dir() or not source_files(folder):
+        if source.optional:
+            return SourceResult(source, None, {}, {}, [])
+        return SourceResult(source, None, {}, {}, [Problem(str(folder), "source present: at least one .csv, .xlsx, .sav or .parquet file",
+                                                           hint=HINTS["source present"])])
+    mapping, problems = load_mapping(folder)
+    if problems:
+        return SourceResult(source, None, {}, {}, problems)
+    frames, files, declared = [], {}, {}
+    for path in source_files(folder):
+        try:
+            table = read_raw(path, mapping.read)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        files[path.name] = table.sha256
+        cpr = cpr_like_counts(table.frame)
+        if cpr:
+            for column, count in cpr.items():
+                problems.append(Problem(str(path), f"no CPR numbers ({count} value{'s' if count != 1 else ''} look like CPR numbers)",
+                                        column=column, hint=HINTS["cpr"]))
+            continue
+        canonical, export_names, mapping_problems = apply_mapping(table, mapping, source)
+        for column, count in table.declared_missing.items():
+            canon = mapping.columns.get(column, column)
+            declared[canon] = declared.get(canon, 0) + count
+        typed, type_problems = typed_frame(canonical, source, table, export_names)
+        problems += mapping_problems + type_problems
+        problems += validate_values(typed, source, table, export_names, years, today)
+        typed["_file"] = path.name
+        typed["_row"] = table.row_numbers
+        frames.append(typed)
+    if not frames or problems:
+        return SourceResult(source, None, files, declared, problems)
+    combined = pd.concat(frames, ignore_index=True)
+    problems += _cross_file_duplicates(combined, source, folder)
+    combined = combined.drop(columns=["_file", "_row"])
+    return SourceResult(source, _canonical_dtypes(combined, source), files, declared, problems)
+
+
+def _cross_file_duplicates(combined: pd.DataFrame, source: Source, folder: Path) -> list[Problem]:
+    if combined["_file"].nunique() < 2:
+        return []
+    across = combined.duplicated(list(source.key), keep=False) & ~combined.duplicated([*source.key, "_file"], keep=False)
+    problems = []
+    for name, group in combined[across].groupby("_file"):
+        rows = tuple(int(r) for r in group["_row"].head(MAX_ROWS_LISTED))
+        problems.append(Problem(str(folder / name), f"unique {' + '.join(source.key)} across the files of {source.name}",
+                                n_rows=len(group), rows=rows, hint=HINTS["unique"]))
+    return problems
+
+
+def _canonical_dtypes(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
+    out = {}
+    for col in source.columns:
+        if col.name not in frame.columns:
+            continue
+        values = frame[col.name]
+        if col.kind == "code":
+            values = pd.Categorical(values.astype(object).where(values.notna(), None), categories=list(col.codes))
+        elif col.kind == "int":
+            values = values.astype("Int16" if (col.high or 0) < 30000 else "Int32")
+        out[col.name] = values
+    return pd.DataFrame(out)
+
+
+def strategy_years(strategy) -> tuple[int, int]:
+    return min(t.baseline_year for t in strategy.targets), strategy.period_end
+
+
+def validate(raw_dir: str | Path, strategy, today: dt.date | None = None) -> dict[str, SourceResult]:
+    """Load and check every source; raises DataValidationError listing every problem."""
+    raw_dir = Path(raw_dir)
+    today = today or dt.date.today()
+    years = strategy_years(strategy)
+    results = {name: load_source(raw_dir, source, years, today) for name, source in SOURCES.items()}
+    problems = [p for r in results.values() for p in r.problems]
+    forloeb, opf = results["behandling_forloeb"].frame, results["behandling_opfoelgning"].frame
+    if not problems and forloeb is not None and opf is not None:
+        orphan = ~opf["episode_id"].isin(forloeb["episode_id"])
+        if orphan.any():
+            problems.append(Problem(str(raw_dir / "behandling_opfoelgning"), "episode_id refers to an episode in behandling_forloeb",
+                                    column="episode_id", n_rows=int(orphan.sum()), hint=HINTS["reference"]))
+    if problems:
+        raise DataValidationError(problems)
+    return results

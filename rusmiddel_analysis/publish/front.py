@@ -1,0 +1,72 @@
+"""The front page, outputs/index.html: every year present with the status of every target at a glance.
+
+It is built from the tables the outputs folder holds (each year's assessment.csv), so it shows
+exactly the years that were published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from rusmiddel_analysis.config.files import write_atomically
+from rusmiddel_analysis.config.paths import STYLESHEET, TEMPLATES
+from rusmiddel_analysis.config.version import __version__
+from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words
+from rusmiddel_analysis.present.textcatalog import text
+
+
+def published_years(outputs_dir: Path) -> list[int]:
+    return sorted(int(p.name) for p in outputs_dir.iterdir() if p.is_dir() and p.name.isdigit() and (p / "assessment.csv").exists())
+
+
+def _statuses(outputs_dir: Path, year: int) -> dict[str, tuple[str, str]]:
+    table = pd.read_csv(outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string"})
+    return {tid: (status, quality) for tid, status, quality in
+            zip(table["target_id"], table["status"], table["data_quality"].fillna(""), strict=True)}
+
+
+def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict]:
+    statuses = {year: _statuses(outputs_dir, year) for year in years}
+    rows = []
+    for target in strategy.targets:
+        cells = []
+        for year in years:
+            status, quality = statuses[year].get(target.id, (None, ""))
+            page = outputs_dir / str(year) / f"{target.id}.html"
+            cells.append({"badge": status_badge(status, lang, quality, short=True) if status else "–",
+                          "href": f"{year}/{target.id}.html" if page.exists() else None})
+        rows.append({"name": target.short_name(lang), "focus": strategy.focus_area(target.focus_area).name(lang), "cells": cells})
+    return rows
+
+
+def _legend(lang: str) -> list[dict]:
+    """Every status once, in the vocabulary's order (the baseline year shown as the baseline)."""
+    quality = lambda s: "baseline_year" if s == "baseline" else ""
+    return [{"badge": status_badge(s, lang, quality(s), short=True),
+             "words": status_words("insufficient_data" if s == "baseline" else s, lang, quality(s))} for s in ORDER]
+
+
+def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
+    """outputs/index.html (atomic write)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    years = published_years(outputs_dir)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+    page = env.get_template("front.html.j2").render(
+        lang=lang, title=text("report.front_title", lang, strategy=strategy.name(lang)),
+        intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
+        demo_banner=text("report.demo_banner", lang) if demo else "", years=years,
+        year_links=[{"year": y, "href": f"{y}/index.html" if (outputs_dir / str(y) / "index.html").exists() else None,
+                     "label": text("report.open_year", lang, year=y)} for y in years],
+        rows=_rows(strategy, outputs_dir, years, lang), col_target=text("report.col_target", lang),
+        col_focus=text("report.col_focus_area", lang), legend_heading=text("report.legend_heading", lang), legend=_legend(lang),
+        years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
+        footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+        css=STYLESHEET.read_text(encoding="utf-8"),
+    )
+    target = outputs_dir / "index.html"
+    write_atomically(target, page)
+    return target

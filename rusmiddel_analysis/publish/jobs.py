@@ -1,0 +1,155 @@
+"""The job model of a run: which reports, with which settings, and what came of each.
+
+A job is one notebook executed for one year (the status report, or one target's report). The
+settings say where the data, the status texts, the notebooks and the outputs are, in which
+language, and on which kernel; they are never changed by a run (`for_run` makes the copy a run
+uses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rusmiddel_analysis.config.files import has_manifest
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, NOTEBOOKS
+from rusmiddel_analysis.present.formatting import LOCALES
+
+KERNEL_NAME = "rusmiddel-analysis"
+NOTEBOOK_FILES = {"status": "status_report.ipynb", "target": "target_report.ipynb"}
+
+
+class ReportError(Exception):
+    """A problem with the run as a whole (one line, with the fix)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str               # "status" or "target"
+    year: int
+    target_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}/{'index' if self.kind == 'status' else self.target_id}"
+
+    @property
+    def notebook(self) -> str:
+        return NOTEBOOK_FILES[self.kind]
+
+    @property
+    def html_name(self) -> str:
+        return "index.html" if self.kind == "status" else f"{self.target_id}.html"
+
+    @property
+    def nb_name(self) -> str:
+        return NOTEBOOK_FILES["status"] if self.kind == "status" else f"{self.target_id}.ipynb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    processed_dir: Path
+    status_dir: Path
+    outputs_dir: Path
+    lang: str = "da"
+    strategy_file: Path | None = None
+    notebooks_dir: Path = NOTEBOOKS
+    kernel_name: str = KERNEL_NAME
+    timeout: int = 600
+
+    def parameters(self, job: Job) -> dict:
+        params = {"year": job.year, "processed_dir": str(self.processed_dir), "status_dir": str(self.status_dir),
+                  "lang": self.lang, "strategy_file": str(self.strategy_file) if self.strategy_file else None}
+        if job.kind == "target":
+            params["target_id"] = job.target_id
+        return params
+
+    def for_run(self, strategy, kernel_name: str | None = None) -> Settings:
+        """The settings a run uses: the notebooks read the run's own strategy file, on the kernel found."""
+        strategy_file = self.strategy_file
+        if strategy_file is None and Path(strategy.path).resolve() != DEFAULT_STRATEGY.resolve():
+            strategy_file = Path(strategy.path)
+        return dataclasses.replace(self, strategy_file=strategy_file, kernel_name=kernel_name or self.kernel_name)
+
+
+@dataclass
+class JobResult:
+    job: Job
+    ok: bool
+    seconds: float = 0.0
+    error: str = ""
+    cell: int | None = None
+    failed_notebook: Path | None = None
+    skipped: bool = False
+
+
+@dataclass
+class RunSummary:
+    results: list[JobResult] = field(default_factory=list)
+    front_page: Path | None = None
+    errors: list[str] = field(default_factory=list)   # files of the run as a whole that could not be written
+
+    @property
+    def failures(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+
+def plan(strategy, years: list[int], targets: list[str] | None) -> list[Job]:
+    """The jobs for the chosen years: the status report unless only targets were asked for, and each target."""
+    jobs = []
+    for year in years:
+        if not targets:
+            jobs.append(Job("status", year))
+        for target_id in targets or strategy.target_ids:
+            jobs.append(Job("target", year, target_id))
+    return jobs
+
+
+def check_inputs(strategy, years, targets, settings: Settings) -> None:
+    """One-line errors, each with the fix, before anything runs."""
+    if settings.lang not in LOCALES:
+        raise ReportError(f"unknown language '{settings.lang}'; use --lang da or --lang en")
+    for target_id in targets or []:
+        if target_id not in strategy.target_ids:
+            raise ReportError(f"unknown target '{target_id}'; valid targets: {', '.join(strategy.target_ids)}")
+    valid_years = strategy.years
+    for year in years:
+        if year not in valid_years:
+            raise ReportError(f"unknown year {year}; valid years: {valid_years[0]}-{valid_years[-1]}")
+    if not has_manifest(settings.processed_dir):
+        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+    for name in NOTEBOOK_FILES.values():
+        if not (settings.notebooks_dir / name).exists():
+            raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")
+    from rusmiddel_analysis.ingest.status_text import StatusTextError, read_status_text
+
+    for year in years:
+        try:
+            read_status_text(strategy, settings.status_dir, year)
+        except StatusTextError as exc:
+            raise ReportError(str(exc)) from None
+
+
+def find_kernel(preferred: str = KERNEL_NAME) -> str:
+    """The project kernel, or the environment's own python3 kernel; a clear error when neither exists."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    for name in (preferred, "python3"):
+        if name in specs:
+            return name
+    raise ReportError("no Jupyter kernel found; run 'make setup' or "
+                      f"'python -m ipykernel install --sys-prefix --name {KERNEL_NAME}'")
+
+
+def describe_failure(result: JobResult) -> str:
+    job = result.job
+    what = f"target {job.target_id}" if job.kind == "target" else "status report"
+    cell = f", cell {result.cell}" if result.cell else ""
+    saved = f"\n    failing notebook: {result.failed_notebook}" if result.failed_notebook else ""
+    return f"{what}, {job.year}{cell}: {result.error}{saved}"

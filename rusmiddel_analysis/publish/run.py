@@ -1,0 +1,190 @@
+"""`rusmiddel report`: the run, in five steps, and watch mode.
+
+1. plan: the jobs for the chosen years and targets, and which of them are out of date;
+2. results: indicators and assessments computed once (calc/results.py), kept for the notebooks;
+3. build: the out-of-date notebooks executed on warm kernels (executors.py);
+4. publish: each page through the privacy gate, then written atomically with its notebook and
+   stamp; a failed report keeps the previous page, its notebook kept under outputs/_failed/;
+5. tables and front page for the years that changed.
+
+Every file is written next to its place and renamed into it only when its report succeeded, so a
+failed or interrupted run never leaves a half-written page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rusmiddel_analysis.calc.results import Results, ensure_results
+from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_atomically
+from rusmiddel_analysis.ingest.process import available_years
+from rusmiddel_analysis.publish import incremental
+from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
+from rusmiddel_analysis.publish.front import write_front_page
+from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, plan
+from rusmiddel_analysis.publish.kernels import Rendered
+from rusmiddel_analysis.publish.privacy import Gate, describe
+from rusmiddel_analysis.publish.tables import write_year_tables
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass
+class Plan:
+    """What a run does: every planned job, those to build, and each job's input hash."""
+
+    years: list[int]
+    planned: list[Job]
+    todo: list[Job]
+    digests: dict[Job, str]
+
+
+def make_plan(strategy, settings: Settings, results: Results, years, targets, force: bool) -> Plan:
+    years = list(years) if years else available_years(strategy, settings.processed_dir)
+    check_inputs(strategy, years, targets, settings)
+    library = incremental.library_fingerprint()
+    planned = plan(strategy, years, targets)
+    digests = {job: incremental.input_hash(job, settings, results.fingerprint, library) for job in planned}
+    todo = [job for job in planned if force or not incremental.up_to_date(job, settings.outputs_dir, digests[job])]
+    return Plan(years, planned, todo, digests)
+
+
+class Publisher:
+    """Receives each rendered report: privacy gate first, then atomic writes; records the outcome."""
+
+    def __init__(self, settings: Settings, run_plan: Plan, gate: Future, progress=None):
+        self.settings, self.plan, self.gate, self.progress = settings, run_plan, gate, progress
+        self.summary = RunSummary([JobResult(job, True, skipped=True) for job in run_plan.planned if job not in run_plan.todo])
+        for result in self.summary.results:
+            self._report(result)
+
+    def _report(self, result: JobResult) -> None:
+        if self.progress:
+            self.progress(result, len(self.summary.results), len(self.plan.planned))
+
+    def __call__(self, rendered: Rendered) -> None:
+        result = JobResult(rendered.job, rendered.ok, rendered.seconds, rendered.error, rendered.cell)
+        try:
+            self._publish(rendered, result)
+        except OSError as exc:
+            result.ok = False
+            result.error = f"cannot write to {self.settings.outputs_dir}: {exc.strerror or exc}; the previous page was kept"
+        self.summary.results.append(result)
+        self._report(result)
+
+    def _publish(self, rendered: Rendered, result: JobResult) -> None:
+        gate: Gate = self.gate.result()
+        job, year_dir = rendered.job, self.settings.outputs_dir / str(rendered.job.year)
+        if not rendered.ok:
+            self._keep_failure(gate, rendered, result)
+            return
+        leaks = gate.check(rendered.html, rendered.notebook)
+        if leaks:
+            result.ok = False
+            result.error = f"privacy gate stopped the page: {describe(leaks)}; nothing was written"
+            return
+        write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
+        write_atomically(year_dir / job.html_name, rendered.html)
+        write_atomically(incremental.stamp_path(self.settings.outputs_dir, job), json.dumps({"inputs": self.plan.digests[job]}))
+
+    def _keep_failure(self, gate: Gate, rendered: Rendered, result: JobResult) -> None:
+        """A failing report's message and notebook pass the same gate: either can quote data."""
+        if gate.scan(result.error):
+            result.error = result.error.split(":", 1)[0] + ": (message withheld: it may hold personal data)"
+        if not rendered.notebook or gate.check("", rendered.notebook, complete=False):
+            return  # nothing to keep, or it may hold personal data
+        failed = self.settings.outputs_dir / "_failed" / str(rendered.job.year) / rendered.job.nb_name
+        write_atomically(failed, rendered.notebook)
+        result.failed_notebook = failed
+
+
+def _build(strategy, settings: Settings, run_plan: Plan, publisher: Publisher, executor: str, scheduler, jobs, runner) -> None:
+    if runner is None and executor == "dask":
+        runner = DaskExecutor(settings, scheduler)
+    elif runner is None:
+        runner = LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
+    runner.run(run_plan.todo, publisher)
+
+
+def _tables_and_front_page(strategy, settings: Settings, results: Results, run_plan: Plan, summary: RunSummary, force: bool) -> None:
+    failed_years = {r.job.year for r in summary.failures}
+    rebuilt_years = {job.year for job in run_plan.todo}
+    table_years = [y for y in run_plan.years if y not in failed_years and
+                   (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())]
+    front_page = settings.outputs_dir / "index.html"
+    try:
+        for year in table_years:
+            write_year_tables(strategy, results, year, settings.outputs_dir / str(year), settings.lang)
+        if run_plan.todo or table_years or not front_page.exists():
+            demo = read_manifest(settings.processed_dir).get("synthetic_demo_data", False)
+            write_front_page(strategy, settings.outputs_dir, settings.lang, demo)
+        summary.front_page = front_page
+    except OSError as exc:
+        summary.errors.append(f"cannot write {exc.filename or settings.outputs_dir}: {exc.strerror or exc}; the previous file was kept")
+
+
+def _check_run(settings: Settings, executor: str, scheduler: str | None) -> None:
+    if executor not in EXECUTORS:
+        raise ReportError(f"unknown executor '{executor}'; use local or dask")
+    if executor == "dask" and not scheduler:
+        raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if not has_manifest(settings.processed_dir):
+        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+
+
+def run(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
+        progress=None, jobs: int | None = None, force: bool = False, executor: str = "local",
+        scheduler: str | None = None, runner=None, gate=None) -> RunSummary:
+    """Execute and convert the reports for `years` (default: every year with data) and `targets`.
+
+    Only reports whose inputs changed are rebuilt (all with `force`). `runner` and `gate` let watch
+    mode keep its kernels and privacy gate between runs. The caller's `settings` are not changed.
+    """
+    _check_run(settings, executor, scheduler)
+    settings = settings.for_run(strategy)
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    results = ensure_results(strategy, settings.processed_dir)
+    run_plan = make_plan(strategy, settings, results, years, targets, force)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        if gate is not None:
+            gate_future: Future = Future()
+            gate_future.set_result(gate)
+        else:  # needed only when the first page comes back: built while the kernels start
+            gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
+        publisher = Publisher(settings, run_plan, gate_future, progress)
+        if run_plan.todo:
+            settings = settings.for_run(strategy, find_kernel(settings.kernel_name))
+            _build(strategy, settings, run_plan, publisher, executor, scheduler, jobs, runner)
+    _tables_and_front_page(strategy, settings, results, run_plan, publisher.summary, force)
+    return publisher.summary
+
+
+def watch(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
+          progress=None, jobs: int | None = None, interval: float = 0.5, stop=None, rounds=None) -> None:
+    """Rebuild the reports whose inputs change, until Ctrl-C (or `stop` is set, or after `rounds`).
+
+    For analysts writing a report: the kernels stay warm and the privacy gate stays built between
+    rounds (rebuilt when the results change), so a rebuild costs the report's own work.
+    `rounds`, if given, is called with each RunSummary.
+    """
+    stop = stop or threading.Event()
+    runner = LocalExecutor(settings.for_run(strategy, find_kernel(settings.kernel_name)), strategy, jobs or os.cpu_count() or 1,
+                           keep_kernels=True)
+    gate, gate_key = None, None
+    try:
+        while not stop.is_set():
+            _check_run(settings, "local", None)
+            results = ensure_results(strategy, settings.processed_dir)
+            if (results.fingerprint, settings.lang) != gate_key:
+                gate, gate_key = Gate.for_run(strategy, results, settings.processed_dir, settings.lang), (results.fingerprint, settings.lang)
+            summary = run(strategy, settings, years, targets, progress=progress, runner=runner, gate=gate)
+            if rounds:
+                rounds(summary)
+            stop.wait(interval)
+    finally:
+        runner.close()
+

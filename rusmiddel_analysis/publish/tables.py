@@ -1,0 +1,51 @@
+"""The year's published tables as data: assessment.csv, subgroups.csv and assessment.xlsx.
+
+They hold exactly what the pages publish, from the run's results: an analyst reuses them, and a
+reader of the pages can see nothing the tables do not hold.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from rusmiddel_analysis.calc.results import Results
+from rusmiddel_analysis.present.plots import group_label
+from rusmiddel_analysis.present.textcatalog import text
+
+SUBGROUP_COLUMNS = ["target_id", "year", "dimension", "group", "numerator", "denominator", "value", "ci_low", "ci_high",
+                    "suppressed", "reason", "label"]
+FILES = ("assessment.csv", "subgroups.csv", "assessment.xlsx")
+
+
+def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataFrame:
+    """subgroups.csv: one row per published subgroup cell, exactly as the target pages of `year` show them.
+
+    Hidden cells keep their place with empty numbers, `suppressed` true and the reason. Values and
+    interval ends to one decimal; `label` is the group as the page names it.
+    """
+    table = results.published_breakdowns(strategy, results.data_years(year))
+    out = table.rename(columns={"by": "dimension", "suppression": "reason"})
+    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
+    out["numerator"], out["denominator"] = out["numerator"].astype("Int64"), out["denominator"].astype("Int64")
+    out["label"] = [group_label(by, str(group), lang) for by, group in zip(out["dimension"], out["group"], strict=True)]
+    return out[SUBGROUP_COLUMNS]
+
+
+def write_year_tables(strategy, results: Results, year: int, folder: Path, lang: str) -> None:
+    """The year's tables, all renamed into place together when every one is written."""
+    table = results.year_assessment(year)
+    subgroups = subgroup_table(strategy, results, year, lang)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tables-") as tmp:
+        table.to_csv(Path(tmp) / "assessment.csv", index=False)
+        subgroups.to_csv(Path(tmp) / "subgroups.csv", index=False)
+        with pd.ExcelWriter(Path(tmp) / "assessment.xlsx") as sheets:
+            table.to_excel(sheets, index=False, sheet_name=text("report.sheet_status", lang, year=year))
+            subgroups.to_excel(sheets, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            os.replace(Path(tmp) / name, folder / name)
