@@ -14,7 +14,7 @@ def row(**values):
                 numerator=4050, denominator=9000, progress_ratio=0.6, status="needs_acceleration", change_significant=True,
                 data_quality="", trend="increasing", projected_value=47.0, projected_low=45.0, projected_high=49.0,
                 verdict_reason="improved_behind_pace", on_track_value=47.2, required_value=45.4, effective_target_value=50.0,
-                maintain_margin=np.nan, measured_years=3, change_p_value=0.0001, change_p_adjusted=0.001)
+                maintain_margin=np.nan, measured_years=3, change_p_value=0.0001, change_p_adjusted=0.001, trend_min_points=3)
     base.update(values)
     return pd.Series(base)
 
@@ -174,7 +174,6 @@ def test_number_formatting_is_danish_by_default():
     assert fmt.number(1234.5, "da", 1) == "1.234,5" and fmt.number(1234.5, "en", 1) == "1,234.5"
     assert fmt.percent(41, "da") == f"41{NBSP}%" and fmt.percent(41, "en") == "41%"
     assert fmt.interval(94.52, 95.43, "percent", "da") == f"94,5-95,4{NBSP}%"
-    assert fmt.points(3, "da") == "3 procentpoint"
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         fmt.number(1, "fr")
 

@@ -31,6 +31,25 @@ def test_the_code_is_ruff_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_layers_hold_and_nothing_imports_in_a_cycle():
+    """import-linter's contracts in pyproject.toml: one-way layers, and no cycle at any depth (deferred imports too)."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint_imports), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    import ast
+
+    long = []
+    for path in sorted((ROOT / "rusmiddel_analysis").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long
+
+
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci

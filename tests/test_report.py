@@ -17,8 +17,7 @@ from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.paths import NOTEBOOKS
 from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import plots
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import group_label, text
 from rusmiddel_analysis.publish.jobs import find_kernel
 
 from .conftest import write_strategy_variant
@@ -131,7 +130,7 @@ def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tm
         raw = compute(open_strategy, processed, by=by).set_index(["target_id", "year", "group"])
         for r in published[(published.year == 2017) & published.suppressed].itertuples():
             html = page(demo_report, f"2017/{r.target_id}.html")
-            label = plots.group_label(by, r.group)
+            label = group_label(by, r.group)
             cells = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', html)
             assert cells, (r.target_id, label)
             assert re.findall(r"<td>(.*?)</td>", cells.group(1))[:3] == ["–", "–", "–"]

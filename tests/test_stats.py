@@ -13,7 +13,7 @@ from scipy import stats as sp
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc import progress, stats
 
 # --- Wilson --------------------------------------------------------------------------------
 
@@ -115,18 +115,6 @@ def test_weighted_share_and_kish():
 
 # --- tests of change ------------------------------------------------------------------------
 
-def test_two_proportion_test_matches_statsmodels():
-    z, p = stats.two_proportion_test(6120, 9000, 5985, 9000)
-    ref_z, ref_p = proportions_ztest([5985, 6120], [9000, 9000])
-    assert z == pytest.approx(ref_z) and p == pytest.approx(ref_p)
-
-
-def test_count_comparison_test_matches_binomial():
-    direction, p = stats.count_comparison_test(611, 705)
-    assert direction == 1 and p == pytest.approx(sp.binomtest(705, 1316, 0.5).pvalue)
-    assert stats.count_comparison_test(0, 0) == (0, 1.0)
-
-
 # --- trend ---------------------------------------------------------------------------------
 
 def test_trend_test_matches_statsmodels_linear_by_linear():
@@ -177,62 +165,34 @@ def test_count_trend_agrees_with_poisson_regression_score_direction():
 def test_progress_ratio_worked_example():
     # 41 % in 2015 -> 44 % in 2017, target 50 % in 2019:
     # actual = (44/41)^(1/2) - 1 = 0.035940, required = (50/41)^(1/4) - 1 = 0.050865, R = 0.7066
-    r = stats.progress_ratio(2015, 41, 2017, 44, 2019, 50)
+    r = progress.progress_ratio(2015, 41, 2017, 44, 2019, 50)
     assert r == pytest.approx(((44 / 41) ** 0.5 - 1) / ((50 / 41) ** 0.25 - 1))
     assert round(r, 4) == 0.7066
 
 
 def test_progress_ratio_edge_cases():
-    assert math.isnan(stats.progress_ratio(2015, 34, 2017, 35, 2019, 34))  # target equals baseline
-    assert stats.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1        # a target of 100 %, reached early
-    assert stats.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1          # already past the target
-    assert stats.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0         # moving away
+    assert math.isnan(progress.progress_ratio(2015, 34, 2017, 35, 2019, 34))  # target equals baseline
+    assert progress.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1        # a target of 100 %, reached early
+    assert progress.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1          # already past the target
+    assert progress.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0         # moving away
     # decreasing is better: 20 % smokers -> 18 %, target 15 %: both growths negative, R positive
-    r = stats.progress_ratio(2015, 20, 2017, 18, 2019, 15)
+    r = progress.progress_ratio(2015, 20, 2017, 18, 2019, 15)
     assert r == pytest.approx(((18 / 20) ** 0.5 - 1) / ((15 / 20) ** 0.25 - 1)) and 0 < r < 1
     with pytest.raises(ValueError, match="year must come after baseline_year"):
-        stats.progress_ratio(2015, 41, 2015, 41, 2019, 50)
+        progress.progress_ratio(2015, 41, 2015, 41, 2019, 50)
     with pytest.raises(ValueError, match="baseline_value must be greater than 0"):
-        stats.progress_ratio(2015, 0, 2017, 4, 2019, 5)
+        progress.progress_ratio(2015, 0, 2017, 4, 2019, 5)
 
 
 def test_progress_ratio_vectorised():
-    r = stats.progress_ratio(2015, np.array([41, 62]), np.array([2017, 2018]), np.array([44, 60]), 2019, np.array([50, 75]))
-    assert r.shape == (2,) and r[0] == pytest.approx(stats.progress_ratio(2015, 41, 2017, 44, 2019, 50))
+    r = progress.progress_ratio(2015, np.array([41, 62]), np.array([2017, 2018]), np.array([44, 60]), 2019, np.array([50, 75]))
+    assert r.shape == (2,) and r[0] == pytest.approx(progress.progress_ratio(2015, 41, 2017, 44, 2019, 50))
 
 
 def test_required_path_runs_from_baseline_to_target():
-    path = stats.required_path(2015, 611, 2019, 703, np.arange(2015, 2020))
+    path = progress.required_path(2015, 611, 2019, 703, np.arange(2015, 2020))
     assert path[0] == pytest.approx(611) and path[-1] == pytest.approx(703)
     assert path[2] == pytest.approx(611 * (703 / 611) ** 0.5)
-
-
-@pytest.mark.parametrize("value, ratio, year, expected", [
-    (50, 0.2, 2017, "achieved"), (49, 2.0, 2019, "not_achieved"), (45, 0.95, 2017, "on_track"),
-    (44, 0.949, 2017, "needs_acceleration"), (43, 0.6, 2017, "needs_acceleration"), (42, 0.599, 2017, "limited_progress"),
-    (41, 0.0, 2017, "limited_progress"), (40, -0.01, 2017, "deterioration"),
-])
-def test_progress_status_thresholds(value, ratio, year, expected):
-    assert stats.progress_status(value, 50, ratio, year, 2019) == expected
-
-
-def test_progress_status_lower_is_better():
-    assert stats.progress_status(14, 15, 0.1, 2017, 2019, higher_is_better=False) == "achieved"
-    assert stats.progress_status(16, 15, 0.1, 2019, 2019, higher_is_better=False) == "not_achieved"
-
-
-@settings(max_examples=200, deadline=None)
-@given(base=st.floats(1, 99), value=st.floats(0.5, 100), target=st.floats(1, 100), year=st.integers(2016, 2018))
-def test_status_agrees_with_ratio_thresholds(base, value, target, year):
-    if abs(target - base) < 1e-6:
-        return
-    higher = target > base
-    r = stats.progress_ratio(2015, base, year, value, 2019, target)
-    status = stats.progress_status(value, target, r, year, 2019, higher)
-    reached = value >= target if higher else value <= target
-    expected = ("achieved" if reached else "on_track" if r >= 0.95 else "needs_acceleration" if r >= 0.6
-                else "limited_progress" if r >= 0 else "deterioration")
-    assert status == expected
 
 
 @pytest.mark.parametrize("low, high, target, hib, expected", [
@@ -317,8 +277,8 @@ def test_holm_matches_statsmodels_and_skips_missing_tests():
 
 
 def test_level_at_ratio_inverts_the_progress_ratio():
-    level = stats.level_at_ratio(2015, 41, 2017, 2019, 50, 0.95)
-    assert stats.progress_ratio(2015, 41, 2017, level, 2019, 50) == pytest.approx(0.95)
-    assert stats.level_at_ratio(2015, 41, 2017, 2019, 50, 1.0) == pytest.approx(stats.required_path(2015, 41, 2019, 50, 2017))
-    lower = stats.level_at_ratio(2015, 20, 2017, 2019, 15, 0.95)  # lower is better: the level lies above the path
-    assert stats.required_path(2015, 20, 2019, 15, 2017) < lower < 20
+    level = progress.level_at_ratio(2015, 41, 2017, 2019, 50, 0.95)
+    assert progress.progress_ratio(2015, 41, 2017, level, 2019, 50) == pytest.approx(0.95)
+    assert progress.level_at_ratio(2015, 41, 2017, 2019, 50, 1.0) == pytest.approx(progress.required_path(2015, 41, 2019, 50, 2017))
+    lower = progress.level_at_ratio(2015, 20, 2017, 2019, 15, 0.95)  # lower is better: the level lies above the path
+    assert progress.required_path(2015, 20, 2019, 15, 2017) < lower < 20

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc import progress, stats
 from rusmiddel_analysis.calc.assessment import judge_rows
 from rusmiddel_analysis.config.strategy import load_strategy
 
@@ -41,7 +41,7 @@ def truth(strategy, target, scenario: str, year: int) -> float:
     if target.kind == "maintain":
         step = 2 * strategy.settings["maintain_margin_points"]
         return {"baseline": b, "required path": b, "clearly better": b + step, "clearly worse": b - step}[scenario]
-    required = stats.required_path(target.baseline_year, b, target.target_year, target.target_value, year)
+    required = progress.required_path(target.baseline_year, b, target.target_year, target.target_value, year)
     return {"baseline": b, "required path": required, "clearly better": b + 2 * (required - b),
             "clearly worse": b - 2 * (required - b)}[scenario]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.calc import stats, verdict
+from rusmiddel_analysis.calc import progress, stats, verdict
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denominator", "ci_low", "ci_high",
@@ -37,7 +37,7 @@ COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denomina
            "trend_reason", "measured_years", "unknown_share", "contact_rate", "projection_gap",
            # the verdict scheme (docs/methodology.md, section 3)
            "change_p_adjusted", "verdict_reason", "effective_target_value", "on_track_value", "maintain_margin",
-           "effective_n", "confidence"]
+           "effective_n", "confidence", "trend_min_points"]
 
 
 TEXT_COLUMNS = ("target_id", "status", "vs_target", "change_significant", "trend", "data_quality", "unit", "kind",
@@ -97,7 +97,8 @@ def _empty_row(target, year: int) -> dict:
     out = {c: np.nan for c in COLUMNS}
     out.update(target_id=target.id, year=year, baseline_value=target.baseline_value, target_value=target.target_value,
                baseline_year=target.baseline_year, target_year=target.target_year, unit=target.unit, kind=target.kind,
-               data_quality="", trend="cannot_calculate", change_significant=None, verdict_reason="")
+               data_quality="", trend="cannot_calculate", change_significant=None, verdict_reason="",
+               trend_min_points=stats.MIN_TREND_POINTS)
     return out
 
 
@@ -143,9 +144,9 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     thresholds = strategy.settings["progress_thresholds"]
     scale = _scale(strategy, frame)
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
-    ratio = stats.progress_ratio(by, scale.baseline, year, np.clip(scale.value, 0, None), ty, scale.target)
+    ratio = progress.progress_ratio(by, scale.baseline, year, np.clip(scale.value, 0, None), ty, scale.target)
     level = verdict.on_track_level(scale, by, year, ty, thresholds)
-    required = stats.level_at_ratio(by, scale.baseline, year, ty, scale.target, 1.0)
+    required = progress.level_at_ratio(by, scale.baseline, year, ty, scale.target, 1.0)
     final = year.to_numpy() >= ty.to_numpy(float)
     status, reason = verdict.progress_verdict(scale, level, ratio, final, frame["change_significant"].astype(bool), thresholds)
     back = lambda x: verdict.from_judging_scale(x, scale, frame["target_value"])
@@ -198,7 +199,3 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     frame["measured_year"] = frame["measured_year"].astype("Int64")
     return frame[COLUMNS]
 
-
-def assess_one(strategy, indicators: pd.DataFrame, target_id: str, year: int) -> pd.Series:
-    """One target's row of `assess` (the correction for multiple tests needs every target of the year)."""
-    return assess(strategy, indicators, year).set_index("target_id", drop=False).loc[target_id]

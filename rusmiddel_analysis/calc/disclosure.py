@@ -30,6 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+
+DEFAULTS = SETTINGS_DEFAULTS["disclosure"]
+
 VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 # detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
 DETAIL_COLUMNS = ("no_answer", "unknown_share", "contact_rate", "effective_n")
@@ -40,10 +44,10 @@ SMALL_GROUP, SMALL_CELL, SMALL_COUNT, ALL_OR_NONE, SECONDARY = "small_group", "s
 class Rules:
     """The disclosure settings of a strategy file, checked and typed."""
 
-    min_group_size: int = 20
-    min_cell: int = 5
-    all_or_none_health_data: bool = True
-    all_or_none_min_group: int = 50
+    min_group_size: int = DEFAULTS["min_group_size"]
+    min_cell: int = DEFAULTS["min_cell"]
+    all_or_none_health_data: bool = DEFAULTS["all_or_none_health_data"]
+    all_or_none_min_group: int = DEFAULTS["all_or_none_min_group"]
 
     @classmethod
     def from_settings(cls, settings: dict) -> Rules:

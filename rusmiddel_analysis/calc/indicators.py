@@ -30,12 +30,19 @@ from rusmiddel_analysis.ingest.schemas import SOURCES
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
            "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
-class _Data:
-    """Processed sources, each read once per `compute` call."""
+
+
+class ProcessedData:
+    """The processed sources, each read once however many indicators are computed from them."""
 
     def __init__(self, processed_dir):
         self.dir = Path(processed_dir)
         self._cache: dict[str, pd.DataFrame] = {}
+
+    @classmethod
+    def of(cls, processed) -> ProcessedData:
+        """`processed` as given when it already is ProcessedData, else the folder's."""
+        return processed if isinstance(processed, ProcessedData) else cls(processed)
 
     def __call__(self, source: str) -> pd.DataFrame:
         if source not in self._cache:
@@ -67,50 +74,48 @@ def _age_group(frame: pd.DataFrame, year: pd.Series, bands) -> pd.Series:
 
 
 def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
-    """The group of each row in breakdown `by`: its value as text, `unknown` where it is missing."""
+    """The group of each row in breakdown `by`: its value as text (yes/no as 'true'/'false'), `unknown`
+    where it is missing."""
     if by is None:
         return pd.Series(ALL, index=frame.index)
-    as_text = lambda v: UNKNOWN if pd.isna(v) else str(v).lower() if isinstance(v, (bool, np.bool_)) else str(v)
-    return frame[by].astype(object).map(as_text)
+    column = frame[by]
+    text = column.astype("string")
+    if pd.api.types.is_bool_dtype(column.dtype):
+        text = text.str.lower()
+    return text.fillna(UNKNOWN).astype(object)
 
 
-def _share_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
+def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
+    """One row per year and group: answers, successes, no-answers and the (weighted) share with its interval."""
     spec = target.indicator
     frame = data(target.source)
-    column = spec["column"]
-    answered = frame[column].notna()
-    success = _success_mask(frame[column], spec["success"], strategy).fillna(False).astype(bool)
-    weights = frame["weight"] if "weight" in frame.columns else None  # validation guarantees no missing weight
-    work = pd.DataFrame({"year": frame["year"].astype(int), "group": _group_keys(frame, by), "answered": answered,
-                         "success": success & answered})
-    if weights is not None:
-        work["w"] = weights.astype(float)
-    rows = []
-    for (year, group), g in work.groupby(["year", "group"], sort=True, dropna=True):
-        ans = g[g["answered"]]
-        n, x = len(ans), int(ans["success"].sum())
-        row = {"year": year, "group": group, "numerator": x, "denominator": n, "no_answer": int((~g["answered"]).sum())}
-        if n == 0:
-            row.update(value=np.nan, ci_low=np.nan, ci_high=np.nan, effective_n=np.nan)
-        elif weights is not None:
-            share, n_eff = stats.weighted_share(ans["success"].astype(float), ans["w"])
-            low, high = stats.proportion_ci(share * n_eff, n_eff, strategy.settings["confidence"])
-            row.update(value=100 * share, ci_low=100 * low, ci_high=100 * high, effective_n=n_eff)
-        else:
-            low, high = stats.proportion_ci(x, n, strategy.settings["confidence"])
-            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high, effective_n=float(n))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    answered = frame[spec["column"]].notna().to_numpy()
+    success = _success_mask(frame[spec["column"]], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
+    # validation guarantees a weight on every row when the column is there
+    weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
+    work = pd.DataFrame({"year": frame["year"].to_numpy(int), "group": pd.Categorical(_group_keys(frame, by)), "answered": answered,
+                         "success": success, "w": np.where(answered, weights, 0.0), "wy": np.where(success, weights, 0.0),
+                         "w2": np.where(answered, weights ** 2, 0.0)})
+    sums = work.groupby(["year", "group"], sort=True, observed=True).agg(denominator=("answered", "sum"), numerator=("success", "sum"),
+                                                           rows=("answered", "size"), w=("w", "sum"), wy=("wy", "sum"),
+                                                           w2=("w2", "sum")).reset_index()
+    sums["group"] = sums["group"].astype(object)
+    out = sums.assign(no_answer=sums["rows"] - sums["denominator"], value=np.nan, ci_low=np.nan, ci_high=np.nan, effective_n=np.nan)
+    some = out["denominator"] > 0
+    share, n_eff = stats.weighted_share_from_sums(out.loc[some, "w"], out.loc[some, "wy"], out.loc[some, "w2"])
+    low, high = stats.proportion_ci(share * n_eff, n_eff, strategy.settings["confidence"])
+    out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
+    return out.drop(columns=["rows", "w", "wy", "w2"])
 
 
-def _episodes(data: _Data, strategy, year_from: str) -> pd.DataFrame:
+def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
     frame = data("behandling_forloeb").copy()
     frame["year"] = frame[year_from].dt.year
     frame["age_group"] = _age_group(frame, frame["year"], strategy.settings["age_bands"])
     return frame
 
 
-def _treatment_outcome_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
+def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
     spec = target.indicator
     success_codes = list(strategy.code_set(spec["success"]))
     known_codes = list(strategy.code_set(spec["known"]))
@@ -162,7 +167,7 @@ def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return people
 
 
-def _persons_starting_rows(target, strategy, data: _Data, by: str | None) -> pd.DataFrame:
+def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
     people = _persons_once(_episodes(data, strategy, "start_date"), by)
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
@@ -179,8 +184,9 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
 
     `by` is one subgroup dimension (`supported_subgroups`); targets whose source lacks it are left
     out. Missing values form the group `unknown`, so a breakdown's groups add up to the total.
+    `processed_dir` may be a folder or a ProcessedData that several calls share.
     """
-    data = _Data(processed_dir)
+    data = ProcessedData.of(processed_dir)
     frames = []
     for target in strategy.targets:
         if targets is not None and target.id not in targets:
@@ -238,7 +244,7 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     """Follow-up after treatment per end year, months and caller: attempts, reached, contact rate,
     and the share of those reached who are abstinent or reduced. Disclosure control applied.
     """
-    data = _Data(processed_dir)
+    data = ProcessedData.of(processed_dir)
     if not data.has("behandling_opfoelgning"):
         return pd.DataFrame(columns=["year", "months", "contacted_by", "attempts", "reached", "contact_rate", "success_share"])
     follow = data("behandling_opfoelgning")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import published_subgroups, supported_subgroups
+from rusmiddel_analysis.calc.breakdowns import published_subgroups
 from rusmiddel_analysis.config.files import MANIFEST, replace_dir_atomically, sha256_bytes, sha256_file
 from rusmiddel_analysis.config.paths import PACKAGE
 
@@ -33,7 +33,7 @@ CODE = ("calc", "ingest", "config")
 @dataclass
 class Results:
     totals: pd.DataFrame        # indicators.compute: one row per target and year (group 'all')
-    subgroups: pd.DataFrame     # every supported breakdown of every target and year (`by` names it)
+    subgroups: pd.DataFrame     # every published breakdown of every target and year (`by` names it)
     follow_up: pd.DataFrame     # indicators.follow_up_summary
     assessment: pd.DataFrame    # assessment.assess for every year of the strategy
     fingerprint: str
@@ -73,14 +73,16 @@ def fingerprint(strategy, processed_dir: Path) -> str:
 def compute_results(strategy, processed_dir: Path) -> Results:
     """Everything a run publishes, computed once."""
     from rusmiddel_analysis.calc.assessment import assess
-    from rusmiddel_analysis.calc.indicators import compute, follow_up_summary
+    from rusmiddel_analysis.calc.indicators import ProcessedData, compute, follow_up_summary
 
-    totals = compute(strategy, processed_dir)
-    dimensions = dict.fromkeys(d for t in strategy.targets for d in supported_subgroups(t))
-    subgroups = pd.concat([compute(strategy, processed_dir, by=by) for by in dimensions], ignore_index=True)
+    data = ProcessedData(processed_dir)
+    totals = compute(strategy, data)
+    # the breakdowns the reports publish (a single school's or institution's figures are the
+    # analyst's, computed on demand: indicators.compute(..., by="school"))
+    dimensions = dict.fromkeys(d for t in strategy.targets for d in published_subgroups(t))
+    subgroups = pd.concat([compute(strategy, data, by=by) for by in dimensions], ignore_index=True)
     assessment = pd.concat([assess(strategy, totals, year) for year in strategy.years], ignore_index=True)
-    return Results(totals, subgroups, follow_up_summary(strategy, processed_dir), assessment,
-                   fingerprint(strategy, processed_dir))
+    return Results(totals, subgroups, follow_up_summary(strategy, data), assessment, fingerprint(strategy, processed_dir))
 
 
 def write_results(results: Results, processed_dir: Path) -> None:

@@ -23,12 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _sp
+from scipy import special as _special
+
+from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+
+# the defaults are the strategy file's defaults (config/strategy.py): one place for each
+CONFIDENCE = SETTINGS_DEFAULTS["confidence"]
+TREND_CONFIDENCE = SETTINGS_DEFAULTS["trend_confidence"]
+MIN_PROJECTION_POINTS = SETTINGS_DEFAULTS["min_projection_points"]
 
 __all__ = [
-    "z_value", "proportion_ci", "count_ci", "weighted_share", "two_proportion_test", "count_comparison_test",
+    "z_value", "proportion_ci", "count_ci", "weighted_share", "weighted_share_from_sums",
     "one_sample_proportion_test", "poisson_test", "holm_adjust", "trend_test", "count_trend_test", "TrendResult",
-    "progress_ratio", "required_path", "level_at_ratio", "progress_status", "compare_with_target", "projection", "Projection",
+    "compare_with_target", "projection", "Projection",
     "MIN_PROJECTION_POINTS",
 ]
 
@@ -58,14 +65,49 @@ def _out(arr: np.ndarray, scalar: bool):
     return float(arr) if scalar else arr
 
 
-def z_value(confidence: float = 0.95) -> float:
+# --- distributions (scipy.special: the same functions scipy.stats uses, without its import cost) ---
+
+def _normal_quantile(q):
+    return _special.ndtri(q)
+
+
+def _normal_upper_tail(x):
+    """P(Z > x) for a standard normal Z."""
+    return _special.ndtr(-np.asarray(x, dtype=float))
+
+
+def _chi2_quantile(q, df):
+    """The q quantile of chi-square with `df` degrees of freedom (chdtri inverts the upper tail)."""
+    return _special.chdtri(df, 1 - np.asarray(q, dtype=float))
+
+
+def _chi2_upper_tail(x, df):
+    return _special.chdtrc(df, x)
+
+
+def _poisson_at_most(k, mean):
+    return _special.pdtr(k, mean)
+
+
+def _poisson_at_least(k, mean):
+    """P(X >= k) for X ~ Poisson(mean); 1 for k <= 0."""
+    k = np.asarray(k, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(k <= 0, 1.0, _special.pdtrc(np.maximum(k - 1, 0), mean))
+
+
+def _t_quantile(q, df):
+    return _special.stdtrit(df, q)
+
+
+def z_value(confidence: float = CONFIDENCE) -> float:
     """The two-sided standard normal quantile z = Phi^-1(1 - (1 - confidence) / 2); 1.96 for 95 %."""
-    return float(_sp.norm.ppf(1 - (1 - _check_confidence(confidence)) / 2))
+    return float(_normal_quantile(1 - (1 - _check_confidence(confidence)) / 2))
 
 
 # --- intervals -------------------------------------------------------------------------------
 
-def proportion_ci(successes, n, confidence: float = 0.95):
+def proportion_ci(successes, n, confidence: float = CONFIDENCE):
     """Wilson score interval for a proportion, as fractions (low, high).
 
     With p = x/n and z the two-sided normal quantile:
@@ -95,7 +137,7 @@ def proportion_ci(successes, n, confidence: float = 0.95):
     return _out(low, scalar), _out(high, scalar)
 
 
-def count_ci(count, confidence: float = 0.95):
+def count_ci(count, confidence: float = CONFIDENCE):
     """Confidence interval for a count O (low, high): Byar's approximation for O >= 10, exact below.
 
     Byar (O >= 10):
@@ -118,8 +160,8 @@ def count_ci(count, confidence: float = 0.95):
     with np.errstate(divide="ignore", invalid="ignore"):
         byar_low = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
         byar_high = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
-        exact_low = np.where(o > 0, _sp.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
-    exact_high = _sp.chi2.ppf(1 - alpha / 2, 2 * (o + 1)) / 2
+        exact_low = np.where(o > 0, _chi2_quantile(alpha / 2, 2 * o) / 2, 0.0)
+    exact_high = _chi2_quantile(1 - alpha / 2, 2 * (o + 1)) / 2
     low = np.where(o >= 10, byar_low, exact_low)
     high = np.where(o >= 10, byar_high, exact_high)
     if scalar:
@@ -143,48 +185,23 @@ def weighted_share(success, weights):
         raise ValueError(f"success must be 0 or 1; found others at position(s) {_positions((y != 0) & (y != 1))}")
     if y.size == 0:
         raise ValueError("weighted_share needs at least one answer")
-    total = w.sum()
-    return float((w * y).sum() / total), float(total ** 2 / (w ** 2).sum())
+    return weighted_share_from_sums(w.sum(), (w * y).sum(), (w ** 2).sum())
+
+
+def weighted_share_from_sums(sum_w, sum_wy, sum_w2):
+    """`weighted_share` from per-group sums, vectorised over groups: (sum w y / sum w, (sum w)^2 / sum w^2).
+
+    For many groups at once (indicators.py aggregates the sums with one groupby). Needs sum_w > 0.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (sum_w, sum_wy, sum_w2))
+    w, wy, w2 = np.broadcast_arrays(*(_array(name, v) for name, v in (("sum_w", sum_w), ("sum_wy", sum_wy), ("sum_w2", sum_w2))))
+    if (w <= 0).any() or (w2 <= 0).any():
+        raise ValueError(f"sums of weights must be greater than 0; found others at position(s) {_positions((w <= 0) | (w2 <= 0))}")
+    share, n_eff = wy / w, w * w / w2
+    return (float(share), float(n_eff)) if scalar else (share, n_eff)
 
 
 # --- tests of change -------------------------------------------------------------------------
-
-def two_proportion_test(x1, n1, x2, n2):
-    """Two-sided z-test for the difference of two proportions, pooled variance: (z, p).
-
-        p = (x1 + x2) / (n1 + n2);  z = (x2/n2 - x1/n1) / sqrt(p (1 - p) (1/n1 + 1/n2))
-
-    z > 0 when the second proportion is the larger. p = 1 when both proportions are 0 or 1.
-    Altman (1991), section 10.7.2.
-    """
-    scalar = all(np.ndim(v) == 0 for v in (x1, n1, x2, n2))
-    x1, n1, x2, n2 = np.broadcast_arrays(*(_array(name, v) for name, v in (("x1", x1), ("n1", n1), ("x2", x2), ("n2", n2))))
-    for x, n, label in ((x1, n1, "1"), (x2, n2, "2")):
-        if (n <= 0).any() or ((x < 0) | (x > n)).any():
-            raise ValueError(f"group {label}: need n > 0 and 0 <= x <= n")
-    pooled = (x1 + x2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, (x2 / n2 - x1 / n1) / se, 0.0)
-    p = 2 * _sp.norm.sf(np.abs(z))
-    return _out(z, scalar), _out(p, scalar)
-
-
-def count_comparison_test(count1, count2):
-    """Two-sided test that two Poisson counts over equal periods have the same rate: (direction, p).
-
-    Conditional on the total, count2 ~ Binomial(count1 + count2, 1/2) under equal rates; the
-    p-value is the exact two-sided binomial test. direction is +1 when count2 > count1.
-    Breslow & Day (1987), section 2.
-    """
-    c1, c2 = int(count1), int(count2)
-    if c1 < 0 or c2 < 0 or c1 != count1 or c2 != count2:
-        raise ValueError(f"counts must be whole numbers >= 0; got {count1} and {count2}")
-    if c1 + c2 == 0:
-        return 0, 1.0
-    p = _sp.binomtest(c2, c1 + c2, 0.5).pvalue
-    return int(np.sign(c2 - c1)), float(p)
-
 
 def one_sample_proportion_test(share, n, reference):
     """Two-sided score test of a share against a fixed reference share p0: (z, p).
@@ -207,7 +224,7 @@ def one_sample_proportion_test(share, n, reference):
     se = np.sqrt(p0 * (1 - p0) / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (p - p0) / np.where(se > 0, se, 1), np.sign(p - p0) * np.inf)
-    pvalue = np.where(np.isinf(z), 0.0, 2 * _sp.norm.sf(np.abs(z)))
+    pvalue = np.where(np.isinf(z), 0.0, 2 * _normal_upper_tail(np.abs(z)))
     pvalue = np.where((se == 0) & (p == p0), 1.0, pvalue)
     z = np.where((se == 0) & (p == p0), 0.0, z)
     return _out(z, scalar), _out(pvalue, scalar)
@@ -228,8 +245,8 @@ def poisson_test(count, expected):
         raise ValueError(f"count must be a whole number >= 0; found others at position(s) {_positions((o < 0) | (o != np.floor(o)))}")
     if (e <= 0).any():
         raise ValueError(f"expected must be greater than 0; found others at position(s) {_positions(e <= 0)}")
-    lower = _sp.poisson.cdf(o, e)
-    upper = _sp.poisson.sf(o - 1, e)
+    lower = _poisson_at_most(o, e)
+    upper = _poisson_at_least(o, e)
     p = np.minimum(1.0, 2 * np.minimum(lower, upper))
     direction = np.sign(o - e).astype(int)
     if scalar:
@@ -294,7 +311,7 @@ def _too_few(n_points, confidence) -> TrendResult:
                        f"needs at least {MIN_TREND_POINTS} measured years; has {n_points}")
 
 
-def trend_test(successes, totals, years, confidence: float = 0.998) -> TrendResult:
+def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -> TrendResult:
     """Chi-square test for linear trend in proportions (Cochran-Armitage), one degree of freedom.
 
     With scores s_i (the years), x_i successes of n_i, N = sum n_i, p = sum x_i / N and
@@ -323,10 +340,10 @@ def trend_test(successes, totals, years, confidence: float = 0.998) -> TrendResu
     if v <= 0:  # every answer the same: no variation to test
         return TrendResult(0.0, 1.0, "no_significant_change", False, len(s), confidence)
     chi2 = t * t / v
-    return _trend_result(chi2, _sp.chi2.sf(chi2, 1), t, len(s), confidence)
+    return _trend_result(chi2, _chi2_upper_tail(chi2, 1), t, len(s), confidence)
 
 
-def count_trend_test(counts, years, confidence: float = 0.998) -> TrendResult:
+def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE) -> TrendResult:
     """Chi-square score test for a log-linear trend in counts over equal periods, one degree of freedom.
 
     Under no trend and given the total C, the counts are multinomial with equal probabilities;
@@ -352,104 +369,7 @@ def count_trend_test(counts, years, confidence: float = 0.998) -> TrendResult:
     dev = s - s.mean()
     u = (c * dev).sum()
     chi2 = u * u / (total * (dev * dev).sum() / len(s))
-    return _trend_result(chi2, _sp.chi2.sf(chi2, 1), u, len(s), confidence)
-
-
-# --- progress towards a target ----------------------------------------------------------------
-
-def progress_ratio(baseline_year, baseline_value, year, value, target_year, target_value):
-    """Eurostat's ratio R of actual to required compound annual growth.
-
-        CAGR_actual   = (value / baseline_value)^(1 / (year - baseline_year)) - 1
-        CAGR_required = (target_value / baseline_value)^(1 / (target_year - baseline_year)) - 1
-        R = CAGR_actual / CAGR_required
-
-    R >= 1: at or ahead of the pace needed; 0 < R < 1: moving the right way too slowly; R < 0:
-    moving away. Works for either polarity (both growths share the sign of the wanted change).
-    NaN when the target equals the baseline (no growth is required: use the maintain rule).
-    Needs baseline_value > 0, value >= 0 and year, target_year after baseline_year. Eurostat (2023).
-    """
-    scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, value, target_year, target_value))
-    by, bv, y, v, ty, tv = np.broadcast_arrays(*(_array(name, a) for name, a in (
-        ("baseline_year", baseline_year), ("baseline_value", baseline_value), ("year", year), ("value", value),
-        ("target_year", target_year), ("target_value", target_value))))
-    if (bv <= 0).any():
-        raise ValueError("baseline_value must be greater than 0: compound growth from 0 is undefined")
-    if (v < 0).any() or (tv < 0).any():
-        raise ValueError("value and target_value must be >= 0")
-    if (y <= by).any():
-        raise ValueError(f"year must come after baseline_year; found year <= baseline_year at position(s) {_positions(y <= by)}")
-    if (ty <= by).any():
-        raise ValueError("target_year must come after baseline_year")
-    actual = (v / bv) ** (1 / (y - by)) - 1
-    required = (tv / bv) ** (1 / (ty - by)) - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(required != 0, actual / np.where(required != 0, required, 1), np.nan)
-    return _out(ratio, scalar)
-
-
-def required_path(baseline_year, baseline_value, target_year, target_value, years):
-    """The value each year must take to reach the target on time at a constant compound growth.
-
-        required(y) = baseline_value * (1 + CAGR_required)^(y - baseline_year)
-
-    equal to the baseline in the baseline year and to the target in the target year (Eurostat 2023).
-    """
-    if baseline_value <= 0:
-        raise ValueError("baseline_value must be greater than 0")
-    if target_year <= baseline_year:
-        raise ValueError("target_year must come after baseline_year")
-    growth = (target_value / baseline_value) ** (1 / (target_year - baseline_year))
-    scalar = np.ndim(years) == 0
-    y = _array("years", years)
-    return _out(baseline_value * growth ** (y - baseline_year), scalar)
-
-
-def level_at_ratio(baseline_year, baseline_value, year, target_year, target_value, ratio):
-    """The value in `year` at which Eurostat's ratio R equals `ratio` (the inverse of `progress_ratio`).
-
-        CAGR_required = (target_value / baseline_value)^(1 / (target_year - baseline_year)) - 1
-        level = baseline_value * (1 + ratio * CAGR_required)^(year - baseline_year)
-
-    With ratio = 1 it is the required path; with the on-track threshold (0.95) it is the lowest
-    value (highest, for lower-is-better targets) still counted as on track. Vectorised.
-    """
-    scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, target_year, target_value, ratio))
-    by, bv, y, ty, tv, r = np.broadcast_arrays(*(_array(name, a) for name, a in (
-        ("baseline_year", baseline_year), ("baseline_value", baseline_value), ("year", year),
-        ("target_year", target_year), ("target_value", target_value), ("ratio", ratio))))
-    if (bv <= 0).any():
-        raise ValueError("baseline_value must be greater than 0")
-    if (ty <= by).any():
-        raise ValueError("target_year must come after baseline_year")
-    required = (tv / bv) ** (1 / (ty - by)) - 1
-    return _out(bv * (1 + r * required) ** (y - by), scalar)
-
-
-def progress_status(value, target_value, ratio, year, target_year, higher_is_better=True,
-                    thresholds: dict | None = None):
-    """Eurostat's progress category of a point estimate, vectorised (no interval: see `verdict.py` for the status).
-
-    achieved            value has reached the target (in the polarity's direction)
-    not_achieved        otherwise, when year >= target_year
-    on_track            R >= 0.95
-    needs_acceleration  0.6 <= R < 0.95
-    limited_progress    0 <= R < 0.6
-    deterioration       R < 0
-    Thresholds come from the strategy file (settings.progress_thresholds).
-    """
-    th = {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0, **(thresholds or {})}
-    scalar = all(np.ndim(v) == 0 for v in (value, target_value, ratio, year, target_year, higher_is_better))
-    v, tv, r, y, ty, hib = np.broadcast_arrays(np.asarray(value, float), np.asarray(target_value, float),
-                                               np.asarray(ratio, float), np.asarray(year, float),
-                                               np.asarray(target_year, float), np.asarray(higher_is_better, bool))
-    reached = np.where(hib, v >= tv, v <= tv)
-    status = np.select(
-        [reached, y >= ty, r >= th["on_track"], r >= th["needs_acceleration"], r >= th["limited_progress"]],
-        ["achieved", "not_achieved", "on_track", "needs_acceleration", "limited_progress"],
-        default="deterioration",
-    )
-    return str(status) if scalar else status
+    return _trend_result(chi2, _chi2_upper_tail(chi2, 1), u, len(s), confidence)
 
 
 def compare_with_target(ci_low, ci_high, target_value, higher_is_better=True):
@@ -491,10 +411,9 @@ def projection_weights(years) -> np.ndarray:
     return y - y.min() + 1
 
 
-MIN_PROJECTION_POINTS = 4
 
 
-def projection(years, values, target_year, confidence: float = 0.95,
+def projection(years, values, target_year, confidence: float = CONFIDENCE,
                min_points: int = MIN_PROJECTION_POINTS) -> Projection:
     """Weighted least-squares line through the measured values, projected to `target_year`,
     with a prediction interval for the value that will be measured there.
@@ -535,5 +454,5 @@ def projection(years, values, target_year, confidence: float = 0.95,
     resid = vals - X @ beta
     s2 = (w * resid ** 2).sum() / (len(vals) - 2)
     se = np.sqrt(s2 * (1.0 + x0 @ np.linalg.solve(xtwx, x0)))
-    t = _sp.t.ppf(1 - (1 - confidence) / 2, len(vals) - 2)
+    t = _t_quantile(1 - (1 - confidence) / 2, len(vals) - 2)
     return Projection(value, float(value - t * se), float(value + t * se), float(beta[1]), n, confidence)

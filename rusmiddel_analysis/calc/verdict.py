@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc import progress
 
 # why each status was given: the `verdict_reason` column, and the key of the sentence explaining it
 REASONS = {
@@ -152,7 +152,7 @@ def maintain_verdict(scale: Scale, change_significant, margin):
 
 def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: dict):
     """The lowest value (highest, lower-is-better) still counted as on track in `year`: R = on_track threshold."""
-    return stats.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds["on_track"])
+    return progress.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds["on_track"])
 
 
 def maintain_margin(unit, level, settings: dict):

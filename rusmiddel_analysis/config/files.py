@@ -16,6 +16,14 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 
 
+def load_yaml(text: str):
+    """YAML text as Python data, safely (no object construction), with libyaml's parser when present:
+    about ten times faster than the pure-Python one, which every report kernel would otherwise pay."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

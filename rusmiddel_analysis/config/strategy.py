@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
 UNITS = ("percent", "persons")
@@ -165,7 +166,7 @@ def load_strategy(path: str | Path | None = None) -> Strategy:
     """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
     path = Path(path) if path is not None else DEFAULT_STRATEGY
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StrategyError(path, "file not found") from None
     except yaml.YAMLError as exc:

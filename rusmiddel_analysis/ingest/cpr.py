@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-CPR_PATTERN = re.compile(r"(\d{6})-?(\d{4})")
+# the shape of a CPR number: DDMMYY, an optional dash, four digits (the date is checked separately)
+CPR_SHAPE = r"\d{6}-?\d{4}"
 KEY_ENV = "RUSMIDDEL_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
 
@@ -36,7 +37,7 @@ def cpr_like(values: pd.Series) -> pd.Series:
     length = text.str.len()
     candidates = text[length.between(9, 11)]
     candidates = candidates.where(~candidates.str.fullmatch(r"\d{9}"), "0" + candidates)
-    shaped = candidates[candidates.str.fullmatch(r"\d{6}-?\d{4}")]
+    shaped = candidates[candidates.str.fullmatch(CPR_SHAPE)]
     dates = pd.to_datetime(shaped.str.slice(0, 6).astype(object), format="%d%m%y", errors="coerce")
     hits = set(distinct[shaped.index[dates.notna().to_numpy()]])
     result = pd.Series(False, index=values.index)

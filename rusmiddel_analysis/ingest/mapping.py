@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.ingest.problems import HINTS, Problem
 from rusmiddel_analysis.ingest.readers import RawTable
 from rusmiddel_analysis.ingest.schemas import Source
@@ -29,7 +30,7 @@ def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
     if not path.exists():
         return Mapping(), []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return Mapping(), [Problem(str(path), f"valid YAML ({exc.__class__.__name__})", hint=HINTS["mapping"])]
     allowed = {"read", "columns", "values", "missing", "drop"}

@@ -40,13 +40,6 @@ def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
 
 
-def points(value: float, lang: str = "da", decimals: int = 0) -> str:
-    """A difference between two percentages, in percentage points."""
-    text = number(abs(value), lang, decimals)
-    unit = "procentpoint" if lang == "da" else ("percentage point" if text == "1" else "percentage points")
-    return f"{text} {unit}"
-
-
 def p_value(p: float, lang: str = "da") -> str:
     """A p-value as a reader sees it: 'p = 0,043', and 'p < 0,001' rather than a misleading 'p = 0,000'."""
     if missing(p):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import statuses
 from rusmiddel_analysis.present.textcatalog import text
@@ -181,12 +182,12 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     direction = row["trend"]
     years = sorted(y for y in indicator_years if y <= int(row["year"]))
     if direction == "cannot_calculate":
-        from rusmiddel_analysis.calc.stats import MIN_TREND_POINTS
-        return text("narrative.trend_cannot_calculate", lang, n=len(years), min=MIN_TREND_POINTS)
+        return text("narrative.trend_cannot_calculate", lang, n=len(years), min=int(row["trend_min_points"]))
     return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1])
 
 
-def projection_sentence(target, row, lang: str = "da", min_points: int = 4, confidence: float = 0.95) -> str:
+def projection_sentence(target, row, lang: str = "da", min_points: int = SETTINGS_DEFAULTS["min_projection_points"],
+                        confidence: float = SETTINGS_DEFAULTS["confidence"]) -> str:
     """Where the weighted projection puts the target year, with its prediction interval.
 
     Above or below the goal only when the whole prediction interval is; otherwise the sentence

@@ -16,9 +16,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from rusmiddel_analysis.calc.progress import required_path
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.statuses import colour, status_words
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import group_label, text
 
 # Okabe & Ito (2008), "Color Universal Design".
 COLOURS = {
@@ -26,6 +27,8 @@ COLOURS = {
     "projection": "#009E73", "bar": "#56B4E9", "grid": "#DDDDDD",
 }
 FONT_SIZE = 9
+WIDTH = 8.4         # inches: the width of a page's figures
+CHAR_WIDTH = 0.08   # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
 
 
 def _style(ax, lang):
@@ -45,8 +48,6 @@ def _y_label(target, lang):
 
 def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False):
     """Draw one target's trend on `ax`: measurements with intervals, baseline, target, required path, projection."""
-    from rusmiddel_analysis.calc.stats import required_path
-
     shown = rows[rows["value"].notna()].sort_values("year")
     years = shown["year"].to_numpy(int)
     values = shown["value"].to_numpy(float)
@@ -88,27 +89,29 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
 
 def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da") -> Figure:
     """The trend plot for one target (rows: its yearly indicator rows up to the report year)."""
-    fig = Figure(figsize=(8.4, 3.8), dpi=110, layout="constrained")
+    fig = Figure(figsize=(WIDTH, 3.8), dpi=110)
     ax = fig.add_subplot()
     draw_trend(ax, target, rows, assessment_row, lang)
     ax.set_title(target.short_name(lang), fontsize=FONT_SIZE + 2, loc="left")
+    # room on the right for the legend: its longest entry, and the marker before it
+    longest = max(map(len, ax.get_legend_handles_labels()[1]), default=0)
+    _fixed_margins(fig, left=0.75, right=longest * CHAR_WIDTH * (FONT_SIZE - 1) / FONT_SIZE + 0.7)
     return fig
 
 
-def group_label(by: str, value: str, lang: str = "da") -> str:
-    if by == "grade" and value.isdigit():
-        return text("report.grade_value", lang, grade=value)
-    key = f"report.group_values.{value}"
-    from rusmiddel_analysis.present.textcatalog import catalogue
-    return catalogue(lang).get(key, value)
+def _fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 0.4, right: float = 0.25) -> None:
+    """Margins in inches, set directly: a layout solver would cost more than the whole figure."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
 
 
 def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> Figure:
     """Horizontal bars with intervals for one breakdown; hidden groups are labelled, not drawn."""
     rows = rows.reset_index(drop=True)
-    fig = Figure(figsize=(8.4, 0.45 * len(rows) + 1.3), dpi=110, layout="constrained")
-    ax = fig.add_subplot()
     labels = [group_label(by, str(g), lang) for g in rows["group"]]
+    fig = Figure(figsize=(WIDTH, 0.45 * len(rows) + 1.3), dpi=110)
+    _fixed_margins(fig, left=max(map(len, labels), default=0) * CHAR_WIDTH + 0.25)
+    ax = fig.add_subplot()
     positions = np.arange(len(rows))[::-1]
     shown = rows["value"].notna().to_numpy()
     values = rows["value"].fillna(0).to_numpy(float)
@@ -145,11 +148,15 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
     n = len(strategy.targets)
     cols = 5
     rows_n = math.ceil(n / cols)
-    fig = Figure(figsize=(12.5, 2.7 * rows_n), dpi=100, layout="constrained")
+    height = 2.7 * rows_n
+    fig = Figure(figsize=(12.5, height), dpi=100)
+    # fixed margins (inches turned into fractions): identical panels need no layout solver, which
+    # would cost a second per status page
+    fig.subplots_adjust(left=0.04, right=0.99, top=1 - 0.3 / height, bottom=0.45 / height, wspace=0.3, hspace=0.75)
     axes = fig.subplots(rows_n, cols, squeeze=False).ravel()
     by_id = assessment.set_index("target_id")
     totals = indicators[(indicators["group"] == "all") & (indicators["year"] <= year)]
-    for ax, target in zip(axes, strategy.targets, strict=True):
+    for ax, target in zip(axes[:n], strategy.targets, strict=True):
         row = by_id.loc[target.id]
         draw_trend(ax, target, totals[totals["target_id"] == target.id], row, lang, legend=False, compact=True)
         ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")
@@ -196,11 +203,29 @@ def multiples_alt_text(strategy, assessment: pd.DataFrame, lang: str = "da") -> 
     return text("plot.alt_multiples", lang, n=len(strategy.targets), parts=parts + ".")
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes (Agg renderer, no pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG (no pyplot): sharp on screen and in print, and quicker to write than a PNG.
 
-    FigureCanvasAgg(fig)
+    Text is drawn as outlines, so the figure looks the same whatever fonts the reader has; no date
+    and fixed ids, so the same figure gives the same bytes.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "rusmiddel-analysis"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
+
+
+def trend_figure_warm_up() -> Figure:
+    """A tiny figure with every kind of text the plots use (title, ticks, legend), drawn once when a
+    report kernel starts: the first figure a process draws pays for loading the fonts."""
+    fig = Figure(figsize=(2, 1.5), dpi=50, layout="constrained")
+    ax = fig.add_subplot()
+    ax.errorbar([0, 1], [0, 1], yerr=[0.1, 0.1], label="a")
+    ax.set_title("a", fontsize=FONT_SIZE, loc="left")
+    ax.legend(fontsize=FONT_SIZE)
+    _style(ax, "da")
+    return fig

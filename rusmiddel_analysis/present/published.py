@@ -129,14 +129,6 @@ def read_page(page: str) -> tuple[list[dict], list[str]]:
     return parser.tables, parser.alts
 
 
-def cell_text(markup: str) -> str:
-    """The text a reader sees in one table cell's markup (tags removed, entities resolved)."""
-    parser = _PageParser()
-    parser.feed(f"<table><tr><td>{markup}</td></tr></table>")
-    parser.close()
-    return parser.tables[0]["rows"][0][0]
-
-
 def declarations_in(notebook_json: str) -> tuple[Declaration, int]:
     """Every declaration in an executed notebook's outputs, and how many outputs carry none."""
     book = json.loads(notebook_json)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-import yaml
-
+from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import TEXT
 from rusmiddel_analysis.present.formatting import check_lang
 
@@ -17,7 +16,7 @@ from rusmiddel_analysis.present.formatting import check_lang
 @cache
 def catalogue(lang: str) -> dict:
     """The flattened catalogue for a language: {"status.on_track": "..."}."""
-    raw = yaml.safe_load((TEXT / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((TEXT / f"{check_lang(lang)}.yaml").read_text(encoding="utf-8"))
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node):
@@ -37,3 +36,11 @@ def text(key: str, lang: str = "da", **values) -> str:
         raise KeyError(f"text catalogue '{lang}' has no entry '{key}'")
     entry = entries[key]
     return entry.format(**values) if values else entry
+
+
+def group_label(by: str, value: str, lang: str = "da") -> str:
+    """A breakdown's group as a reader names it: '8. klasse', 'piger/kvinder', 'uoplyst'; other
+    values (an age band, an institution's name) as they are."""
+    if by == "grade" and value.isdigit():
+        return text("report.grade_value", lang, grade=value)
+    return catalogue(lang).get(f"report.group_values.{value}", value)

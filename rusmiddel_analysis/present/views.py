@@ -27,7 +27,7 @@ from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.statuses import colour, status_badge
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import group_label, text
 
 SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 FOLLOW_UP_FIELDS = ("attempts", "reached", "contact_rate", "success_share")
@@ -37,20 +37,26 @@ class ReportInputError(ValueError):
     """A report parameter that cannot be used (unknown target, year or language; missing data)."""
 
 
-class HTMLFragment(str):
+class HTMLFragment:
     """A piece of HTML that shows itself in JupyterLab and in nbconvert's HTML, carrying the
-    declaration of the tables and figures it publishes (for the privacy gate; never rendered)."""
+    declaration of the tables and figures it publishes (for the privacy gate; never rendered).
 
-    def __new__(cls, markup: str, declaration: pub.Declaration | None = None):
-        fragment = super().__new__(cls, markup)
-        fragment.declaration = declaration or pub.Declaration()
-        return fragment
+    Not a `str`: IPython would print a string's whole repr as the output's plain text, the page's
+    markup once more in every executed notebook."""
 
-    def _repr_html_(self):
-        return str(self)
+    def __init__(self, markup: str, declaration: pub.Declaration | None = None):
+        self.markup = markup
+        self.declaration = declaration or pub.Declaration()
+
+    def __str__(self) -> str:
+        return self.markup
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.markup
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": str(self), pub.MIME: self.declaration.to_json()}
+        plain = f"<report section: {len(self.declaration.tables)} table(s), {len(self.declaration.figures)} figure(s)>"
+        return {"text/html": self.markup, "text/plain": plain, pub.MIME: self.declaration.to_json()}
 
 
 class Builder:
@@ -60,8 +66,8 @@ class Builder:
         self.parts: list[str] = []
         self.declaration = pub.Declaration()
 
-    def add(self, markup: str) -> Builder:
-        self.parts.append(markup)
+    def add(self, markup) -> Builder:
+        self.parts.append(str(markup))
         return self
 
     def table(self, kind: str, headers: list[str] | None, rows: list[list[str]], cells: list[dict | None],
@@ -85,8 +91,8 @@ def esc(value) -> str:
 
 
 def figure_html(fig, alt: str) -> HTMLFragment:
-    data = base64.b64encode(plots.png_bytes(fig)).decode("ascii")
-    return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
+    data = base64.b64encode(plots.svg_bytes(fig)).decode("ascii")
+    return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}" '
                         f'style="max-width:100%;height:auto"></figure>')
 
 
@@ -280,7 +286,7 @@ class TargetReport(_Report):
         return self.results.breakdown(by, self.target.id, self.measured_year)
 
     def _subgroup_row(self, by: str, r) -> list[str]:
-        label = plots.group_label(by, str(r.group), self.lang)
+        label = group_label(by, str(r.group), self.lang)
         if r.suppressed:
             return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", "–"]
         return [label, fmt.value(r.value, self.target.unit, self.lang), fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),

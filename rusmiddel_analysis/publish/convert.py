@@ -1,7 +1,8 @@
 """An executed notebook as a self-contained HTML page: no code, no prompts, nothing from the network.
 
-nbconvert's HTMLExporter with our template (present/templates/rusmiddel). Each thread keeps its
-own exporter per language, so parallel workers never share or change one.
+nbconvert's HTMLExporter with our template (present/templates/rusmiddel): one exporter per
+language, made once with its language and never changed; conversions take turns on it (a lock),
+since an exporter is not made for two threads at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.publish.jobs import Job
 
 REMOVED_CELL_TAGS = ("parameters", "injected-parameters", "analyst-only")
-_LOCAL = threading.local()
+_EXPORTERS: dict[str, tuple] = {}   # language -> (exporter, its lock)
+_MAKING = threading.Lock()
 
 
 def page_title(strategy, job: Job, lang: str) -> str:
@@ -31,18 +33,21 @@ def page_links(job: Job, lang: str) -> list[dict]:
     return links
 
 
-def html_exporter(lang: str):
-    """This thread's exporter for `lang`: no input code, no prompts, our network-free template."""
-    exporters = _LOCAL.__dict__.setdefault("exporters", {})
-    if lang not in exporters:
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
+def html_exporter(lang: str) -> tuple:
+    """The exporter for `lang` and its lock: no input code, no prompts, our network-free template."""
+    with _MAKING:
+        if lang not in _EXPORTERS:
+            from nbconvert import HTMLExporter
+            from nbconvert.preprocessors import TagRemovePreprocessor
 
-        exporter = HTMLExporter(template_name="rusmiddel", extra_template_basedirs=[str(TEMPLATES)], language_code=lang,
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
-        exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True), enabled=True)
-        exporters[lang] = exporter
-    return exporters[lang]
+            # only the preprocessor that drops tagged cells: the defaults are for code and its
+            # highlighting, which a report page has none of, and each would validate the notebook again
+            exporter = HTMLExporter(template_name="rusmiddel", extra_template_basedirs=[str(TEMPLATES)], language_code=lang,
+                                    exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
+                                    default_preprocessors=[])
+            exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True), enabled=True)
+            _EXPORTERS[lang] = (exporter, threading.Lock())
+        return _EXPORTERS[lang]
 
 
 def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
@@ -55,6 +60,8 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
     resources = {"metadata": {"name": title}, "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang)}}
-    body, _ = html_exporter(lang).from_notebook_node(notebook, resources=resources)
+    exporter, lock = html_exporter(lang)
+    with lock:
+        body, _ = exporter.from_notebook_node(notebook, resources=resources)
     # CSS comments carry JupyterLab's credits with web addresses: a reader's page needs none of them
     return re.sub(r"/\*.*?\*/", "", body, flags=re.DOTALL)

@@ -27,9 +27,46 @@ class LocalExecutor:
         self.keep_kernels = keep_kernels
         self.pool: queue.LifoQueue = queue.LifoQueue()
         self.started = 0  # kernels started over this executor's life
+        self.starting = 0  # kernels being started ahead of the work (prestart)
+        self.lock = threading.Lock()
         self.busy: set = set()  # kernels rendering a report right now
 
+    def prestart(self, n: int) -> None:
+        """Start up to `n` kernels in the background now, so they warm up while the run computes its results."""
+        for _ in range(min(n, self.jobs) - self.pool.qsize()):
+            with self.lock:
+                self.starting += 1
+            threading.Thread(target=self._start_one, daemon=True).start()
+
+    def _start_one(self) -> None:
+        try:
+            kernel = self._new_kernel()
+            self.pool.put(kernel)
+        except Exception:  # a worker starts its own and reports why it failed
+            pass
+        finally:
+            with self.lock:
+                self.starting -= 1
+
+    def _new_kernel(self) -> WarmKernel:
+        kernel = WarmKernel(self.settings.kernel_name, cwd=self.settings.notebooks_dir.parent)
+        with self.lock:
+            self.started += 1
+        return kernel
+
+    def _take_kernel(self) -> WarmKernel | None:
+        """A warm kernel from the pool, waiting for one being prestarted; None when none is coming."""
+        while True:
+            try:
+                return self.pool.get(timeout=0.05)
+            except queue.Empty:
+                with self.lock:
+                    if self.starting == 0 and self.pool.empty():
+                        return None
+
     def close(self) -> None:
+        while self.starting:
+            time.sleep(0.05)
         while not self.pool.empty():
             self.pool.get_nowait().shutdown()
 
@@ -55,12 +92,11 @@ class LocalExecutor:
                     kernel.shutdown(timeout=5)
             for w in workers:
                 w.join(timeout=30 if completed else 5)
+            if not self.keep_kernels:
+                self.close()  # kernels prestarted for work that never needed them
 
     def _worker(self, todo: queue.Queue, done: queue.Queue, stop: threading.Event) -> None:
-        try:
-            kernel = self.pool.get_nowait()
-        except queue.Empty:
-            kernel = None
+        kernel = self._take_kernel()
         try:
             while not stop.is_set():
                 try:
@@ -69,8 +105,7 @@ class LocalExecutor:
                     return
                 try:
                     if kernel is None:
-                        kernel = WarmKernel(self.settings.kernel_name, cwd=self.settings.notebooks_dir.parent)
-                        self.started += 1
+                        kernel = self._new_kernel()
                     self.busy.add(kernel)
                     try:
                         result = render(job, self.settings, self.strategy, kernel)

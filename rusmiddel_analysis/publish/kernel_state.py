@@ -19,7 +19,7 @@ _SNAPSHOT: dict | None = None
 
 WARM_MODULES = (
     "numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.figure",
-    "matplotlib.backends.backend_agg", "babel.numbers", "mistune", "IPython.display",
+    "matplotlib.backends.backend_svg", "babel.numbers", "mistune", "IPython.display",
     "rusmiddel_analysis.present.views", "rusmiddel_analysis.calc.results",
 )
 
@@ -29,7 +29,15 @@ def warm_up() -> None:
 
     for name in WARM_MODULES:
         importlib.import_module(name)
+    _first_figure()
     snapshot()
+
+
+def _first_figure() -> None:
+    """Draw one small figure: the first one loads the fonts (a second or more), so no report pays for it."""
+    from rusmiddel_analysis.present.plots import svg_bytes, trend_figure_warm_up
+
+    svg_bytes(trend_figure_warm_up())
 
 
 def snapshot() -> None:

@@ -41,13 +41,14 @@ class WarmKernel:
         else:
             self.socket_dir = None
             self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # no command history: a report kernel never needs it, and keeping it costs each cell a database write
         self.starter = NotebookClient(nbformat.v4.new_notebook(), km=self.km, kernel_name=kernel_name,
-                                      startup_timeout=startup_timeout, timeout=startup_timeout)
+                                      startup_timeout=startup_timeout, timeout=startup_timeout,
+                                      extra_arguments=["--HistoryManager.enabled=False"])
         self.starter.start_new_kernel(cwd=str(cwd) if cwd else None)
         self.starter.start_new_kernel_client()
         self.kc = self.starter.kc
         self.run(WARM_UP_CODE, timeout=120)
-        self.reports = 0
 
     def run(self, code: str, timeout: int = 60) -> None:
         """Run code silently (no history, no outputs kept); raise if it fails."""
@@ -177,3 +178,12 @@ def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Render
         return Rendered(job, False, time.perf_counter() - started, error=message, kernel_lost=True)
     html = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang))
     return Rendered(job, True, time.perf_counter() - started, html=html, notebook=nbformat.writes(notebook))
+
+
+def prepare_conversion(lang: str) -> None:
+    """Import papermill and make the HTML exporter ready before the first report comes back (each costs
+    about half a second, which would otherwise hold up the first page of every worker)."""
+    from rusmiddel_analysis.publish.convert import html_exporter
+
+    register_engine()
+    html_exporter(lang)

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc.results import Results
-from rusmiddel_analysis.ingest.cpr import cpr_like
+from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import published as pub
 
 MIN_ID_LENGTH = 6
-CPR_CANDIDATE = re.compile(r"(?<![\d-])\d{6}-?\d{4}(?![\d-])")
+CPR_CANDIDATE = re.compile(rf"(?<![\d-]){CPR_SHAPE}(?![\d-])")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
 NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
@@ -134,6 +134,9 @@ class Gate:
         if complete:
             counts["unaccounted"] += self._undeclared_on_page(page, declared)
         for table in declared.tables:
+            if len(table.rows) != len(table.cells):  # a declaration that does not describe its own rows
+                counts["unaccounted"] += 1
+                continue
             for row, cell in zip(table.rows, table.cells, strict=True):
                 if cell is not None:
                     self._check_cell(cell, row[1:], counts)

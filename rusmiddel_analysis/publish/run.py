@@ -19,16 +19,17 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from rusmiddel_analysis.calc.results import Results, ensure_results
+from rusmiddel_analysis.calc.results import ensure_results
+from rusmiddel_analysis.calc.results import fingerprint as results_fingerprint
 from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_atomically
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.publish import incremental
 from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
 from rusmiddel_analysis.publish.front import write_front_page
 from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, plan
-from rusmiddel_analysis.publish.kernels import Rendered
+from rusmiddel_analysis.publish.kernels import Rendered, prepare_conversion
 from rusmiddel_analysis.publish.privacy import Gate, describe
-from rusmiddel_analysis.publish.tables import write_year_tables
+from rusmiddel_analysis.publish.tables import write_year_tables, year_tables
 
 EXECUTORS = ("local", "dask")
 
@@ -43,12 +44,12 @@ class Plan:
     digests: dict[Job, str]
 
 
-def make_plan(strategy, settings: Settings, results: Results, years, targets, force: bool) -> Plan:
+def make_plan(strategy, settings: Settings, results_fingerprint: str, years, targets, force: bool) -> Plan:
     years = list(years) if years else available_years(strategy, settings.processed_dir)
     check_inputs(strategy, years, targets, settings)
     library = incremental.library_fingerprint()
     planned = plan(strategy, years, targets)
-    digests = {job: incremental.input_hash(job, settings, results.fingerprint, library) for job in planned}
+    digests = {job: incremental.input_hash(job, settings, results_fingerprint, library) for job in planned}
     todo = [job for job in planned if force or not incremental.up_to_date(job, settings.outputs_dir, digests[job])]
     return Plan(years, planned, todo, digests)
 
@@ -102,15 +103,20 @@ class Publisher:
         result.failed_notebook = failed
 
 
-def _build(strategy, settings: Settings, run_plan: Plan, publisher: Publisher, executor: str, scheduler, jobs, runner) -> None:
+def _executor(strategy, settings: Settings, run_plan: Plan, executor: str, scheduler, jobs, runner):
+    """The executor for the run's work; a local one starts its kernels now, to warm up while the results are computed."""
     if runner is None and executor == "dask":
-        runner = DaskExecutor(settings, scheduler)
-    elif runner is None:
+        return DaskExecutor(settings, scheduler)
+    if runner is None:
         runner = LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
-    runner.run(run_plan.todo, publisher)
+    if isinstance(runner, LocalExecutor):
+        runner.prestart(len(run_plan.todo))
+    return runner
 
 
-def _tables_and_front_page(strategy, settings: Settings, results: Results, run_plan: Plan, summary: RunSummary, force: bool) -> None:
+def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Future], run_plan: Plan, summary: RunSummary,
+                           force: bool) -> None:
+    """The tables of every year whose pages all succeeded (made while the pages were built), then the front page."""
     failed_years = {r.job.year for r in summary.failures}
     rebuilt_years = {job.year for job in run_plan.todo}
     table_years = [y for y in run_plan.years if y not in failed_years and
@@ -118,7 +124,7 @@ def _tables_and_front_page(strategy, settings: Settings, results: Results, run_p
     front_page = settings.outputs_dir / "index.html"
     try:
         for year in table_years:
-            write_year_tables(strategy, results, year, settings.outputs_dir / str(year), settings.lang)
+            write_year_tables(tables[year].result(), settings.outputs_dir / str(year))
         if run_plan.todo or table_years or not front_page.exists():
             demo = read_manifest(settings.processed_dir).get("synthetic_demo_data", False)
             write_front_page(strategy, settings.outputs_dir, settings.lang, demo)
@@ -147,20 +153,41 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     _check_run(settings, executor, scheduler)
     settings = settings.for_run(strategy)
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    run_plan = make_plan(strategy, settings, results_fingerprint(strategy, settings.processed_dir), years, targets, force)
+    own_runner = runner is None
+    if run_plan.todo:
+        settings = settings.for_run(strategy, find_kernel(settings.kernel_name))
+        runner = _executor(strategy, settings, run_plan, executor, scheduler, jobs, runner)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            summary, tables = _results_and_pages(strategy, settings, run_plan, runner, gate, progress, background)
+            _tables_and_front_page(strategy, settings, tables, run_plan, summary, force)
+    finally:
+        if own_runner and isinstance(runner, LocalExecutor):
+            runner.close()  # a failure before the work began leaves no prestarted kernel behind
+    return summary
+
+
+def _results_and_pages(strategy, settings: Settings, run_plan: Plan, runner, gate, progress,
+                       background: ThreadPoolExecutor) -> tuple[RunSummary, dict[int, Future]]:
+    """Compute (or read) the run's results while the kernels warm up, then build and publish the pages.
+
+    In the background meanwhile: the privacy gate (needed when the first page comes back), the
+    conversion to HTML made ready, and each year's tables.
+    """
     results = ensure_results(strategy, settings.processed_dir)
-    run_plan = make_plan(strategy, settings, results, years, targets, force)
-    with ThreadPoolExecutor(max_workers=1) as background:
-        if gate is not None:
-            gate_future: Future = Future()
-            gate_future.set_result(gate)
-        else:  # needed only when the first page comes back: built while the kernels start
-            gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
-        publisher = Publisher(settings, run_plan, gate_future, progress)
-        if run_plan.todo:
-            settings = settings.for_run(strategy, find_kernel(settings.kernel_name))
-            _build(strategy, settings, run_plan, publisher, executor, scheduler, jobs, runner)
-    _tables_and_front_page(strategy, settings, results, run_plan, publisher.summary, force)
-    return publisher.summary
+    if gate is not None:
+        gate_future: Future = Future()
+        gate_future.set_result(gate)
+    else:
+        gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
+    if run_plan.todo:
+        background.submit(prepare_conversion, settings.lang)
+    tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.years}
+    publisher = Publisher(settings, run_plan, gate_future, progress)
+    if run_plan.todo:
+        runner.run(run_plan.todo, publisher)
+    return publisher.summary, tables
 
 
 def watch(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,

@@ -6,6 +6,7 @@ reader of the pages can see nothing the tables do not hold.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -13,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.calc.results import Results
-from rusmiddel_analysis.present.plots import group_label
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import group_label, text
 
 SUBGROUP_COLUMNS = ["target_id", "year", "dimension", "group", "numerator", "denominator", "value", "ci_low", "ci_high",
                     "suppressed", "reason", "label"]
@@ -35,17 +35,24 @@ def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataF
     return out[SUBGROUP_COLUMNS]
 
 
-def write_year_tables(strategy, results: Results, year: int, folder: Path, lang: str) -> None:
-    """The year's tables, all renamed into place together when every one is written."""
+def year_tables(strategy, results: Results, year: int, lang: str) -> dict[str, bytes]:
+    """The year's tables as file contents, by file name (nothing written)."""
     table = results.year_assessment(year)
     subgroups = subgroup_table(strategy, results, year, lang)
+    sheets = io.BytesIO()
+    with pd.ExcelWriter(sheets, engine="openpyxl") as book:
+        table.to_excel(book, index=False, sheet_name=text("report.sheet_status", lang, year=year))
+        subgroups.to_excel(book, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
+    return {"assessment.csv": table.to_csv(index=False).encode("utf-8"), "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
+            "assessment.xlsx": sheets.getvalue()}
+
+
+def write_year_tables(contents: dict[str, bytes], folder: Path) -> None:
+    """The year's tables, all renamed into place together when every one is written."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tables-") as tmp:
-        table.to_csv(Path(tmp) / "assessment.csv", index=False)
-        subgroups.to_csv(Path(tmp) / "subgroups.csv", index=False)
-        with pd.ExcelWriter(Path(tmp) / "assessment.xlsx") as sheets:
-            table.to_excel(sheets, index=False, sheet_name=text("report.sheet_status", lang, year=year))
-            subgroups.to_excel(sheets, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
+        for name in FILES:
+            (Path(tmp) / name).write_bytes(contents[name])
         folder.mkdir(parents=True, exist_ok=True)
         for name in FILES:
             os.replace(Path(tmp) / name, folder / name)

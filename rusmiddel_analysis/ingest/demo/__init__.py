@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
@@ -35,7 +36,7 @@ YES_NO = {True: "Ja", False: "Nej"}
 
 
 def load_profile() -> dict:
-    return yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+    return load_yaml(PROFILE.read_text(encoding="utf-8"))
 
 
 def raw_dir_has_data(raw_dir: Path) -> bool:
@@ -154,27 +155,32 @@ END_REASON_WORDS = {"completed": "Færdigbehandlet", "dropped_out": "Udeblevet/a
                     "deceased": "Død", "other": "Andet"}
 
 
-def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cfg = profile["behandling"]
+def _new_person(rng) -> dict:
+    return {"gender": "Mand" if rng.random() < 0.68 else "Kvinde", "psych": rng.random() < 0.2,
+            "minority": rng.random() < 0.1, "age_hint": rng.random()}
+
+
+def _year_people(rng, persons: dict, n_persons: int, returning_share: float) -> np.ndarray:
+    """The citizens starting treatment in a year: some returning from earlier years, the rest new."""
+    earlier = list(persons)
+    n_return = min(int(round(n_persons * returning_share)), len(earlier))
+    returning = list(rng.choice(earlier, size=n_return, replace=False)) if n_return else []
+    new = []
+    for _ in range(n_persons - n_return):
+        pid = rng.bytes(8).hex()
+        persons[pid] = _new_person(rng)
+        new.append(pid)
+    people = np.array(returning + new)
+    rng.shuffle(people)
+    return people
+
+
+def _episodes(rng, cfg: dict, persons: dict) -> pd.DataFrame:
+    """Every episode: who, which substance, when it started and (before the data's end) ended."""
     data_end = pd.Timestamp(cfg["data_end"])
-    persons: dict[str, dict] = {}
     episodes = []
     for year, n_persons in sorted(cfg["persons_starting"].items()):
-        earlier = [p for p in persons]
-        n_return = min(int(round(n_persons * cfg["returning_share"])), len(earlier))
-        returning = list(rng.choice(earlier, size=n_return, replace=False)) if n_return else []
-        new = []
-        for _ in range(n_persons - n_return):
-            pid = rng.bytes(8).hex()
-            persons[pid] = {
-                "gender": "Mand" if rng.random() < 0.68 else "Kvinde",
-                "psych": rng.random() < 0.2,
-                "minority": rng.random() < 0.1,
-                "age_hint": rng.random(),
-            }
-            new.append(pid)
-        people = np.array(returning + new)
-        rng.shuffle(people)
+        people = _year_people(rng, persons, n_persons, cfg["returning_share"])
         n_both = int(round(n_persons * cfg["both_substances_share"]))
         n_alcohol = int(round((n_persons - n_both) * cfg["alcohol_share"]))
         for i, pid in enumerate(people):
@@ -188,9 +194,21 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                     mean_age = 46 if substance == "alcohol" else 31
                     person["birth_year"] = int(year - np.clip(round(mean_age + 11 * (person["age_hint"] - 0.5) * 2), 18, 80))
                 episodes.append({"person": pid, "substance": substance, "start": start, "end": end if end <= data_end else pd.NaT})
-    frame = pd.DataFrame(episodes)
-    frame["status"] = None
-    frame["reason"] = None
+    return pd.DataFrame(episodes)
+
+
+REASONS_BY_STATUS = {
+    "abstinent": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
+    "reduced": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
+    "unchanged": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
+    "increased": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
+    "unknown": (["dropped_out", "deceased", "other"], [0.80, 0.05, 0.15]),
+}
+
+
+def _outcomes(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Status and reason at the end of each ended episode, meeting the profile's success shares exactly."""
+    frame = frame.assign(status=None, reason=None)
     ended = frame["end"].notna()
     first_year = min(cfg["success_share"]["drugs"])
     for (substance, end_year), group in frame[ended].groupby([frame["substance"], frame["end"].dt.year]):
@@ -203,18 +221,16 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         frame.loc[idx[:n_unknown], "status"] = "unknown"
         frame.loc[known[:n_success], "status"] = rng.choice(["abstinent", "reduced"], size=n_success, p=[0.55, 0.45])
         frame.loc[known[n_success:], "status"] = rng.choice(["unchanged", "increased"], size=len(known) - n_success, p=[0.75, 0.25])
-    reason_by_status = {
-        "abstinent": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
-        "reduced": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
-        "unchanged": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
-        "increased": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
-        "unknown": (["dropped_out", "deceased", "other"], [0.80, 0.05, 0.15]),
-    }
-    frame.loc[ended, "reason"] = [rng.choice(reason_by_status[s][0], p=reason_by_status[s][1]) for s in frame.loc[ended, "status"]]
+    frame.loc[ended, "reason"] = [rng.choice(REASONS_BY_STATUS[s][0], p=REASONS_BY_STATUS[s][1]) for s in frame.loc[ended, "status"]]
     frame = frame.sort_values("start", kind="stable").reset_index(drop=True)
     seq = frame.groupby(frame["start"].dt.year).cumcount() + 1
     frame["episode_id"] = [f"F-{y}-{s:05d}" for y, s in zip(frame["start"].dt.year, seq, strict=True)]
-    export = pd.DataFrame({
+    return frame
+
+
+def _register_export(frame: pd.DataFrame, persons: dict) -> pd.DataFrame:
+    """The episodes as the treatment register exports them: Danish column names and words."""
+    return pd.DataFrame({
         "Borger-ID (pseudonym)": frame["person"],
         "Forløbs-ID": frame["episode_id"],
         "Rusmiddel": frame["substance"].map({"alcohol": "Alkohol", "drugs": "Stoffer"}),
@@ -227,7 +243,12 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         "Nedsat psykisk funktionsevne": [YES_NO[persons[p]["psych"]] for p in frame["person"]],
         "Anden etnisk baggrund end dansk": [YES_NO[persons[p]["minority"]] for p in frame["person"]],
     })
-    # follow-up after completed treatment, at 1, 6 and 12 months, when that date has come
+
+
+def _follow_ups(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """Follow-up after completed treatment, at 1, 6 and 12 months, when that date has come."""
+    data_end = pd.Timestamp(cfg["data_end"])
+    first_year = min(cfg["success_share"]["drugs"])
     rows = []
     completed = frame[(frame["reason"] == "completed") & (frame["end"].dt.year >= first_year)]
     for _, ep in completed.iterrows():
@@ -246,7 +267,16 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "Kontaktet af": "Behandler" if cfg["follow_up_caller"][year] == "therapist" else "Administrativ medarbejder",
                 "Status ved opfølgning": END_STATUS_WORDS[status] if status else "",
             })
-    return export, pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The treatment register's episodes and follow-ups (the draws in the same order as always, so a
+    seed gives the same data)."""
+    cfg = profile["behandling"]
+    persons: dict[str, dict] = {}
+    frame = _outcomes(rng, _episodes(rng, cfg, persons), cfg)
+    return _register_export(frame, persons), _follow_ups(rng, frame, cfg)
 
 
 MAPPINGS = {
