@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -64,8 +65,8 @@ def stoffer(demo_dirs):
 
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
     """Tables drawn another way than views.html_table: no thead, no scope, no classes, extra spans."""
-    head = "<tr>" + "".join(f"<td><b>{views.esc(h)}</b></td>" for h in headers or []) + "</tr>"
-    body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else views.esc(c)}</span></td>" for c in r) + "</tr>"
+    head = "<tr>" + "".join(f"<td><b>{html.escape(h)}</b></td>" for h in headers or []) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else html.escape(c)}</span></td>" for c in r) + "</tr>"
                    for r in rows)
     return f"<div><table>{head}{body}</table></div>"
 

@@ -182,10 +182,13 @@ def _contrast_with_white(colour: str) -> float:
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_every_status_renders_in_both_languages(lang):
     words = catalogue(lang)
+    css = statuses.stylesheet()
     for status in statuses.STATUSES:
         assert words[f"status.{status.key}"] and words[f"status_short.{status.key}"]
         badge = statuses.status_badge(status.key, lang)
-        assert words[f"status.{status.key}"] in badge and status.symbol in badge and status.colour in badge
+        assert words[f"status.{status.key}"] in badge and status.symbol in badge and f"rm-status-{status.key}" in badge
+        # the badge's colour, from the same vocabulary, in the pages' stylesheet
+        assert f".rm-status-{status.key} {{ background: {status.colour}; color: #fff; }}" in css
         assert _contrast_with_white(status.colour) >= 4.5, status.key
         assert f"narrative.summary_{status.group}" in words or status.group == "baseline"
     assert set(verdict.REASONS) | {"insufficient_data"} == set(statuses.ASSESSED)

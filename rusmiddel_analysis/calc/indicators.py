@@ -26,7 +26,7 @@ from rusmiddel_analysis.calc import stats
 from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, UNKNOWN, group_order, published_subgroups, supported_subgroups
 from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
-from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, SOURCES
 
 COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
            "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
@@ -109,7 +109,7 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
 
 
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
-    frame = data("behandling_forloeb").copy()
+    frame = data(EPISODES).copy()
     frame["year"] = frame[year_from].dt.year
     frame["age_group"] = _age_group(frame, frame["year"], strategy.settings["age_bands"])
     return frame
@@ -123,7 +123,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     episodes = episodes[(episodes["substance"] == spec["substance"]) & episodes["end_date"].notna()]
     basis = spec.get("basis", "end_of_treatment")
     if basis == "follow_up":
-        follow = data("behandling_opfoelgning") if data.has("behandling_opfoelgning") else None
+        follow = data(FOLLOW_UPS) if data.has(FOLLOW_UPS) else None
         if follow is None:
             raise FileNotFoundError(f"target '{target.id}' uses follow-up, but there is no processed behandling_opfoelgning")
         follow = follow[follow["months"] == spec["follow_up_months"]]
@@ -245,10 +245,10 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     and the share of those reached who are abstinent or reduced. Disclosure control applied.
     """
     data = ProcessedData.of(processed_dir)
-    if not data.has("behandling_opfoelgning"):
+    if not data.has(FOLLOW_UPS):
         return pd.DataFrame(columns=["year", "months", "contacted_by", "attempts", "reached", "contact_rate", "success_share"])
-    follow = data("behandling_opfoelgning")
-    episodes = data("behandling_forloeb")[["episode_id", "end_date"]]
+    follow = data(FOLLOW_UPS)
+    episodes = data(EPISODES)[["episode_id", "end_date"]]
     merged = follow.merge(episodes, on="episode_id", how="inner")
     merged["year"] = merged["end_date"].dt.year.astype(int)
     merged["reached"] = merged["contacted"].fillna(False).astype(bool)
@@ -266,7 +266,7 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     rules = Rules.from_settings(strategy.settings)
     small_attempts = hidden(grouped["attempts"], np.nan, "persons", rules)
     contact_hidden = hidden(grouped["reached"], grouped["attempts"], "percent", rules) | small_attempts
-    health = rules.all_or_none_limit(SOURCES["behandling_opfoelgning"].health_data)
+    health = rules.all_or_none_limit(SOURCES[FOLLOW_UPS].health_data)
     success_hidden = hidden(grouped["successes"], grouped["reached"], "percent", rules, health) | contact_hidden
     grouped["attempts"] = grouped["attempts"].astype(float).mask(small_attempts)
     grouped["reached"] = grouped["reached"].astype(float).mask(contact_hidden)

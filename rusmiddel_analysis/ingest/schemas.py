@@ -51,6 +51,8 @@ class Source:
     health_data: bool = False
     # a municipality without this register still gets every target that does not need it
     optional: bool = False
+    # (column, source, what a row of it is): every value of the column must name a row of that source
+    refers_to: tuple[str, str, str] | None = None
 
     @property
     def year_columns(self) -> tuple[str, ...]:
@@ -149,8 +151,11 @@ SOURCES: dict[str, Source] = {
         extra_checks=("status_needs_contact",),
         health_data=True,
         optional=True,
+        refers_to=("episode_id", "behandling_forloeb", "an episode"),
     ),
 }
+# the treatment register's two sources, by role: what the treatment indicators are counted from
+EPISODES, FOLLOW_UPS = "behandling_forloeb", "behandling_opfoelgning"
 
 # Frame-level checks and the columns each needs.
 EXTRA_CHECK_COLUMNS = {"ended_needs_status": ("end_date", "end_status"), "status_needs_contact": ("status", "contacted")}

@@ -190,12 +190,25 @@ def validate(raw_dir: str | Path, strategy, today: dt.date | None = None) -> dic
     years = strategy_years(strategy)
     results = {name: load_source(raw_dir, source, years, today) for name, source in SOURCES.items()}
     problems = [p for r in results.values() for p in r.problems]
-    forloeb, opf = results["behandling_forloeb"].frame, results["behandling_opfoelgning"].frame
-    if not problems and forloeb is not None and opf is not None:
-        orphan = ~opf["episode_id"].isin(forloeb["episode_id"])
-        if orphan.any():
-            problems.append(Problem(str(raw_dir / "behandling_opfoelgning"), "episode_id refers to an episode in behandling_forloeb",
-                                    column="episode_id", n_rows=int(orphan.sum()), hint=HINTS["reference"]))
+    if not problems:
+        problems = _dangling_references(raw_dir, results)
     if problems:
         raise DataValidationError(problems)
     return results
+
+
+def _dangling_references(raw_dir: Path, results: dict[str, SourceResult]) -> list[Problem]:
+    """Rows whose reference (Source.refers_to) names no row of the source it refers to."""
+    problems = []
+    for name, result in results.items():
+        if result.source.refers_to is None or result.frame is None:
+            continue
+        column, other, what = result.source.refers_to
+        target = results[other].frame
+        if target is None:
+            continue
+        dangling = ~result.frame[column].isin(target[column])
+        if dangling.any():
+            problems.append(Problem(str(raw_dir / name), f"{column} refers to {what} in {other}", column=column,
+                                    n_rows=int(dangling.sum()), hint=HINTS["reference"]))
+    return problems

@@ -11,9 +11,11 @@ words carry the meaning, so the colour is never the only signal.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
+from rusmiddel_analysis.present.html import html
 from rusmiddel_analysis.present.textcatalog import text
 
 
@@ -64,15 +66,17 @@ def status_words(status: str, lang: str, data_quality: str = "", short: bool = F
     return text(f"status_short.{key}" if short else f"status.{key}", lang)
 
 
-def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False) -> str:
+def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False) -> Markup:
     """A coloured badge with a symbol and the status in words (the colour is never the only signal)."""
     key = shown_status(status, data_quality)
-    entry = BY_KEY[key]
-    label = html.escape(status_words(status, lang, data_quality, short))
-    title = f' title="{html.escape(status_words(status, lang, data_quality))}"' if short else ""
-    return (f'<span class="rm-badge rm-status-{html.escape(key)}"{title} style="background:{entry.colour};color:#fff;'
-            f'padding:2px 8px;border-radius:10px;font-weight:600;white-space:nowrap">'
-            f'<span aria-hidden="true">{html.escape(entry.symbol)} </span>{label}</span>')
+    title = status_words(status, lang, data_quality) if short else ""
+    return html("badge", key, BY_KEY[key].symbol, status_words(status, lang, data_quality, short), title)
+
+
+def stylesheet() -> str:
+    """The statuses' colours as CSS: each badge (white text), and the border of each verdict box."""
+    return "\n".join(f".rm-status-{s.key} {{ background: {s.colour}; color: #fff; }}\n"
+                     f".rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES)
 
 
 def counts_by_group(statuses) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 A notebook cell calls one method and its output is the section (headings, verdict box,
 figures with alt text, tables with header cells). All numbers come from the run's results
-(calc/results.py: indicators and assessments computed once); all words from the text catalogue; nothing is typed into a notebook.
+(calc/results.py: indicators and assessments computed once); all words from the text
+catalogue; all markup from the template macros (html.py); nothing is typed into a notebook.
 Only published rows (disclosure control applied) ever reach a fragment, and every fragment
 declares the tables and figures it publishes, with the data behind each row (published.py), so
 that the privacy gate can check the data itself, not the markup.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 from functools import cached_property
 
 import pandas as pd
@@ -26,7 +26,8 @@ from rusmiddel_analysis.ingest.status_text import read_status_text
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
-from rusmiddel_analysis.present.statuses import colour, status_badge
+from rusmiddel_analysis.present.html import Markup, html
+from rusmiddel_analysis.present.statuses import shown_status, status_badge
 from rusmiddel_analysis.present.textcatalog import group_label, text
 
 SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
@@ -86,29 +87,17 @@ class Builder:
         return HTMLFragment("".join(self.parts), self.declaration)
 
 
-def esc(value) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def figure_html(fig, alt: str) -> HTMLFragment:
     data = base64.b64encode(plots.svg_bytes(fig)).decode("ascii")
-    return HTMLFragment(f'<figure class="rm-figure"><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}" '
-                        f'style="max-width:100%;height:auto"></figure>')
+    return HTMLFragment(html("figure", f"data:image/svg+xml;base64,{data}", alt))
 
 
 def html_table(headers: list[str] | None, rows: list[list[str]], caption: str = "", row_headers: bool = True,
                escape_cells: bool = True, css_class: str = "rm-table") -> str:
     """A table with header cells: column headers (none when `headers` is None), and the first cell
-    of each row as a row header."""
-    head = "<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in headers) + "</tr></thead>" if headers else ""
-    body = []
-    for cells in rows:
-        rendered = [c if not escape_cells else esc(c) for c in cells]
-        first = f'<th scope="row">{rendered[0]}</th>' if row_headers else f"<td>{rendered[0]}</td>"
-        body.append("<tr>" + first + "".join(f"<td>{c}</td>" for c in rendered[1:]) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<table class="{esc(css_class)}">{cap}{head}<tbody>{"".join(body)}</tbody></table>'
-
+    of each row as a row header. With `escape_cells` False the cells are markup already."""
+    cells = rows if escape_cells else [[Markup(c) for c in row] for row in rows]
+    return str(html("table", headers, cells, caption=caption, css_class=css_class, row_headers=row_headers))
 
 def total_cell(target_id: str, year, row) -> dict:
     """The data behind a row or point that shows a target's total for a year."""
@@ -171,10 +160,7 @@ class _Report:
         return text(key, self.lang, **values)
 
     def _banner(self) -> str:
-        if not self.synthetic:
-            return ""
-        return (f'<p class="rm-demo" role="note" style="background:#fff3cd;border:1px solid #e0c36a;padding:6px 10px;'
-                f'border-radius:4px"><strong>{esc(self.t("report.demo_banner"))}</strong></p>')
+        return html("banner", self.t("report.demo_banner")) if self.synthetic else ""
 
     def _assessment_table(self, frame: pd.DataFrame) -> HTMLFragment:
         """The assessment columns as they are, for checking by hand in JupyterLab (an analyst-only cell)."""
@@ -186,7 +172,7 @@ class _Report:
         from rusmiddel_analysis.config.version import __version__
 
         stamp = self.t("report.generated", date=dt.date.today().isoformat(), version=__version__)
-        return HTMLFragment(f'<p class="rm-footer" style="color:#666;font-size:small">{esc(stamp)}</p>')
+        return HTMLFragment(html("footer", stamp))
 
 
 class TargetReport(_Report):
@@ -212,32 +198,30 @@ class TargetReport(_Report):
     def header(self) -> HTMLFragment:
         focus = self.strategy.focus_area(self.target.focus_area)
         effort = self.strategy.core_effort(focus.core_effort)
-        return HTMLFragment(f"<h1>{esc(self.title_text)}</h1>{self._banner()}"
-                            f'<p class="rm-context">{esc(self.strategy.name(self.lang))} · {esc(effort.name(self.lang))} · '
-                            f"{esc(focus.name(self.lang))}</p>")
+        context = f"{self.strategy.name(self.lang)} · {effort.name(self.lang)} · {focus.name(self.lang)}"
+        return HTMLFragment(html("heading", 1, self.title_text) + self._banner() + html("paragraph", context, "rm-context"))
 
     def verdict(self) -> HTMLFragment:
         a, target, lang = self.assessment, self.target, self.lang
         value = lambda v: fmt.value(v, target.unit, lang)
-        rows = [[esc(self.t("report.verdict_status")), status_badge(a["status"], lang, a["data_quality"])]]
+        rows = [[self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"])]]
         cells: list[dict | None] = [None]
         if not fmt.missing(a["measured_year"]):
             interval = narrative.measured_interval(target, a["ci_low"], a["ci_high"], lang)
             shown = narrative.measured(target, a["value"], lang)
-            rows.append([esc(self.t("report.verdict_value", year=int(a["measured_year"]))), esc(f"{shown} ({interval})")])
+            rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), f"{shown} ({interval})"])
             cells.append(total_cell(target.id, a["measured_year"], a))
         words = [(self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
                  (self.t("report.verdict_target", year=target.target_year), value(target.target_value))]
         if not fmt.missing(a["progress_ratio"]):
             words.append((self.t("report.verdict_ratio"), fmt.percent(100 * a["progress_ratio"], lang)))
         words += self._reference_items()
-        rows += [[esc(k), esc(v)] for k, v in words]
+        rows += [[k, v] for k, v in words]
         cells += [None] * len(words)
         story = narrative.target_narrative(self.strategy, target, a, lang)
-        box = (f'<section class="rm-verdict" style="border:2px solid {colour(a["status"], a["data_quality"])};border-radius:6px;'
-               f'padding:8px 14px;margin:8px 0"><h2>{esc(self.t("report.verdict_heading"))}</h2>')
-        return (Builder().add(box).table(pub.TOTALS, None, rows, cells, escape_cells=False, css_class="rm-table rm-verdict-table")
-                .add(f'<p class="rm-narrative">{esc(story)}</p></section>').build())
+        table = Builder().table(pub.TOTALS, None, rows, cells, css_class="rm-table rm-verdict-table").build()
+        box = html("verdict", shown_status(a["status"], a["data_quality"]), self.t("report.verdict_heading"), Markup(str(table)), story)
+        return HTMLFragment(box, table.declaration)
 
     def _reference_items(self) -> list[tuple[str, str]]:
         """The levels the verdict compares the interval with (docs/methodology.md, section 3)."""
@@ -262,9 +246,9 @@ class TargetReport(_Report):
         return self._assessment_table(self.assessment.to_frame(self.target.id))
 
     def goal(self) -> HTMLFragment:
-        return HTMLFragment(f"<h2>{esc(self.t('report.goal_heading'))}</h2><dl>"
-                            f"<dt>{esc(self.t('report.goal_label'))}</dt><dd>{esc(self.target.goal(self.lang))}</dd>"
-                            f"<dt>{esc(self.t('report.criterion_label'))}</dt><dd>{esc(self.target.success_criterion(self.lang))}</dd></dl>")
+        items = [(self.t("report.goal_label"), self.target.goal(self.lang)),
+                 (self.t("report.criterion_label"), self.target.success_criterion(self.lang))]
+        return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
         fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
@@ -274,7 +258,7 @@ class TargetReport(_Report):
                  narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
                  fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()]
         headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")]
-        return (Builder().add(f"<h2>{esc(self.t('report.trend_heading'))}</h2>").figure(pub.TOTALS, fig, alt, cells)
+        return (Builder().add(html("heading", 2, self.t("report.trend_heading"))).figure(pub.TOTALS, fig, alt, cells)
                 .table(pub.TOTALS, headers, rows, cells).build())
 
     @cached_property
@@ -293,7 +277,7 @@ class TargetReport(_Report):
                 fmt.number(r.denominator, self.lang) if self.target.is_share else "–"]
 
     def subgroups(self) -> HTMLFragment:
-        page = Builder().add(f"<h2>{esc(self.t('report.subgroups_heading'))}</h2>")
+        page = Builder().add(html("heading", 2, self.t("report.subgroups_heading")))
         settings = self.strategy.settings["disclosure"]
         for by in published_subgroups(self.target):
             rows = self.subgroup_rows(by)
@@ -303,12 +287,12 @@ class TargetReport(_Report):
             fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
             alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), self.t("report.col_answers")]
-            page.add(f"<h3>{esc(self.t(f'report.groups.{by}'))}</h3>").figure(pub.SUBGROUPS, fig, alt, cells)
+            page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             if by == "substance":
-                page.add(f'<p class="rm-note">{esc(self.t("report.substance_note"))}</p>')
-        page.add(f'<p class="rm-note">{esc(self.t("report.subgroups_note", min_group=int(settings["min_group_size"])))} '
-                 f'{esc(self.t("report.subgroups_descriptive"))}</p>')
+                page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
+        note = f'{self.t("report.subgroups_note", min_group=int(settings["min_group_size"]))} {self.t("report.subgroups_descriptive")}'
+        page.add(html("paragraph", note, "rm-note"))
         return page.build()
 
     def methods(self) -> HTMLFragment:
@@ -317,30 +301,29 @@ class TargetReport(_Report):
         projection = narrative.projection_sentence(self.target, self.assessment, self.lang, int(settings["min_projection_points"]),
                                                    settings["confidence"])
         tests = int(self.year_assessment["change_p_adjusted"].notna().sum())
-        return HTMLFragment(f"<h2>{esc(self.t('report.methods_heading'))}</h2>"
-                            f"<p>{esc(narrative.change_test_sentence(self.target, self.assessment, tests, self.lang))}</p>"
-                            f"<p>{esc(narrative.trend_sentence(self.assessment, years, self.lang))}</p>"
-                            f"<p>{esc(projection)}</p>")
+        sentences = [narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
+                     narrative.trend_sentence(self.assessment, years, self.lang), projection]
+        return HTMLFragment(html("heading", 2, self.t("report.methods_heading")) + "".join(html("paragraph", p) for p in sentences))
 
     def quality(self) -> HTMLFragment:
-        page = Builder().add(f"<h2>{esc(self.t('report.quality_heading'))}</h2>")
+        page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
         years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
-        page.add(f"<p>{esc(self.t('report.quality_years', years=years or '–'))}</p>")
+        page.add(html("paragraph", self.t("report.quality_years", years=years or "–")))
         latest = self.rows[self.rows["year"] == self.measured_year]
         if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
             answers = self.t("report.quality_answers", year=self.measured_year, n=fmt.number(r.denominator, self.lang),
                              no_answer=fmt.number(r.no_answer, self.lang))
-            page.add(f"<p>{esc(answers)}</p>")
+            page.add(html("paragraph", answers))
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
             column = self.target.indicator.get("column")
             if declared.get(column):
-                page.add(f"<p>{esc(self.t('report.quality_declared_missing', n=fmt.number(declared[column], self.lang)))}</p>")
+                page.add(html("paragraph", self.t("report.quality_declared_missing", n=fmt.number(declared[column], self.lang))))
         if self.target.indicator["type"] == "treatment_outcome":
             if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
                 share = fmt.percent(100 * latest.iloc[0].unknown_share, self.lang)
-                page.add(f"<p>{esc(self.t('report.quality_unknown', year=self.measured_year, share=share, limit=limit))}</p>")
+                page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
             self.follow_up_table(page)
         return page.build()
 
@@ -360,14 +343,13 @@ class TargetReport(_Report):
             cells.append(pub.cell(key, r, FOLLOW_UP_FIELDS))
         headers = [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
                    self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")]
-        page.add(f"<p>{esc(self.t('report.quality_followup'))}</p>").table(pub.FOLLOW_UP, headers, rows, cells)
+        page.add(html("paragraph", self.t("report.quality_followup"))).table(pub.FOLLOW_UP, headers, rows, cells)
 
     def definition(self) -> HTMLFragment:
         d = self.target.definition
-        items = "".join(f"<dt>{esc(self.t(f'report.def_{k}'))}</dt><dd>{esc(d[k](self.lang))}</dd>"
-                        for k in ("population", "numerator", "denominator", "data_source"))
-        return HTMLFragment(f"<h2>{esc(self.t('report.definition_heading'))}</h2><dl>{items}</dl>"
-                            f"<p>{esc(self.t('report.def_method'))}</p>")
+        items = [(self.t(f"report.def_{k}"), d[k](self.lang)) for k in ("population", "numerator", "denominator", "data_source")]
+        return HTMLFragment(html("heading", 2, self.t("report.definition_heading")) + html("definitions", items)
+                            + html("paragraph", self.t("report.def_method")))
 
 
 class StatusReport(_Report):
@@ -385,37 +367,35 @@ class StatusReport(_Report):
 
     def header(self) -> HTMLFragment:
         milestone = next((m for m in self.strategy.milestones if m.year == self.year), None)
-        sub = f"<p>{esc(self.t('report.milestone', name=milestone.name(self.lang), year=self.year))}</p>" if milestone else ""
-        return HTMLFragment(f"<h1>{esc(self.title_text)}</h1>{self._banner()}{sub}")
+        sub = html("paragraph", self.t("report.milestone", name=milestone.name(self.lang), year=self.year)) if milestone else ""
+        return HTMLFragment(html("heading", 1, self.title_text) + self._banner() + sub)
 
     def assessment_detail(self) -> HTMLFragment:
         """The year's assessment table, one row per target."""
         return self._assessment_table(self.assessment.set_index("target_id"))
 
     def summary(self) -> HTMLFragment:
-        return HTMLFragment(f"<h2>{esc(self.t('report.summary_heading'))}</h2>"
-                            f"<p>{esc(narrative.summary_sentence(self.assessment, self.year, self.lang))}</p>")
+        return HTMLFragment(html("heading", 2, self.t("report.summary_heading"))
+                            + html("paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang)))
 
     def table(self) -> HTMLFragment:
         rows, cells = [], []
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
-            rows.append([f'<a href="{esc(t.id)}.html">{esc(t.short_name(self.lang))}</a>',
-                         esc(self.strategy.focus_area(t.focus_area).name(self.lang)), status_badge(a["status"], self.lang, a["data_quality"]),
-                         esc(value), esc(measured), esc(fmt.value(t.baseline_value, t.unit, self.lang)),
-                         esc(fmt.value(t.target_value, t.unit, self.lang))])
+            rows.append([html("link", f"{t.id}.html", t.short_name(self.lang)), self.strategy.focus_area(t.focus_area).name(self.lang),
+                         status_badge(a["status"], self.lang, a["data_quality"]), value, measured,
+                         fmt.value(t.baseline_value, t.unit, self.lang), fmt.value(t.target_value, t.unit, self.lang)])
             cells.append(None if fmt.missing(a["measured_year"]) else total_cell(t.id, a["measured_year"], a))
         headers = [self.t("report.col_target"), self.t("report.col_focus_area"), self.t("report.col_status"), self.t("report.col_value"),
                    self.t("report.col_measured"), self.t("report.col_baseline"), self.t("report.col_goal")]
-        return (Builder().add(f"<h2>{esc(self.t('report.table_heading'))}</h2>")
-                .table(pub.TOTALS, headers, rows, cells, escape_cells=False).build())
+        return Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells).build()
 
     def multiples(self) -> HTMLFragment:
         fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
         totals = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
         cells = [total_cell(r.target_id, r.year, r) for r in totals.itertuples()]
-        return (Builder().add(f"<h2>{esc(self.t('report.multiples_heading'))}</h2>")
+        return (Builder().add(html("heading", 2, self.t("report.multiples_heading")))
                 .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells).build())
 
     def _qualitative(self, section_id: str, page_level: int) -> str:
@@ -423,27 +403,27 @@ class StatusReport(_Report):
         body = self.status_text.sections.get(section_id)
         if not body:
             return ""
-        return f'<div class="rm-qualitative">{markdown_html(body, heading_offset=page_level + 1 - 3)}</div>'
+        return html("qualitative", Markup(markdown_html(body, heading_offset=page_level + 1 - 3)))
 
+    def _target_story(self, target, a) -> str:
+        story = narrative.target_narrative(self.strategy, target, a, self.lang)
+        link = html("link", f"{target.id}.html", target.short_name(self.lang), strong=True)
+        return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"]), story)
 
     def by_focus_area(self) -> HTMLFragment:
         """Core effort -> focus area -> targets, each with its narrative, and the qualitative status."""
-        parts = [f"<h2>{esc(self.t('report.narrative_heading'))}</h2>"]
+        parts = [html("heading", 2, self.t("report.narrative_heading"))]
         if not self.status_text.exists:
-            parts.append(f'<p class="rm-note">{esc(self.t("report.no_status_text", year=self.year))}</p>')
+            parts.append(html("paragraph", self.t("report.no_status_text", year=self.year), "rm-note"))
         elif self.status_text.empty:
-            parts.append(f'<p class="rm-note">{esc(self.t("report.empty_status_text", year=self.year))}</p>')
+            parts.append(html("paragraph", self.t("report.empty_status_text", year=self.year), "rm-note"))
         by_id = self.assessment.set_index("target_id")
         for effort in self.strategy.core_efforts:
-            parts.append(f"<h3>{esc(effort.name(self.lang))}</h3>{self._qualitative(effort.id, page_level=3)}")
+            parts += [html("heading", 3, effort.name(self.lang)), self._qualitative(effort.id, page_level=3)]
             for focus in (f for f in self.strategy.focus_areas if f.core_effort == effort.id):
-                parts.append(f"<h4>{esc(focus.name(self.lang))}</h4>")
-                for target in (t for t in self.strategy.targets if t.focus_area == focus.id):
-                    a = by_id.loc[target.id]
-                    story = narrative.target_narrative(self.strategy, target, a, self.lang)
-                    parts.append(f'<p><a href="{esc(target.id)}.html"><strong>{esc(target.short_name(self.lang))}</strong></a> '
-                                 f'{status_badge(a["status"], self.lang, a["data_quality"])}<br>{esc(story)}</p>')
+                parts.append(html("heading", 4, focus.name(self.lang)))
+                parts += [self._target_story(t, by_id.loc[t.id]) for t in self.strategy.targets if t.focus_area == focus.id]
                 qualitative = self._qualitative(focus.id, page_level=4)
                 if qualitative:
-                    parts.append(f'<p><strong>{esc(self.t("report.qualitative_heading"))}</strong></p>{qualitative}')
-        return HTMLFragment("".join(parts))
+                    parts += [html("lead", self.t("report.qualitative_heading")), qualitative]
+        return HTMLFragment("".join(map(str, parts)))

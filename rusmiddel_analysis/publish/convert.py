@@ -12,6 +12,7 @@ import re
 import threading
 
 from rusmiddel_analysis.config.paths import TEMPLATES
+from rusmiddel_analysis.present.statuses import stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.publish.jobs import Job
 
@@ -59,7 +60,8 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
-    resources = {"metadata": {"name": title}, "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang)}}
+    resources = {"metadata": {"name": title},
+                 "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang), "status_css": stylesheet()}}
     exporter, lock = html_exporter(lang)
     with lock:
         body, _ = exporter.from_notebook_node(notebook, resources=resources)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.config.files import write_atomically
-from rusmiddel_analysis.config.paths import STYLESHEET, TEMPLATES
+from rusmiddel_analysis.config.paths import STYLESHEET
 from rusmiddel_analysis.config.version import __version__
-from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words
+from rusmiddel_analysis.present.html import environment
+from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words, stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 
 
@@ -51,11 +52,8 @@ def _legend(lang: str) -> list[dict]:
 
 def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
     """outputs/index.html (atomic write)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     years = published_years(outputs_dir)
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
-    page = env.get_template("front.html.j2").render(
+    page = environment().get_template("front.html.j2").render(
         lang=lang, title=text("report.front_title", lang, strategy=strategy.name(lang)),
         intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
         demo_banner=text("report.demo_banner", lang) if demo else "", years=years,
@@ -65,7 +63,7 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
         col_focus=text("report.col_focus_area", lang), legend_heading=text("report.legend_heading", lang), legend=_legend(lang),
         years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
         footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
-        css=STYLESHEET.read_text(encoding="utf-8"),
+        css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
     )
     target = outputs_dir / "index.html"
     write_atomically(target, page)
