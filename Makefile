@@ -32,6 +32,8 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=.

@@ -40,8 +40,18 @@ from rusmiddel_analysis.config.paths import NOTEBOOKS
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RUSMIDDEL = str(BIN / "rusmiddel")
-STRATEGY_TARGETS = ["skole_alkohol", "skole_hash", "skole_stoffer", "skole_foraeldreaftale", "ungdom_alkohol", "ungdom_hash",
-                    "ungdom_stoffer", "behandling_stof_effekt", "behandling_alkohol_effekt", "behandling_antal"]
+STRATEGY_TARGETS = [
+    "skole_alkohol",
+    "skole_hash",
+    "skole_stoffer",
+    "skole_foraeldreaftale",
+    "ungdom_alkohol",
+    "ungdom_hash",
+    "ungdom_stoffer",
+    "behandling_stof_effekt",
+    "behandling_alkohol_effekt",
+    "behandling_antal",
+]
 
 
 def measure(command: list[str] | callable, cwd: Path) -> tuple[float, float]:
@@ -92,11 +102,27 @@ def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
                 params = ["-p", "year", str(year), "-p", "processed_dir", str(processed), "-p", "status_dir", str(status)]
                 if target:
                     params += ["-p", "target_id", target]
-                subprocess.run([str(BIN / "papermill"), str(NOTEBOOKS / f"{notebook}.ipynb"), str(executed),
-                                "-k", "rusmiddel-analysis", "--no-progress-bar", *params],
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [
+                        str(BIN / "papermill"),
+                        str(NOTEBOOKS / f"{notebook}.ipynb"),
+                        str(executed),
+                        "-k",
+                        "rusmiddel-analysis",
+                        "--no-progress-bar",
+                        *params,
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                subprocess.run(
+                    [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+
     out.mkdir(parents=True, exist_ok=True)
     return run
 
@@ -104,9 +130,11 @@ def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
 def watch_latency(repeats: int, command: list[str], status_file: Path, name: str) -> float:
     """Median seconds from an edit of `status_file` to `rusmiddel report --watch` announcing `name` rebuilt."""
     # a background shell starts its jobs with Ctrl-C ignored, which children inherit: restore it
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
     try:
+
         def edit_and_wait() -> float:
             started = time.perf_counter()
             with open(status_file, "a", encoding="utf-8") as handle:
@@ -115,6 +143,7 @@ def watch_latency(repeats: int, command: list[str], status_file: Path, name: str
                 if f" {name} ok" in line:
                     return time.perf_counter() - started
             raise SystemExit("the watcher stopped")
+
         edit_and_wait()  # the first rebuild also starts the kernel: not counted
         return statistics.median(edit_and_wait() for _ in range(repeats))
     finally:
@@ -170,6 +199,7 @@ def main() -> None:
         def change_one_input():
             with open(status_file, "a", encoding="utf-8") as handle:
                 handle.write("\n")
+
         single_naive = (naive_one[0] / 11, naive_one[1])
         single = median_of(args.repeats, ours("--year", "2017"), work, before=change_one_input)
         rows.append(("One report rebuilt after a change (2017 status), new command", single_naive, single))
@@ -188,14 +218,19 @@ def main() -> None:
 
     memory = psutil.virtual_memory().total / 2**30
     machine = f"{platform.system()} {platform.machine()}, {psutil.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
-    lines = [f"Machine: {machine}; repeats: {args.repeats} (naive loops: 1)", "",
-             "| run | naive loop | rusmiddel report | naive / ours | peak memory, naive | peak memory, ours |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Machine: {machine}; repeats: {args.repeats} (naive loops: 1)",
+        "",
+        "| run | naive loop | rusmiddel report | naive / ours | peak memory, naive | peak memory, ours |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     shown = lambda value, pattern: "–" if value != value else pattern.format(value)  # NaN: not measured
     for name, naive, mine in rows:
         ratio = naive[0] / mine[0] if naive[0] == naive[0] else float("nan")
-        lines.append(f"| {name} | {shown(naive[0], '{:.1f} s')} | {mine[0]:.2f} s | {shown(ratio, '{:.1f}x')} | "
-                     f"{shown(naive[1], '{:.0f} MB')} | {shown(mine[1], '{:.0f} MB')} |")
+        lines.append(
+            f"| {name} | {shown(naive[0], '{:.1f} s')} | {mine[0]:.2f} s | {shown(ratio, '{:.1f}x')} | "
+            f"{shown(naive[1], '{:.0f} MB')} | {shown(mine[1], '{:.0f} MB')} |"
+        )
     lines += ["", "| `rusmiddel process`, demo `--scale` | school-survey rows | wall | peak memory |", "| ---: | ---: | ---: | ---: |"]
     for scale, n, seconds, peak in processing:
         lines.append(f"| {scale:g} | {n:,} | {seconds:.2f} s | {peak:.0f} MB |")

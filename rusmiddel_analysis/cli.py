@@ -24,17 +24,23 @@ def targets_table(strategy, lang: str = "da") -> str:
     """The strategy's targets as a readable plain-text table."""
     rows = []
     for t in strategy.targets:
-        rows.append((
-            t.id,
-            strategy.focus_area(t.focus_area).name(lang),
-            text(f"kind.{t.kind}", lang),
-            formatting.value(t.baseline_value, t.unit, lang),
-            formatting.value(t.target_value, t.unit, lang),
-        ))
+        rows.append(
+            (
+                t.id,
+                strategy.focus_area(t.focus_area).name(lang),
+                text(f"kind.{t.kind}", lang),
+                formatting.value(t.baseline_value, t.unit, lang),
+                formatting.value(t.target_value, t.unit, lang),
+            )
+        )
     first = strategy.targets[0]
-    header = (text("targets_table.id", lang), text("targets_table.focus_area", lang), text("targets_table.kind", lang),
-              text("targets_table.baseline", lang, year=first.baseline_year),
-              text("targets_table.target", lang, year=first.target_year))
+    header = (
+        text("targets_table.id", lang),
+        text("targets_table.focus_area", lang),
+        text("targets_table.kind", lang),
+        text("targets_table.baseline", lang, year=first.baseline_year),
+        text("targets_table.target", lang, year=first.target_year),
+    )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
     out = [text("targets_table.title", lang, strategy=strategy.name(lang)), "", line(header), line(["-" * w for w in widths])]
@@ -145,6 +151,7 @@ class Progress:
         if self.tty:
             if self.bar is None:
                 from tqdm import tqdm
+
                 self.bar = tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True)
             self.bar.set_postfix_str(line)
             self.bar.update(1)
@@ -162,10 +169,15 @@ def _report_settings(args):
     from rusmiddel_analysis.config.paths import NOTEBOOKS
     from rusmiddel_analysis.publish.jobs import Settings
 
-    return Settings(processed_dir=Path(args.processed).resolve(), status_dir=Path(args.status).resolve(),
-                    outputs_dir=Path(args.outputs).resolve(), lang=args.lang,
-                    strategy_file=Path(args.strategy).resolve() if args.strategy else None,
-                    notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS, timeout=args.timeout)
+    return Settings(
+        processed_dir=Path(args.processed).resolve(),
+        status_dir=Path(args.status).resolve(),
+        outputs_dir=Path(args.outputs).resolve(),
+        lang=args.lang,
+        strategy_file=Path(args.strategy).resolve() if args.strategy else None,
+        notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS,
+        timeout=args.timeout,
+    )
 
 
 def _watch(args, strategy, settings) -> int:
@@ -213,8 +225,17 @@ def cmd_report(args) -> int:
     try:
         if args.watch:
             return _watch(args, strategy, settings)
-        summary = run(strategy, settings, years=args.year, targets=args.target, progress=progress,
-                      jobs=args.jobs, force=args.force, executor=args.executor, scheduler=args.scheduler)
+        summary = run(
+            strategy,
+            settings,
+            years=args.year,
+            targets=args.target,
+            progress=progress,
+            jobs=args.jobs,
+            force=args.force,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
     except ReportError as exc:
         raise UserError(str(exc)) from None
     finally:

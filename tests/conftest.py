@@ -30,29 +30,57 @@ def demo_dirs(tmp_path_factory, strategy):
 
 def canonical_frames() -> dict[str, pd.DataFrame]:
     """A small valid dataset in the canonical format, one frame per source."""
-    skole = pd.DataFrame({
-        "respondent_id": ["S1", "S2", "S3", "S4"], "year": [2015, 2015, 2016, 2016], "school": ["A", "A", "B", "B"],
-        "grade": [6, 8, 9, 10], "gender": ["male", "female", "other", "female"],
-        "alcohol_ever": ["false", "true", "", "true"], "hash_ever": ["false", "false", "false", "true"],
-        "other_drugs_ever": ["false", "false", "false", "false"], "parent_agreement": ["true", "true", "false", ""],
-        "smoking_ever": ["false", "true", "false", "true"],
-    })
-    ungdom = pd.DataFrame({
-        "respondent_id": ["U1", "U2"], "year": [2015, 2015], "institution": ["X", "Y"], "education_type": ["stx", "eud"],
-        "gender": ["male", "female"], "age": [17, 19], "alcohol_frequency": ["weekly", "never"],
-        "hash_ever": ["true", "false"], "other_drugs_ever": ["false", "false"],
-    })
-    forloeb = pd.DataFrame({
-        "person_id": ["p1", "p1", "p2"], "episode_id": ["E1", "E2", "E3"], "substance": ["alcohol", "drugs", "drugs"],
-        "start_date": ["2015-02-01", "2015-03-01", "2016-05-01"], "end_date": ["2015-09-01", "", "2016-12-01"],
-        "end_status": ["reduced", "", "unknown"], "end_reason": ["completed", "", "dropped_out"],
-        "gender": ["male", "male", "female"], "birth_year": [1980, 1980, 1995],
-        "psychiatric_disability": ["false", "false", "true"], "ethnic_minority": ["false", "false", "false"],
-    })
-    opf = pd.DataFrame({
-        "episode_id": ["E1", "E1"], "months": [1, 6], "contacted": ["true", "false"],
-        "contacted_by": ["therapist", "therapist"], "status": ["abstinent", ""],
-    })
+    skole = pd.DataFrame(
+        {
+            "respondent_id": ["S1", "S2", "S3", "S4"],
+            "year": [2015, 2015, 2016, 2016],
+            "school": ["A", "A", "B", "B"],
+            "grade": [6, 8, 9, 10],
+            "gender": ["male", "female", "other", "female"],
+            "alcohol_ever": ["false", "true", "", "true"],
+            "hash_ever": ["false", "false", "false", "true"],
+            "other_drugs_ever": ["false", "false", "false", "false"],
+            "parent_agreement": ["true", "true", "false", ""],
+            "smoking_ever": ["false", "true", "false", "true"],
+        }
+    )
+    ungdom = pd.DataFrame(
+        {
+            "respondent_id": ["U1", "U2"],
+            "year": [2015, 2015],
+            "institution": ["X", "Y"],
+            "education_type": ["stx", "eud"],
+            "gender": ["male", "female"],
+            "age": [17, 19],
+            "alcohol_frequency": ["weekly", "never"],
+            "hash_ever": ["true", "false"],
+            "other_drugs_ever": ["false", "false"],
+        }
+    )
+    forloeb = pd.DataFrame(
+        {
+            "person_id": ["p1", "p1", "p2"],
+            "episode_id": ["E1", "E2", "E3"],
+            "substance": ["alcohol", "drugs", "drugs"],
+            "start_date": ["2015-02-01", "2015-03-01", "2016-05-01"],
+            "end_date": ["2015-09-01", "", "2016-12-01"],
+            "end_status": ["reduced", "", "unknown"],
+            "end_reason": ["completed", "", "dropped_out"],
+            "gender": ["male", "male", "female"],
+            "birth_year": [1980, 1980, 1995],
+            "psychiatric_disability": ["false", "false", "true"],
+            "ethnic_minority": ["false", "false", "false"],
+        }
+    )
+    opf = pd.DataFrame(
+        {
+            "episode_id": ["E1", "E1"],
+            "months": [1, 6],
+            "contacted": ["true", "false"],
+            "contacted_by": ["therapist", "therapist"],
+            "status": ["abstinent", ""],
+        }
+    )
     return {"ungeprofil_skole": skole, "ungeprofil_ungdom": ungdom, "behandling_forloeb": forloeb, "behandling_opfoelgning": opf}
 
 
@@ -69,8 +97,7 @@ def canonical_raw(tmp_path):
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def write_strategy_variant(tmp_path: Path, mutate) -> Path:

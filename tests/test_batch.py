@@ -39,32 +39,54 @@ def notebooks_with_cell(tmp_path, source: str) -> Path:
 def test_reports_sharing_a_warm_kernel_do_not_see_each_other(tmp_path):
     import papermill as pm
 
-    first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os, warnings, matplotlib, pandas as pd, numpy as np\n"
-        "leaked = 42\nmatplotlib.rcParams['lines.linewidth'] = 9\npd.set_option('display.max_rows', 3)\n"
-        "os.environ['RM_LEAK'] = '1'\nwarnings.simplefilter('error')\nnp.seterr(all='raise')\n"
-        "os.chdir('/')\nimport matplotlib.pyplot as plt\nplt.figure()")])
-    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os, warnings, matplotlib, pandas as pd, numpy as np, sys\n"
-        "state = {'leaked': 'leaked' in globals(), 'linewidth': matplotlib.rcParams['lines.linewidth'],\n"
-        "         'max_rows': pd.get_option('display.max_rows'), 'env': os.environ.get('RM_LEAK'),\n"
-        "         'error_filter': any(f[0] == 'error' and f[2] is Warning for f in warnings.filters), 'np': np.geterr()['divide'],\n"
-        "         'cwd': os.getcwd(), 'figures': len(sys.modules['matplotlib.pyplot'].get_fignums())}\n"
-        "print(state)")])
+    first = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, warnings, matplotlib, pandas as pd, numpy as np\n"
+                "leaked = 42\nmatplotlib.rcParams['lines.linewidth'] = 9\npd.set_option('display.max_rows', 3)\n"
+                "os.environ['RM_LEAK'] = '1'\nwarnings.simplefilter('error')\nnp.seterr(all='raise')\n"
+                "os.chdir('/')\nimport matplotlib.pyplot as plt\nplt.figure()"
+            )
+        ]
+    )
+    second = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, warnings, matplotlib, pandas as pd, numpy as np, sys\n"
+                "state = {'leaked': 'leaked' in globals(), 'linewidth': matplotlib.rcParams['lines.linewidth'],\n"
+                "         'max_rows': pd.get_option('display.max_rows'), 'env': os.environ.get('RM_LEAK'),\n"
+                "         'error_filter': any(f[0] == 'error' and f[2] is Warning for f in warnings.filters), 'np': np.geterr()['divide'],\n"
+                "         'cwd': os.getcwd(), 'figures': len(sys.modules['matplotlib.pyplot'].get_fignums())}\n"
+                "print(state)"
+            )
+        ]
+    )
     for book in (first, second):
         book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         book.cells.insert(0, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}))
     kernels.register_engine()
     kernel = kernels.WarmKernel(jobs.find_kernel(), cwd=tmp_path)
     try:
-        done = [pm.execute_notebook(book, None, parameters={"x": 2}, engine_name=kernels.ENGINE_NAME, kernel_name="python3",
-                                    progress_bar=False, warm_kernel=kernel) for book in (first, second)]
+        done = [
+            pm.execute_notebook(
+                book, None, parameters={"x": 2}, engine_name=kernels.ENGINE_NAME, kernel_name="python3", progress_bar=False, warm_kernel=kernel
+            )
+            for book in (first, second)
+        ]
     finally:
         kernel.shutdown()
     printed = done[1].cells[-1].outputs[0].text
     state = eval(printed)
-    assert state == {"leaked": False, "linewidth": 1.5, "max_rows": 60, "env": None, "error_filter": False,
-                     "np": "warn", "cwd": str(tmp_path), "figures": 0}
+    assert state == {
+        "leaked": False,
+        "linewidth": 1.5,
+        "max_rows": 60,
+        "env": None,
+        "error_filter": False,
+        "np": "warn",
+        "cwd": str(tmp_path),
+        "figures": 0,
+    }
     for book in done:
         assert book.metadata.papermill.parameters == {"x": 2}
         assert book.cells[0].execution_count == 1  # every report counts from 1
@@ -73,8 +95,7 @@ def test_reports_sharing_a_warm_kernel_do_not_see_each_other(tmp_path):
 
 def test_parallel_run_equals_sequential_run(demo_report, demo_dirs, tmp_path, strategy):
     outputs = tmp_path / "seq"
-    summary = runs.run(strategy, settings_for(demo_dirs, outputs), years=[2017],
-                         targets=["skole_alkohol", "behandling_stof_effekt"], jobs=1)
+    summary = runs.run(strategy, settings_for(demo_dirs, outputs), years=[2017], targets=["skole_alkohol", "behandling_stof_effekt"], jobs=1)
     assert not summary.failures
     for name in ("skole_alkohol.html", "behandling_stof_effekt.html"):
         assert (outputs / "2017" / name).read_text() == (demo_report / "2017" / name).read_text()
@@ -88,11 +109,15 @@ def test_failures_are_isolated_and_reported(demo_dirs, tmp_path, strategy, capsy
     targets = ["--target", "skole_alkohol", "--target", "skole_hash", "--target", "skole_stoffer", "--target", "behandling_antal"]
     assert main(common + targets) == 0
     before = {p.name: p.read_text() for p in (outputs / "2017").glob("*.html")}
-    faults = notebooks_with_cell(tmp_path, (
-        "import os, time\n"
-        "if target_id == 'skole_hash':\n    raise ValueError('planted failure')\n"
-        "if target_id == 'skole_stoffer':\n    os._exit(1)\n"
-        "if target_id == 'behandling_antal':\n    time.sleep(30)\n"))
+    faults = notebooks_with_cell(
+        tmp_path,
+        (
+            "import os, time\n"
+            "if target_id == 'skole_hash':\n    raise ValueError('planted failure')\n"
+            "if target_id == 'skole_stoffer':\n    os._exit(1)\n"
+            "if target_id == 'behandling_antal':\n    time.sleep(30)\n"
+        ),
+    )
     capsys.readouterr()
     code = main(common + targets + ["--notebooks", str(faults), "--force", "--timeout", "3", "--jobs", "2"])
     err = capsys.readouterr().err
@@ -126,8 +151,7 @@ def test_incremental_rebuilds_exactly_what_changed(demo_report, demo_dirs, tmp_p
     changed = runs.run(strategy, settings, years=[2017])
     assert [r.job.name for r in changed.results if not r.skipped] == ["2017/index"]
     assert "Endnu en indsats." in (outputs / "2017" / "index.html").read_text()
-    english = runs.run(strategy, settings_for(demo_dirs, outputs, status_dir=status, lang="en"), years=[2017],
-                         targets=["skole_alkohol"])
+    english = runs.run(strategy, settings_for(demo_dirs, outputs, status_dir=status, lang="en"), years=[2017], targets=["skole_alkohol"])
     assert [r.job.name for r in english.results if not r.skipped] == ["2017/skole_alkohol"]
 
 
@@ -150,13 +174,28 @@ def test_input_hash_follows_the_results_a_report_reads(demo_dirs, tmp_path, stra
 def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"
-    args = [sys.executable, "-m", "rusmiddel_analysis.cli", "report", "--year", "2017", "--processed", str(processed),
-            "--status", str(raw / "status"), "--outputs", str(outputs), "--jobs", "1"]
+    args = [
+        sys.executable,
+        "-m",
+        "rusmiddel_analysis.cli",
+        "report",
+        "--year",
+        "2017",
+        "--processed",
+        str(processed),
+        "--status",
+        str(raw / "status"),
+        "--outputs",
+        str(outputs),
+        "--jobs",
+        "1",
+    ]
     subprocess.run(args + ["--target", "skole_alkohol", "--target", "skole_hash"], check=True, capture_output=True)
     before = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
     # a shell's background jobs start with Ctrl-C ignored, which children inherit: restore it for the run
-    process = subprocess.Popen(args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
     line = process.stdout.readline()  # the first report has finished: interrupt the rest
     assert line.startswith("[1/11]")
     process.send_signal(signal.SIGINT)
@@ -174,10 +213,15 @@ def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
 
 def test_dask_executor_on_a_local_cluster(demo_dirs, tmp_path, strategy):
     distributed = pytest.importorskip("distributed", reason="install the optional extra: pip install '.[dask]'")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        summary = runs.run(strategy, settings_for(demo_dirs, tmp_path / "outputs"), years=[2017],
-                             targets=["skole_alkohol", "ungdom_hash"], executor="dask", scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        summary = runs.run(
+            strategy,
+            settings_for(demo_dirs, tmp_path / "outputs"),
+            years=[2017],
+            targets=["skole_alkohol", "ungdom_hash"],
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+        )
     assert not summary.failures and len(summary.results) == 2
     html = (tmp_path / "outputs" / "2017" / "ungdom_hash.html").read_text()
     assert "Unge: ikke prøvet hash – 2017" in html

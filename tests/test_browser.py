@@ -15,8 +15,15 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 HINT = "Chromium not found: install it with 'sudo apt-get install chromium' (Debian/Ubuntu) or 'brew install --cask chromium'"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 if CHROMIUM is None:
     if os.environ.get("CI"):
@@ -46,9 +53,15 @@ def visit(browser, path: Path) -> dict:
     page.goto(path.as_uri(), wait_until="load")
     links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.getAttribute('alt')])")
-    result = {"requests": requests, "errors": errors, "links": links, "images": images, "title": page.title(),
-              "lang": page.eval_on_selector("html", "e => e.getAttribute('lang')"),
-              "targets": [(path.parent / unquote(urlparse(href).path)).resolve() for href in links]}
+    result = {
+        "requests": requests,
+        "errors": errors,
+        "links": links,
+        "images": images,
+        "title": page.title(),
+        "lang": page.eval_on_selector("html", "e => e.getAttribute('lang')"),
+        "targets": [(path.parent / unquote(urlparse(href).path)).resolve() for href in links],
+    }
     page.close()
     return result
 
@@ -70,8 +83,9 @@ def crawl(browser, demo_report):
 def test_the_checks_notice_a_bad_page(browser, tmp_path):
     """The crawler's checks are not vacuous: a page that calls the network and fails is caught."""
     bad = tmp_path / "bad.html"
-    bad.write_text('<html><body><img src="http://127.0.0.1:9/x.png" alt="x"><a href="missing.html">x</a>'
-                   '<script>console.error("boom")</script></body></html>')
+    bad.write_text(
+        '<html><body><img src="http://127.0.0.1:9/x.png" alt="x"><a href="missing.html">x</a><script>console.error("boom")</script></body></html>'
+    )
     seen = visit(browser, bad)
     assert any(u.startswith("http://127.0.0.1:9/") for u in seen["requests"])
     assert "boom" in seen["errors"]

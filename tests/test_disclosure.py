@@ -12,8 +12,7 @@ def test_primary_rules():
     num = [41, 3, 98, 0, 10, 3, 0, 5, 12]
     den = [100, 100, 100, 100, 19, np.nan, np.nan, np.nan, 20]
     share = [True, True, True, True, True, False, False, False, True]
-    assert primary_suppression(num, den, share).tolist() == [
-        "", "small_cell", "small_cell", "", "small_group", "small_count", "", "", ""]
+    assert primary_suppression(num, den, share).tolist() == ["", "small_cell", "small_cell", "", "small_group", "small_count", "", "", ""]
 
 
 def _table(rows):
@@ -21,13 +20,15 @@ def _table(rows):
 
 
 def test_secondary_suppression_hides_the_next_smallest_cell():
-    table = _table([
-        ("t", 2017, "a", 50, 100, 50.0, 40.0, 60.0, "percent"),
-        ("t", 2017, "b", 3, 30, 10.0, 3.0, 26.0, "percent"),    # primary: 3 persons
-        ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),  # next smallest: hidden too
-        ("t", 2018, "a", 50, 100, 50.0, 40.0, 60.0, "percent"),
-        ("t", 2018, "b", 10, 30, 33.3, 19.0, 51.0, "percent"),
-    ])
+    table = _table(
+        [
+            ("t", 2017, "a", 50, 100, 50.0, 40.0, 60.0, "percent"),
+            ("t", 2017, "b", 3, 30, 10.0, 3.0, 26.0, "percent"),  # primary: 3 persons
+            ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),  # next smallest: hidden too
+            ("t", 2018, "a", 50, 100, 50.0, 40.0, 60.0, "percent"),
+            ("t", 2018, "b", 10, 30, 33.3, 19.0, 51.0, "percent"),
+        ]
+    )
     out = suppress(table, ["target_id", "year"])
     assert out["suppression"].tolist() == ["", "small_cell", "secondary", "", ""]
     hidden = out[out["suppressed"]]
@@ -37,8 +38,13 @@ def test_secondary_suppression_hides_the_next_smallest_cell():
 
 
 def test_small_counts():
-    table = _table([("n", 2017, "male", 3, np.nan, 3.0, 0.6, 8.8, "persons"), ("n", 2017, "female", 600, np.nan, 600.0, 550, 650, "persons"),
-                    ("n", 2017, "other", 40, np.nan, 40.0, 28, 54, "persons")])
+    table = _table(
+        [
+            ("n", 2017, "male", 3, np.nan, 3.0, 0.6, 8.8, "persons"),
+            ("n", 2017, "female", 600, np.nan, 600.0, 550, 650, "persons"),
+            ("n", 2017, "other", 40, np.nan, 40.0, 28, 54, "persons"),
+        ]
+    )
     out = suppress(table, ["target_id", "year"])
     assert out["suppression"].tolist() == ["small_count", "", "secondary"]
 
@@ -55,8 +61,13 @@ def test_no_breakdown_is_left_with_exactly_one_hidden_cell(cells):
 
 
 def test_hidden_rows_lose_their_detail_columns_too():
-    table = _table([("t", 2017, "a", 50, 100, 50.0, 40.0, 60.0, "percent"), ("t", 2017, "b", 3, 30, 10.0, 3.0, 26.0, "percent"),
-                    ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent")])
+    table = _table(
+        [
+            ("t", 2017, "a", 50, 100, 50.0, 40.0, 60.0, "percent"),
+            ("t", 2017, "b", 3, 30, 10.0, 3.0, 26.0, "percent"),
+            ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),
+        ]
+    )
     table["no_answer"], table["unknown_share"], table["contact_rate"] = [5, 2, 4], [0.1, 0.2, 0.3], [0.5, 0.1, 0.4]
     out = suppress(table, ["target_id", "year"])
     assert out.loc[out.suppressed, ["no_answer", "unknown_share", "contact_rate"]].isna().all().all()
@@ -86,12 +97,14 @@ def test_all_or_none_cells_are_hidden_for_health_data_and_small_survey_groups():
 
 def test_the_hidden_cells_together_must_be_publishable():
     """Two hidden cells whose sum is still a small cell: the total minus the rest would give it, so a third is hidden."""
-    table = _table([
-        ("t", 2017, "a", 2, 25, 8.0, 2.0, 25.0, "percent"),     # primary: 2 persons
-        ("t", 2017, "b", 1, 22, 4.5, 1.0, 22.0, "percent"),     # primary: 1 person; a + b = 3 of 47, still small
-        ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),  # hidden too: now 33 of 107
-        ("t", 2017, "d", 40, 80, 50.0, 39.0, 61.0, "percent"),
-    ])
+    table = _table(
+        [
+            ("t", 2017, "a", 2, 25, 8.0, 2.0, 25.0, "percent"),  # primary: 2 persons
+            ("t", 2017, "b", 1, 22, 4.5, 1.0, 22.0, "percent"),  # primary: 1 person; a + b = 3 of 47, still small
+            ("t", 2017, "c", 30, 60, 50.0, 37.0, 63.0, "percent"),  # hidden too: now 33 of 107
+            ("t", 2017, "d", 40, 80, 50.0, 39.0, 61.0, "percent"),
+        ]
+    )
     out = suppress(table, ["target_id", "year"])
     assert out["suppression"].tolist() == ["small_cell", "small_cell", "secondary", ""]
 

@@ -28,10 +28,21 @@ MIN_GROUP, MIN_CELL = 20, 5  # the packaged strategy's disclosure settings (chec
 
 def _episodes(year: int, substance: str, statuses: list[str], start: int, **columns) -> pd.DataFrame:
     n = len(statuses)
-    frame = pd.DataFrame({"person_id": [f"P{start + i:05d}" for i in range(n)], "episode_id": [f"E{start + i:05d}" for i in range(n)],
-                          "substance": substance, "start_date": f"{year}-01-10", "end_date": f"{year}-10-01",
-                          "end_status": statuses, "end_reason": "completed", "gender": "male", "birth_year": 1980,
-                          "psychiatric_disability": "false", "ethnic_minority": "false"})
+    frame = pd.DataFrame(
+        {
+            "person_id": [f"P{start + i:05d}" for i in range(n)],
+            "episode_id": [f"E{start + i:05d}" for i in range(n)],
+            "substance": substance,
+            "start_date": f"{year}-01-10",
+            "end_date": f"{year}-10-01",
+            "end_status": statuses,
+            "end_reason": "completed",
+            "gender": "male",
+            "birth_year": 1980,
+            "psychiatric_disability": "false",
+            "ethnic_minority": "false",
+        }
+    )
     for column, values in columns.items():
         frame[column] = values
     return frame
@@ -39,25 +50,27 @@ def _episodes(year: int, substance: str, statuses: list[str], start: int, **colu
 
 def constructed() -> pd.DataFrame:
     ok, fail = "reduced", "unchanged"
-    drugs = pd.concat([
-        # three drug treatments whose minority flag was never registered: 2 successes of 3
-        _episodes(2017, "drugs", [ok, "abstinent", fail], 0, ethnic_minority=""),
-        _episodes(2017, "drugs", [ok] * 30 + [fail] * 30, 100, gender=["female"] * 25 + ["male"] * 35),
-        _episodes(2017, "drugs", [ok] * 9 + [fail] * 11, 200, ethnic_minority="true"),
-        # a single small cell: three episodes with gender "other"
-        _episodes(2017, "drugs", [ok, fail, fail], 300, gender="other"),
-    ])
-    alcohol = pd.concat([
-        # 30 citizens with reduced psychiatric functioning, none of whom succeeded (0 %)
-        _episodes(2017, "alcohol", [fail] * 30, 400, psychiatric_disability="true"),
-        _episodes(2017, "alcohol", [ok] * 45 + [fail] * 25, 500, gender=["female"] * 30 + ["male"] * 40,
-                  birth_year=[1995] * 22 + [1975] * 48),
-    ])
+    drugs = pd.concat(
+        [
+            # three drug treatments whose minority flag was never registered: 2 successes of 3
+            _episodes(2017, "drugs", [ok, "abstinent", fail], 0, ethnic_minority=""),
+            _episodes(2017, "drugs", [ok] * 30 + [fail] * 30, 100, gender=["female"] * 25 + ["male"] * 35),
+            _episodes(2017, "drugs", [ok] * 9 + [fail] * 11, 200, ethnic_minority="true"),
+            # a single small cell: three episodes with gender "other"
+            _episodes(2017, "drugs", [ok, fail, fail], 300, gender="other"),
+        ]
+    )
+    alcohol = pd.concat(
+        [
+            # 30 citizens with reduced psychiatric functioning, none of whom succeeded (0 %)
+            _episodes(2017, "alcohol", [fail] * 30, 400, psychiatric_disability="true"),
+            _episodes(2017, "alcohol", [ok] * 45 + [fail] * 25, 500, gender=["female"] * 30 + ["male"] * 40, birth_year=[1995] * 22 + [1975] * 48),
+        ]
+    )
     # citizens starting treatment for both substances: the same persons as three of the drug episodes
     both = _episodes(2017, "alcohol", [ok, ok, fail], 100)
     both["episode_id"] = ["B1", "B2", "B3"]
-    baseline = pd.concat([_episodes(2015, "drugs", [ok] * 35 + [fail] * 65, 1000),
-                          _episodes(2015, "alcohol", [ok] * 57 + [fail] * 43, 2000)])
+    baseline = pd.concat([_episodes(2015, "drugs", [ok] * 35 + [fail] * 65, 1000), _episodes(2015, "alcohol", [ok] * 57 + [fail] * 43, 2000)])
     return pd.concat([drugs, alcohol, both, baseline], ignore_index=True)
 
 
@@ -72,12 +85,14 @@ def published(tmp_path_factory, strategy):
     del frames["behandling_opfoelgning"]
     process(write_canonical(root / "raw", frames), root / "processed", strategy, today=TODAY)
     outputs = root / "outputs"
-    args = ["report", "--year", "2017", "--processed", str(root / "processed"), "--status", str(root / "raw" / "status"),
-            "--outputs", str(outputs)]
+    args = ["report", "--year", "2017", "--processed", str(root / "processed"), "--status", str(root / "raw" / "status"), "--outputs", str(outputs)]
     assert main(args + [a for t in TREATMENT for a in ("--target", t)]) == 0
     year = outputs / "2017"
-    return {"subgroups": pd.read_csv(year / "subgroups.csv"), "assessment": pd.read_csv(year / "assessment.csv").set_index("target_id"),
-            "pages": {t: (year / f"{t}.html").read_text(encoding="utf-8") for t in TREATMENT}}
+    return {
+        "subgroups": pd.read_csv(year / "subgroups.csv"),
+        "assessment": pd.read_csv(year / "assessment.csv").set_index("target_id"),
+        "pages": {t: (year / f"{t}.html").read_text(encoding="utf-8") for t in TREATMENT},
+    }
 
 
 def _unsafe_share(numerator: float, denominator: float) -> bool:
@@ -99,7 +114,7 @@ def test_differencing_against_the_published_total_recovers_nothing(published):
         if hidden.empty:  # nothing hidden: the groups account for the whole total, so no group is unpublished
             assert rest_num == 0 and (is_count or total["denominator"] == shown["denominator"].sum()), (target_id, dimension)
             continue
-        assert len(hidden) >= 2, (target_id, dimension)   # one hidden cell would be the total minus the rest
+        assert len(hidden) >= 2, (target_id, dimension)  # one hidden cell would be the total minus the rest
         if is_count:
             assert not 1 <= rest_num <= MIN_CELL - 1, (target_id, dimension)
         else:
@@ -113,7 +128,7 @@ def test_every_record_is_in_a_published_group(published):
     assert minority.set_index("group").loc["unknown", "suppressed"]  # the unregistered flag is a group of its own, hidden
     assert set(minority["label"]) == {"ja", "nej", "uoplyst"}
     substance = cells[(cells["target_id"] == "behandling_antal") & (cells["dimension"] == "substance")].set_index("group")
-    assert set(substance.index) == {"alcohol", "drugs", "both"}          # a partition: no citizen counted twice
+    assert set(substance.index) == {"alcohol", "drugs", "both"}  # a partition: no citizen counted twice
     assert substance.loc["both", "suppressed"] and substance["suppressed"].sum() >= 2
 
 
@@ -158,4 +173,3 @@ def test_pages_show_nothing_the_tables_do_not_and_no_numerator_can_be_read_back(
                 candidates = [x for x in range(n + 1) if abs(100 * x / n - _number(value)) <= 0.5]
                 assert cell["numerator"] in candidates
                 assert all(not _unsafe_share(x, n) for x in candidates), (target_id, dimension, label)
-

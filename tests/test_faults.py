@@ -27,6 +27,7 @@ def test_write_atomically_leaves_the_old_file_when_the_disk_is_full(tmp_path, mo
 
     def full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
     monkeypatch.setattr(files.os, "replace", full)
     with pytest.raises(OSError):
         files.write_atomically(target, "<html>new</html>")
@@ -47,6 +48,7 @@ def test_full_or_read_only_outputs_fail_clearly_and_keep_the_previous_page(demo_
         if path.suffix in (".html", ".ipynb"):
             raise OSError(code, os.strerror(code), str(path))
         return real(path, content)
+
     monkeypatch.setattr(runs, "write_atomically", failing)
     capsys.readouterr()
     assert main(args + ["--force"]) == 1
@@ -60,6 +62,7 @@ def test_front_page_that_cannot_be_written_gives_one_line(demo_dirs, tmp_path, m
 
     def refuse(path, content):
         raise OSError(errno.EROFS, "Read-only file system", str(path))
+
     monkeypatch.setattr(front, "write_atomically", refuse)  # the pages are written; the front page is not
     assert main(["report", "--year", "2017", "--target", "skole_alkohol", *common(demo_dirs, outputs)]) == 1
     err = capsys.readouterr().err

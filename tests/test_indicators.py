@@ -23,12 +23,20 @@ TODAY = dt.date(2020, 6, 1)
 
 def pupils(year: int, not_tried: int, tried: int, no_answer: int, start: int = 0, weight=None) -> pd.DataFrame:
     n = not_tried + tried + no_answer
-    frame = pd.DataFrame({
-        "respondent_id": [f"S{year}-{start + i}" for i in range(n)], "year": year, "school": "A",
-        "grade": [6 + i % 5 for i in range(n)], "gender": ["male" if i % 2 else "female" for i in range(n)],
-        "alcohol_ever": ["false"] * not_tried + ["true"] * tried + [""] * no_answer,
-        "hash_ever": "false", "other_drugs_ever": "false", "parent_agreement": "true", "smoking_ever": "false",
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"S{year}-{start + i}" for i in range(n)],
+            "year": year,
+            "school": "A",
+            "grade": [6 + i % 5 for i in range(n)],
+            "gender": ["male" if i % 2 else "female" for i in range(n)],
+            "alcohol_ever": ["false"] * not_tried + ["true"] * tried + [""] * no_answer,
+            "hash_ever": "false",
+            "other_drugs_ever": "false",
+            "parent_agreement": "true",
+            "smoking_ever": "false",
+        }
+    )
     if weight is not None:
         frame["weight"] = weight
     return frame
@@ -38,9 +46,22 @@ def episodes_frame() -> pd.DataFrame:
     """Drug episodes ending in 2015: 7 successes, 13 failures, 2 unknown. Persons starting in 2015:
     p0..p21 (22 drug episodes) plus p0 again with an alcohol episode (counted once) -> 22 persons."""
     statuses = ["abstinent"] * 4 + ["reduced"] * 3 + ["unchanged"] * 10 + ["increased"] * 3 + ["unknown"] * 2
-    rows = [{"person_id": f"p{i}", "episode_id": f"E{i}", "substance": "drugs", "start_date": "2015-01-10",
-             "end_date": "2015-08-01", "end_status": s, "end_reason": "completed", "gender": "male", "birth_year": 1985,
-             "psychiatric_disability": "false", "ethnic_minority": "false"} for i, s in enumerate(statuses)]
+    rows = [
+        {
+            "person_id": f"p{i}",
+            "episode_id": f"E{i}",
+            "substance": "drugs",
+            "start_date": "2015-01-10",
+            "end_date": "2015-08-01",
+            "end_status": s,
+            "end_reason": "completed",
+            "gender": "male",
+            "birth_year": 1985,
+            "psychiatric_disability": "false",
+            "ethnic_minority": "false",
+        }
+        for i, s in enumerate(statuses)
+    ]
     rows.append({**rows[0], "episode_id": "E-alc", "substance": "alcohol", "end_date": "", "end_status": "", "end_reason": ""})
     return pd.DataFrame(rows)
 
@@ -50,9 +71,15 @@ def known_processed(tmp_path):
     frames = canonical_frames()
     frames["ungeprofil_skole"] = pd.concat([pupils(2015, 41, 59, 2), pupils(2017, 44, 56, 0, start=500)], ignore_index=True)
     frames["behandling_forloeb"] = episodes_frame()
-    frames["behandling_opfoelgning"] = pd.DataFrame({
-        "episode_id": [f"E{i}" for i in range(22)], "months": 6, "contacted": ["true"] * 4 + ["false"] * 18,
-        "contacted_by": "administrative", "status": ["abstinent"] * 3 + ["unchanged"] + [""] * 18})
+    frames["behandling_opfoelgning"] = pd.DataFrame(
+        {
+            "episode_id": [f"E{i}" for i in range(22)],
+            "months": 6,
+            "contacted": ["true"] * 4 + ["false"] * 18,
+            "contacted_by": "administrative",
+            "status": ["abstinent"] * 3 + ["unchanged"] + [""] * 18,
+        }
+    )
     raw = write_canonical(tmp_path / "raw", frames)
     process(raw, tmp_path / "processed", load_strategy(), today=TODAY)
     return tmp_path / "processed"
@@ -82,7 +109,7 @@ def test_weighted_share_uses_kish_effective_size(tmp_path, strategy):
     process(raw, tmp_path / "processed", strategy, today=TODAY)
     r = row(compute(strategy, tmp_path / "processed"), "skole_alkohol", 2015)
     share = 82 / 141
-    n_eff = 141 ** 2 / (41 * 4 + 59)
+    n_eff = 141**2 / (41 * 4 + 59)
     low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
     assert r.value == pytest.approx(100 * share)
     assert (r.ci_low, r.ci_high) == pytest.approx((100 * low, 100 * high))
@@ -107,6 +134,7 @@ def test_persons_starting_counts_a_person_with_two_episodes_once(known_processed
 def test_follow_up_definition_and_contact_rate(known_processed, tmp_path):
     def use_follow_up(raw):
         target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+
     strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
     r = row(compute(strategy, known_processed), "behandling_stof_effekt", 2015)
     # 3 of the 4 reached are a success: a group under 20 with a rest of 1 person, so the cell is hidden,
@@ -117,8 +145,8 @@ def test_follow_up_definition_and_contact_rate(known_processed, tmp_path):
     def open_data(raw):
         target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
         raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0}
-    unpublished = row(compute(load_strategy(write_strategy_variant(tmp_path, open_data)), known_processed),
-                      "behandling_stof_effekt", 2015)
+
+    unpublished = row(compute(load_strategy(write_strategy_variant(tmp_path, open_data)), known_processed), "behandling_stof_effekt", 2015)
     assert (unpublished.numerator, unpublished.denominator) == (3, 4)
     assert unpublished.contact_rate == pytest.approx(4 / 22)
     summary = follow_up_summary(strategy, known_processed)
@@ -136,13 +164,15 @@ def test_follow_up_definition_counts_the_status_among_those_reached(tmp_path):
     ended = [e for e, s in zip(episodes.episode_id, episodes.end_status, strict=True) if s]
     contacted = ["true"] * 40 + ["false"] * (len(ended) - 40)
     status = ["abstinent"] * 25 + ["unchanged"] * 15 + [""] * (len(ended) - 40)
-    frames["behandling_opfoelgning"] = pd.DataFrame({"episode_id": ended, "months": 6, "contacted": contacted,
-                                                     "contacted_by": "therapist", "status": status})
+    frames["behandling_opfoelgning"] = pd.DataFrame(
+        {"episode_id": ended, "months": 6, "contacted": contacted, "contacted_by": "therapist", "status": status}
+    )
     raw = write_canonical(tmp_path / "raw", frames)
     process(raw, tmp_path / "processed", load_strategy(), today=TODAY)
 
     def use_follow_up(raw):
         target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+
     strategy = load_strategy(write_strategy_variant(tmp_path, use_follow_up))
     r = row(compute(strategy, tmp_path / "processed"), "behandling_stof_effekt", 2015)
     drug_ended = [e for e, s, sub in zip(episodes.episode_id, episodes.end_status, episodes.substance, strict=True) if s and sub == "drugs"]
@@ -167,6 +197,7 @@ def test_only_the_strategys_years_are_kept(demo_dirs, strategy):
 
 # --- demo data -----------------------------------------------------------------------------------
 
+
 def test_demo_2015_indicators_match_the_baselines(demo_dirs, strategy):
     _, processed = demo_dirs
     table = compute(strategy, processed)
@@ -176,8 +207,9 @@ def test_demo_2015_indicators_match_the_baselines(demo_dirs, strategy):
         assert abs(value - target.baseline_value) <= tolerance, (target.id, value)
 
 
-@pytest.mark.parametrize("by", ["gender", "grade", "school", "education_type", "institution", "substance", "age_group",
-                                "psychiatric_disability", "ethnic_minority"])
+@pytest.mark.parametrize(
+    "by", ["gender", "grade", "school", "education_type", "institution", "substance", "age_group", "psychiatric_disability", "ethnic_minority"]
+)
 def test_no_breakdown_of_demo_data_leaves_a_recoverable_cell(demo_dirs, strategy, by):
     _, processed = demo_dirs
     table = compute(strategy, processed, by=by)
@@ -280,6 +312,7 @@ def test_data_quality_rules_make_a_year_insufficient(demo_dirs, tmp_path):
     def strict(raw):
         raw["settings"]["data_quality"]["min_denominator"] = 300
         target_entry(raw, "behandling_alkohol_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
+
     strategy = load_strategy(write_strategy_variant(tmp_path, strict))
     result = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
     assert result.loc["behandling_stof_effekt", "status"] == "insufficient_data"

@@ -39,36 +39,86 @@ def test_canonical_folder_is_valid_and_processes(canonical_raw, tmp_path, strate
 
 CASES = [
     # (name, source, mutate(frame) -> frame, expected message fragment)
-    ("missing column", "ungeprofil_skole", lambda f: f.drop(columns=["grade"]),
-     "ungeprofil_skole.csv: column 'grade': rule 'required column present'"),
-    ("unknown column", "ungeprofil_skole", lambda f: f.assign(favourite=SECRET),
-     "ungeprofil_skole.csv: column 'favourite': rule 'known column'"),
-    ("wrong type", "ungeprofil_skole", lambda f: f.assign(grade=["6", SECRET, "8", "9"]),
-     "ungeprofil_skole.csv: column 'grade': rule 'a whole number': 1 row fail (row 3)"),
-    ("not a boolean", "ungeprofil_skole", lambda f: f.assign(hash_ever=["false", "false", SECRET, SECRET]),
-     "column 'hash_ever': rule 'true or false': 2 rows fail (row 4, 5)"),
-    ("out of range", "ungeprofil_skole", lambda f: f.assign(grade=[6, 11, 8, 12]),
-     "column 'grade': rule 'at most 10': 2 rows fail (row 3, 5)"),
-    ("not in code list", "ungeprofil_skole", lambda f: f.assign(gender=["male", "dreng", "female", "female"]),
-     "column 'gender': rule 'one of male, female, other': 1 row fail (row 3)"),
-    ("required value empty", "ungeprofil_skole", lambda f: f.assign(respondent_id=["S1", "", "S3", "S4"]),
-     "column 'respondent_id': rule 'not empty': 1 row fail (row 3)"),
-    ("duplicate id within year", "ungeprofil_skole", lambda f: f.assign(respondent_id=["S1", "S1", "S1", "S4"]),
-     "rule 'unique year + respondent_id': 2 rows fail (row 2, 3)"),
-    ("survey year outside strategy", "ungeprofil_ungdom", lambda f: f.assign(year=[2012, 2015]),
-     "column 'year': rule 'survey year within the strategy's years 2015-2019': 1 row fail (row 2)"),
-    ("dates in wrong order", "behandling_forloeb", lambda f: f.assign(end_date=["2015-01-01", "", "2016-12-01"]),
-     "behandling_forloeb.csv: rule 'end_date not before start_date': 1 row fail (row 2)"),
-    ("date in the future", "behandling_forloeb", lambda f: f.assign(end_date=["2015-09-01", "", "2031-01-01"]),
-     "column 'end_date': rule 'not in the future': 1 row fail (row 4)"),
-    ("not an ISO date", "behandling_forloeb", lambda f: f.assign(start_date=["01-02-2015", "2015-03-01", "2016-05-01"]),
-     "column 'start_date': rule 'an ISO date YYYY-MM-DD': 1 row fail (row 2)"),
-    ("status without end", "behandling_forloeb", lambda f: f.assign(end_status=["reduced", "reduced", "unknown"]),
-     "rule 'end_status given exactly when end_date is': 1 row fail (row 3)"),
-    ("follow-up status without contact", "behandling_opfoelgning", lambda f: f.assign(status=["abstinent", "reduced"]),
-     "rule 'status empty when not contacted': 1 row fail (row 3)"),
-    ("follow-up months not 1/6/12", "behandling_opfoelgning", lambda f: f.assign(months=[1, 3]),
-     "column 'months': rule 'one of 1, 6, 12': 1 row fail (row 3)"),
+    (
+        "missing column",
+        "ungeprofil_skole",
+        lambda f: f.drop(columns=["grade"]),
+        "ungeprofil_skole.csv: column 'grade': rule 'required column present'",
+    ),
+    ("unknown column", "ungeprofil_skole", lambda f: f.assign(favourite=SECRET), "ungeprofil_skole.csv: column 'favourite': rule 'known column'"),
+    (
+        "wrong type",
+        "ungeprofil_skole",
+        lambda f: f.assign(grade=["6", SECRET, "8", "9"]),
+        "ungeprofil_skole.csv: column 'grade': rule 'a whole number': 1 row fail (row 3)",
+    ),
+    (
+        "not a boolean",
+        "ungeprofil_skole",
+        lambda f: f.assign(hash_ever=["false", "false", SECRET, SECRET]),
+        "column 'hash_ever': rule 'true or false': 2 rows fail (row 4, 5)",
+    ),
+    ("out of range", "ungeprofil_skole", lambda f: f.assign(grade=[6, 11, 8, 12]), "column 'grade': rule 'at most 10': 2 rows fail (row 3, 5)"),
+    (
+        "not in code list",
+        "ungeprofil_skole",
+        lambda f: f.assign(gender=["male", "dreng", "female", "female"]),
+        "column 'gender': rule 'one of male, female, other': 1 row fail (row 3)",
+    ),
+    (
+        "required value empty",
+        "ungeprofil_skole",
+        lambda f: f.assign(respondent_id=["S1", "", "S3", "S4"]),
+        "column 'respondent_id': rule 'not empty': 1 row fail (row 3)",
+    ),
+    (
+        "duplicate id within year",
+        "ungeprofil_skole",
+        lambda f: f.assign(respondent_id=["S1", "S1", "S1", "S4"]),
+        "rule 'unique year + respondent_id': 2 rows fail (row 2, 3)",
+    ),
+    (
+        "survey year outside strategy",
+        "ungeprofil_ungdom",
+        lambda f: f.assign(year=[2012, 2015]),
+        "column 'year': rule 'survey year within the strategy's years 2015-2019': 1 row fail (row 2)",
+    ),
+    (
+        "dates in wrong order",
+        "behandling_forloeb",
+        lambda f: f.assign(end_date=["2015-01-01", "", "2016-12-01"]),
+        "behandling_forloeb.csv: rule 'end_date not before start_date': 1 row fail (row 2)",
+    ),
+    (
+        "date in the future",
+        "behandling_forloeb",
+        lambda f: f.assign(end_date=["2015-09-01", "", "2031-01-01"]),
+        "column 'end_date': rule 'not in the future': 1 row fail (row 4)",
+    ),
+    (
+        "not an ISO date",
+        "behandling_forloeb",
+        lambda f: f.assign(start_date=["01-02-2015", "2015-03-01", "2016-05-01"]),
+        "column 'start_date': rule 'an ISO date YYYY-MM-DD': 1 row fail (row 2)",
+    ),
+    (
+        "status without end",
+        "behandling_forloeb",
+        lambda f: f.assign(end_status=["reduced", "reduced", "unknown"]),
+        "rule 'end_status given exactly when end_date is': 1 row fail (row 3)",
+    ),
+    (
+        "follow-up status without contact",
+        "behandling_opfoelgning",
+        lambda f: f.assign(status=["abstinent", "reduced"]),
+        "rule 'status empty when not contacted': 1 row fail (row 3)",
+    ),
+    (
+        "follow-up months not 1/6/12",
+        "behandling_opfoelgning",
+        lambda f: f.assign(months=[1, 3]),
+        "column 'months': rule 'one of 1, 6, 12': 1 row fail (row 3)",
+    ),
 ]
 
 
@@ -93,7 +143,8 @@ def test_all_problems_are_reported_at_once(tmp_path, strategy):
 def test_many_failing_rows_list_only_the_first_five(tmp_path, strategy):
     frames = canonical_frames()
     frames["ungeprofil_skole"] = pd.concat([frames["ungeprofil_skole"]] * 3, ignore_index=True).assign(
-        respondent_id=[f"S{i}" for i in range(12)], grade=12)
+        respondent_id=[f"S{i}" for i in range(12)], grade=12
+    )
     problems, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
     assert "12 rows fail (row 2, 3, 4, 5, 6, ...)" in text
 
@@ -106,8 +157,11 @@ def test_mapping_renames_recodes_and_reports_a_missing_export_column(tmp_path, s
     skole["Klassetrin"] = [f"{g}. klasse" for g in skole["Klassetrin"]]
     skole.to_csv(raw / "ungeprofil_skole" / "ungeprofil_skole.csv", index=False, sep=";")
     mapping = raw / "ungeprofil_skole" / "mapping.yaml"
-    mapping.write_text("columns: {Køn: gender, Klassetrin: grade}\nvalues:\n  gender: {Dreng: male, Pige: female, Andet: other}\n"
-                       "  grade: {'6. klasse': 6, '8. klasse': 8, '9. klasse': 9, '10. klasse': 10}\n", encoding="utf-8")
+    mapping.write_text(
+        "columns: {Køn: gender, Klassetrin: grade}\nvalues:\n  gender: {Dreng: male, Pige: female, Andet: other}\n"
+        "  grade: {'6. klasse': 6, '8. klasse': 8, '9. klasse': 9, '10. klasse': 10}\n",
+        encoding="utf-8",
+    )
     frame = validate(raw, strategy, today=TODAY)["ungeprofil_skole"].frame
     assert frame["gender"].tolist() == ["male", "female", "other", "female"]
     assert frame["grade"].tolist() == [6, 8, 9, 10]
@@ -206,6 +260,7 @@ def test_validate_command_exit_codes(canonical_raw, capsys):
 
 # --- demo data through the same path ---------------------------------------------------------
 
+
 def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
     raw, processed = demo_dirs
     for name, source in SOURCES.items():
@@ -226,8 +281,7 @@ def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
 
 def test_demo_exports_look_like_real_ones(demo_dirs):
     raw, _ = demo_dirs
-    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == \
-        [".csv"] * 6 + [".sav"] * 3 + [".xlsx"]
+    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == [".csv"] * 6 + [".sav"] * 3 + [".xlsx"]
     header = (raw / "ungeprofil_skole" / "ungeprofil_skole_2015.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Respondent-ID;År;Skole;Klassetrin;Køn")
     assert (raw / "status" / "2017.md").exists()
@@ -240,10 +294,13 @@ def test_demo_2015_reproduces_the_baselines(demo_dirs, strategy):
     s15, u15 = skole[skole.year == 2015], ungdom[ungdom.year == 2015]
     share_not = lambda s: 100 * (~s.dropna().astype(bool)).mean()
     measured = {
-        "skole_alkohol": share_not(s15.alcohol_ever), "skole_hash": share_not(s15.hash_ever),
-        "skole_stoffer": share_not(s15.other_drugs_ever), "skole_foraeldreaftale": 100 * s15.parent_agreement.dropna().astype(bool).mean(),
+        "skole_alkohol": share_not(s15.alcohol_ever),
+        "skole_hash": share_not(s15.hash_ever),
+        "skole_stoffer": share_not(s15.other_drugs_ever),
+        "skole_foraeldreaftale": 100 * s15.parent_agreement.dropna().astype(bool).mean(),
         "ungdom_alkohol": 100 * (~u15.alcohol_frequency.dropna().isin(["weekly", "several_times_weekly", "daily"])).mean(),
-        "ungdom_hash": share_not(u15.hash_ever), "ungdom_stoffer": share_not(u15.other_drugs_ever),
+        "ungdom_hash": share_not(u15.hash_ever),
+        "ungdom_stoffer": share_not(u15.other_drugs_ever),
     }
     forloeb = pd.read_parquet(processed / "behandling_forloeb.parquet")
     ended = forloeb[forloeb.end_date.dt.year == 2015]

@@ -10,11 +10,33 @@ from rusmiddel_analysis.present.textcatalog import catalogue, text
 
 
 def row(**values):
-    base = dict(target_id="skole_alkohol", year=2017, measured_year=2017, value=45.0, ci_low=44.0, ci_high=46.0,
-                numerator=4050, denominator=9000, progress_ratio=0.6, status="needs_acceleration", change_significant=True,
-                data_quality="", trend="increasing", projected_value=47.0, projected_low=45.0, projected_high=49.0,
-                verdict_reason="improved_behind_pace", on_track_value=47.2, required_value=45.4, effective_target_value=50.0,
-                maintain_margin=np.nan, measured_years=3, change_p_value=0.0001, change_p_adjusted=0.001, trend_min_points=3)
+    base = dict(
+        target_id="skole_alkohol",
+        year=2017,
+        measured_year=2017,
+        value=45.0,
+        ci_low=44.0,
+        ci_high=46.0,
+        numerator=4050,
+        denominator=9000,
+        progress_ratio=0.6,
+        status="needs_acceleration",
+        change_significant=True,
+        data_quality="",
+        trend="increasing",
+        projected_value=47.0,
+        projected_low=45.0,
+        projected_high=49.0,
+        verdict_reason="improved_behind_pace",
+        on_track_value=47.2,
+        required_value=45.4,
+        effective_target_value=50.0,
+        maintain_margin=np.nan,
+        measured_years=3,
+        change_p_value=0.0001,
+        change_p_adjusted=0.001,
+        trend_min_points=3,
+    )
     base.update(values)
     return pd.Series(base)
 
@@ -25,7 +47,8 @@ def test_the_issue_example_word_for_word(strategy):
         "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45,0 % i 2017 "
         "(95 %-konfidensinterval 44,0-46,0 %). Målet for 2019 er 50 %. Der er sikker fremgang, men den svarer til 60 % af den "
         "nødvendige, og selv den mest gunstige ende af intervallet (46,0 %) når ikke de 47,2 %, der skal til for at være på "
-        "rette vej i 2017: målet kræver en hurtigere udvikling.").replace(" %", "\u00a0%")
+        "rette vej i 2017: målet kræver en hurtigere udvikling."
+    ).replace(" %", "\u00a0%")
 
 
 def test_english(strategy):
@@ -34,41 +57,69 @@ def test_english(strategy):
         "The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45.0% in 2017 "
         "(95% confidence interval 44.0-46.0%). The target for 2019 is 50%. There is clear progress, but it amounts to 60% of "
         "the progress needed, and even the most favourable end of the interval (46.0%) does not reach the 47.2% needed to be "
-        "on track in 2017: the target needs faster progress.")
+        "on track in 2017: the target needs faster progress."
+    )
 
 
 NBSP = "\u00a0"
 
 
-@pytest.mark.parametrize("status, values, da, en", [
-    ("achieved", {"value": 52.4, "ci_low": 51.3, "ci_high": 53.5, "verdict_reason": "interval_past_goal"},
-     f"Målet er nået: selv den mindst gunstige ende af intervallet (51,3{NBSP}%) når målet på 50,0{NBSP}%.",
-     "The target has been reached: even the least favourable end of the interval (51.3%) reaches the target of 50.0%."),
-    ("on_track", {"progress_ratio": 1.06, "value": 48.5, "ci_low": 47.5, "ci_high": 49.5, "verdict_reason": "interval_at_or_ahead_of_pace"},
-     f"Udviklingen svarer til 106{NBSP}% af den nødvendige fremgang, og selv den mindst gunstige ende af intervallet (47,5{NBSP}%) "
-     f"når de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
-     "Progress amounts to 106% of the progress needed, and even the least favourable end of the interval (47.5%) reaches the "
-     "47.2% needed to be on track in 2017."),
-    ("limited_progress", {"progress_ratio": -0.1, "value": 40.6, "ci_low": 39.6, "ci_high": 41.6, "change_significant": False,
-                          "verdict_reason": "no_clear_progress_behind_pace"},
-     f"Der er ingen sikker fremgang siden udgangspunktet på 41,0{NBSP}%, og selv den mest gunstige ende af intervallet "
-     f"(41,6{NBSP}%) når ikke de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
-     "There is no clear progress since the baseline of 41.0%, and even the most favourable end of the interval (41.6%) does not "
-     "reach the 47.2% needed to be on track in 2017."),
-    ("deterioration", {"value": 38.0, "ci_low": 37.0, "ci_high": 39.0, "verdict_reason": "significant_fall"},
-     f"Udviklingen går den forkerte vej: ændringen væk fra udgangspunktet på 41,0{NBSP}% er statistisk sikker, også når der "
-     "tages højde for, at alle mål testes hvert år.",
-     "The development goes the wrong way: the change away from the baseline of 41.0% is statistically significant, also "
-     "allowing for every target being tested each year."),
-    ("not_achieved", {"value": 49.0, "ci_low": 48.0, "ci_high": 49.9, "measured_year": 2019, "verdict_reason": "interval_short_of_goal"},
-     f"Målet er ikke nået: der mangler 1 procentpoint, og selv den mest gunstige ende af intervallet (49,9{NBSP}%) når ikke "
-     f"målet på 50,0{NBSP}%.",
-     "The target has not been reached: 1 percentage point short, and even the most favourable end of the interval (49.9%) "
-     "does not reach the target of 50.0%."),
-    ("inconclusive", {"value": 49.6, "ci_low": 48.6, "ci_high": 50.6, "measured_year": 2019, "verdict_reason": "interval_contains_goal"},
-     f"Det kan ikke afgøres, om målet er nået: intervallet (48,6-50,6{NBSP}%) rummer målet på 50,0{NBSP}%.",
-     "Whether the target has been reached cannot be told: the interval (48.6-50.6%) contains the target of 50.0%."),
-])
+@pytest.mark.parametrize(
+    "status, values, da, en",
+    [
+        (
+            "achieved",
+            {"value": 52.4, "ci_low": 51.3, "ci_high": 53.5, "verdict_reason": "interval_past_goal"},
+            f"Målet er nået: selv den mindst gunstige ende af intervallet (51,3{NBSP}%) når målet på 50,0{NBSP}%.",
+            "The target has been reached: even the least favourable end of the interval (51.3%) reaches the target of 50.0%.",
+        ),
+        (
+            "on_track",
+            {"progress_ratio": 1.06, "value": 48.5, "ci_low": 47.5, "ci_high": 49.5, "verdict_reason": "interval_at_or_ahead_of_pace"},
+            f"Udviklingen svarer til 106{NBSP}% af den nødvendige fremgang, og selv den mindst gunstige ende af intervallet (47,5{NBSP}%) "
+            f"når de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
+            "Progress amounts to 106% of the progress needed, and even the least favourable end of the interval (47.5%) reaches the "
+            "47.2% needed to be on track in 2017.",
+        ),
+        (
+            "limited_progress",
+            {
+                "progress_ratio": -0.1,
+                "value": 40.6,
+                "ci_low": 39.6,
+                "ci_high": 41.6,
+                "change_significant": False,
+                "verdict_reason": "no_clear_progress_behind_pace",
+            },
+            f"Der er ingen sikker fremgang siden udgangspunktet på 41,0{NBSP}%, og selv den mest gunstige ende af intervallet "
+            f"(41,6{NBSP}%) når ikke de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
+            "There is no clear progress since the baseline of 41.0%, and even the most favourable end of the interval (41.6%) does not "
+            "reach the 47.2% needed to be on track in 2017.",
+        ),
+        (
+            "deterioration",
+            {"value": 38.0, "ci_low": 37.0, "ci_high": 39.0, "verdict_reason": "significant_fall"},
+            f"Udviklingen går den forkerte vej: ændringen væk fra udgangspunktet på 41,0{NBSP}% er statistisk sikker, også når der "
+            "tages højde for, at alle mål testes hvert år.",
+            "The development goes the wrong way: the change away from the baseline of 41.0% is statistically significant, also "
+            "allowing for every target being tested each year.",
+        ),
+        (
+            "not_achieved",
+            {"value": 49.0, "ci_low": 48.0, "ci_high": 49.9, "measured_year": 2019, "verdict_reason": "interval_short_of_goal"},
+            f"Målet er ikke nået: der mangler 1 procentpoint, og selv den mest gunstige ende af intervallet (49,9{NBSP}%) når ikke "
+            f"målet på 50,0{NBSP}%.",
+            "The target has not been reached: 1 percentage point short, and even the most favourable end of the interval (49.9%) "
+            "does not reach the target of 50.0%.",
+        ),
+        (
+            "inconclusive",
+            {"value": 49.6, "ci_low": 48.6, "ci_high": 50.6, "measured_year": 2019, "verdict_reason": "interval_contains_goal"},
+            f"Det kan ikke afgøres, om målet er nået: intervallet (48,6-50,6{NBSP}%) rummer målet på 50,0{NBSP}%.",
+            "Whether the target has been reached cannot be told: the interval (48.6-50.6%) contains the target of 50.0%.",
+        ),
+    ],
+)
 def test_status_sentences(strategy, status, values, da, en):
     t = strategy.target("skole_alkohol")
     r = row(status=status, **values)
@@ -79,31 +130,47 @@ def test_status_sentences(strategy, status, values, da, en):
 def test_too_early_to_tell_says_why(strategy):
     """The issue's case: about 360 treatments, an interval of +-5 points against under 1 point of progress a year."""
     t = strategy.target("behandling_alkohol_effekt")
-    r = row(target_id=t.id, value=58.0, ci_low=52.9, ci_high=63.0, status="inconclusive", verdict_reason="interval_straddles_pace",
-            on_track_value=58.4, required_value=58.5, effective_target_value=60.0, change_significant=False)
+    r = row(
+        target_id=t.id,
+        value=58.0,
+        ci_low=52.9,
+        ci_high=63.0,
+        status="inconclusive",
+        verdict_reason="interval_straddles_pace",
+        on_track_value=58.4,
+        required_value=58.5,
+        effective_target_value=60.0,
+        change_significant=False,
+    )
     assert narrative.status_sentence(t, r) == (
         f"Det kan endnu ikke afgøres, om udviklingen er på rette vej: intervallet (52,9-63,0{NBSP}%) rummer de 58,4{NBSP}%, "
-        "der skal til i 2017. Usikkerheden (±5,1 procentpoint) er større end den fremgang, der kræves indtil nu (1,5 procentpoint).")
+        "der skal til i 2017. Usikkerheden (±5,1 procentpoint) er større end den fremgang, der kræves indtil nu (1,5 procentpoint)."
+    )
 
 
 def test_maintain_sentences(strategy):
     t = strategy.target("ungdom_hash")
     common = dict(target_id=t.id, maintain_margin=3.0, on_track_value=np.nan, required_value=68.0, effective_target_value=68.0)
-    held = row(**common, value=67.5, ci_low=66.3, ci_high=68.7, status="maintained", change_significant=False,
-               verdict_reason="level_held_within_margin")
+    held = row(
+        **common, value=67.5, ci_low=66.3, ci_high=68.7, status="maintained", change_significant=False, verdict_reason="level_held_within_margin"
+    )
     assert narrative.status_sentence(t, held) == (
         f"Niveauet er fastholdt: selv den mindst gunstige ende af intervallet (66,3{NBSP}%) ligger højst 3 procentpoint fra "
-        f"niveauet på 68,0{NBSP}% (den fastsatte margin).")
-    better = row(**common, value=70.0, ci_low=68.8, ci_high=71.2, status="maintained", change_significant=True,
-                 verdict_reason="level_held_within_margin")
+        f"niveauet på 68,0{NBSP}% (den fastsatte margin)."
+    )
+    better = row(
+        **common, value=70.0, ci_low=68.8, ci_high=71.2, status="maintained", change_significant=True, verdict_reason="level_held_within_margin"
+    )
     assert narrative.status_sentence(t, better, "en") == "The level has been more than held: it is significantly better than the level of 68.0%."
-    worse = row(**common, value=64.0, ci_low=62.8, ci_high=65.2, status="worsened", change_significant=True,
-                verdict_reason="significant_fall_below_level")
+    worse = row(
+        **common, value=64.0, ci_low=62.8, ci_high=65.2, status="worsened", change_significant=True, verdict_reason="significant_fall_below_level"
+    )
     assert narrative.status_sentence(t, worse) == (
-        f"Niveauet er ikke fastholdt: det er 4 procentpoint fra niveauet på 68,0{NBSP}% i den forkerte retning, og forskellen er "
-        "statistisk sikker.")
-    below = row(**common, value=66.5, ci_low=65.3, ci_high=67.7, status="inconclusive", change_significant=False,
-                verdict_reason="below_level_not_significant")
+        f"Niveauet er ikke fastholdt: det er 4 procentpoint fra niveauet på 68,0{NBSP}% i den forkerte retning, og forskellen er statistisk sikker."
+    )
+    below = row(
+        **common, value=66.5, ci_low=65.3, ci_high=67.7, status="inconclusive", change_significant=False, verdict_reason="below_level_not_significant"
+    )
     assert "ligger på den forkerte side af niveauet på 68,0" in narrative.status_sentence(t, below)
 
 
@@ -113,7 +180,8 @@ def test_unchanged_only_when_one_decimal_agrees(strategy):
     moved = row(target_id=t.id, value=98.204, ci_low=97.905, ci_high=98.46)
     assert narrative.change_sentence(strategy, t, moved) == (
         f"Andelen af elever i 6.-10. klasse, der ikke har prøvet at tage stoffer, er steget fra 98{NBSP}% i 2015 til "
-        f"98,2{NBSP}% i 2017 (95{NBSP}%-konfidensinterval 97,9-98,5{NBSP}%).")
+        f"98,2{NBSP}% i 2017 (95{NBSP}%-konfidensinterval 97,9-98,5{NBSP}%)."
+    )
     same = row(target_id=t.id, value=98.04, ci_low=97.7, ci_high=98.3)
     assert "uændret på 98,0" in narrative.change_sentence(strategy, t, same)
 
@@ -124,8 +192,8 @@ def test_counts_singular_and_plural(strategy):
     assert narrative.amount(t, 1, "en") == "1 citizen" and narrative.amount(t, 1234, "en") == "1,234 citizens"
     r = row(target_id=t.id, value=649.0, ci_low=600.0, ci_high=701.0, progress_ratio=0.86)
     assert narrative.change_sentence(strategy, t, r) == (
-        "Antallet af borgere, der påbegynder misbrugsbehandling, er steget fra 611 i 2015 til 649 i 2017 "
-        "(95 %-konfidensinterval 600-701).").replace(" %", NBSP + "%")
+        "Antallet af borgere, der påbegynder misbrugsbehandling, er steget fra 611 i 2015 til 649 i 2017 (95 %-konfidensinterval 600-701)."
+    ).replace(" %", NBSP + "%")
 
 
 def test_insufficient_data_sentences(strategy):
@@ -133,40 +201,61 @@ def test_insufficient_data_sentences(strategy):
     r = row(target_id=t.id, status="insufficient_data", data_quality="min_contact_rate:0.120<0.5")
     assert narrative.status_sentence(t, r) == (
         f"Status kan ikke opgøres for 2017: tallene kan ikke anvendes, da der kun er opnået kontakt til 12{NBSP}% "
-        f"af borgerne ved opfølgningen (der kræves mindst 50{NBSP}%).")
+        f"af borgerne ved opfølgningen (der kræves mindst 50{NBSP}%)."
+    )
     none = row(target_id="ungdom_hash", year=2016, measured_year=np.nan, status="insufficient_data", data_quality="no_measurement_since:2015")
     assert narrative.target_narrative(strategy, strategy.target("ungdom_hash"), none, "en") == (
         "The share of students in upper secondary education who have not tried smoking hash has not been measured since 2015 (68%), "
-        "so no status can be given for 2016. The target is to hold the level of 68% until 2019.")
+        "so no status can be given for 2016. The target is to hold the level of 68% until 2019."
+    )
 
 
 def test_trend_and_projection_sentences(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.trend_sentence(row(), [2015, 2016, 2017, 2018]) == (
-        f"Over de 3 målte år (2015-2017) er der en statistisk signifikant stigende tendens (test for trend på 99,8{NBSP}%-niveau).")
+        f"Over de 3 målte år (2015-2017) er der en statistisk signifikant stigende tendens (test for trend på 99,8{NBSP}%-niveau)."
+    )
     assert narrative.trend_sentence(row(trend="cannot_calculate"), [2015, 2017], "en") == (
-        "The trend cannot be calculated: 2 years have been measured and the test needs at least 3.")
+        "The trend cannot be calculated: 2 years have been measured and the test needs at least 3."
+    )
     assert narrative.projection_sentence(t, row(), "en") == (
         "If the development continues as so far, the share of pupils in grades 6-10 who have not tried drinking alcohol "
         "is expected to be 47.0% in 2019 (95% prediction interval for the next measurement: 45.0-49.0%); the whole interval "
-        "lies below the target of 50.0%.")
+        "lies below the target of 50.0%."
+    )
     # an interval that contains the goal says so, whatever side the point lies on
     assert narrative.projection_sentence(t, row(projected_value=48.6, projected_low=46.1, projected_high=51.1)) == (
         f"Fortsætter udviklingen som hidtil, ventes andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, "
         f"at ligge på 48,6{NBSP}% i 2019 (95{NBSP}%-prædiktionsinterval for den næste måling: 46,1-51,1{NBSP}%); intervallet "
-        f"rummer målet på 50,0{NBSP}%, så fremskrivningen kan ikke sige, om målet nås.")
+        f"rummer målet på 50,0{NBSP}%, så fremskrivningen kan ikke sige, om målet nås."
+    )
     assert narrative.projection_sentence(t, row(measured_year=2019, year=2019), "en") == (
-        "The target year 2019 has been measured, so there is no projection.")
+        "The target year 2019 has been measured, so there is no projection."
+    )
     assert narrative.projection_sentence(t, row(projected_value=np.nan, measured_years=3), "en", min_points=4) == (
-        "3 years have been measured; a projection needs at least 4, so there is none.")
+        "3 years have been measured; a projection needs at least 4, so there is none."
+    )
 
 
 def test_summary_sentence():
-    a = pd.DataFrame({"status": ["achieved", "on_track", "needs_acceleration", "deterioration", "insufficient_data",
-                                 "inconclusive", "inconclusive", "inconclusive"]})
+    a = pd.DataFrame(
+        {
+            "status": [
+                "achieved",
+                "on_track",
+                "needs_acceleration",
+                "deterioration",
+                "insufficient_data",
+                "inconclusive",
+                "inconclusive",
+                "inconclusive",
+            ]
+        }
+    )
     assert narrative.summary_sentence(a, 2017) == (
         "I 2017 er 8 mål opgjort: 2 er nået, på rette vej eller fastholdt; 1 kræver en hurtigere udvikling; "
-        "3 kan endnu ikke afgøres; 1 går den forkerte vej, er ikke nået eller ikke fastholdt; 1 kan ikke opgøres på grund af data.")
+        "3 kan endnu ikke afgøres; 1 går den forkerte vej, er ikke nået eller ikke fastholdt; 1 kan ikke opgøres på grund af data."
+    )
     assert "3 too early to tell" in narrative.summary_sentence(a, 2017, "en")
 
 
@@ -196,8 +285,8 @@ def test_the_baseline_year_is_shown_as_the_baseline(strategy):
     t = strategy.target("behandling_antal")
     r = row(target_id=t.id, year=2015, measured_year=np.nan, status="insufficient_data", data_quality="baseline_year:2015")
     assert narrative.target_narrative(strategy, t, r) == (
-        "2015 er strategiens udgangspunkt: antallet af borgere, der påbegynder misbrugsbehandling, var 611 ifølge strategien. "
-        "Målet for 2019 er 703.")
+        "2015 er strategiens udgangspunkt: antallet af borgere, der påbegynder misbrugsbehandling, var 611 ifølge strategien. Målet for 2019 er 703."
+    )
     assert ">Udgangspunkt<" in status_badge("insufficient_data", "da", "baseline_year:2015")
     assert ">Mangler data<" in status_badge("insufficient_data", "da", "no_measurement_since:2015", short=True)
     summary = pd.DataFrame({"status": ["insufficient_data"] * 2, "data_quality": ["baseline_year:2015"] * 2})
@@ -209,9 +298,11 @@ def test_change_test_sentence_states_the_correction(strategy):
     r = row(target_id=t.id, change_p_value=0.0426, change_p_adjusted=0.1712, change_significant=False)
     assert narrative.change_test_sentence(t, r, 10) == (
         f"Den seneste måling afviger ikke statistisk sikkert fra udgangspunktet på 98{NBSP}% (p = 0,043; p = 0,171 efter "
-        "korrektion med Holm-metoden, fordi 10 mål testes samme år).")
+        "korrektion med Holm-metoden, fordi 10 mål testes samme år)."
+    )
     tiny = row(change_p_value=0.00002, change_p_adjusted=0.0002, change_significant=True)
     assert narrative.change_test_sentence(strategy.target("skole_alkohol"), tiny, 9, "en") == (
         "The latest measurement differs significantly from the baseline of 41% (p < 0.001; p < 0.001 after Holm's correction, "
-        "because 9 targets are tested in the same year).")
+        "because 9 targets are tested in the same year)."
+    )
     assert narrative.change_test_sentence(t, row(change_p_adjusted=np.nan), 10) == "Der er ingen test af ændringen fra udgangspunktet i år."

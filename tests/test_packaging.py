@@ -25,10 +25,11 @@ def test_environment_yml_mirrors_pyproject_runtime_dependencies():
     assert "conda-forge" in env["channels"]
 
 
-def test_the_code_is_ruff_clean():
-    """The lint rules in pyproject.toml ([tool.ruff]) hold for the package, tests, benchmarks and scripts."""
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_code_is_ruff_clean_and_formatted():
+    """The lint rules and the format in pyproject.toml ([tool.ruff]) hold for the package, tests, benchmarks and scripts."""
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *command, str(ROOT)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_layers_hold_and_nothing_imports_in_a_cycle():

@@ -50,8 +50,7 @@ def test_cpr_numbers_and_ids_are_found_in_any_text(gate, demo_dirs):
 
 def rendered(*fragments) -> tuple[str, str]:
     """A page and its executed notebook, as `rusmiddel report` would hand them to the gate."""
-    outputs = [nbformat.v4.new_output("display_data", data=f._repr_mimebundle_()) if hasattr(f, "_repr_mimebundle_") else f
-               for f in fragments]
+    outputs = [nbformat.v4.new_output("display_data", data=f._repr_mimebundle_()) if hasattr(f, "_repr_mimebundle_") else f for f in fragments]
     book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report.subgroups()", outputs=outputs)])
     html = "".join(o["data"]["text/html"] if "data" in o else f"<pre>{''.join(o['text'])}</pre>" for o in outputs)
     return f"<html><body>{html}</body></html>", nbformat.writes(book)
@@ -66,8 +65,7 @@ def stoffer(demo_dirs):
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
     """Tables drawn another way than views.html_table: no thead, no scope, no classes, extra spans."""
     head = "<tr>" + "".join(f"<td><b>{html.escape(h)}</b></td>" for h in headers or []) + "</tr>"
-    body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else html.escape(c)}</span></td>" for c in r) + "</tr>"
-                   for r in rows)
+    body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else html.escape(c)}</span></td>" for c in r) + "</tr>" for r in rows)
     return f"<div><table>{head}{body}</table></div>"
 
 
@@ -79,6 +77,7 @@ def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypa
 
     def unprotected(table, partition, rules=None, all_or_none_limit=0.0):
         return table.assign(suppressed=False, suppression="")
+
     monkeypatch.setattr(indicators, "suppress", unprotected)
     monkeypatch.setattr(views, "load_results", compute_results)  # computed now, with the forgetful code
     page, book = rendered(stoffer().subgroups())
@@ -108,7 +107,7 @@ def test_declared_cells_are_held_against_the_gates_own_tables(gate, stoffer):
     declared = data["cells"][0]["outputs"][0]["data"][MIME]
     row = next(c for t in declared["tables"] for c in t["cells"] if c and c["group"] == "other" and c["dimension"] == "gender")
     assert row["suppressed"] and row["value"] is None
-    row.update(suppressed=False, numerator=170.0, denominator=173.0, value=98.3)   # a hidden cell declared as shown
+    row.update(suppressed=False, numerator=170.0, denominator=173.0, value=98.3)  # a hidden cell declared as shown
     assert "suppressed" in {leak.kind for leak in gate.check(page, json.dumps(data))}
     row.update(suppressed=True, numerator=None, denominator=None, value=None, group="no-such-group")
     assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
@@ -117,23 +116,49 @@ def test_declared_cells_are_held_against_the_gates_own_tables(gate, stoffer):
 def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[0]
-    faults = notebooks_with_cell(tmp_path, (
-        "from IPython.display import HTML, display\n"
-        # built at run time, so only the executed output (not the planted code) holds the number
-        f"if target_id == 'skole_alkohol':\n    print('ring ' + '{FAKE_CPR[:6]}' + '{FAKE_CPR[6:]}')\n"
-        "if target_id == 'skole_hash':\n    import pandas as pd\n"
-        "    print(pd.read_parquet(processed_dir + '/ungeprofil_skole.parquet').respondent_id.iloc[0])\n"
-        "if target_id == 'skole_stoffer':\n"
-        "    display(HTML('<table><tr><th scope=\"col\">Køn</th></tr><tr><th scope=\"row\">andet</th><td>97 %</td></tr></table>'))\n"))
+    faults = notebooks_with_cell(
+        tmp_path,
+        (
+            "from IPython.display import HTML, display\n"
+            # built at run time, so only the executed output (not the planted code) holds the number
+            f"if target_id == 'skole_alkohol':\n    print('ring ' + '{FAKE_CPR[:6]}' + '{FAKE_CPR[6:]}')\n"
+            "if target_id == 'skole_hash':\n    import pandas as pd\n"
+            "    print(pd.read_parquet(processed_dir + '/ungeprofil_skole.parquet').respondent_id.iloc[0])\n"
+            "if target_id == 'skole_stoffer':\n"
+            '    display(HTML(\'<table><tr><th scope="col">Køn</th></tr><tr><th scope="row">andet</th><td>97 %</td></tr></table>\'))\n'
+        ),
+    )
     outputs = tmp_path / "outputs"
-    code = main(["report", "--year", "2017", "--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs),
-                 "--notebooks", str(faults), "--target", "skole_alkohol", "--target", "skole_hash", "--target", "skole_stoffer",
-                 "--target", "behandling_antal"])
+    code = main(
+        [
+            "report",
+            "--year",
+            "2017",
+            "--processed",
+            str(processed),
+            "--status",
+            str(raw / "status"),
+            "--outputs",
+            str(outputs),
+            "--notebooks",
+            str(faults),
+            "--target",
+            "skole_alkohol",
+            "--target",
+            "skole_hash",
+            "--target",
+            "skole_stoffer",
+            "--target",
+            "behandling_antal",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     # a print is an output without a declaration, so it is unaccounted for as well
-    assert ("target skole_alkohol, 2017: privacy gate stopped the page: CPR-like numbers (1); "
-            "tables, figures or numbers the gate cannot account for (1); nothing was written") in err
+    assert (
+        "target skole_alkohol, 2017: privacy gate stopped the page: CPR-like numbers (1); "
+        "tables, figures or numbers the gate cannot account for (1); nothing was written"
+    ) in err
     assert "target skole_hash, 2017: privacy gate stopped the page: person-level identifiers from the raw data (1)" in err
     assert "target skole_stoffer, 2017: privacy gate stopped the page: tables, figures or numbers the gate cannot account for (" in err
     assert FAKE_CPR not in err and respondent not in err
@@ -145,14 +170,36 @@ def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
 def test_failure_messages_and_failed_notebooks_pass_the_gate_too(demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[0]
-    faults = notebooks_with_cell(tmp_path, (
-        "import pandas as pd\n"
-        "if target_id == 'skole_hash':\n"
-        "    ids = pd.read_parquet(processed_dir + '/ungeprofil_skole.parquet').respondent_id\n"
-        "    raise KeyError(ids.iloc[0])\n"))
+    faults = notebooks_with_cell(
+        tmp_path,
+        (
+            "import pandas as pd\n"
+            "if target_id == 'skole_hash':\n"
+            "    ids = pd.read_parquet(processed_dir + '/ungeprofil_skole.parquet').respondent_id\n"
+            "    raise KeyError(ids.iloc[0])\n"
+        ),
+    )
     outputs = tmp_path / "outputs"
-    assert main(["report", "--year", "2017", "--processed", str(processed), "--status", str(raw / "status"),
-                 "--outputs", str(outputs), "--notebooks", str(faults), "--target", "skole_hash"]) == 1
+    assert (
+        main(
+            [
+                "report",
+                "--year",
+                "2017",
+                "--processed",
+                str(processed),
+                "--status",
+                str(raw / "status"),
+                "--outputs",
+                str(outputs),
+                "--notebooks",
+                str(faults),
+                "--target",
+                "skole_hash",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "target skole_hash, 2017, cell 3: KeyError: (message withheld: it may hold personal data)" in err
     assert respondent not in err

@@ -35,8 +35,8 @@ def visible_text(html: str) -> str:
 
 # --- notebooks ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [NOTEBOOKS / "target_report.ipynb", NOTEBOOKS / "status_report.ipynb",
-                                  ANALYST_NOTEBOOKS / "explore.ipynb"])
+
+@pytest.mark.parametrize("path", [NOTEBOOKS / "target_report.ipynb", NOTEBOOKS / "status_report.ipynb", ANALYST_NOTEBOOKS / "explore.ipynb"])
 def test_notebooks_are_committed_clean_and_parameterised(path):
     book = nbformat.read(path, as_version=4)
     code_cells = [c for c in book.cells if c.cell_type == "code"]
@@ -54,6 +54,7 @@ def test_report_notebooks_type_no_number_outside_their_parameters(name):
 
 
 # --- the 2017 pages ----------------------------------------------------------------------------
+
 
 def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
     _, processed = demo_dirs
@@ -107,8 +108,13 @@ def test_status_page_is_structured_as_the_municipality_reports(demo_report, stra
     structure = [("3", e.name.da) for e in strategy.core_efforts] + [("4", f.name.da) for f in strategy.focus_areas]
     names = {title for _, title in structure}
     assert [(level, title) for level, title in outline if title in names] == [
-        (3, "Forebyggelse og tidlig opsporing"), (4, "Unge i folkeskolen"), (4, "Unge på ungdomsuddannelserne"),
-        (3, "Behandling"), (4, "Effekt af behandling"), (4, "Borgere i behandling")]
+        (3, "Forebyggelse og tidlig opsporing"),
+        (4, "Unge i folkeskolen"),
+        (4, "Unge på ungdomsuddannelserne"),
+        (3, "Behandling"),
+        (4, "Effekt af behandling"),
+        (4, "Borgere i behandling"),
+    ]
     for target in strategy.targets:
         assert target.short_name.da in words
     assert "Tallene for 2017 kan ikke anvendes" in words  # the qualitative status of the midterm report
@@ -123,6 +129,7 @@ def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tm
 
     def no_disclosure(raw):
         raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0, "all_or_none_health_data": False, "all_or_none_min_group": 0}
+
     open_strategy = load_strategy(write_strategy_variant(tmp_path, no_disclosure))
     checked = 0
     for by in ("gender", "age_group"):
@@ -162,33 +169,75 @@ def test_assessment_tables_and_executed_notebooks(demo_report, demo_dirs, strate
 
 # --- the command -------------------------------------------------------------------------------
 
+
 def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"
-    code = main(["report", "--year", "2017", "--target", "skole_alkohol", "--processed", str(processed),
-                 "--status", str(raw / "status"), "--outputs", str(outputs)])
+    code = main(
+        [
+            "report",
+            "--year",
+            "2017",
+            "--target",
+            "skole_alkohol",
+            "--processed",
+            str(processed),
+            "--status",
+            str(raw / "status"),
+            "--outputs",
+            str(outputs),
+        ]
+    )
     assert code == 0
     files = sorted(str(p.relative_to(outputs)) for p in outputs.rglob("*") if p.is_file())
-    assert files == ["2017/.stamps/skole_alkohol.json", "2017/assessment.csv", "2017/assessment.xlsx",
-                     "2017/notebooks/skole_alkohol.ipynb", "2017/skole_alkohol.html", "2017/subgroups.csv", "index.html"]
+    assert files == [
+        "2017/.stamps/skole_alkohol.json",
+        "2017/assessment.csv",
+        "2017/assessment.xlsx",
+        "2017/notebooks/skole_alkohol.ipynb",
+        "2017/skole_alkohol.html",
+        "2017/subgroups.csv",
+        "index.html",
+    ]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
 
 def test_report_in_english(demo_dirs, tmp_path):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"
-    assert main(["report", "--year", "2019", "--target", "behandling_antal", "--lang", "en", "--processed", str(processed),
-                 "--status", str(raw / "status"), "--outputs", str(outputs)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--year",
+                "2019",
+                "--target",
+                "behandling_antal",
+                "--lang",
+                "en",
+                "--processed",
+                str(processed),
+                "--status",
+                str(raw / "status"),
+                "--outputs",
+                str(outputs),
+            ]
+        )
+        == 0
+    )
     html = (outputs / "2019" / "behandling_antal.html").read_text()
     assert '<html lang="en">' in html and "The number of citizens starting substance-use treatment rose from 611 in 2015" in html
     assert "Synthetic demo data" in html
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "2031"], "unknown year 2031; valid years: 2015-2019"),
-    (["--target", "skole_kaffe"], "unknown target 'skole_kaffe'; valid targets: skole_alkohol,"),
-    (["--lang", "fr"], "unknown language 'fr'; use --lang da or --lang en"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--year", "2031"], "unknown year 2031; valid years: 2015-2019"),
+        (["--target", "skole_kaffe"], "unknown target 'skole_kaffe'; valid targets: skole_alkohol,"),
+        (["--lang", "fr"], "unknown language 'fr'; use --lang da or --lang en"),
+    ],
+)
 def test_bad_report_arguments_give_one_line(demo_dirs, tmp_path, capsys, args, message):
     _, processed = demo_dirs
     assert main(["report", "--processed", str(processed), "--outputs", str(tmp_path / "o"), *args]) == 2
@@ -206,9 +255,14 @@ def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
     import papermill as pm
 
     _, processed = demo_dirs
-    done = pm.execute_notebook(str(ANALYST_NOTEBOOKS / "explore.ipynb"), str(tmp_path / "explore.ipynb"),
-                               parameters={"processed_dir": str(processed)}, kernel_name=find_kernel(),
-                               progress_bar=False, cwd=str(NOTEBOOKS))
+    done = pm.execute_notebook(
+        str(ANALYST_NOTEBOOKS / "explore.ipynb"),
+        str(tmp_path / "explore.ipynb"),
+        parameters={"processed_dir": str(processed)},
+        kernel_name=find_kernel(),
+        progress_bar=False,
+        cwd=str(NOTEBOOKS),
+    )
     outputs = [o for c in done.cells if c.cell_type == "code" for o in c.outputs]
     assert not any(o.output_type == "error" for o in outputs)
     check = next(c for c in done.cells if c.cell_type == "code" and "by_hand" in c.source and "row.status" in c.source)

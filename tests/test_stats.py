@@ -17,6 +17,7 @@ from rusmiddel_analysis.calc import progress, stats
 
 # --- Wilson --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("x, n", [(0, 10), (10, 10), (1, 1), (0, 1), (41, 100), (3633, 8861), (5, 7)])
 @pytest.mark.parametrize("confidence", [0.95, 0.998])
 def test_wilson_matches_statsmodels(x, n, confidence):
@@ -38,8 +39,15 @@ def test_wilson_edges_are_exact_and_arrays_work():
     assert isinstance(low, np.ndarray) and low.shape == (3,)
 
 
-@pytest.mark.parametrize("x, n, message", [(5, 0, "n must be greater than 0"), (6, 5, "successes must lie between 0 and n"),
-                                            (-1, 5, "successes must lie between 0 and n"), (float("nan"), 5, "must not be missing")])
+@pytest.mark.parametrize(
+    "x, n, message",
+    [
+        (5, 0, "n must be greater than 0"),
+        (6, 5, "successes must lie between 0 and n"),
+        (-1, 5, "successes must lie between 0 and n"),
+        (float("nan"), 5, "must not be missing"),
+    ],
+)
 def test_wilson_rejects_bad_input(x, n, message):
     with pytest.raises(ValueError, match=message):
         stats.proportion_ci(x, n)
@@ -61,6 +69,7 @@ def test_wilson_properties(n, frac, conf):
 
 
 # --- counts --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("count", [0, 1, 4, 9])
 def test_count_ci_exact_below_ten_matches_gamma_quantiles(count):
@@ -102,6 +111,7 @@ def test_count_ci_contains_the_count(count):
 
 # --- weighted ----------------------------------------------------------------------------
 
+
 def test_weighted_share_and_kish():
     y = np.array([1, 0, 1, 1, 0])
     w = np.array([1.0, 2.0, 1.0, 0.5, 0.5])
@@ -117,13 +127,14 @@ def test_weighted_share_and_kish():
 
 # --- trend ---------------------------------------------------------------------------------
 
+
 def test_trend_test_matches_statsmodels_linear_by_linear():
     x, n, years = np.array([3690, 3810, 3960, 4120]), np.array([9000, 8900, 9100, 8950]), np.array([2015, 2016, 2017, 2018])
     result = stats.trend_test(x, n, years)
     ref = Table(np.column_stack([x, n - x])).test_ordinal_association(row_scores=years, col_scores=np.array([1, 0]))
     big_n = n.sum()
     # statsmodels uses the hypergeometric variance (N - 1); Armitage's statistic uses N
-    assert result.statistic == pytest.approx(ref.zscore ** 2 * big_n / (big_n - 1), rel=1e-9)
+    assert result.statistic == pytest.approx(ref.zscore**2 * big_n / (big_n - 1), rel=1e-9)
     assert result.direction == "increasing" and result.significant
 
 
@@ -146,7 +157,7 @@ def test_count_trend_worked_example():
     # counts 611, 628, 649 over 2015-2017: C = 1888, s - s_bar = (-1, 0, 1),
     # U = -611 + 649 = 38, V = 1888 * 2 / 3, X2 = 38^2 / V
     result = stats.count_trend_test([611, 628, 649], [2015, 2016, 2017])
-    assert result.statistic == pytest.approx(38 ** 2 / (1888 * 2 / 3))
+    assert result.statistic == pytest.approx(38**2 / (1888 * 2 / 3))
     assert result.direction == "no_significant_change"
     big = stats.count_trend_test([100, 200, 400], [1, 2, 3])
     assert big.direction == "increasing"
@@ -162,6 +173,7 @@ def test_count_trend_agrees_with_poisson_regression_score_direction():
 
 # --- progress -----------------------------------------------------------------------------------
 
+
 def test_progress_ratio_worked_example():
     # 41 % in 2015 -> 44 % in 2017, target 50 % in 2019:
     # actual = (44/41)^(1/2) - 1 = 0.035940, required = (50/41)^(1/4) - 1 = 0.050865, R = 0.7066
@@ -172,9 +184,9 @@ def test_progress_ratio_worked_example():
 
 def test_progress_ratio_edge_cases():
     assert math.isnan(progress.progress_ratio(2015, 34, 2017, 35, 2019, 34))  # target equals baseline
-    assert progress.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1        # a target of 100 %, reached early
-    assert progress.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1          # already past the target
-    assert progress.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0         # moving away
+    assert progress.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1  # a target of 100 %, reached early
+    assert progress.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1  # already past the target
+    assert progress.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0  # moving away
     # decreasing is better: 20 % smokers -> 18 %, target 15 %: both growths negative, R positive
     r = progress.progress_ratio(2015, 20, 2017, 18, 2019, 15)
     assert r == pytest.approx(((18 / 20) ** 0.5 - 1) / ((15 / 20) ** 0.25 - 1)) and 0 < r < 1
@@ -195,15 +207,22 @@ def test_required_path_runs_from_baseline_to_target():
     assert path[2] == pytest.approx(611 * (703 / 611) ** 0.5)
 
 
-@pytest.mark.parametrize("low, high, target, hib, expected", [
-    (51, 55, 50, True, "better"), (44, 49, 50, True, "worse"), (48, 52, 50, True, "similar"),
-    (44, 49, 50, False, "better"), (51, 55, 50, False, "worse"),
-])
+@pytest.mark.parametrize(
+    "low, high, target, hib, expected",
+    [
+        (51, 55, 50, True, "better"),
+        (44, 49, 50, True, "worse"),
+        (48, 52, 50, True, "similar"),
+        (44, 49, 50, False, "better"),
+        (51, 55, 50, False, "worse"),
+    ],
+)
 def test_compare_with_target(low, high, target, hib, expected):
     assert stats.compare_with_target(low, high, target, hib) == expected
 
 
 # --- projection -----------------------------------------------------------------------------
+
 
 def test_projection_prediction_interval_matches_statsmodels_wls():
     years = np.array([2015, 2016, 2017, 2018.0])
@@ -232,6 +251,7 @@ def test_projection_weights_favour_recent_years():
 
 
 # --- tests against a fixed reference, and the correction for many tests ---------------------------
+
 
 @pytest.mark.parametrize("x, n, p0", [(44, 100, 0.41), (4050, 9000, 0.41), (30, 30, 0.9), (0, 50, 0.02)])
 def test_one_sample_score_test_matches_statsmodels(x, n, p0):

@@ -31,7 +31,6 @@ def test_unknown_heading_lists_the_valid_ones(tmp_path, strategy):
 
 
 def test_english_names_and_kerneindsats_prefix_are_accepted(tmp_path, strategy):
-    (tmp_path / "2019.md").write_text("# Kerneindsats 2: Behandling\nA\n## Effect of treatment\nB\n### Free sub-heading\nC\n",
-                                      encoding="utf-8")
+    (tmp_path / "2019.md").write_text("# Kerneindsats 2: Behandling\nA\n## Effect of treatment\nB\n### Free sub-heading\nC\n", encoding="utf-8")
     status = read_status_text(strategy, tmp_path, 2019)
     assert status.sections == {"behandling": "A", "effekt_af_behandling": "B\n### Free sub-heading\nC"}

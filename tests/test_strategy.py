@@ -108,20 +108,41 @@ _target = target_entry
 
 MALFORMED = [
     ("missing field", lambda raw: _target(raw, "skole_hash").pop("unit"), "target 'skole_hash', field 'unit': missing required field"),
-    ("unknown focus area", lambda raw: _target(raw, "ungdom_hash").update(focus_area="unge_paa_gaden"),
-     "target 'ungdom_hash', field 'focus_area': unknown focus area 'unge_paa_gaden'"),
-    ("duplicate id", lambda raw: raw["targets"].append(dict(_target(raw, "skole_alkohol"))),
-     "target 'skole_alkohol', field 'id': duplicate target id"),
-    ("baseline after target", lambda raw: _target(raw, "skole_stoffer")["baseline"].update(year=2020),
-     "target 'skole_stoffer', field 'baseline.year': baseline year 2020 must come before target year 2019"),
-    ("non-numeric value", lambda raw: _target(raw, "behandling_stof_effekt")["target"].update(value="45 %"),
-     "target 'behandling_stof_effekt', field 'target.value': must be a number"),
-    ("inconsistent 15 %", lambda raw: _target(raw, "behandling_antal")["target"].update(value=700),
-     "target 'behandling_antal', field 'target.value': baseline 611 plus 15 % is 703, not 700"),
-    ("maintain not equal", lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
-     "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36"),
-    ("missing text", lambda raw: _target(raw, "skole_hash")["goal"].pop("en"),
-     "target 'skole_hash', field 'goal': must give non-empty text for both 'da' and 'en'"),
+    (
+        "unknown focus area",
+        lambda raw: _target(raw, "ungdom_hash").update(focus_area="unge_paa_gaden"),
+        "target 'ungdom_hash', field 'focus_area': unknown focus area 'unge_paa_gaden'",
+    ),
+    (
+        "duplicate id",
+        lambda raw: raw["targets"].append(dict(_target(raw, "skole_alkohol"))),
+        "target 'skole_alkohol', field 'id': duplicate target id",
+    ),
+    (
+        "baseline after target",
+        lambda raw: _target(raw, "skole_stoffer")["baseline"].update(year=2020),
+        "target 'skole_stoffer', field 'baseline.year': baseline year 2020 must come before target year 2019",
+    ),
+    (
+        "non-numeric value",
+        lambda raw: _target(raw, "behandling_stof_effekt")["target"].update(value="45 %"),
+        "target 'behandling_stof_effekt', field 'target.value': must be a number",
+    ),
+    (
+        "inconsistent 15 %",
+        lambda raw: _target(raw, "behandling_antal")["target"].update(value=700),
+        "target 'behandling_antal', field 'target.value': baseline 611 plus 15 % is 703, not 700",
+    ),
+    (
+        "maintain not equal",
+        lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
+        "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36",
+    ),
+    (
+        "missing text",
+        lambda raw: _target(raw, "skole_hash")["goal"].pop("en"),
+        "target 'skole_hash', field 'goal': must give non-empty text for both 'da' and 'en'",
+    ),
 ]
 
 

@@ -42,8 +42,7 @@ def truth(strategy, target, scenario: str, year: int) -> float:
         step = 2 * strategy.settings["maintain_margin_points"]
         return {"baseline": b, "required path": b, "clearly better": b + step, "clearly worse": b - step}[scenario]
     required = progress.required_path(target.baseline_year, b, target.target_year, target.target_value, year)
-    return {"baseline": b, "required path": required, "clearly better": b + 2 * (required - b),
-            "clearly worse": b - 2 * (required - b)}[scenario]
+    return {"baseline": b, "required path": required, "clearly better": b + 2 * (required - b), "clearly worse": b - 2 * (required - b)}[scenario]
 
 
 def draw(strategy, target, n, true_value: float, year: int, rng, tests: int) -> pd.DataFrame:
@@ -59,10 +58,22 @@ def draw(strategy, target, n, true_value: float, year: int, rng, tests: int) -> 
         value, low, high = 100 * x / n, 100 * low, 100 * high
         _, p = stats.one_sample_proportion_test(x / n, n, target.baseline_value / 100)
     significant = np.minimum(1, tests * p) < 1 - strategy.settings["change_confidence"]
-    frame = pd.DataFrame({"target_id": target.id, "kind": target.kind, "unit": target.unit, "value": value, "ci_low": low,
-                          "ci_high": high, "baseline_value": target.baseline_value, "target_value": target.target_value,
-                          "baseline_year": target.baseline_year, "measured_year": year, "target_year": target.target_year,
-                          "change_significant": significant})
+    frame = pd.DataFrame(
+        {
+            "target_id": target.id,
+            "kind": target.kind,
+            "unit": target.unit,
+            "value": value,
+            "ci_low": low,
+            "ci_high": high,
+            "baseline_value": target.baseline_value,
+            "target_value": target.target_value,
+            "baseline_year": target.baseline_year,
+            "measured_year": year,
+            "target_year": target.target_year,
+            "change_significant": significant,
+        }
+    )
     return judge_rows(strategy, frame)
 
 
@@ -76,10 +87,18 @@ def claim_false(target, judged: pd.DataFrame, true_value: float, strategy) -> np
     margin = strategy.settings["maintain_margin_points"] if target.is_share else strategy.settings["maintain_margin_relative"] * target.baseline_value
     status = judged["status"].to_numpy()
     return np.select(
-        [status == "achieved", status == "not_achieved", status == "deterioration", status == "on_track",
-         np.isin(status, ["needs_acceleration", "limited_progress"]), status == "maintained", status == "worsened"],
+        [
+            status == "achieved",
+            status == "not_achieved",
+            status == "deterioration",
+            status == "on_track",
+            np.isin(status, ["needs_acceleration", "limited_progress"]),
+            status == "maintained",
+            status == "worsened",
+        ],
         [t < goal, t >= goal, t >= base, t < level, t >= level, t < base - margin, t >= base],
-        default=False)
+        default=False,
+    )
 
 
 def rates(seed: int = 2016) -> pd.DataFrame:
@@ -99,12 +118,20 @@ def rates(seed: int = 2016) -> pd.DataFrame:
                 reached = claim_false(target, uncorrected.assign(status="not_achieved"), true_value, strategy)
                 # red for a fall when the truth did not fall, green when it did; "not achieved" when the truth reached the goal
                 confident_wrong = (status.isin(GREEN) if fell else status.isin(("deterioration", "worsened"))) | (
-                    (status == "not_achieved") & reached)
+                    (status == "not_achieved") & reached
+                )
                 found = corrected["status"].isin(GREEN if scenario == "clearly better" else RED).mean()
-                rows.append({"case": label, "year": year, "scenario": scenario, "confident_wrong": confident_wrong.mean(),
-                             "claim_false": claim_false(target, uncorrected, true_value, strategy).mean(),
-                             "found": found if scenario.startswith("clearly") else np.nan,
-                             "inconclusive": (status == "inconclusive").mean()})
+                rows.append(
+                    {
+                        "case": label,
+                        "year": year,
+                        "scenario": scenario,
+                        "confident_wrong": confident_wrong.mean(),
+                        "claim_false": claim_false(target, uncorrected, true_value, strategy).mean(),
+                        "found": found if scenario.startswith("clearly") else np.nan,
+                        "inconclusive": (status == "inconclusive").mean(),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -130,8 +157,9 @@ def test_clear_changes_are_found_at_the_school_survey_size(simulated):
 
 def test_noise_around_the_required_path_is_called_too_early_to_tell(simulated):
     """The issue's case: 360 treatments whose truth sits on the required path are mostly 'too early to tell', not red."""
-    path = simulated[(simulated["case"] == "360 treatments (at least)") & (simulated["scenario"] == "required path")
-                     & (simulated["year"] == 2017)].iloc[0]
+    path = simulated[
+        (simulated["case"] == "360 treatments (at least)") & (simulated["scenario"] == "required path") & (simulated["year"] == 2017)
+    ].iloc[0]
     assert path["inconclusive"] >= 0.8 and path["confident_wrong"] <= 0.05
 
 
@@ -140,9 +168,12 @@ def test_the_methodology_reports_these_rates(simulated):
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8")
-    section = doc[doc.index("### 3.5"):doc.index("## 4.")]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
-            if line.startswith("| ") and line.split("|")[2].strip().isdigit()]
+    section = doc[doc.index("### 3.5") : doc.index("## 4.")]
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and line.split("|")[2].strip().isdigit()
+    ]
     assert len(rows) == len(simulated)
     for (_, measured), cells in zip(simulated.iterrows(), rows, strict=True):
         assert cells[:3] == [measured["case"], str(measured["year"]), measured["scenario"]]

@@ -28,14 +28,23 @@ TODAY = dt.date(2020, 6, 1)
 
 def survey(year: int, n: int, column: str, yes: int, prefix: str, **columns) -> pd.DataFrame:
     """n respondents of one year, of whom exactly `yes` answer true in `column`."""
-    frame = pd.DataFrame({"respondent_id": [f"{prefix}{year}-{i}" for i in range(n)], "year": year,
-                          column: ["true"] * yes + ["false"] * (n - yes), **columns})
+    frame = pd.DataFrame(
+        {"respondent_id": [f"{prefix}{year}-{i}" for i in range(n)], "year": year, column: ["true"] * yes + ["false"] * (n - yes), **columns}
+    )
     return frame
 
 
 def pupils(year, n, column, yes):
-    base = dict(school="A", grade=8, gender="female", alcohol_ever="false", hash_ever="false", other_drugs_ever="false",
-                parent_agreement="true", smoking_ever="false")
+    base = dict(
+        school="A",
+        grade=8,
+        gender="female",
+        alcohol_ever="false",
+        hash_ever="false",
+        other_drugs_ever="false",
+        parent_agreement="true",
+        smoking_ever="false",
+    )
     base.pop(column)
     return survey(year, n, column, yes, "S", **base)
 
@@ -47,11 +56,21 @@ def students(year, n, not_tried):
 
 def episodes(year: int, substance: str, successes: int, failures: int, start: int) -> pd.DataFrame:
     statuses_ = ["reduced"] * successes + ["unchanged"] * failures
-    return pd.DataFrame({"person_id": [f"p{start + i}" for i in range(len(statuses_))],
-                         "episode_id": [f"E{start + i}" for i in range(len(statuses_))], "substance": substance,
-                         "start_date": f"{year}-01-10", "end_date": f"{year}-09-01", "end_status": statuses_,
-                         "end_reason": "completed", "gender": "male", "birth_year": 1980, "psychiatric_disability": "false",
-                         "ethnic_minority": "false"})
+    return pd.DataFrame(
+        {
+            "person_id": [f"p{start + i}" for i in range(len(statuses_))],
+            "episode_id": [f"E{start + i}" for i in range(len(statuses_))],
+            "substance": substance,
+            "start_date": f"{year}-01-10",
+            "end_date": f"{year}-09-01",
+            "end_status": statuses_,
+            "end_reason": "completed",
+            "gender": "male",
+            "birth_year": 1980,
+            "psychiatric_disability": "false",
+            "ethnic_minority": "false",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +78,29 @@ def scenario(tmp_path_factory):
     """The issue's constructed years: 2015 on the baselines, 2017 with the changes whose truth is known."""
     root = tmp_path_factory.mktemp("scenario")
     frames = canonical_frames()
-    frames["ungeprofil_skole"] = pd.concat([pupils(2015, 9000, "parent_agreement", 5580),   # 62.0 %
-                                            pupils(2017, 9000, "parent_agreement", 5301)],  # 58.9 %
-                                           ignore_index=True)
-    frames["ungeprofil_ungdom"] = pd.concat([students(2015, 2000, 1360),                     # 68.0 %
-                                             students(2017, 2000, 1360)], ignore_index=True)  # unchanged
-    frames["behandling_forloeb"] = pd.concat([
-        episodes(2015, "drugs", 98, 182, 0), episodes(2017, "drugs", 160, 120, 1000),           # 35 % -> 57 % of 280
-        episodes(2015, "alcohol", 205, 155, 2000), episodes(2017, "alcohol", 196, 164, 3000),   # 56.9 % -> 54.4 % of 360
-    ], ignore_index=True)
+    frames["ungeprofil_skole"] = pd.concat(
+        [
+            pupils(2015, 9000, "parent_agreement", 5580),  # 62.0 %
+            pupils(2017, 9000, "parent_agreement", 5301),
+        ],  # 58.9 %
+        ignore_index=True,
+    )
+    frames["ungeprofil_ungdom"] = pd.concat(
+        [
+            students(2015, 2000, 1360),  # 68.0 %
+            students(2017, 2000, 1360),
+        ],
+        ignore_index=True,
+    )  # unchanged
+    frames["behandling_forloeb"] = pd.concat(
+        [
+            episodes(2015, "drugs", 98, 182, 0),
+            episodes(2017, "drugs", 160, 120, 1000),  # 35 % -> 57 % of 280
+            episodes(2015, "alcohol", 205, 155, 2000),
+            episodes(2017, "alcohol", 196, 164, 3000),  # 56.9 % -> 54.4 % of 360
+        ],
+        ignore_index=True,
+    )
     del frames["behandling_opfoelgning"]
     raw = write_canonical(root / "raw", frames)
     process(raw, root / "processed", load_strategy(), today=TODAY)
@@ -112,6 +145,7 @@ def test_a_zero_or_hundred_percent_goal_gets_the_same_verdict_however_it_is_fram
         entry = target_entry(raw, "skole_stoffer")
         entry.update(polarity="lower_is_better", baseline={"year": 2015, "value": 2}, target={"year": 2019, "value": 0})
         entry["indicator"]["success"] = {"equals": True}
+
     flipped = load_strategy(write_strategy_variant(tmp_path, tried_instead))
     for year in (2016, 2017, 2018, 2019):
         original = assess(strategy, compute(strategy, processed), year).set_index("target_id").loc["skole_stoffer"]
@@ -125,23 +159,24 @@ def test_a_zero_or_hundred_percent_goal_gets_the_same_verdict_however_it_is_fram
 def test_weighted_shares_are_tested_with_their_effective_sample_size(tmp_path, strategy):
     frames = canonical_frames()
     pupils_2017 = pupils(2017, 400, "alcohol_ever", 200)
-    pupils_2017["weight"] = [3.0] * 100 + [1.0] * 300   # 100 of the 200 who tried count three times
-    frames["ungeprofil_skole"] = pd.concat([pupils(2015, 400, "alcohol_ever", 236).assign(weight=1.0),
-                                            pupils(2016, 400, "alcohol_ever", 220).assign(weight=1.0), pupils_2017],
-                                           ignore_index=True)
+    pupils_2017["weight"] = [3.0] * 100 + [1.0] * 300  # 100 of the 200 who tried count three times
+    frames["ungeprofil_skole"] = pd.concat(
+        [pupils(2015, 400, "alcohol_ever", 236).assign(weight=1.0), pupils(2016, 400, "alcohol_ever", 220).assign(weight=1.0), pupils_2017],
+        ignore_index=True,
+    )
     raw = write_canonical(tmp_path / "raw", frames)
     process(raw, tmp_path / "processed", strategy, today=TODAY)
     a = assess(strategy, compute(strategy, tmp_path / "processed"), 2017).set_index("target_id").loc["skole_alkohol"]
-    share = 200 / (100 * 3 + 100 + 200)        # never drunk: 200 of weight 1, against 600 in all
-    n_eff = 600 ** 2 / (100 * 9 + 300)
+    share = 200 / (100 * 3 + 100 + 200)  # never drunk: 200 of weight 1, against 600 in all
+    n_eff = 600**2 / (100 * 9 + 300)
     _, p = stats.one_sample_proportion_test(share, n_eff, 0.41)
     assert a["value"] == pytest.approx(100 * share) and a["effective_n"] == pytest.approx(n_eff)
     assert a["change_p_value"] == pytest.approx(p)
-    assert (a["numerator"], a["denominator"]) == (200, 400)   # unweighted counts, for disclosure control
+    assert (a["numerator"], a["denominator"]) == (200, 400)  # unweighted counts, for disclosure control
     # the trend test too runs on the effective counts (share x n_eff, n_eff), written out by hand
     x, n, years = np.array([400 - 236, 400 - 220, share * n_eff]), np.array([400, 400, n_eff]), np.array([2015, 2016, 2017])
     pooled, centre = x.sum() / n.sum(), (n * years).sum() / n.sum()
-    chi2 = (x * (years - centre)).sum() ** 2 / (pooled * (1 - pooled) * ((n * years ** 2).sum() - n.sum() * centre ** 2))
+    chi2 = (x * (years - centre)).sum() ** 2 / (pooled * (1 - pooled) * ((n * years**2).sum() - n.sum() * centre**2))
     assert a["trend_p_value"] == pytest.approx(sp_stats.chi2.sf(chi2, 1))
 
 
@@ -164,16 +199,17 @@ def test_no_projection_from_fewer_points_than_the_methodology_allows(demo_dirs, 
     _, processed = demo_dirs
     indicators = compute(strategy, processed)
     in_2017 = assess(strategy, indicators, 2017)
-    assert in_2017["projected_value"].isna().all()            # three measured years at most
+    assert in_2017["projected_value"].isna().all()  # three measured years at most
     in_2018 = assess(strategy, indicators, 2018).set_index("target_id")
     assert not np.isnan(in_2018.loc["skole_alkohol", "projected_value"])  # four school-survey years
-    assert np.isnan(in_2018.loc["ungdom_hash", "projected_value"])       # the youth survey: two
+    assert np.isnan(in_2018.loc["ungdom_hash", "projected_value"])  # the youth survey: two
 
 
 # --- one vocabulary --------------------------------------------------------------------------------
 
+
 def _contrast_with_white(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return 1.05 / (luminance + 0.05)
@@ -196,16 +232,32 @@ def test_every_status_renders_in_both_languages(lang):
 
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_every_verdict_reason_has_a_sentence_that_fills(strategy, lang):
-    rows = {"skole_alkohol": dict(value=44.0, ci_low=43.0, ci_high=45.0, on_track_value=45.1, maintain_margin=np.nan),
-            "ungdom_hash": dict(value=67.0, ci_low=65.8, ci_high=68.2, on_track_value=np.nan, maintain_margin=3.0)}
+    rows = {
+        "skole_alkohol": dict(value=44.0, ci_low=43.0, ci_high=45.0, on_track_value=45.1, maintain_margin=np.nan),
+        "ungdom_hash": dict(value=67.0, ci_low=65.8, ci_high=68.2, on_track_value=np.nan, maintain_margin=3.0),
+    }
     for status, reasons in verdict.REASONS.items():
         for reason in reasons:
-            target = strategy.target("ungdom_hash" if reason in ("level_held_within_margin", "significant_fall_below_level",
-                                                                  "interval_wider_than_margin", "below_level_not_significant")
-                                     else "skole_alkohol")
-            row = pd.Series(dict(rows[target.id], target_id=target.id, year=2017, measured_year=2017, status=status,
-                                 verdict_reason=reason, progress_ratio=0.7, required_value=45.3, effective_target_value=50.0,
-                                 change_significant=True, data_quality=""))
+            target = strategy.target(
+                "ungdom_hash"
+                if reason in ("level_held_within_margin", "significant_fall_below_level", "interval_wider_than_margin", "below_level_not_significant")
+                else "skole_alkohol"
+            )
+            row = pd.Series(
+                dict(
+                    rows[target.id],
+                    target_id=target.id,
+                    year=2017,
+                    measured_year=2017,
+                    status=status,
+                    verdict_reason=reason,
+                    progress_ratio=0.7,
+                    required_value=45.3,
+                    effective_target_value=50.0,
+                    change_significant=True,
+                    data_quality="",
+                )
+            )
             sentence = narrative.status_sentence(target, row, lang)
             assert sentence and "{" not in sentence and "nan" not in sentence.lower(), (reason, sentence)
 
@@ -219,13 +271,28 @@ def test_the_summary_counts_every_status_once():
 
 # --- rusmiddel assess ------------------------------------------------------------------------------
 
+
 def test_assess_command_writes_the_table_without_pages(demo_dirs, strategy, tmp_path, capsys):
     _, processed = demo_dirs
     assert main(["assess", "--year", "2017", "--year", "2019", "--processed", str(processed)]) == 0
     printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(printed.columns) == COLUMNS
-    assert COLUMNS[:14] == ["target_id", "year", "measured_year", "value", "numerator", "denominator", "ci_low", "ci_high",
-                            "baseline_value", "target_value", "required_value", "progress_ratio", "status", "vs_target"]
+    assert COLUMNS[:14] == [
+        "target_id",
+        "year",
+        "measured_year",
+        "value",
+        "numerator",
+        "denominator",
+        "ci_low",
+        "ci_high",
+        "baseline_value",
+        "target_value",
+        "required_value",
+        "progress_ratio",
+        "status",
+        "vs_target",
+    ]
     indicators = compute(strategy, processed)
     expected = pd.concat([assess(strategy, indicators, y) for y in (2017, 2019)], ignore_index=True)
     assert printed["status"].tolist() == expected["status"].tolist()

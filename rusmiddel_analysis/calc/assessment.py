@@ -29,19 +29,53 @@ import pandas as pd
 from rusmiddel_analysis.calc import progress, stats, verdict
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
-COLUMNS = ["target_id", "year", "measured_year", "value", "numerator", "denominator", "ci_low", "ci_high",
-           "baseline_value", "target_value", "required_value", "progress_ratio", "status", "vs_target",
-           "change_significant", "trend", "projected_value", "projected_low", "projected_high", "data_quality",
-           # further detail for reports
-           "baseline_year", "target_year", "unit", "kind", "change_p_value", "trend_p_value", "trend_points",
-           "trend_reason", "measured_years", "unknown_share", "contact_rate", "projection_gap",
-           # the verdict scheme (docs/methodology.md, section 3)
-           "change_p_adjusted", "verdict_reason", "effective_target_value", "on_track_value", "maintain_margin",
-           "effective_n", "confidence", "trend_min_points"]
+COLUMNS = [
+    "target_id",
+    "year",
+    "measured_year",
+    "value",
+    "numerator",
+    "denominator",
+    "ci_low",
+    "ci_high",
+    "baseline_value",
+    "target_value",
+    "required_value",
+    "progress_ratio",
+    "status",
+    "vs_target",
+    "change_significant",
+    "trend",
+    "projected_value",
+    "projected_low",
+    "projected_high",
+    "data_quality",
+    # further detail for reports
+    "baseline_year",
+    "target_year",
+    "unit",
+    "kind",
+    "change_p_value",
+    "trend_p_value",
+    "trend_points",
+    "trend_reason",
+    "measured_years",
+    "unknown_share",
+    "contact_rate",
+    "projection_gap",
+    # the verdict scheme (docs/methodology.md, section 3)
+    "change_p_adjusted",
+    "verdict_reason",
+    "effective_target_value",
+    "on_track_value",
+    "maintain_margin",
+    "effective_n",
+    "confidence",
+    "trend_min_points",
+]
 
 
-TEXT_COLUMNS = ("target_id", "status", "vs_target", "change_significant", "trend", "data_quality", "unit", "kind",
-                "trend_reason", "verdict_reason")
+TEXT_COLUMNS = ("target_id", "status", "vs_target", "change_significant", "trend", "data_quality", "unit", "kind", "trend_reason", "verdict_reason")
 
 
 def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
@@ -95,10 +129,21 @@ def trend_of(target, rows: pd.DataFrame, confidence: float) -> stats.TrendResult
 
 def _empty_row(target, year: int) -> dict:
     out = {c: np.nan for c in COLUMNS}
-    out.update(target_id=target.id, year=year, baseline_value=target.baseline_value, target_value=target.target_value,
-               baseline_year=target.baseline_year, target_year=target.target_year, unit=target.unit, kind=target.kind,
-               data_quality="", trend="cannot_calculate", change_significant=None, verdict_reason="",
-               trend_min_points=stats.MIN_TREND_POINTS)
+    out.update(
+        target_id=target.id,
+        year=year,
+        baseline_value=target.baseline_value,
+        target_value=target.target_value,
+        baseline_year=target.baseline_year,
+        target_year=target.target_year,
+        unit=target.unit,
+        kind=target.kind,
+        data_quality="",
+        trend="cannot_calculate",
+        change_significant=None,
+        verdict_reason="",
+        trend_min_points=stats.MIN_TREND_POINTS,
+    )
     return out
 
 
@@ -115,17 +160,28 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
         return out
     latest = since.iloc[-1]
-    out.update(measured_year=int(latest["year"]), value=latest["value"], numerator=latest["numerator"],
-               denominator=latest["denominator"], ci_low=latest["ci_low"], ci_high=latest["ci_high"],
-               unknown_share=latest["unknown_share"], contact_rate=latest["contact_rate"],
-               effective_n=latest.get("effective_n", np.nan), change_p_value=change_test(target, latest))
+    out.update(
+        measured_year=int(latest["year"]),
+        value=latest["value"],
+        numerator=latest["numerator"],
+        denominator=latest["denominator"],
+        ci_low=latest["ci_low"],
+        ci_high=latest["ci_high"],
+        unknown_share=latest["unknown_share"],
+        contact_rate=latest["contact_rate"],
+        effective_n=latest.get("effective_n", np.nan),
+        change_p_value=change_test(target, latest),
+    )
     trend = trend_of(target, rows, settings["trend_confidence"])
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
-        proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"],
-                                int(settings["min_projection_points"]))
-        out.update(projected_value=proj.value, projected_low=proj.low, projected_high=proj.high,
-                   projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan)
+        proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
+        out.update(
+            projected_value=proj.value,
+            projected_low=proj.low,
+            projected_high=proj.high,
+            projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan,
+        )
     problems = data_quality_problems(latest, target, settings["data_quality"])
     if problems:
         out.update(status="insufficient_data", data_quality=";".join(problems))
@@ -134,9 +190,16 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
 
 def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
     targets = [strategy.target(t) for t in frame["target_id"]]
-    return verdict.judging_scale(frame["value"], frame["ci_low"], frame["ci_high"], frame["baseline_value"],
-                                 frame["target_value"], [t.higher_is_better for t in targets], [t.is_share for t in targets],
-                                 float(strategy.settings["extreme_goal_tolerance"]))
+    return verdict.judging_scale(
+        frame["value"],
+        frame["ci_low"],
+        frame["ci_high"],
+        frame["baseline_value"],
+        frame["target_value"],
+        [t.higher_is_better for t in targets],
+        [t.is_share for t in targets],
+        float(strategy.settings["extreme_goal_tolerance"]),
+    )
 
 
 def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
@@ -150,9 +213,15 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     final = year.to_numpy() >= ty.to_numpy(float)
     status, reason = verdict.progress_verdict(scale, level, ratio, final, frame["change_significant"].astype(bool), thresholds)
     back = lambda x: verdict.from_judging_scale(x, scale, frame["target_value"])
-    return frame.assign(status=status, verdict_reason=reason, progress_ratio=ratio, on_track_value=back(level),
-                        required_value=back(required), effective_target_value=back(scale.target),
-                        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better))
+    return frame.assign(
+        status=status,
+        verdict_reason=reason,
+        progress_ratio=ratio,
+        on_track_value=back(level),
+        required_value=back(required),
+        effective_target_value=back(scale.target),
+        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better),
+    )
 
 
 def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
@@ -160,9 +229,14 @@ def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     scale = _scale(strategy, frame)
     margin = verdict.maintain_margin(frame["unit"], frame["target_value"], strategy.settings)
     status, reason = verdict.maintain_verdict(scale, frame["change_significant"].astype(bool), margin)
-    return frame.assign(status=status, verdict_reason=reason, maintain_margin=margin, required_value=frame["target_value"],
-                        effective_target_value=frame["target_value"],
-                        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better))
+    return frame.assign(
+        status=status,
+        verdict_reason=reason,
+        maintain_margin=margin,
+        required_value=frame["target_value"],
+        effective_target_value=frame["target_value"],
+        vs_target=stats.compare_with_target(scale.low, scale.high, scale.target, scale.higher_is_better),
+    )
 
 
 def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
@@ -184,8 +258,7 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     """One row per target for the report `year`, in the strategy's order (docs/methodology.md, section 3)."""
     year = int(year)
     totals = indicators[indicators["group"] == "all"] if "group" in indicators.columns else indicators
-    frame = pd.DataFrame([measure_target(strategy, t, totals[totals["target_id"] == t.id], year) for t in strategy.targets],
-                         columns=COLUMNS)
+    frame = pd.DataFrame([measure_target(strategy, t, totals[totals["target_id"] == t.id], year) for t in strategy.targets], columns=COLUMNS)
     tested = frame["data_quality"].eq("") & frame["change_p_value"].notna()
     adjusted = stats.holm_adjust(frame["change_p_value"].where(tested).to_numpy(float))
     frame["change_p_adjusted"] = adjusted
@@ -198,4 +271,3 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     frame[numeric] = frame[numeric].apply(pd.to_numeric)
     frame["measured_year"] = frame["measured_year"].astype("Int64")
     return frame[COLUMNS]
-

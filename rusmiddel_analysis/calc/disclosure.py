@@ -52,8 +52,7 @@ class Rules:
     @classmethod
     def from_settings(cls, settings: dict) -> Rules:
         d = settings["disclosure"]
-        return cls(int(d["min_group_size"]), int(d["min_cell"]), bool(d["all_or_none_health_data"]),
-                   int(d["all_or_none_min_group"]))
+        return cls(int(d["min_group_size"]), int(d["min_cell"]), bool(d["all_or_none_health_data"]), int(d["all_or_none_min_group"]))
 
     def all_or_none_limit(self, health_data: bool) -> float:
         """Groups below this size may not show 0 % or 100 % (infinite: never)."""
@@ -94,8 +93,7 @@ def _complement(group: pd.DataFrame, reason: pd.Series, rules: Rules) -> list:
     limit = group["_limit"].min()
     added = []
     for candidate in (c for c in order if not chosen[c]):
-        aggregate = primary_suppression(group.loc[chosen, "numerator"].sum(), group.loc[chosen, "denominator"].sum(),
-                                        is_share, rules, limit)
+        aggregate = primary_suppression(group.loc[chosen, "numerator"].sum(), group.loc[chosen, "denominator"].sum(), is_share, rules, limit)
         if chosen.sum() >= 2 and aggregate == "":
             break
         chosen[candidate] = True
@@ -129,6 +127,15 @@ def suppress(table: pd.DataFrame, partition: list[str], rules: Rules | None = No
 
 def hidden(numerator, denominator, unit: str, rules: Rules | None = None, all_or_none_limit=0.0) -> np.ndarray:
     """Which cells of a simple table (no breakdown to a published total) must be hidden."""
-    table = pd.DataFrame({"group": "", "numerator": np.asarray(numerator, float), "denominator": np.asarray(denominator, float),
-                          "value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "unit": unit})
+    table = pd.DataFrame(
+        {
+            "group": "",
+            "numerator": np.asarray(numerator, float),
+            "denominator": np.asarray(denominator, float),
+            "value": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "unit": unit,
+        }
+    )
     return suppress(table, [], rules, all_or_none_limit)["suppressed"].to_numpy()

@@ -28,8 +28,24 @@ from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
 from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, SOURCES
 
-COLUMNS = ["target_id", "year", "group", "numerator", "denominator", "value", "ci_low", "ci_high", "suppressed",
-           "by", "unit", "suppression", "no_answer", "unknown_share", "contact_rate", "effective_n"]
+COLUMNS = [
+    "target_id",
+    "year",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "by",
+    "unit",
+    "suppression",
+    "no_answer",
+    "unknown_share",
+    "contact_rate",
+    "effective_n",
+]
 
 
 class ProcessedData:
@@ -54,7 +70,7 @@ class ProcessedData:
 
 
 def _success_mask(series: pd.Series, rule: dict, strategy) -> pd.Series:
-    (kind, operand), = rule.items()
+    ((kind, operand),) = rule.items()
     if kind == "equals":
         if isinstance(operand, bool):
             return series.astype("boolean") == operand
@@ -93,12 +109,29 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     success = _success_mask(frame[spec["column"]], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
     # validation guarantees a weight on every row when the column is there
     weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
-    work = pd.DataFrame({"year": frame["year"].to_numpy(int), "group": pd.Categorical(_group_keys(frame, by)), "answered": answered,
-                         "success": success, "w": np.where(answered, weights, 0.0), "wy": np.where(success, weights, 0.0),
-                         "w2": np.where(answered, weights ** 2, 0.0)})
-    sums = work.groupby(["year", "group"], sort=True, observed=True).agg(denominator=("answered", "sum"), numerator=("success", "sum"),
-                                                           rows=("answered", "size"), w=("w", "sum"), wy=("wy", "sum"),
-                                                           w2=("w2", "sum")).reset_index()
+    work = pd.DataFrame(
+        {
+            "year": frame["year"].to_numpy(int),
+            "group": pd.Categorical(_group_keys(frame, by)),
+            "answered": answered,
+            "success": success,
+            "w": np.where(answered, weights, 0.0),
+            "wy": np.where(success, weights, 0.0),
+            "w2": np.where(answered, weights**2, 0.0),
+        }
+    )
+    sums = (
+        work.groupby(["year", "group"], sort=True, observed=True)
+        .agg(
+            denominator=("answered", "sum"),
+            numerator=("success", "sum"),
+            rows=("answered", "size"),
+            w=("w", "sum"),
+            wy=("wy", "sum"),
+            w2=("w2", "sum"),
+        )
+        .reset_index()
+    )
     sums["group"] = sums["group"].astype(object)
     out = sums.assign(no_answer=sums["rows"] - sums["denominator"], value=np.nan, ci_low=np.nan, ci_high=np.nan, effective_n=np.nan)
     some = out["denominator"] > 0
@@ -138,8 +171,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
         status = g["status_used"]
         known = status.isin(known_codes)
         n, x = int(known.sum()), int(status.isin(success_codes).sum())
-        row = {"year": int(year), "group": group, "numerator": x, "denominator": n,
-               "unknown_share": float((~known).mean()) if len(g) else np.nan}
+        row = {"year": int(year), "group": group, "numerator": x, "denominator": n, "unknown_share": float((~known).mean()) if len(g) else np.nan}
         if basis == "follow_up":
             row["contact_rate"] = float(g["contacted"].fillna(False).astype(bool).mean())
         if n:
@@ -172,8 +204,7 @@ def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
     low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
-    return counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float),
-                         ci_low=low, ci_high=high)
+    return counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
 
 
 ROW_BUILDERS = {"share": _share_rows, "treatment_outcome": _treatment_outcome_rows, "persons_starting": _persons_starting_rows}
@@ -255,8 +286,11 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     success_codes = list(strategy.code_set("treatment_success"))
     merged["success"] = merged["reached"] & merged["status"].astype(object).isin(success_codes)
     merged["contacted_by"] = merged["contacted_by"].astype(object).fillna("unknown")
-    grouped = merged.groupby(["year", "months", "contacted_by"], sort=True).agg(
-        attempts=("reached", "size"), reached=("reached", "sum"), successes=("success", "sum")).reset_index()
+    grouped = (
+        merged.groupby(["year", "months", "contacted_by"], sort=True)
+        .agg(attempts=("reached", "size"), reached=("reached", "sum"), successes=("success", "sum"))
+        .reset_index()
+    )
     grouped["contact_rate"] = grouped["reached"] / grouped["attempts"]
     with np.errstate(invalid="ignore", divide="ignore"):
         grouped["success_share"] = 100 * grouped["successes"] / grouped["reached"].where(grouped["reached"] > 0)

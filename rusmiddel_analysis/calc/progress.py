@@ -43,9 +43,19 @@ def progress_ratio(baseline_year, baseline_value, year, value, target_year, targ
     Needs baseline_value > 0, value >= 0 and year, target_year after baseline_year. Eurostat (2023).
     """
     scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, value, target_year, target_value))
-    by, bv, y, v, ty, tv = np.broadcast_arrays(*(_array(name, a) for name, a in (
-        ("baseline_year", baseline_year), ("baseline_value", baseline_value), ("year", year), ("value", value),
-        ("target_year", target_year), ("target_value", target_value))))
+    by, bv, y, v, ty, tv = np.broadcast_arrays(
+        *(
+            _array(name, a)
+            for name, a in (
+                ("baseline_year", baseline_year),
+                ("baseline_value", baseline_value),
+                ("year", year),
+                ("value", value),
+                ("target_year", target_year),
+                ("target_value", target_value),
+            )
+        )
+    )
     if (bv <= 0).any():
         raise ValueError("baseline_value must be greater than 0: compound growth from 0 is undefined")
     if (v < 0).any() or (tv < 0).any():
@@ -88,9 +98,19 @@ def level_at_ratio(baseline_year, baseline_value, year, target_year, target_valu
     value (highest, for lower-is-better targets) still counted as on track. Vectorised.
     """
     scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, target_year, target_value, ratio))
-    by, bv, y, ty, tv, r = np.broadcast_arrays(*(_array(name, a) for name, a in (
-        ("baseline_year", baseline_year), ("baseline_value", baseline_value), ("year", year),
-        ("target_year", target_year), ("target_value", target_value), ("ratio", ratio))))
+    by, bv, y, ty, tv, r = np.broadcast_arrays(
+        *(
+            _array(name, a)
+            for name, a in (
+                ("baseline_year", baseline_year),
+                ("baseline_value", baseline_value),
+                ("year", year),
+                ("target_year", target_year),
+                ("target_value", target_value),
+                ("ratio", ratio),
+            )
+        )
+    )
     if (bv <= 0).any():
         raise ValueError("baseline_value must be greater than 0")
     if (ty <= by).any():

@@ -32,10 +32,10 @@ CODE = ("calc", "ingest", "config")
 
 @dataclass
 class Results:
-    totals: pd.DataFrame        # indicators.compute: one row per target and year (group 'all')
-    subgroups: pd.DataFrame     # every published breakdown of every target and year (`by` names it)
-    follow_up: pd.DataFrame     # indicators.follow_up_summary
-    assessment: pd.DataFrame    # assessment.assess for every year of the strategy
+    totals: pd.DataFrame  # indicators.compute: one row per target and year (group 'all')
+    subgroups: pd.DataFrame  # every published breakdown of every target and year (`by` names it)
+    follow_up: pd.DataFrame  # indicators.follow_up_summary
+    assessment: pd.DataFrame  # assessment.assess for every year of the strategy
     fingerprint: str
 
     def year_assessment(self, year: int) -> pd.DataFrame:
@@ -45,8 +45,9 @@ class Results:
     def data_years(self, year: int) -> dict[str, int]:
         """The year whose data each target's page shows in report `year`: its latest measurement, or
         the report year itself when it has none."""
-        return {row.target_id: int(row.measured_year) if pd.notna(row.measured_year) else int(year)
-                for row in self.year_assessment(year).itertuples()}
+        return {
+            row.target_id: int(row.measured_year) if pd.notna(row.measured_year) else int(year) for row in self.year_assessment(year).itertuples()
+        }
 
     def breakdown(self, by: str, target_id: str, year: int) -> pd.DataFrame:
         rows = self.subgroups
@@ -55,8 +56,7 @@ class Results:
     def published_breakdowns(self, strategy, data_years: dict[str, int]) -> pd.DataFrame:
         """Every breakdown the reports publish: each target's published dimensions in its data year,
         hidden cells included, in the strategy's order and each breakdown's group order."""
-        frames = [self.breakdown(by, t.id, data_years[t.id]) for t in strategy.targets if t.id in data_years
-                  for by in published_subgroups(t)]
+        frames = [self.breakdown(by, t.id, data_years[t.id]) for t in strategy.targets if t.id in data_years for by in published_subgroups(t)]
         return pd.concat(frames, ignore_index=True) if frames else self.subgroups.iloc[0:0]
 
 

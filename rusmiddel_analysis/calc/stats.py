@@ -33,14 +33,26 @@ TREND_CONFIDENCE = SETTINGS_DEFAULTS["trend_confidence"]
 MIN_PROJECTION_POINTS = SETTINGS_DEFAULTS["min_projection_points"]
 
 __all__ = [
-    "z_value", "proportion_ci", "count_ci", "weighted_share", "weighted_share_from_sums",
-    "one_sample_proportion_test", "poisson_test", "holm_adjust", "trend_test", "count_trend_test", "TrendResult",
-    "compare_with_target", "projection", "Projection",
+    "z_value",
+    "proportion_ci",
+    "count_ci",
+    "weighted_share",
+    "weighted_share_from_sums",
+    "one_sample_proportion_test",
+    "poisson_test",
+    "holm_adjust",
+    "trend_test",
+    "count_trend_test",
+    "TrendResult",
+    "compare_with_target",
+    "projection",
+    "Projection",
     "MIN_PROJECTION_POINTS",
 ]
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def _array(name: str, values) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
@@ -66,6 +78,7 @@ def _out(arr: np.ndarray, scalar: bool):
 
 
 # --- distributions (scipy.special: the same functions scipy.stats uses, without its import cost) ---
+
 
 def _normal_quantile(q):
     return _special.ndtri(q)
@@ -107,6 +120,7 @@ def z_value(confidence: float = CONFIDENCE) -> float:
 
 # --- intervals -------------------------------------------------------------------------------
 
+
 def proportion_ci(successes, n, confidence: float = CONFIDENCE):
     """Wilson score interval for a proportion, as fractions (low, high).
 
@@ -132,7 +146,7 @@ def proportion_ci(successes, n, confidence: float = CONFIDENCE):
     half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     low = np.clip(centre - half, 0.0, 1.0)
     high = np.clip(centre + half, 0.0, 1.0)
-    low = np.where(x == 0, 0.0, low)   # exact ends: floating point can leave 1e-17
+    low = np.where(x == 0, 0.0, low)  # exact ends: floating point can leave 1e-17
     high = np.where(x == n, 1.0, high)
     return _out(low, scalar), _out(high, scalar)
 
@@ -185,7 +199,7 @@ def weighted_share(success, weights):
         raise ValueError(f"success must be 0 or 1; found others at position(s) {_positions((y != 0) & (y != 1))}")
     if y.size == 0:
         raise ValueError("weighted_share needs at least one answer")
-    return weighted_share_from_sums(w.sum(), (w * y).sum(), (w ** 2).sum())
+    return weighted_share_from_sums(w.sum(), (w * y).sum(), (w**2).sum())
 
 
 def weighted_share_from_sums(sum_w, sum_wy, sum_w2):
@@ -202,6 +216,7 @@ def weighted_share_from_sums(sum_w, sum_wy, sum_w2):
 
 
 # --- tests of change -------------------------------------------------------------------------
+
 
 def one_sample_proportion_test(share, n, reference):
     """Two-sided score test of a share against a fixed reference share p0: (z, p).
@@ -307,8 +322,15 @@ def _trend_result(statistic, p, score_sign, n_points, confidence) -> TrendResult
 
 
 def _too_few(n_points, confidence) -> TrendResult:
-    return TrendResult(float("nan"), float("nan"), "cannot_calculate", False, n_points, confidence,
-                       f"needs at least {MIN_TREND_POINTS} measured years; has {n_points}")
+    return TrendResult(
+        float("nan"),
+        float("nan"),
+        "cannot_calculate",
+        False,
+        n_points,
+        confidence,
+        f"needs at least {MIN_TREND_POINTS} measured years; has {n_points}",
+    )
 
 
 def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -> TrendResult:
@@ -336,7 +358,7 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -
     p = x.sum() / big_n
     s_bar = (n * s).sum() / big_n
     t = (x * (s - s_bar)).sum()
-    v = p * (1 - p) * ((n * s * s).sum() - big_n * s_bar ** 2)
+    v = p * (1 - p) * ((n * s * s).sum() - big_n * s_bar**2)
     if v <= 0:  # every answer the same: no variation to test
         return TrendResult(0.0, 1.0, "no_significant_change", False, len(s), confidence)
     chi2 = t * t / v
@@ -380,8 +402,9 @@ def compare_with_target(ci_low, ci_high, target_value, higher_is_better=True):
     similar: the interval contains the target
     """
     scalar = all(np.ndim(v) == 0 for v in (ci_low, ci_high, target_value, higher_is_better))
-    lo, hi, t, hib = np.broadcast_arrays(np.asarray(ci_low, float), np.asarray(ci_high, float),
-                                         np.asarray(target_value, float), np.asarray(higher_is_better, bool))
+    lo, hi, t, hib = np.broadcast_arrays(
+        np.asarray(ci_low, float), np.asarray(ci_high, float), np.asarray(target_value, float), np.asarray(higher_is_better, bool)
+    )
     if (lo > hi).any():
         raise ValueError("ci_low must not exceed ci_high")
     better = np.where(hib, lo > t, hi < t)
@@ -391,6 +414,7 @@ def compare_with_target(ci_low, ci_high, target_value, higher_is_better=True):
 
 
 # --- projection -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Projection:
@@ -411,10 +435,7 @@ def projection_weights(years) -> np.ndarray:
     return y - y.min() + 1
 
 
-
-
-def projection(years, values, target_year, confidence: float = CONFIDENCE,
-               min_points: int = MIN_PROJECTION_POINTS) -> Projection:
+def projection(years, values, target_year, confidence: float = CONFIDENCE, min_points: int = MIN_PROJECTION_POINTS) -> Projection:
     """Weighted least-squares line through the measured values, projected to `target_year`,
     with a prediction interval for the value that will be measured there.
 
@@ -452,7 +473,7 @@ def projection(years, values, target_year, confidence: float = CONFIDENCE,
     x0 = np.array([1.0, target_year - centre])
     value = float(x0 @ beta)
     resid = vals - X @ beta
-    s2 = (w * resid ** 2).sum() / (len(vals) - 2)
+    s2 = (w * resid**2).sum() / (len(vals) - 2)
     se = np.sqrt(s2 * (1.0 + x0 @ np.linalg.solve(xtwx, x0)))
     t = _t_quantile(1 - (1 - confidence) / 2, len(vals) - 2)
     return Projection(value, float(value - t * se), float(value + t * se), float(beta[1]), n, confidence)

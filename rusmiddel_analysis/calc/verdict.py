@@ -30,8 +30,7 @@ REASONS = {
     "limited_progress": ("improved_far_behind_pace", "no_clear_progress_behind_pace"),
     "maintained": ("level_held_within_margin",),
     "worsened": ("significant_fall_below_level",),
-    "inconclusive": ("interval_contains_goal", "interval_straddles_pace", "interval_wider_than_margin",
-                     "below_level_not_significant"),
+    "inconclusive": ("interval_contains_goal", "interval_straddles_pace", "interval_wider_than_margin", "below_level_not_significant"),
 }
 
 
@@ -45,7 +44,7 @@ class Scale:
     baseline: np.ndarray
     target: np.ndarray
     higher_is_better: np.ndarray
-    prevalence: np.ndarray      # True where a 0 %/100 % goal is judged on the prevalence scale
+    prevalence: np.ndarray  # True where a 0 %/100 % goal is judged on the prevalence scale
 
 
 def judging_scale(value, low, high, baseline, target, higher_is_better, is_share, tolerance: float) -> Scale:
@@ -58,8 +57,9 @@ def judging_scale(value, low, high, baseline, target, higher_is_better, is_share
     can never show exactly 0 %, and compound growth towards 0 is undefined, so the tolerance
     makes the goal reachable and the verdict the same for both framings.
     """
-    v, lo, hi, b, t, hib, share = np.broadcast_arrays(*(np.asarray(a, float) for a in (value, low, high, baseline, target)),
-                                                      np.asarray(higher_is_better, bool), np.asarray(is_share, bool))
+    v, lo, hi, b, t, hib, share = np.broadcast_arrays(
+        *(np.asarray(a, float) for a in (value, low, high, baseline, target)), np.asarray(higher_is_better, bool), np.asarray(is_share, bool)
+    )
     extreme = share & ((t == 0) | (t == 100))
     flip = extreme & (t == 100)
     q = lambda x: np.where(flip, 100 - x, x)
@@ -119,13 +119,18 @@ def progress_verdict(scale: Scale, on_track_level, ratio, final, change_signific
         behind & improved,
         behind,
     ]
-    statuses = ["achieved", "not_achieved", "inconclusive", "deterioration", "on_track", "needs_acceleration",
-                "limited_progress", "limited_progress"]
-    reasons = ["interval_past_goal", "interval_short_of_goal", "interval_contains_goal", "significant_fall",
-               "interval_at_or_ahead_of_pace", "improved_behind_pace", "improved_far_behind_pace",
-               "no_clear_progress_behind_pace"]
-    return (np.select(conditions, statuses, default="inconclusive"),
-            np.select(conditions, reasons, default="interval_straddles_pace"))
+    statuses = ["achieved", "not_achieved", "inconclusive", "deterioration", "on_track", "needs_acceleration", "limited_progress", "limited_progress"]
+    reasons = [
+        "interval_past_goal",
+        "interval_short_of_goal",
+        "interval_contains_goal",
+        "significant_fall",
+        "interval_at_or_ahead_of_pace",
+        "improved_behind_pace",
+        "improved_far_behind_pace",
+        "no_clear_progress_behind_pace",
+    ]
+    return (np.select(conditions, statuses, default="inconclusive"), np.select(conditions, reasons, default="interval_straddles_pace"))
 
 
 def maintain_verdict(scale: Scale, change_significant, margin):
@@ -145,9 +150,14 @@ def maintain_verdict(scale: Scale, change_significant, margin):
     worsened = significant & (value < level)
     maintained = ~worsened & (hi >= level) & (lo >= level - margin)
     below = ~worsened & ~maintained & (hi < level)
-    return (np.select([worsened, maintained], ["worsened", "maintained"], default="inconclusive"),
-            np.select([worsened, maintained, below], ["significant_fall_below_level", "level_held_within_margin",
-                                                      "below_level_not_significant"], default="interval_wider_than_margin"))
+    return (
+        np.select([worsened, maintained], ["worsened", "maintained"], default="inconclusive"),
+        np.select(
+            [worsened, maintained, below],
+            ["significant_fall_below_level", "level_held_within_margin", "below_level_not_significant"],
+            default="interval_wider_than_margin",
+        ),
+    )
 
 
 def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: dict):
@@ -158,5 +168,6 @@ def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: d
 def maintain_margin(unit, level, settings: dict):
     """The non-inferiority margin in the target's unit: points for shares, a fraction of the level for counts."""
     unit = np.asarray(unit, dtype=object)
-    return np.where(unit == "percent", float(settings["maintain_margin_points"]),
-                    float(settings["maintain_margin_relative"]) * np.asarray(level, float))
+    return np.where(
+        unit == "percent", float(settings["maintain_margin_points"]), float(settings["maintain_margin_relative"]) * np.asarray(level, float)
+    )

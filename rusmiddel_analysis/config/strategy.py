@@ -29,12 +29,16 @@ LANGS = ("da", "en")
 
 # Every setting's default, in one place; docs/methodology.md explains each.
 SETTINGS_DEFAULTS: dict[str, Any] = {
-    "confidence": 0.95, "change_confidence": 0.95, "trend_confidence": 0.998,
+    "confidence": 0.95,
+    "change_confidence": 0.95,
+    "trend_confidence": 0.998,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
     "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
     "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50},
-    "maintain_margin_points": 3.0, "maintain_margin_relative": 0.05,
-    "extreme_goal_tolerance": 0.5, "min_projection_points": 4,
+    "maintain_margin_points": 3.0,
+    "maintain_margin_relative": 0.05,
+    "extreme_goal_tolerance": 0.5,
+    "min_projection_points": 4,
     "age_bands": [],
 }
 
@@ -162,6 +166,7 @@ class Strategy:
 
 # --- loading -----------------------------------------------------------------------------
 
+
 def load_strategy(path: str | Path | None = None) -> Strategy:
     """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
     path = Path(path) if path is not None else DEFAULT_STRATEGY
@@ -216,13 +221,16 @@ class _Parser:
         if start > end:
             self.fail("the period starts after it ends", None, "strategy.period")
         milestones = tuple(
-            Milestone(self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
-                      self.get(m, "kind", prefix="milestones."),
-                      self.text(m, None, "milestones"))
+            Milestone(
+                self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
+                self.get(m, "kind", prefix="milestones."),
+                self.text(m, None, "milestones"),
+            )
             for m in head.get("milestones") or []
         )
-        core_efforts = tuple(CoreEffort(self.get(c, "id", prefix="core_efforts."), self.text(c, None, "core_efforts"))
-                             for c in self.get(raw, "core_efforts"))
+        core_efforts = tuple(
+            CoreEffort(self.get(c, "id", prefix="core_efforts."), self.text(c, None, "core_efforts")) for c in self.get(raw, "core_efforts")
+        )
         core_ids = {c.id for c in core_efforts}
         focus_areas = []
         for f in self.get(raw, "focus_areas"):
@@ -252,11 +260,17 @@ class _Parser:
             id=self.get(head, "id", prefix="strategy."),
             name=self.text(self.get(head, "name", prefix="strategy."), None, "strategy.name"),
             municipality=self.get(head, "municipality", prefix="strategy."),
-            period_start=start, period_end=end,
+            period_start=start,
+            period_end=end,
             responsible=self.text(self.get(head, "responsible", prefix="strategy."), None, "strategy.responsible"),
             committee=self.text(self.get(head, "committee", prefix="strategy."), None, "strategy.committee"),
-            milestones=milestones, core_efforts=core_efforts, focus_areas=tuple(focus_areas),
-            code_sets=code_sets, settings=settings, targets=tuple(targets), path=self.path,
+            milestones=milestones,
+            core_efforts=core_efforts,
+            focus_areas=tuple(focus_areas),
+            code_sets=code_sets,
+            settings=settings,
+            targets=tuple(targets),
+            path=self.path,
         )
 
     def settings(self, raw: Mapping) -> dict:
@@ -276,8 +290,7 @@ class _Parser:
             if self.number(merged[key], None, f"settings.{key}") < 0:
                 self.fail("must be 0 or more", None, f"settings.{key}")
         if not 0 < merged["extreme_goal_tolerance"] < 50:
-            self.fail("a tolerance for a 0 %/100 % goal must lie between 0 and 50 percentage points", None,
-                      "settings.extreme_goal_tolerance")
+            self.fail("a tolerance for a 0 %/100 % goal must lie between 0 and 50 percentage points", None, "settings.extreme_goal_tolerance")
         points = merged["min_projection_points"]
         if isinstance(points, bool) or not isinstance(points, int) or points < 3:
             self.fail("must be a whole number of measured years, at least 3", None, "settings.min_projection_points")
@@ -295,6 +308,34 @@ class _Parser:
         unit = self.choice(self.get(raw, "unit", tid), UNITS, tid, "unit")
         polarity = self.choice(self.get(raw, "polarity", tid), POLARITIES, tid, "polarity")
         kind = self.choice(self.get(raw, "kind", tid), KINDS, tid, "kind")
+        b_year, b_value, t_year, t_value, increase = self.baseline_and_target(raw, tid, unit, polarity, kind)
+        indicator = self.indicator(self.get(raw, "indicator", tid), tid, code_sets)
+        definition_raw = self.get(indicator, "definition", tid, "indicator.")
+        definition = {
+            key: self.text(self.get(definition_raw, key, tid, "indicator.definition."), tid, f"indicator.definition.{key}")
+            for key in ("population", "numerator", "denominator", "data_source")
+        }
+        return Target(
+            id=tid,
+            focus_area=focus,
+            goal=self.text(self.get(raw, "goal", tid), tid, "goal"),
+            success_criterion=self.text(self.get(raw, "success_criterion", tid), tid, "success_criterion"),
+            short_name=self.text(self.get(raw, "short_name", tid), tid, "short_name"),
+            measure=self.text(self.get(raw, "measure", tid), tid, "measure"),
+            unit=unit,
+            polarity=polarity,
+            kind=kind,
+            baseline_year=b_year,
+            baseline_value=b_value,
+            target_year=t_year,
+            target_value=t_value,
+            indicator=indicator,
+            definition=definition,
+            increase_percent=increase,
+        )
+
+    def baseline_and_target(self, raw: Mapping, tid: str, unit: str, polarity: str, kind: str) -> tuple:
+        """(baseline year, baseline value, target year, target value, increase percent), each checked."""
         baseline, target = self.get(raw, "baseline", tid), self.get(raw, "target", tid)
         b_year = self.year(self.get(baseline, "year", tid, "baseline."), tid, "baseline.year")
         b_value = self.number(self.get(baseline, "value", tid, "baseline."), tid, "baseline.value")
@@ -320,20 +361,7 @@ class _Parser:
             expected = _round_half_up(b_value * (1 + increase / 100))
             if expected != t_value:
                 self.fail(f"baseline {b_value:g} plus {increase:g} % is {expected:g}, not {t_value:g}", tid, "target.value")
-        indicator = self.indicator(self.get(raw, "indicator", tid), tid, code_sets)
-        definition_raw = self.get(indicator, "definition", tid, "indicator.")
-        definition = {key: self.text(self.get(definition_raw, key, tid, "indicator.definition."), tid, f"indicator.definition.{key}")
-                      for key in ("population", "numerator", "denominator", "data_source")}
-        return Target(
-            id=tid, focus_area=focus,
-            goal=self.text(self.get(raw, "goal", tid), tid, "goal"),
-            success_criterion=self.text(self.get(raw, "success_criterion", tid), tid, "success_criterion"),
-            short_name=self.text(self.get(raw, "short_name", tid), tid, "short_name"),
-            measure=self.text(self.get(raw, "measure", tid), tid, "measure"),
-            unit=unit, polarity=polarity, kind=kind,
-            baseline_year=b_year, baseline_value=b_value, target_year=t_year, target_value=t_value,
-            indicator=indicator, definition=definition, increase_percent=increase,
-        )
+        return b_year, b_value, t_year, t_value, increase
 
     def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
         kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")

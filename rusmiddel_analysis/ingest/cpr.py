@@ -65,6 +65,7 @@ def pseudonym(values: pd.Series, key: bytes) -> pd.Series:
     16 hex digits (64 bits) keep collisions negligible for a municipality's citizens while
     staying readable in a spreadsheet. Empty values stay empty.
     """
+
     def one(value):
         if pd.isna(value):
             return None

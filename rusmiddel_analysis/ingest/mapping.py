@@ -36,11 +36,22 @@ def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
     allowed = {"read", "columns", "values", "missing", "drop"}
     if not isinstance(raw, dict) or set(raw) - allowed:
         extra = sorted(set(raw) - allowed) if isinstance(raw, dict) else []
-        return Mapping(), [Problem(str(path), f"only the sections {', '.join(sorted(allowed))}" + (f" (found {', '.join(extra)})" if extra else ""),
-                                   hint=HINTS["mapping"])]
+        return Mapping(), [
+            Problem(
+                str(path),
+                f"only the sections {', '.join(sorted(allowed))}" + (f" (found {', '.join(extra)})" if extra else ""),
+                hint=HINTS["mapping"],
+            )
+        ]
     values = {canon: {str(k): v for k, v in (words or {}).items()} for canon, words in (raw.get("values") or {}).items()}
-    return Mapping(path, raw.get("read") or {}, {str(k): v for k, v in (raw.get("columns") or {}).items()},
-                   values, tuple(str(m) for m in raw.get("missing") or ()), tuple(raw.get("drop") or ())), []
+    return Mapping(
+        path,
+        raw.get("read") or {},
+        {str(k): v for k, v in (raw.get("columns") or {}).items()},
+        values,
+        tuple(str(m) for m in raw.get("missing") or ()),
+        tuple(raw.get("drop") or ()),
+    ), []
 
 
 def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd.DataFrame, dict[str, str], list[Problem]]:
@@ -50,8 +61,15 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
     frame = table.frame
     for export_name in mapping.columns:
         if export_name not in frame.columns:
-            problems.append(Problem(file, "mapping column exists", column=mapping.columns[export_name], export_column=export_name,
-                                    hint=f"mapping.yaml maps '{export_name}', which this file lacks; " + HINTS["mapping column exists"]))
+            problems.append(
+                Problem(
+                    file,
+                    "mapping column exists",
+                    column=mapping.columns[export_name],
+                    export_column=export_name,
+                    hint=f"mapping.yaml maps '{export_name}', which this file lacks; " + HINTS["mapping column exists"],
+                )
+            )
     frame = frame.drop(columns=[c for c in mapping.drop if c in frame.columns])
     frame = frame.rename(columns=mapping.columns)
     export_names = {canon: export for export, canon in mapping.columns.items()}

@@ -67,8 +67,7 @@ class DataValidationError(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the raw data:\n"
-                         + "\n".join(f"- {p}" for p in problems))
+        super().__init__(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the raw data:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def rows_of(positions, row_numbers: np.ndarray) -> tuple[int, tuple[int, ...]]:

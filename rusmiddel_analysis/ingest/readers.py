@@ -24,8 +24,8 @@ SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav", ".parquet")
 @dataclass
 class RawTable:
     path: Path
-    frame: pd.DataFrame               # every column as pandas "string", NA for no answer
-    row_numbers: np.ndarray           # the row number a person sees in the file, per frame row
+    frame: pd.DataFrame  # every column as pandas "string", NA for no answer
+    row_numbers: np.ndarray  # the row number a person sees in the file, per frame row
     sha256: str
     declared_missing: dict[str, int] = field(default_factory=dict)
 
@@ -49,6 +49,7 @@ def _as_text(series: pd.Series) -> pd.Series:
         text = series.str.strip()
         return text.mask(text == "")
     if series.dtype == object:
+
         def one(v):
             if isinstance(v, (dt.datetime, pd.Timestamp)):
                 return v.strftime("%Y-%m-%d")
@@ -57,6 +58,7 @@ def _as_text(series: pd.Series) -> pd.Series:
             if isinstance(v, float) and v.is_integer():
                 return str(int(v))
             return v
+
         series = series.map(one)
     text = series.astype("string").str.strip()
     return text.mask(text == "")
@@ -79,8 +81,7 @@ def read_raw(path: Path, read: dict) -> RawTable:
                 raise DataValidationError([Problem(str(path), f"text in the encoding {encoding}", hint=HINTS["encoding"])]) from None
             sep = read.get("sep") or sniff_separator(text)
             # pyarrow's reader: multi-threaded, and straight into Arrow-backed strings
-            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, dtype="string[pyarrow]", keep_default_na=False,
-                                engine="pyarrow")
+            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, dtype="string[pyarrow]", keep_default_na=False, engine="pyarrow")
             header_rows = 1
         elif suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), sheet_name=read.get("sheet", 0), dtype=object, engine="openpyxl")

@@ -23,8 +23,8 @@ END_REASONS = ("completed", "dropped_out", "transferred", "deceased", "other")
 class Col:
     name: str
     kind: str  # id, text, int, float, bool, code, date
-    required: bool = True          # must the column exist
-    nullable: bool = True          # may a value be empty (no answer)
+    required: bool = True  # must the column exist
+    nullable: bool = True  # may a value be empty (no answer)
     codes: tuple = ()
     low: float | None = None
     high: float | None = None
@@ -39,8 +39,8 @@ class Source:
     description: str
     columns: tuple[Col, ...]
     key: tuple[str, ...]
-    survey_year: str | None = None       # column whose values must lie in the strategy's years
-    identifiers: tuple[str, ...] = ()     # person-level ids: never printed, scanned for in outputs
+    survey_year: str | None = None  # column whose values must lie in the strategy's years
+    identifiers: tuple[str, ...] = ()  # person-level ids: never printed, scanned for in outputs
     date_order: tuple[str, str] | None = None
     extra_checks: tuple[str, ...] = field(default=())
     # breakdowns: every dimension an analyst may use, and those the reports publish (never a single
@@ -74,8 +74,16 @@ GENDER = Col("gender", "code", codes=GENDERS, example="female")
 HASH_EVER = Col("hash_ever", "bool", description="has ever smoked hash", example="false")
 # A weight column is optional, but when present every row needs one: a missing weight would
 # otherwise silently mix weighted and unweighted estimates.
-WEIGHT = Col("weight", "float", required=False, nullable=False, low=0, low_exclusive=True,
-             description="optional survey weight, > 0; when the column is present, every row needs one", example="1.0")
+WEIGHT = Col(
+    "weight",
+    "float",
+    required=False,
+    nullable=False,
+    low=0,
+    low_exclusive=True,
+    description="optional survey weight, > 0; when the column is present, every row needs one",
+    example="1.0",
+)
 
 
 def _survey(name: str, description: str, subgroups: tuple[str, ...], *columns: Col) -> Source:
@@ -83,14 +91,22 @@ def _survey(name: str, description: str, subgroups: tuple[str, ...], *columns: C
 
     `subgroups` are its breakdowns, the first being the single unit (school, institution) that
     analysts may look at but the reports never publish."""
-    return Source(name=name, description=description, columns=(RESPONDENT_ID, SURVEY_YEAR, *columns, WEIGHT),
-                  key=("year", "respondent_id"), survey_year="year", identifiers=("respondent_id",),
-                  subgroups=subgroups, published_subgroups=subgroups[1:])
+    return Source(
+        name=name,
+        description=description,
+        columns=(RESPONDENT_ID, SURVEY_YEAR, *columns, WEIGHT),
+        key=("year", "respondent_id"),
+        survey_year="year",
+        identifiers=("respondent_id",),
+        subgroups=subgroups,
+        published_subgroups=subgroups[1:],
+    )
 
 
 SOURCES: dict[str, Source] = {
     "ungeprofil_skole": _survey(
-        "ungeprofil_skole", "Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
+        "ungeprofil_skole",
+        "Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
         ("school", "gender", "grade"),
         Col("school", "text", description="school name", example="Vestbjerg Skole"),
         Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
@@ -102,7 +118,8 @@ SOURCES: dict[str, Source] = {
         Col("smoking_ever", "bool", description="has ever smoked", example="false"),
     ),
     "ungeprofil_ungdom": _survey(
-        "ungeprofil_ungdom", "Ungeprofilen, students in upper secondary education (one row per student and survey year)",
+        "ungeprofil_ungdom",
+        "Ungeprofilen, students in upper secondary education (one row per student and survey year)",
         ("institution", "gender", "education_type"),
         Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
         Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
@@ -201,12 +218,11 @@ def pandera_schema(source: Source, years: tuple[int, int], today: dt.date):
         frame_checks.append(pa.Check(lambda df: ~df.duplicated(list(source.key), keep=False), name=f"unique {' + '.join(source.key)}"))
     if source.date_order:
         first, last = source.date_order
-        frame_checks.append(pa.Check(lambda df: df[last].isna() | (df[last] >= df[first]),
-                                     name=f"{last} not before {first}"))
+        frame_checks.append(pa.Check(lambda df: df[last].isna() | (df[last] >= df[first]), name=f"{last} not before {first}"))
     if "ended_needs_status" in source.extra_checks:
-        frame_checks.append(pa.Check(lambda df: df["end_date"].isna() == df["end_status"].isna(),
-                                     name="end_status given exactly when end_date is"))
+        frame_checks.append(pa.Check(lambda df: df["end_date"].isna() == df["end_status"].isna(), name="end_status given exactly when end_date is"))
     if "status_needs_contact" in source.extra_checks:
-        frame_checks.append(pa.Check(lambda df: df["status"].isna() | df["contacted"].fillna(False).astype(bool),
-                                     name="status empty when not contacted"))
+        frame_checks.append(
+            pa.Check(lambda df: df["status"].isna() | df["contacted"].fillna(False).astype(bool), name="status empty when not contacted")
+        )
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, coerce=False, name=source.name)

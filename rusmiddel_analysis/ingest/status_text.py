@@ -23,7 +23,7 @@ class StatusTextError(ValueError):
 class StatusText:
     year: int
     path: Path | None
-    sections: dict[str, str] = field(default_factory=dict)   # focus area or core effort id -> Markdown
+    sections: dict[str, str] = field(default_factory=dict)  # focus area or core effort id -> Markdown
     empty: bool = False
 
     @property
@@ -67,15 +67,15 @@ def read_status_text(strategy, status_dir: str | Path, year: int) -> StatusText:
             key = _normalise(match.group(2))
             if key not in names:
                 valid = [f.name.da for f in strategy.core_efforts] + [f.name.da for f in strategy.focus_areas]
-                raise StatusTextError(f"{path}, line {number}: unknown heading '{match.group(2)}'; "
-                                      f"valid headings: {', '.join(valid)}")
+                raise StatusTextError(f"{path}, line {number}: unknown heading '{match.group(2)}'; valid headings: {', '.join(valid)}")
             current = names[key]
             sections.setdefault(current, [])
             continue
         if current is None:
             if line.strip():
-                raise StatusTextError(f"{path}, line {number}: text before the first heading; "
-                                      "start with a heading naming a core effort or focus area")
+                raise StatusTextError(
+                    f"{path}, line {number}: text before the first heading; start with a heading naming a core effort or focus area"
+                )
             continue
         sections[current].append(line)
     return StatusText(year, path, {k: "\n".join(v).strip() for k, v in sections.items()})

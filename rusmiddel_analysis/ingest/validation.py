@@ -67,8 +67,9 @@ def typed_frame(frame: pd.DataFrame, source: Source, table: RawTable, export_nam
     return pd.DataFrame(typed, index=frame.index), problems
 
 
-def validate_values(typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict,
-                    years: tuple[int, int], today: dt.date) -> list[Problem]:
+def validate_values(
+    typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict, years: tuple[int, int], today: dt.date
+) -> list[Problem]:
     """Run the pandera schema lazily and turn its failure cases into problems (row numbers, no values)."""
     import pandera.pandas as pa
 
@@ -102,7 +103,7 @@ def validate_values(typed: pd.DataFrame, source: Source, table: RawTable, export
 class SourceResult:
     source: Source
     frame: pd.DataFrame | None
-    files: dict[str, str]                  # file name -> sha256
+    files: dict[str, str]  # file name -> sha256
     declared_missing: dict[str, int]
     problems: list[Problem]
 
@@ -116,8 +117,13 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
     if not folder.is_dir() or not source_files(folder):
         if source.optional:
             return SourceResult(source, None, {}, {}, [])
-        return SourceResult(source, None, {}, {}, [Problem(str(folder), "source present: at least one .csv, .xlsx, .sav or .parquet file",
-                                                           hint=HINTS["source present"])])
+        return SourceResult(
+            source,
+            None,
+            {},
+            {},
+            [Problem(str(folder), "source present: at least one .csv, .xlsx, .sav or .parquet file", hint=HINTS["source present"])],
+        )
     mapping, problems = load_mapping(folder)
     if problems:
         return SourceResult(source, None, {}, {}, problems)
@@ -132,8 +138,14 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
         cpr = cpr_like_counts(table.frame)
         if cpr:
             for column, count in cpr.items():
-                problems.append(Problem(str(path), f"no CPR numbers ({count} value{'s' if count != 1 else ''} look like CPR numbers)",
-                                        column=column, hint=HINTS["cpr"]))
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"no CPR numbers ({count} value{'s' if count != 1 else ''} look like CPR numbers)",
+                        column=column,
+                        hint=HINTS["cpr"],
+                    )
+                )
             continue
         canonical, export_names, mapping_problems = apply_mapping(table, mapping, source)
         for column, count in table.declared_missing.items():
@@ -160,8 +172,15 @@ def _cross_file_duplicates(combined: pd.DataFrame, source: Source, folder: Path)
     problems = []
     for name, group in combined[across].groupby("_file"):
         rows = tuple(int(r) for r in group["_row"].head(MAX_ROWS_LISTED))
-        problems.append(Problem(str(folder / name), f"unique {' + '.join(source.key)} across the files of {source.name}",
-                                n_rows=len(group), rows=rows, hint=HINTS["unique"]))
+        problems.append(
+            Problem(
+                str(folder / name),
+                f"unique {' + '.join(source.key)} across the files of {source.name}",
+                n_rows=len(group),
+                rows=rows,
+                hint=HINTS["unique"],
+            )
+        )
     return problems
 
 
@@ -209,6 +228,9 @@ def _dangling_references(raw_dir: Path, results: dict[str, SourceResult]) -> lis
             continue
         dangling = ~result.frame[column].isin(target[column])
         if dangling.any():
-            problems.append(Problem(str(raw_dir / name), f"{column} refers to {what} in {other}", column=column,
-                                    n_rows=int(dangling.sum()), hint=HINTS["reference"]))
+            problems.append(
+                Problem(
+                    str(raw_dir / name), f"{column} refers to {what} in {other}", column=column, n_rows=int(dangling.sum()), hint=HINTS["reference"]
+                )
+            )
     return problems

@@ -60,19 +60,25 @@ def change_sentence(strategy, target, row, lang: str = "da") -> str:
         key = "change_same"
     else:
         key = "change_up" if row["value"] > target.baseline_value else "change_down"
-    sentence = capitalise(text(f"narrative.{key}", lang, measure=target.measure(lang),
-                               baseline=_value(target, target.baseline_value, lang),
-                               baseline_year=target.baseline_year, value=value, year=int(row["measured_year"])))
+    sentence = capitalise(
+        text(
+            f"narrative.{key}",
+            lang,
+            measure=target.measure(lang),
+            baseline=_value(target, target.baseline_value, lang),
+            baseline_year=target.baseline_year,
+            value=value,
+            year=int(row["measured_year"]),
+        )
+    )
     if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
     confidence = fmt.number(100 * strategy.settings["confidence"], lang)
-    return sentence + text("narrative.interval", lang, confidence=confidence,
-                           interval=measured_interval(target, row["ci_low"], row["ci_high"], lang))
+    return sentence + text("narrative.interval", lang, confidence=confidence, interval=measured_interval(target, row["ci_low"], row["ci_high"], lang))
 
 
 def target_sentence(target, lang: str = "da") -> str:
-    return text(f"narrative.target_{target.kind}", lang, target_year=target.target_year,
-                target=_value(target, target.target_value, lang))
+    return text(f"narrative.target_{target.kind}", lang, target_year=target.target_year, target=_value(target, target.target_value, lang))
 
 
 def quality_sentence(row, lang: str = "da") -> str:
@@ -109,10 +115,15 @@ def _reason_values(target, row, lang: str) -> dict:
     progress_so_far = abs(row["required_value"] - target.baseline_value) if not fmt.missing(row.get("required_value")) else float("nan")
     level = row.get("on_track_value") if target.kind != "maintain" else target.target_value
     return dict(
-        goal=value(goal), worst=value(worst), best=value(best), level=value(level), year=int(row["measured_year"]),
+        goal=value(goal),
+        worst=value(worst),
+        best=value(best),
+        level=value(level),
+        year=int(row["measured_year"]),
         interval=fmt.interval(row["ci_low"], row["ci_high"], target.unit, lang, decimals=1 if target.is_share else 0),
         ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
-        gap=amount(target, goal - row["value"], lang), baseline=value(target.baseline_value),
+        gap=amount(target, goal - row["value"], lang),
+        baseline=value(target.baseline_value),
         margin="–" if fmt.missing(row.get("maintain_margin")) else amount(target, row["maintain_margin"], lang),
         half=amount(target, half, lang),
         required=amount(target, progress_so_far, lang) if not fmt.missing(progress_so_far) else "–",
@@ -147,24 +158,47 @@ def extreme_goal_sentence(target, row, lang: str = "da") -> str:
     goal = row.get("effective_target_value")
     if fmt.missing(goal) or goal == target.target_value:
         return ""
-    return text("narrative.extreme_goal", lang, target=_value(target, target.target_value, lang),
-                effective=fmt.percent(goal, lang, decimals=1))
+    return text("narrative.extreme_goal", lang, target=_value(target, target.target_value, lang), effective=fmt.percent(goal, lang, decimals=1))
 
 
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
     """The status paragraph for one target: change with interval, target, and what it means."""
     fmt.check_lang(lang)
     if str(row["data_quality"]).startswith("baseline_year"):
-        return " ".join([text("narrative.baseline_year", lang, year=target.baseline_year, measure=target.measure(lang),
-                              baseline=_value(target, target.baseline_value, lang)), target_sentence(target, lang)])
+        return " ".join(
+            [
+                text(
+                    "narrative.baseline_year",
+                    lang,
+                    year=target.baseline_year,
+                    measure=target.measure(lang),
+                    baseline=_value(target, target.baseline_value, lang),
+                ),
+                target_sentence(target, lang),
+            ]
+        )
     if fmt.missing(row["measured_year"]):
-        return " ".join([
-            capitalise(text("narrative.no_measurement", lang, measure=target.measure(lang), baseline_year=target.baseline_year,
-                            baseline=_value(target, target.baseline_value, lang), year=int(row["year"]))),
-            target_sentence(target, lang),
-        ])
-    parts = [change_sentence(strategy, target, row, lang), target_sentence(target, lang),
-             extreme_goal_sentence(target, row, lang), status_sentence(target, row, lang)]
+        return " ".join(
+            [
+                capitalise(
+                    text(
+                        "narrative.no_measurement",
+                        lang,
+                        measure=target.measure(lang),
+                        baseline_year=target.baseline_year,
+                        baseline=_value(target, target.baseline_value, lang),
+                        year=int(row["year"]),
+                    )
+                ),
+                target_sentence(target, lang),
+            ]
+        )
+    parts = [
+        change_sentence(strategy, target, row, lang),
+        target_sentence(target, lang),
+        extreme_goal_sentence(target, row, lang),
+        status_sentence(target, row, lang),
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -173,8 +207,14 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
     if fmt.missing(row.get("change_p_adjusted")):
         return text("narrative.change_test_none", lang)
     key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
-    return text(f"narrative.{key}", lang, baseline=_value(target, target.baseline_value, lang), tests=tests,
-                p=fmt.p_value(row["change_p_value"], lang), p_adjusted=fmt.p_value(row["change_p_adjusted"], lang))
+    return text(
+        f"narrative.{key}",
+        lang,
+        baseline=_value(target, target.baseline_value, lang),
+        tests=tests,
+        p=fmt.p_value(row["change_p_value"], lang),
+        p_adjusted=fmt.p_value(row["change_p_adjusted"], lang),
+    )
 
 
 def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
@@ -186,8 +226,9 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1])
 
 
-def projection_sentence(target, row, lang: str = "da", min_points: int = SETTINGS_DEFAULTS["min_projection_points"],
-                        confidence: float = SETTINGS_DEFAULTS["confidence"]) -> str:
+def projection_sentence(
+    target, row, lang: str = "da", min_points: int = SETTINGS_DEFAULTS["min_projection_points"], confidence: float = SETTINGS_DEFAULTS["confidence"]
+) -> str:
     """Where the weighted projection puts the target year, with its prediction interval.
 
     Above or below the goal only when the whole prediction interval is; otherwise the sentence
@@ -210,10 +251,18 @@ def projection_sentence(target, row, lang: str = "da", min_points: int = SETTING
         position = text("narrative.projection_below", lang, target=goal)
     else:
         position = text("narrative.projection_contains", lang, target=goal)
-    interval = text("narrative.projection_interval", lang, interval=measured_interval(target, low, high, lang),
-                    confidence=fmt.number(100 * confidence, lang))
-    return text("narrative.projection", lang, measure_lc=target.measure(lang), projected=measured(target, row["projected_value"], lang),
-                target_year=target.target_year, interval=interval, position=position)
+    interval = text(
+        "narrative.projection_interval", lang, interval=measured_interval(target, low, high, lang), confidence=fmt.number(100 * confidence, lang)
+    )
+    return text(
+        "narrative.projection",
+        lang,
+        measure_lc=target.measure(lang),
+        projected=measured(target, row["projected_value"], lang),
+        target_year=target.target_year,
+        interval=interval,
+        position=position,
+    )
 
 
 def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da") -> str:

@@ -23,12 +23,17 @@ from rusmiddel_analysis.present.textcatalog import group_label, text
 
 # Okabe & Ito (2008), "Color Universal Design".
 COLOURS = {
-    "measured": "#0072B2", "baseline": "#000000", "target": "#D55E00", "required": "#555555",
-    "projection": "#009E73", "bar": "#56B4E9", "grid": "#DDDDDD",
+    "measured": "#0072B2",
+    "baseline": "#000000",
+    "target": "#D55E00",
+    "required": "#555555",
+    "projection": "#009E73",
+    "bar": "#56B4E9",
+    "grid": "#DDDDDD",
 }
 FONT_SIZE = 9
-WIDTH = 8.4         # inches: the width of a page's figures
-CHAR_WIDTH = 0.08   # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
+WIDTH = 8.4  # inches: the width of a page's figures
+CHAR_WIDTH = 0.08  # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
 
 
 def _style(ax, lang):
@@ -46,34 +51,87 @@ def _y_label(target, lang):
     return text("plot.share" if target.unit == "percent" else "plot.persons", lang)
 
 
+def _draw_path(ax, target, lang: str) -> None:
+    """The required path from the baseline to the goal (a flat line for a level to keep)."""
+    years = np.arange(target.baseline_year, target.target_year + 1)
+    if target.kind == "maintain":
+        path = np.full(len(years), target.baseline_value)
+    else:
+        path = required_path(target.baseline_year, target.baseline_value, target.target_year, target.target_value, years)
+    ax.plot(years, path, linestyle="--", color=COLOURS["required"], linewidth=1.2, label=text("plot.required", lang))
+
+
+def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool) -> None:
+    """The measurements with their intervals, the baseline and the goal."""
+    years, values = shown["year"].to_numpy(int), shown["value"].to_numpy(float)
+    if len(years):
+        err = np.vstack([values - shown["ci_low"].to_numpy(float), shown["ci_high"].to_numpy(float) - values])
+        ax.errorbar(
+            years,
+            values,
+            yerr=err,
+            fmt="o-",
+            color=COLOURS["measured"],
+            ecolor=COLOURS["measured"],
+            elinewidth=1,
+            capsize=3,
+            markersize=4 if compact else 5,
+            linewidth=1.5,
+            label=text("plot.measured", lang),
+        )
+    ax.plot(
+        [target.baseline_year],
+        [target.baseline_value],
+        marker="D",
+        linestyle="none",
+        color=COLOURS["baseline"],
+        markersize=5 if compact else 6,
+        label=text("plot.baseline", lang, year=target.baseline_year),
+    )
+    ax.plot(
+        [target.target_year],
+        [target.target_value],
+        marker="*",
+        linestyle="none",
+        color=COLOURS["target"],
+        markersize=10 if compact else 13,
+        label=text("plot.target", lang, year=target.target_year),
+    )
+
+
+def _draw_projection(ax, target, shown: pd.DataFrame, assessment_row, lang: str) -> None:
+    """The projection from the last measurement to the target year, with its prediction interval."""
+    projected = assessment_row.get("projected_value") if assessment_row is not None else None
+    if projected is None or fmt.missing(projected) or shown.empty or shown["year"].iloc[-1] >= target.target_year:
+        return
+    last_year, last_value = int(shown["year"].iloc[-1]), float(shown["value"].iloc[-1])
+    ax.plot(
+        [last_year, target.target_year],
+        [last_value, projected],
+        linestyle=":",
+        color=COLOURS["projection"],
+        linewidth=1.8,
+        label=text("plot.projection", lang),
+    )
+    low, high = assessment_row.get("projected_low"), assessment_row.get("projected_high")
+    if not fmt.missing(low):
+        ax.fill_between(
+            [last_year, target.target_year],
+            [last_value, low],
+            [last_value, high],
+            color=COLOURS["projection"],
+            alpha=0.15,
+            linewidth=0,
+            label=text("plot.projection_band", lang),
+        )
+
+
 def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False):
     """Draw one target's trend on `ax`: measurements with intervals, baseline, target, required path, projection."""
     shown = rows[rows["value"].notna()].sort_values("year")
-    years = shown["year"].to_numpy(int)
-    values = shown["value"].to_numpy(float)
-    err = np.vstack([values - shown["ci_low"].to_numpy(float), shown["ci_high"].to_numpy(float) - values])
-    path_years = np.arange(target.baseline_year, target.target_year + 1)
-    if target.kind == "maintain":
-        path = np.full(len(path_years), target.baseline_value)
-    else:
-        path = required_path(target.baseline_year, target.baseline_value, target.target_year, target.target_value, path_years)
-    ax.plot(path_years, path, linestyle="--", color=COLOURS["required"], linewidth=1.2, label=text("plot.required", lang))
-    if len(years):
-        ax.errorbar(years, values, yerr=err, fmt="o-", color=COLOURS["measured"], ecolor=COLOURS["measured"],
-                    elinewidth=1, capsize=3, markersize=4 if compact else 5, linewidth=1.5, label=text("plot.measured", lang))
-    ax.plot([target.baseline_year], [target.baseline_value], marker="D", linestyle="none", color=COLOURS["baseline"],
-            markersize=5 if compact else 6, label=text("plot.baseline", lang, year=target.baseline_year))
-    ax.plot([target.target_year], [target.target_value], marker="*", linestyle="none", color=COLOURS["target"],
-            markersize=10 if compact else 13, label=text("plot.target", lang, year=target.target_year))
-    projected = assessment_row.get("projected_value") if assessment_row is not None else None
-    if projected is not None and not fmt.missing(projected) and len(years) and years[-1] < target.target_year:
-        last_year, last_value = years[-1], values[-1]
-        ax.plot([last_year, target.target_year], [last_value, projected], linestyle=":", color=COLOURS["projection"],
-                linewidth=1.8, label=text("plot.projection", lang))
-        low, high = assessment_row.get("projected_low"), assessment_row.get("projected_high")
-        if not fmt.missing(low):
-            ax.fill_between([last_year, target.target_year], [last_value, low], [last_value, high],
-                            color=COLOURS["projection"], alpha=0.15, linewidth=0, label=text("plot.projection_band", lang))
+    _draw_path(ax, target, lang)
+    _draw_points(ax, target, shown, lang, compact)
+    _draw_projection(ax, target, shown, assessment_row, lang)
     _style(ax, lang)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
     if target.unit == "percent":
@@ -118,15 +176,15 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     ax.barh(positions[shown], values[shown], color=COLOURS["bar"], height=0.6)
     lo = (rows["value"] - rows["ci_low"]).fillna(0).to_numpy(float)
     hi = (rows["ci_high"] - rows["value"]).fillna(0).to_numpy(float)
-    ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333",
-                elinewidth=1, capsize=3)
+    ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333", elinewidth=1, capsize=3)
     for pos, row, ok in zip(positions, rows.itertuples(), shown, strict=True):
         if not ok:
             label = text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang)
             ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
     if target.unit == "percent":  # a share target applies to each group; a count target only to the total
-        ax.axvline(target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2,
-                   label=text("plot.target", lang, year=target.target_year))
+        ax.axvline(
+            target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2, label=text("plot.target", lang, year=target.target_year)
+        )
     ax.set_yticks(positions, labels, fontsize=FONT_SIZE)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, lang)))
     ax.tick_params(labelsize=FONT_SIZE)
@@ -138,8 +196,9 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     if target.unit == "percent":
         ax.legend(fontsize=FONT_SIZE - 1, frameon=False, loc="lower right")
     dimension = text(f"report.groups.{by}", lang).lower()
-    ax.set_title(text("plot.subgroup_title", lang, measure=target.short_name(lang), dimension=dimension, year=year),
-                 fontsize=FONT_SIZE + 1, loc="left")
+    ax.set_title(
+        text("plot.subgroup_title", lang, measure=target.short_name(lang), dimension=dimension, year=year), fontsize=FONT_SIZE + 1, loc="left"
+    )
     return fig
 
 
@@ -160,15 +219,24 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
         row = by_id.loc[target.id]
         draw_trend(ax, target, totals[totals["target_id"] == target.id], row, lang, legend=False, compact=True)
         ax.set_title(target.short_name(lang), fontsize=FONT_SIZE, loc="left")
-        ax.text(0.0, -0.2, status_words(row["status"], lang, row["data_quality"]), transform=ax.transAxes, fontsize=FONT_SIZE,
-                color="white", fontweight="bold", va="top",
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": colour(row["status"], row["data_quality"]), "edgecolor": "none"})
+        ax.text(
+            0.0,
+            -0.2,
+            status_words(row["status"], lang, row["data_quality"]),
+            transform=ax.transAxes,
+            fontsize=FONT_SIZE,
+            color="white",
+            fontweight="bold",
+            va="top",
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": colour(row["status"], row["data_quality"]), "edgecolor": "none"},
+        )
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig
 
 
 # --- alt texts ----------------------------------------------------------------------------------
+
 
 def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da") -> str:
     shown = rows[rows["value"].notna()].sort_values("year")
@@ -180,26 +248,49 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
         first, last = int(shown["year"].iloc[0]), int(shown["year"].iloc[-1])
     else:
         change, first, last = "", target.baseline_year, target.baseline_year
-    return text("plot.alt_trend", lang, measure=target.short_name(lang), first=first, last=last, change=change,
-                target=value(target.target_value), target_year=target.target_year,
-                status=status_words(assessment_row["status"], lang, assessment_row.get("data_quality", "")).lower())
+    return text(
+        "plot.alt_trend",
+        lang,
+        measure=target.short_name(lang),
+        first=first,
+        last=last,
+        change=change,
+        target=value(target.target_value),
+        target_year=target.target_year,
+        status=status_words(assessment_row["status"], lang, assessment_row.get("data_quality", "")).lower(),
+    )
 
 
 def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:
     parts = []
     for row in rows.itertuples():
-        shown = fmt.value(row.value, target.unit, lang) if not row.suppressed else (
-            text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang))
+        shown = (
+            fmt.value(row.value, target.unit, lang)
+            if not row.suppressed
+            else (text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang))
+        )
         parts.append(f"{group_label(by, str(row.group), lang)} {shown}")
-    return text("plot.alt_subgroups", lang, measure=target.short_name(lang), dimension=text(f"report.groups.{by}", lang).lower(),
-                year=year, parts=", ".join(parts))
+    return text(
+        "plot.alt_subgroups",
+        lang,
+        measure=target.short_name(lang),
+        dimension=text(f"report.groups.{by}", lang).lower(),
+        year=year,
+        parts=", ".join(parts),
+    )
 
 
 def multiples_alt_text(strategy, assessment: pd.DataFrame, lang: str = "da") -> str:
     by_id = assessment.set_index("target_id")
-    parts = "; ".join(text("plot.alt_multiple_part", lang, name=t.short_name(lang),
-                           status=status_words(by_id.loc[t.id, "status"], lang, by_id.loc[t.id, "data_quality"]).lower())
-                      for t in strategy.targets)
+    parts = "; ".join(
+        text(
+            "plot.alt_multiple_part",
+            lang,
+            name=t.short_name(lang),
+            status=status_words(by_id.loc[t.id, "status"], lang, by_id.loc[t.id, "data_quality"]).lower(),
+        )
+        for t in strategy.targets
+    )
     return text("plot.alt_multiples", lang, n=len(strategy.targets), parts=parts + ".")
 
 

@@ -45,8 +45,8 @@ def cell(key: dict, row, fields: tuple[str, ...]) -> dict:
 class Table:
     kind: str
     header: list[str]
-    rows: list[list[str]]            # cell texts as a reader sees them (markup removed)
-    cells: list[dict | None]         # the data behind each row; None for a row of words only
+    rows: list[list[str]]  # cell texts as a reader sees them (markup removed)
+    cells: list[dict | None]  # the data behind each row; None for a row of words only
     caption: str = ""
 
 
@@ -76,6 +76,7 @@ class Declaration:
 
 
 # --- reading pages ---------------------------------------------------------------------------------
+
 
 class _PageParser(HTMLParser):
     """Every table (header and rows of cell texts, caption) and every image description of a page."""

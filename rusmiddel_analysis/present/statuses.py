@@ -22,7 +22,7 @@ from rusmiddel_analysis.present.textcatalog import text
 @dataclass(frozen=True)
 class Status:
     key: str
-    group: str      # good, behind, bad, open, unknown, baseline: the summary's groups
+    group: str  # good, behind, bad, open, unknown, baseline: the summary's groups
     colour: str
     symbol: str
 
@@ -43,7 +43,7 @@ STATUSES: tuple[Status, ...] = (
 )
 BY_KEY = {s.key: s for s in STATUSES}
 ORDER = tuple(s.key for s in STATUSES)
-ASSESSED = tuple(s.key for s in STATUSES if s.key != "baseline")   # what `assessment.assess` can return
+ASSESSED = tuple(s.key for s in STATUSES if s.key != "baseline")  # what `assessment.assess` can return
 GROUPS = ("good", "behind", "open", "bad", "unknown")
 
 
@@ -75,8 +75,9 @@ def status_badge(status: str, lang: str, data_quality: str = "", short: bool = F
 
 def stylesheet() -> str:
     """The statuses' colours as CSS: each badge (white text), and the border of each verdict box."""
-    return "\n".join(f".rm-status-{s.key} {{ background: {s.colour}; color: #fff; }}\n"
-                     f".rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES)
+    return "\n".join(
+        f".rm-status-{s.key} {{ background: {s.colour}; color: #fff; }}\n.rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES
+    )
 
 
 def counts_by_group(statuses) -> dict[str, int]:

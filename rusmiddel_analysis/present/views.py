@@ -71,8 +71,16 @@ class Builder:
         self.parts.append(str(markup))
         return self
 
-    def table(self, kind: str, headers: list[str] | None, rows: list[list[str]], cells: list[dict | None],
-              caption: str = "", escape_cells: bool = True, css_class: str = "rm-table") -> Builder:
+    def table(
+        self,
+        kind: str,
+        headers: list[str] | None,
+        rows: list[list[str]],
+        cells: list[dict | None],
+        caption: str = "",
+        escape_cells: bool = True,
+        css_class: str = "rm-table",
+    ) -> Builder:
         markup = html_table(headers, rows, caption, escape_cells=escape_cells, css_class=css_class)
         (shown,), _ = pub.read_page(markup)
         body = shown["rows"][1:] if headers else shown["rows"]
@@ -92,23 +100,28 @@ def figure_html(fig, alt: str) -> HTMLFragment:
     return HTMLFragment(html("figure", f"data:image/svg+xml;base64,{data}", alt))
 
 
-def html_table(headers: list[str] | None, rows: list[list[str]], caption: str = "", row_headers: bool = True,
-               escape_cells: bool = True, css_class: str = "rm-table") -> str:
+def html_table(
+    headers: list[str] | None,
+    rows: list[list[str]],
+    caption: str = "",
+    row_headers: bool = True,
+    escape_cells: bool = True,
+    css_class: str = "rm-table",
+) -> str:
     """A table with header cells: column headers (none when `headers` is None), and the first cell
     of each row as a row header. With `escape_cells` False the cells are markup already."""
     cells = rows if escape_cells else [[Markup(c) for c in row] for row in rows]
     return str(html("table", headers, cells, caption=caption, css_class=css_class, row_headers=row_headers))
 
+
 def total_cell(target_id: str, year, row) -> dict:
     """The data behind a row or point that shows a target's total for a year."""
-    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"},
-                    row, SHARE_FIELDS)
+    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"}, row, SHARE_FIELDS)
 
 
 def subgroup_cell(target_id: str, year, by: str, row) -> dict:
     """The data behind a row or bar that shows one group of a breakdown."""
-    return pub.cell({"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)},
-                    row, SHARE_FIELDS)
+    return pub.cell({"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)}, row, SHARE_FIELDS)
 
 
 def markdown_html(source: str, heading_offset: int = 0) -> str:
@@ -125,8 +138,7 @@ def markdown_html(source: str, heading_offset: int = 0) -> str:
 
 
 class _Report:
-    def __init__(self, year: int, processed_dir="data/processed", status_dir="data/raw/status", lang: str = "da",
-                 strategy_file=None):
+    def __init__(self, year: int, processed_dir="data/processed", status_dir="data/raw/status", lang: str = "da", strategy_file=None):
         if lang not in fmt.LOCALES:
             raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
         self.lang = lang
@@ -211,8 +223,10 @@ class TargetReport(_Report):
             shown = narrative.measured(target, a["value"], lang)
             rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), f"{shown} ({interval})"])
             cells.append(total_cell(target.id, a["measured_year"], a))
-        words = [(self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
-                 (self.t("report.verdict_target", year=target.target_year), value(target.target_value))]
+        words = [
+            (self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
+            (self.t("report.verdict_target", year=target.target_year), value(target.target_value)),
+        ]
         if not fmt.missing(a["progress_ratio"]):
             words.append((self.t("report.verdict_ratio"), fmt.percent(100 * a["progress_ratio"], lang)))
         words += self._reference_items()
@@ -231,12 +245,16 @@ class TargetReport(_Report):
         value = lambda v: narrative.measured(self.target, v, lang)
         year = int(a["measured_year"])
         if self.target.kind == "maintain":
-            return [(self.t("report.verdict_level"), value(self.target.target_value)),
-                    (self.t("report.verdict_margin"), narrative.amount(self.target, a["maintain_margin"], lang))]
+            return [
+                (self.t("report.verdict_level"), value(self.target.target_value)),
+                (self.t("report.verdict_margin"), narrative.amount(self.target, a["maintain_margin"], lang)),
+            ]
         items = []
         if year < self.target.target_year:  # in the target year the verdict compares with the goal alone
-            items += [(self.t("report.verdict_required", year=year), value(a["required_value"])),
-                      (self.t("report.verdict_on_track", year=year), value(a["on_track_value"]))]
+            items += [
+                (self.t("report.verdict_required", year=year), value(a["required_value"])),
+                (self.t("report.verdict_on_track", year=year), value(a["on_track_value"])),
+            ]
         if a["effective_target_value"] != self.target.target_value:
             items.append((self.t("report.verdict_effective_target"), value(a["effective_target_value"])))
         return items
@@ -246,20 +264,33 @@ class TargetReport(_Report):
         return self._assessment_table(self.assessment.to_frame(self.target.id))
 
     def goal(self) -> HTMLFragment:
-        items = [(self.t("report.goal_label"), self.target.goal(self.lang)),
-                 (self.t("report.criterion_label"), self.target.success_criterion(self.lang))]
+        items = [
+            (self.t("report.goal_label"), self.target.goal(self.lang)),
+            (self.t("report.criterion_label"), self.target.success_criterion(self.lang)),
+        ]
         return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
         fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
         alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
         cells = [total_cell(self.target.id, r.year, r) for r in self.rows.itertuples()]
-        rows = [[str(int(r.year)), narrative.measured(self.target, r.value, self.lang),
-                 narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
-                 fmt.number(r.denominator, self.lang) if self.target.is_share else "–"] for r in self.rows.itertuples()]
+        rows = [
+            [
+                str(int(r.year)),
+                narrative.measured(self.target, r.value, self.lang),
+                narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
+                fmt.number(r.denominator, self.lang) if self.target.is_share else "–",
+            ]
+            for r in self.rows.itertuples()
+        ]
         headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")]
-        return (Builder().add(html("heading", 2, self.t("report.trend_heading"))).figure(pub.TOTALS, fig, alt, cells)
-                .table(pub.TOTALS, headers, rows, cells).build())
+        return (
+            Builder()
+            .add(html("heading", 2, self.t("report.trend_heading")))
+            .figure(pub.TOTALS, fig, alt, cells)
+            .table(pub.TOTALS, headers, rows, cells)
+            .build()
+        )
 
     @cached_property
     def measured_year(self) -> int:
@@ -273,8 +304,12 @@ class TargetReport(_Report):
         label = group_label(by, str(r.group), self.lang)
         if r.suppressed:
             return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", "–"]
-        return [label, fmt.value(r.value, self.target.unit, self.lang), fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
-                fmt.number(r.denominator, self.lang) if self.target.is_share else "–"]
+        return [
+            label,
+            fmt.value(r.value, self.target.unit, self.lang),
+            fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
+            fmt.number(r.denominator, self.lang) if self.target.is_share else "–",
+        ]
 
     def subgroups(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.subgroups_heading")))
@@ -291,18 +326,22 @@ class TargetReport(_Report):
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
-        note = f'{self.t("report.subgroups_note", min_group=int(settings["min_group_size"]))} {self.t("report.subgroups_descriptive")}'
+        note = f"{self.t('report.subgroups_note', min_group=int(settings['min_group_size']))} {self.t('report.subgroups_descriptive')}"
         page.add(html("paragraph", note, "rm-note"))
         return page.build()
 
     def methods(self) -> HTMLFragment:
         years = sorted(self.rows["year"].unique().tolist())
         settings = self.strategy.settings
-        projection = narrative.projection_sentence(self.target, self.assessment, self.lang, int(settings["min_projection_points"]),
-                                                   settings["confidence"])
+        projection = narrative.projection_sentence(
+            self.target, self.assessment, self.lang, int(settings["min_projection_points"]), settings["confidence"]
+        )
         tests = int(self.year_assessment["change_p_adjusted"].notna().sum())
-        sentences = [narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
-                     narrative.trend_sentence(self.assessment, years, self.lang), projection]
+        sentences = [
+            narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
+            narrative.trend_sentence(self.assessment, years, self.lang),
+            projection,
+        ]
         return HTMLFragment(html("heading", 2, self.t("report.methods_heading")) + "".join(html("paragraph", p) for p in sentences))
 
     def quality(self) -> HTMLFragment:
@@ -312,8 +351,12 @@ class TargetReport(_Report):
         latest = self.rows[self.rows["year"] == self.measured_year]
         if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
-            answers = self.t("report.quality_answers", year=self.measured_year, n=fmt.number(r.denominator, self.lang),
-                             no_answer=fmt.number(r.no_answer, self.lang))
+            answers = self.t(
+                "report.quality_answers",
+                year=self.measured_year,
+                n=fmt.number(r.denominator, self.lang),
+                no_answer=fmt.number(r.no_answer, self.lang),
+            )
             page.add(html("paragraph", answers))
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
             column = self.target.indicator.get("column")
@@ -334,22 +377,36 @@ class TargetReport(_Report):
             return
         rows, cells = [], []
         for r in summary.itertuples():
-            rows.append([str(int(r.year)), str(int(r.months)), self.t(f"report.caller_{r.contacted_by}"),
-                         fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
-                         fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
-                         fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
-                         fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–"])
+            rows.append(
+                [
+                    str(int(r.year)),
+                    str(int(r.months)),
+                    self.t(f"report.caller_{r.contacted_by}"),
+                    fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
+                    fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
+                    fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
+                    fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–",
+                ]
+            )
             key = {"kind": pub.FOLLOW_UP, "year": int(r.year), "months": int(r.months), "contacted_by": str(r.contacted_by)}
             cells.append(pub.cell(key, r, FOLLOW_UP_FIELDS))
-        headers = [self.t("report.col_year"), self.t("report.col_months"), self.t("report.col_caller"), self.t("report.col_attempts"),
-                   self.t("report.col_reached"), self.t("report.col_contact_rate"), self.t("report.col_success_share")]
+        headers = [
+            self.t("report.col_year"),
+            self.t("report.col_months"),
+            self.t("report.col_caller"),
+            self.t("report.col_attempts"),
+            self.t("report.col_reached"),
+            self.t("report.col_contact_rate"),
+            self.t("report.col_success_share"),
+        ]
         page.add(html("paragraph", self.t("report.quality_followup"))).table(pub.FOLLOW_UP, headers, rows, cells)
 
     def definition(self) -> HTMLFragment:
         d = self.target.definition
         items = [(self.t(f"report.def_{k}"), d[k](self.lang)) for k in ("population", "numerator", "denominator", "data_source")]
-        return HTMLFragment(html("heading", 2, self.t("report.definition_heading")) + html("definitions", items)
-                            + html("paragraph", self.t("report.def_method")))
+        return HTMLFragment(
+            html("heading", 2, self.t("report.definition_heading")) + html("definitions", items) + html("paragraph", self.t("report.def_method"))
+        )
 
 
 class StatusReport(_Report):
@@ -375,28 +432,49 @@ class StatusReport(_Report):
         return self._assessment_table(self.assessment.set_index("target_id"))
 
     def summary(self) -> HTMLFragment:
-        return HTMLFragment(html("heading", 2, self.t("report.summary_heading"))
-                            + html("paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang)))
+        return HTMLFragment(
+            html("heading", 2, self.t("report.summary_heading"))
+            + html("paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang))
+        )
 
     def table(self) -> HTMLFragment:
         rows, cells = [], []
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
-            rows.append([html("link", f"{t.id}.html", t.short_name(self.lang)), self.strategy.focus_area(t.focus_area).name(self.lang),
-                         status_badge(a["status"], self.lang, a["data_quality"]), value, measured,
-                         fmt.value(t.baseline_value, t.unit, self.lang), fmt.value(t.target_value, t.unit, self.lang)])
+            rows.append(
+                [
+                    html("link", f"{t.id}.html", t.short_name(self.lang)),
+                    self.strategy.focus_area(t.focus_area).name(self.lang),
+                    status_badge(a["status"], self.lang, a["data_quality"]),
+                    value,
+                    measured,
+                    fmt.value(t.baseline_value, t.unit, self.lang),
+                    fmt.value(t.target_value, t.unit, self.lang),
+                ]
+            )
             cells.append(None if fmt.missing(a["measured_year"]) else total_cell(t.id, a["measured_year"], a))
-        headers = [self.t("report.col_target"), self.t("report.col_focus_area"), self.t("report.col_status"), self.t("report.col_value"),
-                   self.t("report.col_measured"), self.t("report.col_baseline"), self.t("report.col_goal")]
+        headers = [
+            self.t("report.col_target"),
+            self.t("report.col_focus_area"),
+            self.t("report.col_status"),
+            self.t("report.col_value"),
+            self.t("report.col_measured"),
+            self.t("report.col_baseline"),
+            self.t("report.col_goal"),
+        ]
         return Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells).build()
 
     def multiples(self) -> HTMLFragment:
         fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
         totals = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
         cells = [total_cell(r.target_id, r.year, r) for r in totals.itertuples()]
-        return (Builder().add(html("heading", 2, self.t("report.multiples_heading")))
-                .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells).build())
+        return (
+            Builder()
+            .add(html("heading", 2, self.t("report.multiples_heading")))
+            .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells)
+            .build()
+        )
 
     def _qualitative(self, section_id: str, page_level: int) -> str:
         """A section of the status file; its free ### sub-headings go one level below the page's heading."""

@@ -17,7 +17,7 @@ from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.publish.jobs import Job
 
 REMOVED_CELL_TAGS = ("parameters", "injected-parameters", "analyst-only")
-_EXPORTERS: dict[str, tuple] = {}   # language -> (exporter, its lock)
+_EXPORTERS: dict[str, tuple] = {}  # language -> (exporter, its lock)
 _MAKING = threading.Lock()
 
 
@@ -43,9 +43,16 @@ def html_exporter(lang: str) -> tuple:
 
             # only the preprocessor that drops tagged cells: the defaults are for code and its
             # highlighting, which a report page has none of, and each would validate the notebook again
-            exporter = HTMLExporter(template_name="rusmiddel", extra_template_basedirs=[str(TEMPLATES)], language_code=lang,
-                                    exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-                                    default_preprocessors=[])
+            exporter = HTMLExporter(
+                template_name="rusmiddel",
+                extra_template_basedirs=[str(TEMPLATES)],
+                language_code=lang,
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+                embed_images=True,
+                default_preprocessors=[],
+            )
             exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVED_CELL_TAGS), enabled=True), enabled=True)
             _EXPORTERS[lang] = (exporter, threading.Lock())
         return _EXPORTERS[lang]
@@ -60,8 +67,7 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
-    resources = {"metadata": {"name": title},
-                 "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang), "status_css": stylesheet()}}
+    resources = {"metadata": {"name": title}, "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang), "status_css": stylesheet()}}
     exporter, lock = html_exporter(lang)
     with lock:
         body, _ = exporter.from_notebook_node(notebook, resources=resources)

@@ -76,8 +76,7 @@ class LocalExecutor:
             todo.put(job)
         done: queue.Queue = queue.Queue()
         stop = threading.Event()
-        workers = [threading.Thread(target=self._worker, args=(todo, done, stop), daemon=True)
-                   for _ in range(min(self.jobs, len(work)))]
+        workers = [threading.Thread(target=self._worker, args=(todo, done, stop), daemon=True) for _ in range(min(self.jobs, len(work)))]
         for w in workers:
             w.start()
         completed = False
@@ -163,8 +162,9 @@ class DaskExecutor:
     def run(self, work: list[Job], deliver) -> None:
         from distributed import as_completed
 
-        futures = [self.client.submit(render_on_dask_worker, job, self.settings, pure=False, key=f"rusmiddel-{job.name}-{time.time_ns()}")
-                   for job in work]
+        futures = [
+            self.client.submit(render_on_dask_worker, job, self.settings, pure=False, key=f"rusmiddel-{job.name}-{time.time_ns()}") for job in work
+        ]
         try:
             for future in as_completed(futures):
                 try:

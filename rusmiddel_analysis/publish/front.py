@@ -25,8 +25,9 @@ def published_years(outputs_dir: Path) -> list[int]:
 
 def _statuses(outputs_dir: Path, year: int) -> dict[str, tuple[str, str]]:
     table = pd.read_csv(outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string"})
-    return {tid: (status, quality) for tid, status, quality in
-            zip(table["target_id"], table["status"], table["data_quality"].fillna(""), strict=True)}
+    return {
+        tid: (status, quality) for tid, status, quality in zip(table["target_id"], table["status"], table["data_quality"].fillna(""), strict=True)
+    }
 
 
 def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict]:
@@ -37,8 +38,12 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
         for year in years:
             status, quality = statuses[year].get(target.id, (None, ""))
             page = outputs_dir / str(year) / f"{target.id}.html"
-            cells.append({"badge": status_badge(status, lang, quality, short=True) if status else "–",
-                          "href": f"{year}/{target.id}.html" if page.exists() else None})
+            cells.append(
+                {
+                    "badge": status_badge(status, lang, quality, short=True) if status else "–",
+                    "href": f"{year}/{target.id}.html" if page.exists() else None,
+                }
+            )
         rows.append({"name": target.short_name(lang), "focus": strategy.focus_area(target.focus_area).name(lang), "cells": cells})
     return rows
 
@@ -46,24 +51,45 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
 def _legend(lang: str) -> list[dict]:
     """Every status once, in the vocabulary's order (the baseline year shown as the baseline)."""
     quality = lambda s: "baseline_year" if s == "baseline" else ""
-    return [{"badge": status_badge(s, lang, quality(s), short=True),
-             "words": status_words("insufficient_data" if s == "baseline" else s, lang, quality(s))} for s in ORDER]
+    return [
+        {
+            "badge": status_badge(s, lang, quality(s), short=True),
+            "words": status_words("insufficient_data" if s == "baseline" else s, lang, quality(s)),
+        }
+        for s in ORDER
+    ]
 
 
 def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
     """outputs/index.html (atomic write)."""
     years = published_years(outputs_dir)
-    page = environment().get_template("front.html.j2").render(
-        lang=lang, title=text("report.front_title", lang, strategy=strategy.name(lang)),
-        intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
-        demo_banner=text("report.demo_banner", lang) if demo else "", years=years,
-        year_links=[{"year": y, "href": f"{y}/index.html" if (outputs_dir / str(y) / "index.html").exists() else None,
-                     "label": text("report.open_year", lang, year=y)} for y in years],
-        rows=_rows(strategy, outputs_dir, years, lang), col_target=text("report.col_target", lang),
-        col_focus=text("report.col_focus_area", lang), legend_heading=text("report.legend_heading", lang), legend=_legend(lang),
-        years_heading=text("report.years_heading", lang), table_heading=text("report.table_heading", lang),
-        footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
-        css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
+    page = (
+        environment()
+        .get_template("front.html.j2")
+        .render(
+            lang=lang,
+            title=text("report.front_title", lang, strategy=strategy.name(lang)),
+            intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
+            demo_banner=text("report.demo_banner", lang) if demo else "",
+            years=years,
+            year_links=[
+                {
+                    "year": y,
+                    "href": f"{y}/index.html" if (outputs_dir / str(y) / "index.html").exists() else None,
+                    "label": text("report.open_year", lang, year=y),
+                }
+                for y in years
+            ],
+            rows=_rows(strategy, outputs_dir, years, lang),
+            col_target=text("report.col_target", lang),
+            col_focus=text("report.col_focus_area", lang),
+            legend_heading=text("report.legend_heading", lang),
+            legend=_legend(lang),
+            years_heading=text("report.years_heading", lang),
+            table_heading=text("report.table_heading", lang),
+            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
+        )
     )
     target = outputs_dir / "index.html"
     write_atomically(target, page)

@@ -26,7 +26,7 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class Job:
-    kind: str               # "status" or "target"
+    kind: str  # "status" or "target"
     year: int
     target_id: str | None = None
 
@@ -59,8 +59,13 @@ class Settings:
     timeout: int = 600
 
     def parameters(self, job: Job) -> dict:
-        params = {"year": job.year, "processed_dir": str(self.processed_dir), "status_dir": str(self.status_dir),
-                  "lang": self.lang, "strategy_file": str(self.strategy_file) if self.strategy_file else None}
+        params = {
+            "year": job.year,
+            "processed_dir": str(self.processed_dir),
+            "status_dir": str(self.status_dir),
+            "lang": self.lang,
+            "strategy_file": str(self.strategy_file) if self.strategy_file else None,
+        }
         if job.kind == "target":
             params["target_id"] = job.target_id
         return params
@@ -88,7 +93,7 @@ class JobResult:
 class RunSummary:
     results: list[JobResult] = field(default_factory=list)
     front_page: Path | None = None
-    errors: list[str] = field(default_factory=list)   # files of the run as a whole that could not be written
+    errors: list[str] = field(default_factory=list)  # files of the run as a whole that could not be written
 
     @property
     def failures(self) -> list[JobResult]:
@@ -143,8 +148,7 @@ def find_kernel(preferred: str = KERNEL_NAME) -> str:
     for name in (preferred, "python3"):
         if name in specs:
             return name
-    raise ReportError("no Jupyter kernel found; run 'make setup' or "
-                      f"'python -m ipykernel install --sys-prefix --name {KERNEL_NAME}'")
+    raise ReportError(f"no Jupyter kernel found; run 'make setup' or 'python -m ipykernel install --sys-prefix --name {KERNEL_NAME}'")
 
 
 def describe_failure(result: JobResult) -> str:

@@ -18,9 +18,17 @@ import warnings
 _SNAPSHOT: dict | None = None
 
 WARM_MODULES = (
-    "numpy", "pandas", "pyarrow.parquet", "matplotlib", "matplotlib.figure",
-    "matplotlib.backends.backend_svg", "babel.numbers", "mistune", "IPython.display",
-    "rusmiddel_analysis.present.views", "rusmiddel_analysis.calc.results",
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "matplotlib",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_svg",
+    "babel.numbers",
+    "mistune",
+    "IPython.display",
+    "rusmiddel_analysis.present.views",
+    "rusmiddel_analysis.calc.results",
 )
 
 

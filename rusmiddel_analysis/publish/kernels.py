@@ -42,9 +42,14 @@ class WarmKernel:
             self.socket_dir = None
             self.km = AsyncKernelManager(kernel_name=kernel_name)
         # no command history: a report kernel never needs it, and keeping it costs each cell a database write
-        self.starter = NotebookClient(nbformat.v4.new_notebook(), km=self.km, kernel_name=kernel_name,
-                                      startup_timeout=startup_timeout, timeout=startup_timeout,
-                                      extra_arguments=["--HistoryManager.enabled=False"])
+        self.starter = NotebookClient(
+            nbformat.v4.new_notebook(),
+            km=self.km,
+            kernel_name=kernel_name,
+            startup_timeout=startup_timeout,
+            timeout=startup_timeout,
+            extra_arguments=["--HistoryManager.enabled=False"],
+        )
         self.starter.start_new_kernel(cwd=str(cwd) if cwd else None)
         self.starter.start_new_kernel_client()
         self.kc = self.starter.kc
@@ -113,10 +118,12 @@ def _engine_class():
         """
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, warm_kernel: WarmKernel = None, execution_timeout=None,
-                                     log_output=False, holder: dict | None = None, **kwargs):
-            client = PapermillNotebookClient(nb_man, km=warm_kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
-                                             log_output=log_output, raise_on_iopub_timeout=True)
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, warm_kernel: WarmKernel = None, execution_timeout=None, log_output=False, holder: dict | None = None, **kwargs
+        ):
+            client = PapermillNotebookClient(
+                nb_man, km=warm_kernel.km, kernel_name=kernel_name, timeout=execution_timeout, log_output=log_output, raise_on_iopub_timeout=True
+            )
             client.kc = warm_kernel.kc
             client.reset_execution_trackers()
             if holder is not None:
@@ -148,7 +155,7 @@ class Rendered:
     ok: bool
     seconds: float
     html: str = ""
-    notebook: str = ""          # the executed notebook as JSON text
+    notebook: str = ""  # the executed notebook as JSON text
     error: str = ""
     cell: int | None = None
     kernel_lost: bool = False
@@ -166,13 +173,20 @@ def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Render
     holder: dict = {}
     try:
         notebook = pm.execute_notebook(
-            source, None, parameters=settings.parameters(job), engine_name=ENGINE_NAME, kernel_name=settings.kernel_name,
-            progress_bar=False, log_output=False, execution_timeout=settings.timeout, warm_kernel=kernel, holder=holder,
+            source,
+            None,
+            parameters=settings.parameters(job),
+            engine_name=ENGINE_NAME,
+            kernel_name=settings.kernel_name,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=settings.timeout,
+            warm_kernel=kernel,
+            holder=holder,
         )
     except PapermillExecutionError as exc:
         failed = nbformat.writes(holder["nb"]) if "nb" in holder else ""
-        return Rendered(job, False, time.perf_counter() - started, notebook=failed, error=f"{exc.ename}: {exc.evalue}".strip(),
-                        cell=exc.exec_count)
+        return Rendered(job, False, time.perf_counter() - started, notebook=failed, error=f"{exc.ename}: {exc.evalue}".strip(), cell=exc.exec_count)
     except Exception as exc:  # dead kernel, timeout
         message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0] if str(exc) else type(exc).__name__
         return Rendered(job, False, time.perf_counter() - started, error=message, kernel_lost=True)

@@ -41,13 +41,13 @@ NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 # words (names, statuses, callers) are labels and are not read for numbers
 NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
 HIDDEN_MARKS = ("<5", "–")
-FRACTIONS = ("contact_rate",)   # published as percentages
+FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = ("year", "months")  # numbers that name a cell rather than measure it
 
 
 @dataclass
 class Leak:
-    kind: str          # cpr, identifier, suppressed, unaccounted
+    kind: str  # cpr, identifier, suppressed, unaccounted
     count: int = 1
 
 
@@ -89,7 +89,7 @@ def _allowed(truth: dict, extra: tuple[float, ...]) -> list[float]:
     rounded = []
     for v in numbers:
         for decimals in (0, 1, 2):
-            scale = 10 ** decimals
+            scale = 10**decimals
             rounded += [round(v, decimals), np.floor(v * scale + 0.5) / scale]
     return rounded
 
@@ -225,7 +225,10 @@ def merge(*scans: list[Leak]) -> list[Leak]:
 
 
 def describe(leaks: list[Leak]) -> str:
-    names = {"cpr": "CPR-like numbers", "identifier": "person-level identifiers from the raw data",
-             "suppressed": "values that disclosure control hid",
-             "unaccounted": "tables, figures or numbers the gate cannot account for"}
+    names = {
+        "cpr": "CPR-like numbers",
+        "identifier": "person-level identifiers from the raw data",
+        "suppressed": "values that disclosure control hid",
+        "unaccounted": "tables, figures or numbers the gate cannot account for",
+    }
     return "; ".join(f"{names[leak.kind]} ({leak.count})" for leak in leaks)

@@ -114,13 +114,15 @@ def _executor(strategy, settings: Settings, run_plan: Plan, executor: str, sched
     return runner
 
 
-def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Future], run_plan: Plan, summary: RunSummary,
-                           force: bool) -> None:
+def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Future], run_plan: Plan, summary: RunSummary, force: bool) -> None:
     """The tables of every year whose pages all succeeded (made while the pages were built), then the front page."""
     failed_years = {r.job.year for r in summary.failures}
     rebuilt_years = {job.year for job in run_plan.todo}
-    table_years = [y for y in run_plan.years if y not in failed_years and
-                   (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())]
+    table_years = [
+        y
+        for y in run_plan.years
+        if y not in failed_years and (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())
+    ]
     front_page = settings.outputs_dir / "index.html"
     try:
         for year in table_years:
@@ -142,9 +144,19 @@ def _check_run(settings: Settings, executor: str, scheduler: str | None) -> None
         raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
 
 
-def run(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
-        progress=None, jobs: int | None = None, force: bool = False, executor: str = "local",
-        scheduler: str | None = None, runner=None, gate=None) -> RunSummary:
+def run(
+    strategy,
+    settings: Settings,
+    years: list[int] | None = None,
+    targets: list[str] | None = None,
+    progress=None,
+    jobs: int | None = None,
+    force: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+    runner=None,
+    gate=None,
+) -> RunSummary:
     """Execute and convert the reports for `years` (default: every year with data) and `targets`.
 
     Only reports whose inputs changed are rebuilt (all with `force`). `runner` and `gate` let watch
@@ -168,8 +180,9 @@ def run(strategy, settings: Settings, years: list[int] | None = None, targets: l
     return summary
 
 
-def _results_and_pages(strategy, settings: Settings, run_plan: Plan, runner, gate, progress,
-                       background: ThreadPoolExecutor) -> tuple[RunSummary, dict[int, Future]]:
+def _results_and_pages(
+    strategy, settings: Settings, run_plan: Plan, runner, gate, progress, background: ThreadPoolExecutor
+) -> tuple[RunSummary, dict[int, Future]]:
     """Compute (or read) the run's results while the kernels warm up, then build and publish the pages.
 
     In the background meanwhile: the privacy gate (needed when the first page comes back), the
@@ -190,8 +203,17 @@ def _results_and_pages(strategy, settings: Settings, run_plan: Plan, runner, gat
     return publisher.summary, tables
 
 
-def watch(strategy, settings: Settings, years: list[int] | None = None, targets: list[str] | None = None,
-          progress=None, jobs: int | None = None, interval: float = 0.5, stop=None, rounds=None) -> None:
+def watch(
+    strategy,
+    settings: Settings,
+    years: list[int] | None = None,
+    targets: list[str] | None = None,
+    progress=None,
+    jobs: int | None = None,
+    interval: float = 0.5,
+    stop=None,
+    rounds=None,
+) -> None:
     """Rebuild the reports whose inputs change, until Ctrl-C (or `stop` is set, or after `rounds`).
 
     For analysts writing a report: the kernels stay warm and the privacy gate stays built between
@@ -199,8 +221,7 @@ def watch(strategy, settings: Settings, years: list[int] | None = None, targets:
     `rounds`, if given, is called with each RunSummary.
     """
     stop = stop or threading.Event()
-    runner = LocalExecutor(settings.for_run(strategy, find_kernel(settings.kernel_name)), strategy, jobs or os.cpu_count() or 1,
-                           keep_kernels=True)
+    runner = LocalExecutor(settings.for_run(strategy, find_kernel(settings.kernel_name)), strategy, jobs or os.cpu_count() or 1, keep_kernels=True)
     gate, gate_key = None, None
     try:
         while not stop.is_set():
@@ -214,4 +235,3 @@ def watch(strategy, settings: Settings, years: list[int] | None = None, targets:
             stop.wait(interval)
     finally:
         runner.close()
-

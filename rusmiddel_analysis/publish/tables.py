@@ -16,8 +16,20 @@ import pandas as pd
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.present.textcatalog import group_label, text
 
-SUBGROUP_COLUMNS = ["target_id", "year", "dimension", "group", "numerator", "denominator", "value", "ci_low", "ci_high",
-                    "suppressed", "reason", "label"]
+SUBGROUP_COLUMNS = [
+    "target_id",
+    "year",
+    "dimension",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "reason",
+    "label",
+]
 FILES = ("assessment.csv", "subgroups.csv", "assessment.xlsx")
 
 
@@ -43,8 +55,11 @@ def year_tables(strategy, results: Results, year: int, lang: str) -> dict[str, b
     with pd.ExcelWriter(sheets, engine="openpyxl") as book:
         table.to_excel(book, index=False, sheet_name=text("report.sheet_status", lang, year=year))
         subgroups.to_excel(book, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
-    return {"assessment.csv": table.to_csv(index=False).encode("utf-8"), "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
-            "assessment.xlsx": sheets.getvalue()}
+    return {
+        "assessment.csv": table.to_csv(index=False).encode("utf-8"),
+        "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
+        "assessment.xlsx": sheets.getvalue(),
+    }
 
 
 def write_year_tables(contents: dict[str, bytes], folder: Path) -> None:

@@ -41,8 +41,7 @@ def load_profile() -> dict:
 
 def raw_dir_has_data(raw_dir: Path) -> bool:
     """True when any source folder already holds an export (demo data must never overwrite one)."""
-    return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir())
-               for s in SOURCES)
+    return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
 
 
 def _pick(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
@@ -83,8 +82,13 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             "Klassetrin": [f"{g}. klasse" for g in grade],
             "Køn": gender,
         }
-        columns = {"alcohol_ever": "Prøvet alkohol", "hash_ever": "Prøvet hash", "other_drugs_ever": "Prøvet andre stoffer",
-                   "parent_agreement": "Aftale med forældre om alkohol", "smoking_ever": "Prøvet at ryge"}
+        columns = {
+            "alcohol_ever": "Prøvet alkohol",
+            "hash_ever": "Prøvet hash",
+            "other_drugs_ever": "Prøvet andre stoffer",
+            "parent_agreement": "Aftale med forældre om alkohol",
+            "smoking_ever": "Prøvet at ryge",
+        }
         for item, export_name in columns.items():
             weights = np.exp(cfg["grade_gradient"][item] * (grade - 8))
             if item in cfg["share_not"]:
@@ -101,8 +105,16 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
 
 EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
 EDUCATION_LABELS = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
-FREQ_LABELS = {1: "Aldrig", 2: "Sjældnere end en gang om måneden", 3: "En gang om måneden", 4: "Hver uge",
-               5: "Flere gange om ugen", 6: "Dagligt", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
+FREQ_LABELS = {
+    1: "Aldrig",
+    2: "Sjældnere end en gang om måneden",
+    3: "En gang om måneden",
+    4: "Hver uge",
+    5: "Flere gange om ugen",
+    6: "Dagligt",
+    8: "Ved ikke",
+    9: "Ønsker ikke at svare",
+}
 YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
 GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
 
@@ -128,8 +140,9 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         k_not_regular = int(round(cfg["share_not_regular"][year] / 100 * len(idx)))
         not_regular = np.zeros(n, dtype=bool)
         not_regular[idx[_pick(rng, 1 / older[idx], k_not_regular)]] = True
-        freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]),
-                        rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(float)
+        freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]), rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(
+            float
+        )
         freq[missing] = rng.choice([8, 9], size=int(missing.sum()))
         frame = {
             "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
@@ -149,15 +162,29 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
     return out
 
 
-END_STATUS_WORDS = {"abstinent": "Stoffri/ædru", "reduced": "Reduceret forbrug", "unchanged": "Uændret forbrug",
-                    "increased": "Øget forbrug", "unknown": "Ukendt"}
-END_REASON_WORDS = {"completed": "Færdigbehandlet", "dropped_out": "Udeblevet/afbrudt", "transferred": "Overflyttet",
-                    "deceased": "Død", "other": "Andet"}
+END_STATUS_WORDS = {
+    "abstinent": "Stoffri/ædru",
+    "reduced": "Reduceret forbrug",
+    "unchanged": "Uændret forbrug",
+    "increased": "Øget forbrug",
+    "unknown": "Ukendt",
+}
+END_REASON_WORDS = {
+    "completed": "Færdigbehandlet",
+    "dropped_out": "Udeblevet/afbrudt",
+    "transferred": "Overflyttet",
+    "deceased": "Død",
+    "other": "Andet",
+}
 
 
 def _new_person(rng) -> dict:
-    return {"gender": "Mand" if rng.random() < 0.68 else "Kvinde", "psych": rng.random() < 0.2,
-            "minority": rng.random() < 0.1, "age_hint": rng.random()}
+    return {
+        "gender": "Mand" if rng.random() < 0.68 else "Kvinde",
+        "psych": rng.random() < 0.2,
+        "minority": rng.random() < 0.1,
+        "age_hint": rng.random(),
+    }
 
 
 def _year_people(rng, persons: dict, n_persons: int, returning_share: float) -> np.ndarray:
@@ -230,19 +257,21 @@ def _outcomes(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 
 def _register_export(frame: pd.DataFrame, persons: dict) -> pd.DataFrame:
     """The episodes as the treatment register exports them: Danish column names and words."""
-    return pd.DataFrame({
-        "Borger-ID (pseudonym)": frame["person"],
-        "Forløbs-ID": frame["episode_id"],
-        "Rusmiddel": frame["substance"].map({"alcohol": "Alkohol", "drugs": "Stoffer"}),
-        "Startdato": frame["start"].dt.date,
-        "Slutdato": frame["end"].dt.date.where(frame["end"].notna(), None),
-        "Status ved afslutning": frame["status"].map(END_STATUS_WORDS),
-        "Afslutningsårsag": frame["reason"].map(END_REASON_WORDS),
-        "Køn": [persons[p]["gender"] for p in frame["person"]],
-        "Fødselsår": [persons[p]["birth_year"] for p in frame["person"]],
-        "Nedsat psykisk funktionsevne": [YES_NO[persons[p]["psych"]] for p in frame["person"]],
-        "Anden etnisk baggrund end dansk": [YES_NO[persons[p]["minority"]] for p in frame["person"]],
-    })
+    return pd.DataFrame(
+        {
+            "Borger-ID (pseudonym)": frame["person"],
+            "Forløbs-ID": frame["episode_id"],
+            "Rusmiddel": frame["substance"].map({"alcohol": "Alkohol", "drugs": "Stoffer"}),
+            "Startdato": frame["start"].dt.date,
+            "Slutdato": frame["end"].dt.date.where(frame["end"].notna(), None),
+            "Status ved afslutning": frame["status"].map(END_STATUS_WORDS),
+            "Afslutningsårsag": frame["reason"].map(END_REASON_WORDS),
+            "Køn": [persons[p]["gender"] for p in frame["person"]],
+            "Fødselsår": [persons[p]["birth_year"] for p in frame["person"]],
+            "Nedsat psykisk funktionsevne": [YES_NO[persons[p]["psych"]] for p in frame["person"]],
+            "Anden etnisk baggrund end dansk": [YES_NO[persons[p]["minority"]] for p in frame["person"]],
+        }
+    )
 
 
 def _follow_ups(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
@@ -260,13 +289,15 @@ def _follow_ups(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
             status = None
             if contacted:
                 status = ep["status"] if rng.random() < 0.8 else rng.choice(["unchanged", "reduced"])
-            rows.append({
-                "Forløbs-ID": ep["episode_id"],
-                "Opfølgning efter (mdr.)": months,
-                "Kontakt opnået": YES_NO[contacted],
-                "Kontaktet af": "Behandler" if cfg["follow_up_caller"][year] == "therapist" else "Administrativ medarbejder",
-                "Status ved opfølgning": END_STATUS_WORDS[status] if status else "",
-            })
+            rows.append(
+                {
+                    "Forløbs-ID": ep["episode_id"],
+                    "Opfølgning efter (mdr.)": months,
+                    "Kontakt opnået": YES_NO[contacted],
+                    "Kontaktet af": "Behandler" if cfg["follow_up_caller"][year] == "therapist" else "Administrativ medarbejder",
+                    "Status ved opfølgning": END_STATUS_WORDS[status] if status else "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -282,9 +313,18 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 MAPPINGS = {
     "ungeprofil_skole": {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {"Respondent-ID": "respondent_id", "År": "year", "Skole": "school", "Klassetrin": "grade", "Køn": "gender",
-                    "Prøvet alkohol": "alcohol_ever", "Prøvet hash": "hash_ever", "Prøvet andre stoffer": "other_drugs_ever",
-                    "Aftale med forældre om alkohol": "parent_agreement", "Prøvet at ryge": "smoking_ever"},
+        "columns": {
+            "Respondent-ID": "respondent_id",
+            "År": "year",
+            "Skole": "school",
+            "Klassetrin": "grade",
+            "Køn": "gender",
+            "Prøvet alkohol": "alcohol_ever",
+            "Prøvet hash": "hash_ever",
+            "Prøvet andre stoffer": "other_drugs_ever",
+            "Aftale med forældre om alkohol": "parent_agreement",
+            "Prøvet at ryge": "smoking_ever",
+        },
         "missing": ["Ved ikke", "Ønsker ikke at svare"],
         "values": {
             "grade": {f"{g}. klasse": g for g in range(6, 11)},
@@ -293,23 +333,46 @@ MAPPINGS = {
         },
     },
     "ungeprofil_ungdom": {
-        "columns": {"resp_id": "respondent_id", "aar": "year", "institution": "institution", "uddannelse": "education_type",
-                    "koen": "gender", "alder": "age", "alk_hyppighed": "alcohol_frequency", "hash": "hash_ever",
-                    "andre_stoffer": "other_drugs_ever"},
+        "columns": {
+            "resp_id": "respondent_id",
+            "aar": "year",
+            "institution": "institution",
+            "uddannelse": "education_type",
+            "koen": "gender",
+            "alder": "age",
+            "alk_hyppighed": "alcohol_frequency",
+            "hash": "hash_ever",
+            "andre_stoffer": "other_drugs_ever",
+        },
         "values": {
             "education_type": {"STX": "stx", "HHX": "hhx", "HTX": "htx", "HF": "hf", "EUD": "eud", "SOSU": "sosu", "Anden uddannelse": "other"},
             "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
-            "alcohol_frequency": {"Aldrig": "never", "Sjældnere end en gang om måneden": "less_than_monthly", "En gang om måneden": "monthly",
-                                  "Hver uge": "weekly", "Flere gange om ugen": "several_times_weekly", "Dagligt": "daily"},
+            "alcohol_frequency": {
+                "Aldrig": "never",
+                "Sjældnere end en gang om måneden": "less_than_monthly",
+                "En gang om måneden": "monthly",
+                "Hver uge": "weekly",
+                "Flere gange om ugen": "several_times_weekly",
+                "Dagligt": "daily",
+            },
             "hash_ever": {"Ja": True, "Nej": False},
             "other_drugs_ever": {"Ja": True, "Nej": False},
         },
     },
     "behandling_forloeb": {
-        "columns": {"Borger-ID (pseudonym)": "person_id", "Forløbs-ID": "episode_id", "Rusmiddel": "substance", "Startdato": "start_date",
-                    "Slutdato": "end_date", "Status ved afslutning": "end_status", "Afslutningsårsag": "end_reason", "Køn": "gender",
-                    "Fødselsår": "birth_year", "Nedsat psykisk funktionsevne": "psychiatric_disability",
-                    "Anden etnisk baggrund end dansk": "ethnic_minority"},
+        "columns": {
+            "Borger-ID (pseudonym)": "person_id",
+            "Forløbs-ID": "episode_id",
+            "Rusmiddel": "substance",
+            "Startdato": "start_date",
+            "Slutdato": "end_date",
+            "Status ved afslutning": "end_status",
+            "Afslutningsårsag": "end_reason",
+            "Køn": "gender",
+            "Fødselsår": "birth_year",
+            "Nedsat psykisk funktionsevne": "psychiatric_disability",
+            "Anden etnisk baggrund end dansk": "ethnic_minority",
+        },
         "values": {
             "substance": {"Alkohol": "alcohol", "Stoffer": "drugs"},
             "end_status": {v: k for k, v in END_STATUS_WORDS.items()},
@@ -321,8 +384,13 @@ MAPPINGS = {
     },
     "behandling_opfoelgning": {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {"Forløbs-ID": "episode_id", "Opfølgning efter (mdr.)": "months", "Kontakt opnået": "contacted",
-                    "Kontaktet af": "contacted_by", "Status ved opfølgning": "status"},
+        "columns": {
+            "Forløbs-ID": "episode_id",
+            "Opfølgning efter (mdr.)": "months",
+            "Kontakt opnået": "contacted",
+            "Kontaktet af": "contacted_by",
+            "Status ved opfølgning": "status",
+        },
         "values": {
             "contacted": {"Ja": True, "Nej": False},
             "contacted_by": {"Behandler": "therapist", "Administrativ medarbejder": "administrative"},
@@ -361,13 +429,22 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -
     youth = _youth_survey(rng, profile, scale)
     for year, frame in youth.items():
         pyreadstat.write_sav(
-            frame, str(raw_dir / "ungeprofil_ungdom" / f"ungeprofil_ungdom_{year}.sav"),
+            frame,
+            str(raw_dir / "ungeprofil_ungdom" / f"ungeprofil_ungdom_{year}.sav"),
             file_label=SYNTHETIC_NOTE,
-            variable_value_labels={"uddannelse": EDUCATION_LABELS, "koen": GENDER_LABELS, "alk_hyppighed": FREQ_LABELS,
-                                   "hash": YES_NO_LABELS, "andre_stoffer": YES_NO_LABELS},
+            variable_value_labels={
+                "uddannelse": EDUCATION_LABELS,
+                "koen": GENDER_LABELS,
+                "alk_hyppighed": FREQ_LABELS,
+                "hash": YES_NO_LABELS,
+                "andre_stoffer": YES_NO_LABELS,
+            },
             missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
-            column_labels={"alk_hyppighed": "Hvor ofte drikker du alkohol?", "hash": "Har du prøvet at ryge hash?",
-                           "andre_stoffer": "Har du prøvet andre stoffer end hash?"},
+            column_labels={
+                "alk_hyppighed": "Hvor ofte drikker du alkohol?",
+                "hash": "Har du prøvet at ryge hash?",
+                "andre_stoffer": "Har du prøvet andre stoffer end hash?",
+            },
         )
     counts["ungeprofil_ungdom"] = sum(len(f) for f in youth.values())
 
@@ -382,7 +459,9 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -
         shutil.copy(STATUS_2017, raw_dir / "status" / "2017.md")
     (raw_dir / "DEMO_DATA_README.txt").write_text(
         f"{SYNTHETIC_NOTE}\nWritten by 'rusmiddel demo-data --seed {seed} --scale {scale:g}' on {dt.date.today().isoformat()}.\n"
-        "Every person, pupil and number in these files is invented.\n", encoding="utf-8")
+        "Every person, pupil and number in these files is invented.\n",
+        encoding="utf-8",
+    )
     return counts
 
 
