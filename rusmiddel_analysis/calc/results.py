@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -30,17 +29,69 @@ TABLES = ("totals", "subgroups", "follow_up", "assessment")
 CODE = ("calc", "ingest", "config")
 
 
-@dataclass
 class Results:
-    totals: pd.DataFrame  # indicators.compute: one row per target and year (group 'all')
-    subgroups: pd.DataFrame  # every published breakdown of every target and year (`by` names it)
-    follow_up: pd.DataFrame  # indicators.follow_up_summary
-    assessment: pd.DataFrame  # assessment.assess for every year of the strategy
-    fingerprint: str
+    """The run's results: every table read from the kept artefact, or computed on demand from the
+    processed data and kept in memory (an analyst's page computes only what it shows)."""
+
+    def __init__(self, fingerprint: str, tables: dict[str, pd.DataFrame] | None = None, strategy=None, processed_dir=None):
+        self.fingerprint = fingerprint
+        self._tables = dict(tables or {})
+        self._strategy, self._processed = strategy, processed_dir
+        self._years: dict[int, pd.DataFrame] = {}
+        self._breakdowns: dict[tuple[str, str], pd.DataFrame] = {}
+        self._data = None
+
+    def _table(self, name: str, make) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = make()
+        return self._tables[name]
+
+    @property
+    def data(self):
+        """The processed sources, each read once for every table computed here."""
+        from rusmiddel_analysis.calc.indicators import ProcessedData
+
+        if self._data is None:
+            self._data = ProcessedData(self._processed)
+        return self._data
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """indicators.compute: one row per target and year (group 'all')."""
+        from rusmiddel_analysis.calc.indicators import compute
+
+        return self._table("totals", lambda: compute(self._strategy, self.data))
+
+    @property
+    def subgroups(self) -> pd.DataFrame:
+        """Every published breakdown of every target and year (`by` names it)."""
+        from rusmiddel_analysis.calc.indicators import compute
+
+        dimensions = dict.fromkeys(d for t in self._strategy.targets for d in published_subgroups(t)) if self._strategy else {}
+        return self._table("subgroups", lambda: pd.concat([compute(self._strategy, self.data, by=by) for by in dimensions], ignore_index=True))
+
+    @property
+    def follow_up(self) -> pd.DataFrame:
+        """indicators.follow_up_summary."""
+        from rusmiddel_analysis.calc.indicators import follow_up_summary
+
+        return self._table("follow_up", lambda: follow_up_summary(self._strategy, self.data))
+
+    @property
+    def assessment(self) -> pd.DataFrame:
+        """assessment.assess for every year of the strategy."""
+        return self._table("assessment", lambda: pd.concat([self.year_assessment(y) for y in self._strategy.years], ignore_index=True))
 
     def year_assessment(self, year: int) -> pd.DataFrame:
         """The assessment table of one report year, one row per target in the strategy's order."""
-        return self.assessment[self.assessment["year"] == int(year)].reset_index(drop=True)
+        from rusmiddel_analysis.calc.assessment import assess
+
+        if "assessment" in self._tables:
+            table = self._tables["assessment"]
+            return table[table["year"] == int(year)].reset_index(drop=True)
+        if int(year) not in self._years:
+            self._years[int(year)] = assess(self._strategy, self.totals, int(year))
+        return self._years[int(year)]
 
     def data_years(self, year: int) -> dict[str, int]:
         """The year whose data each target's page shows in report `year`: its latest measurement, or
@@ -50,14 +101,29 @@ class Results:
         }
 
     def breakdown(self, by: str, target_id: str, year: int) -> pd.DataFrame:
-        rows = self.subgroups
-        return rows[(rows["by"] == by) & (rows["target_id"] == target_id) & (rows["year"] == int(year))].reset_index(drop=True)
+        """One target's breakdown by `by` in `year` (disclosure control applied)."""
+        from rusmiddel_analysis.calc.indicators import compute
+
+        if "subgroups" in self._tables:
+            rows = self._tables["subgroups"]
+            rows = rows[(rows["by"] == by) & (rows["target_id"] == target_id)]
+        else:  # one target's breakdown is suppressed on its own, so computing it alone gives the same cells
+            if (by, target_id) not in self._breakdowns:
+                self._breakdowns[by, target_id] = compute(self._strategy, self.data, by=by, targets=[target_id])
+            rows = self._breakdowns[by, target_id]
+        return rows[rows["year"] == int(year)].reset_index(drop=True)
 
     def published_breakdowns(self, strategy, data_years: dict[str, int]) -> pd.DataFrame:
         """Every breakdown the reports publish: each target's published dimensions in its data year,
         hidden cells included, in the strategy's order and each breakdown's group order."""
         frames = [self.breakdown(by, t.id, data_years[t.id]) for t in strategy.targets if t.id in data_years for by in published_subgroups(t)]
         return pd.concat(frames, ignore_index=True) if frames else self.subgroups.iloc[0:0]
+
+    def complete(self) -> Results:
+        """Every table computed (what the artefact keeps)."""
+        for name in TABLES:
+            getattr(self, name)
+        return self
 
 
 def fingerprint(strategy, processed_dir: Path) -> str:
@@ -71,18 +137,10 @@ def fingerprint(strategy, processed_dir: Path) -> str:
 
 
 def compute_results(strategy, processed_dir: Path) -> Results:
-    """Everything a run publishes, computed once."""
-    from rusmiddel_analysis.calc.assessment import assess
-    from rusmiddel_analysis.calc.indicators import ProcessedData, compute, follow_up_summary
-
-    data = ProcessedData(processed_dir)
-    totals = compute(strategy, data)
-    # the breakdowns the reports publish (a single school's or institution's figures are the
-    # analyst's, computed on demand: indicators.compute(..., by="school"))
-    dimensions = dict.fromkeys(d for t in strategy.targets for d in published_subgroups(t))
-    subgroups = pd.concat([compute(strategy, data, by=by) for by in dimensions], ignore_index=True)
-    assessment = pd.concat([assess(strategy, totals, year) for year in strategy.years], ignore_index=True)
-    return Results(totals, subgroups, follow_up_summary(strategy, data), assessment, fingerprint(strategy, processed_dir))
+    """Everything a run publishes, computed once: every target's totals, every published breakdown
+    (a single school's or institution's figures are the analyst's, computed on demand with
+    indicators.compute), the follow-up summary and every year's assessment."""
+    return Results(fingerprint(strategy, processed_dir), strategy=strategy, processed_dir=processed_dir).complete()
 
 
 def write_results(results: Results, processed_dir: Path) -> None:
@@ -105,15 +163,16 @@ def read_results(processed_dir: Path) -> Results | None:
         return None
     stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-    return Results(**tables, fingerprint=stamp["fingerprint"])
+    return Results(stamp["fingerprint"], tables)
 
 
 def load_results(strategy, processed_dir: Path) -> Results:
-    """The kept results when they are current, else computed now (nothing is written)."""
+    """The kept results when they are current, else results computed on demand (nothing is written)."""
+    current = fingerprint(strategy, processed_dir)
     kept = read_results(processed_dir)
-    if kept is not None and kept.fingerprint == fingerprint(strategy, processed_dir):
+    if kept is not None and kept.fingerprint == current:
         return kept
-    return compute_results(strategy, processed_dir)
+    return Results(current, strategy=strategy, processed_dir=processed_dir)
 
 
 def ensure_results(strategy, processed_dir: Path) -> Results:
