@@ -36,6 +36,7 @@ import psutil
 
 from rusmiddel_analysis.calc.results import FOLDER as RESULTS_FOLDER
 from rusmiddel_analysis.config.paths import NOTEBOOKS
+from rusmiddel_analysis.config.strategy import load_strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -54,8 +55,22 @@ STRATEGY_TARGETS = [
 ]
 
 
-def measure(command: list[str] | callable, cwd: Path) -> tuple[float, float]:
-    """(seconds, peak MB of the process tree) for a command line or a Python callable running commands."""
+def measure(command: list[str] | callable, cwd: Path, memory: bool = False) -> tuple[float, float]:
+    """(seconds, peak MB of the process tree) for a command line or a Python callable running commands.
+
+    The memory sampler takes CPU of its own (it walks the process tree every 20 ms), which would slow
+    a parallel run more than a sequential one: so a timed run is never sampled (peak: NaN), and
+    memory is measured in runs of its own.
+    """
+    if not memory:
+        started = time.perf_counter()
+        if callable(command):
+            command()
+        else:
+            code = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            if code != 0:
+                raise SystemExit(f"benchmark command failed ({code}): {' '.join(command)}")
+        return time.perf_counter() - started, float("nan")
     peak = [0.0]
     stop = threading.Event()
 
@@ -89,13 +104,15 @@ def measure(command: list[str] | callable, cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - started, peak[0] / 2**20
 
 
-def naive_loop(work: Path, processed: Path, status: Path, years: list[int]):
-    """Papermill's and nbconvert's command lines, one report after another."""
+def naive_loop(work: Path, processed: Path, status: Path, years: list[int], targets: list[str] | None = None):
+    """Papermill's and nbconvert's command lines, one report after another (with `targets`, only those)."""
     out = work / "naive"
 
     def run():
         for year in years:
             jobs = [("status_report", None)] + [("target_report", t) for t in STRATEGY_TARGETS]
+            if targets is not None:
+                jobs = [("target_report", t) for t in targets]
             for notebook, target in jobs:
                 name = f"{year}-{target or 'index'}"
                 executed = out / f"{name}.ipynb"
@@ -155,15 +172,18 @@ def watch_latency(repeats: int, command: list[str], status_file: Path, name: str
             print("warning: the watcher did not stop within 60 s of Ctrl-C and was killed", file=sys.stderr)
 
 
-def median_of(repeats: int, command, cwd: Path, before=None) -> tuple[float, float]:
+def median_of(repeats: int, command, cwd: Path, before=None, memory_runs: int = 1) -> tuple[float, float]:
+    """(median seconds over `repeats` unsampled runs, peak MB over `memory_runs` sampled runs)."""
     times, peaks = [], []
     for _ in range(repeats):
         if before:
             before()
-        seconds, peak = measure(command, cwd)
-        times.append(seconds)
-        peaks.append(peak)
-    return statistics.median(times), max(peaks)
+        times.append(measure(command, cwd)[0])
+    for _ in range(memory_runs):
+        if before:
+            before()
+        peaks.append(measure(command, cwd, memory=True)[1])
+    return (statistics.median(times) if times else float("nan")), (max(peaks) if peaks else float("nan"))
 
 
 def main() -> None:
@@ -174,6 +194,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
+    strategy_years = load_strategy().years
     with tempfile.TemporaryDirectory(prefix="rusmiddel-bench-") as tmp:
         work = Path(tmp)
         raw, processed, outputs = work / "raw", work / "processed", work / "outputs"
@@ -184,11 +205,16 @@ def main() -> None:
 
         # from scratch: no results kept from an earlier run, so each side computes its own
         scratch = lambda: shutil.rmtree(processed / RESULTS_FOLDER, ignore_errors=True)
-        naive_one = median_of(1, naive_loop(work, processed, raw / "status", [2017]), work, before=scratch)
+        # the naive loop's memory: one report at a time, so one report's peak (a sampled run of its own)
+        naive_memory = median_of(0, naive_loop(work, processed, raw / "status", [2017], ["behandling_antal"]), work, before=scratch)[1]
+        naive_one = (median_of(1, naive_loop(work, processed, raw / "status", [2017]), work, before=scratch, memory_runs=0)[0], naive_memory)
         ours_one = median_of(args.repeats, ours("--year", "2017", "--force"), work, before=scratch)
         rows.append(("One year (11 reports), from scratch", naive_one, ours_one))
         if not args.skip_naive_all:
-            naive_all = median_of(1, naive_loop(work, processed, raw / "status", [2015, 2016, 2017, 2018, 2019]), work, before=scratch)
+            naive_all = (
+                median_of(1, naive_loop(work, processed, raw / "status", strategy_years), work, before=scratch, memory_runs=0)[0],
+                naive_memory,
+            )
         else:
             naive_all = (float("nan"), float("nan"))
         ours_all = median_of(args.repeats, ours("--force"), work, before=scratch)
