@@ -19,6 +19,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from rusmiddel_analysis.calc.breakdowns import published_subgroups
 from rusmiddel_analysis.calc.results import ensure_results
 from rusmiddel_analysis.calc.results import fingerprint as results_fingerprint
 from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_atomically
@@ -42,6 +43,14 @@ class Plan:
     planned: list[Job]
     todo: list[Job]
     digests: dict[Job, str]
+    table_years: list[int]  # the years whose tables are written, unless one of their pages fails
+
+
+def _weight(strategy, job: Job) -> int:
+    """A report's work, roughly: its figures (the status report draws every target's trend)."""
+    if job.kind == "status":
+        return len(strategy.targets)
+    return 1 + len(published_subgroups(strategy.target(job.target_id)))
 
 
 def make_plan(strategy, settings: Settings, results_fingerprint: str, years, targets, force: bool) -> Plan:
@@ -51,7 +60,10 @@ def make_plan(strategy, settings: Settings, results_fingerprint: str, years, tar
     planned = plan(strategy, years, targets)
     digests = {job: incremental.input_hash(job, settings, results_fingerprint, library) for job in planned}
     todo = [job for job in planned if force or not incremental.up_to_date(job, settings.outputs_dir, digests[job])]
-    return Plan(years, planned, todo, digests)
+    todo.sort(key=lambda job: -_weight(strategy, job))  # the longest first, so no worker is left with one at the end
+    rebuilt = {job.year for job in todo}
+    tables = [y for y in years if force or y in rebuilt or not (settings.outputs_dir / str(y) / "assessment.csv").exists()]
+    return Plan(years, planned, todo, digests, tables)
 
 
 class Publisher:
@@ -114,15 +126,10 @@ def _executor(strategy, settings: Settings, run_plan: Plan, executor: str, sched
     return runner
 
 
-def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Future], run_plan: Plan, summary: RunSummary, force: bool) -> None:
+def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Future], run_plan: Plan, summary: RunSummary) -> None:
     """The tables of every year whose pages all succeeded (made while the pages were built), then the front page."""
     failed_years = {r.job.year for r in summary.failures}
-    rebuilt_years = {job.year for job in run_plan.todo}
-    table_years = [
-        y
-        for y in run_plan.years
-        if y not in failed_years and (force or y in rebuilt_years or not (settings.outputs_dir / str(y) / "assessment.csv").exists())
-    ]
+    table_years = [y for y in run_plan.table_years if y not in failed_years]
     front_page = settings.outputs_dir / "index.html"
     try:
         for year in table_years:
@@ -173,7 +180,7 @@ def run(
     try:
         with ThreadPoolExecutor(max_workers=1) as background:
             summary, tables = _results_and_pages(strategy, settings, run_plan, runner, gate, progress, background)
-            _tables_and_front_page(strategy, settings, tables, run_plan, summary, force)
+            _tables_and_front_page(strategy, settings, tables, run_plan, summary)
     finally:
         if own_runner and isinstance(runner, LocalExecutor):
             runner.close()  # a failure before the work began leaves no prestarted kernel behind
@@ -189,14 +196,14 @@ def _results_and_pages(
     conversion to HTML made ready, and each year's tables.
     """
     results = ensure_results(strategy, settings.processed_dir)
+    gate_future: Future = Future()
     if gate is not None:
-        gate_future: Future = Future()
         gate_future.set_result(gate)
-    else:
+    elif run_plan.todo:
         gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
     if run_plan.todo:
         background.submit(prepare_conversion, settings.lang)
-    tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.years}
+    tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.table_years}
     publisher = Publisher(settings, run_plan, gate_future, progress)
     if run_plan.todo:
         runner.run(run_plan.todo, publisher)
