@@ -231,7 +231,8 @@ def test_successful_process_keeps_readme_and_replaces_data(tmp_path, strategy):
     process(raw, processed, strategy, today=TODAY)
     assert (processed / "README.md").read_text() == "about this folder\n"
     assert not (processed / "stale.parquet").exists()
-    assert sorted(p.name for p in processed.glob("*.parquet")) == sorted(f"{s}.parquet" for s in SOURCES)
+    # every source the raw folder holds (the optional population source is not among them)
+    assert sorted(p.name for p in processed.glob("*.parquet")) == sorted(f"{s}.parquet" for s in canonical_frames())
 
 
 def test_raw_file_changed_while_processing_is_refused(tmp_path, strategy, monkeypatch):
@@ -270,7 +271,9 @@ def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
             if col.name not in frame.columns:
                 continue
             dtype = frame[col.name].dtype
-            expected = {"code": "category", "bool": "boolean", "int": "Int16", "id": "string", "text": "string"}.get(col.kind)
+            # whole numbers in 16 bits, unless they can exceed 30,000 (residents of a municipality)
+            small_int = "Int16" if col.codes or (col.high is not None and col.high < 30000) else "Int32"
+            expected = {"code": "category", "bool": "boolean", "int": small_int, "id": "string", "text": "string"}.get(col.kind)
             if col.kind == "date":
                 assert pd.api.types.is_datetime64_any_dtype(dtype), col.name
             else:
@@ -281,7 +284,7 @@ def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
 
 def test_demo_exports_look_like_real_ones(demo_dirs):
     raw, _ = demo_dirs
-    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == [".csv"] * 6 + [".sav"] * 3 + [".xlsx"]
+    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == [".csv"] * 7 + [".sav"] * 3 + [".xlsx"]
     header = (raw / "ungeprofil_skole" / "ungeprofil_skole_2015.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Respondent-ID;År;Skole;Klassetrin;Køn")
     assert (raw / "status" / "2017.md").exists()

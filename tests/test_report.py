@@ -61,8 +61,16 @@ def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
     a = assess(strategy, compute(strategy, processed), 2017).set_index("target_id").loc["skole_alkohol"]
     html = page(demo_report, "2017/skole_alkohol.html")
     words = visible_text(html)
-    assert text("status.needs_acceleration") in words
+    assert text(f"status.{a.status}") in words
     assert f"{fmt.percent(a.value, decimals=1)} ({fmt.interval(a.ci_low, a.ci_high, 'percent', decimals=1)})" in words
+    # the standardised share beside the crude one, and the caveat its gap (2017: fewer 10th-graders) calls for
+    standardised = f"{fmt.percent(a.standardised_value, decimals=1)} ({fmt.interval(a.standardised_low, a.standardised_high, 'percent', decimals=1)})"
+    assert "Standardiseret til 2015s sammensætning (klassetrin og køn)" in words and standardised in words
+    assert a.caveats.startswith("standardisation_gap:") and "Forbehold:" in words
+    assert f"ville andelen være {fmt.percent(a.standardised_value, decimals=1)}" in words
+    # the survey design in plain Danish: schools, effective answers, design effect
+    assert f"kommer fra {int(a.clusters)} skoler" in words and f"designeffekt {fmt.number(a.design_effect, decimals=1)}" in words
+    assert "&lt;p&gt;" not in html and "&lt;/p&gt;" not in html  # no markup escaped into text
     assert fmt.percent(100 * a.progress_ratio) in words and fmt.percent(a.required_value, decimals=1) in words
     assert fmt.percent(a.on_track_value, decimals=1) in words  # the level the verdict compares the interval with
     assert "Holm" in words  # the correction for testing every target each year, said on the page
@@ -71,6 +79,33 @@ def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
     assert "<title>Elever: ikke prøvet alkohol – 2017</title>" in html
     assert '<a href="../index.html">Forside</a>' in html and '<a href="index.html">Status 2017</a>' in html
     assert text("report.demo_banner") in words
+
+
+def test_treatment_pages_show_the_bounds_and_their_own_substance_follow_up(demo_report, demo_dirs, strategy):
+    import pandas as pd
+
+    _, processed = demo_dirs
+    assessment = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
+    episodes = pd.read_parquet(processed / "behandling_forloeb.parquet")
+    follow = pd.read_parquet(processed / "behandling_opfoelgning.parquet")
+    register_end = max(episodes["start_date"].max(), episodes["end_date"].max())
+    for target_id, substance in (("behandling_stof_effekt", "drugs"), ("behandling_alkohol_effekt", "alcohol")):
+        a = assessment.loc[target_id]
+        words = visible_text(page(demo_report, f"2017/{target_id}.html"))
+        assert f"{text('report.verdict_bounds')} {fmt.interval(a.bound_low, a.bound_high, 'percent', decimals=1)}" in words
+        # the 1-month follow-up of 2017 over every finished episode of the substance, by hand
+        ended = episodes[(episodes["substance"] == substance) & (episodes["end_date"].dt.year == 2017)]
+        calls = follow[follow["months"] == 1]
+        due = ended[(ended["end_date"] + pd.DateOffset(months=1) <= register_end) | ended["episode_id"].isin(calls["episode_id"])]
+        reached = calls[calls["episode_id"].isin(due["episode_id"]) & calls["contacted"].astype(bool)]
+        rate = fmt.percent(100 * len(reached) / len(due))
+        row = f"2017 1 {text('report.caller_all')} {fmt.number(len(due))} {fmt.number(len(reached))} {rate}"
+        assert row in words and len(reached) / len(due) < 0.5  # 2017 cannot be used, as the midterm status says
+        other = episodes[(episodes["substance"] != substance) & (episodes["end_date"].dt.year == 2017)]
+        assert f"2017 1 {text('report.caller_all')} {fmt.number(len(other))} " not in words  # the other substance's table is not shown
+    count = assessment.loc["behandling_antal"]
+    words = visible_text(page(demo_report, "2017/behandling_antal.html"))
+    assert f"{fmt.number(count.rate, decimals=1)} ({fmt.number(count.rate_low, decimals=1)}-{fmt.number(count.rate_high, decimals=1)})" in words
 
 
 @pytest.mark.parametrize("name", ["2017/index.html", "2017/skole_alkohol.html", "2017/behandling_antal.html"])
@@ -267,6 +302,7 @@ def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
     assert not any(o.output_type == "error" for o in outputs)
     check = next(c for c in done.cells if c.cell_type == "code" and "by_hand" in c.source and "row.status" in c.source)
     by_hand, assessed, status = eval(check.outputs[0].data["text/plain"].replace("np.float64", "float").replace("np.str_", "str"))
-    assert by_hand == pytest.approx(assessed) and status == "needs_acceleration"
+    # the cluster-robust interval (design effect about 5 in 2017) straddles the pace: too early to tell
+    assert by_hand == pytest.approx(assessed) and status == "inconclusive"
     shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "respondent_id" not in shown.split("</thead>")[-1]  # sizes and columns only, no person-level rows

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import progress, stats, verdict
+from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = [
@@ -72,10 +73,49 @@ COLUMNS = [
     "effective_n",
     "confidence",
     "trend_min_points",
+    # survey design, unknown outcomes and counts in context (docs/methodology.md 2.2-2.7)
+    "design_effect",
+    "clusters",
+    "standardised_value",
+    "standardised_low",
+    "standardised_high",
+    "common_clusters",
+    "coverage",
+    "common_value",
+    "common_low",
+    "common_high",
+    "common_baseline_value",
+    "bound_low",
+    "bound_high",
+    "population",
+    "rate",
+    "rate_low",
+    "rate_high",
+    "dispersion",
+    "dispersion_p_value",
+    # what the trend and projection use: from the latest method break on, without failing years
+    "method_break_year",
+    "excluded_years",
+    "caveats",
 ]
+# columns copied from the latest measurement's indicator row as they are
+CARRIED = COLUMNS[COLUMNS.index("design_effect") : COLUMNS.index("rate_high") + 1]
 
 
-TEXT_COLUMNS = ("target_id", "status", "vs_target", "change_significant", "trend", "data_quality", "unit", "kind", "trend_reason", "verdict_reason")
+TEXT_COLUMNS = (
+    "target_id",
+    "status",
+    "vs_target",
+    "change_significant",
+    "trend",
+    "data_quality",
+    "unit",
+    "kind",
+    "trend_reason",
+    "verdict_reason",
+    "excluded_years",
+    "caveats",
+)
 
 
 def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
@@ -90,11 +130,12 @@ def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
     return problems
 
 
-def change_test(target, latest) -> float:
+def change_test(target, latest, dispersion: float = 1.0) -> float:
     """Two-sided p-value of the latest measurement against the strategy's baseline value.
 
-    Shares: the score test with the effective sample size (Kish's for a weighted share), the
-    test whose inversion is the Wilson interval shown on the page. Counts: the exact Poisson test.
+    Shares: the score test with the effective sample size (the design's: clusters and weights),
+    the test whose inversion is the Wilson interval shown on the page. Counts: the exact Poisson
+    test, or the quasi-Poisson test when the counts are overdispersed (`dispersion` > 1).
     """
     if target.is_share:
         n = latest.get("effective_n")
@@ -103,6 +144,8 @@ def change_test(target, latest) -> float:
         return float(p)
     if target.baseline_value <= 0:
         return 0.0 if latest["numerator"] > 0 else 1.0
+    if dispersion > 1:
+        return float(stats.quasi_poisson_test(latest["numerator"], target.baseline_value, dispersion)[1])
     _, p = stats.poisson_test(int(latest["numerator"]), target.baseline_value)
     return float(p)
 
@@ -118,13 +161,36 @@ def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return rows["value"].astype(float) / 100 * n, n
 
 
-def trend_of(target, rows: pd.DataFrame, confidence: float) -> stats.TrendResult:
+def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0) -> stats.TrendResult:
     """The test for trend over the measured years: Cochran-Armitage on effective counts for a share,
-    the log-linear score test for a count."""
+    the log-linear score test for a count (quasi-Poisson when overdispersed)."""
     if target.is_share:
         successes, answers = effective_counts(rows)
         return stats.trend_test(successes, answers, rows["year"], confidence)
-    return stats.count_trend_test(rows["numerator"], rows["year"], confidence)
+    return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion)
+
+
+def applies_to(method_break, target) -> bool:
+    """Whether a method break of the strategy file changes how `target` is measured."""
+    sources = {target.source} | ({FOLLOW_UPS} if target.indicator.get("basis") == "follow_up" else set())
+    return target.id in method_break.targets or bool(sources & set(method_break.sources))
+
+
+def latest_break(strategy, target, year: int):
+    """The latest method break for `target` up to `year` (None when there is none)."""
+    breaks = [b for b in strategy.method_breaks if b.year <= year and applies_to(b, target)]
+    return breaks[-1] if breaks else None
+
+
+def trend_rows(strategy, target, rows: pd.DataFrame, year: int) -> tuple[pd.DataFrame, list[int], int | None]:
+    """The measured years a trend and a projection may use: from the latest method break on, and
+    without the years that break a data-quality rule. Returns (rows, excluded years, break year)."""
+    broken = latest_break(strategy, target, year)
+    failing = [int(r["year"]) for _, r in rows.iterrows() if data_quality_problems(r, target, strategy.settings["data_quality"])]
+    keep = ~rows["year"].isin(failing)
+    if broken is not None:
+        keep &= rows["year"] >= broken.year
+    return rows[keep], failing, broken.year if broken is not None else None
 
 
 def _empty_row(target, year: int) -> dict:
@@ -147,6 +213,27 @@ def _empty_row(target, year: int) -> dict:
     return out
 
 
+def _count_dispersion(strategy, target, used: pd.DataFrame) -> stats.Dispersion | None:
+    """Pearson's test for overdispersion of a count target over the years its trend uses."""
+    if target.is_share or len(used) < 3:
+        return None
+    settings = strategy.settings
+    return stats.pearson_dispersion(used["numerator"], used["year"], settings["confidence"], int(settings["min_dispersion_points"]))
+
+
+def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, confidence: float) -> None:
+    """A count's interval (and rate interval) widened by the dispersion the test found."""
+    if dispersion is None:
+        return
+    out.update(dispersion=dispersion.phi, dispersion_p_value=dispersion.p_value)
+    if dispersion.used > 1 and pd.notna(out["numerator"]):
+        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, confidence)
+        if pd.notna(out["population"]):
+            per = out["rate"] / out["value"]  # rate_per / population
+            out.update(rate_low=low * per, rate_high=high * per)
+        out.update(ci_low=low, ci_high=high)
+
+
 def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     """The measurement part of one target's assessment in `year` (no status yet): latest value,
     interval, change test, trend, projection and data quality, from its yearly rows (group 'all')."""
@@ -160,6 +247,9 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
         return out
     latest = since.iloc[-1]
+    used, excluded, break_year = trend_rows(strategy, target, rows, year)
+    dispersion = _count_dispersion(strategy, target, used)
+    phi = dispersion.used if dispersion is not None else 1.0
     out.update(
         measured_year=int(latest["year"]),
         value=latest["value"],
@@ -170,12 +260,16 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         unknown_share=latest["unknown_share"],
         contact_rate=latest["contact_rate"],
         effective_n=latest.get("effective_n", np.nan),
-        change_p_value=change_test(target, latest),
+        change_p_value=change_test(target, latest, phi),
+        method_break_year=break_year,
+        excluded_years=";".join(str(y) for y in excluded),
+        **{c: latest.get(c, np.nan) for c in CARRIED},
     )
-    trend = trend_of(target, rows, settings["trend_confidence"])
+    _with_dispersion(out, dispersion, settings["confidence"])
+    trend = trend_of(target, used, settings["trend_confidence"], phi)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
-        proj = stats.projection(rows["year"], rows["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
+        proj = stats.projection(used["year"], used["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
         out.update(
             projected_value=proj.value,
             projected_low=proj.low,
@@ -185,7 +279,35 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     problems = data_quality_problems(latest, target, settings["data_quality"])
     if problems:
         out.update(status="insufficient_data", data_quality=";".join(problems))
+    out["caveats"] = ";".join(caveats(strategy, target, out))
     return out
+
+
+def caveats(strategy, target, out: dict) -> list[str]:
+    """What the page says beside the verdict (the status stands): codes with their numbers.
+
+    standardisation_gap: the share standardised to the baseline's mix differs from the measured
+    one by more than settings.caveats.max_standardisation_gap points; coverage: fewer than
+    min_common_coverage of the answers come from schools/institutions that answered in both
+    years; bounds_straddle_goal: an unknown outcome could decide whether the goal is met;
+    method_break: the measurement changed between the baseline and the measured year;
+    overdispersion: the count varies more than chance from year to year.
+    """
+    rules = strategy.settings["caveats"]
+    found = []
+    gap = out["standardised_value"] - out["value"]
+    if pd.notna(gap) and abs(gap) > rules["max_standardisation_gap"]:
+        found.append(f"standardisation_gap:{gap:+.2f}")
+    if pd.notna(out["coverage"]) and out["coverage"] < rules["min_common_coverage"]:
+        found.append(f"coverage:{out['coverage']:.3f}")
+    if pd.notna(out["bound_low"]) and out["bound_low"] < target.target_value <= out["bound_high"]:
+        found.append("bounds_straddle_goal")
+    broken = [b.year for b in strategy.method_breaks if target.baseline_year < b.year <= out["measured_year"] and applies_to(b, target)]
+    if broken:
+        found.append(f"method_break:{broken[-1]}")
+    if pd.notna(out["dispersion"]) and out["dispersion"] > 1 and out["dispersion_p_value"] < 1 - strategy.settings["confidence"]:
+        found.append(f"overdispersion:{out['dispersion']:.2f}")
+    return found
 
 
 def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:

@@ -14,6 +14,8 @@ ALL = "all"
 UNKNOWN = "unknown"
 # a citizen starting treatment for both substances in a year (the substance breakdown of a count of persons)
 BOTH = "both"
+# finished treatments whose follow-up nobody attempted (a caller group of the follow-up table)
+NOT_CALLED = "not_called"
 
 
 def _natural_key(group: str) -> str:

@@ -36,7 +36,30 @@ DEFAULTS = SETTINGS_DEFAULTS["disclosure"]
 
 VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 # detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
-DETAIL_COLUMNS = ("no_answer", "unknown_share", "contact_rate", "effective_n")
+DETAIL_COLUMNS = (
+    "no_answer",
+    "unknown_share",
+    "contact_rate",
+    "effective_n",
+    "design_effect",
+    "clusters",
+    "standardised_value",
+    "standardised_low",
+    "standardised_high",
+    "standardised_coverage",
+    "common_clusters",
+    "coverage",
+    "common_value",
+    "common_low",
+    "common_high",
+    "common_baseline_value",
+    "bound_low",
+    "bound_high",
+    "population",
+    "rate",
+    "rate_low",
+    "rate_high",
+)
 SMALL_GROUP, SMALL_CELL, SMALL_COUNT, ALL_OR_NONE, SECONDARY = "small_group", "small_cell", "small_count", "all_or_none", "secondary"
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.calc import stats
-from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, UNKNOWN, group_order, published_subgroups, supported_subgroups
+from rusmiddel_analysis.calc import stats, survey_indicators
+from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, NOT_CALLED, UNKNOWN, group_order, published_subgroups, supported_subgroups
 from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
-from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, SOURCES
+from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, POPULATION, SOURCES
 
 COLUMNS = [
     "target_id",
@@ -45,6 +45,27 @@ COLUMNS = [
     "unknown_share",
     "contact_rate",
     "effective_n",
+    # survey design (docs/methodology.md 2.2-2.4): totals only, except design_effect and clusters
+    "design_effect",
+    "clusters",
+    "standardised_value",
+    "standardised_low",
+    "standardised_high",
+    "standardised_coverage",
+    "common_clusters",
+    "coverage",
+    "common_value",
+    "common_low",
+    "common_high",
+    "common_baseline_value",
+    # treatment outcomes: the share if every unknown outcome had failed / succeeded (2.6)
+    "bound_low",
+    "bound_high",
+    # counts with population data: per settings.rate_per residents (2.5)
+    "population",
+    "rate",
+    "rate_low",
+    "rate_high",
 ]
 
 
@@ -102,43 +123,23 @@ def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
 
 
 def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
-    """One row per year and group: answers, successes, no-answers and the (weighted) share with its interval."""
+    """One row per year and group: answers, successes, no-answers and the (weighted) share with its
+    design-based interval; for the totals also the standardised share and the coverage comparison."""
     spec = target.indicator
+    source = SOURCES[target.source]
     frame = data(target.source)
     answered = frame[spec["column"]].notna().to_numpy()
     success = _success_mask(frame[spec["column"]], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
-    # validation guarantees a weight on every row when the column is there
-    weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
-    work = pd.DataFrame(
-        {
-            "year": frame["year"].to_numpy(int),
-            "group": pd.Categorical(_group_keys(frame, by)),
-            "answered": answered,
-            "success": success,
-            "w": np.where(answered, weights, 0.0),
-            "wy": np.where(success, weights, 0.0),
-            "w2": np.where(answered, weights**2, 0.0),
-        }
-    )
-    sums = (
-        work.groupby(["year", "group"], sort=True, observed=True)
-        .agg(
-            denominator=("answered", "sum"),
-            numerator=("success", "sum"),
-            rows=("answered", "size"),
-            w=("w", "sum"),
-            wy=("wy", "sum"),
-            w2=("w2", "sum"),
-        )
-        .reset_index()
-    )
-    sums["group"] = sums["group"].astype(object)
-    out = sums.assign(no_answer=sums["rows"] - sums["denominator"], value=np.nan, ci_low=np.nan, ci_high=np.nan, effective_n=np.nan)
-    some = out["denominator"] > 0
-    share, n_eff = stats.weighted_share_from_sums(out.loc[some, "w"], out.loc[some, "wy"], out.loc[some, "w2"])
-    low, high = stats.proportion_ci(share * n_eff, n_eff, strategy.settings["confidence"])
-    out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
-    return out.drop(columns=["rows", "w", "wy", "w2"])
+    work = survey_indicators.answers_frame(frame, answered, success, _group_keys(frame, by), source.cluster, source.standardise_by)
+    confidence = strategy.settings["confidence"]
+    out = survey_indicators.design_shares(work, confidence)
+    if by is not None or out.empty:
+        return out
+    years = set(out["year"])
+    standard_year = target.baseline_year if target.baseline_year in years else min(years)
+    out = out.merge(survey_indicators.standardised_shares(work, standard_year, confidence), on="year", how="left")
+    common = survey_indicators.common_cluster_shares(work, target.baseline_year, confidence, Rules.from_settings(strategy.settings))
+    return out.merge(common, on="year", how="left")
 
 
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
@@ -148,39 +149,84 @@ def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
     return frame
 
 
-def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
+def register_end(data: ProcessedData) -> pd.Timestamp:
+    """The last date the treatment register covers: its latest start or end date."""
+    episodes = data(EPISODES)
+    return max(episodes["start_date"].max(), episodes["end_date"].max())
+
+
+def follow_ups_due(data: ProcessedData, months: int) -> pd.DataFrame:
+    """Every ended episode whose follow-up after `months` is due, with the follow-up's contact,
+    caller and status. Due: the date has come by the register's end, or someone tried to call.
+    An episode nobody called is not reached (contacted False, caller `not_called`): drop-outs are
+    never called, so they count against the contact rate."""
+    episodes = data(EPISODES)
+    episodes = episodes[episodes["end_date"].notna()]
+    follow = data(FOLLOW_UPS)
+    follow = follow.loc[follow["months"] == months, ["episode_id", "contacted", "contacted_by", "status"]]
+    come = episodes["end_date"] + pd.DateOffset(months=int(months)) <= register_end(data)
+    due = episodes[come | episodes["episode_id"].isin(follow["episode_id"])]
+    merged = due.merge(follow, on="episode_id", how="left", indicator="_called")
+    merged["reached"] = merged["contacted"].astype("boolean").fillna(False).astype(bool)
+    called_by = merged["contacted_by"].astype(object).where(merged["contacted_by"].notna(), UNKNOWN)
+    merged["caller"] = np.where(merged["_called"] == "both", called_by, NOT_CALLED)
+    return merged.drop(columns="_called")
+
+
+def _treatment_base(target, strategy, data: ProcessedData) -> pd.DataFrame:
+    """The episodes a treatment target counts, each with the status it is judged on (`status_used`)."""
     spec = target.indicator
-    success_codes = list(strategy.code_set(spec["success"]))
-    known_codes = list(strategy.code_set(spec["known"]))
-    episodes = _episodes(data, strategy, "end_date")
-    episodes = episodes[(episodes["substance"] == spec["substance"]) & episodes["end_date"].notna()]
-    basis = spec.get("basis", "end_of_treatment")
-    if basis == "follow_up":
-        follow = data(FOLLOW_UPS) if data.has(FOLLOW_UPS) else None
-        if follow is None:
-            raise FileNotFoundError(f"target '{target.id}' uses follow-up, but there is no processed behandling_opfoelgning")
-        follow = follow[follow["months"] == spec["follow_up_months"]]
-        merged = episodes.merge(follow, on="episode_id", how="inner")
-        merged["status_used"] = merged["status"].astype(object).where(merged["contacted"].fillna(False).astype(bool))
-        base = merged
-    else:
-        base = episodes.assign(status_used=episodes["end_status"].astype(object), contacted=pd.NA)
-    base = base.assign(group=_group_keys(base, by))
-    rows = []
-    for (year, group), g in base.groupby(["year", "group"], sort=True, dropna=True):
-        status = g["status_used"]
-        known = status.isin(known_codes)
-        n, x = int(known.sum()), int(status.isin(success_codes).sum())
-        row = {"year": int(year), "group": group, "numerator": x, "denominator": n, "unknown_share": float((~known).mean()) if len(g) else np.nan}
-        if basis == "follow_up":
-            row["contact_rate"] = float(g["contacted"].fillna(False).astype(bool).mean())
-        if n:
-            low, high = stats.proportion_ci(x, n, strategy.settings["confidence"])
-            row.update(value=100 * x / n, ci_low=100 * low, ci_high=100 * high, effective_n=float(n))
-        else:
-            row.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if spec.get("basis", "end_of_treatment") != "follow_up":
+        episodes = _episodes(data, strategy, "end_date")
+        episodes = episodes[(episodes["substance"] == spec["substance"]) & episodes["end_date"].notna()]
+        return episodes.assign(status_used=episodes["end_status"].astype(object), reached=pd.NA)
+    if not data.has(FOLLOW_UPS):
+        raise FileNotFoundError(f"target '{target.id}' uses follow-up, but there is no processed {FOLLOW_UPS}")
+    base = follow_ups_due(data, spec["follow_up_months"])
+    base = base[base["substance"] == spec["substance"]].copy()
+    base["year"] = base["end_date"].dt.year
+    base["age_group"] = _age_group(base, base["year"], strategy.settings["age_bands"])
+    return base.assign(status_used=base["status"].astype(object).where(base["reached"]))
+
+
+def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
+    """One row per end year and group: known outcomes, successes, the share with its interval, the
+    unknown share, the bounds for the unknown outcomes and (follow-up) the contact rate."""
+    spec = target.indicator
+    base = _treatment_base(target, strategy, data)
+    follow_up = spec.get("basis", "end_of_treatment") == "follow_up"
+    status = base["status_used"]
+    base = base.assign(
+        group=_group_keys(base, by),
+        known=status.isin(list(strategy.code_set(spec["known"]))),
+        success=status.isin(list(strategy.code_set(spec["success"]))),
+        # follow-up: an outcome is unknown when the citizen was not reached, or reached without a status
+        unknown_status=~status.isin(list(strategy.code_set(spec["known"]))) & (base["reached"].fillna(True).astype(bool)),
+    )
+    rows = (
+        base.groupby(["year", "group"], sort=True)
+        .agg(
+            denominator=("known", "sum"),
+            numerator=("success", "sum"),
+            episodes=("known", "size"),
+            unknown_status=("unknown_status", "sum"),
+            reached=("reached", lambda r: r.fillna(False).astype(bool).sum()),
+        )
+        .reset_index()
+    )
+    rows["year"] = rows["year"].astype(int)
+    n, x = rows["denominator"].to_numpy(float), rows["numerator"].to_numpy(float)
+    unknown = rows["episodes"].to_numpy(float) - n
+    rows["unknown_share"] = rows["unknown_status"] / (rows["reached"] if follow_up else rows["episodes"]).where(lambda v: v > 0)
+    if follow_up:
+        rows["contact_rate"] = rows["reached"] / rows["episodes"]
+    low_b, high_b = stats.outcome_bounds(x, n, unknown)
+    rows["bound_low"], rows["bound_high"] = 100 * low_b, 100 * high_b
+    rows[["value", "ci_low", "ci_high", "effective_n"]] = np.nan
+    some = n > 0
+    low, high = stats.proportion_ci(x[some], n[some], strategy.settings["confidence"])
+    rows.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * x[some] / n[some], 100 * low, 100 * high, n[some]])
+    return rows.drop(columns=["episodes", "unknown_status", "reached"])
 
 
 def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -204,7 +250,21 @@ def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
     low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
-    return counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
+    counts = counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
+    if by is None and data.has(POPULATION):
+        counts = with_rate(counts, data(POPULATION), float(strategy.settings["rate_per"]))
+    return counts
+
+
+def with_rate(counts: pd.DataFrame, population: pd.DataFrame, per: float) -> pd.DataFrame:
+    """The count per `per` residents beside the count: rate = O / N x per, its interval the count's
+    divided the same way (the population is a register count, taken as exact). Years without a
+    population figure get none."""
+    residents = population.set_index("year")["residents"].astype(float)
+    out = counts.assign(population=counts["year"].map(residents))
+    for column, source in (("rate", "value"), ("rate_low", "ci_low"), ("rate_high", "ci_high")):
+        out[column] = out[source] / out["population"] * per
+    return out
 
 
 ROW_BUILDERS = {"share": _share_rows, "treatment_outcome": _treatment_outcome_rows, "persons_starting": _persons_starting_rows}
@@ -236,7 +296,7 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
             raise ValueError(f"unknown subgroup '{by}'; valid: {', '.join(valid)}")
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(frames, ignore_index=True)
-    for column in ("no_answer", "unknown_share", "contact_rate", "effective_n"):
+    for column in COLUMNS[COLUMNS.index("no_answer") :]:
         if column not in table.columns:
             table[column] = np.nan
     rules = Rules.from_settings(strategy.settings)
@@ -271,39 +331,95 @@ def published_breakdowns(strategy, processed_dir, data_years: dict[str, int]) ->
     return table.sort_values("target_id", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
+def success_codes_by_substance(strategy) -> dict[str, frozenset]:
+    """The success codes of each substance's treatment-outcome target (the strategy names the code set)."""
+    return {
+        t.indicator["substance"]: frozenset(strategy.code_set(t.indicator["success"]))
+        for t in strategy.targets
+        if t.indicator["type"] == "treatment_outcome"
+    }
+
+
+FOLLOW_UP_COLUMNS = ["year", "months", "substance", "contacted_by", "episodes", "reached", "contact_rate", "success_share", "usable"]
+
+
+def _follow_up_counts(strategy, data: ProcessedData) -> pd.DataFrame:
+    """Per end year, months, substance and caller (`not_called` for episodes nobody called, `all`
+    for every finished episode whose follow-up is due): episodes, reached and successes."""
+    success_codes = success_codes_by_substance(strategy)
+    frames = []
+    for months in sorted(data(FOLLOW_UPS)["months"].dropna().unique().astype(int)):
+        due = follow_ups_due(data, months)
+        success = [
+            status in success_codes.get(substance, ()) for substance, status in zip(due["substance"], due["status"].astype(object), strict=True)
+        ]
+        due = due.assign(year=due["end_date"].dt.year.astype(int), months=months, success=due["reached"].to_numpy() & np.array(success, dtype=bool))
+        frames += [due, due.assign(caller=ALL)]
+    if not frames:
+        return pd.DataFrame(columns=["year", "months", "substance", "contacted_by", "episodes", "reached", "successes"])
+    keys = ["year", "months", "substance", "caller"]
+    rows = pd.concat(frames)
+    # the years the follow-up was run: a year in which nobody was called has no follow-up to show
+    called_years = set(rows.loc[~rows["caller"].isin([ALL, NOT_CALLED]), "year"])
+    counts = (
+        rows[rows["year"].isin(called_years)]
+        .groupby(keys, sort=True, observed=True)
+        .agg(episodes=("reached", "size"), reached=("reached", "sum"), successes=("success", "sum"))
+    )
+    return counts.reset_index().rename(columns={"caller": "contacted_by"}).astype({"substance": object})
+
+
+def _hidden_counts(table: pd.DataFrame, column: str, rules: Rules) -> np.ndarray:
+    """Which callers' counts in `column` to hide: primary and complementary suppression within each
+    year, months and substance (the callers add up to the published `all` row)."""
+    parts = table[table["contacted_by"] != ALL]
+    cells = parts.assign(
+        group=parts["contacted_by"],
+        numerator=parts[column].astype(float),
+        denominator=np.nan,
+        value=np.nan,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        unit="persons",
+    )
+    masked = suppress(cells, ["year", "months", "substance"], rules)["suppressed"]
+    total = table["contacted_by"] == ALL
+    return masked.reindex(table.index, fill_value=False).to_numpy() | (total & hidden(table[column], np.nan, "persons", rules)).to_numpy()
+
+
 def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
-    """Follow-up after treatment per end year, months and caller: attempts, reached, contact rate,
-    and the share of those reached who are abstinent or reduced. Disclosure control applied.
+    """Follow-up after treatment per end year, months, substance and caller: episodes, reached,
+    contact rate and the share of those reached who are abstinent or reduced, disclosure control
+    applied. The `all` row holds every finished episode whose follow-up is due, so its contact
+    rate counts a drop-out nobody called as not reached; `usable` says whether it meets the
+    strategy's min_contact_rate (docs/methodology.md 2.7).
     """
     data = ProcessedData.of(processed_dir)
     if not data.has(FOLLOW_UPS):
-        return pd.DataFrame(columns=["year", "months", "contacted_by", "attempts", "reached", "contact_rate", "success_share"])
-    follow = data(FOLLOW_UPS)
-    episodes = data(EPISODES)[["episode_id", "end_date"]]
-    merged = follow.merge(episodes, on="episode_id", how="inner")
-    merged["year"] = merged["end_date"].dt.year.astype(int)
-    merged["reached"] = merged["contacted"].fillna(False).astype(bool)
-    success_codes = list(strategy.code_set("treatment_success"))
-    merged["success"] = merged["reached"] & merged["status"].astype(object).isin(success_codes)
-    merged["contacted_by"] = merged["contacted_by"].astype(object).fillna("unknown")
-    grouped = (
-        merged.groupby(["year", "months", "contacted_by"], sort=True)
-        .agg(attempts=("reached", "size"), reached=("reached", "sum"), successes=("success", "sum"))
-        .reset_index()
-    )
-    grouped["contact_rate"] = grouped["reached"] / grouped["attempts"]
+        return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
+    table = _follow_up_counts(strategy, data)
+    table["contact_rate"] = table["reached"] / table["episodes"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        grouped["success_share"] = 100 * grouped["successes"] / grouped["reached"].where(grouped["reached"] > 0)
-    # disclosure: attempts are a count of persons; the contact rate a share of the attempts (it
-    # would give the reached count away); the success share a share of those reached
-    # a success share of 0 % or 100 % is hidden like any treatment subgroup's (attribute disclosure)
+        table["success_share"] = 100 * table["successes"] / table["reached"].where(table["reached"] > 0)
+    is_all = table["contacted_by"] == ALL
+    table["usable"] = pd.Series(np.where(is_all, table["contact_rate"] >= strategy.settings["data_quality"]["min_contact_rate"], None), dtype=object)
+    # counts of persons: primary and complementary suppression; shares hidden with what they are shares of
     rules = Rules.from_settings(strategy.settings)
-    small_attempts = hidden(grouped["attempts"], np.nan, "persons", rules)
-    contact_hidden = hidden(grouped["reached"], grouped["attempts"], "percent", rules) | small_attempts
+    episodes_hidden = _hidden_counts(table, "episodes", rules)
+    reached_hidden = _hidden_counts(table, "reached", rules) | episodes_hidden
+    contact_hidden = hidden(table["reached"], table["episodes"], "percent", rules) | reached_hidden
     health = rules.all_or_none_limit(SOURCES[FOLLOW_UPS].health_data)
-    success_hidden = hidden(grouped["successes"], grouped["reached"], "percent", rules, health) | contact_hidden
-    grouped["attempts"] = grouped["attempts"].astype(float).mask(small_attempts)
-    grouped["reached"] = grouped["reached"].astype(float).mask(contact_hidden)
-    grouped["contact_rate"] = grouped["contact_rate"].mask(contact_hidden)
-    grouped["success_share"] = grouped["success_share"].mask(success_hidden)
-    return grouped.drop(columns="successes")
+    success_hidden = (
+        hidden(table["successes"], table["reached"], "percent", rules, health) | _hidden_counts(table, "successes", rules) | contact_hidden
+    )
+    table["episodes"] = table["episodes"].astype(float).mask(episodes_hidden)
+    table["reached"] = table["reached"].astype(float).mask(reached_hidden)
+    table["contact_rate"] = table["contact_rate"].mask(contact_hidden)
+    table["success_share"] = table["success_share"].mask(success_hidden)
+    table["usable"] = table["usable"].mask(contact_hidden)
+    # within a year and months: the callers, then those nobody called, then all of them
+    last = {UNKNOWN: 1, NOT_CALLED: 2, ALL: 3}
+    table = table.assign(_order=table["contacted_by"].map(lambda c: last.get(c, 0))).sort_values(
+        ["year", "months", "substance", "_order", "contacted_by"]
+    )
+    return table[FOLLOW_UP_COLUMNS].reset_index(drop=True)

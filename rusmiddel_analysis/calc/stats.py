@@ -44,6 +44,12 @@ __all__ = [
     "trend_test",
     "count_trend_test",
     "TrendResult",
+    "outcome_bounds",
+    "poisson_loglinear_fit",
+    "pearson_dispersion",
+    "Dispersion",
+    "scaled_count_ci",
+    "quasi_poisson_test",
     "compare_with_target",
     "projection",
     "Projection",
@@ -365,7 +371,7 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -
     return _trend_result(chi2, _chi2_upper_tail(chi2, 1), t, len(s), confidence)
 
 
-def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE) -> TrendResult:
+def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE, dispersion: float = 1.0) -> TrendResult:
     """Chi-square score test for a log-linear trend in counts over equal periods, one degree of freedom.
 
     Under no trend and given the total C, the counts are multinomial with equal probabilities;
@@ -376,6 +382,8 @@ def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE) -> Tre
         X2 = U^2 / V,  p-value = P(chi2_1 > X2)
 
     The score test of beta = 0 in a Poisson model log E[c_i] = a + beta s_i (Breslow & Day 1987).
+    With overdispersion phi > 1 (`pearson_dispersion`) the quasi-Poisson test uses X2 / phi
+    (McCullagh & Nelder 1989, 6.2).
     """
     c, s = _array("counts", counts), _array("years", years)
     if c.shape != s.shape or c.ndim != 1:
@@ -390,7 +398,9 @@ def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE) -> Tre
         return TrendResult(0.0, 1.0, "no_significant_change", False, len(s), confidence)
     dev = s - s.mean()
     u = (c * dev).sum()
-    chi2 = u * u / (total * (dev * dev).sum() / len(s))
+    if not dispersion >= 1:
+        raise ValueError(f"dispersion must be at least 1 (1 for Poisson variation); got {dispersion}")
+    chi2 = u * u / (total * (dev * dev).sum() / len(s)) / dispersion
     return _trend_result(chi2, _chi2_upper_tail(chi2, 1), u, len(s), confidence)
 
 
@@ -411,6 +421,136 @@ def compare_with_target(ci_low, ci_high, target_value, higher_is_better=True):
     worse = np.where(hib, hi < t, lo > t)
     result = np.select([better, worse], ["better", "worse"], default="similar")
     return str(result) if scalar else result
+
+
+# --- unknown outcomes ---------------------------------------------------------------------------
+
+
+def outcome_bounds(successes, known, unknown):
+    """The share if every unknown outcome had failed, and if every one had succeeded: (low, high) fractions.
+
+        low  = x / (n + u)
+        high = (x + u) / (n + u)
+
+    with x successes among n known outcomes and u unknown ones. Worst-case (Manski) bounds: they
+    assume nothing about why an outcome is unknown (Manski 1989, "Anatomy of the selection
+    problem", J. Human Resources 24:343-360; Horowitz & Manski 2000, JASA 95:77-84). The share of
+    known outcomes, x/n, always lies between them. NaN where n + u = 0.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (successes, known, unknown))
+    x, n, u = np.broadcast_arrays(_array("successes", successes), _array("known", known), _array("unknown", unknown))
+    bad = (x < 0) | (x > n) | (u < 0)
+    if bad.any():
+        raise ValueError(f"needs 0 <= successes <= known and unknown >= 0; found others at position(s) {_positions(bad)}")
+    total = n + u
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(total > 0, x / total, np.nan)
+        high = np.where(total > 0, (x + u) / total, np.nan)
+    return _out(low, scalar), _out(high, scalar)
+
+
+# --- counts: overdispersion --------------------------------------------------------------------
+
+
+def poisson_loglinear_fit(counts, years, iterations: int = 50):
+    """Maximum-likelihood fit of log E[c_i] = a + b (s_i − s̄) to counts: (a, b, fitted means).
+
+    Newton-Raphson on the Poisson log-likelihood (McCullagh & Nelder 1989, 2.5 and 6.2): with
+    X = [1, s − s̄] and μ = exp(Xβ), β ← β + (X'diag(μ)X)⁻¹ X'(c − μ), started from the line
+    through log(c + 0.5). Needs at least 2 distinct years and a total count above 0.
+    """
+    c, s = _array("counts", counts), _array("years", years)
+    if c.shape != s.shape or c.ndim != 1:
+        raise ValueError("counts and years must be one-dimensional and of equal length")
+    if (c < 0).any() or c.sum() <= 0 or len(np.unique(s)) < 2:
+        raise ValueError("needs counts >= 0 with a total above 0, over at least 2 distinct years")
+    X = np.column_stack([np.ones_like(s), s - s.mean()])
+    beta = np.linalg.lstsq(X, np.log(c + 0.5), rcond=None)[0]
+    for _ in range(iterations):
+        mu = np.exp(X @ beta)
+        step = np.linalg.solve(X.T @ (mu[:, None] * X), X.T @ (c - mu))
+        beta = beta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(beta[0]), float(beta[1]), np.exp(X @ beta)
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Pearson's test of Poisson variation around a log-linear trend.
+
+    phi is the estimated dispersion X2 / df; `used` the factor the intervals and tests use: phi
+    when the test finds overdispersion, else 1. NaN statistics when there are too few years."""
+
+    phi: float
+    statistic: float
+    df: int
+    p_value: float
+    overdispersed: bool
+    used: float
+    n_points: int
+
+
+def pearson_dispersion(counts, years, confidence: float = CONFIDENCE, min_points: int = MIN_PROJECTION_POINTS) -> Dispersion:
+    """Do yearly counts vary more than Poisson variation around a log-linear trend allows?
+
+        μ_i from `poisson_loglinear_fit`,  X2 = Σ (c_i − μ_i)² / μ_i,  df = k − 2
+        phi = X2 / df,  p-value = P(chi2_df > X2)
+
+    Overdispersed when p < 1 − confidence; then intervals and tests of the count use phi
+    (quasi-Poisson, Wedderburn 1974; McCullagh & Nelder 1989, 4.5.2 and 6.2; as for funnel plots
+    in Spiegelhalter 2005, Stat. Med. 24:1185-1202), otherwise 1: a phi below 1 is never used to
+    narrow an interval. Fewer than `min_points` years (at least 3, so that df >= 1) give no test.
+    """
+    c, s = _array("counts", counts), _array("years", years)
+    confidence = _check_confidence(confidence)
+    k = len(np.unique(s))
+    nan = float("nan")
+    if k < max(3, min_points) or c.sum() <= 0:
+        return Dispersion(nan, nan, max(k - 2, 0), nan, False, 1.0, k)
+    _, _, mu = poisson_loglinear_fit(c, s)
+    chi2 = float(((c - mu) ** 2 / mu).sum())
+    df = len(c) - 2
+    p = float(_chi2_upper_tail(chi2, df))
+    over = bool(p < 1 - confidence and chi2 / df > 1)
+    return Dispersion(chi2 / df, chi2, df, p, over, chi2 / df if over else 1.0, k)
+
+
+def scaled_count_ci(count, dispersion, confidence: float = CONFIDENCE):
+    """`count_ci` widened for overdispersion: each half of the interval times √phi.
+
+        low  = O − √phi (O − low_Poisson),  high = O + √phi (high_Poisson − O)
+
+    The quasi-Poisson variance phi·μ (McCullagh & Nelder 1989, 6.2; Spiegelhalter 2005). With
+    phi = 1 this is `count_ci`. The low end is never below 0.
+    """
+    phi = _array("dispersion", dispersion)
+    if (phi < 1).any():
+        raise ValueError("dispersion must be at least 1 (1 for Poisson variation)")
+    low, high = count_ci(count, confidence)
+    o = _array("count", count)
+    root = np.sqrt(phi)
+    low_s, high_s = np.maximum(o - root * (o - np.asarray(low)), 0.0), o + root * (np.asarray(high) - o)
+    scalar = np.ndim(count) == 0 and np.ndim(dispersion) == 0
+    return (float(low_s), float(high_s)) if scalar else (low_s, high_s)
+
+
+def quasi_poisson_test(count, expected, dispersion):
+    """Two-sided test of a count O against a fixed mean E under overdispersion phi: (direction, p).
+
+        z = (O − E) / √(phi E),  p = 2 (1 − Φ(|z|))
+
+    The quasi-Poisson score test (McCullagh & Nelder 1989, 6.2). Use `poisson_test` (exact) when
+    phi is 1. direction is +1 when O > E, -1 when O < E.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (count, expected, dispersion))
+    o, e, phi = np.broadcast_arrays(_array("count", count), _array("expected", expected), _array("dispersion", dispersion))
+    if (e <= 0).any() or (phi < 1).any() or (o < 0).any():
+        raise ValueError("needs count >= 0, expected > 0 and dispersion >= 1")
+    z = (o - e) / np.sqrt(phi * e)
+    p = 2 * _normal_upper_tail(np.abs(z))
+    direction = np.sign(o - e).astype(int)
+    return (int(direction), float(p)) if scalar else (direction, p)
 
 
 # --- projection -------------------------------------------------------------------------------

@@ -39,6 +39,12 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "maintain_margin_relative": 0.05,
     "extreme_goal_tolerance": 0.5,
     "min_projection_points": 4,
+    # counts: Pearson's test of Poisson variation needs this many measured years (docs/methodology.md, 2.5)
+    "min_dispersion_points": 4,
+    # a count is also shown as a rate per this many residents (when there is population data)
+    "rate_per": 10000,
+    # caveats on the page beside the verdict; the status stands (docs/methodology.md, 2.3 and 2.4)
+    "caveats": {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9},
     "age_bands": [],
 }
 
@@ -84,6 +90,17 @@ class Milestone:
     year: int
     kind: str
     name: Text
+
+
+@dataclass(frozen=True)
+class MethodBreak:
+    """A change in how a source or a target is measured, from `year` on: trends and projections
+    do not run across it, and the page prints `text`."""
+
+    year: int
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,7 @@ class Strategy:
     settings: Mapping[str, Any]
     targets: tuple[Target, ...]
     path: Path = field(default=DEFAULT_STRATEGY)
+    method_breaks: tuple[MethodBreak, ...] = ()
 
     def target(self, target_id: str) -> Target:
         for t in self.targets:
@@ -271,11 +289,12 @@ class _Parser:
             settings=settings,
             targets=tuple(targets),
             path=self.path,
+            method_breaks=self.method_breaks(raw.get("method_breaks"), seen),
         )
 
     def settings(self, raw: Mapping) -> dict:
         merged = {**SETTINGS_DEFAULTS, **raw}
-        for key in ("progress_thresholds", "data_quality", "disclosure"):
+        for key in ("progress_thresholds", "data_quality", "disclosure", "caveats"):
             merged[key] = {**SETTINGS_DEFAULTS[key], **(raw.get(key) or {})}
             for name, value in merged[key].items():
                 if isinstance(SETTINGS_DEFAULTS[key].get(name), bool):
@@ -291,10 +310,41 @@ class _Parser:
                 self.fail("must be 0 or more", None, f"settings.{key}")
         if not 0 < merged["extreme_goal_tolerance"] < 50:
             self.fail("a tolerance for a 0 %/100 % goal must lie between 0 and 50 percentage points", None, "settings.extreme_goal_tolerance")
-        points = merged["min_projection_points"]
-        if isinstance(points, bool) or not isinstance(points, int) or points < 3:
-            self.fail("must be a whole number of measured years, at least 3", None, "settings.min_projection_points")
+        for key in ("min_projection_points", "min_dispersion_points"):
+            points = merged[key]
+            if isinstance(points, bool) or not isinstance(points, int) or points < 3:
+                self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
+        if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
+            self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
+        if not 0 <= merged["caveats"]["min_common_coverage"] <= 1:
+            self.fail("must be a fraction between 0 and 1", None, "settings.caveats.min_common_coverage")
+        if merged["caveats"]["max_standardisation_gap"] < 0:
+            self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
         return merged
+
+    def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
+        """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.fail("must be a list of method breaks", None, "method_breaks")
+        breaks = []
+        for i, entry in enumerate(raw):
+            name = f"method_breaks[{i}]"
+            year = self.year(self.get(entry, "year", prefix=f"{name}."), None, f"{name}.year")
+            lists = {}
+            for key in ("sources", "targets"):
+                values = entry.get(key) or []
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    self.fail("must be a list of names", None, f"{name}.{key}")
+                lists[key] = tuple(values)
+            if not lists["sources"] and not lists["targets"]:
+                self.fail("must name the sources or the targets whose measurement changed", None, name)
+            unknown = sorted(set(lists["targets"]) - target_ids)
+            if unknown:
+                self.fail(f"unknown target id(s) {', '.join(unknown)}", None, f"{name}.targets")
+            breaks.append(MethodBreak(year, lists["sources"], lists["targets"], self.text(entry, None, name)))
+        return tuple(sorted(breaks, key=lambda b: b.year))
 
     def target(self, raw: Any, focus_ids: set, code_sets: Mapping) -> Target:
         if not isinstance(raw, Mapping):

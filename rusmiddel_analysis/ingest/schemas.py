@@ -53,6 +53,11 @@ class Source:
     optional: bool = False
     # (column, source, what a row of it is): every value of the column must name a row of that source
     refers_to: tuple[str, str, str] | None = None
+    # a survey's sampling cluster (whole classes at a school answer): intervals are cluster-robust
+    # when the column is present (calc/survey.py)
+    cluster: str | None = None
+    # the strata whose mix a share is directly standardised to (the baseline year's mix)
+    standardise_by: tuple[str, ...] = ()
 
     @property
     def year_columns(self) -> tuple[str, ...]:
@@ -86,11 +91,12 @@ WEIGHT = Col(
 )
 
 
-def _survey(name: str, description: str, subgroups: tuple[str, ...], *columns: Col) -> Source:
+def _survey(name: str, description: str, subgroups: tuple[str, ...], standardise_by: tuple[str, ...], *columns: Col) -> Source:
     """A survey source: respondent id and year first, the optional weight last, one row per respondent and year.
 
     `subgroups` are its breakdowns, the first being the single unit (school, institution) that
-    analysts may look at but the reports never publish."""
+    analysts may look at but the reports never publish; it is also the sampling cluster.
+    `standardise_by` are the strata of direct standardisation."""
     return Source(
         name=name,
         description=description,
@@ -100,6 +106,8 @@ def _survey(name: str, description: str, subgroups: tuple[str, ...], *columns: C
         identifiers=("respondent_id",),
         subgroups=subgroups,
         published_subgroups=subgroups[1:],
+        cluster=subgroups[0],
+        standardise_by=standardise_by,
     )
 
 
@@ -108,7 +116,8 @@ SOURCES: dict[str, Source] = {
         "ungeprofil_skole",
         "Ungeprofilen, pupils in grades 6-10 (one row per pupil and survey year)",
         ("school", "gender", "grade"),
-        Col("school", "text", description="school name", example="Vestbjerg Skole"),
+        ("grade", "gender"),
+        Col("school", "text", required=False, description="school name (the sampling cluster; optional)", example="Vestbjerg Skole"),
         Col("grade", "int", low=6, high=10, description="grade, 6-10", example="8"),
         GENDER,
         Col("alcohol_ever", "bool", description="has ever drunk alcohol", example="false"),
@@ -121,7 +130,8 @@ SOURCES: dict[str, Source] = {
         "ungeprofil_ungdom",
         "Ungeprofilen, students in upper secondary education (one row per student and survey year)",
         ("institution", "gender", "education_type"),
-        Col("institution", "text", description="institution name", example="Aalborg Katedralskole"),
+        ("education_type", "gender"),
+        Col("institution", "text", required=False, description="institution name (the sampling cluster; optional)", example="Aalborg Katedralskole"),
         Col("education_type", "code", codes=EDUCATION_TYPES, example="stx"),
         GENDER,
         Col("age", "int", low=13, high=30, description="age in years", example="17"),
@@ -170,9 +180,19 @@ SOURCES: dict[str, Source] = {
         optional=True,
         refers_to=("episode_id", "behandling_forloeb", "an episode"),
     ),
+    "befolkning": Source(
+        name="befolkning",
+        description="residents aged 18 and over in the municipality (one row per year), e.g. from Statistics Denmark's FOLK1A",
+        columns=(
+            Col("year", "int", nullable=False, low=1990, high=2100, description="year (the population on 1 January)", example="2016"),
+            Col("residents", "int", nullable=False, low=1, description="residents aged 18 and over", example="172318"),
+        ),
+        key=("year",),
+        optional=True,
+    ),
 }
-# the treatment register's two sources, by role: what the treatment indicators are counted from
-EPISODES, FOLLOW_UPS = "behandling_forloeb", "behandling_opfoelgning"
+# the treatment register's two sources and the population, by role
+EPISODES, FOLLOW_UPS, POPULATION = "behandling_forloeb", "behandling_opfoelgning", "befolkning"
 
 # Frame-level checks and the columns each needs.
 EXTRA_CHECK_COLUMNS = {"ended_needs_status": ("end_date", "end_status"), "status_needs_contact": ("status", "contacted")}

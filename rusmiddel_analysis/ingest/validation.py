@@ -193,7 +193,8 @@ def _canonical_dtypes(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
         if col.kind == "code":
             values = pd.Categorical(values.astype(object).where(values.notna(), None), categories=list(col.codes))
         elif col.kind == "int":
-            values = values.astype("Int16" if (col.high or 0) < 30000 else "Int32")
+            small = bool(col.codes) or (col.high is not None and col.high < 30000)
+            values = values.astype("Int16" if small else "Int32")
         out[col.name] = values
     return pd.DataFrame(out)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import statuses
 from rusmiddel_analysis.present.textcatalog import text
@@ -272,3 +273,58 @@ def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da") -> s
         return text("narrative.summary_baseline", lang, year=year, next=year + 1)
     parts = [text(f"narrative.summary_{group}", lang, n=n) for group, n in statuses.counts_by_group(assessment["status"]).items()]
     return f"{text('narrative.summary', lang, year=year, total=len(assessment))} {'; '.join(parts)}."
+
+
+def _codes(row) -> list[str]:
+    found = row.get("caveats")
+    return [c.split(":")[0] for c in str(found).split(";") if c] if isinstance(found, str) else []
+
+
+def strata_words(target, lang: str = "da") -> str:
+    """The strata a share is standardised by, in words ("klassetrin og køn")."""
+    names = [text(f"report.groups.{d}", lang).lower() for d in SOURCES[target.source].standardise_by]
+    return text("narrative.and_join", lang, first=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else "".join(names)
+
+
+def cluster_word(target, lang: str = "da") -> str:
+    """What a survey's sampling clusters are called, in the plural ("skoler", "institutioner")."""
+    return text(f"report.clusters.{SOURCES[target.source].cluster}", lang)
+
+
+def _coverage_caveat(target, row, lang: str) -> str:
+    year, base = int(row["measured_year"]), target.baseline_year
+    sentence = text(
+        "narrative.caveat_coverage",
+        lang,
+        cluster_word=cluster_word(target, lang),
+        base=base,
+        year=year,
+        coverage=fmt.percent(100 * row["coverage"], lang),
+        common=fmt.number(row["common_clusters"], lang),
+    )
+    if fmt.missing(row["common_value"]):  # hidden: what it leaves out could be worked out
+        return sentence
+    values = dict(common_value=measured(target, row["common_value"], lang), common_base=measured(target, row["common_baseline_value"], lang))
+    return f"{sentence} {text('narrative.caveat_coverage_values', lang, year=year, base=base, **values)}"
+
+
+def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
+    """The caveats beside the verdict (assessment column `caveats`), one sentence or two each."""
+    sentences = []
+    for code in _codes(row):
+        if code == "standardisation_gap":
+            values = dict(standardised=measured(target, row["standardised_value"], lang), value=measured(target, row["value"], lang))
+            sentences.append(
+                text("narrative.caveat_standardisation_gap", lang, base=target.baseline_year, strata=strata_words(target, lang), **values)
+            )
+        elif code == "coverage":
+            sentences.append(_coverage_caveat(target, row, lang))
+        elif code == "bounds_straddle_goal":
+            low, high, goal = (measured(target, row[c], lang) for c in ("bound_low", "bound_high", "target_value"))
+            sentences.append(text("narrative.caveat_bounds", lang, low=low, high=high, goal=goal))
+        elif code == "method_break":
+            year = next(int(c.split(":")[1]) for c in str(row["caveats"]).split(";") if c.startswith("method_break:"))
+            sentences.append(text("narrative.caveat_method_break", lang, year=year))
+        elif code == "overdispersion":
+            sentences.append(text("narrative.caveat_overdispersion", lang, phi=fmt.number(row["dispersion"], lang, decimals=1)))
+    return sentences

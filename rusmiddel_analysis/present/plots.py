@@ -30,6 +30,7 @@ COLOURS = {
     "projection": "#009E73",
     "bar": "#56B4E9",
     "grid": "#DDDDDD",
+    "break": "#6A3D9A",
 }
 FONT_SIZE = 9
 WIDTH = 8.4  # inches: the width of a page's figures
@@ -99,6 +100,35 @@ def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool) -> N
     )
 
 
+def excluded_years(assessment_row) -> list[int]:
+    """The measured years the trend and projection leave out (a data-quality rule fails)."""
+    found = assessment_row.get("excluded_years") if assessment_row is not None else None
+    return [int(y) for y in str(found).split(";") if y.strip().isdigit()] if isinstance(found, str) else []
+
+
+def _draw_breaks(ax, shown: pd.DataFrame, assessment_row, lang: str, compact: bool) -> None:
+    """A method break as a vertical line before its year; years left out of the trend as hollow points."""
+    if assessment_row is None:
+        return
+    broken = assessment_row.get("method_break_year")
+    if not fmt.missing(broken):
+        ax.axvline(
+            float(broken) - 0.5, color=COLOURS["break"], linestyle="-.", linewidth=1.2, label=text("plot.method_break", lang, year=int(broken))
+        )
+    left_out = shown[shown["year"].isin(excluded_years(assessment_row))]
+    if len(left_out):
+        ax.plot(
+            left_out["year"],
+            left_out["value"],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="white",
+            markeredgecolor=COLOURS["measured"],
+            markersize=5 if compact else 7,
+            label=text("plot.excluded", lang),
+        )
+
+
 def _draw_projection(ax, target, shown: pd.DataFrame, assessment_row, lang: str) -> None:
     """The projection from the last measurement to the target year, with its prediction interval."""
     projected = assessment_row.get("projected_value") if assessment_row is not None else None
@@ -132,6 +162,7 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     _draw_path(ax, target, lang)
     _draw_points(ax, target, shown, lang, compact)
     _draw_projection(ax, target, shown, assessment_row, lang)
+    _draw_breaks(ax, shown, assessment_row, lang, compact)
     _style(ax, lang)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
     if target.unit == "percent":

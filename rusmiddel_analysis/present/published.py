@@ -19,7 +19,22 @@ from html.parser import HTMLParser
 
 MIME = "application/vnd.rusmiddel.published+json"
 # kinds of published tables and figures, and which truth the gate holds them against
-SUBGROUPS, TOTALS, FOLLOW_UP, WORDS = "subgroups", "totals", "follow_up", "words"
+SUBGROUPS, TOTALS, FOLLOW_UP, ASSESSMENT, WORDS = "subgroups", "totals", "follow_up", "assessment", "words"
+# the published numbers of each kind's rows (a row's other columns are never shown)
+SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
+TOTAL_FIELDS = (
+    *SHARE_FIELDS,
+    "standardised_value",
+    "standardised_low",
+    "standardised_high",
+    "bound_low",
+    "bound_high",
+    "rate",
+    "rate_low",
+    "rate_high",
+)
+ASSESSMENT_FIELDS = (*TOTAL_FIELDS, "common_value", "common_baseline_value")
+FOLLOW_UP_FIELDS = ("episodes", "reached", "contact_rate", "success_share")
 
 
 def _number(value):

@@ -17,11 +17,12 @@ from functools import cached_property
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import published_subgroups
+from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import in_project
 from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 from rusmiddel_analysis.ingest.status_text import read_status_text
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
@@ -29,9 +30,6 @@ from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
 from rusmiddel_analysis.present.textcatalog import group_label, text
-
-SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
-FOLLOW_UP_FIELDS = ("attempts", "reached", "contact_rate", "success_share")
 
 
 class ReportInputError(ValueError):
@@ -116,12 +114,20 @@ def html_table(
 
 def total_cell(target_id: str, year, row) -> dict:
     """The data behind a row or point that shows a target's total for a year."""
-    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"}, row, SHARE_FIELDS)
+    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"}, row, pub.TOTAL_FIELDS)
+
+
+def assessment_cell(target_id: str, report_year, row) -> dict:
+    """The data behind a row that shows a target's assessment in a report year (its interval may be
+    widened for overdispersion, so it is held against the assessment, not the yearly total)."""
+    return pub.cell({"kind": pub.ASSESSMENT, "target_id": target_id, "year": int(report_year)}, row, pub.ASSESSMENT_FIELDS)
 
 
 def subgroup_cell(target_id: str, year, by: str, row) -> dict:
     """The data behind a row or bar that shows one group of a breakdown."""
-    return pub.cell({"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)}, row, SHARE_FIELDS)
+    return pub.cell(
+        {"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)}, row, pub.SHARE_FIELDS
+    )
 
 
 def markdown_html(source: str, heading_offset: int = 0) -> str:
@@ -222,7 +228,10 @@ class TargetReport(_Report):
             interval = narrative.measured_interval(target, a["ci_low"], a["ci_high"], lang)
             shown = narrative.measured(target, a["value"], lang)
             rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), f"{shown} ({interval})"])
-            cells.append(total_cell(target.id, a["measured_year"], a))
+            cells.append(assessment_cell(target.id, self.year, a))
+            for label, text in self._context_items():
+                rows.append([label, text])
+                cells.append(assessment_cell(target.id, self.year, a))
         words = [
             (self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
             (self.t("report.verdict_target", year=target.target_year), value(target.target_value)),
@@ -233,9 +242,29 @@ class TargetReport(_Report):
         rows += [[k, v] for k, v in words]
         cells += [None] * len(words)
         story = narrative.target_narrative(self.strategy, target, a, lang)
+        caveats = " ".join(narrative.caveat_sentences(self.strategy, target, a, lang))
         table = Builder().table(pub.TOTALS, None, rows, cells, css_class="rm-table rm-verdict-table").build()
-        box = html("verdict", shown_status(a["status"], a["data_quality"]), self.t("report.verdict_heading"), Markup(str(table)), story)
+        key = shown_status(a["status"], a["data_quality"])
+        box = html("verdict", key, self.t("report.verdict_heading"), Markup(str(table)), story, self.t("report.verdict_caveats"), caveats)
         return HTMLFragment(box, table.declaration)
+
+    def _context_items(self) -> list[tuple[str, str]]:
+        """The measurement seen another way, beside the value the verdict judges: standardised to the
+        baseline's mix, the range the unknown outcomes allow, or the count per residents."""
+        a, target, lang = self.assessment, self.target, self.lang
+        items = []
+        if not fmt.missing(a["standardised_value"]):
+            shown = narrative.measured(target, a["standardised_value"], lang)
+            interval = narrative.measured_interval(target, a["standardised_low"], a["standardised_high"], lang)
+            label = self.t("report.verdict_standardised", year=target.baseline_year, strata=narrative.strata_words(target, lang))
+            items.append((label, f"{shown} ({interval})"))
+        if not fmt.missing(a["bound_low"]):
+            items.append((self.t("report.verdict_bounds"), narrative.measured_interval(target, a["bound_low"], a["bound_high"], lang)))
+        if not fmt.missing(a["rate"]):
+            per = fmt.number(self.strategy.settings["rate_per"], lang)
+            shown = f"{fmt.number(a['rate'], lang, 1)} ({fmt.number(a['rate_low'], lang, 1)}-{fmt.number(a['rate_high'], lang, 1)})"
+            items.append((self.t("report.verdict_rate", per=per, year=int(a["measured_year"])), shown))
+        return items
 
     def _reference_items(self) -> list[tuple[str, str]]:
         """The levels the verdict compares the interval with (docs/methodology.md, section 3)."""
@@ -274,12 +303,14 @@ class TargetReport(_Report):
         fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
         alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
         cells = [total_cell(self.target.id, r.year, r) for r in self.rows.itertuples()]
+        extra = self._trend_extra_column()
         rows = [
             [
                 str(int(r.year)),
                 narrative.measured(self.target, r.value, self.lang),
                 narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
                 fmt.number(r.denominator, self.lang) if self.target.is_share else "–",
+                *([extra[1](r)] if extra else []),
             ]
             for r in self.rows.itertuples()
         ]
@@ -288,9 +319,22 @@ class TargetReport(_Report):
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
             .figure(pub.TOTALS, fig, alt, cells)
-            .table(pub.TOTALS, headers, rows, cells)
+            .table(pub.TOTALS, headers + ([extra[0]] if extra else []), rows, cells)
             .build()
         )
+
+    def _trend_extra_column(self):
+        """(header, cell text of a yearly row) of the trend table's extra column, or None: the
+        standardised share, the range for unknown outcomes, or the count per residents."""
+        target, lang, rows = self.target, self.lang, self.rows
+        if rows["standardised_value"].notna().any():
+            return self.t("report.col_standardised"), lambda r: narrative.measured(target, r.standardised_value, lang)
+        if rows["bound_low"].notna().any():
+            return self.t("report.col_bounds"), lambda r: narrative.measured_interval(target, r.bound_low, r.bound_high, lang)
+        if rows["rate"].notna().any():
+            per = fmt.number(self.strategy.settings["rate_per"], lang)
+            return self.t("report.col_rate", per=per), lambda r: fmt.number(r.rate, lang, 1)
+        return None
 
     @cached_property
     def measured_year(self) -> int:
@@ -341,8 +385,9 @@ class TargetReport(_Report):
             narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
             narrative.trend_sentence(self.assessment, years, self.lang),
             projection,
+            *self._trend_use_sentences(),
         ]
-        return HTMLFragment(html("heading", 2, self.t("report.methods_heading")) + "".join(html("paragraph", p) for p in sentences))
+        return HTMLFragment(html("heading", 2, self.t("report.methods_heading")) + Markup("").join(html("paragraph", p) for p in sentences))
 
     def quality(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
@@ -358,6 +403,8 @@ class TargetReport(_Report):
                 no_answer=fmt.number(r.no_answer, self.lang),
             )
             page.add(html("paragraph", answers))
+            for sentence in self._design_sentences(r):
+                page.add(html("paragraph", sentence))
             declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
             column = self.target.indicator.get("column")
             if declared.get(column):
@@ -370,36 +417,100 @@ class TargetReport(_Report):
             self.follow_up_table(page)
         return page.build()
 
-    def follow_up_table(self, page: Builder) -> None:
+    def _trend_use_sentences(self) -> list[str]:
+        """Which years the trend and projection leave out, and why (data quality, a method break)."""
+        a, sentences = self.assessment, []
+        left_out = plots.excluded_years(a)
+        if left_out:
+            sentences.append(self.t("report.quality_excluded", years=", ".join(map(str, left_out))))
+        if not fmt.missing(a["method_break_year"]):
+            broken = next(b for b in self.strategy.method_breaks if b.year == int(a["method_break_year"]))
+            sentences.append(self.t("report.quality_method_break", year=broken.year, text=broken.text(self.lang)))
+            sentences.append(self.t("report.quality_break_used", year=broken.year))
+        return sentences
+
+    def _design_sentences(self, r) -> list[str]:
+        """The survey design in plain words: clusters, design effect, the schools answering each year."""
+        if fmt.missing(r.clusters):
+            return []
+        lang, word = self.lang, narrative.cluster_word(self.target, self.lang)
+        sentences = [
+            self.t(
+                "report.quality_design",
+                year=self.measured_year,
+                clusters=fmt.number(r.clusters, lang),
+                cluster_word=word,
+                n=fmt.number(r.denominator, lang),
+                n_eff=fmt.number(r.effective_n, lang),
+                deff=fmt.number(r.design_effect, lang, 1),
+            )
+        ]
+        counts = ", ".join(f"{int(y.year)}: {fmt.number(y.clusters, lang)}" for y in self.rows.itertuples() if not fmt.missing(y.clusters))
+        sentences.append(self.t("report.quality_clusters", cluster_word=word, counts=counts))
+        if not fmt.missing(r.common_clusters) and self.measured_year != self.target.baseline_year:
+            coverage = fmt.percent(100 * r.coverage, lang)
+            common = fmt.number(r.common_clusters, lang)
+            sentences.append(
+                self.t(
+                    "report.quality_common",
+                    common=common,
+                    cluster_word=word,
+                    base=self.target.baseline_year,
+                    year=self.measured_year,
+                    coverage=coverage,
+                )
+            )
+        return sentences
+
+    def follow_up_rows(self) -> pd.DataFrame:
+        """The follow-up summary of this target's substance, up to the report year."""
         summary = self.results.follow_up
-        summary = summary[summary["year"] <= self.year]
+        return summary[(summary["year"] <= self.year) & (summary["substance"] == self.target.indicator["substance"])]
+
+    def follow_up_table(self, page: Builder) -> None:
+        summary = self.follow_up_rows()
         if summary.empty:
             return
         rows, cells = [], []
+        yes_no = lambda v: "–" if v is None or fmt.missing(v) else self.t("report.answer_yes" if v else "report.answer_no")
         for r in summary.itertuples():
             rows.append(
                 [
                     str(int(r.year)),
                     str(int(r.months)),
                     self.t(f"report.caller_{r.contacted_by}"),
-                    fmt.number(r.attempts, self.lang) if not fmt.missing(r.attempts) else self.t("report.hidden_small"),
+                    fmt.number(r.episodes, self.lang) if not fmt.missing(r.episodes) else self.t("report.hidden_small"),
                     fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
                     fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
                     fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–",
+                    yes_no(r.usable) if r.contacted_by == ALL else "",
                 ]
             )
-            key = {"kind": pub.FOLLOW_UP, "year": int(r.year), "months": int(r.months), "contacted_by": str(r.contacted_by)}
-            cells.append(pub.cell(key, r, FOLLOW_UP_FIELDS))
+            key = {
+                "kind": pub.FOLLOW_UP,
+                "year": int(r.year),
+                "months": int(r.months),
+                "substance": str(r.substance),
+                "contacted_by": str(r.contacted_by),
+            }
+            cells.append(pub.cell(key, r, pub.FOLLOW_UP_FIELDS))
         headers = [
             self.t("report.col_year"),
             self.t("report.col_months"),
             self.t("report.col_caller"),
-            self.t("report.col_attempts"),
+            self.t("report.col_episodes"),
             self.t("report.col_reached"),
             self.t("report.col_contact_rate"),
             self.t("report.col_success_share"),
+            self.t("report.col_usable"),
         ]
-        page.add(html("paragraph", self.t("report.quality_followup"))).table(pub.FOLLOW_UP, headers, rows, cells)
+        limit = fmt.percent(100 * self.strategy.settings["data_quality"]["min_contact_rate"], self.lang)
+        page.add(html("paragraph", self.t("report.quality_followup")))
+        page.add(html("paragraph", self.t("report.quality_followup_rule", limit=limit), "rm-note"))
+        for broken in self.strategy.method_breaks:
+            if FOLLOW_UPS in broken.sources and broken.year <= self.year:
+                page.add(html("paragraph", self.t("report.quality_method_break", year=broken.year, text=broken.text(self.lang)), "rm-note"))
+        page.table(pub.FOLLOW_UP, headers, rows, cells)
 
     def definition(self) -> HTMLFragment:
         d = self.target.definition
@@ -453,7 +564,7 @@ class StatusReport(_Report):
                     fmt.value(t.target_value, t.unit, self.lang),
                 ]
             )
-            cells.append(None if fmt.missing(a["measured_year"]) else total_cell(t.id, a["measured_year"], a))
+            cells.append(None if fmt.missing(a["measured_year"]) else assessment_cell(t.id, self.year, a))
         headers = [
             self.t("report.col_target"),
             self.t("report.col_focus_area"),
@@ -484,7 +595,10 @@ class StatusReport(_Report):
         return html("qualitative", Markup(markdown_html(body, heading_offset=page_level + 1 - 3)))
 
     def _target_story(self, target, a) -> str:
-        story = narrative.target_narrative(self.strategy, target, a, self.lang)
+        # the caveats follow the status, as on the target page
+        story = " ".join(
+            [narrative.target_narrative(self.strategy, target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)]
+        )
         link = html("link", f"{target.id}.html", target.short_name(self.lang), strong=True)
         return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"]), story)
 

@@ -54,23 +54,42 @@ class Leak:
 def _key(cell: dict) -> tuple:
     kind = cell.get("kind")
     if kind == pub.FOLLOW_UP:
-        return (kind, cell.get("year"), cell.get("months"), cell.get("contacted_by"))
+        return (kind, cell.get("year"), cell.get("months"), cell.get("substance"), cell.get("contacted_by"))
+    if kind == pub.ASSESSMENT:
+        return (kind, cell.get("target_id"), cell.get("year"))
     return (kind, cell.get("target_id"), cell.get("year"), cell.get("dimension"), cell.get("group"))
+
+
+def _truth_key(kind: str, row) -> dict:
+    """The key of a published row of `kind`, as the views declare it."""
+    if kind == pub.FOLLOW_UP:
+        return {
+            "kind": kind,
+            "year": int(row.year),
+            "months": int(row.months),
+            "substance": str(row.substance),
+            "contacted_by": str(row.contacted_by),
+        }
+    if kind == pub.ASSESSMENT:
+        return {"kind": kind, "target_id": row.target_id, "year": int(row.year)}
+    return {"kind": kind, "target_id": row.target_id, "year": int(row.year), "dimension": row.by, "group": str(row.group)}
 
 
 def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict[tuple, dict]:
     """The published cells of one disclosure-controlled table, by key. A follow-up row hides its
-    columns one by one (`partly_hidden`); other rows are hidden whole (`suppressed`)."""
+    columns one by one (`partly_hidden`); other rows are hidden whole (`suppressed`, or an
+    assessment row without a value)."""
     rows = {}
     for row in table.itertuples():
         data = row._asdict()
-        if kind == pub.FOLLOW_UP:
-            key = {"kind": kind, "year": int(row.year), "months": int(row.months), "contacted_by": str(row.contacted_by)}
+        key = _truth_key(kind, row)
+        if kind in (pub.FOLLOW_UP, pub.ASSESSMENT):
             data["suppressed"] = False
-        else:
-            key = {"kind": kind, "target_id": row.target_id, "year": int(row.year), "dimension": row.by, "group": str(row.group)}
         truth = pub.cell(key, data, fields)
-        truth["partly_hidden"] = truth["suppressed"] or any(truth[f] is None for f in fields)
+        if kind == pub.FOLLOW_UP:
+            truth["partly_hidden"] = any(truth[f] is None for f in fields)
+        else:  # a total or subgroup row is hidden whole; an assessment row with its total
+            truth["partly_hidden"] = truth["suppressed"] or truth["value"] is None
         rows[_key(key)] = truth
     return rows
 
@@ -106,10 +125,10 @@ class Gate:
     @classmethod
     def for_run(cls, strategy, results: Results, processed_dir: Path, lang: str) -> Gate:
         """The gate of a run: the run's own disclosure-controlled results, and the ids in the processed data."""
-        fields = ("numerator", "denominator", "value", "ci_low", "ci_high")
-        truth = _truth_rows(results.totals, pub.TOTALS, fields)
-        truth.update(_truth_rows(results.subgroups, pub.SUBGROUPS, fields))
-        truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, ("attempts", "reached", "contact_rate", "success_share")))
+        truth = _truth_rows(results.totals, pub.TOTALS, pub.TOTAL_FIELDS)
+        truth.update(_truth_rows(results.subgroups, pub.SUBGROUPS, pub.SHARE_FIELDS))
+        truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, pub.FOLLOW_UP_FIELDS))
+        truth.update(_truth_rows(results.assessment, pub.ASSESSMENT, pub.ASSESSMENT_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         return cls(_identifiers(processed_dir), truth, words, lang)
 
@@ -169,7 +188,7 @@ class Gate:
                 counts["unaccounted"] += 1
                 return
         extra = tuple(float(cell[k]) for k in KEY_NUMBERS if cell.get(k) is not None)
-        if cell.get("kind") == pub.TOTALS:
+        if cell.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
             extra += self.words.get(cell.get("target_id"), ())
         allowed = _allowed(truth, extra)
         shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text))]

@@ -1,17 +1,19 @@
 """Synthetic demo data, shaped like real Danish exports. NOT real data.
 
-`write_demo_data` writes the four sources for 2015-2019 into a raw folder the way they
+`write_demo_data` writes the five sources for 2015-2019 into a raw folder the way they
 arrive from the municipality's systems: Danish column names and answer words, a
 semicolon-separated CSV from the school survey, SPSS files with value labels and
 user-missing codes from the youth-education survey, an Excel workbook from the treatment
-register and a CSV of follow-up contacts, each with the `mapping.yaml` that maps it to
-the canonical format. It also copies the 2017 qualitative status.
+register, a CSV of follow-up contacts and a population table shaped like Statistics
+Denmark's FOLK1A, each with the `mapping.yaml` that maps it to the canonical format. It also
+copies the 2017 qualitative status.
 
 The synthetic truth lives in `profile.yaml`: 2015 reproduces the strategy's baselines
 exactly among those who answered (611 persons start treatment), later years show a mix
 of outcomes. Shares are met exactly by drawing a fixed number of "yes" answers, with
-weighted sampling so that older pupils try more; `--scale` multiplies the survey sizes
-(not the treatment register, whose size is the municipality's).
+weighted sampling so that older pupils try more and so that schools (institutions) differ
+(a school effect on the odds, calibrated in docs/assumptions.md); `--scale` multiplies the
+survey sizes (not the treatment register, whose size is the municipality's).
 """
 
 from __future__ import annotations
@@ -67,18 +69,30 @@ def _answers(rng, n: int, share_true: float, weights: np.ndarray, no_answer_rate
     return values
 
 
+def _cluster_effects(rng, n_clusters: int, sd: float) -> np.ndarray:
+    """Each school's (institution's) multiplier on the odds of a trait: exp(b), b ~ N(0, sd²).
+
+    The spread between schools that makes pupils at one school more alike than pupils drawn at
+    random (docs/assumptions.md: the intra-class correlation it gives)."""
+    return np.exp(rng.normal(0.0, sd, size=n_clusters))
+
+
 def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
     cfg = profile["skole"]
     out = {}
-    schools = [f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)]
+    schools = np.array([f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)])
+    sizes = rng.gamma(cfg["school_size_shape"], 1.0, size=len(schools))
+    effects = {item: _cluster_effects(rng, len(schools), sd) for item, sd in cfg["school_effect_sd"].items()}
     for year in profile["years"]:
         n = int(round(cfg["pupils_per_year"] * scale))
-        grade = rng.choice([6, 7, 8, 9, 10], size=n, p=[0.22, 0.22, 0.22, 0.22, 0.12])
+        mix = cfg["grade_mix"].get(year, cfg["grade_mix"]["default"])
+        grade = rng.choice([6, 7, 8, 9, 10], size=n, p=np.array(mix) / sum(mix))
         gender = rng.choice(["Dreng", "Pige", "Andet"], size=n, p=[0.49, 0.49, 0.02])
+        school = rng.choice(len(schools), size=n, p=sizes / sizes.sum())
         frame = {
             "Respondent-ID": [f"S{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
             "År": year,
-            "Skole": rng.choice(schools, size=n),
+            "Skole": schools[school],
             "Klassetrin": [f"{g}. klasse" for g in grade],
             "Køn": gender,
         }
@@ -90,7 +104,7 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             "smoking_ever": "Prøvet at ryge",
         }
         for item, export_name in columns.items():
-            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8))
+            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8)) * effects[item][school]
             if item in cfg["share_not"]:
                 share_true = 100 - cfg["share_not"][item][year]
             else:
@@ -119,21 +133,28 @@ YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
 GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
 
 
+def _youth_institutions(rng, cfg: dict, year: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each student's institution, education type and the institution's effect on the odds of trying
+    hash: students spread over the institutions that took part in `year`, by their size."""
+    present = [i for i in cfg["institutions"] if i.get("from_year", 0) <= year]
+    sizes = np.array([i["size"] for i in present], dtype=float)
+    chosen = rng.choice(len(present), size=n, p=sizes / sizes.sum())
+    names = np.array([i["name"] for i in present])
+    types = np.array([i["education_type"] for i in present])
+    effects = np.array([np.exp(i["effect"]) for i in present])
+    return names[chosen], types[chosen], effects[chosen]
+
+
 def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
     cfg = profile["ungdom"]
     out = {}
     for year in cfg["survey_years"]:
         n = int(round(cfg["students_per_year"] * scale))
-        types = dict(cfg["education_types"])
-        late = cfg["late_joiner"]
-        if year >= late["from_year"]:
-            types = {k: v * (1 - late["share"]) for k, v in types.items()} | {late["education_type"]: late["share"]}
-        names = list(types)
-        edu = rng.choice(names, size=n, p=np.array(list(types.values())) / sum(types.values()))
+        institution, edu, effect = _youth_institutions(rng, cfg, year, n)
         age = np.clip(np.round(rng.normal(17.6, 1.3, size=n)), 15, 25).astype(int)
         gender = rng.choice([1, 2, 3], size=n, p=[0.48, 0.50, 0.02]).astype(float)
         gender[rng.random(n) < 0.01] = 9
-        older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0)
+        older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0) * effect
         # alcohol frequency: exactly the profile's share not drinking regularly among those who answered
         missing = rng.random(n) < cfg["no_answer_rate"]
         idx = np.flatnonzero(~missing)
@@ -147,7 +168,7 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         frame = {
             "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
             "aar": float(year),
-            "institution": [f"Demo-{t.upper()} {1 + int(u * 3)}" for t, u in zip(edu, rng.random(n), strict=True)],
+            "institution": institution,
             "uddannelse": np.array([EDUCATION_CODES[t] for t in edu], dtype=float),
             "koen": gender,
             "alder": age.astype(float),
@@ -382,6 +403,10 @@ MAPPINGS = {
             "ethnic_minority": {"Ja": True, "Nej": False},
         },
     },
+    "befolkning": {
+        "read": {"sep": ";", "encoding": "utf-8-sig"},
+        "columns": {"TID": "year", "INDHOLD": "residents"},
+    },
     "behandling_opfoelgning": {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
         "columns": {
@@ -405,10 +430,33 @@ def _write_mapping(folder: Path, source: str) -> None:
     folder.joinpath("mapping.yaml").write_text(header + yaml.safe_dump(MAPPINGS[source], allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -> dict[str, int]:
-    """Write the four synthetic sources and the 2017 status into `raw_dir`; returns rows per source."""
+def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
+    """The youth survey as SPSS files, one per year, with value labels and user-missing codes."""
     import pyreadstat
 
+    for year, frame in youth.items():
+        pyreadstat.write_sav(
+            frame,
+            str(folder / f"ungeprofil_ungdom_{year}.sav"),
+            file_label=SYNTHETIC_NOTE,
+            variable_value_labels={
+                "uddannelse": EDUCATION_LABELS,
+                "koen": GENDER_LABELS,
+                "alk_hyppighed": FREQ_LABELS,
+                "hash": YES_NO_LABELS,
+                "andre_stoffer": YES_NO_LABELS,
+            },
+            missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
+            column_labels={
+                "alk_hyppighed": "Hvor ofte drikker du alkohol?",
+                "hash": "Har du prøvet at ryge hash?",
+                "andre_stoffer": "Har du prøvet andre stoffer end hash?",
+            },
+        )
+
+
+def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -> dict[str, int]:
+    """Write the five synthetic sources and the 2017 status into `raw_dir`; returns rows per source."""
     if scale <= 0:
         raise ValueError("--scale must be greater than 0")
     raw_dir = Path(raw_dir)
@@ -427,25 +475,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -
     counts["ungeprofil_skole"] = sum(len(f) for f in school.values())
 
     youth = _youth_survey(rng, profile, scale)
-    for year, frame in youth.items():
-        pyreadstat.write_sav(
-            frame,
-            str(raw_dir / "ungeprofil_ungdom" / f"ungeprofil_ungdom_{year}.sav"),
-            file_label=SYNTHETIC_NOTE,
-            variable_value_labels={
-                "uddannelse": EDUCATION_LABELS,
-                "koen": GENDER_LABELS,
-                "alk_hyppighed": FREQ_LABELS,
-                "hash": YES_NO_LABELS,
-                "andre_stoffer": YES_NO_LABELS,
-            },
-            missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
-            column_labels={
-                "alk_hyppighed": "Hvor ofte drikker du alkohol?",
-                "hash": "Har du prøvet at ryge hash?",
-                "andre_stoffer": "Har du prøvet andre stoffer end hash?",
-            },
-        )
+    _write_youth(raw_dir / "ungeprofil_ungdom", youth)
     counts["ungeprofil_ungdom"] = sum(len(f) for f in youth.values())
 
     episodes, follow_up = _treatment(rng, profile)
@@ -453,6 +483,10 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -
     follow_up.to_csv(raw_dir / "behandling_opfoelgning" / "opfoelgning_2015-2019.csv", sep=";", index=False, encoding="utf-8-sig")
     counts["behandling_forloeb"] = len(episodes)
     counts["behandling_opfoelgning"] = len(follow_up)
+
+    population = pd.DataFrame({"TID": list(profile["befolkning"]), "INDHOLD": list(profile["befolkning"].values())})
+    population.to_csv(raw_dir / "befolkning" / "folk1a_18plus.csv", sep=";", index=False, encoding="utf-8-sig")
+    counts["befolkning"] = len(population)
 
     (raw_dir / "status").mkdir(exist_ok=True)
     if not (raw_dir / "status" / "2017.md").exists():

@@ -1,0 +1,185 @@
+"""A survey share's yearly estimates under the survey design: the tables behind indicators' share rows.
+
+`answers_frame` turns a survey source into one row per respondent with the question's answer
+and success, weight, sampling cluster and standardisation stratum. From it:
+
+- `design_shares`: per year (and group), the weighted share with its cluster-robust interval,
+  effective sample size, design effect and number of clusters (docs/methodology.md 2.2);
+- `standardised_shares`: per year, the share directly standardised to a standard year's mix of
+  strata, with its interval (2.3);
+- `common_cluster_shares`: per year, how much of the year's and the baseline year's answers come
+  from schools/institutions that answered in both, and the share among those alone (2.4).
+
+The formulas are in survey.py; this module only groups the answers into the sums they need.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rusmiddel_analysis.calc import stats, survey
+from rusmiddel_analysis.calc.disclosure import Rules, primary_suppression
+
+UNKNOWN_STRATUM = "unknown"
+
+
+def cluster_codes(column: pd.Series | None, rows: int) -> np.ndarray:
+    """Whole codes of each row's sampling cluster; a row without one (or a source without the
+    column) is its own cluster, so it counts as an independent answer."""
+    if column is None:
+        return np.arange(rows)
+    codes, _ = pd.factorize(column)
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes
+
+
+def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Whole codes of each row's standardisation stratum (a missing value is a stratum of its own)."""
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return np.zeros(len(frame), dtype=int)
+    keys = pd.MultiIndex.from_arrays([frame[c].astype("string").fillna(UNKNOWN_STRATUM).to_numpy(object) for c in present])
+    codes, _ = pd.factorize(keys)
+    return codes
+
+
+def answers_frame(frame: pd.DataFrame, answered, success, group, cluster_column: str | None, strata: tuple[str, ...]) -> pd.DataFrame:
+    """One row per respondent: year, group, cluster, stratum, answered, success and weight sums' terms."""
+    weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
+    has_cluster = cluster_column is not None and cluster_column in frame.columns
+    return pd.DataFrame(
+        {
+            "year": frame["year"].to_numpy(int),
+            "group": pd.Categorical(group),
+            "cluster": cluster_codes(frame[cluster_column] if has_cluster else None, len(frame)),
+            "stratum": stratum_codes(frame, strata),
+            "answered": answered,
+            "success": success,
+            "w": np.where(answered, weights, 0.0),
+            "wy": np.where(success, weights, 0.0),
+            "w2": np.where(answered, weights**2, 0.0),
+        }
+    ).assign(w2y=lambda d: np.where(d["success"], d["w2"], 0.0), clustered=has_cluster)
+
+
+def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Per year and group: denominator, numerator, no_answer, value, ci_low, ci_high (percent),
+    effective_n, design_effect and clusters (the schools/institutions with answers in the group).
+
+    The variance is `survey.linearised_share_variance` over the clusters, C being the clusters
+    with answers in the year (a group is a domain of the year's sample); the interval is Wilson's
+    with `survey.design_effective_n`; design_effect = answers / effective_n (weighting and
+    clustering together). Without a cluster column every answer is its own cluster, and the
+    effective n is Kish's: the interval of a weighted share without a design.
+    """
+    keys = ["year", "group"]
+    sums = (
+        work.groupby(keys, sort=True, observed=True)
+        .agg(
+            denominator=("answered", "sum"),
+            numerator=("success", "sum"),
+            rows=("answered", "size"),
+            w=("w", "sum"),
+            wy=("wy", "sum"),
+            w2=("w2", "sum"),
+        )
+        .reset_index()
+    )
+    sums["group"] = sums["group"].astype(object)
+    out = sums.assign(no_answer=sums["rows"] - sums["denominator"])
+    for column in ("value", "ci_low", "ci_high", "effective_n", "design_effect", "clusters"):
+        out[column] = np.nan
+    some = (out["denominator"] > 0).to_numpy()
+    if not some.any():
+        return out.drop(columns=["rows", "w", "wy", "w2"])
+    share, kish = stats.weighted_share_from_sums(out.loc[some, "w"], out.loc[some, "wy"], out.loc[some, "w2"])
+    n_eff = kish
+    answered = work[work["answered"]]
+    if bool(work["clustered"].iloc[0]):
+        per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+        row_of = pd.Series(np.arange(some.sum()), index=pd.MultiIndex.from_frame(out.loc[some, keys].astype({"group": object})))
+        code = row_of.reindex(pd.MultiIndex.from_frame(per_cluster[keys].astype({"group": object}))).to_numpy()
+        clusters_in_year = answered.groupby("year")["cluster"].nunique()
+        n_clusters = out.loc[some, "year"].map(clusters_in_year).to_numpy()
+        _, variance = survey.linearised_share_variance(code.astype(int), per_cluster["w"], per_cluster["wy"], n_clusters)
+        n_eff = survey.design_effective_n(share, variance, kish)
+        out.loc[some, "clusters"] = np.bincount(code.astype(int), minlength=int(some.sum()))
+    low, high = stats.proportion_ci(share * n_eff, n_eff, confidence)
+    out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
+    out.loc[some, "design_effect"] = out.loc[some, "denominator"].to_numpy(float) / n_eff
+    return out.drop(columns=["rows", "w", "wy", "w2"])
+
+
+def standard_mix(work: pd.DataFrame, year: int) -> np.ndarray:
+    """The standard population: each stratum's share of the weighted answers in `year`."""
+    answered = work[work["answered"] & (work["year"] == year)]
+    mix = np.bincount(answered["stratum"], answered["w"], minlength=int(work["stratum"].max()) + 1)
+    return mix / mix.sum()
+
+
+def standardised_shares(work: pd.DataFrame, standard_year: int, confidence: float) -> pd.DataFrame:
+    """Per year: the share directly standardised to `standard_year`'s mix of strata (percent) with
+    its Wilson interval on the standardised estimator's effective n, and the standard's coverage."""
+    standard = standard_mix(work, standard_year)
+    rows = []
+    for year, answered in work[work["answered"]].groupby("year", sort=True):
+        cells = (
+            answered.groupby(["cluster", "stratum"], sort=False)
+            .agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum"))
+            .reset_index()
+        )
+        cluster = pd.factorize(cells["cluster"])[0]
+        n_clusters = cluster.max() + 1 if bool(answered["clustered"].iloc[0]) else 0
+        result = survey.standardised_share(
+            cells["stratum"].to_numpy(), cluster, cells["w"], cells["wy"], cells["w2"], cells["w2y"], standard, n_clusters
+        )
+        row = {"year": int(year), "standardised_value": 100 * result.value, "standardised_coverage": result.coverage}
+        n_eff = result.effective_n
+        if n_eff > 0:
+            low, high = stats.proportion_ci(result.value * n_eff, n_eff, confidence)
+            row.update(standardised_low=100 * low, standardised_high=100 * high)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["year", "standardised_value", "standardised_low", "standardised_high", "standardised_coverage"])
+
+
+def _clusters_of(work: pd.DataFrame, year: int) -> set:
+    return set(work.loc[work["answered"] & (work["year"] == year), "cluster"].unique())
+
+
+def _excluded_publishable(part: pd.DataFrame, rules: Rules) -> bool:
+    """Whether the answers left out of a common-cluster comparison may be worked out by differencing:
+    they must form a publishable cell and span at least two clusters (no single school's figure)."""
+    if part.empty:
+        return True
+    n, x = int(part["answered"].sum()), int(part["success"].sum())
+    return primary_suppression(x, n, True, rules)[()] == "" and part["cluster"].nunique() >= 2
+
+
+def common_cluster_shares(work: pd.DataFrame, base_year: int, confidence: float, rules: Rules) -> pd.DataFrame:
+    """Per year: the schools/institutions that answered both in the year and in `base_year`
+    (`common_clusters`), `coverage` (the smaller of the two years' shares of answers from them),
+    and the share among them in the year and in the base year (common_value, common_low,
+    common_high, common_baseline_value), published only when what they leave out is publishable."""
+    columns = ["year", "common_clusters", "coverage", "common_value", "common_low", "common_high", "common_baseline_value"]
+    if not bool(work["clustered"].iloc[0]) or base_year not in set(work["year"]):
+        return pd.DataFrame(columns=columns)
+    base = _clusters_of(work, base_year)
+    rows = []
+    for year in sorted(set(work["year"])):
+        common = base & _clusters_of(work, year)
+        pair = work[work["answered"] & work["year"].isin([year, base_year])]
+        inside = pair["cluster"].isin(common)
+        by_year = inside.groupby(pair["year"]).mean()
+        row = {"year": int(year), "common_clusters": len(common), "coverage": float(by_year.min())}
+        if row["coverage"] < 1 and common and all(_excluded_publishable(pair[~inside & (pair["year"] == y)], rules) for y in (year, base_year)):
+            shares = design_shares(pair[inside].assign(group="all"), confidence).set_index("year")
+            row.update(
+                common_value=shares.at[year, "value"],
+                common_low=shares.at[year, "ci_low"],
+                common_high=shares.at[year, "ci_high"],
+                common_baseline_value=shares.at[base_year, "value"],
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,210 @@
+"""Survey design, unknown outcomes and counts in context, against independent computations.
+
+Constructed data whose truth is known: schools that differ and schools that do not, a changed
+grade mix, institutions that join late, unknown treatment outcomes, overdispersed counts. Each
+result is checked against statsmodels or a hand computation written out here, never against the
+code's own output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.proportion import proportion_confint
+
+from rusmiddel_analysis.calc import stats, survey, survey_indicators
+from rusmiddel_analysis.calc.assessment import trend_rows
+from rusmiddel_analysis.calc.disclosure import Rules
+from rusmiddel_analysis.config.strategy import load_strategy
+
+from .conftest import write_strategy_variant
+
+
+def clustered_answers(rng, schools: int, pupils: int, share: float, sd: float, weighted: bool = False) -> pd.DataFrame:
+    """Pupils at schools whose log-odds differ by N(0, sd²) (sd 0: schools that do not differ)."""
+    logit = np.log(share / (1 - share)) + rng.normal(0, sd, size=schools)
+    school = np.repeat(np.arange(schools), pupils)
+    y = (rng.random(schools * pupils) < 1 / (1 + np.exp(-logit[school]))).astype(int)
+    w = rng.uniform(0.5, 2.0, size=y.size) if weighted else np.ones(y.size)
+    return pd.DataFrame({"school": school, "y": y, "w": w})
+
+
+def statsmodels_cluster_variance(frame: pd.DataFrame) -> float:
+    """The variance of the weighted mean by WLS on a constant with cluster-robust errors (statsmodels;
+    its small-sample factor G/(G-1)·(N-1)/(N-K) is G/(G-1) with K = 1)."""
+    fit = sm.WLS(frame["y"], np.ones(len(frame)), weights=frame["w"]).fit(cov_type="cluster", cov_kwds={"groups": frame["school"]})
+    return float(fit.cov_params().iloc[0, 0])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cluster_robust_variance_equals_statsmodels(weighted):
+    frame = clustered_answers(np.random.default_rng(1), 30, 120, 0.4, 0.4, weighted)
+    share, variance, _, _ = survey.design_based_share(frame["y"], frame["w"], frame["school"])
+    assert share == pytest.approx(np.average(frame["y"], weights=frame["w"]))
+    assert variance == pytest.approx(statsmodels_cluster_variance(frame), rel=1e-10)
+
+
+def test_schools_that_do_not_differ_keep_the_binomial_interval():
+    frame = clustered_answers(np.random.default_rng(2), 48, 185, 0.41, 0.0)
+    share, _, deff, n_eff = survey.design_based_share(frame["y"], frame["w"], frame["school"])
+    x, n = int(frame["y"].sum()), len(frame)
+    design = stats.proportion_ci(share * n_eff, n_eff)
+    binomial = proportion_confint(x, n, method="wilson")
+    width_ratio = (design[1] - design[0]) / (binomial[1] - binomial[0])
+    assert 1.0 <= width_ratio < 1.15  # never narrower than the binomial, essentially the same
+    assert deff < 1.35
+
+
+def test_schools_that_differ_widen_the_interval_by_the_design_effect():
+    frame = clustered_answers(np.random.default_rng(3), 48, 185, 0.41, 0.35)
+    share, variance, deff, n_eff = survey.design_based_share(frame["y"], frame["w"], frame["school"])
+    # the design effect is the cluster-robust variance (statsmodels) over the binomial one
+    binomial_variance = share * (1 - share) / len(frame)
+    assert deff == pytest.approx(statsmodels_cluster_variance(frame) / binomial_variance, rel=1e-9)
+    # Kish: deff ≈ 1 + (m - 1) ICC, with the ICC estimated by one-way ANOVA (an independent estimate)
+    groups = frame.groupby("school")["y"]
+    m, k = 185, 48
+    msb = m * ((groups.mean() - frame["y"].mean()) ** 2).sum() / (k - 1)
+    msw = ((frame["y"] - groups.transform("mean")) ** 2).sum() / (k * (m - 1))
+    icc = (msb - msw) / (msb + (m - 1) * msw)
+    assert deff == pytest.approx(1 + (m - 1) * icc, rel=0.1)
+    assert deff > 2 and n_eff == pytest.approx(len(frame) / deff)
+
+
+def test_linearised_variance_of_a_domain_counts_every_cluster_of_the_year():
+    # two groups over four clusters; group 1 only in clusters 0 and 1: C stays 4 for both
+    answers = pd.DataFrame({"cluster": [0, 0, 1, 1, 2, 2, 3, 3], "group": [0, 1, 0, 1, 0, 0, 0, 0], "y": [1, 1, 0, 0, 1, 0, 1, 1]})
+    sums = answers.groupby(["group", "cluster"]).agg(w=("y", "size"), wy=("y", "sum")).reset_index()
+    share, variance = survey.linearised_share_variance(sums["group"].to_numpy(), sums["w"], sums["wy"], [4, 4])
+    # by hand for group 1: p = 1/2, z = ((1 - 1/2), (0 - 1/2)) / 2, clusters 2 and 3 give z = 0
+    assert share[1] == 0.5
+    assert variance[1] == pytest.approx(4 / 3 * (0.25**2 + 0.25**2))
+
+
+def test_direct_standardisation_matches_the_textbook_formula():
+    rng = np.random.default_rng(4)
+    n = 4000
+    stratum = rng.integers(0, 6, n)
+    y = (rng.random(n) < 0.2 + 0.1 * stratum).astype(int)
+    standard = np.array([0.1, 0.2, 0.2, 0.2, 0.2, 0.1])
+    frame = pd.DataFrame({"s": stratum, "y": y})
+    by_stratum = frame.groupby("s")["y"].agg(["mean", "size"])
+    expected = (standard * by_stratum["mean"]).sum()
+    expected_var = (standard**2 * by_stratum["mean"] * (1 - by_stratum["mean"]) / by_stratum["size"]).sum()
+    cells = frame.groupby("s")["y"].agg(w="size", wy="sum").reset_index()
+    result = survey.standardised_share(cells["s"].to_numpy(), np.arange(len(cells)), cells["w"], cells["wy"], cells["w"], cells["wy"], standard, 0)
+    assert result.value == pytest.approx(expected)
+    assert result.variance_independent == pytest.approx(expected_var)
+    assert np.isnan(result.variance) and result.coverage == 1
+
+
+def test_standardisation_removes_a_changed_grade_mix():
+    """The same within-grade shares in both years, fewer 10th-graders in the second: the crude share
+    moves, the share standardised to the first year's mix does not."""
+    rng = np.random.default_rng(5)
+    within = {6: 0.9, 7: 0.7, 8: 0.5, 9: 0.3, 10: 0.1}
+    frames = []
+    for year, mix in ((2015, [0.22, 0.22, 0.22, 0.22, 0.12]), (2017, [0.235, 0.235, 0.235, 0.235, 0.06])):
+        counts = (np.array(mix) * 10000).astype(int)
+        grade = np.repeat(list(within), counts)
+        y = np.concatenate(
+            [np.r_[np.ones(int(round(c * within[g]))), np.zeros(c - int(round(c * within[g])))] for g, c in zip(within, counts, strict=True)]
+        )
+        frames.append(
+            pd.DataFrame({"year": year, "grade": grade, "gender": "female", "school": rng.integers(0, 40, grade.size), "y": y.astype(bool)})
+        )
+    data = pd.concat(frames, ignore_index=True)
+    work = survey_indicators.answers_frame(
+        data, np.ones(len(data), bool), data["y"].to_numpy(), pd.Series("all", index=data.index), "school", ("grade", "gender")
+    )
+    crude = survey_indicators.design_shares(work, 0.95).set_index("year")["value"]
+    standardised = survey_indicators.standardised_shares(work, 2015, 0.95).set_index("year")["standardised_value"]
+    by_hand_2017 = 100 * sum(m * within[g] for m, g in zip([0.22, 0.22, 0.22, 0.22, 0.12], within, strict=True))
+    assert crude[2017] - crude[2015] > 2  # the mix alone moves the crude share
+    assert standardised[2017] == pytest.approx(by_hand_2017, abs=0.01)
+    assert standardised[2017] == pytest.approx(standardised[2015], abs=0.01)
+
+
+def school_years(plan: dict[int, list[int]], seed: int) -> pd.DataFrame:
+    """60 pupils per school and year; schools 0-7 have a share of 0.3, later ones 0.6."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        pd.DataFrame({"year": year, "school": s, "y": rng.random(60) < (0.3 if s < 8 else 0.6)}) for year, schools in plan.items() for s in schools
+    ]
+    data = pd.concat(rows, ignore_index=True)
+    return survey_indicators.answers_frame(
+        data, np.ones(len(data), bool), data["y"].to_numpy(), pd.Series("all", index=data.index), "school", ()
+    ), data
+
+
+def test_common_cluster_comparison_and_when_it_is_hidden():
+    # 2015: schools 0-9; 2019: schools 0-7 and two new ones (10, 11)
+    work, data = school_years({2015: list(range(10)), 2019: [*range(8), 10, 11]}, 6)
+    out = survey_indicators.common_cluster_shares(work, 2015, 0.95, Rules()).set_index("year")
+    common = data[data["school"] < 8]
+    assert out.at[2019, "common_clusters"] == 8
+    assert out.at[2019, "coverage"] == pytest.approx(8 / 10)
+    assert out.at[2019, "common_value"] == pytest.approx(100 * common.loc[common.year == 2019, "y"].mean())
+    assert out.at[2019, "common_baseline_value"] == pytest.approx(100 * common.loc[common.year == 2015, "y"].mean())
+    # a single school left out: its own share could be worked out by differencing, so none is shown
+    work, _ = school_years({2015: list(range(9)), 2019: [*range(8), 10]}, 7)
+    hidden = survey_indicators.common_cluster_shares(work, 2015, 0.95, Rules()).set_index("year")
+    assert hidden.at[2019, "coverage"] < 1 and np.isnan(hidden.at[2019, "common_value"])
+
+
+def test_outcome_bounds_by_hand():
+    low, high = stats.outcome_bounds([10, 0], [20, 0], [5, 0])
+    assert (low[0], high[0]) == (10 / 25, 15 / 25)
+    assert np.isnan(low[1]) and np.isnan(high[1])
+    with pytest.raises(ValueError, match="successes <= known"):
+        stats.outcome_bounds(5, 4, 0)
+
+
+def test_pearson_dispersion_equals_statsmodels_poisson_glm():
+    counts = np.array([611, 700, 590, 720, 640, 760])
+    years = np.arange(2014, 2020)
+    result = stats.pearson_dispersion(counts, years, 0.95, 4)
+    glm = sm.GLM(counts, sm.add_constant(years - years.mean()), family=sm.families.Poisson()).fit()
+    assert result.statistic == pytest.approx(glm.pearson_chi2, rel=1e-8)
+    assert result.phi == pytest.approx(glm.pearson_chi2 / glm.df_resid)
+    assert result.overdispersed and result.used == result.phi
+    smooth = stats.pearson_dispersion([611, 628, 649, 674, 705], range(2015, 2020), 0.95, 4)
+    assert not smooth.overdispersed and smooth.used == 1.0  # a dispersion below 1 never narrows an interval
+    assert np.isnan(stats.pearson_dispersion([611, 628, 649], range(2015, 2018), 0.95, 4).phi)
+
+
+def test_overdispersion_widens_the_count_interval_and_weakens_the_tests():
+    low, high = stats.count_ci(705)
+    wide = stats.scaled_count_ci(705, 4.0)
+    assert wide == pytest.approx((705 - 2 * (705 - low), 705 + 2 * (high - 705)))
+    assert stats.scaled_count_ci(705, 1.0) == pytest.approx((low, high))
+    direction, p = stats.quasi_poisson_test(705, 611, 4.0)
+    z = (705 - 611) / np.sqrt(4 * 611)
+    assert direction == 1 and p == pytest.approx(2 * (1 - __import__("scipy").stats.norm.cdf(z)))
+    plain = stats.count_trend_test([611, 628, 649, 674, 705], range(2015, 2020))
+    scaled = stats.count_trend_test([611, 628, 649, 674, 705], range(2015, 2020), dispersion=4.0)
+    assert scaled.statistic == pytest.approx(plain.statistic / 4)
+
+
+def test_trend_rows_start_at_the_method_break_and_leave_out_failing_years(tmp_path):
+    def break_follow_up_target(raw):
+        raw["method_breaks"] = [{"year": 2017, "targets": ["behandling_stof_effekt"], "da": "Ny metode.", "en": "New method."}]
+
+    strategy = load_strategy(write_strategy_variant(tmp_path, break_follow_up_target))
+    target = strategy.target("behandling_stof_effekt")
+    rows = pd.DataFrame(
+        {
+            "year": [2015, 2016, 2017, 2018, 2019],
+            "denominator": [200, 210, 220, 230, 240],
+            "value": [35.0, 36.0, 38.0, 40.0, 42.0],
+            "unknown_share": [0.05, 0.05, 0.05, 0.40, 0.05],  # 2018 breaks max_unknown_share
+            "contact_rate": np.nan,
+        }
+    )
+    used, excluded, break_year = trend_rows(strategy, target, rows, 2019)
+    assert used["year"].tolist() == [2017, 2019]
+    assert excluded == [2018] and break_year == 2017
+    used, _, break_year = trend_rows(strategy, target, rows, 2016)  # the break lies after the report year
+    assert break_year is None and used["year"].tolist() == [2015, 2016, 2017, 2019]
