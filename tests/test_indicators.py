@@ -354,3 +354,41 @@ def test_vs_target_and_trend_columns(demo_dirs, strategy):
     assert (a.trend, a.trend_points, a.trend_p_value) == (by_hand.direction, 3, pytest.approx(by_hand.p_value))
     assert result.loc["ungdom_alkohol", "trend"] == "cannot_calculate"
     assert result.loc["ungdom_alkohol", "trend_reason"] == "needs at least 3 measured years; has 2"
+
+
+def grade_mix_pupils(year: int, counts: dict[int, int], start: int) -> pd.DataFrame:
+    """Pupils of grades 6 and 10 at four schools; 80 % of 6th-graders and 20 % of 10th-graders have
+    not tried alcohol, whatever the year: only the mix of grades changes."""
+    frames = []
+    for grade, n in counts.items():
+        not_tried = int(n * (0.8 if grade == 6 else 0.2))
+        frame = pupils(year, not_tried, n - not_tried, 0, start=start + 1000 * grade)
+        frames.append(frame.assign(grade=grade, school=[f"S{i % 4}" for i in range(n)]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_standardised_share_rate_and_bounds_through_compute(tmp_path, strategy):
+    frames = canonical_frames()
+    skole = pd.concat([grade_mix_pupils(2015, {6: 100, 10: 100}, 0), grade_mix_pupils(2017, {6: 150, 10: 50}, 50000)], ignore_index=True)
+    frames["ungeprofil_skole"] = skole
+    frames["behandling_forloeb"] = episodes_frame()
+    frames["befolkning"] = pd.DataFrame({"year": [2015, 2016], "residents": [170000, 171000]})
+    raw = write_canonical(tmp_path / "raw", frames)
+    process(raw, tmp_path / "processed", strategy, today=TODAY)
+    table = compute(strategy, tmp_path / "processed")
+    # by hand: the 2015 mix of grade x gender, the 2017 share within each, summed
+    y = skole["alcohol_ever"] == "false"
+    cells = skole.assign(y=y).groupby(["year", "grade", "gender"])["y"].agg(["mean", "size"])
+    standard = cells.loc[2015, "size"] / cells.loc[2015, "size"].sum()
+    by_hand = (standard * cells.loc[2017, "mean"]).sum()
+    r = row(table, "skole_alkohol", 2017)
+    assert r.value == pytest.approx(100 * y[skole.year == 2017].mean())  # 65 %: the mix moved it
+    assert r.standardised_value == pytest.approx(100 * by_hand) and by_hand == pytest.approx(0.5)
+    assert r.standardised_low < r.standardised_value < r.standardised_high
+    assert (r.clusters, r.coverage, r.common_clusters) == (4, 1.0, 4)
+    # 7 successes, 13 failures and 2 unknown outcomes: 7/22 if both failed, 9/22 if both succeeded
+    t = row(table, "behandling_stof_effekt", 2015)
+    assert (t.bound_low, t.bound_high) == pytest.approx((100 * 7 / 22, 100 * 9 / 22))
+    c = row(table, "behandling_antal", 2015)
+    assert (c.population, c.rate) == (170000, pytest.approx(22 / 170000 * 10000))
+    assert (c.rate_low, c.rate_high) == pytest.approx((c.ci_low / 17, c.ci_high / 17))

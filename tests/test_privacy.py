@@ -204,3 +204,23 @@ def test_failure_messages_and_failed_notebooks_pass_the_gate_too(demo_dirs, tmp_
     assert "target skole_hash, 2017, cell 3: KeyError: (message withheld: it may hold personal data)" in err
     assert respondent not in err
     assert not (outputs / "_failed").exists()
+
+
+def test_verdict_box_numbers_are_held_against_the_assessment(gate, demo_dirs):
+    """The standardised share, bounds and rate in a verdict box are declared as the report year's
+    assessment: the gate accepts them as computed and stops any other number."""
+    raw, processed = demo_dirs
+    report = views.TargetReport("skole_alkohol", 2017, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.verdict())
+    assert gate.check(page, book) == []
+    shown = report.assessment
+    standardised = f"{shown.standardised_value:.1f}".replace(".", ",")
+    assert standardised in page
+    tampered = page.replace(standardised, "47,7", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+    # declared as shown, a number the assessment does not hold is stopped too
+    data = json.loads(book)
+    declared = data["cells"][0]["outputs"][0]["data"][MIME]
+    cell = next(c for t in declared["tables"] for c in t["cells"] if c and c["kind"] == "assessment")
+    cell["standardised_value"] = 47.7
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]

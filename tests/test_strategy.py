@@ -139,6 +139,21 @@ MALFORMED = [
         "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36",
     ),
     (
+        "method break without what changed",
+        lambda raw: raw["method_breaks"][0].pop("sources"),
+        "field 'method_breaks[0]': must name the sources or the targets whose measurement changed",
+    ),
+    (
+        "method break of an unknown target",
+        lambda raw: raw["method_breaks"][0].update(targets=["skole_rygning"]),
+        "field 'method_breaks[0].targets': unknown target id(s) skole_rygning",
+    ),
+    (
+        "coverage caveat not a fraction",
+        lambda raw: raw["settings"]["caveats"].update(min_common_coverage=90),
+        "field 'settings.caveats.min_common_coverage': must be a fraction between 0 and 1",
+    ),
+    (
         "missing text",
         lambda raw: _target(raw, "skole_hash")["goal"].pop("en"),
         "target 'skole_hash', field 'goal': must give non-empty text for both 'da' and 'en'",
@@ -166,3 +181,12 @@ def test_missing_and_unparsable_files(tmp_path):
 def test_15_percent_rule_is_round_half_up():
     # 611 * 1.15 = 702.65 -> 703
     assert load_strategy().target("behandling_antal").increase_percent == 15
+
+
+def test_method_breaks_and_caveat_settings_are_read():
+    s = load_strategy()
+    (broken,) = s.method_breaks
+    assert (broken.year, broken.sources, broken.targets) == (2018, ("behandling_opfoelgning",), ())
+    assert "behandler" in broken.text("da") and "therapist" in broken.text("en")
+    assert s.settings["caveats"] == {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9}
+    assert (s.settings["rate_per"], s.settings["min_dispersion_points"]) == (10000, 4)

@@ -125,6 +125,7 @@ def _draw_breaks(ax, shown: pd.DataFrame, assessment_row, lang: str, compact: bo
             markerfacecolor="white",
             markeredgecolor=COLOURS["measured"],
             markersize=5 if compact else 7,
+            zorder=4,  # over the filled point it replaces
             label=text("plot.excluded", lang),
         )
 
@@ -279,7 +280,7 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
         first, last = int(shown["year"].iloc[0]), int(shown["year"].iloc[-1])
     else:
         change, first, last = "", target.baseline_year, target.baseline_year
-    return text(
+    alt = text(
         "plot.alt_trend",
         lang,
         measure=target.short_name(lang),
@@ -290,6 +291,12 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
         target_year=target.target_year,
         status=status_words(assessment_row["status"], lang, assessment_row.get("data_quality", "")).lower(),
     )
+    marks = []
+    if not fmt.missing(assessment_row.get("method_break_year")):
+        marks.append(text("plot.alt_break", lang, year=int(assessment_row["method_break_year"])))
+    if excluded_years(assessment_row):
+        marks.append(text("plot.alt_excluded", lang, years=", ".join(map(str, excluded_years(assessment_row)))))
+    return " ".join([alt, *marks])
 
 
 def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:

@@ -450,9 +450,10 @@ class TargetReport(_Report):
         if not fmt.missing(r.common_clusters) and self.measured_year != self.target.baseline_year:
             coverage = fmt.percent(100 * r.coverage, lang)
             common = fmt.number(r.common_clusters, lang)
+            key = "report.quality_common_all" if r.coverage >= 1 else "report.quality_common"
             sentences.append(
                 self.t(
-                    "report.quality_common",
+                    key,
                     common=common,
                     cluster_word=word,
                     base=self.target.baseline_year,
