@@ -11,7 +11,8 @@ import sys
 import textwrap
 import time
 
-from rusmiddel_analysis.config.strategy import StrategyError, load_strategy
+from rusmiddel_analysis.config.strategy import StrategyError
+from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting
 from rusmiddel_analysis.present.textcatalog import text
 
@@ -52,14 +53,22 @@ def targets_table(strategy, lang: str = "da") -> str:
 
 
 def cmd_targets(args) -> int:
-    print(targets_table(load_strategy(args.strategy), args.lang))
+    print(targets_table(load_checked_strategy(args.strategy), args.lang))
+    return 0
+
+
+def cmd_check_strategy(args) -> int:
+    """Load a strategy file and check it against the data formats; every problem at once."""
+    strategy = load_checked_strategy(args.file or args.strategy)
+    first, last = strategy.years[0], strategy.years[-1]
+    print(f"{strategy.path}: {len(strategy.targets)} targets, years {first}-{last}: fits the data formats")
     return 0
 
 
 def cmd_validate(args) -> int:
     from rusmiddel_analysis.ingest.validation import validate
 
-    results = validate(args.raw, load_strategy(args.strategy))
+    results = validate(args.raw, load_checked_strategy(args.strategy))
     for name, result in results.items():
         if result.frame is not None:
             print(f"{name}: {len(result.frame)} rows in {len(result.files)} file(s): valid")
@@ -69,7 +78,7 @@ def cmd_validate(args) -> int:
 def cmd_process(args) -> int:
     from rusmiddel_analysis.ingest.process import process
 
-    manifest = process(args.raw, args.processed, load_strategy(args.strategy))
+    manifest = process(args.raw, args.processed, load_checked_strategy(args.strategy))
     for name, info in manifest["sources"].items():
         print(f"{name}: {info['rows']} rows -> {args.processed}/{name}.parquet")
     if manifest["synthetic_demo_data"]:
@@ -116,7 +125,7 @@ def cmd_assess(args) -> int:
     from rusmiddel_analysis.config.files import has_manifest, write_atomically
     from rusmiddel_analysis.ingest.process import available_years
 
-    strategy = load_strategy(args.strategy)
+    strategy = load_checked_strategy(args.strategy)
     processed = Path(args.processed)
     if not has_manifest(processed):
         raise UserError(f"no processed data in {processed}; run 'rusmiddel process' first")
@@ -220,7 +229,7 @@ def cmd_report(args) -> int:
     from rusmiddel_analysis.publish.jobs import ReportError
     from rusmiddel_analysis.publish.run import run
 
-    strategy, settings = load_strategy(args.strategy), _report_settings(args)
+    strategy, settings = load_checked_strategy(args.strategy), _report_settings(args)
     progress = Progress()
     try:
         if args.watch:
@@ -250,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("targets", help="print the strategy's targets table")
     p.add_argument("--lang", choices=formatting.LOCALES, default="da")
     p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser("check-strategy", help="check a strategy file on its own and against the data formats")
+    p.add_argument("file", nargs="?", default=None, help="the strategy YAML file (default: --strategy, or the packaged one)")
+    p.set_defaults(func=cmd_check_strategy)
 
     p = sub.add_parser("validate", help="check every raw export; list every problem")
     p.add_argument("--raw", default="data/raw")

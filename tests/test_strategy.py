@@ -166,7 +166,14 @@ def test_malformed_file_is_rejected_with_file_target_and_field(tmp_path, case, m
     path = _write_mutated(tmp_path, mutate)
     with pytest.raises(StrategyError) as info:
         load_strategy(path)
-    assert str(info.value) == f"{path}: {message}" or str(info.value).startswith(f"{path}: {message}")
+    found = re.fullmatch(rf"{re.escape(str(path))}, line (\d+): {re.escape(message)}.*", str(info.value), re.S)
+    assert found, str(info.value)
+    # the line is the failing field's key, or the target (or list item) that lacks it
+    line = path.read_text(encoding="utf-8").splitlines()[int(found.group(1)) - 1]
+    field = message.split("field '")[1].split("'")[0] if "field '" in message else ""
+    last = re.split(r"[.\[\]]", field.rstrip("]"))[-1] if field else ""
+    target = message.split("target '")[1].split("'")[0] if "target '" in message else None
+    assert (last and f"{last}:" in line) or (target and f"id: {target}" in line) or line.lstrip().startswith("- "), (line, message)
 
 
 def test_missing_and_unparsable_files(tmp_path):
@@ -175,6 +182,10 @@ def test_missing_and_unparsable_files(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("targets: [unclosed", encoding="utf-8")
     with pytest.raises(StrategyError, match="not valid YAML"):
+        load_strategy(bad)
+    # a tab where YAML wants spaces, on line 3: the message says where
+    bad.write_text("strategy:\n  id: x\n\tname: y\n", encoding="utf-8")
+    with pytest.raises(StrategyError, match=r"bad.yaml, line 3: not valid YAML: found a tab character"):
         load_strategy(bad)
 
 
@@ -190,3 +201,97 @@ def test_method_breaks_and_caveat_settings_are_read():
     assert "behandler" in broken.text("da") and "therapist" in broken.text("en")
     assert s.settings["caveats"] == {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9}
     assert (s.settings["rate_per"], s.settings["min_dispersion_points"]) == (10000, 4)
+
+
+CHECKED = [
+    (
+        "misspelled code",
+        lambda raw: raw["code_sets"].update(drinks_regularly=["weekly", "several_times_a_week", "daily"]),
+        "target 'ungdom_alkohol', field 'indicator.success': unknown code(s) 'several_times_a_week' for column 'alcohol_frequency'",
+    ),
+    (
+        "a word on a yes/no column",
+        lambda raw: _target(raw, "skole_hash")["indicator"].update(success={"equals": "Nej"}),
+        "target 'skole_hash', field 'indicator.success': column 'hash_ever' is yes/no: write equals: true or equals: false, not 'Nej'",
+    ),
+    (
+        "a column of the other survey",
+        lambda raw: _target(raw, "skole_alkohol")["indicator"].update(column="alcohol_frequency"),
+        "target 'skole_alkohol', field 'indicator.column': no column 'alcohol_frequency' in source 'ungeprofil_skole' (it is a column of ungeprofil_ungdom)",
+    ),
+    (
+        "unknown source",
+        lambda raw: _target(raw, "skole_alkohol")["indicator"].update(source="ungeprofilen"),
+        "target 'skole_alkohol', field 'indicator.source': unknown source 'ungeprofilen'",
+    ),
+    (
+        "a share in persons",
+        lambda raw: _target(raw, "skole_hash").update(unit="persons"),
+        "target 'skole_hash', field 'unit': a share target is measured in percent, not persons",
+    ),
+    (
+        "target year after the period",
+        lambda raw: _target(raw, "skole_hash")["target"].update(year=2021),
+        "target 'skole_hash', field 'target.year': 2021 lies outside the period 2016-2019",
+    ),
+    (
+        "unknown status code",
+        lambda raw: raw["code_sets"].update(treatment_success=["abstinent", "reduced_use"]),
+        "target 'behandling_stof_effekt', field 'indicator.success': unknown status code(s) 'reduced_use'",
+    ),
+]
+
+
+@pytest.mark.parametrize("case, mutate, message", CHECKED, ids=[c[0] for c in CHECKED])
+def test_strategy_is_checked_against_the_data_formats(tmp_path, case, mutate, message):
+    from rusmiddel_analysis.ingest.strategy_check import StrategyCheckError, load_checked_strategy
+
+    path = _write_mutated(tmp_path, mutate)
+    with pytest.raises(StrategyCheckError) as info:
+        load_checked_strategy(path)
+    listed = str(info.value).splitlines()
+    assert listed[0].startswith(f"{path}: ") and "problem(s) with the data it names" in listed[0]
+    hit = next((line for line in listed[1:] if message in line), None)
+    assert hit, str(info.value)
+    # the line number points at the field's key in the file
+    number = int(re.search(r"line (\d+):", hit).group(1))
+    key = message.split("field '")[1].split("'")[0].split(".")[-1]
+    assert f"{key}:" in path.read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+def test_every_problem_is_listed_at_once_and_the_command_says_so(tmp_path, capsys):
+    from rusmiddel_analysis.cli import main
+
+    def two_wrongs(raw):
+        _target(raw, "skole_hash")["indicator"].update(success={"equals": "Nej"})
+        _target(raw, "skole_alkohol")["indicator"].update(column="alkohol")
+
+    path = _write_mutated(tmp_path, two_wrongs)
+    assert main(["check-strategy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problem(s)" in err and "skole_hash" in err and "no column 'alkohol'" in err and "Traceback" not in err
+    assert main(["check-strategy"]) == 0
+    assert "fits the data formats" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda raw: _target(raw, "skole_alkohol").update(baseline={"year": 2015, "value": 0.41}, target={"year": 2019, "value": 0.5}),
+            "looks like a fraction",
+        ),
+        (
+            lambda raw: _target(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up"),
+            "field 'indicator.follow_up_months': must be one of 1, 6, 12",
+        ),
+        (
+            lambda raw: _target(raw, "skole_hash").update(kind="at_least", polarity="lower_is_better"),
+            "kind 'at_least' needs polarity 'higher_is_better'",
+        ),
+    ],
+)
+def test_fractions_incomplete_follow_up_and_kind_against_polarity_are_refused(tmp_path, mutate, message):
+    path = _write_mutated(tmp_path, mutate)
+    with pytest.raises(StrategyError, match=re.escape(message)):
+        load_strategy(path)

@@ -97,6 +97,7 @@ COLUMNS = [
     "method_break_year",
     "excluded_years",
     "caveats",
+    "trend_confidence",
 ]
 # columns copied from the latest measurement's indicator row as they are
 CARRIED = COLUMNS[COLUMNS.index("design_effect") : COLUMNS.index("rate_high") + 1]
@@ -240,7 +241,7 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     settings = strategy.settings
     rows = rows[(rows["year"] <= year) & rows["value"].notna()].sort_values("year")
     out = _empty_row(target, year)
-    out.update(measured_years=len(rows), confidence=settings["confidence"])
+    out.update(measured_years=len(rows), confidence=settings["confidence"], trend_confidence=settings["trend_confidence"])
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
         reason = "baseline_year" if year <= target.baseline_year else "no_measurement_since"
@@ -325,7 +326,7 @@ def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
 
 
 def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
-    """Status and reference levels of `reach`/`at_least` rows with a usable measurement."""
+    """Status and reference levels of `reach`/`at_least`/`at_most` rows with a usable measurement."""
     thresholds = strategy.settings["progress_thresholds"]
     scale = _scale(strategy, frame)
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
@@ -369,7 +370,7 @@ def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     Vectorised, so the simulation test judges thousands of draws with the same code.
     """
     pieces = []
-    for kinds, judge in ((("reach", "at_least"), _judge_progress), (("maintain",), _judge_maintain)):
+    for kinds, judge in ((("reach", "at_least", "at_most"), _judge_progress), (("maintain",), _judge_maintain)):
         rows = frame["kind"].isin(kinds)
         if rows.any():
             pieces.append(judge(strategy, frame[rows]))

@@ -22,7 +22,9 @@ from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
 UNITS = ("percent", "persons")
 POLARITIES = ("higher_is_better", "lower_is_better")
-KINDS = ("reach", "at_least", "maintain")
+KINDS = ("reach", "at_least", "at_most", "maintain")
+# a kind that states its direction needs the polarity it states
+KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
 INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
 
@@ -52,13 +54,59 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
 class StrategyError(ValueError):
     """A strategy file is malformed; the message names file, target and field."""
 
-    def __init__(self, path: Path | str, message: str, target_id: str | None = None, field_name: str | None = None):
+    def __init__(self, path: Path | str, message: str, target_id: str | None = None, field_name: str | None = None, line: int | None = None):
         self.path = str(path)
         self.target_id = target_id
         self.field_name = field_name
+        self.line = line
         where = f"target '{target_id}', " if target_id else ""
         what = f"field '{field_name}': " if field_name else ""
-        super().__init__(f"{self.path}: {where}{what}{message}")
+        at = f", line {line}" if line else ""
+        super().__init__(f"{self.path}{at}: {where}{what}{message}")
+
+
+def yaml_node_lines(text: str):
+    """The composed YAML document (nodes with their positions), or None when it does not parse."""
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+
+
+def _path_parts(field_name: str) -> list[str]:
+    return [part for piece in field_name.replace("]", "").split(".") for part in piece.split("[") if part]
+
+
+def _node_id(node) -> str | None:
+    """The `id` of a mapping node in a list (a target, a focus area), if it has one."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v.value for k, v in node.value if k.value == "id"), None)
+
+
+def line_of(root, target_id: str | None, field_name: str | None) -> int | None:
+    """The YAML line (1-based) of a target's field, or of a top-level field: the line of the
+    deepest key the path reaches, so a missing field points at the mapping that lacks it. Items of
+    a list are found by index or by their `id`."""
+    if root is None:
+        return None
+    parts = (["targets", target_id] if target_id else []) + _path_parts(field_name or "")
+    node, line = root, root.start_mark.line
+    for part in parts:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line, pair[1]
+        elif isinstance(node, yaml.SequenceNode):
+            items = node.value
+            found = items[int(part)] if part.isdigit() and int(part) < len(items) else next((i for i in items if _node_id(i) == part), None)
+            if found is None:
+                break
+            line, node = found.start_mark.line, found
+        else:
+            break
+    return line + 1
 
 
 @dataclass(frozen=True)
@@ -189,22 +237,27 @@ def load_strategy(path: str | Path | None = None) -> Strategy:
     """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
     path = Path(path) if path is not None else DEFAULT_STRATEGY
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        raw = load_yaml(source)
     except FileNotFoundError:
         raise StrategyError(path, "file not found") from None
     except yaml.YAMLError as exc:
-        raise StrategyError(path, f"not valid YAML ({exc.__class__.__name__})") from None
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise StrategyError(path, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
     if not isinstance(raw, dict):
         raise StrategyError(path, "the file must hold a mapping with 'strategy' and 'targets'")
-    return _Parser(path).strategy(raw)
+    return _Parser(path, source).strategy(raw)
 
 
 class _Parser:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, source: str = ""):
         self.path = path
+        self.source = source
 
     def fail(self, message: str, target_id: str | None = None, field_name: str | None = None):
-        raise StrategyError(self.path, message, target_id, field_name)
+        # positions are looked up only for a failing file: a good one is composed once, not twice
+        raise StrategyError(self.path, message, target_id, field_name, line_of(yaml_node_lines(self.source), target_id, field_name))
 
     def get(self, mapping: Mapping, key: str, target_id: str | None = None, prefix: str = ""):
         if not isinstance(mapping, Mapping) or key not in mapping or mapping[key] is None:
@@ -228,7 +281,7 @@ class _Parser:
 
     def choice(self, value: Any, choices: tuple, target_id: str | None, field_name: str) -> str:
         if value not in choices:
-            self.fail(f"must be one of {', '.join(choices)}", target_id, field_name)
+            self.fail(f"must be one of {', '.join(map(str, choices))}", target_id, field_name)
         return value
 
     def strategy(self, raw: Mapping) -> Strategy:
@@ -396,6 +449,10 @@ class _Parser:
         for name, value in (("baseline.value", b_value), ("target.value", t_value)):
             if unit == "percent" and not 0 <= value <= 100:
                 self.fail("a percentage must lie between 0 and 100", tid, name)
+        if unit == "percent" and 0 < max(b_value, t_value) <= 1:
+            self.fail(f"looks like a fraction ({b_value:g} -> {t_value:g}); write percentages, e.g. 79 for 79 %", tid, "target.value")
+        if kind in KIND_POLARITY and polarity != KIND_POLARITY[kind]:
+            self.fail(f"kind '{kind}' needs polarity '{KIND_POLARITY[kind]}', not '{polarity}'", tid, "polarity")
             if unit == "persons" and (value < 0 or value != int(value)):
                 self.fail("a number of persons must be a whole number >= 0", tid, name)
         if kind == "maintain" and t_value != b_value:

@@ -32,6 +32,12 @@ def number(value: float, lang: str = "da", decimals: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=LOCALES[check_lang(lang)])
 
 
+def level(fraction: float, lang: str = "da") -> str:
+    """A confidence level as the number before its percent sign: 0.95 -> '95', 0.998 -> '99,8' (da)."""
+    value = round(100 * float(fraction), 6)
+    return number(value, lang, 0 if value.is_integer() else len(f"{value:g}".split(".")[1]))
+
+
 def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A value already on the 0-100 scale, as '41 %' (da) or '41%' (en)."""
     if missing(value):

@@ -74,7 +74,7 @@ def change_sentence(strategy, target, row, lang: str = "da") -> str:
     )
     if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
-    confidence = fmt.number(100 * strategy.settings["confidence"], lang)
+    confidence = fmt.level(strategy.settings["confidence"], lang)
     return sentence + text("narrative.interval", lang, confidence=confidence, interval=measured_interval(target, row["ci_low"], row["ci_high"], lang))
 
 
@@ -224,7 +224,8 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     years = sorted(y for y in indicator_years if y <= int(row["year"]))
     if direction == "cannot_calculate":
         return text("narrative.trend_cannot_calculate", lang, n=len(years), min=int(row["trend_min_points"]))
-    return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1])
+    level = fmt.level(row.get("trend_confidence", SETTINGS_DEFAULTS["trend_confidence"]), lang)
+    return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1], level=level)
 
 
 def projection_sentence(
@@ -253,7 +254,7 @@ def projection_sentence(
     else:
         position = text("narrative.projection_contains", lang, target=goal)
     interval = text(
-        "narrative.projection_interval", lang, interval=measured_interval(target, low, high, lang), confidence=fmt.number(100 * confidence, lang)
+        "narrative.projection_interval", lang, interval=measured_interval(target, low, high, lang), confidence=fmt.level(confidence, lang)
     )
     return text(
         "narrative.projection",

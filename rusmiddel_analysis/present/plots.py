@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rusmiddel_analysis.calc.progress import required_path
+from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.statuses import colour, status_words
 from rusmiddel_analysis.present.textcatalog import group_label, text
@@ -33,6 +34,7 @@ COLOURS = {
     "break": "#6A3D9A",
 }
 FONT_SIZE = 9
+SMALL = SETTINGS_DEFAULTS["disclosure"]["min_cell"]  # counts below it are shown as "<min_cell"
 WIDTH = 8.4  # inches: the width of a page's figures
 CHAR_WIDTH = 0.08  # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
 
@@ -62,7 +64,7 @@ def _draw_path(ax, target, lang: str) -> None:
     ax.plot(years, path, linestyle="--", color=COLOURS["required"], linewidth=1.2, label=text("plot.required", lang))
 
 
-def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool) -> None:
+def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool, confidence: float) -> None:
     """The measurements with their intervals, the baseline and the goal."""
     years, values = shown["year"].to_numpy(int), shown["value"].to_numpy(float)
     if len(years):
@@ -78,7 +80,7 @@ def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool) -> N
             capsize=3,
             markersize=4 if compact else 5,
             linewidth=1.5,
-            label=text("plot.measured", lang),
+            label=text("plot.measured", lang, confidence=fmt.level(confidence, lang)),
         )
     ax.plot(
         [target.baseline_year],
@@ -161,7 +163,8 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     """Draw one target's trend on `ax`: measurements with intervals, baseline, target, required path, projection."""
     shown = rows[rows["value"].notna()].sort_values("year")
     _draw_path(ax, target, lang)
-    _draw_points(ax, target, shown, lang, compact)
+    confidence = assessment_row.get("confidence") if assessment_row is not None else None
+    _draw_points(ax, target, shown, lang, compact, SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence)
     _draw_projection(ax, target, shown, assessment_row, lang)
     _draw_breaks(ax, shown, assessment_row, lang, compact)
     _style(ax, lang)
@@ -195,7 +198,7 @@ def _fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
 
 
-def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> Figure:
+def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da", min_cell: int = SMALL) -> Figure:
     """Horizontal bars with intervals for one breakdown; hidden groups are labelled, not drawn."""
     rows = rows.reset_index(drop=True)
     labels = [group_label(by, str(g), lang) for g in rows["group"]]
@@ -211,7 +214,7 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333", elinewidth=1, capsize=3)
     for pos, row, ok in zip(positions, rows.itertuples(), shown, strict=True):
         if not ok:
-            label = text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang)
+            label = text("report.hidden_small", lang, min_cell=min_cell) if row.suppression == "small_count" else text("plot.hidden", lang)
             ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
     if target.unit == "percent":  # a share target applies to each group; a count target only to the total
         ax.axvline(
@@ -299,13 +302,13 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
     return " ".join([alt, *marks])
 
 
-def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:
+def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da", min_cell: int = SMALL) -> str:
     parts = []
     for row in rows.itertuples():
         shown = (
             fmt.value(row.value, target.unit, lang)
             if not row.suppressed
-            else (text("report.hidden_small", lang) if row.suppression == "small_count" else text("plot.hidden", lang))
+            else (text("report.hidden_small", lang, min_cell=min_cell) if row.suppression == "small_count" else text("plot.hidden", lang))
         )
         parts.append(f"{group_label(by, str(row.group), lang)} {shown}")
     return text(

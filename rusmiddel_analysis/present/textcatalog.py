@@ -10,7 +10,7 @@ from functools import cache
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import TEXT
-from rusmiddel_analysis.present.formatting import check_lang
+from rusmiddel_analysis.present.formatting import check_lang, level
 
 
 @cache
@@ -44,3 +44,16 @@ def group_label(by: str, value: str, lang: str = "da") -> str:
     if by == "grade" and value.isdigit():
         return text("report.grade_value", lang, grade=value)
     return catalogue(lang).get(f"report.group_values.{value}", value)
+
+
+def setting_values(settings: dict, lang: str = "da") -> dict:
+    """The strategy's settings as the catalogue's sentences quote them: the confidence levels, the
+    disclosure rules' sizes. So a page says "90 %-konfidensinterval" when the file sets 0.90."""
+    disclosure = settings["disclosure"]
+    return {
+        "confidence": level(settings["confidence"], lang),
+        "level": level(settings["trend_confidence"], lang),
+        "min_cell": int(disclosure["min_cell"]),
+        "small_max": int(disclosure["min_cell"]) - 1,
+        "min_group": int(disclosure["min_group_size"]),
+    }

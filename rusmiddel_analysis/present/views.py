@@ -21,15 +21,15 @@ from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import in_project
-from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 from rusmiddel_analysis.ingest.status_text import read_status_text
+from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
-from rusmiddel_analysis.present.textcatalog import group_label, text
+from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text
 
 
 class ReportInputError(ValueError):
@@ -148,7 +148,7 @@ class _Report:
         if lang not in fmt.LOCALES:
             raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
         self.lang = lang
-        self.strategy = load_strategy(in_project(strategy_file))
+        self.strategy = load_checked_strategy(in_project(strategy_file))
         try:
             self.year = int(year)
         except (TypeError, ValueError):
@@ -175,7 +175,8 @@ class _Report:
         return bool(self.manifest.get("synthetic_demo_data"))
 
     def t(self, key: str, **values) -> str:
-        return text(key, self.lang, **values)
+        """A catalogue sentence with the strategy's settings filled in (and `values`)."""
+        return text(key, self.lang, **{**setting_values(self.strategy.settings, self.lang), **values})
 
     def _banner(self) -> str:
         return html("banner", self.t("report.demo_banner")) if self.synthetic else ""
@@ -363,8 +364,8 @@ class TargetReport(_Report):
             if rows.empty:
                 continue
             cells = [subgroup_cell(self.target.id, self.measured_year, by, r) for r in rows.itertuples()]
-            fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
-            alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
+            fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
+            alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), self.t("report.col_answers")]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)

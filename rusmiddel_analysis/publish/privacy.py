@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc.results import Results
+from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import published as pub
@@ -40,7 +41,7 @@ NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 # a table cell that shows numbers only (values, intervals, counts, the hidden marks); cells with
 # words (names, statuses, callers) are labels and are not read for numbers
 NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
-HIDDEN_MARKS = ("<5", "–")
+HIDDEN = "–"  # a hidden share; a hidden small count is "<min_cell" (the strategy's rule)
 FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = ("year", "months")  # numbers that name a cell rather than measure it
 
@@ -121,6 +122,7 @@ class Gate:
     truth: dict[tuple, dict] = field(default_factory=dict)
     words: dict[str, tuple[float, ...]] = field(default_factory=dict)  # a target's own numbers: baseline, goal, years
     lang: str = "da"
+    min_cell: int = SETTINGS_DEFAULTS["disclosure"]["min_cell"]
 
     @classmethod
     def for_run(cls, strategy, results: Results, processed_dir: Path, lang: str) -> Gate:
@@ -130,7 +132,7 @@ class Gate:
         truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, pub.FOLLOW_UP_FIELDS))
         truth.update(_truth_rows(results.assessment, pub.ASSESSMENT, pub.ASSESSMENT_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
-        return cls(_identifiers(processed_dir), truth, words, lang)
+        return cls(_identifiers(processed_dir), truth, words, lang, int(strategy.settings["disclosure"]["min_cell"]))
 
     def scan(self, text: str) -> list[Leak]:
         """CPR-like numbers and person-level ids in any text: a page, a notebook, an error message."""
@@ -191,7 +193,7 @@ class Gate:
         if cell.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
             extra += self.words.get(cell.get("target_id"), ())
         allowed = _allowed(truth, extra)
-        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text))]
+        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text, self.min_cell))]
         stray = any(not np.isclose(_as_float(tok, self.lang), allowed).any() for tok in shown)
         if hidden_shown or (stray and truth["partly_hidden"]):
             counts["suppressed"] += 1
@@ -199,8 +201,8 @@ class Gate:
             counts["unaccounted"] += 1
 
 
-def _without_marks(text: str) -> str:
-    for mark in HIDDEN_MARKS:
+def _without_marks(text: str, min_cell: int) -> str:
+    for mark in (f"<{min_cell}", HIDDEN):
         text = text.replace(mark, " ")
     return text
 

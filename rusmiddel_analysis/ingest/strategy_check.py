@@ -1,0 +1,143 @@
+"""A strategy file checked against the data it names: sources, columns, codes, units and years.
+
+`config.strategy.load_strategy` checks a file on its own (fields, types, the targets' logic);
+this module checks it against the canonical data formats (ingest/schemas.py), which the config
+layer cannot see: every target's source and column exist, its success rule fits the column's
+type and codes (a yes/no column takes true or false, a code set only the column's codes), its
+unit fits its indicator, its years lie in the period, and a method break names real sources. A
+wrong file would otherwise publish a wrong number without a word (a misspelled code matches no
+one; `equals: "Nej"` on a yes/no column is never true), or die later with a traceback.
+
+`check_strategy` lists every problem at once, each naming the file, its line, the target and the
+field; `load_checked_strategy` is what the command line and the reports load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rusmiddel_analysis.config.strategy import StrategyError, line_of, load_strategy, yaml_node_lines
+from rusmiddel_analysis.ingest.schemas import EPISODES, SOURCES
+
+# the unit each indicator type counts in
+UNIT_OF = {"share": "percent", "treatment_outcome": "percent", "persons_starting": "persons"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    target_id: str | None
+    field: str
+    message: str
+
+
+class StrategyCheckError(StrategyError):
+    """A strategy file that does not fit the data it names: every problem, with its line."""
+
+    def __init__(self, path, problems: list[Problem], lines: list[int | None]):
+        self.problems = problems
+        listed = []
+        for problem, line in zip(problems, lines, strict=True):
+            where = f"line {line}: " if line else ""
+            target = f"target '{problem.target_id}', " if problem.target_id else ""
+            listed.append(f"  - {where}{target}field '{problem.field}': {problem.message}")
+        super().__init__(path, f"{len(problems)} problem(s) with the data it names:\n" + "\n".join(listed))
+
+
+def _column(source: str, name: str):
+    return next((c for c in SOURCES[source].columns if c.name == name), None)
+
+
+def _where_else(name: str, source: str) -> str:
+    others = [s for s, spec in SOURCES.items() if s != source and any(c.name == name for c in spec.columns)]
+    return f" (it is a column of {', '.join(others)})" if others else ""
+
+
+def _codes_of(strategy, operand) -> tuple[str, ...]:
+    return tuple(strategy.code_set(operand)) if isinstance(operand, str) else tuple(operand or ())
+
+
+def _success_problems(strategy, target, col) -> list[Problem]:
+    """Does the success rule fit the column: its type, and for codes, the column's codes?"""
+    ((kind, operand),) = target.indicator["success"].items()
+    field = "indicator.success"
+    if kind == "equals":
+        if col.kind == "bool" and not isinstance(operand, bool):
+            return [Problem(target.id, field, f"column '{col.name}' is yes/no: write equals: true or equals: false, not {operand!r}")]
+        if col.kind == "code" and operand not in col.codes:
+            return [Problem(target.id, field, f"unknown code {operand!r} for column '{col.name}'; valid: {', '.join(col.codes)}")]
+        return []
+    if col.kind != "code":
+        return [Problem(target.id, field, f"'{kind}' needs a column of codes; '{col.name}' is {col.kind}: use equals")]
+    unknown = [c for c in _codes_of(strategy, operand) if c not in col.codes]
+    if unknown:
+        return [Problem(target.id, field, f"unknown code(s) {', '.join(map(repr, unknown))} for column '{col.name}'; valid: {', '.join(col.codes)}")]
+    return []
+
+
+def _share_problems(strategy, target) -> list[Problem]:
+    source, name = target.source, target.indicator["column"]
+    col = _column(source, name)
+    if col is None:
+        valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind in ("bool", "code"))
+        return [Problem(target.id, "indicator.column", f"no column '{name}' in source '{source}'{_where_else(name, source)}; valid: {valid}")]
+    if col.kind not in ("bool", "code"):
+        return [Problem(target.id, "indicator.column", f"column '{name}' is {col.kind}; a share needs a yes/no or a code column")]
+    return _success_problems(strategy, target, col)
+
+
+def _treatment_problems(strategy, target) -> list[Problem]:
+    spec, problems = target.indicator, []
+    if target.source != EPISODES:
+        problems.append(Problem(target.id, "indicator.source", f"a {spec['type']} target is counted from '{EPISODES}', not '{target.source}'"))
+    if spec["type"] == "treatment_outcome":
+        status = _column(EPISODES, "end_status").codes
+        for key in ("success", "known"):
+            unknown = [c for c in _codes_of(strategy, spec[key]) if c not in status]
+            if unknown:
+                listed = ", ".join(map(repr, unknown))
+                problems.append(Problem(target.id, f"indicator.{key}", f"unknown status code(s) {listed}; valid: {', '.join(status)}"))
+        missing = set(_codes_of(strategy, spec["success"])) - set(_codes_of(strategy, spec["known"]))
+        if missing:
+            problems.append(Problem(target.id, "indicator.known", f"the success codes {', '.join(sorted(missing))} must also count as known"))
+    return problems
+
+
+def _target_problems(strategy, target) -> list[Problem]:
+    kind, source = target.indicator["type"], target.source
+    problems = []
+    if target.unit != UNIT_OF[kind]:
+        problems.append(Problem(target.id, "unit", f"a {kind} target is measured in {UNIT_OF[kind]}, not {target.unit}"))
+    start, end = strategy.period_start, strategy.period_end
+    if not start <= target.target_year <= end:
+        problems.append(Problem(target.id, "target.year", f"{target.target_year} lies outside the period {start}-{end}"))
+    if source not in SOURCES:
+        return [*problems, Problem(target.id, "indicator.source", f"unknown source '{source}'; valid: {', '.join(SOURCES)}")]
+    if kind == "share":
+        return problems + _share_problems(strategy, target)
+    return problems + _treatment_problems(strategy, target)
+
+
+def strategy_problems(strategy) -> list[Problem]:
+    """Every way the strategy does not fit the data formats (empty when it fits)."""
+    problems = [p for t in strategy.targets for p in _target_problems(strategy, t)]
+    for i, broken in enumerate(strategy.method_breaks):
+        unknown = [s for s in broken.sources if s not in SOURCES]
+        if unknown:
+            problems.append(Problem(None, f"method_breaks[{i}].sources", f"unknown source(s) {', '.join(unknown)}; valid: {', '.join(SOURCES)}"))
+    return problems
+
+
+def check_strategy(strategy) -> None:
+    """Raise StrategyCheckError listing every problem, each with its YAML line; nothing when it fits."""
+    problems = strategy_problems(strategy)
+    if problems:
+        root = yaml_node_lines(Path(strategy.path).read_text(encoding="utf-8"))
+        raise StrategyCheckError(strategy.path, problems, [line_of(root, p.target_id, p.field) for p in problems])
+
+
+def load_checked_strategy(path=None):
+    """`load_strategy`, then `check_strategy`: the strategy every command and report uses."""
+    strategy = load_strategy(path)
+    check_strategy(strategy)
+    return strategy
