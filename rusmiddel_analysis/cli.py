@@ -10,6 +10,7 @@ import argparse
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 from rusmiddel_analysis.config.strategy import StrategyError
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
@@ -22,7 +23,11 @@ class UserError(Exception):
 
 
 def targets_table(strategy, lang: str = "da") -> str:
-    """The strategy's targets as a readable plain-text table."""
+    """The strategy's targets as a readable plain-text table (a year in the header when every
+    target shares it, else beside each value)."""
+    one_baseline = len({t.baseline_year for t in strategy.targets}) == 1
+    one_target = len({t.target_year for t in strategy.targets}) == 1
+    shown = lambda value, year, one: value if one else f"{value} ({year})"
     rows = []
     for t in strategy.targets:
         rows.append(
@@ -30,8 +35,8 @@ def targets_table(strategy, lang: str = "da") -> str:
                 t.id,
                 strategy.focus_area(t.focus_area).name(lang),
                 text(f"kind.{t.kind}", lang),
-                formatting.value(t.baseline_value, t.unit, lang),
-                formatting.value(t.target_value, t.unit, lang),
+                shown(formatting.value(t.baseline_value, t.unit, lang), t.baseline_year, one_baseline),
+                shown(formatting.value(t.target_value, t.unit, lang), t.target_year, one_target),
             )
         )
     first = strategy.targets[0]
@@ -39,8 +44,8 @@ def targets_table(strategy, lang: str = "da") -> str:
         text("targets_table.id", lang),
         text("targets_table.focus_area", lang),
         text("targets_table.kind", lang),
-        text("targets_table.baseline", lang, year=first.baseline_year),
-        text("targets_table.target", lang, year=first.target_year),
+        text("targets_table.baseline", lang, year=first.baseline_year) if one_baseline else text("targets_table.baseline_any", lang),
+        text("targets_table.target", lang, year=first.target_year) if one_target else text("targets_table.target_any", lang),
     )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
@@ -53,13 +58,20 @@ def targets_table(strategy, lang: str = "da") -> str:
 
 
 def cmd_targets(args) -> int:
-    print(targets_table(load_checked_strategy(args.strategy), args.lang))
+    print(targets_table(load_checked_strategy(_one_strategy(args)), args.lang))
     return 0
+
+
+def _one_strategy(args) -> str | None:
+    """The one --strategy file of a command that reads one (None: the packaged strategy)."""
+    if args.strategy and len(args.strategy) > 1:
+        raise UserError(f"'{args.command}' reads one strategy; only 'report' takes several --strategy files")
+    return args.strategy[0] if args.strategy else None
 
 
 def cmd_check_strategy(args) -> int:
     """Load a strategy file and check it against the data formats; every problem at once."""
-    strategy = load_checked_strategy(args.file or args.strategy)
+    strategy = load_checked_strategy(args.file or _one_strategy(args))
     first, last = strategy.years[0], strategy.years[-1]
     print(f"{strategy.path}: {len(strategy.targets)} targets, years {first}-{last}: fits the data formats")
     return 0
@@ -68,19 +80,29 @@ def cmd_check_strategy(args) -> int:
 def cmd_validate(args) -> int:
     from rusmiddel_analysis.ingest.validation import validate
 
-    results = validate(args.raw, load_checked_strategy(args.strategy))
+    strategy = load_checked_strategy(_one_strategy(args))
+    results = validate(args.raw, strategy)
     for name, result in results.items():
         if result.frame is not None:
             print(f"{name}: {len(result.frame)} rows in {len(result.files)} file(s): valid")
+            _note_left_out(name, result.left_out, strategy)
     return 0
+
+
+def _note_left_out(name: str, rows: int, strategy) -> None:
+    if rows:
+        first, last = strategy.years[0], strategy.years[-1]
+        print(f"note: {name}: {rows} row(s) of survey years outside {first}-{last} left out")
 
 
 def cmd_process(args) -> int:
     from rusmiddel_analysis.ingest.process import process
 
-    manifest = process(args.raw, args.processed, load_checked_strategy(args.strategy))
+    strategy = load_checked_strategy(_one_strategy(args))
+    manifest = process(args.raw, args.processed, strategy)
     for name, info in manifest["sources"].items():
         print(f"{name}: {info['rows']} rows -> {args.processed}/{name}.parquet")
+        _note_left_out(name, info["left_out_rows"], strategy)
     if manifest["synthetic_demo_data"]:
         print("note: these are SYNTHETIC demo data, not real data")
     return 0
@@ -95,7 +117,7 @@ def cmd_demo_data(args) -> int:
         print(f"{args.raw} already holds exports; no demo data written")
         return 0
     try:
-        counts = write_demo_data(args.raw, seed=args.seed, scale=args.scale)
+        counts = write_demo_data(args.raw, seed=args.seed, scale=args.scale, strategy=load_checked_strategy(_one_strategy(args)))
     except (FileExistsError, ValueError) as exc:
         raise UserError(str(exc)) from None
     for name, n in counts.items():
@@ -125,7 +147,7 @@ def cmd_assess(args) -> int:
     from rusmiddel_analysis.config.files import has_manifest, write_atomically
     from rusmiddel_analysis.ingest.process import available_years
 
-    strategy = load_checked_strategy(args.strategy)
+    strategy = load_checked_strategy(_one_strategy(args))
     processed = Path(args.processed)
     if not has_manifest(processed):
         raise UserError(f"no processed data in {processed}; run 'rusmiddel process' first")
@@ -183,7 +205,7 @@ def _report_settings(args):
         status_dir=Path(args.status).resolve(),
         outputs_dir=Path(args.outputs).resolve(),
         lang=args.lang,
-        strategy_file=Path(args.strategy).resolve() if args.strategy else None,
+        strategy_file=Path(args.strategy[0]).resolve() if args.strategy and len(args.strategy) == 1 else None,
         notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS,
         timeout=args.timeout,
     )
@@ -225,11 +247,38 @@ def _summarise(summary) -> int:
     return 0
 
 
+def _report_many(args) -> int:
+    """Several strategies in one run: one pool of kernels, outputs and a front page per strategy id."""
+    from rusmiddel_analysis.publish.jobs import ReportError
+    from rusmiddel_analysis.publish.run import run_many
+
+    if args.watch:
+        raise UserError("--watch follows one strategy; pass a single --strategy")
+    strategies = [load_checked_strategy(path) for path in args.strategy]
+    progress = Progress()
+    try:
+        summaries = run_many(
+            strategies, _report_settings(args), args.year, args.target, progress, args.jobs, args.force, args.executor, args.scheduler
+        )
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        progress.close()
+    codes = []
+    for strategy_id, summary in summaries.items():
+        print(f"{strategy_id}:")
+        codes.append(_summarise(summary))
+    print(f"open {Path(args.outputs).resolve() / 'index.html'}")
+    return max(codes)
+
+
 def cmd_report(args) -> int:
     from rusmiddel_analysis.publish.jobs import ReportError
     from rusmiddel_analysis.publish.run import run
 
-    strategy, settings = load_checked_strategy(args.strategy), _report_settings(args)
+    if args.strategy and len(args.strategy) > 1:
+        return _report_many(args)
+    strategy, settings = load_checked_strategy(_one_strategy(args)), _report_settings(args)
     progress = Progress()
     try:
         if args.watch:
@@ -252,9 +301,34 @@ def cmd_report(args) -> int:
     return _summarise(summary)
 
 
+def _add_report_parser(sub) -> None:
+    p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
+    p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
+    p.add_argument("--target", action="append", help="a target id (repeatable; default all, plus the status report)")
+    p.add_argument("--processed", default="data/processed")
+    p.add_argument("--status", default="data/raw/status", help="folder of the qualitative status files <year>.md")
+    p.add_argument("--outputs", default="outputs")
+    p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
+    p.add_argument("--lang", default="da", help="da (default) or en")
+    p.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: the number of cores)")
+    p.add_argument("--force", action="store_true", help="rebuild every report, even those whose inputs did not change")
+    p.add_argument("--executor", default="local", help="local (default) or dask")
+    p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
+    p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
+    p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rusmiddel", description="Track Rusmiddelstrategien target by target.")
-    parser.add_argument("--strategy", default=None, help="strategy YAML file (default: the packaged 2016-2019 strategy)")
+    parser = argparse.ArgumentParser(prog="rusmiddel", description="Track a substance-use strategy target by target.")
+    parser.add_argument(
+        "--strategy",
+        action="append",
+        default=None,
+        help="strategy YAML file (default: the packaged strategy); 'report' takes several "
+        "(each with its folders under --processed, --status and --outputs named by its id)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("targets", help="print the strategy's targets table")
     p.add_argument("--lang", choices=formatting.LOCALES, default="da")
@@ -273,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", default="data/processed")
     p.set_defaults(func=cmd_process)
 
-    p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for 2015-2019")
+    p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for the strategy's years")
     p.add_argument("--raw", default="data/raw")
     p.add_argument("--seed", type=int, default=2016)
     p.add_argument("--scale", type=float, default=1.0, help="multiply the survey sizes (20 gives about a million rows)")
@@ -293,22 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="write the CSV to this file instead of standard output")
     p.set_defaults(func=cmd_assess)
 
-    p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
-    p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
-    p.add_argument("--target", action="append", help="a target id (repeatable; default all, plus the status report)")
-    p.add_argument("--processed", default="data/processed")
-    p.add_argument("--status", default="data/raw/status", help="folder of the qualitative status files <year>.md")
-    p.add_argument("--outputs", default="outputs")
-    p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
-    p.add_argument("--lang", default="da", help="da (default) or en")
-    p.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: the number of cores)")
-    p.add_argument("--force", action="store_true", help="rebuild every report, even those whose inputs did not change")
-    p.add_argument("--executor", default="local", help="local (default) or dask")
-    p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
-    p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
-    p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
-    p.set_defaults(func=cmd_report)
+    _add_report_parser(sub)
     return parser
 
 

@@ -78,12 +78,6 @@ CASES = [
         "rule 'unique year + respondent_id': 2 rows fail (row 2, 3)",
     ),
     (
-        "survey year outside strategy",
-        "ungeprofil_ungdom",
-        lambda f: f.assign(year=[2012, 2015]),
-        "column 'year': rule 'survey year within the strategy's years 2015-2019': 1 row fail (row 2)",
-    ),
-    (
         "dates in wrong order",
         "behandling_forloeb",
         lambda f: f.assign(end_date=["2015-01-01", "", "2016-12-01"]),
@@ -333,3 +327,31 @@ def test_demo_data_if_empty_leaves_existing_exports_alone(demo_dirs, capsys):
     raw, _ = demo_dirs
     assert main(["demo-data", "--raw", str(raw), "--if-empty"]) == 0
     assert "no demo data written" in capsys.readouterr().out
+
+
+def test_an_archive_with_earlier_years_is_accepted_and_those_rows_left_out(tmp_path, strategy, capsys):
+    from rusmiddel_analysis.cli import main
+
+    frames = canonical_frames()
+    frames["ungeprofil_ungdom"] = frames["ungeprofil_ungdom"].assign(year=[2012, 2015])
+    raw = write_canonical(tmp_path / "raw", frames)
+    assert main(["process", "--raw", str(raw), "--processed", str(tmp_path / "processed")]) == 0
+    assert "note: ungeprofil_ungdom: 1 row(s) of survey years outside 2015-2019 left out" in capsys.readouterr().out
+    kept = pd.read_parquet(tmp_path / "processed" / "ungeprofil_ungdom.parquet")
+    assert kept["year"].tolist() == [2015]
+    manifest = json.loads((tmp_path / "processed" / "manifest.json").read_text())
+    assert manifest["sources"]["ungeprofil_ungdom"]["left_out_rows"] == 1
+    assert manifest["strategy"] == {"id": strategy.id, "file": strategy.path.name, "years": [2015, 2019]}
+
+
+def test_data_for_none_of_the_strategys_years_is_refused(tmp_path, capsys):
+    from rusmiddel_analysis.cli import main
+
+    frames = canonical_frames()
+    for name in ("ungeprofil_skole", "ungeprofil_ungdom"):
+        frames[name] = frames[name].assign(year=2012)
+    frames["behandling_forloeb"] = frames["behandling_forloeb"].assign(start_date="2012-02-01", end_date=["2012-09-01", "", "2012-12-01"])
+    raw = write_canonical(tmp_path / "raw", frames)
+    assert main(["process", "--raw", str(raw), "--processed", str(tmp_path / "processed")]) == 1
+    err = capsys.readouterr().err
+    assert "data for at least one of the strategy's years 2015-2019" in err and not (tmp_path / "processed").exists()

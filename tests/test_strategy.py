@@ -217,7 +217,8 @@ CHECKED = [
     (
         "a column of the other survey",
         lambda raw: _target(raw, "skole_alkohol")["indicator"].update(column="alcohol_frequency"),
-        "target 'skole_alkohol', field 'indicator.column': no column 'alcohol_frequency' in source 'ungeprofil_skole' (it is a column of ungeprofil_ungdom)",
+        "target 'skole_alkohol', field 'indicator.column': no column 'alcohol_frequency' in source 'ungeprofil_skole' "
+        "(it is a column of ungeprofil_ungdom)",
     ),
     (
         "unknown source",

@@ -244,7 +244,7 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     out.update(measured_years=len(rows), confidence=settings["confidence"], trend_confidence=settings["trend_confidence"])
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
-        reason = "baseline_year" if year <= target.baseline_year else "no_measurement_since"
+        reason = "before_baseline" if year < target.baseline_year else "baseline_year" if year == target.baseline_year else "no_measurement_since"
         out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
         return out
     latest = since.iloc[-1]

@@ -20,17 +20,25 @@ from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.ingest.demo import is_demo
 from rusmiddel_analysis.ingest.problems import HINTS, DataValidationError, Problem
 from rusmiddel_analysis.ingest.schemas import SOURCES
-from rusmiddel_analysis.ingest.validation import SourceResult, validate
+from rusmiddel_analysis.ingest.validation import SourceResult, strategy_years, validate
 
 
 def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.date | None = None) -> dict:
     """Validate every source and write the processed folder atomically; returns the manifest."""
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     results = validate(raw_dir, strategy, today)
+    _check_some_data_in_years(raw_dir, strategy, results)
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-new-", dir=processed_dir.parent))
     try:
-        manifest = {"library_version": __version__, "synthetic_demo_data": is_demo(raw_dir), "sources": {}}
+        first, last = strategy_years(strategy)
+        manifest = {
+            "library_version": __version__,
+            "synthetic_demo_data": is_demo(raw_dir),
+            # what the processed data were made for: rows of other survey years were left out
+            "strategy": {"id": strategy.id, "file": Path(strategy.path).name, "years": [first, last]},
+            "sources": {},
+        }
         for name, result in results.items():
             if result.frame is None:
                 continue
@@ -40,6 +48,7 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
                 "rows": len(result.frame),
                 "raw_files": result.files,
                 "declared_missing": result.declared_missing,
+                "left_out_rows": result.left_out,
                 "parquet_sha256": sha256_bytes(target.read_bytes()),
             }
         _check_raw_unchanged(raw_dir, results)
@@ -49,6 +58,22 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
         if staging.exists():
             shutil.rmtree(staging)
     return manifest
+
+
+def _check_some_data_in_years(raw_dir: Path, strategy, results: dict[str, SourceResult]) -> None:
+    """Refuse data that hold none of the strategy's years: every report would be empty."""
+    first, last = strategy_years(strategy)
+    for result in results.values():
+        frame, source = result.frame, result.source
+        if frame is None or not len(frame) or result.source.optional:
+            continue
+        for column in source.year_columns:
+            values = frame[column].dropna()
+            years = values.dt.year if source.column(column).kind == "date" else values
+            if years.between(first, last).any():
+                return
+    rule = f"data for at least one of the strategy's years {first}-{last}"
+    raise DataValidationError([Problem(str(raw_dir), rule, hint="check --strategy and --raw: the exports are for other years")])
 
 
 def _check_raw_unchanged(raw_dir: Path, results: dict[str, SourceResult]) -> None:

@@ -39,7 +39,7 @@ class Source:
     description: str
     columns: tuple[Col, ...]
     key: tuple[str, ...]
-    survey_year: str | None = None  # column whose values must lie in the strategy's years
+    survey_year: str | None = None  # column of the survey year: rows outside the strategy's years are left out
     identifiers: tuple[str, ...] = ()  # person-level ids: never printed, scanned for in outputs
     date_order: tuple[str, str] | None = None
     extra_checks: tuple[str, ...] = field(default=())
@@ -201,11 +201,12 @@ TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
 
-def pandera_schema(source: Source, years: tuple[int, int], today: dt.date):
+def pandera_schema(source: Source, today: dt.date):
     """The pandera schema that checks a typed frame of `source`.
 
     Types are already parsed (see `ingest.parse_column`); these checks are about values:
-    code lists, ranges, keys, survey years, date order and dates in the future.
+    code lists, ranges, keys, date order and dates in the future. Survey years outside the
+    strategy's are not an error: those rows are left out (validation.load_source) and counted.
     """
     import pandera.pandas as pa
 
@@ -229,8 +230,6 @@ def pandera_schema(source: Source, years: tuple[int, int], today: dt.date):
             checks.append(check(lambda s, high=high: s <= high, f"at most {high:g}"))
         if col.kind == "date":
             checks.append(check(lambda s: s <= pd.Timestamp(today), "not in the future"))
-        if source.survey_year == col.name:
-            checks.append(check(lambda s: s.between(years[0], years[1]), f"survey year within the strategy's years {years[0]}-{years[1]}"))
         columns[col.name] = pa.Column(nullable=col.nullable, required=col.required, checks=checks, name=col.name)
 
     frame_checks = []

@@ -67,9 +67,7 @@ def typed_frame(frame: pd.DataFrame, source: Source, table: RawTable, export_nam
     return pd.DataFrame(typed, index=frame.index), problems
 
 
-def validate_values(
-    typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict, years: tuple[int, int], today: dt.date
-) -> list[Problem]:
+def validate_values(typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict, today: dt.date) -> list[Problem]:
     """Run the pandera schema lazily and turn its failure cases into problems (row numbers, no values)."""
     import pandera.pandas as pa
 
@@ -82,7 +80,7 @@ def validate_values(
         date_order=source.date_order if source.date_order and has(source.date_order) else None,
         extra_checks=tuple(x for x in source.extra_checks if has(EXTRA_CHECK_COLUMNS[x])),
     )
-    schema = pandera_schema(sub, years, today)
+    schema = pandera_schema(sub, today)
     try:
         schema.validate(typed, lazy=True)
         return []
@@ -106,6 +104,7 @@ class SourceResult:
     files: dict[str, str]  # file name -> sha256
     declared_missing: dict[str, int]
     problems: list[Problem]
+    left_out: int = 0  # rows of a survey year outside the strategy's years (an archive holds them all)
 
 
 def source_files(folder: Path) -> list[Path]:
@@ -153,7 +152,7 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
             declared[canon] = declared.get(canon, 0) + count
         typed, type_problems = typed_frame(canonical, source, table, export_names)
         problems += mapping_problems + type_problems
-        problems += validate_values(typed, source, table, export_names, years, today)
+        problems += validate_values(typed, source, table, export_names, today)
         typed["_file"] = path.name
         typed["_row"] = table.row_numbers
         frames.append(typed)
@@ -161,8 +160,16 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
         return SourceResult(source, None, files, declared, problems)
     combined = pd.concat(frames, ignore_index=True)
     problems += _cross_file_duplicates(combined, source, folder)
-    combined = combined.drop(columns=["_file", "_row"])
-    return SourceResult(source, _canonical_dtypes(combined, source), files, declared, problems)
+    combined, left_out = _within_years(combined.drop(columns=["_file", "_row"]), source, years)
+    return SourceResult(source, _canonical_dtypes(combined, source), files, declared, problems, left_out)
+
+
+def _within_years(frame: pd.DataFrame, source: Source, years: tuple[int, int]) -> tuple[pd.DataFrame, int]:
+    """The rows of the strategy's years, and how many rows of other survey years were left out."""
+    if not source.survey_year:
+        return frame, 0
+    inside = frame[source.survey_year].between(years[0], years[1])
+    return frame[inside].reset_index(drop=True), int((~inside).sum())
 
 
 def _cross_file_duplicates(combined: pd.DataFrame, source: Source, folder: Path) -> list[Problem]:
@@ -200,7 +207,8 @@ def _canonical_dtypes(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
 
 
 def strategy_years(strategy) -> tuple[int, int]:
-    return min(t.baseline_year for t in strategy.targets), strategy.period_end
+    """The first and last year the strategy reads data for (its earliest baseline to its end)."""
+    return strategy.years[0], strategy.years[-1]
 
 
 def validate(raw_dir: str | Path, strategy, today: dt.date | None = None) -> dict[str, SourceResult]:

@@ -178,6 +178,8 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
                 target_sentence(target, lang),
             ]
         )
+    if str(row["data_quality"]).startswith("before_baseline"):
+        return " ".join([quality_sentence(row, lang), target_sentence(target, lang)])
     if fmt.missing(row["measured_year"]):
         return " ".join(
             [

@@ -21,6 +21,7 @@ from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import in_project
+from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 from rusmiddel_analysis.ingest.status_text import read_status_text
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
@@ -149,6 +150,12 @@ class _Report:
             raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
         self.lang = lang
         self.strategy = load_checked_strategy(in_project(strategy_file))
+        self.processed_dir = in_project(processed_dir)
+        self.status_dir = in_project(status_dir)
+        if not has_manifest(self.processed_dir):
+            raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
+        if year is None:  # an analyst's first look: the latest year with data
+            year = (available_years(self.strategy, self.processed_dir) or self.strategy.years)[-1]
         try:
             self.year = int(year)
         except (TypeError, ValueError):
@@ -156,10 +163,6 @@ class _Report:
         years = self.strategy.years
         if self.year not in years:
             raise ReportInputError(f"unknown year {self.year}; valid years: {years[0]}-{years[-1]}")
-        self.processed_dir = in_project(processed_dir)
-        self.status_dir = in_project(status_dir)
-        if not has_manifest(self.processed_dir):
-            raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
 
     @cached_property
     def results(self) -> Results:
@@ -197,10 +200,10 @@ class _Report:
 class TargetReport(_Report):
     """Everything the target report shows for one target and year."""
 
-    def __init__(self, target_id: str, year: int, **kwargs):
+    def __init__(self, target_id: str | None = None, year: int | None = None, **kwargs):
         super().__init__(year, **kwargs)
         try:
-            self.target = self.strategy.target(target_id)
+            self.target = self.strategy.target(target_id) if target_id is not None else self.strategy.targets[0]
         except KeyError as exc:
             raise ReportInputError(exc.args[0]) from None
         # every target's indicators: the test of change is corrected across all of the year's targets
@@ -525,7 +528,7 @@ class TargetReport(_Report):
 class StatusReport(_Report):
     """The yearly status for the whole strategy: core effort -> focus area -> targets."""
 
-    def __init__(self, year: int, **kwargs):
+    def __init__(self, year: int | None = None, **kwargs):
         super().__init__(year, **kwargs)
         self.indicators = self.results.totals
         self.assessment = self.results.year_assessment(self.year)
@@ -552,6 +555,9 @@ class StatusReport(_Report):
 
     def table(self) -> HTMLFragment:
         rows, cells = [], []
+        # when the targets start (or end) in different years, each value says its year
+        dated = lambda value, year, years: f"{value} ({year})" if len(years) > 1 else value
+        baseline_years, target_years = {t.baseline_year for t in self.strategy.targets}, {t.target_year for t in self.strategy.targets}
         for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
             measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
             value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
@@ -562,8 +568,8 @@ class StatusReport(_Report):
                     status_badge(a["status"], self.lang, a["data_quality"]),
                     value,
                     measured,
-                    fmt.value(t.baseline_value, t.unit, self.lang),
-                    fmt.value(t.target_value, t.unit, self.lang),
+                    dated(fmt.value(t.baseline_value, t.unit, self.lang), t.baseline_year, baseline_years),
+                    dated(fmt.value(t.target_value, t.unit, self.lang), t.target_year, target_years),
                 ]
             )
             cells.append(None if fmt.missing(a["measured_year"]) else assessment_cell(t.id, self.year, a))

@@ -94,3 +94,38 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
     target = outputs_dir / "index.html"
     write_atomically(target, page)
     return target
+
+
+def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool = False) -> Path:
+    """outputs/index.html of a run of several strategies: each with its municipality, period, the
+    years published and a link to its own front page (atomic write)."""
+    rows = []
+    for strategy in strategies:
+        folder = outputs_dir / strategy.id
+        years = published_years(folder) if folder.is_dir() else []
+        rows.append(
+            {
+                "name": strategy.name(lang),
+                "href": f"{strategy.id}/index.html" if (folder / "index.html").exists() else None,
+                "municipality": strategy.municipality,
+                "period": f"{strategy.period_start}-{strategy.period_end}",
+                "years": ", ".join(map(str, years)) or "–",
+            }
+        )
+    page = (
+        environment()
+        .get_template("strategies.html.j2")
+        .render(
+            lang=lang,
+            title=text("report.strategies_title", lang),
+            intro=text("report.strategies_intro", lang),
+            demo_banner=text("report.demo_banner", lang) if demo else "",
+            headers=[text(f"report.{key}", lang) for key in ("col_strategy", "col_municipality", "col_period", "col_published")],
+            rows=rows,
+            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
+        )
+    )
+    target = outputs_dir / "index.html"
+    write_atomically(target, page)
+    return target

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rusmiddel_analysis.config.files import has_manifest
+from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, NOTEBOOKS
 from rusmiddel_analysis.present.formatting import LOCALES
 
@@ -128,6 +128,14 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
             raise ReportError(f"unknown year {year}; valid years: {valid_years[0]}-{valid_years[-1]}")
     if not has_manifest(settings.processed_dir):
         raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+    made_for = read_manifest(settings.processed_dir).get("strategy", {}).get("id", strategy.id)
+    if made_for != strategy.id:
+        raise ReportError(
+            f"the processed data in {settings.processed_dir} were made for strategy '{made_for}', not '{strategy.id}'; process again with --strategy"
+        )
+    if not years:
+        first, last = valid_years[0], valid_years[-1]
+        raise ReportError(f"the processed data in {settings.processed_dir} hold none of the strategy's years {first}-{last}; nothing to report")
     for name in NOTEBOOK_FILES.values():
         if not (settings.notebooks_dir / name).exists():
             raise ReportError(f"notebook {settings.notebooks_dir / name} not found; pass --notebooks DIR")

@@ -13,11 +13,13 @@ failed or interrupted run never leaves a half-written page.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from rusmiddel_analysis.calc.breakdowns import published_subgroups
 from rusmiddel_analysis.calc.results import ensure_results
@@ -26,7 +28,7 @@ from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_a
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.publish import incremental
 from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
-from rusmiddel_analysis.publish.front import write_front_page
+from rusmiddel_analysis.publish.front import write_front_page, write_strategies_page
 from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, plan
 from rusmiddel_analysis.publish.kernels import Rendered, prepare_conversion
 from rusmiddel_analysis.publish.privacy import Gate, describe
@@ -122,6 +124,7 @@ def _executor(strategy, settings: Settings, run_plan: Plan, executor: str, sched
     if runner is None:
         runner = LocalExecutor(settings, strategy, jobs or os.cpu_count() or 1)
     if isinstance(runner, LocalExecutor):
+        runner.settings, runner.strategy = settings, strategy  # a shared runner renders this run's strategy now
         runner.prestart(len(run_plan.todo))
     return runner
 
@@ -171,8 +174,8 @@ def run(
     """
     _check_run(settings, executor, scheduler)
     settings = settings.for_run(strategy)
-    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     run_plan = make_plan(strategy, settings, results_fingerprint(strategy, settings.processed_dir), years, targets, force)
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)  # only once the inputs passed their checks
     own_runner = runner is None
     if run_plan.todo:
         settings = settings.for_run(strategy, find_kernel(settings.kernel_name))
@@ -242,3 +245,40 @@ def watch(
             stop.wait(interval)
     finally:
         runner.close()
+
+
+def strategy_settings(strategy, settings: Settings) -> Settings:
+    """One strategy's folders in a run of several: `<processed>/<id>`, `<status>/<id>`, `<outputs>/<id>`."""
+    return dataclasses.replace(
+        settings,
+        processed_dir=settings.processed_dir / strategy.id,
+        status_dir=settings.status_dir / strategy.id,
+        outputs_dir=settings.outputs_dir / strategy.id,
+        strategy_file=Path(strategy.path).resolve(),
+    )
+
+
+def run_many(strategies, settings: Settings, years=None, targets=None, progress=None, jobs=None, force=False, executor="local", scheduler=None):
+    """The reports of several strategies in one run, through one pool of warm kernels (with the
+    local executor; the Dask workers keep theirs): each strategy's outputs in `<outputs>/<id>/`, and
+    a front page across them. Returns {strategy id: RunSummary}."""
+    if len({s.id for s in strategies}) != len(strategies):
+        raise ReportError("each --strategy must have its own id: their outputs go to <outputs>/<id>/")
+    runner = None
+    if executor == "local":
+        first = strategy_settings(strategies[0], settings)
+        runner = LocalExecutor(
+            first.for_run(strategies[0], find_kernel(first.kernel_name)), strategies[0], jobs or os.cpu_count() or 1, keep_kernels=True
+        )
+    summaries = {}
+    try:
+        for strategy in strategies:
+            own = strategy_settings(strategy, settings)
+            summaries[strategy.id] = run(strategy, own, years, targets, progress, jobs, force, executor, scheduler, runner=runner)
+    finally:
+        if runner is not None:
+            runner.close()
+    folders = [strategy_settings(s, settings).processed_dir for s in strategies]
+    demo = any(read_manifest(f).get("synthetic_demo_data", False) for f in folders if has_manifest(f))
+    write_strategies_page(strategies, settings.outputs_dir, settings.lang, demo)
+    return summaries

@@ -28,6 +28,8 @@ import yaml
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
+from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.demo.calibrate import profile_for
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
 PROFILE = DEMO / "profile.yaml"
@@ -455,15 +457,32 @@ def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
         )
 
 
-def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -> dict[str, int]:
-    """Write the five synthetic sources and the 2017 status into `raw_dir`; returns rows per source."""
+def _write_status(folder: Path, strategy, own_text: bool) -> None:
+    """The packaged strategy's 2017 status (structured from the midterm status); for another
+    strategy a template with its own headings, never another strategy's text."""
+    folder.mkdir(exist_ok=True)
+    if own_text:
+        if not (folder / "2017.md").exists():
+            shutil.copy(STATUS_2017, folder / "2017.md")
+        return
+    lines = ["<!-- Kopiér til <år>.md og skriv status under hver overskrift. / Copy to <year>.md and write beneath each heading. -->", ""]
+    for effort in strategy.core_efforts:
+        lines += [f"# {effort.name('da')}", ""]
+        lines += [line for f in strategy.focus_areas if f.core_effort == effort.id for line in (f"## {f.name('da')}", "")]
+    (folder / "TEMPLATE.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, strategy=None) -> dict[str, int]:
+    """Write the five synthetic sources for `strategy`'s years (default: the packaged strategy) and
+    its qualitative status into `raw_dir`; returns rows per source."""
     if scale <= 0:
         raise ValueError("--scale must be greater than 0")
     raw_dir = Path(raw_dir)
     if raw_dir_has_data(raw_dir):
         raise FileExistsError(f"{raw_dir} already holds exports; demo data never overwrites raw data (use another --raw folder)")
     rng = np.random.default_rng(seed)
-    profile = load_profile()
+    strategy = strategy or load_strategy()
+    profile = profile_for(strategy, load_profile())
     counts = {}
     for source in SOURCES:
         (raw_dir / source).mkdir(parents=True, exist_ok=True)
@@ -488,9 +507,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0) -
     population.to_csv(raw_dir / "befolkning" / "folk1a_18plus.csv", sep=";", index=False, encoding="utf-8-sig")
     counts["befolkning"] = len(population)
 
-    (raw_dir / "status").mkdir(exist_ok=True)
-    if not (raw_dir / "status" / "2017.md").exists():
-        shutil.copy(STATUS_2017, raw_dir / "status" / "2017.md")
+    _write_status(raw_dir / "status", strategy, profile.get("strategy") == strategy.id)  # the tuned profile only
     (raw_dir / "DEMO_DATA_README.txt").write_text(
         f"{SYNTHETIC_NOTE}\nWritten by 'rusmiddel demo-data --seed {seed} --scale {scale:g}' on {dt.date.today().isoformat()}.\n"
         "Every person, pupil and number in these files is invented.\n",
