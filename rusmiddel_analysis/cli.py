@@ -208,6 +208,7 @@ def _report_settings(args):
         strategy_file=Path(args.strategy[0]).resolve() if args.strategy and len(args.strategy) == 1 else None,
         notebooks_dir=Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS,
         timeout=args.timeout,
+        pdf=not args.no_pdf,
     )
 
 
@@ -315,6 +316,7 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--executor", default="local", help="local (default) or dask")
     p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
     p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
+    p.add_argument("--no-pdf", action="store_true", help="skip the print-ready PDF of each year's status report")
     p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
     p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
     p.set_defaults(func=cmd_report)

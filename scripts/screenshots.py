@@ -1,7 +1,8 @@
 """Refresh the README's screenshots from rendered reports: `make screenshots` (after `make report`).
 
 Takes the first screen (1366x768) of the front page, the 2017 status page and one target page
-with the system's Chromium, into docs/screenshots/.
+with the system's Chromium, and the first page of the 2017 status PDF (pypdfium2), into
+docs/screenshots/.
 """
 
 import shutil
@@ -29,6 +30,17 @@ def main() -> None:
             page.screenshot(path=str(target / name))
             print(f"docs/screenshots/{name} <- {relative}")
         browser.close()
+    pdf_first_page(target / "pdf.png")
+
+
+def pdf_first_page(target: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = next((OUTPUTS / "2017").glob("*-2017.pdf"), None)
+    if pdf is None:
+        raise SystemExit("no status PDF for 2017: run 'make report' (without --no-pdf) first")
+    pdfium.PdfDocument(str(pdf))[0].render(scale=1.4).to_pil().save(target)
+    print(f"docs/screenshots/{target.name} <- {pdf.relative_to(OUTPUTS)} (page 1)")
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def test_the_checks_notice_a_bad_page(browser, tmp_path):
 
 def test_the_crawl_reaches_every_page(crawl, demo_report, strategy):
     pages = {p.relative_to(demo_report.resolve()).as_posix() for p in crawl}
-    assert pages == {"index.html", "2017/index.html", *(f"2017/{t.id}.html" for t in strategy.targets)}
+    assert pages == {"index.html", "methodology.html", "2017/index.html", *(f"2017/{t.id}.html" for t in strategy.targets)}
 
 
 def test_no_page_calls_the_network_or_logs_an_error(crawl):
@@ -119,6 +119,9 @@ def test_every_internal_link_resolves(crawl):
 
 def test_titles_and_language(crawl):
     for path, seen in crawl.items():
+        if path.name == "methodology.html":  # the methods as the repository keeps them, in English
+            assert seen["lang"] == "en" and "methodology" in seen["title"]
+            continue
         assert seen["lang"] == "da" and len(seen["title"]) > 10, path
         assert "2017" in seen["title"] or "år for år" in seen["title"]
 
@@ -135,4 +138,48 @@ def test_status_table_is_in_the_first_screen(browser, demo_report, tmp_path_fact
         page.goto(url.as_uri())
         page.screenshot(path=str(shots / name))
     assert all((shots / n).stat().st_size > 10_000 for n in ("year.png", "front.png", "target.png"))
+    page.close()
+
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def test_every_page_meets_wcag_2_1_aa(browser, crawl):
+    """axe-core (bundled with axe-playwright-python) finds no WCAG 2.1 A/AA violation on the front
+    page and on every page of the year."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), {}
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    for path in crawl:
+        page.goto(path.as_uri())
+        violations = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG}}).response["violations"]
+        if violations:
+            found[path.name] = [(v["id"], len(v["nodes"])) for v in violations]
+    page.close()
+    assert found == {}
+
+
+def test_axe_notices_a_page_that_fails(browser, tmp_path):
+    """The accessibility check is not vacuous: grey on grey, no language, an image without text."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    bad = tmp_path / "bad.html"
+    bad.write_text('<html><body><p style="color:#999;background:#aaa">grå</p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></body></html>')
+    page = browser.new_page()
+    page.goto(bad.as_uri())
+    rules = {v["id"] for v in Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}}).response["violations"]}
+    page.close()
+    assert {"color-contrast", "html-has-lang", "image-alt"} <= rules
+
+
+def test_pages_reflow_at_320_px_and_show_focus(browser, demo_report):
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    for name in ("index.html", "2017/index.html", "2017/skole_alkohol.html"):
+        page.goto((demo_report / name).as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (name, width)  # wide tables scroll inside themselves; the page does not
+    page.keyboard.press("Tab")  # the first tab stop is the skip link, and it shows when focused
+    assert page.evaluate("document.activeElement.className") == "rm-skip"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
     page.close()

@@ -160,10 +160,11 @@ def test_pages_show_nothing_the_tables_do_not_and_no_numerator_can_be_read_back(
         for dimension, rows in tables.items():
             csv = expected[expected["dimension"] == dimension].set_index("label")
             assert [r[0] for r in rows] == list(csv.index)
-            for label, value, interval, answers in rows:
+            for label, value, interval, *counted in rows:  # a count has no column of answers
+                answers = counted[0] if counted else ""
                 cell = csv.loc[label]
                 if cell["suppressed"]:
-                    assert {value, interval, answers} <= {"–", "<5"}, (target_id, dimension, label)
+                    assert {value, interval, *counted} <= {"–", "<5"}, (target_id, dimension, label)
                     continue
                 if target_id == "behandling_antal":
                     assert _number(value) == cell["numerator"] and not 1 <= cell["numerator"] <= MIN_CELL - 1

@@ -172,7 +172,7 @@ def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tm
         raw = compute(open_strategy, processed, by=by).set_index(["target_id", "year", "group"])
         for r in published[(published.year == 2017) & published.suppressed].itertuples():
             html = page(demo_report, f"2017/{r.target_id}.html")
-            label = group_label(by, r.group)
+            label = group_label(by, r.group, source=strategy.target(r.target_id).source)
             cells = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', html)
             assert cells, (r.target_id, label)
             assert re.findall(r"<td>(.*?)</td>", cells.group(1))[:3] == ["–", "–", "–"]
@@ -233,6 +233,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
         "2017/skole_alkohol.html",
         "2017/subgroups.csv",
         "index.html",
+        "methodology.html",
     ]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
@@ -306,3 +307,76 @@ def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
     assert by_hand == pytest.approx(assessed) and status == "inconclusive"
     shown = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "respondent_id" not in shown.split("</thead>")[-1]  # sizes and columns only, no person-level rows
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF (pypdfium2, an independent reader of what WeasyPrint wrote)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+
+
+def test_the_years_status_report_is_a_print_ready_pdf(demo_report, strategy):
+    name = f"{strategy.id}-2017.pdf"
+    pdf = demo_report / "2017" / name
+    assert pdf.exists() and f'href="{name}"' in page(demo_report, "2017/index.html")  # linked from the year's page
+    pages = pdf_pages(pdf)
+    first = re.sub(r"\s+", " ", re.sub("\u2010\\s*", "", pages[0]))  # words hyphenated at a line end, joined
+    # the whole targets table on the first page: every target, and the last columns
+    for target in strategy.targets:
+        assert target.short_name.da in first, target.id
+    for header in ("Målt", "Udgangspunkt", "Målværdi"):
+        assert header in first, header
+    for number, text_of_page in enumerate(pages, start=1):
+        flat = re.sub(r"\s+", " ", text_of_page)
+        assert "Rusmiddelstrategien 2016-2019: status 2017" in flat  # the running header
+        assert f"{number} / {len(pages)}" in flat and "Dannet" in flat  # page numbers, date and version
+
+
+def test_pages_are_light_readable_by_others_and_keyboard_clean(demo_report):
+    for name in ("index.html", "methodology.html", "2017/index.html", "2017/skole_alkohol.html", "2017/assessment.csv"):
+        assert (demo_report / name).stat().st_mode & 0o777 == 0o644, name
+    html = page(demo_report, "2017/skole_alkohol.html")
+    assert "--jp-" not in html and 'tabindex="0"' not in html  # no JupyterLab stylesheet, no empty tab stops
+    assert len(html.encode()) < 250_000
+    assert '<a class="rm-skip" href="#main">' in html and '<main id="main">' in html
+
+
+def test_plain_danish_for_each_reader(demo_report, demo_dirs, strategy):
+    _, processed = demo_dirs
+    treatment = visible_text(page(demo_report, "2017/behandling_stof_effekt.html"))
+    assert "Afsluttede forløb med kendt udfald" in treatment and "Besvarelser" not in treatment
+    assert "kvinder" in treatment and "piger/kvinder" not in treatment and "drenge" not in treatment
+    ages = [label for _, _, label in strategy.settings["age_bands"]]
+    positions = [treatment.index(f" {label} ") for label in ages]
+    assert positions == sorted(positions)  # age bands by age
+    assert "Sådan læses rapporten" in treatment and "Kan endnu ikke afgøres:" in treatment
+    school = visible_text(page(demo_report, "2017/skole_alkohol.html"))
+    assert "Elever med svar" in school and "piger" in school
+    count = visible_text(page(demo_report, "2017/behandling_antal.html"))
+    assert "med svar" not in count and "Besvarelser" not in count  # a count has no answers column
+    status = visible_text(page(demo_report, "2017/index.html"))
+    assert "Målværdi" in status  # one clear header per column
+    a = assess(strategy, compute(strategy, processed), 2017)
+    behind = [
+        strategy.target(t).short_name.da
+        for t, s in zip(a.target_id, a.status, strict=True)
+        if s in ("needs_acceleration", "limited_progress", "deterioration", "not_achieved", "worsened")
+    ]
+    assert behind and all(name in status.split("Kræver opmærksomhed:")[1][:400] for name in behind)
+    summary = status.split("Sammenfatning")[1].split("Alle mål")[0]
+    assert "p =" not in summary and "p-værdi" not in summary
+
+
+def test_data_and_method_section_lets_an_analyst_check_the_numbers(demo_report, demo_dirs, strategy):
+    _, processed = demo_dirs
+    a = assess(strategy, compute(strategy, processed), 2017).set_index("target_id").loc["skole_alkohol"]
+    words = visible_text(page(demo_report, "2017/skole_alkohol.html"))
+    section = words.split("Data og metode", 1)[1]
+    assert f"Tæller (2017) {strategy.target('skole_alkohol').definition['numerator'].da} {fmt.number(a.numerator)}" in section
+    assert f"Nævner (2017) {strategy.target('skole_alkohol').definition['denominator'].da} {fmt.number(a.denominator)}" in section
+    assert "klyngerobust" in section and "Holm" in section and "rusmiddel-analysis" in section
+    assert 'href="../methodology.html"' in page(demo_report, "2017/skole_alkohol.html")
+    methods = page(demo_report, "methodology.html")
+    assert 'id="section-2-2"' in methods and "Taylor linearisation" in methods

@@ -224,7 +224,10 @@ def test_every_status_renders_in_both_languages(lang):
         badge = statuses.status_badge(status.key, lang)
         assert words[f"status.{status.key}"] in badge and status.symbol in badge and f"rm-status-{status.key}" in badge
         # the badge's colour, from the same vocabulary, in the pages' stylesheet
-        assert f".rm-status-{status.key} {{ background: {status.colour}; color: #fff; }}" in css
+        # (no data hollow: its colour on white, with a dashed edge; either way the same contrast)
+        filled = f".rm-status-{status.key} {{ background: {status.colour}; color: #fff; }}"
+        hollow = f".rm-status-{status.key} {{ background: #fff; color: {status.colour}; border: 1px dashed {status.colour}; }}"
+        assert (hollow if status.key in statuses.HOLLOW else filled) in css
         assert _contrast_with_white(status.colour) >= 4.5, status.key
         assert f"narrative.summary_{status.group}" in words or status.group == "baseline"
     assert set(verdict.REASONS) | {"insufficient_data"} == set(statuses.ASSESSED)

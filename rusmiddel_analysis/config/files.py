@@ -33,6 +33,11 @@ def sha256_file(path: Path) -> str:
     return sha256_bytes(Path(path).read_bytes()) if Path(path).exists() else "missing"
 
 
+# files a run publishes are readable by others, like any document on a shared drive (the folders that
+# hold personal data are made private where they are made)
+SHARED_FILE_MODE = 0o644
+
+
 def write_atomically(path: Path, content: str | bytes) -> None:
     """Write next to the target, then rename: a reader never sees half a file."""
     path = Path(path)
@@ -41,6 +46,7 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.chmod(tmp, SHARED_FILE_MODE)  # mkstemp makes 0600: a colleague on a shared drive could not open it
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -60,6 +66,7 @@ def write_table_atomically(frame, path: Path, csv_sep: str = ",") -> None:
             frame.to_excel(tmp, index=False)
         else:
             frame.to_parquet(tmp, index=False)
+        os.chmod(tmp, SHARED_FILE_MODE)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

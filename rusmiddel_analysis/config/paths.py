@@ -20,6 +20,9 @@ TEMPLATES = PACKAGE / "present" / "templates"
 STYLESHEET = TEMPLATES / "rusmiddel" / "rusmiddel.css"
 NOTEBOOKS = PACKAGE / "present" / "notebooks"
 DEMO = PACKAGE / "ingest" / "demo"
+# the methods, with formulas and sources, as the repository keeps them (published beside the pages)
+METHODOLOGY = PACKAGE.parent / "docs" / "methodology.md"
+METHODOLOGY_PAGE = "methodology.html"
 
 PROJECT_ENV = "RUSMIDDEL_PROJECT"
 RAW, PROCESSED, STATUS, OUTPUTS = Path("data/raw"), Path("data/processed"), Path("data/raw/status"), Path("outputs")

@@ -35,6 +35,7 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
         manifest = {
             "library_version": __version__,
             "synthetic_demo_data": is_demo(raw_dir),
+            "processed_on": (today or dt.date.today()).isoformat(),
             # what the processed data were made for: rows of other survey years were left out
             "strategy": {"id": strategy.id, "file": Path(strategy.path).name, "years": [first, last]},
             "sources": {},
@@ -49,6 +50,8 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
                 "raw_files": result.files,
                 "declared_missing": result.declared_missing,
                 "left_out_rows": result.left_out,
+                # the newest export file's date: the nearest the exports say about when data were drawn
+                "exported_on": _newest_file_date(raw_dir / name),
                 "parquet_sha256": sha256_bytes(target.read_bytes()),
             }
         _check_raw_unchanged(raw_dir, results)
@@ -58,6 +61,11 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
         if staging.exists():
             shutil.rmtree(staging)
     return manifest
+
+
+def _newest_file_date(folder: Path) -> str | None:
+    dates = [dt.date.fromtimestamp(p.stat().st_mtime) for p in folder.iterdir() if p.is_file() and p.name != "mapping.yaml"]
+    return max(dates).isoformat() if dates else None
 
 
 def _check_some_data_in_years(raw_dir: Path, strategy, results: dict[str, SourceResult]) -> None:

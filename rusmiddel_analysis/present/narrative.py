@@ -269,13 +269,20 @@ def projection_sentence(
     )
 
 
-def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da") -> str:
-    """'I 2017 er 10 mål opgjort: 3 er nået, på rette vej eller fastholdt; 3 kan endnu ikke afgøres; ...'."""
+def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da", names: dict | None = None) -> str:
+    """'I 2017 er 10 mål opgjort: 3 er nået, på rette vej eller fastholdt; 3 kan endnu ikke afgøres; ...',
+    then, with `names` (target id -> short name), the targets that are behind or going the wrong way."""
     quality = assessment["data_quality"] if "data_quality" in assessment else pd.Series("", index=assessment.index)
     if len(assessment) and quality.astype(str).str.startswith("baseline_year").all():
         return text("narrative.summary_baseline", lang, year=year, next=year + 1)
     parts = [text(f"narrative.summary_{group}", lang, n=n) for group, n in statuses.counts_by_group(assessment["status"]).items()]
-    return f"{text('narrative.summary', lang, year=year, total=len(assessment))} {'; '.join(parts)}."
+    sentence = f"{text('narrative.summary', lang, year=year, total=len(assessment))} {'; '.join(parts)}."
+    off_track = [
+        f"{names[row.target_id]} ({statuses.status_words(row.status, lang).lower()})"
+        for row in assessment.itertuples()
+        if names and statuses.group(row.status) in ("behind", "bad")
+    ]
+    return f"{sentence} {text('narrative.summary_off_track', lang, targets='; '.join(off_track))}" if off_track else sentence
 
 
 def _codes(row) -> list[str]:

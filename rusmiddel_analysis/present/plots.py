@@ -201,7 +201,7 @@ def _fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 
 def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da", min_cell: int = SMALL) -> Figure:
     """Horizontal bars with intervals for one breakdown; hidden groups are labelled, not drawn."""
     rows = rows.reset_index(drop=True)
-    labels = [group_label(by, str(g), lang) for g in rows["group"]]
+    labels = [group_label(by, str(g), lang, target.source) for g in rows["group"]]
     fig = Figure(figsize=(WIDTH, 0.45 * len(rows) + 1.3), dpi=110)
     _fixed_margins(fig, left=max(map(len, labels), default=0) * CHAR_WIDTH + 0.25)
     ax = fig.add_subplot()
@@ -310,7 +310,7 @@ def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str 
             if not row.suppressed
             else (text("report.hidden_small", lang, min_cell=min_cell) if row.suppression == "small_count" else text("plot.hidden", lang))
         )
-        parts.append(f"{group_label(by, str(row.group), lang)} {shown}")
+        parts.append(f"{group_label(by, str(row.group), lang, target.source)} {shown}")
     return text(
         "plot.alt_subgroups",
         lang,

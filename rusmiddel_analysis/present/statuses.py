@@ -73,11 +73,21 @@ def status_badge(status: str, lang: str, data_quality: str = "", short: bool = F
     return html("badge", key, BY_KEY[key].symbol, status_words(status, lang, data_quality, short), title)
 
 
+# no data is drawn hollow (white with a dashed edge): under red-green colour blindness or in grey
+# print a filled grey would look like the filled green of "achieved"
+HOLLOW = ("insufficient_data",)
+
+
+def _badge_css(s: Status) -> str:
+    if s.key in HOLLOW:
+        return f".rm-status-{s.key} {{ background: #fff; color: {s.colour}; border: 1px dashed {s.colour}; }}"
+    return f".rm-status-{s.key} {{ background: {s.colour}; color: #fff; }}"
+
+
 def stylesheet() -> str:
-    """The statuses' colours as CSS: each badge (white text), and the border of each verdict box."""
-    return "\n".join(
-        f".rm-status-{s.key} {{ background: {s.colour}; color: #fff; }}\n.rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES
-    )
+    """The statuses' colours as CSS: each badge (white text on its colour; no data hollow), and the
+    border of each verdict box."""
+    return "\n".join(f"{_badge_css(s)}\n.rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES)
 
 
 def counts_by_group(statuses) -> dict[str, int]:

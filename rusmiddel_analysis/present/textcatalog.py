@@ -38,12 +38,18 @@ def text(key: str, lang: str = "da", **values) -> str:
     return entry.format(**values) if values else entry
 
 
-def group_label(by: str, value: str, lang: str = "da") -> str:
-    """A breakdown's group as a reader names it: '8. klasse', 'piger/kvinder', 'uoplyst'; other
-    values (an age band, an institution's name) as they are."""
+def group_label(by: str, value: str, lang: str = "da", source: str | None = None) -> str:
+    """A breakdown's group as a reader names it: '8. klasse', 'piger', 'kvinder' (in the treatment
+    register: adults), 'uoplyst'; other values (an age band, an institution's name) as they are."""
     if by == "grade" and value.isdigit():
         return text("report.grade_value", lang, grade=value)
-    return catalogue(lang).get(f"report.group_values.{value}", value)
+    entries = catalogue(lang)
+    return entries.get(f"report.group_values_by_source.{source}.{value}", entries.get(f"report.group_values.{value}", value))
+
+
+def unit_label(source: str, lang: str = "da") -> str:
+    """What a row of the source counts, as a column header: 'Elever med svar', 'Afsluttede forløb'."""
+    return text(f"report.counted.{source}", lang)
 
 
 def setting_values(settings: dict, lang: str = "da") -> dict:

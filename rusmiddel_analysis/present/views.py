@@ -20,7 +20,7 @@ import pandas as pd
 from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import in_project
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 from rusmiddel_analysis.ingest.status_text import read_status_text
@@ -30,7 +30,7 @@ from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
-from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text
+from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text, unit_label
 
 
 class ReportInputError(ValueError):
@@ -190,6 +190,11 @@ class _Report:
         rows = [[str(index), *(str(v) for v in values)] for index, values in zip(shown.index, shown.to_numpy(), strict=True)]
         return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
 
+    def reading_guide(self) -> Markup:
+        """'Sådan læses rapporten': the page's technical words explained once, for a reader who is no statistician."""
+        items = [self.t(f"report.reading.{key}") for key in ("interval", "significant", "inconclusive", "status", "ratio")]
+        return html("reading_guide", self.t("report.reading_heading"), items)
+
     def footer(self) -> HTMLFragment:
         from rusmiddel_analysis.config.version import __version__
 
@@ -313,12 +318,12 @@ class TargetReport(_Report):
                 str(int(r.year)),
                 narrative.measured(self.target, r.value, self.lang),
                 narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
-                fmt.number(r.denominator, self.lang) if self.target.is_share else "–",
+                *([fmt.number(r.denominator, self.lang)] if self.target.is_share else []),
                 *([extra[1](r)] if extra else []),
             ]
             for r in self.rows.itertuples()
         ]
-        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), self.t("report.col_answers")]
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), *self._counted_header()]
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
@@ -348,15 +353,20 @@ class TargetReport(_Report):
     def subgroup_rows(self, by: str) -> pd.DataFrame:
         return self.results.breakdown(by, self.target.id, self.measured_year)
 
+    def _counted_header(self) -> list[str]:
+        """The header of the column of what a share counts (pupils, students, ended courses); a count has none."""
+        return [unit_label(self.target.source, self.lang)] if self.target.is_share else []
+
     def _subgroup_row(self, by: str, r) -> list[str]:
-        label = group_label(by, str(r.group), self.lang)
+        label = group_label(by, str(r.group), self.lang, self.target.source)
+        counted = 1 if self.target.is_share else 0
         if r.suppressed:
-            return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", "–"]
+            return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", *(["–"] * counted)]
         return [
             label,
             fmt.value(r.value, self.target.unit, self.lang),
             fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
-            fmt.number(r.denominator, self.lang) if self.target.is_share else "–",
+            *([fmt.number(r.denominator, self.lang)] * counted),
         ]
 
     def subgroups(self) -> HTMLFragment:
@@ -369,7 +379,7 @@ class TargetReport(_Report):
             cells = [subgroup_cell(self.target.id, self.measured_year, by, r) for r in rows.itertuples()]
             fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
             alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
-            headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), self.t("report.col_answers")]
+            headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             if by == "substance":
@@ -379,6 +389,9 @@ class TargetReport(_Report):
         return page.build()
 
     def methods(self) -> HTMLFragment:
+        return HTMLFragment(self._methods() + self.reading_guide())
+
+    def _methods(self) -> str:
         years = sorted(self.rows["year"].unique().tolist())
         settings = self.strategy.settings
         projection = narrative.projection_sentence(
@@ -391,7 +404,7 @@ class TargetReport(_Report):
             projection,
             *self._trend_use_sentences(),
         ]
-        return HTMLFragment(html("heading", 2, self.t("report.methods_heading")) + Markup("").join(html("paragraph", p) for p in sentences))
+        return html("heading", 2, self.t("report.methods_heading")) + Markup("").join(html("paragraph", p) for p in sentences)
 
     def quality(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
@@ -518,11 +531,36 @@ class TargetReport(_Report):
         page.table(pub.FOLLOW_UP, headers, rows, cells)
 
     def definition(self) -> HTMLFragment:
-        d = self.target.definition
-        items = [(self.t(f"report.def_{k}"), d[k](self.lang)) for k in ("population", "numerator", "denominator", "data_source")]
-        return HTMLFragment(
-            html("heading", 2, self.t("report.definition_heading")) + html("definitions", items) + html("paragraph", self.t("report.def_method"))
-        )
+        """'Data og metode': what is counted and from where, the counts behind the latest value, when
+        the data were processed, how each interval and test is made (with a link to the method), and
+        the version that made the page: everything an analyst needs to check a number."""
+        a, target, lang = self.assessment, self.target, self.lang
+        d = target.definition
+        source = self.manifest["sources"].get(target.source, {})
+        rows, cells = [[self.t(f"report.def_{k}"), d[k](lang), ""] for k in ("data_source", "population")], [None, None]
+        if not fmt.missing(a["measured_year"]):
+            year = int(a["measured_year"])
+            for key in ("numerator", "denominator"):
+                if not fmt.missing(a[key]):  # the count in a cell of its own, which the privacy gate checks
+                    rows.append([self.t(f"report.def_{key}_count", year=year), d[key](lang), fmt.number(a[key], lang)])
+                    cells.append(assessment_cell(target.id, self.year, a))
+        dates = self.t("report.def_dates", processed=self.manifest.get("processed_on", "–"), exported=source.get("exported_on") or "–")
+        rows += [[self.t("report.def_data_dates"), dates, ""], *([*r, ""] for r in self._method_rows())]
+        cells += [None] * (len(rows) - len(cells))
+        page = Builder().add(html("heading", 2, self.t("report.definition_heading")))
+        page.table(pub.WORDS, None, rows, cells, caption=self.t("report.definition_caption"), css_class="rm-table rm-verdict-table")
+        return page.add(html("paragraph", Markup(self.t("report.def_method_link", href=f"../{METHODOLOGY_PAGE}")), "rm-note")).build()
+
+    def _method_rows(self) -> list[list[str]]:
+        """How the interval, the test of change and the trend are computed, in words, and the version."""
+        from rusmiddel_analysis.config.version import __version__
+
+        kind = "share_design" if self.target.indicator["type"] == "share" else "share" if self.target.is_share else "count"
+        return [
+            [self.t("report.def_interval"), self.t(f"report.def_interval_{kind}")],
+            [self.t("report.def_tests"), self.t(f"report.def_tests_{'share' if self.target.is_share else 'count'}")],
+            [self.t("report.def_version"), f"rusmiddel-analysis {__version__}"],
+        ]
 
 
 class StatusReport(_Report):
@@ -550,7 +588,10 @@ class StatusReport(_Report):
     def summary(self) -> HTMLFragment:
         return HTMLFragment(
             html("heading", 2, self.t("report.summary_heading"))
-            + html("paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang))
+            + html(
+                "paragraph",
+                narrative.summary_sentence(self.assessment, self.year, self.lang, {t.id: t.short_name(self.lang) for t in self.strategy.targets}),
+            )
         )
 
     def table(self) -> HTMLFragment:
@@ -582,7 +623,8 @@ class StatusReport(_Report):
             self.t("report.col_baseline"),
             self.t("report.col_goal"),
         ]
-        return Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells).build()
+        page = Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells)
+        return page.add(self.reading_guide()).build()
 
     def multiples(self) -> HTMLFragment:
         fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
@@ -607,7 +649,7 @@ class StatusReport(_Report):
         story = " ".join(
             [narrative.target_narrative(self.strategy, target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)]
         )
-        link = html("link", f"{target.id}.html", target.short_name(self.lang), strong=True)
+        link = html("link", f"{target.id}.html", target.short_name(self.lang))
         return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"]), story)
 
     def by_focus_area(self) -> HTMLFragment:

@@ -27,11 +27,24 @@ def page_title(strategy, job: Job, lang: str) -> str:
     return text("report.target_title", lang, name=strategy.target(job.target_id).short_name(lang), year=job.year)
 
 
-def page_links(job: Job, lang: str) -> list[dict]:
+def page_links(job: Job, lang: str, pdf_name: str | None = None) -> list[dict]:
+    """The page header's links: the front page, the year (from a target page), the year's PDF (from
+    the status page, when one is made)."""
     links = [{"href": "../index.html", "label": text("report.nav_front", lang)}]
     if job.kind == "target":
         links.append({"href": "index.html", "label": text("report.nav_year", lang, year=job.year)})
+    elif pdf_name:
+        links.append({"href": pdf_name, "label": text("report.nav_pdf", lang, year=job.year)})
     return links
+
+
+def print_stamp(lang: str) -> str:
+    """The date and version a page was made with, for the foot of each printed page."""
+    import datetime as dt
+
+    from rusmiddel_analysis.config.version import __version__
+
+    return text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__)
 
 
 def html_exporter(lang: str) -> tuple:
@@ -67,7 +80,15 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
-    resources = {"metadata": {"name": title}, "rusmiddel": {"links": links, "nav_label": text("report.nav_front", lang), "status_css": stylesheet()}}
+    rusmiddel = {
+        "links": links,
+        "nav_label": text("report.nav_front", lang),
+        "skip_label": text("report.skip_link", lang),
+        "print_header": title,
+        "print_stamp": print_stamp(lang),
+        "status_css": stylesheet(),
+    }
+    resources = {"metadata": {"name": title}, "rusmiddel": rusmiddel}
     exporter, lock = html_exporter(lang)
     with lock:
         body, _ = exporter.from_notebook_node(notebook, resources=resources)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.config.files import write_atomically
-from rusmiddel_analysis.config.paths import STYLESHEET
+from rusmiddel_analysis.config.paths import METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
 from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.present.html import environment
 from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words, stylesheet
@@ -69,6 +69,7 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
         .render(
             lang=lang,
             title=text("report.front_title", lang, strategy=strategy.name(lang)),
+            skip_label=text("report.skip_link", lang),
             intro=text("report.front_intro", lang, strategy=strategy.name(lang), municipality=strategy.municipality),
             demo_banner=text("report.demo_banner", lang) if demo else "",
             years=years,
@@ -118,6 +119,7 @@ def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool =
         .render(
             lang=lang,
             title=text("report.strategies_title", lang),
+            skip_label=text("report.skip_link", lang),
             intro=text("report.strategies_intro", lang),
             demo_banner=text("report.demo_banner", lang) if demo else "",
             headers=[text(f"report.{key}", lang) for key in ("col_strategy", "col_municipality", "col_period", "col_published")],
@@ -127,5 +129,38 @@ def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool =
         )
     )
     target = outputs_dir / "index.html"
+    write_atomically(target, page)
+    return target
+
+
+def methodology_html(markdown: str) -> str:
+    """docs/methodology.md as HTML, each numbered heading with an id (`section-2-2`) to link to."""
+    import re
+
+    import mistune
+
+    body = mistune.create_markdown(plugins=["table"])(markdown)
+    number = lambda m: f'<h{m.group(1)} id="section-{m.group(2).rstrip(".").replace(".", "-")}">{m.group(2)}'
+    return re.sub(r"<h([1-6])>(\d+(?:\.\d+)*\.?)", number, body)
+
+
+def write_methodology_page(outputs_dir: Path, lang: str) -> Path | None:
+    """outputs/methodology.html from the repository's docs/methodology.md (in English), so that the
+    pages' link to the methods works where the pages go; None when the package has no docs."""
+    if not METHODOLOGY.exists():
+        return None
+    page = (
+        environment()
+        .get_template("methodology.html.j2")
+        .render(
+            title="rusmiddel-analysis: methodology",
+            skip_label=text("report.skip_link", lang),
+            nav_label=text("report.nav_front", lang),
+            body=methodology_html(METHODOLOGY.read_text(encoding="utf-8")),
+            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
+        )
+    )
+    target = outputs_dir / METHODOLOGY_PAGE
     write_atomically(target, page)
     return target

@@ -39,6 +39,7 @@ def input_hash(job: Job, settings: Settings, results_fingerprint: str, library: 
         "parameters": settings.parameters(job) | {"processed_dir": None, "status_dir": None},
         "lang": settings.lang,
         "status_text": sha256_file(settings.status_dir / f"{job.year}.md") if job.kind == "status" else None,
+        "pdf": settings.pdf if job.kind == "status" else None,  # the status page links to its PDF
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -47,9 +48,11 @@ def stamp_path(outputs: Path, job: Job) -> Path:
     return outputs / str(job.year) / ".stamps" / f"{Path(job.html_name).stem}.json"
 
 
-def up_to_date(job: Job, outputs: Path, digest: str) -> bool:
+def up_to_date(job: Job, outputs: Path, digest: str, also: tuple[str, ...] = ()) -> bool:
+    """The page, its stamp with the same inputs, and the files it `also` makes (its PDF) all there."""
     stamp = stamp_path(outputs, job)
-    if not (outputs / str(job.year) / job.html_name).exists() or not stamp.exists():
+    year = outputs / str(job.year)
+    if not (year / job.html_name).exists() or not stamp.exists() or not all((year / name).exists() for name in also):
         return False
     try:
         return json.loads(stamp.read_text(encoding="utf-8")).get("inputs") == digest

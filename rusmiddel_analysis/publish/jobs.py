@@ -57,6 +57,7 @@ class Settings:
     notebooks_dir: Path = NOTEBOOKS
     kernel_name: str = KERNEL_NAME
     timeout: int = 600
+    pdf: bool = True  # a print-ready PDF of each year's status report (publish/pdf.py)
 
     def parameters(self, job: Job) -> dict:
         params = {
@@ -76,6 +77,11 @@ class Settings:
         if strategy_file is None and Path(strategy.path).resolve() != DEFAULT_STRATEGY.resolve():
             strategy_file = Path(strategy.path)
         return dataclasses.replace(self, strategy_file=strategy_file, kernel_name=kernel_name or self.kernel_name)
+
+
+def pdf_name(strategy, year: int) -> str:
+    """The file name of a year's status report as PDF: the strategy's id and the year."""
+    return f"{strategy.id}-{year}.pdf"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rusmiddel_analysis.publish.convert import page_links, page_title, to_html
-from rusmiddel_analysis.publish.jobs import Job, Settings
+from rusmiddel_analysis.publish.jobs import Job, Settings, pdf_name
 
 ENGINE_NAME = "rusmiddel-warm"
 KERNEL_STATE = "__import__('rusmiddel_analysis.publish.kernel_state').publish.kernel_state"
@@ -190,7 +190,8 @@ def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Render
     except Exception as exc:  # dead kernel, timeout
         message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0] if str(exc) else type(exc).__name__
         return Rendered(job, False, time.perf_counter() - started, error=message, kernel_lost=True)
-    html = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang))
+    pdf = pdf_name(strategy, job.year) if settings.pdf else None
+    html = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang, pdf))
     return Rendered(job, True, time.perf_counter() - started, html=html, notebook=nbformat.writes(notebook))
 
 

@@ -28,9 +28,10 @@ from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_a
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.publish import incremental
 from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
-from rusmiddel_analysis.publish.front import write_front_page, write_strategies_page
-from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, plan
+from rusmiddel_analysis.publish.front import write_front_page, write_methodology_page, write_strategies_page
+from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, pdf_name, plan
 from rusmiddel_analysis.publish.kernels import Rendered, prepare_conversion
+from rusmiddel_analysis.publish.pdf import write_pdf
 from rusmiddel_analysis.publish.privacy import Gate, describe
 from rusmiddel_analysis.publish.tables import write_year_tables, year_tables
 
@@ -61,7 +62,8 @@ def make_plan(strategy, settings: Settings, results_fingerprint: str, years, tar
     library = incremental.library_fingerprint()
     planned = plan(strategy, years, targets)
     digests = {job: incremental.input_hash(job, settings, results_fingerprint, library) for job in planned}
-    todo = [job for job in planned if force or not incremental.up_to_date(job, settings.outputs_dir, digests[job])]
+    also = lambda job: (pdf_name(strategy, job.year),) if job.kind == "status" and settings.pdf else ()
+    todo = [job for job in planned if force or not incremental.up_to_date(job, settings.outputs_dir, digests[job], also(job))]
     todo.sort(key=lambda job: -_weight(strategy, job))  # the longest first, so no worker is left with one at the end
     rebuilt = {job.year for job in todo}
     tables = [y for y in years if force or y in rebuilt or not (settings.outputs_dir / str(y) / "assessment.csv").exists()]
@@ -71,8 +73,8 @@ def make_plan(strategy, settings: Settings, results_fingerprint: str, years, tar
 class Publisher:
     """Receives each rendered report: privacy gate first, then atomic writes; records the outcome."""
 
-    def __init__(self, settings: Settings, run_plan: Plan, gate: Future, progress=None):
-        self.settings, self.plan, self.gate, self.progress = settings, run_plan, gate, progress
+    def __init__(self, settings: Settings, run_plan: Plan, gate: Future, progress=None, strategy=None):
+        self.settings, self.plan, self.gate, self.progress, self.strategy = settings, run_plan, gate, progress, strategy
         self.summary = RunSummary([JobResult(job, True, skipped=True) for job in run_plan.planned if job not in run_plan.todo])
         for result in self.summary.results:
             self._report(result)
@@ -103,6 +105,8 @@ class Publisher:
             result.error = f"privacy gate stopped the page: {describe(leaks)}; nothing was written"
             return
         write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
+        if job.kind == "status" and self.settings.pdf:  # before the page: a page that links to its PDF finds it
+            write_pdf(rendered.html, year_dir / pdf_name(self.strategy, job.year))
         write_atomically(year_dir / job.html_name, rendered.html)
         write_atomically(incremental.stamp_path(self.settings.outputs_dir, job), json.dumps({"inputs": self.plan.digests[job]}))
 
@@ -140,6 +144,7 @@ def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Futur
         if run_plan.todo or table_years or not front_page.exists():
             demo = read_manifest(settings.processed_dir).get("synthetic_demo_data", False)
             write_front_page(strategy, settings.outputs_dir, settings.lang, demo)
+            write_methodology_page(settings.outputs_dir, settings.lang)
         summary.front_page = front_page
     except OSError as exc:
         summary.errors.append(f"cannot write {exc.filename or settings.outputs_dir}: {exc.strerror or exc}; the previous file was kept")
@@ -207,7 +212,7 @@ def _results_and_pages(
     if run_plan.todo:
         background.submit(prepare_conversion, settings.lang)
     tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.table_years}
-    publisher = Publisher(settings, run_plan, gate_future, progress)
+    publisher = Publisher(settings, run_plan, gate_future, progress, strategy)
     if run_plan.todo:
         runner.run(run_plan.todo, publisher)
     return publisher.summary, tables

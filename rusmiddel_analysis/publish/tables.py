@@ -43,7 +43,8 @@ def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataF
     out = table.rename(columns={"by": "dimension", "suppression": "reason"})
     out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
     out["numerator"], out["denominator"] = out["numerator"].astype("Int64"), out["denominator"].astype("Int64")
-    out["label"] = [group_label(by, str(group), lang) for by, group in zip(out["dimension"], out["group"], strict=True)]
+    sources = out["target_id"].map({t.id: t.source for t in strategy.targets})
+    out["label"] = [group_label(by, str(g), lang, source) for by, g, source in zip(out["dimension"], out["group"], sources, strict=True)]
     return out[SUBGROUP_COLUMNS]
 
 
