@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -93,7 +95,7 @@ CASES = [
         "not an ISO date",
         "behandling_forloeb",
         lambda f: f.assign(start_date=["01-02-2015", "2015-03-01", "2016-05-01"]),
-        "column 'start_date': rule 'an ISO date YYYY-MM-DD': 1 row fail (row 2)",
+        "column 'start_date': rule 'a date in the format %Y-%m-%d': 1 row fail (row 2)",
     ),
     (
         "status without end",
@@ -355,3 +357,96 @@ def test_data_for_none_of_the_strategys_years_is_refused(tmp_path, capsys):
     assert main(["process", "--raw", str(raw), "--processed", str(tmp_path / "processed")]) == 1
     err = capsys.readouterr().err
     assert "data for at least one of the strategy's years 2015-2019" in err and not (tmp_path / "processed").exists()
+
+
+def danish_exports(raw: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The canonical test data re-written the way Danish systems and Excel write them: the school
+    survey as a cp1252 ';' file with Danish words and decimal commas in its weight; the register as
+    Excel with a title block above the header and dd-mm-yyyy dates."""
+    skole = frames["ungeprofil_skole"].assign(weight=[1.25, 0.8, 1234.5, 1.0])
+    shutil.rmtree(raw / "ungeprofil_skole")
+    (raw / "ungeprofil_skole").mkdir()
+    danish = skole.replace({"true": "Ja", "false": "Nej"}).rename(columns={"gender": "Køn", "weight": "Vægt"})
+    danish["Køn"] = danish["Køn"].map({"male": "Dreng", "female": "Pige", "other": "Andet"})
+    danish["Vægt"] = ["1,25", "0,8", "1.234,5", "1"]
+    danish.to_csv(raw / "ungeprofil_skole" / "skole.csv", sep=";", index=False, encoding="cp1252")
+    (raw / "ungeprofil_skole" / "mapping.yaml").write_text(
+        "read: {encoding: cp1252, decimal: ','}\ncolumns: {Køn: gender, Vægt: weight}\n"
+        "values:\n  gender: {Dreng: male, Pige: female, Andet: other}\n"
+        + "".join(
+            f"  {c}: {{Ja: true, Nej: false}}\n" for c in ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")
+        ),
+        encoding="utf-8",
+    )
+    forloeb = frames["behandling_forloeb"].copy()
+    for column in ("start_date", "end_date"):
+        forloeb[column] = [pd.Timestamp(v).strftime("%d-%m-%Y") if v else "" for v in forloeb[column]]
+    shutil.rmtree(raw / "behandling_forloeb")
+    (raw / "behandling_forloeb").mkdir()
+    with pd.ExcelWriter(raw / "behandling_forloeb" / "udtraek.xlsx") as writer:
+        pd.DataFrame([["Udtræk fra behandlingsregistret"], ["Dannet 02-01-2020"]]).to_excel(writer, index=False, header=False)
+        forloeb.to_excel(writer, index=False, startrow=3)
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text("read: {header_row: 4}\ndate_format: '%d-%m-%Y'\n", encoding="utf-8")
+    return skole
+
+
+def test_danish_style_exports_process_to_the_same_data_as_canonical_files(tmp_path, strategy):
+    frames = canonical_frames()
+    canonical_raw = write_canonical(
+        tmp_path / "canonical", {**frames, "ungeprofil_skole": frames["ungeprofil_skole"].assign(weight=[1.25, 0.8, 1234.5, 1.0])}
+    )
+    danish_raw = write_canonical(tmp_path / "danish", frames)
+    danish_exports(danish_raw, frames)
+    process(canonical_raw, tmp_path / "p1", strategy, today=TODAY)
+    process(danish_raw, tmp_path / "p2", strategy, today=TODAY)
+    for name in ("ungeprofil_skole", "behandling_forloeb"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "p1" / f"{name}.parquet"), pd.read_parquet(tmp_path / "p2" / f"{name}.parquet"))
+
+
+def test_one_message_per_root_cause_with_the_hint_that_fits(tmp_path, strategy):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    danish_exports(raw, frames)
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text("read: {header_row: 4}\n", encoding="utf-8")  # no date_format
+    (raw / "ungeprofil_skole" / "mapping.yaml").write_text(
+        (raw / "ungeprofil_skole" / "mapping.yaml").read_text(encoding="utf-8").replace(", decimal: ','", ""), encoding="utf-8"
+    )
+    problems, text = problems_for(raw, strategy)
+    dates = [p for p in problems if p.column in ("start_date", "end_date")]
+    assert [(p.column, p.rule, p.n_rows) for p in dates] == [
+        ("start_date", "a date in the format %Y-%m-%d", 3),
+        ("end_date", "a date in the format %Y-%m-%d", 2),
+    ]
+    assert "date_format" in dates[0].hint
+    # the rows whose date did not parse are not reported again by the rules that depend on the date
+    assert not [p for p in problems if "behandling_forloeb" in p.file and p not in dates], text
+    weight = [p for p in problems if p.column == "weight"]
+    assert len(weight) == 1 and "decimal" in weight[0].hint and weight[0].n_rows == 3
+
+
+def test_a_title_block_without_header_row_is_one_problem(tmp_path, strategy):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    danish_exports(raw, frames)
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text("date_format: '%d-%m-%Y'\n", encoding="utf-8")
+    problems, _ = problems_for(raw, strategy)
+    register = [p for p in problems if "behandling_forloeb" in p.file]
+    assert [p.rule for p in register] == ["column names on the first row"] and "header_row" in register[0].hint
+
+
+@pytest.mark.parametrize(
+    "mapping, message",
+    [
+        ("read: {encodng: cp1252}\n", "only known names under 'read:' (found encodng; valid: encoding, sep, sheet, decimal, header_row)"),
+        ("colums: {Køn: gender}\n", "only known names under the top level (found colums;"),
+        ("values:\n  kon: {Dreng: male}\n", "only known names under 'values:' (found kon;"),
+        ("date_format: {start: '%d-%m-%Y'}\n", "only known names under 'date_format:' (found start; valid: start_date, end_date)"),
+        ("read: {header_row: 0}\n", "read.header_row a row number from 1"),
+    ],
+)
+def test_every_mapping_key_and_option_is_checked(tmp_path, strategy, mapping, message):
+    raw = write_canonical(tmp_path / "raw")
+    source = "behandling_forloeb" if "start" in mapping else "ungeprofil_skole"
+    (raw / source / "mapping.yaml").write_text(mapping, encoding="utf-8")
+    _, text = problems_for(raw, strategy)
+    assert message in text

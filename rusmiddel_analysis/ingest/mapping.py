@@ -14,6 +14,10 @@ from rusmiddel_analysis.ingest.problems import HINTS, Problem
 from rusmiddel_analysis.ingest.readers import RawTable
 from rusmiddel_analysis.ingest.schemas import Source
 
+# the sections of mapping.yaml and the options of `read:` (docs/data-formats.md)
+SECTIONS = ("read", "columns", "values", "missing", "drop", "date_format")
+READ_OPTIONS = ("encoding", "sep", "sheet", "decimal", "header_row")
+
 
 @dataclass
 class Mapping:
@@ -23,9 +27,22 @@ class Mapping:
     values: dict = field(default_factory=dict)
     missing: tuple = ()
     drop: tuple = ()
+    date_format: dict = field(default_factory=dict)  # canonical date column -> strftime pattern
+
+    def date_format_of(self, column: str) -> str | None:
+        return self.date_format.get(column, self.date_format.get(ALL_DATES))
+
+    @property
+    def decimal(self) -> str:
+        return str(self.read.get("decimal", "."))
 
 
-def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
+ALL_DATES = "*"  # date_format given as one pattern: every date column
+
+
+def load_mapping(folder: Path, source: Source | None = None) -> tuple[Mapping, list[Problem]]:
+    """The folder's mapping.yaml, every section and option checked (unknown ones named, with the
+    valid ones); no file is an empty mapping."""
     path = folder / "mapping.yaml"
     if not path.exists():
         return Mapping(), []
@@ -33,17 +50,11 @@ def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
         raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return Mapping(), [Problem(str(path), f"valid YAML ({exc.__class__.__name__})", hint=HINTS["mapping"])]
-    allowed = {"read", "columns", "values", "missing", "drop"}
-    if not isinstance(raw, dict) or set(raw) - allowed:
-        extra = sorted(set(raw) - allowed) if isinstance(raw, dict) else []
-        return Mapping(), [
-            Problem(
-                str(path),
-                f"only the sections {', '.join(sorted(allowed))}" + (f" (found {', '.join(extra)})" if extra else ""),
-                hint=HINTS["mapping"],
-            )
-        ]
+    problems = _key_problems(path, raw, source)
+    if problems:
+        return Mapping(), problems
     values = {canon: {str(k): v for k, v in (words or {}).items()} for canon, words in (raw.get("values") or {}).items()}
+    date_format = raw.get("date_format") or {}
     return Mapping(
         path,
         raw.get("read") or {},
@@ -51,7 +62,35 @@ def load_mapping(folder: Path) -> tuple[Mapping, list[Problem]]:
         values,
         tuple(str(m) for m in raw.get("missing") or ()),
         tuple(raw.get("drop") or ()),
+        {ALL_DATES: date_format} if isinstance(date_format, str) else {str(k): str(v) for k, v in date_format.items()},
     ), []
+
+
+def _unknown(path: Path, where: str, found, valid) -> list[Problem]:
+    extra = sorted(str(k) for k in found if k not in valid)
+    if not extra:
+        return []
+    rule = f"only known names under {where} (found {', '.join(extra)}; valid: {', '.join(map(str, valid))})"
+    return [Problem(str(path), rule, hint=HINTS["mapping"])]
+
+
+def _key_problems(path: Path, raw, source: Source | None) -> list[Problem]:
+    """Unknown sections, `read:` options, and `values:`/`date_format:` of columns the source lacks."""
+    if not isinstance(raw, dict):
+        return [Problem(str(path), f"a mapping with the sections {', '.join(SECTIONS)}", hint=HINTS["mapping"])]
+    problems = _unknown(path, "the top level", raw, SECTIONS)
+    read = raw.get("read") or {}
+    problems += _unknown(path, "'read:'", read, READ_OPTIONS) if isinstance(read, dict) else []
+    if isinstance(read, dict) and "header_row" in read and (not isinstance(read["header_row"], int) or read["header_row"] < 1):
+        problems.append(Problem(str(path), "read.header_row a row number from 1", hint=HINTS["mapping"]))
+    if isinstance(read, dict) and str(read.get("decimal", ".")) not in (".", ","):
+        problems.append(Problem(str(path), "read.decimal '.' or ','", hint=HINTS["mapping"]))
+    if source is not None:
+        problems += _unknown(path, "'values:'", raw.get("values") or {}, source.names)
+        dates = raw.get("date_format") or {}
+        if isinstance(dates, dict):
+            problems += _unknown(path, "'date_format:'", dates, [c.name for c in source.columns if c.kind == "date"])
+    return problems
 
 
 def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd.DataFrame, dict[str, str], list[Problem]]:

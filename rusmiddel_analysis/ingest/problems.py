@@ -31,6 +31,9 @@ HINTS = {
     "changed": "a raw file changed while it was being read; wait until the copy is finished and run again",
     "source present": "put the export in this folder, or run 'rusmiddel demo-data' for synthetic demo data",
     "mapping": "see docs/data-formats.md for the form of mapping.yaml",
+    "decimal": "the numbers have a decimal comma: set 'read: {decimal: \",\"}' in mapping.yaml",
+    "date_format": "the dates are day-month-year: set 'date_format: \"%d-%m-%Y\"' (or the export's pattern) in mapping.yaml",
+    "header_row": "the column names are not on the first row: set 'read: {header_row: N}' in mapping.yaml (N: the row of the names)",
 }
 
 

@@ -65,13 +65,15 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def read_raw(path: Path, read: dict) -> RawTable:
-    """Read one export once, as bytes, with the mapping's `read:` options (encoding, sep, sheet).
+    """Read one export once, as bytes, with the mapping's `read:` options (encoding, sep, sheet,
+    header_row: the 1-based row holding the column names, rows above it skipped).
 
     Raises DataValidationError with the file's problem when it cannot be read."""
     data = path.read_bytes()
     digest = sha256_bytes(data)
     suffix = path.suffix.lower()
     declared: dict[str, int] = {}
+    header_row = int(read.get("header_row", 1))
     try:
         if suffix == ".csv":
             encoding = read.get("encoding", "utf-8-sig")
@@ -79,13 +81,16 @@ def read_raw(path: Path, read: dict) -> RawTable:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 raise DataValidationError([Problem(str(path), f"text in the encoding {encoding}", hint=HINTS["encoding"])]) from None
+            text = text.split("\n", header_row - 1)[-1] if header_row > 1 else text  # a title block above the names
             sep = read.get("sep") or sniff_separator(text)
+            _check_csv_header(path, text, sep, "header_row" in read)
             # pyarrow's reader: multi-threaded, and straight into Arrow-backed strings
             frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, dtype="string[pyarrow]", keep_default_na=False, engine="pyarrow")
-            header_rows = 1
+            header_rows = header_row
         elif suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=read.get("sheet", 0), dtype=object, engine="openpyxl")
-            header_rows = 1
+            frame = pd.read_excel(io.BytesIO(data), sheet_name=read.get("sheet", 0), dtype=object, engine="openpyxl", header=header_row - 1)
+            _check_excel_header(path, frame, "header_row" in read)
+            header_rows = header_row
         elif suffix == ".sav":
             frame, declared = _read_sav(data)
             header_rows = 0
@@ -106,6 +111,24 @@ def read_raw(path: Path, read: dict) -> RawTable:
     if frame.empty:
         raise DataValidationError([Problem(str(path), "at least one data row", hint=HINTS["empty"])])
     return RawTable(path, frame, row_numbers, digest, declared)
+
+
+def _header_problem(path: Path) -> DataValidationError:
+    return DataValidationError([Problem(str(path), "column names on the first row", hint=HINTS["header_row"])])
+
+
+def _check_csv_header(path: Path, text: str, sep: str, declared: bool) -> None:
+    """A title block above the header: the first line has far fewer separators than the next."""
+    lines = [line for line in text.split("\n", 3)[:3]]
+    if not declared and len(lines) >= 2 and lines[0].count(sep) * 2 < lines[1].count(sep):
+        raise _header_problem(path)
+
+
+def _check_excel_header(path: Path, frame: pd.DataFrame, declared: bool) -> None:
+    """A title block above the header: most 'column names' are the blank cells of a title row."""
+    blank = sum(str(c).startswith("Unnamed:") for c in frame.columns)
+    if not declared and len(frame.columns) > 1 and blank * 2 >= len(frame.columns):
+        raise _header_problem(path)
 
 
 def _read_sav(data: bytes) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.ingest.cpr import cpr_like_counts
-from rusmiddel_analysis.ingest.mapping import apply_mapping, load_mapping
+from rusmiddel_analysis.ingest.mapping import Mapping, apply_mapping, load_mapping
 from rusmiddel_analysis.ingest.problems import HINTS, MAX_ROWS_LISTED, DataValidationError, Problem, hint_for, rows_of
 from rusmiddel_analysis.ingest.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
 from rusmiddel_analysis.ingest.schemas import EXTRA_CHECK_COLUMNS, FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source, pandera_schema
@@ -24,15 +24,35 @@ TYPE_RULES = {
     "int": "a whole number",
     "float": "a number",
     "bool": "true or false",
-    "date": "an ISO date YYYY-MM-DD",
+    "date": "a date in the format {date_format}",
 }
+ISO_DATE = "%Y-%m-%d"
 
 
-def parse_column(text: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
+def type_rule(col: Col, date_format: str | None = None) -> str:
+    return TYPE_RULES[col.kind].format(date_format=date_format or ISO_DATE)
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """Numbers from text; with a decimal comma, '1.234,5' is 1234.5 (the dot then groups thousands)."""
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
+    """Dates in the declared format; an ISO date (as Excel's own date cells are read) is accepted too."""
+    dates = pd.to_datetime(text, format=ISO_DATE, errors="coerce")
+    if date_format and date_format != ISO_DATE:
+        dates = pd.to_datetime(text, format=date_format, errors="coerce").fillna(dates)
+    return dates
+
+
+def parse_column(text: pd.Series, col: Col, decimal: str = ".", date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse canonical text into the column's type; returns (values, rows that failed to parse)."""
     present = text.notna()
     if col.kind in ("int", "float"):
-        numbers = pd.to_numeric(text, errors="coerce")
+        numbers = _numbers(text, decimal)
         bad = present & numbers.isna()
         if col.kind == "int":
             fractional = numbers.notna() & (numbers != np.floor(numbers))
@@ -48,23 +68,41 @@ def parse_column(text: pd.Series, col: Col) -> tuple[pd.Series, pd.Series]:
         values[lowered.isin(FALSE_WORDS).fillna(False)] = False
         return values, present & values.isna()
     if col.kind == "date":
-        dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        dates = _dates(text, date_format)
         return dates, present & dates.isna()
     return text.astype("string"), pd.Series(False, index=text.index)
 
 
-def typed_frame(frame: pd.DataFrame, source: Source, table: RawTable, export_names: dict) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse every present canonical column; type failures become problems."""
+def typed_frame(
+    frame: pd.DataFrame, source: Source, table: RawTable, export_names: dict, mapping: Mapping | None = None
+) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """Parse every present canonical column; each type failure is one problem, with the hint that
+    fits it. Returns the typed frame, the problems and the rows where any value failed to parse."""
+    mapping = mapping or Mapping()
     problems, typed = [], {}
+    unparsed = pd.Series(False, index=frame.index)
     for col in source.columns:
         if col.name not in frame.columns:
             continue
-        values, bad = parse_column(frame[col.name], col)
+        date_format = mapping.date_format_of(col.name)
+        values, bad = parse_column(frame[col.name], col, mapping.decimal, date_format)
         if bad.any():
             n, rows = rows_of(np.flatnonzero(bad.to_numpy()), table.row_numbers)
-            problems.append(Problem(str(table.path), TYPE_RULES[col.kind], col.name, n, rows, HINTS["type"], export_names.get(col.name)))
+            hint = type_hint(col, frame[col.name][bad], mapping)
+            problems.append(Problem(str(table.path), type_rule(col, date_format), col.name, n, rows, hint, export_names.get(col.name)))
+            unparsed |= bad
         typed[col.name] = values
-    return pd.DataFrame(typed, index=frame.index), problems
+    return pd.DataFrame(typed, index=frame.index), problems, unparsed
+
+
+def type_hint(col: Col, failing: pd.Series, mapping: Mapping) -> str:
+    """The hint that fits what failed to parse (the values are looked at, never printed)."""
+    sample = failing.dropna().head(50)
+    if col.kind in ("int", "float") and mapping.decimal == "." and sample.str.fullmatch(r"-?\d+(\.\d{3})*,\d+").any():
+        return HINTS["decimal"]
+    if col.kind == "date" and sample.str.fullmatch(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}").any():
+        return HINTS["date_format"]
+    return HINTS["type"]
 
 
 def validate_values(typed: pd.DataFrame, source: Source, table: RawTable, export_names: dict, today: dt.date) -> list[Problem]:
@@ -123,7 +161,7 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
             {},
             [Problem(str(folder), "source present: at least one .csv, .xlsx, .sav or .parquet file", hint=HINTS["source present"])],
         )
-    mapping, problems = load_mapping(folder)
+    mapping, problems = load_mapping(folder, source)
     if problems:
         return SourceResult(source, None, {}, {}, problems)
     frames, files, declared = [], {}, {}
@@ -150,9 +188,10 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
         for column, count in table.declared_missing.items():
             canon = mapping.columns.get(column, column)
             declared[canon] = declared.get(canon, 0) + count
-        typed, type_problems = typed_frame(canonical, source, table, export_names)
+        typed, type_problems, unparsed = typed_frame(canonical, source, table, export_names, mapping)
         problems += mapping_problems + type_problems
-        problems += validate_values(typed, source, table, export_names, today)
+        # a value that did not parse is one problem: the rules that depend on it skip its rows
+        problems += validate_values(typed[~unparsed], source, table, export_names, today)
         typed["_file"] = path.name
         typed["_row"] = table.row_numbers
         frames.append(typed)
