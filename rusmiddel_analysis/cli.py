@@ -77,6 +77,21 @@ def cmd_check_strategy(args) -> int:
     return 0
 
 
+def cmd_draft_mapping(args) -> int:
+    """Print a draft mapping.yaml for one export of a source (no personal value in it)."""
+    from rusmiddel_analysis.ingest.draft import draft_mapping, draft_yaml
+    from rusmiddel_analysis.ingest.schemas import SOURCES
+
+    if args.source not in SOURCES:
+        raise UserError(f"unknown source '{args.source}'; valid: {', '.join(SOURCES)}")
+    try:
+        draft = draft_mapping(args.source, Path(args.file))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    print(draft_yaml(draft, args.source, Path(args.file)), end="")
+    return 0
+
+
 def cmd_validate(args) -> int:
     from rusmiddel_analysis.ingest.validation import validate
 
@@ -339,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-strategy", help="check a strategy file on its own and against the data formats")
     p.add_argument("file", nargs="?", default=None, help="the strategy YAML file (default: --strategy, or the packaged one)")
     p.set_defaults(func=cmd_check_strategy)
+
+    p = sub.add_parser("draft-mapping", help="print a first mapping.yaml for an export (edit it, then validate)")
+    p.add_argument("source", help="the canonical source the export is for, e.g. ungeprofil_skole")
+    p.add_argument("file", help="the export: .csv, .xlsx or .sav")
+    p.set_defaults(func=cmd_draft_mapping)
 
     p = sub.add_parser("validate", help="check every raw export; list every problem")
     p.add_argument("--raw", default="data/raw")
