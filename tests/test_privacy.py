@@ -57,9 +57,13 @@ def rendered(*fragments) -> tuple[str, str]:
 
 
 @pytest.fixture
-def stoffer(demo_dirs):
+def stoffer(demo_dirs, strategy):
+    """A target page whose 2017 gender breakdown hides the group "andet" (other) in the demo data."""
     raw, processed = demo_dirs
-    return lambda: views.TargetReport("skole_stoffer", 2017, processed_dir=processed, status_dir=raw / "status")
+    genders = indicators.compute(strategy, processed, by="gender")
+    hidden = genders[(genders.year == 2017) & (genders.group == "other") & genders.suppressed]
+    target_id = hidden["target_id"].iloc[0]
+    return lambda: views.TargetReport(target_id, 2017, processed_dir=processed, status_dir=raw / "status")
 
 
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):

@@ -236,6 +236,11 @@ CHECKED = [
         "target 'skole_hash', field 'target.year': 2021 lies outside the period 2016-2019",
     ),
     (
+        "a high-risk behaviour that is no yes/no column",
+        lambda raw: raw["settings"]["high_risk"].update(behaviours=["smoking_ever", "ryger"]),
+        "field 'settings.high_risk.behaviours': 'ryger' is not a yes/no column of 'ungeprofil_skole'",
+    ),
+    (
         "unknown status code",
         lambda raw: raw["code_sets"].update(treatment_success=["abstinent", "reduced_use"]),
         "target 'behandling_stof_effekt', field 'indicator.success': unknown status code(s) 'reduced_use'",

@@ -24,7 +24,7 @@ from rusmiddel_analysis.config.paths import PACKAGE
 
 FOLDER = "results"
 STAMP = "results.json"
-TABLES = ("totals", "subgroups", "follow_up", "assessment")
+TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk")
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config")
 
@@ -76,6 +76,20 @@ class Results:
         from rusmiddel_analysis.calc.indicators import follow_up_summary
 
         return self._table("follow_up", lambda: follow_up_summary(self._strategy, self.data))
+
+    @property
+    def high_risk(self) -> pd.DataFrame:
+        """high_risk.co_occurrence: every year's pairs of risk behaviours (settings.high_risk)."""
+        from rusmiddel_analysis.calc.disclosure import Rules
+        from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS, co_occurrence
+
+        def make():
+            block, settings = self._strategy.settings["high_risk"], self._strategy.settings
+            if not self.data.has(block["source"]):
+                return pd.DataFrame(columns=[*CO_OCCURRENCE_COLUMNS, "suppressed"])
+            return co_occurrence(self.data(block["source"]), block["behaviours"], Rules.from_settings(settings), settings["confidence"])
+
+        return self._table("high_risk", make)
 
     @property
     def assessment(self) -> pd.DataFrame:

@@ -47,6 +47,13 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "rate_per": 10000,
     # caveats on the page beside the verdict; the status stands (docs/methodology.md, 2.3 and 2.4)
     "caveats": {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9},
+    # high-risk groups (calc/high_risk.py): the school survey's yes/no behaviours looked at together,
+    # and the grades whose pupils count as an early debut
+    "high_risk": {
+        "source": "ungeprofil_skole",
+        "behaviours": ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"],
+        "early_grades": [6, 7],
+    },
     "age_bands": [],
 }
 
@@ -373,7 +380,19 @@ class _Parser:
             self.fail("must be a fraction between 0 and 1", None, "settings.caveats.min_common_coverage")
         if merged["caveats"]["max_standardisation_gap"] < 0:
             self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
+        merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **(raw.get("high_risk") or {})})
         return merged
+
+    def high_risk(self, block: dict) -> dict:
+        """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades."""
+        behaviours, grades = block.get("behaviours"), block.get("early_grades")
+        if not isinstance(block.get("source"), str):
+            self.fail("must name a source", None, "settings.high_risk.source")
+        if not isinstance(behaviours, list) or len(behaviours) < 2 or not all(isinstance(b, str) for b in behaviours):
+            self.fail("must list at least two yes/no columns", None, "settings.high_risk.behaviours")
+        if not isinstance(grades, list) or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades):
+            self.fail("must list whole grades, e.g. [6, 7]", None, "settings.high_risk.early_grades")
+        return {"source": block["source"], "behaviours": list(behaviours), "early_grades": list(grades)}
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
         """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""

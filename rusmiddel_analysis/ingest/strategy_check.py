@@ -118,9 +118,26 @@ def _target_problems(strategy, target) -> list[Problem]:
     return problems + _treatment_problems(strategy, target)
 
 
+def _high_risk_problems(block: dict) -> list[Problem]:
+    """The high-risk behaviours must be yes/no columns of their source (and the source must have grades)."""
+    field, source = "settings.high_risk", block["source"]
+    if source not in SOURCES:
+        return [Problem(None, f"{field}.source", f"unknown source '{source}'; valid: {', '.join(SOURCES)}")]
+    problems = []
+    for name in block["behaviours"]:
+        col = _column(source, name)
+        if col is None or col.kind != "bool":
+            valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind == "bool")
+            problems.append(Problem(None, f"{field}.behaviours", f"'{name}' is not a yes/no column of '{source}'; valid: {valid}"))
+    if block["early_grades"] and _column(source, "grade") is None:
+        problems.append(Problem(None, f"{field}.early_grades", f"'{source}' has no grade column"))
+    return problems
+
+
 def strategy_problems(strategy) -> list[Problem]:
     """Every way the strategy does not fit the data formats (empty when it fits)."""
     problems = [p for t in strategy.targets for p in _target_problems(strategy, t)]
+    problems += _high_risk_problems(strategy.settings["high_risk"])
     for i, broken in enumerate(strategy.method_breaks):
         unknown = [s for s in broken.sources if s not in SOURCES]
         if unknown:

@@ -30,7 +30,7 @@ SUBGROUP_COLUMNS = [
     "reason",
     "label",
 ]
-FILES = ("assessment.csv", "subgroups.csv", "assessment.xlsx")
+FILES = ("assessment.csv", "subgroups.csv", "high_risk.csv", "assessment.xlsx")
 
 
 def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataFrame:
@@ -48,17 +48,32 @@ def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataF
     return out[SUBGROUP_COLUMNS]
 
 
+def high_risk_table(results: Results, year: int) -> pd.DataFrame:
+    """high_risk.csv: one row per ordered pair of risk behaviours in `year`, a hidden pair with empty
+    numbers; shares and ratios to two decimals."""
+    table = results.high_risk
+    table = table[table["year"] == int(year)].drop(columns="year").reset_index(drop=True)
+    numeric = [c for c in table.columns if c not in ("exposure", "outcome", "suppressed")]
+    table[numeric] = table[numeric].astype(float).round(2)
+    for count in ("exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"):
+        table[count] = table[count].astype("Int64")
+    return table
+
+
 def year_tables(strategy, results: Results, year: int, lang: str) -> dict[str, bytes]:
     """The year's tables as file contents, by file name (nothing written)."""
     table = results.year_assessment(year)
     subgroups = subgroup_table(strategy, results, year, lang)
+    high_risk = high_risk_table(results, year)
     sheets = io.BytesIO()
     with pd.ExcelWriter(sheets, engine="openpyxl") as book:
         table.to_excel(book, index=False, sheet_name=text("report.sheet_status", lang, year=year))
         subgroups.to_excel(book, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
+        high_risk.to_excel(book, index=False, sheet_name=text("report.sheet_high_risk", lang, year=year))
     return {
         "assessment.csv": table.to_csv(index=False).encode("utf-8"),
         "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
+        "high_risk.csv": high_risk.to_csv(index=False).encode("utf-8"),
         "assessment.xlsx": sheets.getvalue(),
     }
 

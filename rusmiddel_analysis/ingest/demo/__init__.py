@@ -91,6 +91,8 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         grade = rng.choice([6, 7, 8, 9, 10], size=n, p=np.array(mix) / sum(mix))
         gender = rng.choice(["Dreng", "Pige", "Andet"], size=n, p=[0.49, 0.49, 0.02])
         school = rng.choice(len(schools), size=n, p=sizes / sizes.sum())
+        # one risk propensity per pupil, shared by the behaviours: they co-occur (docs/assumptions.md)
+        propensity = rng.normal(0.0, 1.0, size=n)
         frame = {
             "Respondent-ID": [f"S{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
             "År": year,
@@ -106,7 +108,7 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             "smoking_ever": "Prøvet at ryge",
         }
         for item, export_name in columns.items():
-            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8)) * effects[item][school]
+            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8) + cfg["propensity"][item] * propensity) * effects[item][school]
             if item in cfg["share_not"]:
                 share_true = 100 - cfg["share_not"][item][year]
             else:
