@@ -115,3 +115,20 @@ def test_demo_pupils_who_smoke_try_hash_several_times_as_often_and_the_csv_says_
     assert row.relative_risk == pytest.approx(expected.riskratio, abs=0.005)
     sheets = pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)
     assert "Højrisiko 2017" in sheets
+
+
+def test_the_status_page_names_the_strongest_co_occurrence(demo_report):
+    """The committee's high-risk groups in one sentence on the year's page: the pair with the largest
+    relative risk whose interval lies above 1, as high_risk.csv holds it."""
+    import re
+
+    from rusmiddel_analysis.present import formatting as fmt
+    from rusmiddel_analysis.present.narrative import behaviour_words
+
+    table = pd.read_csv(demo_report / "2017" / "high_risk.csv")
+    certain = table[~table["suppressed"] & (table["rr_low"] > 1)]
+    top = certain.loc[certain["relative_risk"].idxmax()]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8")))
+    ratio = fmt.number(top.relative_risk, decimals=1)
+    sentence = f"Elever, der har {behaviour_words(top.exposure)}, har {ratio} gange så ofte {behaviour_words(top.outcome)}"
+    assert sentence in page.replace("\u00a0", " ")

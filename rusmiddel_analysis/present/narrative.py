@@ -13,7 +13,7 @@ from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import statuses
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import catalogue, text
 
 
 def capitalise(sentence: str) -> str:
@@ -338,3 +338,28 @@ def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
         elif code == "overdispersion":
             sentences.append(text("narrative.caveat_overdispersion", lang, phi=fmt.number(row["dispersion"], lang, decimals=1)))
     return sentences
+
+
+def behaviour_words(column: str, lang: str = "da") -> str:
+    """A risk behaviour as a sentence names it ('prøvet at ryge'); a column the catalogue lacks, as it is."""
+    return catalogue(lang).get(f"report.behaviours.{column}", column)
+
+
+def high_risk_sentence(pairs: pd.DataFrame, confidence: float, lang: str = "da") -> str:
+    """The strongest co-occurrence the year's data can vouch for, in words: 'Elever, der har prøvet at
+    ryge, har 5,5 gange så ofte prøvet hash (95 %-konfidensinterval 4,6-6,6).' Empty when no pair
+    is shown (hidden) or none is certain (its interval reaches 1)."""
+    shown = pairs[~pairs["suppressed"].astype(bool) & (pairs["rr_low"] > 1)]
+    if shown.empty:
+        return ""
+    top = shown.loc[shown["relative_risk"].idxmax()]
+    return text(
+        "narrative.high_risk",
+        lang,
+        exposure=behaviour_words(top["exposure"], lang),
+        outcome=behaviour_words(top["outcome"], lang),
+        ratio=fmt.number(top["relative_risk"], lang, 1),
+        confidence=fmt.level(confidence, lang),
+        low=fmt.number(top["rr_low"], lang, 1),
+        high=fmt.number(top["rr_high"], lang, 1),
+    )

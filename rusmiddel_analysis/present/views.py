@@ -586,13 +586,15 @@ class StatusReport(_Report):
         return self._assessment_table(self.assessment.set_index("target_id"))
 
     def summary(self) -> HTMLFragment:
-        return HTMLFragment(
-            html("heading", 2, self.t("report.summary_heading"))
-            + html(
-                "paragraph",
-                narrative.summary_sentence(self.assessment, self.year, self.lang, {t.id: t.short_name(self.lang) for t in self.strategy.targets}),
-            )
+        names = {t.id: t.short_name(self.lang) for t in self.strategy.targets}
+        parts = html("heading", 2, self.t("report.summary_heading")) + html(
+            "paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang, names)
         )
+        pairs = self.results.high_risk
+        sentence = narrative.high_risk_sentence(pairs[pairs["year"] == self.year], self.strategy.settings["confidence"], self.lang)
+        if sentence:  # the committee's high-risk groups: the strongest co-occurrence, in one sentence
+            parts += html("paragraph", f"{self.t('report.high_risk_label')}: {sentence} {self.t('report.high_risk_more')}")
+        return HTMLFragment(parts)
 
     def table(self) -> HTMLFragment:
         rows, cells = [], []
