@@ -228,3 +228,18 @@ def test_verdict_box_numbers_are_held_against_the_assessment(gate, demo_dirs):
     cell = next(c for t in declared["tables"] for c in t["cells"] if c and c["kind"] == "assessment")
     cell["standardised_value"] = 47.7
     assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+
+
+def test_a_year_without_its_own_measurement_passes_the_gate(gate, demo_dirs):
+    """2018: the youth survey was last measured in 2017, and the status table says so ("2017" in the
+    measured column); the gate accounts for that year, and stops a page that claims another."""
+    raw, processed = demo_dirs
+    report = views.StatusReport(2018, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.table())
+    assert gate.check(page, book) == []
+    data = json.loads(book)
+    declared = data["cells"][0]["outputs"][0]["data"][MIME]
+    cell = next(c for t in declared["tables"] for c in t["cells"] if c and c.get("target_id") == "ungdom_hash")
+    assert cell["measured_year"] == 2017 and cell["year"] == 2018
+    cell["measured_year"] = 2018
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]

@@ -121,7 +121,10 @@ def total_cell(target_id: str, year, row) -> dict:
 def assessment_cell(target_id: str, report_year, row) -> dict:
     """The data behind a row that shows a target's assessment in a report year (its interval may be
     widened for overdispersion, so it is held against the assessment, not the yearly total)."""
-    return pub.cell({"kind": pub.ASSESSMENT, "target_id": target_id, "year": int(report_year)}, row, pub.ASSESSMENT_FIELDS)
+    key = {"kind": pub.ASSESSMENT, "target_id": target_id, "year": int(report_year)}
+    if not fmt.missing(row["measured_year"]):  # the year the value is from, which the page shows too
+        key["measured_year"] = int(row["measured_year"])
+    return pub.cell(key, row, pub.ASSESSMENT_FIELDS)
 
 
 def subgroup_cell(target_id: str, year, by: str, row) -> dict:

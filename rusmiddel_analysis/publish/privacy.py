@@ -43,7 +43,7 @@ NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
 HIDDEN = "–"  # a hidden share; a hidden small count is "<min_cell" (the strategy's rule)
 FRACTIONS = ("contact_rate",)  # published as percentages
-KEY_NUMBERS = ("year", "months")  # numbers that name a cell rather than measure it
+KEY_NUMBERS = ("year", "months", "measured_year")  # numbers that name a cell rather than measure it
 
 
 @dataclass
@@ -72,7 +72,8 @@ def _truth_key(kind: str, row) -> dict:
             "contacted_by": str(row.contacted_by),
         }
     if kind == pub.ASSESSMENT:
-        return {"kind": kind, "target_id": row.target_id, "year": int(row.year)}
+        key = {"kind": kind, "target_id": row.target_id, "year": int(row.year)}
+        return key | ({"measured_year": int(row.measured_year)} if pd.notna(row.measured_year) else {})
     return {"kind": kind, "target_id": row.target_id, "year": int(row.year), "dimension": row.by, "group": str(row.group)}
 
 
@@ -178,6 +179,9 @@ class Gate:
         """One declared cell against the truth: its numbers, and every number its row shows."""
         truth = self.truth.get(_key(cell))
         if truth is None:
+            counts["unaccounted"] += 1
+            return
+        if cell.get("measured_year") != truth.get("measured_year"):  # a value said to be from another year
             counts["unaccounted"] += 1
             return
         hidden_shown = truth["suppressed"] and not cell.get("suppressed")
