@@ -24,7 +24,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import stats, survey_indicators
 from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, NOT_CALLED, UNKNOWN, group_order, published_subgroups, supported_subgroups
-from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
+from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
 from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, POPULATION, SOURCES
 
@@ -41,31 +41,8 @@ COLUMNS = [
     "by",
     "unit",
     "suppression",
-    "no_answer",
-    "unknown_share",
-    "contact_rate",
-    "effective_n",
-    # survey design (docs/methodology.md 2.2-2.4): totals only, except design_effect and clusters
-    "design_effect",
-    "clusters",
-    "standardised_value",
-    "standardised_low",
-    "standardised_high",
-    "standardised_coverage",
-    "common_clusters",
-    "coverage",
-    "common_value",
-    "common_low",
-    "common_high",
-    "common_baseline_value",
-    # treatment outcomes: the share if every unknown outcome had failed / succeeded (2.6)
-    "bound_low",
-    "bound_high",
-    # counts with population data: per settings.rate_per residents (2.5)
-    "population",
-    "rate",
-    "rate_low",
-    "rate_high",
+    # the detail columns, hidden with their row (disclosure.DETAIL_COLUMNS names them once)
+    *DETAIL_COLUMNS,
 ]
 
 
