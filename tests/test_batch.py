@@ -144,7 +144,8 @@ def test_incremental_rebuilds_exactly_what_changed(demo_report, demo_dirs, tmp_p
     settings = settings_for(demo_dirs, outputs, status_dir=status)
     started = time.perf_counter()
     unchanged = runs.run(strategy, settings, years=[2017])
-    assert all(r.skipped for r in unchanged.results) and len(unchanged.results) == 11
+    # per year the status report, the high-risk page and every target
+    assert all(r.skipped for r in unchanged.results) and len(unchanged.results) == 2 + len(strategy.targets)
     assert time.perf_counter() - started < 5
     with open(status / "2017.md", "a", encoding="utf-8") as handle:
         handle.write("\n- Endnu en indsats.\n")
@@ -171,7 +172,7 @@ def test_input_hash_follows_the_results_a_report_reads(demo_dirs, tmp_path, stra
     assert digest != incremental.input_hash(school, settings_for(demo_dirs, tmp_path, lang="en"), results, library)
 
 
-def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
+def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path, strategy):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"
     args = [
@@ -197,7 +198,7 @@ def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path):
         args + ["--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
     )
     line = process.stdout.readline()  # the first report has finished: interrupt the rest
-    assert line.startswith("[1/11]")
+    assert line.startswith(f"[1/{2 + len(strategy.targets)}]")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130

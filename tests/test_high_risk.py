@@ -3,16 +3,26 @@ table, the demo's realistic co-occurrence, and high_risk.csv in every year's out
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.proportion import proportion_confint
 
 from rusmiddel_analysis.calc.disclosure import Rules
-from rusmiddel_analysis.calc.high_risk import behaviour_counts, co_occurrence, early_debut, odds_ratio, relative_risk
+from rusmiddel_analysis.calc.high_risk import (
+    behaviour_counts,
+    co_occurrence,
+    early_debut,
+    multiple_behaviours,
+    multiple_trend,
+    odds_ratio,
+    relative_risk,
+)
 
 BEHAVIOURS = ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]
+SOURCE = "ungeprofil_skole"
 
 
 @pytest.mark.parametrize("a, n1, c, n0", [(40, 120, 30, 880), (12, 60, 45, 900), (90, 100, 300, 400)])
@@ -76,20 +86,95 @@ def test_a_pair_with_a_small_cell_is_hidden_whole():
     assert table.loc[("hash_ever", "other_drugs_ever")].suppressed  # the same three pupils, seen from the other side
 
 
-def test_behaviour_counts_and_early_debut():
-    frame = pupils(3)
-    counts = behaviour_counts(frame, BEHAVIOURS, Rules())
+def surveyed(seed: int = 3) -> pd.DataFrame:
+    """Three years of pupils at 30 schools (the sampling clusters), with design weights."""
+    rng = np.random.default_rng(seed)
+    frame = pd.concat([pupils(seed + y, 1500).assign(year=2015 + y) for y in range(3)], ignore_index=True)
+    return frame.assign(school=rng.integers(0, 30, len(frame)).astype(str), weight=rng.uniform(0.5, 1.5, len(frame)))
+
+
+def test_behaviour_counts_by_hand_with_the_targets_estimator():
+    frame = surveyed()
+    counts = behaviour_counts(frame, BEHAVIOURS, Rules(), SOURCE)
+    answered = frame[BEHAVIOURS].notna().all(axis=1)
+    k = frame[BEHAVIOURS].fillna(False).astype(int).sum(axis=1)
+    pupils_2016 = frame[answered & (frame["year"] == 2016)]
+    everyone = counts[(counts["year"] == 2016) & (counts["dimension"] == "all")].set_index("behaviours")
+    assert everyone["numerator"].tolist() == [int((k[pupils_2016.index] == i).sum()) for i in range(5)]
+    assert (everyone["denominator"] == len(pupils_2016)).all()
+    # the weighted share, as on a target's page: sum of weights with k behaviours over all weights
+    w = pupils_2016["weight"]
+    assert everyone.loc[2, "value"] == pytest.approx(100 * w[k[pupils_2016.index] == 2].sum() / w.sum())
+    grade_8 = counts[(counts["year"] == 2016) & (counts["dimension"] == "grade") & (counts["group"] == "8")]
+    assert grade_8["denominator"].max() == int((pupils_2016["grade"] == 8).sum())
+    assert set(counts["dimension"]) == {"all", "grade", "gender"}
+
+
+def lines_of(counts: pd.DataFrame):
+    """Every sum of a distribution table: each group's row, and each number's column with all pupils."""
+    for _, row in counts.groupby(["year", "dimension", "group"]):
+        yield row
+    for (year, _dimension, k), column in counts[counts["dimension"] != "all"].groupby(["year", "dimension", "behaviours"]):
+        everyone = counts[(counts["year"] == year) & (counts["dimension"] == "all") & (counts["behaviours"] == k)]
+        yield pd.concat([column, everyone])
+
+
+def test_no_sum_of_the_distribution_has_exactly_one_hidden_cell():
+    """A group's shares add up to its pupils and a number's groups add up to all pupils with it: a
+    line with one hidden cell would give it away, so each has none or at least two."""
+    frame = surveyed(5)
+    rare = frame["grade"] == 6
+    frame.loc[rare, "other_drugs_ever"] = pd.array([False] * int(rare.sum()), dtype="boolean")
+    frame.loc[frame.index[rare][:3], ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]] = True  # 3 with all four
+    counts = behaviour_counts(frame, BEHAVIOURS, Rules(), SOURCE)
+    hidden_cell = counts[(counts["year"] == 2015) & (counts["dimension"] == "grade") & (counts["group"] == "6") & (counts["behaviours"] == 4)]
+    assert hidden_cell["suppressed"].all() and hidden_cell["numerator"].isna().all()
+    for line in lines_of(counts):
+        assert line["suppressed"].sum() != 1, line
+    assert counts.loc[counts["suppressed"], "value"].isna().all()
+
+
+def test_a_hidden_pair_cannot_be_worked_out_from_the_other_pairs():
+    """Each pupil with k behaviours is in C(k,2) pairs, so the pairs' joint counts add up to a sum
+    the distribution publishes: one hidden pair is hidden together with another."""
+    frame = pupils(2, n=400)
+    frame["other_drugs_ever"] = pd.array([True] * 3 + [False] * 397, dtype="boolean")
+    table = co_occurrence(frame, BEHAVIOURS, Rules())
     answered = frame[BEHAVIOURS].notna().all(axis=1)
     k = frame.loc[answered, BEHAVIOURS].astype(int).sum(axis=1)
-    assert counts["numerator"].tolist() == [int((k == i).sum()) for i in range(5)]
-    assert counts["value"].sum() == pytest.approx(100)
-    low, high = proportion_confint((k == 2).sum(), len(k), method="wilson")
-    assert (counts.loc[2, "ci_low"], counts.loc[2, "ci_high"]) == pytest.approx((100 * low, 100 * high))
-    by_grade = behaviour_counts(frame, BEHAVIOURS, Rules(), by="grade")
-    assert set(by_grade["grade"]) == {6, 7, 8, 9, 10}
-    early = early_debut(frame, BEHAVIOURS, [6, 7], Rules()).set_index("behaviour")
-    young = frame[frame["grade"].isin([6, 7])]
-    assert early.loc["alcohol_ever", "value"] == pytest.approx(100 * young["alcohol_ever"].astype(bool).mean())
+    full = co_occurrence(frame, BEHAVIOURS, Rules(min_cell=1, min_group_size=0))
+    one_way = full[full["exposure"] < full["outcome"]]
+    assert one_way["exposed_cases"].sum() == sum(comb(int(i), 2) for i in k)  # the attack is real
+    hidden = table[table["suppressed"]]
+    assert len({tuple(sorted(p)) for p in zip(hidden["exposure"], hidden["outcome"], strict=True)}) >= 2
+
+
+def test_early_debut_by_hand_and_never_uncovering_a_hidden_grade():
+    frame = surveyed(7)
+    early = early_debut(frame, BEHAVIOURS, [6, 7], Rules(), SOURCE).set_index(["year", "behaviour"])
+    young = frame[frame["grade"].isin([6, 7]) & (frame["year"] == 2017) & frame["alcohol_ever"].notna()]
+    row = early.loc[(2017, "alcohol_ever")]
+    assert (row.numerator, row.denominator) == (young["alcohol_ever"].astype(bool).sum(), len(young))
+    assert row.value == pytest.approx(100 * young.loc[young["alcohol_ever"].astype(bool), "weight"].sum() / young["weight"].sum())
+    # hash in grade 6 is a small cell whose complement is grade 10: 6+7 shown would give grade 6 away
+    frame.loc[frame["grade"] == 6, "hash_ever"] = pd.array([False] * int((frame["grade"] == 6).sum()), dtype="boolean")
+    frame.loc[frame.index[frame["grade"] == 6][:2], "hash_ever"] = True
+    early = early_debut(frame, BEHAVIOURS, [6, 7], Rules(), SOURCE).set_index(["year", "behaviour"])
+    assert early.loc[(2015, "hash_ever"), "suppressed"] and np.isnan(early.loc[(2015, "hash_ever"), "value"])
+
+
+def test_the_trend_of_several_behaviours_is_the_targets_test():
+    from rusmiddel_analysis.calc.stats import trend_test
+
+    frame = surveyed(9)
+    counts = behaviour_counts(frame, BEHAVIOURS, Rules(), SOURCE)
+    rows = multiple_behaviours(frame, BEHAVIOURS, Rules(), SOURCE, counts, at_least=2)
+    answered = frame[BEHAVIOURS].notna().all(axis=1)
+    k = frame[BEHAVIOURS].fillna(False).astype(int).sum(axis=1)
+    assert rows["numerator"].tolist() == [int(((k >= 2) & answered & (frame["year"] == y)).sum()) for y in (2015, 2016, 2017)]
+    n = rows["effective_n"]
+    expected = trend_test(rows["value"] / 100 * n, n, rows["year"])
+    assert multiple_trend(rows).p_value == pytest.approx(expected.p_value)
 
 
 def test_demo_pupils_who_smoke_try_hash_several_times_as_often_and_the_csv_says_so(demo_report):
@@ -132,3 +217,37 @@ def test_the_status_page_names_the_strongest_co_occurrence(demo_report):
     ratio = fmt.number(top.relative_risk, decimals=1)
     sentence = f"Elever, der har {behaviour_words(top.exposure)}, har {ratio} gange så ofte {behaviour_words(top.outcome)}"
     assert sentence in page.replace("\u00a0", " ")
+
+
+def visible(path) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))).replace("\u00a0", " ")
+
+
+def test_every_year_has_a_high_risk_page_linked_from_the_year_and_the_front_page(demo_report):
+    from rusmiddel_analysis.present import formatting as fmt
+
+    page = (demo_report / "2017" / "high-risk.html").read_text(encoding="utf-8")
+    words = visible(demo_report / "2017" / "high-risk.html")
+    assert "<title>Højrisikogrupper 2017" in page and 'lang="da"' in page
+    table = pd.read_csv(demo_report / "2017" / "high_risk.csv")
+    row = table[(table.exposure == "smoking_ever") & (table.outcome == "hash_ever")].iloc[0]
+    shown = f"Prøvet at ryge Prøvet hash {fmt.percent(row.risk_exposed).replace(chr(160), ' ')}"
+    ratio, pupils = fmt.number(row.relative_risk, decimals=1), fmt.number(row.exposed_n)
+    assert shown in words and f"{ratio} " in words.split(shown)[1][:40] and pupils in words.split(shown)[1][:60]
+    assert page.count("<img") == 5 and "Figur: hvor mange gange så ofte" in page  # heatmap, 2 distributions, 2 lines
+    for heading in ("Kort fortalt", "Hvad hænger sammen?", "Hvor mange har prøvet flere ting?", "Tidlig debut: 6. og 7. klasse"):
+        assert heading in words
+    assert 'href="high-risk.html"' in (demo_report / "2017" / "index.html").read_text(encoding="utf-8")
+    assert 'href="2017/high-risk.html"' in (demo_report / "index.html").read_text(encoding="utf-8")
+    assert 'href="index.html"' in page  # back to the year's status
+
+
+def test_the_page_in_english(demo_dirs):
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+
+    raw, processed = demo_dirs
+    report = HighRiskReport(2017, processed_dir=processed, status_dir=raw / "status", lang="en")
+    summary = str(report.summary())
+    assert "times as often" in summary and "grades 6 and 7" in summary and "Højrisiko" not in str(report.header())

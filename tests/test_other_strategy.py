@@ -61,7 +61,8 @@ def test_demo_data_reproduce_the_strategys_baselines(other_run, other):
 
 def test_pages_use_the_strategys_names_settings_and_wording(other_run, other):
     pages = sorted((other_run / "out").rglob("*.html"))
-    assert len(pages) == 2 + 4 * (1 + len(other.targets))  # front page and methods; per year the status and every target
+    # front page and methods; per year the status, the high-risk page and every target
+    assert len(pages) == 2 + 4 * (2 + len(other.targets))
     for page in (p for p in pages if p.name != "methodology.html"):  # the package's own methods document aside
         words = visible(page.read_text(encoding="utf-8"))
         assert not [w for w in AALBORG_WORDS if w in words], page
@@ -119,7 +120,7 @@ def test_several_strategies_in_one_run_each_in_its_own_folder(other_run, demo_di
     out = tmp_path / "out"
     for strategy_id, n_targets in ((strategy.id, len(strategy.targets)), ("rusmiddelpolitik-demo-kommune-2017-2019", 6)):
         year = out / strategy_id / "2019"
-        assert len(list(year.glob("*.html"))) == 1 + n_targets and (out / strategy_id / "index.html").exists()
+        assert len(list(year.glob("*.html"))) == 2 + n_targets and (out / strategy_id / "index.html").exists()
     assert not (out / "2019").exists()  # never one strategy's pages beside another's
     front = visible((out / "index.html").read_text(encoding="utf-8"))
     assert "Rusmiddelstrategien 2016-2019 Aalborg Kommune 2016-2019 2019" in front

@@ -243,3 +243,27 @@ def test_a_year_without_its_own_measurement_passes_the_gate(gate, demo_dirs):
     assert cell["measured_year"] == 2017 and cell["year"] == 2018
     cell["measured_year"] = 2018
     assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+
+
+def test_the_high_risk_page_is_held_against_the_gates_own_tables(gate, demo_dirs, demo_report):
+    """The page passes as made; a hidden share of the distribution declared and shown is stopped, and
+    so is a relative risk that is not the one computed."""
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+
+    html = (demo_report / "2017" / "high-risk.html").read_text()
+    assert gate.check(html, (demo_report / "2017" / "notebooks" / "high_risk.ipynb").read_text()) == []
+    raw, processed = demo_dirs
+    report = HighRiskReport(2017, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.distribution())
+    assert gate.check(page, book) == []
+    data = json.loads(book)
+    declared = data["cells"][0]["outputs"][0]["data"][MIME]
+    row = next(cells for t in declared["tables"] for cells in t["cells"] if any(c["suppressed"] for c in cells))
+    hidden = next(c for c in row if c["suppressed"])
+    hidden.update(suppressed=False, numerator=3.0, value=0.2)
+    assert "suppressed" in {leak.kind for leak in gate.check(page, json.dumps(data))}
+    page, book = rendered(report.co_occurrence())
+    shown = next(r for r in report.pairs.itertuples() if not r.suppressed)
+    ratio = f"{shown.relative_risk:.1f}".replace(".", ",")
+    tampered = page.replace(f"<td>{ratio}</td>", "<td>9,9</td>", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]

@@ -16,7 +16,7 @@ Secondary suppression, breakdown by breakdown (the cells of one target, year and
 to a published total): the cells hidden together must themselves form a publishable cell, since
 the total minus the shown cells gives their sum. So a breakdown never has exactly one hidden cell,
 and while the hidden cells' sum would break a primary rule, the next smallest shown cell is hidden
-too (`secondary`; ties broken by the group's name), as Statistics Denmark's and the ONS's guidance
+too (`secondary`; ties broken by the smaller cell, then the group's name), as Statistics Denmark's and the ONS's guidance
 on complementary suppression describe.
 
 Suppressed rows keep no trace of their values: numerator, denominator, value, interval and the
@@ -112,7 +112,9 @@ def _complement(group: pd.DataFrame, reason: pd.Series, rules: Rules) -> list:
         return []
     is_share = bool(group["unit"].iloc[0] == "percent")
     size = (group["denominator"] if is_share else group["numerator"]).fillna(0)
-    order = group.assign(_size=size, _name=group["group"].astype(str)).sort_values(["_size", "_name"]).index
+    # the smallest group first; within one group's row of a linked table, its smallest cell
+    order = group.assign(_size=size, _cell=group["numerator"].fillna(0), _name=group["group"].astype(str))
+    order = order.sort_values(["_size", "_cell", "_name"]).index
     limit = group["_limit"].min()
     added = []
     for candidate in (c for c in order if not chosen[c]):
@@ -122,6 +124,31 @@ def _complement(group: pd.DataFrame, reason: pd.Series, rules: Rules) -> list:
         chosen[candidate] = True
         added.append(candidate)
     return added
+
+
+def secondary_suppression(table: pd.DataFrame, reason: pd.Series, lines: list, rules: Rules | None = None) -> pd.Series:
+    """The reasons of `reason` with the complementary cells added (`secondary`).
+
+    Each line is the index of cells bound by one published sum (a breakdown and its total). When
+    tables are linked (a grade x behaviours table whose rows and columns both add up) a cell hidden
+    for one line can leave another with a single hidden cell, so the lines are gone over again
+    until none gains a cell: the classical rule that each line of a table has no hidden cell or at
+    least two whose sum is publishable (Statistics Denmark; ONS, "Disclosure control guidance").
+    `table` has group, numerator, denominator and unit, and `_limit` when shares may be 0 %/100 %.
+    """
+    rules = rules or Rules()
+    if "_limit" not in table.columns:
+        table = table.assign(_limit=0.0)
+    reason = reason.copy()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            added = _complement(table.loc[line], reason, rules)
+            if added:
+                reason[added] = SECONDARY
+                changed = True
+    return reason
 
 
 def suppress(table: pd.DataFrame, partition: list[str], rules: Rules | None = None, all_or_none_limit=0.0) -> pd.DataFrame:
@@ -139,8 +166,8 @@ def suppress(table: pd.DataFrame, partition: list[str], rules: Rules | None = No
     is_share = (out["unit"] == "percent").to_numpy()
     out["suppression"] = primary_suppression(out["numerator"], out["denominator"], is_share, rules, out["_limit"])
     if partition and len(out):
-        for _, group in out.groupby(partition, sort=False, dropna=False):
-            out.loc[_complement(group, out["suppression"], rules), "suppression"] = SECONDARY
+        lines = [group.index for _, group in out.groupby(partition, sort=False, dropna=False)]
+        out["suppression"] = secondary_suppression(out, out["suppression"], lines, rules)
     out = out.drop(columns="_limit")
     out["suppressed"] = out["suppression"] != ""
     hidden_columns = [c for c in (*VALUE_COLUMNS, *DETAIL_COLUMNS) if c in out.columns]

@@ -7,13 +7,15 @@ every one of them in a year:
 - `co_occurrence`: for each ordered pair (exposure, outcome), the risk of the outcome among pupils
   who have and who have not tried the exposure, their difference, the relative risk with its
   Katz interval and the odds ratio with its Woolf interval (`relative_risk`, `odds_ratio`);
-- `behaviour_counts`: the share of pupils with 0, 1, 2, ... of the behaviours, with Wilson intervals;
+- `behaviour_counts`: the share of pupils with 0, 1, 2, ... of the behaviours, in all and by grade
+  and gender, and `multiple_behaviours`: the share with at least two, per year, with its trend;
 - `early_debut`: the share who have tried each behaviour in the youngest grades
   (`settings.high_risk.early_grades`).
 
-Every cell is disclosure-controlled with the strategy's rules (a pair whose 2x2 table has a cell
-of 1 to min_cell - 1 pupils, or a group under min_group_size, is hidden whole), and nothing is
-ever broken down by school. docs/methodology.md, section 8, gives each formula and its source.
+Shares are the targets' own estimator (survey_indicators.design_shares: weighted, with the
+cluster-robust interval), so a cell here equals the same cell on a target's page. Every cell is
+disclosure-controlled with the strategy's rules, including the sums that link one table to another
+(docs/methodology.md, section 8), and nothing is ever broken down by school.
 """
 
 from __future__ import annotations
@@ -22,9 +24,23 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats
-from rusmiddel_analysis.calc.disclosure import Rules, hidden, primary_suppression
+from rusmiddel_analysis.calc.breakdowns import ALL
+from rusmiddel_analysis.calc.disclosure import VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
+from rusmiddel_analysis.calc.indicators import group_keys
+from rusmiddel_analysis.calc.survey_indicators import answers_frame, design_shares
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
-__all__ = ["relative_risk", "odds_ratio", "co_occurrence", "behaviour_counts", "early_debut", "CO_OCCURRENCE_COLUMNS"]
+__all__ = [
+    "relative_risk",
+    "odds_ratio",
+    "co_occurrence",
+    "behaviour_counts",
+    "multiple_behaviours",
+    "multiple_trend",
+    "early_debut",
+    "CO_OCCURRENCE_COLUMNS",
+    "SHARE_COLUMNS",
+]
 
 CO_OCCURRENCE_COLUMNS = [
     "year",
@@ -44,6 +60,12 @@ CO_OCCURRENCE_COLUMNS = [
     "or_low",
     "or_high",
 ]
+# the published columns of a share in the high-risk tables (the targets' estimator)
+SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
+DIMENSIONS = ("grade", "gender")
+COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed"]
+MULTIPLE_COLUMNS = ["year", *SHARE_COLUMNS, "suppressed"]
+EARLY_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "suppressed"]
 
 
 def _two_by_two(a, n1, c, n0) -> tuple[np.ndarray, ...]:
@@ -141,44 +163,162 @@ def _measures(table: pd.DataFrame, rules: Rules, confidence: float) -> pd.DataFr
     table["odds_ratio"], table["or_low"], table["or_high"] = odds_ratio(a, n1, c, n0, confidence)
     # each of the four cells of the 2x2 table is a count of pupils: a small one hides the pair
     unsafe = (primary_suppression(a, n1, True, rules) != "") | (primary_suppression(c, n0, True, rules) != "")
+    unsafe = _pair_complements(table, unsafe, rules)
     table.loc[unsafe, CO_OCCURRENCE_COLUMNS[3:]] = np.nan
     table["suppressed"] = unsafe
     return table
 
 
-def behaviour_counts(frame: pd.DataFrame, behaviours: list[str], rules: Rules, by: str | None = None, confidence: float = stats.CONFIDENCE):
-    """Per year (and group of `by`: grade or gender): pupils with 0, 1, ..., k behaviours, the share
-    (percent) with its Wilson interval. A share whose count breaks a rule is hidden."""
-    pupils = _answered_all(frame, behaviours)
-    pupils["behaviours"] = pupils[[b for b in behaviours if b in pupils.columns]].sum(axis=1)
-    keys = ["year"] + ([by] if by else [])
-    counts = pupils.groupby([*keys, "behaviours"], observed=True).size().rename("numerator").reset_index()
-    full = pd.MultiIndex.from_product([sorted(pupils[k].dropna().unique()) for k in keys] + [range(len(behaviours) + 1)], names=[*keys, "behaviours"])
-    counts = counts.set_index([*keys, "behaviours"]).reindex(full, fill_value=0).reset_index()
-    counts["denominator"] = counts.groupby(keys)["numerator"].transform("sum")
-    counts = counts[counts["denominator"] > 0].copy()
-    low, high = stats.proportion_ci(counts["numerator"], counts["denominator"], confidence)
-    counts["value"], counts["ci_low"], counts["ci_high"] = 100 * counts["numerator"] / counts["denominator"], 100 * low, 100 * high
-    unsafe = hidden(counts["numerator"], counts["denominator"], "percent", rules)
-    counts.loc[unsafe, ["numerator", "value", "ci_low", "ci_high"]] = np.nan
-    return counts.assign(suppressed=unsafe).reset_index(drop=True)
+def _pair_complements(table: pd.DataFrame, unsafe: np.ndarray, rules: Rules) -> np.ndarray:
+    """`unsafe` with the complementary pairs added. The pupils with both behaviours of each pair add
+    up, over a year's pairs, to Σ_k C(k,2)·n_k of the published distribution of behaviours (each
+    pupil with k behaviours is in C(k,2) pairs), so one hidden pair could be worked out from the
+    others: a year's pairs are one line of secondary suppression, both directions of a pair together."""
+    if not unsafe.any():
+        return unsafe
+    both = table["exposed_cases"].astype(float)
+    pair = [" & ".join(sorted(p)) for p in zip(table["exposure"], table["outcome"], strict=True)]
+    cells = pd.DataFrame({"year": table["year"], "group": pair, "numerator": both, "denominator": np.nan, "unit": "persons"})
+    first = ~cells.duplicated(["year", "group"])
+    unique = cells[first]
+    reason = pd.Series(np.where(unsafe[first.to_numpy()], "primary", ""), index=unique.index)
+    lines = [group.index for _, group in unique.groupby("year")]
+    hidden_pairs = set(map(tuple, unique.loc[secondary_suppression(unique, reason, lines, rules) != "", ["year", "group"]].to_numpy()))
+    return np.array([(y, g) in hidden_pairs for y, g in zip(cells["year"], cells["group"], strict=True)])
 
 
-def early_debut(frame: pd.DataFrame, behaviours: list[str], early_grades: list[int], rules: Rules, confidence: float = stats.CONFIDENCE):
-    """Per year and behaviour: the share of pupils in the early grades who have tried it (percent)."""
-    young = frame[frame["grade"].isin(early_grades)] if "grade" in frame.columns else frame.iloc[0:0]
-    rows = []
-    for year, group in young.groupby("year", sort=True):
-        for b in behaviours:
-            answered = group[b].dropna().astype(bool)
-            rows.append({"year": int(year), "behaviour": b, "numerator": int(answered.sum()), "denominator": int(len(answered))})
-    table = pd.DataFrame(rows, columns=["year", "behaviour", "numerator", "denominator"])
-    some = table["denominator"] > 0
-    table[["value", "ci_low", "ci_high"]] = np.nan
-    if some.any():
-        x, n = table.loc[some, "numerator"], table.loc[some, "denominator"]
-        low, high = stats.proportion_ci(x, n, confidence)
-        table.loc[some, ["value", "ci_low", "ci_high"]] = np.column_stack([100 * x / n, 100 * low, 100 * high])
-    unsafe = hidden(table["numerator"], table["denominator"], "percent", rules)
-    table.loc[unsafe, ["numerator", "value", "ci_low", "ci_high"]] = np.nan
-    return table.assign(suppressed=unsafe)
+def _complete(frame: pd.DataFrame, behaviours: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(answered every behaviour, how many of them the pupil has tried) for each row of the survey."""
+    present = frame[behaviours]
+    complete = present.notna().all(axis=1).to_numpy()
+    count = present.fillna(False).astype(bool).sum(axis=1).to_numpy()
+    return complete, count
+
+
+def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
+    """The targets' estimator for one yes/no trait per year and group of `by`: design_shares."""
+    spec = SOURCES[source]
+    cluster = spec.cluster if spec.cluster in frame.columns else None
+    work = answers_frame(frame, answered, success, group_keys(frame, by), cluster, spec.standardise_by)
+    out = design_shares(work, confidence)
+    return out[out["denominator"] > 0]
+
+
+def behaviour_counts(frame: pd.DataFrame, behaviours: list[str], rules: Rules, source: str, confidence: float = stats.CONFIDENCE) -> pd.DataFrame:
+    """Per year, in all (`dimension` 'all') and by grade and by gender: the share (percent) of the
+    pupils who answered every behaviour that have tried exactly 0, 1, ..., k of them, with the
+    targets' interval. Columns: year, dimension, group, behaviours, SHARE_COLUMNS, suppressed.
+
+    Secondary suppression runs over both sums of the table: a group's shares add up to its pupils,
+    and a number of behaviours' groups add up to all pupils with that number (`_count_lines`)."""
+    complete, count = _complete(frame, behaviours)
+    frames = []
+    for dimension in (ALL, *(d for d in DIMENSIONS if d in frame.columns)):
+        by = None if dimension == ALL else dimension
+        for k in range(len(behaviours) + 1):
+            rows = _shares(frame, complete, complete & (count == k), by, source, confidence)
+            frames.append(rows.assign(dimension=dimension, behaviours=k))
+    table = pd.concat(frames, ignore_index=True).assign(unit="percent")
+    limit = rules.all_or_none_limit(SOURCES[source].health_data)
+    table["_limit"] = np.where(table["dimension"] == ALL, 0.0, limit)
+    reason = pd.Series(primary_suppression(table["numerator"], table["denominator"], True, rules, table["_limit"]), index=table.index)
+    reason = secondary_suppression(table, reason, _count_lines(table), rules)
+    table["suppressed"] = (reason != "").to_numpy()
+    table.loc[table["suppressed"], SHARE_COLUMNS] = np.nan
+    table = table.sort_values(["year", "dimension", "group", "behaviours"], key=_dimension_order, kind="stable")
+    return table[COUNT_COLUMNS].reset_index(drop=True)
+
+
+def _dimension_order(column: pd.Series) -> pd.Series:
+    """all first, then the dimensions; groups that are whole numbers (grades) in numeric order."""
+    if column.name == "dimension":
+        return column.map({ALL: 0, **{d: i + 1 for i, d in enumerate(DIMENSIONS)}})
+    if column.name == "group":
+        return column.astype(str).map(lambda g: g.zfill(6) if g.isdigit() else g)
+    return column
+
+
+def _count_lines(table: pd.DataFrame) -> list:
+    """The sums of a distribution table: each group's row over the numbers of behaviours, and each
+    number's column over a dimension's groups together with the cell of all pupils."""
+    lines = [group.index for _, group in table.groupby(["year", "dimension", "group"], sort=False)]
+    everyone = table[table["dimension"] == ALL]
+    overall = pd.Series(everyone.index, index=pd.MultiIndex.from_frame(everyone[["year", "behaviours"]]))
+    for (year, _dimension, k), group in table[table["dimension"] != ALL].groupby(["year", "dimension", "behaviours"], sort=False):
+        lines.append(group.index.append(pd.Index([overall[(year, k)]])) if (year, k) in overall.index else group.index)
+    return lines
+
+
+def _combined_hidden(part_hidden: pd.Series, line_hidden: pd.Series) -> bool:
+    """Whether a published sum of some cells of a line (grades 6-7 of a grade breakdown; pupils with
+    two or more behaviours) would let a hidden cell be worked out: it may be shown when none of its
+    cells is hidden, or when every hidden cell of the line is among its cells (the sum of a line's
+    hidden cells is known from its total anyway)."""
+    inside, everywhere = int(part_hidden.sum()), int(line_hidden.sum())
+    return 0 < inside < everywhere
+
+
+def multiple_behaviours(
+    frame: pd.DataFrame,
+    behaviours: list[str],
+    rules: Rules,
+    source: str,
+    counts: pd.DataFrame,
+    at_least: int = 2,
+    confidence: float = stats.CONFIDENCE,
+) -> pd.DataFrame:
+    """Per year: the share (percent) of pupils with at least `at_least` of the behaviours, with the
+    targets' interval; hidden when a cell of it breaks a rule or would uncover a hidden cell of the
+    year's distribution (`counts`, from behaviour_counts)."""
+    complete, count = _complete(frame, behaviours)
+    table = _shares(frame, complete, complete & (count >= at_least), None, source, confidence).drop(columns="group")
+    unsafe = primary_suppression(table["numerator"], table["denominator"], True, rules) != ""
+    everyone = counts[counts["dimension"] == ALL]
+    for i, year in enumerate(table["year"]):
+        line = everyone[everyone["year"] == year]
+        unsafe[i] |= _combined_hidden(line.loc[line["behaviours"] >= at_least, "suppressed"], line["suppressed"])
+    table["suppressed"] = unsafe
+    table.loc[table["suppressed"], SHARE_COLUMNS] = np.nan
+    return table[MULTIPLE_COLUMNS].reset_index(drop=True)
+
+
+def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENCE) -> stats.TrendResult:
+    """The trend of the share with several behaviours over the years shown: the targets' test
+    (Cochran-Armitage on effective counts, share x n_eff of n_eff; assessment.effective_counts)."""
+    from rusmiddel_analysis.calc.assessment import effective_counts
+
+    shown = rows[~rows["suppressed"].astype(bool)]
+    if shown.empty:
+        return stats.trend_test([], [], [], confidence)
+    successes, answers = effective_counts(shown)
+    return stats.trend_test(successes, answers, shown["year"], confidence)
+
+
+def early_debut(frame: pd.DataFrame, behaviours: list[str], early_grades: list[int], rules: Rules, source: str, confidence: float = stats.CONFIDENCE):
+    """Per year and behaviour: the share (percent) of the pupils in the early grades who have tried
+    it, with the targets' interval. Hidden when it breaks a rule, or when it would uncover a hidden
+    cell of the behaviour's breakdown by grade (computed and suppressed as a target's page does)."""
+    if "grade" not in frame.columns:
+        return pd.DataFrame(columns=EARLY_COLUMNS)
+    early = frame["grade"].isin(early_grades).to_numpy()
+    health = rules.all_or_none_limit(SOURCES[source].health_data)
+    frames = []
+    for b in behaviours:
+        answered = frame[b].notna().to_numpy()
+        tried = frame[b].fillna(False).astype(bool).to_numpy() & answered
+        grades = _shares(frame, answered, tried, "grade", source, confidence).assign(unit="percent")
+        grades = _suppressed_by_grade(grades, rules, health)
+        combined = _shares(frame, answered & early, tried & early, None, source, confidence).drop(columns="group")
+        unsafe = primary_suppression(combined["numerator"], combined["denominator"], True, rules) != ""
+        for i, year in enumerate(combined["year"]):
+            line = grades[grades["year"] == year]
+            unsafe[i] |= _combined_hidden(line.loc[line["group"].isin([str(g) for g in early_grades]), "suppressed"], line["suppressed"])
+        frames.append(combined.assign(behaviour=b, suppressed=unsafe))
+    table = pd.concat(frames, ignore_index=True)
+    table.loc[table["suppressed"], SHARE_COLUMNS] = np.nan
+    return table[EARLY_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)
+
+
+def _suppressed_by_grade(grades: pd.DataFrame, rules: Rules, limit: float) -> pd.DataFrame:
+    """Which cells of a behaviour's breakdown by grade a target's page hides (indicators.compute's rule)."""
+    return suppress(grades, ["year"], rules, limit)

@@ -87,7 +87,7 @@ def _age_group(frame: pd.DataFrame, year: pd.Series, bands) -> pd.Series:
     return labels
 
 
-def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
+def group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
     """The group of each row in breakdown `by`: its value as text (yes/no as 'true'/'false'), `unknown`
     where it is missing."""
     if by is None:
@@ -107,7 +107,7 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     frame = data(target.source)
     answered = frame[spec["column"]].notna().to_numpy()
     success = _success_mask(frame[spec["column"]], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
-    work = survey_indicators.answers_frame(frame, answered, success, _group_keys(frame, by), source.cluster, source.standardise_by)
+    work = survey_indicators.answers_frame(frame, answered, success, group_keys(frame, by), source.cluster, source.standardise_by)
     confidence = strategy.settings["confidence"]
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:
@@ -174,7 +174,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     follow_up = spec.get("basis", "end_of_treatment") == "follow_up"
     status = base["status_used"]
     base = base.assign(
-        group=_group_keys(base, by),
+        group=group_keys(base, by),
         known=status.isin(list(strategy.code_set(spec["known"]))),
         success=status.isin(list(strategy.code_set(spec["success"]))),
         # follow-up: an outcome is unknown when the citizen was not reached, or reached without a status
@@ -214,7 +214,7 @@ def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """
     ordered = episodes.sort_values(["start_date", "episode_id"], kind="stable")
     people = ordered.drop_duplicates(["year", "person_id"]).copy()
-    people["group"] = _group_keys(people, by)
+    people["group"] = group_keys(people, by)
     if by == "substance":
         kinds = ordered.groupby(["year", "person_id"])["substance"].nunique()
         several = kinds[kinds > 1].index

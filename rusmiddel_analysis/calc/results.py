@@ -24,7 +24,7 @@ from rusmiddel_analysis.config.paths import PACKAGE
 
 FOLDER = "results"
 STAMP = "results.json"
-TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk")
+TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut")
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config")
 
@@ -77,19 +77,55 @@ class Results:
 
         return self._table("follow_up", lambda: follow_up_summary(self._strategy, self.data))
 
-    @property
-    def high_risk(self) -> pd.DataFrame:
-        """high_risk.co_occurrence: every year's pairs of risk behaviours (settings.high_risk)."""
+    def _high_risk(self, name: str, measure, empty: list[str]) -> pd.DataFrame:
+        """A table of calc/high_risk.py over the strategy's years (settings.high_risk): `measure(frame,
+        behaviours, rules, source, confidence)`; `empty`'s columns when the source has no data."""
         from rusmiddel_analysis.calc.disclosure import Rules
-        from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS, co_occurrence
 
         def make():
             block, settings = self._strategy.settings["high_risk"], self._strategy.settings
             if not self.data.has(block["source"]):
-                return pd.DataFrame(columns=[*CO_OCCURRENCE_COLUMNS, "suppressed"])
-            return co_occurrence(self.data(block["source"]), block["behaviours"], Rules.from_settings(settings), settings["confidence"])
+                return pd.DataFrame(columns=empty)
+            frame = self.data(block["source"])
+            frame = frame[frame["year"].between(self._strategy.years[0], self._strategy.period_end)]
+            return measure(frame, block["behaviours"], Rules.from_settings(settings), block["source"], settings["confidence"])
 
-        return self._table("high_risk", make)
+        return self._table(name, make)
+
+    @property
+    def high_risk(self) -> pd.DataFrame:
+        """high_risk.co_occurrence: every year's pairs of risk behaviours."""
+        from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS, co_occurrence
+
+        measure = lambda frame, behaviours, rules, source, confidence: co_occurrence(frame, behaviours, rules, confidence)
+        return self._high_risk("high_risk", measure, [*CO_OCCURRENCE_COLUMNS, "suppressed"])
+
+    @property
+    def behaviour_counts(self) -> pd.DataFrame:
+        """high_risk.behaviour_counts: pupils with 0, 1, ... of the behaviours, in all, by grade and gender."""
+        from rusmiddel_analysis.calc.high_risk import COUNT_COLUMNS, behaviour_counts
+
+        return self._high_risk("behaviour_counts", behaviour_counts, COUNT_COLUMNS)
+
+    @property
+    def multiple_behaviours(self) -> pd.DataFrame:
+        """high_risk.multiple_behaviours: the share with at least two behaviours, per year."""
+        from rusmiddel_analysis.calc.high_risk import MULTIPLE_COLUMNS, multiple_behaviours
+
+        counts, at_least = self.behaviour_counts, self._strategy.settings["high_risk"]["multiple"] if self._strategy else 2
+        measure = lambda frame, behaviours, rules, source, confidence: multiple_behaviours(
+            frame, behaviours, rules, source, counts, at_least, confidence
+        )
+        return self._high_risk("multiple_behaviours", measure, MULTIPLE_COLUMNS)
+
+    @property
+    def early_debut(self) -> pd.DataFrame:
+        """high_risk.early_debut: the share in the early grades (settings.high_risk.early_grades) who have tried each behaviour."""
+        from rusmiddel_analysis.calc.high_risk import EARLY_COLUMNS, early_debut
+
+        grades = self._strategy.settings["high_risk"]["early_grades"] if self._strategy else []
+        measure = lambda frame, behaviours, rules, source, confidence: early_debut(frame, behaviours, grades, rules, source, confidence)
+        return self._high_risk("early_debut", measure, EARLY_COLUMNS)
 
     @property
     def assessment(self) -> pd.DataFrame:

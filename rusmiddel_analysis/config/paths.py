@@ -23,6 +23,7 @@ DEMO = PACKAGE / "ingest" / "demo"
 # the methods, with formulas and sources, as the repository keeps them (published beside the pages)
 METHODOLOGY = PACKAGE.parent / "docs" / "methodology.md"
 METHODOLOGY_PAGE = "methodology.html"
+HIGH_RISK_PAGE = "high-risk.html"  # each year's high-risk page (a target id, an identifier, has no "-")
 
 PROJECT_ENV = "RUSMIDDEL_PROJECT"
 RAW, PROCESSED, STATUS, OUTPUTS = Path("data/raw"), Path("data/processed"), Path("data/raw/status"), Path("outputs")

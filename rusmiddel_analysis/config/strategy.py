@@ -53,6 +53,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
         "source": "ungeprofil_skole",
         "behaviours": ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"],
         "early_grades": [6, 7],
+        # pupils with at least this many of the behaviours combine several (the share and its trend)
+        "multiple": 2,
     },
     "age_bands": [],
 }
@@ -384,7 +386,8 @@ class _Parser:
         return merged
 
     def high_risk(self, block: dict) -> dict:
-        """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades."""
+        """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades,
+        how many behaviours count as several."""
         behaviours, grades = block.get("behaviours"), block.get("early_grades")
         if not isinstance(block.get("source"), str):
             self.fail("must name a source", None, "settings.high_risk.source")
@@ -392,7 +395,10 @@ class _Parser:
             self.fail("must list at least two yes/no columns", None, "settings.high_risk.behaviours")
         if not isinstance(grades, list) or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades):
             self.fail("must list whole grades, e.g. [6, 7]", None, "settings.high_risk.early_grades")
-        return {"source": block["source"], "behaviours": list(behaviours), "early_grades": list(grades)}
+        multiple = block.get("multiple")
+        if not isinstance(multiple, int) or isinstance(multiple, bool) or not 2 <= multiple <= len(behaviours):
+            self.fail(f"must be a whole number of behaviours from 2 to {len(behaviours)}", None, "settings.high_risk.multiple")
+        return {"source": block["source"], "behaviours": list(behaviours), "early_grades": list(grades), "multiple": multiple}
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
         """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""

@@ -363,3 +363,69 @@ def high_risk_sentence(pairs: pd.DataFrame, confidence: float, lang: str = "da")
         low=fmt.number(top["rr_low"], lang, 1),
         high=fmt.number(top["rr_high"], lang, 1),
     )
+
+
+# --- the high-risk page (present/high_risk_views.py) ---------------------------------------------
+
+
+def grades_words(grades: list[int], lang: str = "da") -> str:
+    """The early grades as a sentence names them: '6. og 7. klasse', 'grades 6 and 7'."""
+    from babel.lists import format_list
+
+    numbers = [text("high_risk.grade_number", lang, grade=g) for g in grades]
+    return text("high_risk.grades", lang, grades=format_list(numbers, locale=fmt.LOCALES[lang]))
+
+
+def behaviours_words(behaviours: list[str], lang: str = "da") -> str:
+    """The behaviours as one list: 'prøvet at ryge, prøvet hash og prøvet andre stoffer'."""
+    from babel.lists import format_list
+
+    return format_list([behaviour_words(b, lang) for b in behaviours], locale=fmt.LOCALES[lang])
+
+
+def multiple_sentence(row, at_least: int, behaviours: int, confidence: float, lang: str = "da") -> str:
+    """'28 % af eleverne havde prøvet mindst 2 af de 4 former for risikoadfærd (95 %-konfidensinterval 27-29 %).'"""
+    if row is None or fmt.missing(row["value"]):
+        return ""
+    interval = fmt.interval(row["ci_low"], row["ci_high"], "percent", lang)
+    share = fmt.percent(row["value"], lang)
+    return capitalise(
+        text("high_risk.multiple", lang, share=share, k=at_least, n=behaviours, confidence=fmt.level(confidence, lang), interval=interval)
+    )
+
+
+def multiple_trend_sentence(result, years: list[int], lang: str = "da") -> str:
+    """The test for trend of the share with several behaviours, in words (the targets' test)."""
+    if result.direction == "cannot_calculate" or not years:
+        return text("high_risk.trend_cannot_calculate", lang)
+    return text(f"high_risk.trend_{result.direction}", lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
+
+
+def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str = "da") -> str:
+    """'I 6. og 7. klasse havde 11 % prøvet at ryge, 35 % prøvet at drikke alkohol og 2 % prøvet hash.'"""
+    from babel.lists import format_list
+
+    shown = rows[rows["value"].notna()]
+    if shown.empty:
+        return text("high_risk.early_none", lang, grades=grades_words(grades, lang), year=year)
+    parts = [
+        text("high_risk.early_part", lang, share=fmt.percent(r.value, lang), behaviour=behaviour_words(r.behaviour, lang)) for r in shown.itertuples()
+    ]
+    return capitalise(text("high_risk.early", lang, grades=grades_words(grades, lang), parts=format_list(parts, locale=fmt.LOCALES[lang])))
+
+
+def entry_sentence(pairs: pd.DataFrame, exposure: str, lang: str = "da") -> str:
+    """For the first behaviour (the strategy's entry behaviour, e.g. smoking): its strongest certain
+    outcome as two shares. Empty when no such pair is shown."""
+    shown = pairs[(pairs["exposure"] == exposure) & ~pairs["suppressed"].astype(bool) & (pairs["rr_low"] > 1)]
+    if shown.empty:
+        return ""
+    top = shown.loc[shown["relative_risk"].idxmax()]
+    return text(
+        "high_risk.entry",
+        lang,
+        exposure=behaviour_words(exposure, lang),
+        outcome=behaviour_words(top["outcome"], lang),
+        risk_exposed=fmt.percent(top["risk_exposed"], lang),
+        risk_unexposed=fmt.percent(top["risk_unexposed"], lang),
+    )

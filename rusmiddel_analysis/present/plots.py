@@ -39,7 +39,7 @@ WIDTH = 8.4  # inches: the width of a page's figures
 CHAR_WIDTH = 0.08  # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
 
 
-def _style(ax, lang):
+def style(ax, lang):
     ax.grid(axis="y", color=COLOURS["grid"], linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -167,7 +167,7 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     _draw_points(ax, target, shown, lang, compact, SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence)
     _draw_projection(ax, target, shown, assessment_row, lang)
     _draw_breaks(ax, shown, assessment_row, lang, compact)
-    _style(ax, lang)
+    style(ax, lang)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
     if target.unit == "percent":
         low_limit = min([target.baseline_value, target.target_value, *(shown["ci_low"].dropna().tolist())]) - 3
@@ -188,11 +188,11 @@ def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da"
     ax.set_title(target.short_name(lang), fontsize=FONT_SIZE + 2, loc="left")
     # room on the right for the legend: its longest entry, and the marker before it
     longest = max(map(len, ax.get_legend_handles_labels()[1]), default=0)
-    _fixed_margins(fig, left=0.75, right=longest * CHAR_WIDTH * (FONT_SIZE - 1) / FONT_SIZE + 0.7)
+    fixed_margins(fig, left=0.75, right=longest * CHAR_WIDTH * (FONT_SIZE - 1) / FONT_SIZE + 0.7)
     return fig
 
 
-def _fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 0.4, right: float = 0.25) -> None:
+def fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 0.4, right: float = 0.25) -> None:
     """Margins in inches, set directly: a layout solver would cost more than the whole figure."""
     width, height = fig.get_size_inches()
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
@@ -203,7 +203,7 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     rows = rows.reset_index(drop=True)
     labels = [group_label(by, str(g), lang, target.source) for g in rows["group"]]
     fig = Figure(figsize=(WIDTH, 0.45 * len(rows) + 1.3), dpi=110)
-    _fixed_margins(fig, left=max(map(len, labels), default=0) * CHAR_WIDTH + 0.25)
+    fixed_margins(fig, left=max(map(len, labels), default=0) * CHAR_WIDTH + 0.25)
     ax = fig.add_subplot()
     positions = np.arange(len(rows))[::-1]
     shown = rows["value"].notna().to_numpy()
@@ -359,5 +359,5 @@ def trend_figure_warm_up() -> Figure:
     ax.errorbar([0, 1], [0, 1], yerr=[0.1, 0.1], label="a")
     ax.set_title("a", fontsize=FONT_SIZE, loc="left")
     ax.legend(fontsize=FONT_SIZE)
-    _style(ax, "da")
+    style(ax, "da")
     return fig

@@ -35,6 +35,41 @@ TOTAL_FIELDS = (
 )
 ASSESSMENT_FIELDS = (*TOTAL_FIELDS, "common_value", "common_baseline_value")
 FOLLOW_UP_FIELDS = ("episodes", "reached", "contact_rate", "success_share")
+# the high-risk page's tables (calc/high_risk.py): pairs of behaviours, the number of behaviours,
+# the share with several, early debut
+HIGH_RISK, BEHAVIOUR_COUNTS, MULTIPLE, EARLY_DEBUT = "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut"
+HIGH_RISK_FIELDS = (
+    "exposed_n",
+    "exposed_cases",
+    "unexposed_n",
+    "unexposed_cases",
+    "risk_exposed",
+    "risk_unexposed",
+    "risk_difference",
+    "relative_risk",
+    "rr_low",
+    "rr_high",
+    "odds_ratio",
+    "or_low",
+    "or_high",
+)
+# what names a published row of each kind (a totals or subgroups row: target_id, year, dimension, group)
+KEYS = {
+    FOLLOW_UP: ("year", "months", "substance", "contacted_by"),
+    ASSESSMENT: ("target_id", "year"),
+    HIGH_RISK: ("year", "exposure", "outcome"),
+    BEHAVIOUR_COUNTS: ("year", "dimension", "group", "behaviours"),
+    MULTIPLE: ("year",),
+    EARLY_DEBUT: ("year", "behaviour"),
+}
+BREAKDOWN_KEY = ("target_id", "year", "dimension", "group")
+WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year")  # key parts that are whole numbers
+
+
+def key_of(kind: str, **parts) -> dict:
+    """The key of a published row of `kind`: its naming parts as plain whole numbers and text."""
+    plain = lambda name, v: int(v) if name in WHOLE_NUMBERS else str(v)
+    return {"kind": kind, **{name: plain(name, parts[name]) for name in KEYS.get(kind, BREAKDOWN_KEY)}}
 
 
 def _number(value):
@@ -61,7 +96,7 @@ class Table:
     kind: str
     header: list[str]
     rows: list[list[str]]  # cell texts as a reader sees them (markup removed)
-    cells: list[dict | None]  # the data behind each row; None for a row of words only
+    cells: list[dict | list | None]  # the data behind each row (a list when it shows several); None for words only
     caption: str = ""
 
 

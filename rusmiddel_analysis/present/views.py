@@ -16,11 +16,12 @@ import datetime as dt
 from functools import cached_property
 
 import pandas as pd
+from markupsafe import escape
 
 from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
+from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
 from rusmiddel_analysis.ingest.status_text import read_status_text
@@ -595,8 +596,10 @@ class StatusReport(_Report):
         )
         pairs = self.results.high_risk
         sentence = narrative.high_risk_sentence(pairs[pairs["year"] == self.year], self.strategy.settings["confidence"], self.lang)
-        if sentence:  # the committee's high-risk groups: the strongest co-occurrence, in one sentence
-            parts += html("paragraph", f"{self.t('report.high_risk_label')}: {sentence} {self.t('report.high_risk_more')}")
+        more = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
+        # the committee's high-risk groups: the strongest co-occurrence in one sentence, and their page
+        said = f"{escape(sentence)} " if sentence else ""
+        parts += html("paragraph", Markup(f"{escape(self.t('report.high_risk_label'))}: {said}{more}"))
         return HTMLFragment(parts)
 
     def table(self) -> HTMLFragment:

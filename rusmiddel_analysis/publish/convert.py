@@ -11,7 +11,7 @@ import copy
 import re
 import threading
 
-from rusmiddel_analysis.config.paths import TEMPLATES
+from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, TEMPLATES
 from rusmiddel_analysis.present.statuses import stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.publish.jobs import Job
@@ -24,16 +24,20 @@ _MAKING = threading.Lock()
 def page_title(strategy, job: Job, lang: str) -> str:
     if job.kind == "status":
         return text("report.year_title", lang, strategy=strategy.name(lang), year=job.year)
+    if job.kind == "high_risk":
+        return text("high_risk.title", lang, year=job.year)
     return text("report.target_title", lang, name=strategy.target(job.target_id).short_name(lang), year=job.year)
 
 
 def page_links(job: Job, lang: str, pdf_name: str | None = None) -> list[dict]:
-    """The page header's links: the front page, the year (from a target page), the year's PDF (from
-    the status page, when one is made)."""
+    """The page header's links: the front page, the year (from a target page and the high-risk
+    page), the year's high-risk page and PDF (from the status page, the PDF when one is made)."""
     links = [{"href": "../index.html", "label": text("report.nav_front", lang)}]
-    if job.kind == "target":
+    if job.kind != "status":
         links.append({"href": "index.html", "label": text("report.nav_year", lang, year=job.year)})
-    elif pdf_name:
+        return links
+    links.append({"href": HIGH_RISK_PAGE, "label": text("high_risk.nav", lang, year=job.year)})
+    if pdf_name:
         links.append({"href": pdf_name, "label": text("report.nav_pdf", lang, year=job.year)})
     return links
 

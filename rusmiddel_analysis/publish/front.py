@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.config.files import write_atomically
-from rusmiddel_analysis.config.paths import METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
+from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
 from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.present.html import environment
 from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words, stylesheet
@@ -78,6 +78,8 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
                     "year": y,
                     "href": f"{y}/index.html" if (outputs_dir / str(y) / "index.html").exists() else None,
                     "label": text("report.open_year", lang, year=y),
+                    "high_risk": f"{y}/{HIGH_RISK_PAGE}" if (outputs_dir / str(y) / HIGH_RISK_PAGE).exists() else None,
+                    "high_risk_label": text("high_risk.nav", lang, year=y),
                 }
                 for y in years
             ],

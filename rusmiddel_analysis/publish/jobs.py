@@ -1,6 +1,7 @@
 """The job model of a run: which reports, with which settings, and what came of each.
 
-A job is one notebook executed for one year (the status report, or one target's report). The
+A job is one notebook executed for one year (the status report, the high-risk page, or one
+target's report). The
 settings say where the data, the status texts, the notebooks and the outputs are, in which
 language, and on which kernel; they are never changed by a run (`for_run` makes the copy a run
 uses).
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, NOTEBOOKS
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, HIGH_RISK_PAGE, NOTEBOOKS
 from rusmiddel_analysis.present.formatting import LOCALES
 
 KERNEL_NAME = "rusmiddel-analysis"
-NOTEBOOK_FILES = {"status": "status_report.ipynb", "target": "target_report.ipynb"}
+NOTEBOOK_FILES = {"status": "status_report.ipynb", "high_risk": "high_risk.ipynb", "target": "target_report.ipynb"}
+# the year's pages that are not a target's, by kind
+PAGE_NAMES = {"status": "index", "high_risk": Path(HIGH_RISK_PAGE).stem}
 
 
 class ReportError(Exception):
@@ -26,13 +29,18 @@ class ReportError(Exception):
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "status" or "target"
+    kind: str  # "status", "high_risk" or "target"
     year: int
     target_id: str | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.year}/{'index' if self.kind == 'status' else self.target_id}"
+        return f"{self.year}/{self.stem}"
+
+    @property
+    def stem(self) -> str:
+        """The page's file name without its suffix: index, high-risk, or the target's id."""
+        return PAGE_NAMES.get(self.kind, self.target_id)
 
     @property
     def notebook(self) -> str:
@@ -40,11 +48,11 @@ class Job:
 
     @property
     def html_name(self) -> str:
-        return "index.html" if self.kind == "status" else f"{self.target_id}.html"
+        return f"{self.stem}.html"
 
     @property
     def nb_name(self) -> str:
-        return NOTEBOOK_FILES["status"] if self.kind == "status" else f"{self.target_id}.ipynb"
+        return NOTEBOOK_FILES[self.kind] if self.kind in PAGE_NAMES else f"{self.target_id}.ipynb"
 
 
 @dataclass(frozen=True)
@@ -111,11 +119,12 @@ class RunSummary:
 
 
 def plan(strategy, years: list[int], targets: list[str] | None) -> list[Job]:
-    """The jobs for the chosen years: the status report unless only targets were asked for, and each target."""
+    """The jobs for the chosen years: the status report and the high-risk page unless only targets
+    were asked for, and each target."""
     jobs = []
     for year in years:
         if not targets:
-            jobs.append(Job("status", year))
+            jobs += [Job("status", year), Job("high_risk", year)]
         for target_id in targets or strategy.target_ids:
             jobs.append(Job("target", year, target_id))
     return jobs
@@ -167,7 +176,7 @@ def find_kernel(preferred: str = KERNEL_NAME) -> str:
 
 def describe_failure(result: JobResult) -> str:
     job = result.job
-    what = f"target {job.target_id}" if job.kind == "target" else "status report"
+    what = {"target": f"target {job.target_id}", "status": "status report", "high_risk": "high-risk page"}[job.kind]
     cell = f", cell {result.cell}" if result.cell else ""
     saved = f"\n    failing notebook: {result.failed_notebook}" if result.failed_notebook else ""
     return f"{what}, {job.year}{cell}: {result.error}{saved}"

@@ -43,7 +43,7 @@ NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
 HIDDEN = "–"  # a hidden share; a hidden small count is "<min_cell" (the strategy's rule)
 FRACTIONS = ("contact_rate",)  # published as percentages
-KEY_NUMBERS = ("year", "months", "measured_year")  # numbers that name a cell rather than measure it
+KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
 
 
 @dataclass
@@ -54,27 +54,17 @@ class Leak:
 
 def _key(cell: dict) -> tuple:
     kind = cell.get("kind")
-    if kind == pub.FOLLOW_UP:
-        return (kind, cell.get("year"), cell.get("months"), cell.get("substance"), cell.get("contacted_by"))
-    if kind == pub.ASSESSMENT:
-        return (kind, cell.get("target_id"), cell.get("year"))
-    return (kind, cell.get("target_id"), cell.get("year"), cell.get("dimension"), cell.get("group"))
+    return (kind, *(cell.get(name) for name in pub.KEYS.get(kind, pub.BREAKDOWN_KEY)))
 
 
 def _truth_key(kind: str, row) -> dict:
     """The key of a published row of `kind`, as the views declare it."""
-    if kind == pub.FOLLOW_UP:
-        return {
-            "kind": kind,
-            "year": int(row.year),
-            "months": int(row.months),
-            "substance": str(row.substance),
-            "contacted_by": str(row.contacted_by),
-        }
     if kind == pub.ASSESSMENT:
-        key = {"kind": kind, "target_id": row.target_id, "year": int(row.year)}
+        key = pub.key_of(kind, target_id=row.target_id, year=row.year)
         return key | ({"measured_year": int(row.measured_year)} if pd.notna(row.measured_year) else {})
-    return {"kind": kind, "target_id": row.target_id, "year": int(row.year), "dimension": row.by, "group": str(row.group)}
+    if kind in pub.KEYS:
+        return pub.key_of(kind, **{name: getattr(row, name) for name in pub.KEYS[kind]})
+    return pub.key_of(kind, target_id=row.target_id, year=row.year, dimension=row.by, group=row.group)
 
 
 def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict[tuple, dict]:
@@ -90,8 +80,8 @@ def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict
         truth = pub.cell(key, data, fields)
         if kind == pub.FOLLOW_UP:
             truth["partly_hidden"] = any(truth[f] is None for f in fields)
-        else:  # a total or subgroup row is hidden whole; an assessment row with its total
-            truth["partly_hidden"] = truth["suppressed"] or truth["value"] is None
+        else:  # other rows are hidden whole; an assessment row with its total
+            truth["partly_hidden"] = truth["suppressed"] or ("value" in truth and truth["value"] is None)
         rows[_key(key)] = truth
     return rows
 
@@ -132,6 +122,9 @@ class Gate:
         truth.update(_truth_rows(results.subgroups, pub.SUBGROUPS, pub.SHARE_FIELDS))
         truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, pub.FOLLOW_UP_FIELDS))
         truth.update(_truth_rows(results.assessment, pub.ASSESSMENT, pub.ASSESSMENT_FIELDS))
+        truth.update(_truth_rows(results.high_risk, pub.HIGH_RISK, pub.HIGH_RISK_FIELDS))
+        for kind in (pub.BEHAVIOUR_COUNTS, pub.MULTIPLE, pub.EARLY_DEBUT):
+            truth.update(_truth_rows(getattr(results, kind), kind, pub.SHARE_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         return cls(_identifiers(processed_dir), truth, words, lang, int(strategy.settings["disclosure"]["min_cell"]))
 
@@ -175,15 +168,12 @@ class Gate:
         figures = [f.alt for f in declared.figures]
         return sum(1 for t in tables if t["rows"] not in known) + sum(1 for alt in alts if alt not in figures)
 
-    def _check_cell(self, cell: dict, texts: list[str], counts: dict) -> None:
-        """One declared cell against the truth: its numbers, and every number its row shows."""
+    def _held(self, cell: dict) -> tuple[dict, bool] | None:
+        """(its truth, whether it shows a hidden number) of one declared cell; None when the cell is
+        not one of the run's cells or a number differs from it."""
         truth = self.truth.get(_key(cell))
-        if truth is None:
-            counts["unaccounted"] += 1
-            return
-        if cell.get("measured_year") != truth.get("measured_year"):  # a value said to be from another year
-            counts["unaccounted"] += 1
-            return
+        if truth is None or cell.get("measured_year") != truth.get("measured_year"):  # a value said to be from another year
+            return None
         hidden_shown = truth["suppressed"] and not cell.get("suppressed")
         for name, value in cell.items():
             if not isinstance(value, float) or name in KEY_NUMBERS:
@@ -191,15 +181,27 @@ class Gate:
             if truth.get(name) is None:
                 hidden_shown = True
             elif not np.isclose(value, truth[name]):
+                return None
+        return truth, hidden_shown
+
+    def _check_cell(self, cell: dict | list, texts: list[str], counts: dict) -> None:
+        """One declared row against the truth: the numbers of its cell (or each of its cells, when
+        it shows several), and every number the row shows."""
+        allowed, partly_hidden, hidden_shown = [], False, False
+        for one in cell if isinstance(cell, list) else [cell]:
+            held = self._held(one)
+            if held is None:
                 counts["unaccounted"] += 1
                 return
-        extra = tuple(float(cell[k]) for k in KEY_NUMBERS if cell.get(k) is not None)
-        if cell.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
-            extra += self.words.get(cell.get("target_id"), ())
-        allowed = _allowed(truth, extra)
+            truth, shows_hidden = held
+            extra = tuple(float(one[k]) for k in KEY_NUMBERS if one.get(k) is not None)
+            if one.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
+                extra += self.words.get(one.get("target_id"), ())
+            allowed += _allowed(truth, extra)
+            partly_hidden, hidden_shown = partly_hidden or truth["partly_hidden"], hidden_shown or shows_hidden
         shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text, self.min_cell))]
         stray = any(not np.isclose(_as_float(tok, self.lang), allowed).any() for tok in shown)
-        if hidden_shown or (stray and truth["partly_hidden"]):
+        if hidden_shown or (stray and partly_hidden):
             counts["suppressed"] += 1
         elif stray:
             counts["unaccounted"] += 1

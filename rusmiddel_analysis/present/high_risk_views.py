@@ -1,0 +1,238 @@
+"""The "Højrisikogrupper" page of a year: pupils who combine risk behaviours and early debut.
+
+Like the other report objects (views.py), each method returns one ready section: headings, plain
+Danish sentences (narrative.py), seaborn figures with alt texts (high_risk_plots.py) and the table
+behind every figure, each table declaring the disclosure-controlled cells it shows so that the
+privacy gate can hold them against calc/high_risk.py's tables. Nothing here computes a number.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rusmiddel_analysis.calc.breakdowns import ALL
+from rusmiddel_analysis.calc.high_risk import DIMENSIONS, multiple_trend
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present import high_risk_plots as hplots
+from rusmiddel_analysis.present import narrative
+from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.html import Markup, html
+from rusmiddel_analysis.present.textcatalog import group_label
+from rusmiddel_analysis.present.views import Builder, HTMLFragment, _Report
+
+
+def _cell(kind: str, row, **key) -> dict:
+    return pub.cell(pub.key_of(kind, **key), row, pub.HIGH_RISK_FIELDS if kind == pub.HIGH_RISK else pub.SHARE_FIELDS)
+
+
+class HighRiskReport(_Report):
+    """The high-risk groups of one report year (settings.high_risk of the strategy file)."""
+
+    def __init__(self, year: int | None = None, **kwargs):
+        super().__init__(year, **kwargs)
+        block = self.strategy.settings["high_risk"]
+        self.source, self.behaviours = block["source"], block["behaviours"]
+        self.early_grades, self.at_least = block["early_grades"], block["multiple"]
+        r, year = self.results, self.year
+        self.pairs = r.high_risk[r.high_risk["year"] == year].reset_index(drop=True)
+        self.counts = r.behaviour_counts[r.behaviour_counts["year"] == year].reset_index(drop=True)
+        self.multiple = r.multiple_behaviours[r.multiple_behaviours["year"] <= year].reset_index(drop=True)
+        self.early = r.early_debut[r.early_debut["year"] <= year].reset_index(drop=True)
+
+    @property
+    def title_text(self) -> str:
+        return self.t("high_risk.title", year=self.year)
+
+    @property
+    def has_data(self) -> bool:
+        return not self.counts.empty
+
+    def _names(self) -> dict[str, str]:
+        return {b: narrative.capitalise(narrative.behaviour_words(b, self.lang)) for b in self.behaviours}
+
+    def _grades(self) -> str:
+        return narrative.grades_words(self.early_grades, self.lang)
+
+    def header(self) -> HTMLFragment:
+        intro = self.t("high_risk.intro", behaviours=narrative.behaviours_words(self.behaviours, self.lang), grades=self._grades())
+        parts = html("heading", 1, self.title_text) + self._banner() + html("paragraph", intro)
+        everyone = self.counts[self.counts["dimension"] == ALL]
+        if len(everyone):
+            parts += html("paragraph", self.t("high_risk.base", year=self.year, n=fmt.number(everyone["denominator"].max(), self.lang)))
+        else:
+            parts += html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")
+        return HTMLFragment(parts)
+
+    def summary(self) -> HTMLFragment:
+        """'Kort fortalt': the strongest co-occurrence, the entry behaviour, several behaviours and their trend, early debut."""
+        this_year = self.multiple[self.multiple["year"] == self.year]
+        confidence = self.strategy.settings["confidence"]
+        sentences = [
+            narrative.high_risk_sentence(self.pairs, confidence, self.lang),
+            narrative.entry_sentence(self.pairs, self.behaviours[0], self.lang),
+            narrative.multiple_sentence(this_year.iloc[0] if len(this_year) else None, self.at_least, len(self.behaviours), confidence, self.lang),
+            self._trend_sentence(),
+            narrative.early_sentence(self.early[self.early["year"] == self.year], self.early_grades, self.year, self.lang) if self.has_data else "",
+        ]
+        items = Markup("").join(html("paragraph", s) for s in sentences if s)
+        return HTMLFragment(html("heading", 2, self.t("high_risk.summary_heading")) + items)
+
+    def _trend_sentence(self) -> str:
+        shown = self.multiple[~self.multiple["suppressed"].astype(bool)]
+        result = multiple_trend(shown, self.strategy.settings["trend_confidence"])
+        return narrative.multiple_trend_sentence(result, sorted(shown["year"].astype(int)), self.lang)
+
+    def co_occurrence(self) -> HTMLFragment:
+        """The heatmap of relative risks and the table of every pair behind it."""
+        page = Builder().add(html("heading", 2, self.t("high_risk.pairs_heading")))
+        if self.pairs.empty:
+            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+        page.add(html("paragraph", self.t("high_risk.pairs_intro", confidence=fmt.level(self.strategy.settings["confidence"], self.lang))))
+        names = self._names()
+        cells = [_cell(pub.HIGH_RISK, r, year=self.year, exposure=r.exposure, outcome=r.outcome) for r in self.pairs.itertuples()]
+        fig = hplots.co_occurrence_heatmap(self.pairs, self.behaviours, names, self.year, self.lang)
+        page.figure(pub.HIGH_RISK, fig, self._heatmap_alt(names), cells)
+        rows = [self._pair_row(r, names) for r in self.pairs.itertuples()]
+        headers = [self.t(f"high_risk.{k}") for k in ("col_exposure", "col_outcome", "col_risk_exposed", "col_risk_unexposed", "col_ratio")]
+        headers += [self.t("report.col_interval"), self.t("high_risk.col_exposed_n")]
+        return page.table(pub.HIGH_RISK, headers, rows, cells, caption=self.t("high_risk.pairs_caption", year=self.year)).build()
+
+    def _pair_row(self, r, names: dict[str, str]) -> list[str]:
+        lang = self.lang
+        if r.suppressed:
+            return [names[r.exposure], names[r.outcome], *(["–"] * 5)]
+        ratio = fmt.number(r.relative_risk, lang, 1) if not fmt.missing(r.relative_risk) else "–"
+        interval = f"{fmt.number(r.rr_low, lang, 1)}-{fmt.number(r.rr_high, lang, 1)}" if not fmt.missing(r.rr_low) else "–"
+        shares = [fmt.percent(r.risk_exposed, lang), fmt.percent(r.risk_unexposed, lang)]
+        return [names[r.exposure], names[r.outcome], *shares, ratio, interval, fmt.number(r.exposed_n, lang)]
+
+    def _heatmap_alt(self, names: dict[str, str]) -> str:
+        parts = " ".join(
+            self.t(
+                "high_risk.alt_pair",
+                exposure=names[r.exposure],
+                outcome=narrative.behaviour_words(r.outcome, self.lang),
+                ratio="–" if fmt.missing(r.relative_risk) else fmt.number(r.relative_risk, self.lang, 1),
+            )
+            for r in self.pairs.itertuples()
+        )
+        return self.t("high_risk.alt_heatmap", year=self.year, parts=parts)
+
+    def distribution(self) -> HTMLFragment:
+        """The share of pupils with 0, 1, ... behaviours, in all and by grade and by gender."""
+        n = len(self.behaviours)
+        page = Builder().add(html("heading", 2, self.t("high_risk.distribution_heading")))
+        if not self.has_data:
+            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+        page.add(html("paragraph", self.t("high_risk.distribution_intro", n=n)))
+        for dimension in (d for d in DIMENSIONS if d in set(self.counts["dimension"])):
+            rows = self.counts[self.counts["dimension"].isin([ALL, dimension])]
+            names = {g: self._group_name(g, dimension) for g in rows["group"].astype(str)}
+            words = self.t(f"report.groups.{dimension}").lower()
+            title = self.t("high_risk.distribution_title", dimension=words, year=self.year)
+            fig = hplots.distribution_plot(rows, names, self.year, title, self.lang)
+            cells = [
+                [
+                    _cell(pub.BEHAVIOUR_COUNTS, r, year=r.year, dimension=r.dimension, group=r.group, behaviours=r.behaviours)
+                    for r in part.itertuples()
+                ]
+                for _, part in rows.groupby(["dimension", "group"], sort=False)
+            ]
+            page.add(html("heading", 3, self.t(f"report.groups.{dimension}")))
+            page.figure(
+                pub.BEHAVIOUR_COUNTS,
+                fig,
+                self.t("high_risk.alt_distribution", n=n, dimension=words, year=self.year),
+                [c for row in cells for c in row],
+            )
+            headers = [
+                self.t(f"report.groups.{dimension}"),
+                *(self.t("high_risk.col_count", k=k, n=n) for k in range(n + 1)),
+                self.t(f"report.counted.{self.source}"),
+            ]
+            table_rows = [self._count_row(part, names) for _, part in rows.groupby(["dimension", "group"], sort=False)]
+            page.table(
+                pub.BEHAVIOUR_COUNTS, headers, table_rows, cells, caption=self.t("high_risk.distribution_caption", dimension=words, year=self.year)
+            )
+        return page.build()
+
+    def _share(self, value) -> str:
+        """A share, with a decimal when it is under 1 % (a small group is not '0 %')."""
+        return fmt.percent(value, self.lang, 1 if not fmt.missing(value) and 0 < value < 1 else 0)
+
+    def _group_name(self, group: str, dimension: str) -> str:
+        return self.t("high_risk.all_pupils") if group == ALL else group_label(dimension, group, self.lang, self.source)
+
+    def _count_row(self, part: pd.DataFrame, names: dict[str, str]) -> list[str]:
+        shares = [self._share(v) for v in part["value"]]
+        pupils = part["denominator"].dropna()
+        return [names[str(part["group"].iloc[0])], *shares, fmt.number(pupils.iloc[0], self.lang) if len(pupils) else "–"]
+
+    def multiple_over_time(self) -> HTMLFragment:
+        """The share with at least `multiple` behaviours, year by year, with the test for trend."""
+        k, n = self.at_least, len(self.behaviours)
+        page = Builder().add(html("heading", 2, self.t("high_risk.multiple_heading", k=k)))
+        if self.multiple.empty:
+            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+        title = self.t("high_risk.multiple_title", k=k, n=n)
+        rows = self.multiple.assign(series="multiple")
+        cells = [_cell(pub.MULTIPLE, r, year=r.year) for r in rows.itertuples()]
+        fig = hplots.trend_lines(rows, "series", {"multiple": title}, title, self.lang)
+        page.figure(pub.MULTIPLE, fig, self._lines_alt(rows, "series", {"multiple": title}, title), cells)
+        table = [
+            [
+                str(int(r.year)),
+                fmt.percent(r.value, self.lang),
+                fmt.interval(r.ci_low, r.ci_high, "percent", self.lang),
+                fmt.number(r.denominator, self.lang),
+            ]
+            for r in rows.itertuples()
+        ]
+        headers = [self.t("report.col_year"), self.t("high_risk.col_share"), self.t("report.col_interval"), self.t(f"report.counted.{self.source}")]
+        page.table(pub.MULTIPLE, headers, table, cells, caption=title)
+        return page.add(html("paragraph", self._trend_sentence())).build()
+
+    def early_debut(self) -> HTMLFragment:
+        """The share in the early grades who have tried each behaviour, year by year."""
+        grades = self._grades()
+        page = Builder().add(html("heading", 2, self.t("high_risk.early_heading", grades=grades)))
+        if self.early.empty:
+            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+        page.add(html("paragraph", self.t("high_risk.early_intro", grades=grades)))
+        names, title = self._names(), self.t("high_risk.early_title", grades=grades)
+        cells = [_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in self.early.itertuples()]
+        fig = hplots.trend_lines(self.early, "behaviour", names, title, self.lang)
+        page.figure(pub.EARLY_DEBUT, fig, self._lines_alt(self.early, "behaviour", names, title), cells)
+        years = sorted(self.early["year"].astype(int).unique())
+        rows, row_cells = [], []
+        for behaviour, part in self.early.groupby("behaviour", sort=False):
+            by_year = part.set_index("year")
+            rows.append([names[behaviour], *(self._share_with_interval(by_year.loc[y]) if y in by_year.index else "" for y in years)])
+            row_cells.append([_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in part.itertuples()])
+        headers = [self.t("high_risk.col_behaviour"), *map(str, years)]
+        return page.table(pub.EARLY_DEBUT, headers, rows, row_cells, caption=title).build()
+
+    def _share_with_interval(self, r) -> str:
+        if fmt.missing(r["value"]):
+            return "–"
+        return f"{self._share(r['value'])} ({fmt.interval(r['ci_low'], r['ci_high'], 'percent', self.lang)})"
+
+    def _lines_alt(self, rows: pd.DataFrame, series: str, names: dict[str, str], title: str) -> str:
+        parts = []
+        for key, part in rows.groupby(series, sort=False):
+            shown = part.dropna(subset=["value"]).sort_values("year")
+            if len(shown):
+                first, last = shown.iloc[0], shown.iloc[-1]
+                start, end = fmt.percent(first["value"], self.lang), fmt.percent(last["value"], self.lang)
+                parts.append(
+                    self.t("high_risk.alt_line_part", name=names[key], start=start, end=end, first=int(first["year"]), last=int(last["year"]))
+                )
+        years = rows["year"].astype(int)
+        return self.t("high_risk.alt_lines", title=title, first=years.min(), last=years.max(), parts=" ".join(parts))
+
+    def methods(self) -> HTMLFragment:
+        """How the figures are made, in plain words, with the link to the methodology."""
+        keys = ("method_shares", "method_ratio", "method_cause", "method_hidden", "method_data")
+        parts = html("heading", 2, self.t("high_risk.methods_heading")) + Markup("").join(html("paragraph", self.t(f"high_risk.{k}")) for k in keys)
+        return HTMLFragment(parts + html("paragraph", Markup(self.t("report.def_method_link", href=f"../{METHODOLOGY_PAGE}")), "rm-note"))
