@@ -236,7 +236,8 @@ def test_every_year_has_a_high_risk_page_linked_from_the_year_and_the_front_page
     shown = f"Prøvet at ryge Prøvet hash {fmt.percent(row.risk_exposed).replace(chr(160), ' ')}"
     ratio, pupils = fmt.number(row.relative_risk, decimals=1), fmt.number(row.exposed_n)
     assert shown in words and f"{ratio} " in words.split(shown)[1][:40] and pupils in words.split(shown)[1][:60]
-    assert page.count("<img") == 5 and "Figur: hvor mange gange så ofte" in page  # heatmap, 2 distributions, 2 lines
+    # heatmap, 2 distributions, lines of several behaviours, of early debut and of debut ages
+    assert page.count("<img") == 6 and "Figur: hvor mange gange så ofte" in page
     for heading in ("Kort fortalt", "Hvad hænger sammen?", "Hvor mange har prøvet flere ting?", "Tidlig debut: 6. og 7. klasse"):
         assert heading in words
     assert 'href="high-risk.html"' in (demo_report / "2017" / "index.html").read_text(encoding="utf-8")
@@ -251,3 +252,44 @@ def test_the_page_in_english(demo_dirs):
     report = HighRiskReport(2017, processed_dir=processed, status_dir=raw / "status", lang="en")
     summary = str(report.summary())
     assert "times as often" in summary and "grades 6 and 7" in summary and "Højrisiko" not in str(report.header())
+
+
+def test_weighted_median_by_hand():
+    from rusmiddel_analysis.calc.high_risk import weighted_median
+
+    assert weighted_median([15, 12, 13, 14], [1, 1, 1, 1]) == 13  # the lower median: an age that occurs
+    assert weighted_median([12, 13, 14], [1, 1, 5]) == 14  # half the weight is reached at 14
+    assert np.isnan(weighted_median([], []))
+    with pytest.raises(ValueError, match="zero or more"):
+        weighted_median([12, 13], [1, -1])
+
+
+def test_debut_ages_by_hand_and_hidden_when_few_gave_their_age():
+    from rusmiddel_analysis.calc.high_risk import debut_ages, weighted_median
+
+    frame = surveyed(11)
+    rng = np.random.default_rng(0)
+    tried = frame["smoking_ever"].fillna(False).astype(bool)
+    frame["smoking_debut_age"] = pd.array(np.where(tried, rng.integers(9, 17, len(frame)), pd.NA), dtype="Int64")
+    table = debut_ages(frame, {"smoking_ever": "smoking_debut_age", "hash_ever": "hash_debut_age"}, 14, Rules(), SOURCE)
+    assert set(table["behaviour"]) == {"smoking_ever"}  # no hash ages in this export: nothing made up
+    row = table[table["year"] == 2016].iloc[0]
+    told = frame[(frame["year"] == 2016) & tried]
+    assert (row.numerator, row.denominator) == ((told["smoking_debut_age"] < 14).sum(), len(told))
+    assert row.value == pytest.approx(100 * told.loc[told["smoking_debut_age"] < 14, "weight"].sum() / told["weight"].sum())
+    assert row.median_age == weighted_median(told["smoking_debut_age"].astype(float), told["weight"])
+    few = frame[frame["year"] == 2015].copy()
+    few.loc[few.index[10:], "smoking_debut_age"] = pd.NA  # at most ten ages
+    hidden = debut_ages(few, {"smoking_ever": "smoking_debut_age"}, 14, Rules(), SOURCE).iloc[0]
+    assert hidden.suppressed and np.isnan(hidden.median_age) and np.isnan(hidden.value)
+
+
+def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report):
+    from rusmiddel_analysis.present import formatting as fmt
+
+    groups = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
+    assert set(groups["measure"]) == {"behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages"}
+    debut = groups[(groups["measure"] == "debut_ages") & (groups["year"] == 2017) & (groups["behaviour"] == "alcohol_ever")].iloc[0]
+    words = visible(demo_report / "2017" / "high-risk.html")
+    assert f"var {fmt.number(debut.median_age)} år eller yngre første gang, og {fmt.percent(debut.value).replace(chr(160), ' ')}" in words
+    assert "Højrisikogrupper 2017" in pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)

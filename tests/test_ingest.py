@@ -62,6 +62,12 @@ CASES = [
     ),
     ("out of range", "ungeprofil_skole", lambda f: f.assign(grade=[6, 11, 8, 12]), "column 'grade': rule 'at most 10': 2 rows fail (row 3, 5)"),
     (
+        "debut age out of range",
+        "ungeprofil_skole",
+        lambda f: f.assign(smoking_debut_age=[None, 7, 13, 26]),
+        "column 'smoking_debut_age': rule 'at least 8': 1 row fail (row 3)",
+    ),
+    (
         "not in code list",
         "ungeprofil_skole",
         lambda f: f.assign(gender=["male", "dreng", "female", "female"]),

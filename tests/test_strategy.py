@@ -241,6 +241,11 @@ CHECKED = [
         "field 'settings.high_risk.behaviours': 'ryger' is not a yes/no column of 'ungeprofil_skole'",
     ),
     (
+        "a debut age that is no whole-number column",
+        lambda raw: raw["settings"]["high_risk"]["debut_ages"].update(hash_ever="hash_ever"),
+        "field 'settings.high_risk.debut_ages.hash_ever': 'hash_ever' is not a whole-number column of 'ungeprofil_skole'",
+    ),
+    (
         "unknown status code",
         lambda raw: raw["code_sets"].update(treatment_success=["abstinent", "reduced_use"]),
         "target 'behandling_stof_effekt', field 'indicator.success': unknown status code(s) 'reduced_use'",

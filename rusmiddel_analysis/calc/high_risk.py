@@ -10,7 +10,9 @@ every one of them in a year:
 - `behaviour_counts`: the share of pupils with 0, 1, 2, ... of the behaviours, in all and by grade
   and gender, and `multiple_behaviours`: the share with at least two, per year, with its trend;
 - `early_debut`: the share who have tried each behaviour in the youngest grades
-  (`settings.high_risk.early_grades`).
+  (`settings.high_risk.early_grades`), and `debut_ages`: where the export has the optional
+  debut-age columns, the median debut age and the share whose debut was before
+  `settings.high_risk.early_age`.
 
 Shares are the targets' own estimator (survey_indicators.design_shares: weighted, with the
 cluster-robust interval), so a cell here equals the same cell on a target's page. Every cell is
@@ -38,6 +40,8 @@ __all__ = [
     "multiple_behaviours",
     "multiple_trend",
     "early_debut",
+    "debut_ages",
+    "weighted_median",
     "CO_OCCURRENCE_COLUMNS",
     "SHARE_COLUMNS",
 ]
@@ -66,6 +70,7 @@ DIMENSIONS = ("grade", "gender")
 COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed"]
 MULTIPLE_COLUMNS = ["year", *SHARE_COLUMNS, "suppressed"]
 EARLY_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "suppressed"]
+DEBUT_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "median_age", "suppressed"]
 
 
 def _two_by_two(a, n1, c, n0) -> tuple[np.ndarray, ...]:
@@ -322,3 +327,46 @@ def early_debut(frame: pd.DataFrame, behaviours: list[str], early_grades: list[i
 def _suppressed_by_grade(grades: pd.DataFrame, rules: Rules, limit: float) -> pd.DataFrame:
     """Which cells of a behaviour's breakdown by grade a target's page hides (indicators.compute's rule)."""
     return suppress(grades, ["year"], rules, limit)
+
+
+def weighted_median(values, weights) -> float:
+    """The weighted median: the smallest value at which the cumulative weight reaches half the total,
+
+        median = min{ x_(i) : Σ_{j ≤ i} w_(j) ≥ ½ Σ_j w_j }   (values sorted, weights carried along)
+
+    which for equal weights is the lower median, a value that occurs in the data (an age in whole
+    years, never a half). Hyndman & Fan (1996), definition 1, weighted. NaN for no values."""
+    x, w = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    if x.shape != w.shape or x.ndim != 1:
+        raise ValueError("values and weights must be one-dimensional and of equal length")
+    if (w < 0).any() or np.isnan(w).any():
+        raise ValueError("weights must be zero or more")
+    if len(x) == 0 or w.sum() == 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rules: Rules, source: str, confidence: float = stats.CONFIDENCE):
+    """Per year and behaviour whose debut-age column the export has: among the pupils who have tried
+    it and gave their age at the first time, the weighted median debut age and the share (percent)
+    whose debut was before `early_age`, with the targets' interval. Both are hidden when the share
+    breaks a rule (fewer than min_group_size ages, or 1 to min_cell - 1 on either side of the age)."""
+    weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
+    frames = []
+    for behaviour, column in columns.items():
+        if column not in frame.columns or behaviour not in frame.columns or frame[column].notna().sum() == 0:
+            continue
+        age = frame[column].astype(float).to_numpy()
+        told = frame[behaviour].fillna(False).astype(bool).to_numpy() & ~np.isnan(age)
+        rows = _shares(frame, told, told & (age < early_age), None, source, confidence).drop(columns="group")
+        years = frame["year"].to_numpy()
+        rows["median_age"] = [weighted_median(age[told & (years == y)], weights[told & (years == y)]) for y in rows["year"]]
+        frames.append(rows.assign(behaviour=behaviour))
+    if not frames:
+        return pd.DataFrame(columns=DEBUT_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    table["suppressed"] = primary_suppression(table["numerator"], table["denominator"], True, rules) != ""
+    table.loc[table["suppressed"], [*SHARE_COLUMNS, "median_age"]] = np.nan
+    return table[DEBUT_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)

@@ -24,7 +24,7 @@ from rusmiddel_analysis.config.paths import PACKAGE
 
 FOLDER = "results"
 STAMP = "results.json"
-TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut")
+TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages")
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config")
 
@@ -126,6 +126,17 @@ class Results:
         grades = self._strategy.settings["high_risk"]["early_grades"] if self._strategy else []
         measure = lambda frame, behaviours, rules, source, confidence: early_debut(frame, behaviours, grades, rules, source, confidence)
         return self._high_risk("early_debut", measure, EARLY_COLUMNS)
+
+    @property
+    def debut_ages(self) -> pd.DataFrame:
+        """high_risk.debut_ages: the median debut age and the share of an early debut, where the export has the ages."""
+        from rusmiddel_analysis.calc.high_risk import DEBUT_COLUMNS, debut_ages
+
+        block = self._strategy.settings["high_risk"] if self._strategy else {"debut_ages": {}, "early_age": 0}
+        measure = lambda frame, behaviours, rules, source, confidence: debut_ages(
+            frame, block["debut_ages"], block["early_age"], rules, source, confidence
+        )
+        return self._high_risk("debut_ages", measure, DEBUT_COLUMNS)
 
     @property
     def assessment(self) -> pd.DataFrame:

@@ -55,6 +55,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
         "early_grades": [6, 7],
         # pupils with at least this many of the behaviours combine several (the share and its trend)
         "multiple": 2,
+        # the optional debut-age column of a behaviour, and the age before which a debut counts as early
+        "debut_ages": {"smoking_ever": "smoking_debut_age", "alcohol_ever": "alcohol_debut_age", "hash_ever": "hash_debut_age"},
+        "early_age": 14,
     },
     "age_bands": [],
 }
@@ -387,7 +390,7 @@ class _Parser:
 
     def high_risk(self, block: dict) -> dict:
         """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades,
-        how many behaviours count as several."""
+        how many behaviours count as several, the debut-age columns and the age of an early debut."""
         behaviours, grades = block.get("behaviours"), block.get("early_grades")
         if not isinstance(block.get("source"), str):
             self.fail("must name a source", None, "settings.high_risk.source")
@@ -398,7 +401,21 @@ class _Parser:
         multiple = block.get("multiple")
         if not isinstance(multiple, int) or isinstance(multiple, bool) or not 2 <= multiple <= len(behaviours):
             self.fail(f"must be a whole number of behaviours from 2 to {len(behaviours)}", None, "settings.high_risk.multiple")
-        return {"source": block["source"], "behaviours": list(behaviours), "early_grades": list(grades), "multiple": multiple}
+        ages, early_age = block.get("debut_ages"), block.get("early_age")
+        if ages is SETTINGS_DEFAULTS["high_risk"]["debut_ages"]:  # the defaults, for the behaviours this file lists
+            ages = {k: v for k, v in ages.items() if k in (behaviours or [])}
+        if not isinstance(ages, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ages.items()):
+            self.fail("must map a behaviour to its debut-age column, e.g. {smoking_ever: smoking_debut_age}", None, "settings.high_risk.debut_ages")
+        if not isinstance(early_age, int) or isinstance(early_age, bool) or not 9 <= early_age <= 25:
+            self.fail("must be a whole age from 9 to 25", None, "settings.high_risk.early_age")
+        return {
+            "source": block["source"],
+            "behaviours": list(behaviours),
+            "early_grades": list(grades),
+            "multiple": multiple,
+            "debut_ages": dict(ages),
+            "early_age": early_age,
+        }
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
         """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""

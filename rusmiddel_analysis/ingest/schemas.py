@@ -125,6 +125,18 @@ SOURCES: dict[str, Source] = {
         Col("other_drugs_ever", "bool", description="has ever taken other drugs", example="false"),
         Col("parent_agreement", "bool", description="has an agreement with parents not to drink at parties or when out", example="true"),
         Col("smoking_ever", "bool", description="has ever smoked", example="false"),
+        *(
+            Col(
+                f"{what}_debut_age",
+                "int",
+                required=False,
+                low=8,
+                high=25,
+                description=f"age when the pupil first {verb} (optional; empty if never)",
+                example="13",
+            )
+            for what, verb in (("smoking", "smoked"), ("alcohol", "drank alcohol"), ("hash", "tried hash"))
+        ),
     ),
     "ungeprofil_ungdom": _survey(
         "ungeprofil_ungdom",

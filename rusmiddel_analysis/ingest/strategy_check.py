@@ -131,6 +131,13 @@ def _high_risk_problems(block: dict) -> list[Problem]:
             problems.append(Problem(None, f"{field}.behaviours", f"'{name}' is not a yes/no column of '{source}'; valid: {valid}"))
     if block["early_grades"] and _column(source, "grade") is None:
         problems.append(Problem(None, f"{field}.early_grades", f"'{source}' has no grade column"))
+    for behaviour, name in block["debut_ages"].items():
+        col = _column(source, name)
+        if behaviour not in block["behaviours"]:
+            problems.append(Problem(None, f"{field}.debut_ages.{behaviour}", f"'{behaviour}' is not one of settings.high_risk.behaviours"))
+        elif col is None or col.kind != "int":
+            valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind == "int") or "none"
+            problems.append(Problem(None, f"{field}.debut_ages.{behaviour}", f"'{name}' is not a whole-number column of '{source}'; valid: {valid}"))
     return problems
 
 

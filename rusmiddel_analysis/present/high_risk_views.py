@@ -39,6 +39,8 @@ class HighRiskReport(_Report):
         self.counts = r.behaviour_counts[r.behaviour_counts["year"] == year].reset_index(drop=True)
         self.multiple = r.multiple_behaviours[r.multiple_behaviours["year"] <= year].reset_index(drop=True)
         self.early = r.early_debut[r.early_debut["year"] <= year].reset_index(drop=True)
+        self.debut = r.debut_ages[r.debut_ages["year"] <= year].reset_index(drop=True)
+        self.early_age = block["early_age"]
 
     @property
     def title_text(self) -> str:
@@ -212,6 +214,61 @@ class HighRiskReport(_Report):
             row_cells.append([_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in part.itertuples()])
         headers = [self.t("high_risk.col_behaviour"), *map(str, years)]
         return page.table(pub.EARLY_DEBUT, headers, rows, row_cells, caption=title).build()
+
+    def debut_ages(self) -> HTMLFragment:
+        """Where the export has the optional debut-age columns: the median age at the first time and
+        the share before `early_age`, year by year (nothing when it has none)."""
+        if self.debut.empty:
+            return HTMLFragment("")
+        names, age = self._names(), self.early_age
+        page = (
+            Builder()
+            .add(html("heading", 2, self.t("high_risk.debut_heading")))
+            .add(html("paragraph", self.t("high_risk.debut_intro", early_age=age)))
+        )
+        for r in self.debut[(self.debut["year"] == self.year) & self.debut["median_age"].notna()].itertuples():
+            sentence = self.t(
+                "high_risk.debut_sentence",
+                behaviour=narrative.behaviour_words(r.behaviour, self.lang),
+                median=fmt.number(r.median_age, self.lang),
+                share=self._share(r.value),
+                early_age=age,
+            )
+            page.add(html("paragraph", sentence))
+        title = self.t("high_risk.debut_title", early_age=age)
+        ordered = self.debut.sort_values(["behaviour", "year"], key=self._behaviour_order)
+        cells = [_cell(pub.DEBUT_AGES, r, year=r.year, behaviour=r.behaviour) for r in ordered.itertuples()]
+        page.figure(
+            pub.DEBUT_AGES,
+            hplots.trend_lines(ordered, "behaviour", names, title, self.lang),
+            self._lines_alt(ordered, "behaviour", names, title),
+            cells,
+        )
+        headers = [
+            self.t("high_risk.col_behaviour"),
+            self.t("report.col_year"),
+            self.t("high_risk.col_median_age"),
+            self.t("high_risk.col_before_age", early_age=age),
+        ]
+        headers += [self.t("report.col_interval"), self.t("high_risk.col_told_age")]
+        rows = [self._debut_row(r, names) for r in ordered.itertuples()]
+        return page.table(pub.DEBUT_AGES, headers, rows, cells, caption=title).build()
+
+    def _behaviour_order(self, column: pd.Series) -> pd.Series:
+        return column.map({b: i for i, b in enumerate(self.behaviours)}) if column.name == "behaviour" else column
+
+    def _debut_row(self, r, names: dict[str, str]) -> list[str]:
+        if r.suppressed:
+            return [names[r.behaviour], str(int(r.year)), "–", "–", "–", "–"]
+        interval = fmt.interval(r.ci_low, r.ci_high, "percent", self.lang)
+        return [
+            names[r.behaviour],
+            str(int(r.year)),
+            fmt.number(r.median_age, self.lang),
+            self._share(r.value),
+            interval,
+            fmt.number(r.denominator, self.lang),
+        ]
 
     def _share_with_interval(self, r) -> str:
         if fmt.missing(r["value"]):

@@ -38,6 +38,8 @@ FOLLOW_UP_FIELDS = ("episodes", "reached", "contact_rate", "success_share")
 # the high-risk page's tables (calc/high_risk.py): pairs of behaviours, the number of behaviours,
 # the share with several, early debut
 HIGH_RISK, BEHAVIOUR_COUNTS, MULTIPLE, EARLY_DEBUT = "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut"
+DEBUT_AGES = "debut_ages"
+DEBUT_FIELDS = (*SHARE_FIELDS, "median_age")
 HIGH_RISK_FIELDS = (
     "exposed_n",
     "exposed_cases",
@@ -61,6 +63,7 @@ KEYS = {
     BEHAVIOUR_COUNTS: ("year", "dimension", "group", "behaviours"),
     MULTIPLE: ("year",),
     EARLY_DEBUT: ("year", "behaviour"),
+    DEBUT_AGES: ("year", "behaviour"),
 }
 BREAKDOWN_KEY = ("target_id", "year", "dimension", "group")
 WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year")  # key parts that are whole numbers

@@ -125,6 +125,7 @@ class Gate:
         truth.update(_truth_rows(results.high_risk, pub.HIGH_RISK, pub.HIGH_RISK_FIELDS))
         for kind in (pub.BEHAVIOUR_COUNTS, pub.MULTIPLE, pub.EARLY_DEBUT):
             truth.update(_truth_rows(getattr(results, kind), kind, pub.SHARE_FIELDS))
+        truth.update(_truth_rows(results.debut_ages, pub.DEBUT_AGES, pub.DEBUT_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         return cls(_identifiers(processed_dir), truth, words, lang, int(strategy.settings["disclosure"]["min_cell"]))
 

@@ -53,8 +53,8 @@ def _weight(strategy, job: Job) -> int:
     """A report's work, roughly: its figures (the status report draws every target's trend)."""
     if job.kind == "status":
         return len(strategy.targets)
-    if job.kind == "high_risk":  # a heatmap, two distributions, two lines
-        return 5
+    if job.kind == "high_risk":  # a heatmap, two distributions, three sets of lines
+        return 6
     return 1 + len(published_subgroups(strategy.target(job.target_id)))
 
 

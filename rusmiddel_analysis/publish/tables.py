@@ -1,4 +1,5 @@
-"""The year's published tables as data: assessment.csv, subgroups.csv and assessment.xlsx.
+"""The year's published tables as data: assessment.csv, subgroups.csv, high_risk.csv,
+high_risk_groups.csv and assessment.xlsx.
 
 They hold exactly what the pages publish, from the run's results: an analyst reuses them, and a
 reader of the pages can see nothing the tables do not hold.
@@ -30,7 +31,22 @@ SUBGROUP_COLUMNS = [
     "reason",
     "label",
 ]
-FILES = ("assessment.csv", "subgroups.csv", "high_risk.csv", "assessment.xlsx")
+FILES = ("assessment.csv", "subgroups.csv", "high_risk.csv", "high_risk_groups.csv", "assessment.xlsx")
+GROUP_COLUMNS = [
+    "measure",
+    "year",
+    "dimension",
+    "group",
+    "behaviour",
+    "behaviours",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "median_age",
+    "suppressed",
+]
 
 
 def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataFrame:
@@ -60,20 +76,39 @@ def high_risk_table(results: Results, year: int) -> pd.DataFrame:
     return table
 
 
+def high_risk_groups_table(results: Results, year: int) -> pd.DataFrame:
+    """high_risk_groups.csv: every other number of the year's high-risk page, one row per cell, named
+    by `measure` (behaviour_counts of the year; multiple_behaviours, early_debut and debut_ages of
+    the years up to it); hidden cells keep their place with empty numbers. Shares to one decimal."""
+    parts = []
+    for measure in ("behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages"):
+        table = getattr(results, measure)
+        shown = table["year"] == int(year) if measure == "behaviour_counts" else table["year"] <= int(year)
+        parts.append(table[shown].assign(measure=measure))
+    out = pd.concat(parts, ignore_index=True).reindex(columns=GROUP_COLUMNS)
+    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
+    for count in ("year", "behaviours", "numerator", "denominator"):
+        out[count] = out[count].astype("Float64").astype("Int64")
+    return out
+
+
 def year_tables(strategy, results: Results, year: int, lang: str) -> dict[str, bytes]:
     """The year's tables as file contents, by file name (nothing written)."""
     table = results.year_assessment(year)
     subgroups = subgroup_table(strategy, results, year, lang)
     high_risk = high_risk_table(results, year)
+    groups = high_risk_groups_table(results, year)
     sheets = io.BytesIO()
     with pd.ExcelWriter(sheets, engine="openpyxl") as book:
         table.to_excel(book, index=False, sheet_name=text("report.sheet_status", lang, year=year))
         subgroups.to_excel(book, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
         high_risk.to_excel(book, index=False, sheet_name=text("report.sheet_high_risk", lang, year=year))
+        groups.to_excel(book, index=False, sheet_name=text("report.sheet_high_risk_groups", lang, year=year))
     return {
         "assessment.csv": table.to_csv(index=False).encode("utf-8"),
         "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
         "high_risk.csv": high_risk.to_csv(index=False).encode("utf-8"),
+        "high_risk_groups.csv": groups.to_csv(index=False).encode("utf-8"),
         "assessment.xlsx": sheets.getvalue(),
     }
 

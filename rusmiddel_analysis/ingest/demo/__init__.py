@@ -117,8 +117,21 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
             blank = rng.random(n) < 0.5
             frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank, strict=True)]
+            if item in cfg["debut_age"]["columns"]:
+                frame[cfg["debut_age"]["columns"][item]] = _debut_ages(year, item, grade, propensity, values, cfg["debut_age"])
         out[year] = pd.DataFrame(frame)
     return out
+
+
+def _debut_ages(year: int, item: str, grade: np.ndarray, propensity: np.ndarray, tried: list, cfg: dict) -> list[str]:
+    """The export's age at the first time for the pupils who have tried (blank otherwise, and for a
+    few who did not say), from a stream of its own so the other columns keep their values."""
+    rng = np.random.default_rng([year, sum(map(ord, item))])
+    age = grade + 6 + rng.integers(0, 2, len(grade))
+    before = rng.poisson(np.clip(cfg["years_before"][item] - cfg["propensity"] * propensity, 0.2, None))
+    debut = np.clip(age - before, 8, age)
+    said = rng.random(len(grade)) >= cfg["no_answer_rate"]
+    return [str(int(d)) if t and s else "" for d, t, s in zip(debut, tried, said, strict=True)]
 
 
 EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
@@ -349,6 +362,9 @@ MAPPINGS = {
             "Prøvet andre stoffer": "other_drugs_ever",
             "Aftale med forældre om alkohol": "parent_agreement",
             "Prøvet at ryge": "smoking_ever",
+            "Alder første gang: ryget": "smoking_debut_age",
+            "Alder første gang: alkohol": "alcohol_debut_age",
+            "Alder første gang: hash": "hash_debut_age",
         },
         "missing": ["Ved ikke", "Ønsker ikke at svare"],
         "values": {
