@@ -293,3 +293,26 @@ def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report):
     words = visible(demo_report / "2017" / "high-risk.html")
     assert f"var {fmt.number(debut.median_age)} år eller yngre første gang, og {fmt.percent(debut.value).replace(chr(160), ' ')}" in words
     assert "Højrisikogrupper 2017" in pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)
+
+
+def test_the_workbench_answers_an_analysts_questions(demo_dirs):
+    """Any measure by a dimension and year, a cross-table with its relative risk (against
+    statsmodels), the hand check, and clear errors for a question that cannot be answered."""
+    from rusmiddel_analysis.present.explore import Workbench
+
+    _, processed = demo_dirs
+    bench = Workbench(processed)
+    assert {"skole_hash", "behaviour_counts", "co_occurrence", "debut_ages"} <= set(bench.measures()["measure"])
+    by_grade = bench.table("skole_hash", by="grade", year=2017)
+    assert set(by_grade["group"]) == {"6", "7", "8", "9", "10"} and (by_grade["year"] == 2017).all()
+    assert set(bench.table("behaviour_counts", by="gender", year=2017)["dimension"]) == {"gender"}
+    cross = bench.cross_table("smoking_ever", "hash_ever", 2017)
+    expected = Table2x2(cross[["with outcome", "without outcome"]].to_numpy(float))
+    assert cross.attrs["relative_risk"] == pytest.approx(expected.riskratio)
+    assert (cross.attrs["rr_low"], cross.attrs["rr_high"]) == pytest.approx(expected.riskratio_confint())
+    steps = bench.check_relative_risk("smoking_ever", "hash_ever", 2017).dropna()
+    assert np.allclose(steps["by hand"], steps["published"])
+    with pytest.raises(ValueError, match="cannot be broken down by 'school'"):
+        bench.table("behaviour_counts", by="school")
+    with pytest.raises(ValueError, match="unknown measure 'alkohol'; valid: skole_alkohol"):
+        bench.table("alkohol")
