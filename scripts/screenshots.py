@@ -1,8 +1,8 @@
 """Refresh the README's screenshots from rendered reports: `make screenshots` (after `make report`).
 
-Takes the first screen (1366x768) of the front page, the 2017 status page and one target page
-with the system's Chromium, and the first page of the 2017 status PDF (pypdfium2), into
-docs/screenshots/.
+Takes the first screen (1366x768) of the front page, the 2017 status page and one target page,
+and the screen of the 2017 high-risk page that holds its first figure, with the system's
+Chromium, and the first page of the 2017 status PDF (pypdfium2), into docs/screenshots/.
 """
 
 import shutil
@@ -13,7 +13,13 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "outputs"
-PAGES = {"front.png": "index.html", "year.png": "2017/index.html", "target.png": "2017/skole_alkohol.html"}
+PAGES = {
+    "front.png": "index.html",
+    "year.png": "2017/index.html",
+    "target.png": "2017/skole_alkohol.html",
+    "high_risk.png": "2017/high-risk.html",
+}
+AT_FIRST_FIGURE = ("high_risk.png",)  # a page whose first screen is words: show its first figure
 
 
 def main() -> None:
@@ -27,6 +33,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         for name, relative in PAGES.items():
             page.goto((OUTPUTS / relative).as_uri())
+            if name in AT_FIRST_FIGURE:
+                page.evaluate("document.querySelector('img').scrollIntoView({block: 'center'})")
             page.screenshot(path=str(target / name))
             print(f"docs/screenshots/{name} <- {relative}")
         browser.close()

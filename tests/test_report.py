@@ -236,6 +236,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
         "2017/assessment.csv",
         "2017/assessment.xlsx",
         "2017/high_risk.csv",
+        "2017/high_risk_groups.csv",
         "2017/notebooks/skole_alkohol.ipynb",
         "2017/skole_alkohol.html",
         "2017/subgroups.csv",
