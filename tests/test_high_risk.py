@@ -316,3 +316,40 @@ def test_the_workbench_answers_an_analysts_questions(demo_dirs):
         bench.table("behaviour_counts", by="school")
     with pytest.raises(ValueError, match="unknown measure 'alkohol'; valid: skole_alkohol"):
         bench.table("alkohol")
+
+
+def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
+    """The early-grade share is only safe beside a target's breakdown by grade if both hide the same
+    grades: for every target on a high-risk behaviour, the grade cells hidden when computing early
+    debut are the ones the target's page hides (its success is 'not tried', ours 'tried')."""
+    from rusmiddel_analysis.calc.disclosure import Rules as DisclosureRules
+    from rusmiddel_analysis.calc.high_risk import _shares, _suppressed_by_grade
+    from rusmiddel_analysis.calc.indicators import ProcessedData, compute
+
+    _, processed = demo_dirs
+    data = ProcessedData(processed)
+    frame = data(SOURCE).copy()
+    # 2017: three 6th-graders tried other drugs and two tried hash, small cells with complements
+    sixth = frame.index[(frame["year"] == 2017) & (frame["grade"] == 6)]
+    frame.loc[sixth, ["hash_ever", "other_drugs_ever"]] = False
+    frame.loc[sixth[:3], "other_drugs_ever"] = True
+    frame.loc[sixth[3:5], "hash_ever"] = True
+    data._cache[SOURCE] = frame  # the targets' computation reads the same planted data
+    rules = DisclosureRules.from_settings(strategy.settings)
+    by_grade = compute(strategy, data, by="grade")
+    checked = 0
+    for target in strategy.targets:
+        column = target.indicator.get("column")
+        if target.source != SOURCE or column not in BEHAVIOURS:
+            continue
+        answered = frame[column].notna().to_numpy()
+        tried = frame[column].fillna(False).astype(bool).to_numpy() & answered
+        ours = _suppressed_by_grade(
+            _shares(frame, answered, tried, "grade", SOURCE, 0.95).assign(unit="percent"), rules, rules.all_or_none_limit(False)
+        )
+        ours = ours[ours["year"].between(target.baseline_year, strategy.period_end)]
+        theirs = by_grade[by_grade["target_id"] == target.id]
+        key = lambda t: dict(zip(zip(t["year"].astype(int), t["group"].astype(str), strict=True), t["suppressed"], strict=True))
+        assert key(ours) == key(theirs), target.id
+        checked += int(theirs["suppressed"].sum())
+    assert checked >= 4  # each planted small cell and its complement

@@ -112,8 +112,10 @@ def _complement(group: pd.DataFrame, reason: pd.Series, rules: Rules) -> list:
         return []
     is_share = bool(group["unit"].iloc[0] == "percent")
     size = (group["denominator"] if is_share else group["numerator"]).fillna(0)
-    # the smallest group first; within one group's row of a linked table, its smallest cell
-    order = group.assign(_size=size, _cell=group["numerator"].fillna(0), _name=group["group"].astype(str))
+    # the smallest group first; then the smaller cell: for a share the smaller of its two sides
+    # (with and without the trait, so a share and its complement hide alike), for a count the count
+    cell = np.fmin(group["numerator"], group["denominator"] - group["numerator"]) if is_share else group["numerator"]
+    order = group.assign(_size=size, _cell=cell.fillna(0), _name=group["group"].astype(str))
     order = order.sort_values(["_size", "_cell", "_name"]).index
     limit = group["_limit"].min()
     added = []
