@@ -267,3 +267,21 @@ def test_the_high_risk_page_is_held_against_the_gates_own_tables(gate, demo_dirs
     ratio = f"{shown.relative_risk:.1f}".replace(".", ",")
     tampered = page.replace(f"<td>{ratio}</td>", "<td>9,9</td>", 1)
     assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+
+
+def test_a_number_of_behaviours_never_excuses_a_small_count():
+    """A row of the distribution names its cells by a number of behaviours (0-4): a hidden cell's
+    small count printed in the row is stopped even when it equals such a number."""
+    from rusmiddel_analysis.present import published as pub
+    from rusmiddel_analysis.publish.privacy import _key
+
+    key = pub.key_of(pub.BEHAVIOUR_COUNTS, year=2017, dimension="grade", group="6", behaviours=3)
+    truth = {**key, "suppressed": True, "partly_hidden": True, **dict.fromkeys(pub.SHARE_FIELDS)}
+    gate = Gate(truth={_key(key): truth})
+    declared = pub.cell(key, {"suppressed": True}, pub.SHARE_FIELDS)
+    counts = {"suppressed": 0, "unaccounted": 0}
+    gate._check_cell([declared], ["3"], counts)
+    assert counts["suppressed"] == 1
+    counts = {"suppressed": 0, "unaccounted": 0}
+    gate._check_cell([declared], ["–"], counts)
+    assert counts == {"suppressed": 0, "unaccounted": 0}

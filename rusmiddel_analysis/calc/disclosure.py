@@ -146,6 +146,8 @@ def secondary_suppression(table: pd.DataFrame, reason: pd.Series, lines: list, r
     while changed:
         changed = False
         for line in lines:
+            if not (reason.loc[line] != "").any():  # nothing hidden in the line: nothing to protect
+                continue
             added = _complement(table.loc[line], reason, rules)
             if added:
                 reason[added] = SECONDARY

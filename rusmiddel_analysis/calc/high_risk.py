@@ -201,10 +201,11 @@ def _complete(frame: pd.DataFrame, behaviours: list[str]) -> tuple[np.ndarray, n
 
 
 def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
-    """The targets' estimator for one yes/no trait per year and group of `by`: design_shares."""
+    """The targets' estimator for one yes/no trait per year and group of `by`: design_shares (no
+    standardisation strata: a share by group is not standardised)."""
     spec = SOURCES[source]
     cluster = spec.cluster if spec.cluster in frame.columns else None
-    work = answers_frame(frame, answered, success, group_keys(frame, by), cluster, spec.standardise_by)
+    work = answers_frame(frame, answered, success, group_keys(frame, by), cluster, ())
     out = design_shares(work, confidence)
     return out[out["denominator"] > 0]
 

@@ -44,6 +44,9 @@ NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
 HIDDEN = "–"  # a hidden share; a hidden small count is "<min_cell" (the strategy's rule)
 FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
+# the naming numbers a row may also show as text (a year, months of follow-up); a number of
+# behaviours (0-4) is a column header, never a cell, and would otherwise excuse a small count
+SHOWN_KEYS = ("year", "months", "measured_year")
 
 
 @dataclass
@@ -195,7 +198,7 @@ class Gate:
                 counts["unaccounted"] += 1
                 return
             truth, shows_hidden = held
-            extra = tuple(float(one[k]) for k in KEY_NUMBERS if one.get(k) is not None)
+            extra = tuple(float(one[k]) for k in SHOWN_KEYS if one.get(k) is not None)
             if one.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
                 extra += self.words.get(one.get("target_id"), ())
             allowed += _allowed(truth, extra)
