@@ -115,3 +115,23 @@ def test_draft_of_spss_uses_its_labels_and_the_command_prints_it(tmp_path, capsy
     assert drafted["columns"] == {"resp_id": "respondent_id", "koen": "gender", "hash": "hash_ever"}
     assert drafted["values"]["gender"] == {"Kvinde": "female", "Mand": "male"} and drafted["values"]["hash_ever"] == {"Ja": True, "Nej": False}
     assert "U17-0001" not in out
+
+
+def test_draft_places_the_optional_debut_ages_and_validates_them(demo_dirs, tmp_path, strategy):
+    """The demo's school export has 'Alder første gang: ...' columns: the draft maps them to the
+    debut-age columns (not to the yes/no ones whose words they contain), and the export validates."""
+    raw, _ = demo_dirs
+    copy = tmp_path / "raw"
+    shutil.copytree(raw, copy)
+    export = sorted((copy / "ungeprofil_skole").glob("*.csv"))[-1]
+    mapping = yaml.safe_load(draft_yaml(draft_mapping("ungeprofil_skole", export), "ungeprofil_skole", export))
+    placed = {canonical: name for name, canonical in mapping["columns"].items()}
+    assert {"smoking_debut_age", "alcohol_debut_age", "hash_debut_age"} <= set(placed)
+    assert placed["smoking_ever"] == "Prøvet at ryge" and placed["alcohol_ever"] == "Prøvet alkohol"
+    assert not any(column.endswith("_debut_age") for column in mapping.get("values", {}))  # ages are numbers, not codes
+    original = yaml.safe_load((copy / "ungeprofil_skole" / "mapping.yaml").read_text(encoding="utf-8"))
+    original["columns"] = mapping["columns"]
+    (copy / "ungeprofil_skole" / "mapping.yaml").write_text(yaml.safe_dump(original, allow_unicode=True), encoding="utf-8")
+    frame = validate(copy, strategy)["ungeprofil_skole"].frame
+    ages = frame["smoking_debut_age"].dropna()
+    assert len(ages) and ages.between(8, 25).all() and frame.loc[frame["smoking_debut_age"].notna(), "smoking_ever"].all()

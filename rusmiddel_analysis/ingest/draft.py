@@ -43,6 +43,10 @@ NAME_WORDS = {
     "other_drugs_ever": ("proevetandrestoffer", "andrestoffer", "stoffer"),
     "parent_agreement": ("aftalemedforaeldre", "aftale", "foraeldreaftale"),
     "smoking_ever": ("proevetatryge", "ryget", "rygning", "ryge"),
+    # the optional debut ages: "Alder første gang: ryget", "Debutalder alkohol", ...
+    "smoking_debut_age": ("alderfoerstegangryget", "foerstegangryget", "foerstegangroeg", "rygedebut", "debutalderrygning", "debutalderryge"),
+    "alcohol_debut_age": ("alderfoerstegangalkohol", "foerstegangalkohol", "foerstegangdrukket", "alkoholdebut", "debutalderalkohol"),
+    "hash_debut_age": ("alderfoersteganghash", "foersteganghash", "hashdebut", "debutalderhash"),
     "substance": ("rusmiddel", "substance", "misbrug"),
     "start_date": ("startdato", "start", "opstart", "startdate"),
     "end_date": ("slutdato", "slut", "afslutningsdato", "enddate"),
