@@ -345,7 +345,9 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         answered = frame[column].notna().to_numpy()
         tried = frame[column].fillna(False).astype(bool).to_numpy() & answered
         ours = _suppressed_by_grade(
-            _shares(frame, answered, tried, "grade", SOURCE, 0.95).assign(unit="percent"), rules, rules.all_or_none_limit(False)
+            _shares(frame, answered, tried, "grade", SOURCE, strategy.settings["confidence"]).assign(unit="percent"),
+            rules,
+            rules.all_or_none_limit(False),
         )
         ours = ours[ours["year"].between(target.baseline_year, strategy.period_end)]
         theirs = by_grade[by_grade["target_id"] == target.id]

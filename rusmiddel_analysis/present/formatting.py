@@ -46,6 +46,12 @@ def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
 
 
+def share(value: float, lang: str = "da") -> str:
+    """A share as the high-risk page shows it: whole percent, with a decimal under 1 % so that a
+    small share is not shown as '0 %' ('0,4 %')."""
+    return percent(value, lang, 1 if not missing(value) and 0 < value < 1 else 0)
+
+
 def p_value(p: float, lang: str = "da") -> str:
     """A p-value as a reader sees it: 'p = 0,043', and 'p < 0,001' rather than a misleading 'p = 0,000'."""
     if missing(p):

@@ -106,7 +106,7 @@ class HighRiskReport(_Report):
             return [names[r.exposure], names[r.outcome], *(["–"] * 5)]
         ratio = fmt.number(r.relative_risk, lang, 1) if not fmt.missing(r.relative_risk) else "–"
         interval = f"{fmt.number(r.rr_low, lang, 1)}-{fmt.number(r.rr_high, lang, 1)}" if not fmt.missing(r.rr_low) else "–"
-        shares = [fmt.percent(r.risk_exposed, lang), fmt.percent(r.risk_unexposed, lang)]
+        shares = [fmt.share(r.risk_exposed, lang), fmt.share(r.risk_unexposed, lang)]
         return [names[r.exposure], names[r.outcome], *shares, ratio, interval, fmt.number(r.exposed_n, lang)]
 
     def _heatmap_alt(self, names: dict[str, str]) -> str:
@@ -159,15 +159,11 @@ class HighRiskReport(_Report):
             )
         return page.build()
 
-    def _share(self, value) -> str:
-        """A share, with a decimal when it is under 1 % (a small group is not '0 %')."""
-        return fmt.percent(value, self.lang, 1 if not fmt.missing(value) and 0 < value < 1 else 0)
-
     def _group_name(self, group: str, dimension: str) -> str:
         return self.t("high_risk.all_pupils") if group == ALL else group_label(dimension, group, self.lang, self.source)
 
     def _count_row(self, part: pd.DataFrame, names: dict[str, str]) -> list[str]:
-        shares = [self._share(v) for v in part["value"]]
+        shares = [fmt.share(v, self.lang) for v in part["value"]]
         pupils = part["denominator"].dropna()
         return [names[str(part["group"].iloc[0])], *shares, fmt.number(pupils.iloc[0], self.lang) if len(pupils) else "–"]
 
@@ -185,7 +181,7 @@ class HighRiskReport(_Report):
         table = [
             [
                 str(int(r.year)),
-                fmt.percent(r.value, self.lang),
+                fmt.share(r.value, self.lang),
                 fmt.interval(r.ci_low, r.ci_high, "percent", self.lang),
                 fmt.number(r.denominator, self.lang),
             ]
@@ -231,7 +227,7 @@ class HighRiskReport(_Report):
                 "high_risk.debut_sentence",
                 behaviour=narrative.behaviour_words(r.behaviour, self.lang),
                 median=fmt.number(r.median_age, self.lang),
-                share=self._share(r.value),
+                share=fmt.share(r.value, self.lang),
                 early_age=age,
             )
             page.add(html("paragraph", sentence))
@@ -265,7 +261,7 @@ class HighRiskReport(_Report):
             names[r.behaviour],
             str(int(r.year)),
             fmt.number(r.median_age, self.lang),
-            self._share(r.value),
+            fmt.share(r.value, self.lang),
             interval,
             fmt.number(r.denominator, self.lang),
         ]
@@ -273,7 +269,7 @@ class HighRiskReport(_Report):
     def _share_with_interval(self, r) -> str:
         if fmt.missing(r["value"]):
             return "–"
-        return f"{self._share(r['value'])} ({fmt.interval(r['ci_low'], r['ci_high'], 'percent', self.lang)})"
+        return f"{fmt.share(r['value'], self.lang)} ({fmt.interval(r['ci_low'], r['ci_high'], 'percent', self.lang)})"
 
     def _lines_alt(self, rows: pd.DataFrame, series: str, names: dict[str, str], title: str) -> str:
         parts = []
@@ -281,7 +277,7 @@ class HighRiskReport(_Report):
             shown = part.dropna(subset=["value"]).sort_values("year")
             if len(shown):
                 first, last = shown.iloc[0], shown.iloc[-1]
-                start, end = fmt.percent(first["value"], self.lang), fmt.percent(last["value"], self.lang)
+                start, end = fmt.share(first["value"], self.lang), fmt.share(last["value"], self.lang)
                 parts.append(
                     self.t("high_risk.alt_line_part", name=names[key], start=start, end=end, first=int(first["year"]), last=int(last["year"]))
                 )

@@ -345,14 +345,22 @@ def behaviour_words(column: str, lang: str = "da") -> str:
     return catalogue(lang).get(f"report.behaviours.{column}", column)
 
 
+def strongest_certain_pair(pairs: pd.DataFrame, exposure: str | None = None) -> pd.Series | None:
+    """The shown pair (of `exposure`, when given) with the largest relative risk among those whose
+    interval lies wholly above 1; None when there is none."""
+    shown = pairs[~pairs["suppressed"].astype(bool) & (pairs["rr_low"] > 1)]
+    if exposure is not None:
+        shown = shown[shown["exposure"] == exposure]
+    return None if shown.empty else shown.loc[shown["relative_risk"].idxmax()]
+
+
 def high_risk_sentence(pairs: pd.DataFrame, confidence: float, lang: str = "da") -> str:
     """The strongest co-occurrence the year's data can vouch for, in words: 'Elever, der har prøvet at
     ryge, har 5,5 gange så ofte prøvet hash (95 %-konfidensinterval 4,6-6,6).' Empty when no pair
     is shown (hidden) or none is certain (its interval reaches 1)."""
-    shown = pairs[~pairs["suppressed"].astype(bool) & (pairs["rr_low"] > 1)]
-    if shown.empty:
+    top = strongest_certain_pair(pairs)
+    if top is None:
         return ""
-    top = shown.loc[shown["relative_risk"].idxmax()]
     return text(
         "narrative.high_risk",
         lang,
@@ -409,7 +417,7 @@ def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str =
     if shown.empty:
         return text("high_risk.early_none", lang, grades=grades_words(grades, lang), year=year)
     parts = [
-        text("high_risk.early_part", lang, share=fmt.percent(r.value, lang), behaviour=behaviour_words(r.behaviour, lang)) for r in shown.itertuples()
+        text("high_risk.early_part", lang, share=fmt.share(r.value, lang), behaviour=behaviour_words(r.behaviour, lang)) for r in shown.itertuples()
     ]
     return capitalise(text("high_risk.early", lang, grades=grades_words(grades, lang), parts=format_list(parts, locale=fmt.LOCALES[lang])))
 
@@ -417,15 +425,14 @@ def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str =
 def entry_sentence(pairs: pd.DataFrame, exposure: str, lang: str = "da") -> str:
     """For the first behaviour (the strategy's entry behaviour, e.g. smoking): its strongest certain
     outcome as two shares. Empty when no such pair is shown."""
-    shown = pairs[(pairs["exposure"] == exposure) & ~pairs["suppressed"].astype(bool) & (pairs["rr_low"] > 1)]
-    if shown.empty:
+    top = strongest_certain_pair(pairs, exposure)
+    if top is None:
         return ""
-    top = shown.loc[shown["relative_risk"].idxmax()]
     return text(
         "high_risk.entry",
         lang,
         exposure=behaviour_words(exposure, lang),
         outcome=behaviour_words(top["outcome"], lang),
-        risk_exposed=fmt.percent(top["risk_exposed"], lang),
-        risk_unexposed=fmt.percent(top["risk_unexposed"], lang),
+        risk_exposed=fmt.share(top["risk_exposed"], lang),
+        risk_unexposed=fmt.share(top["risk_unexposed"], lang),
     )

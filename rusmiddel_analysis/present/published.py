@@ -17,6 +17,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 
+from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS
+
 MIME = "application/vnd.rusmiddel.published+json"
 # kinds of published tables and figures, and which truth the gate holds them against
 SUBGROUPS, TOTALS, FOLLOW_UP, ASSESSMENT, WORDS = "subgroups", "totals", "follow_up", "assessment", "words"
@@ -40,21 +42,7 @@ FOLLOW_UP_FIELDS = ("episodes", "reached", "contact_rate", "success_share")
 HIGH_RISK, BEHAVIOUR_COUNTS, MULTIPLE, EARLY_DEBUT = "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut"
 DEBUT_AGES = "debut_ages"
 DEBUT_FIELDS = (*SHARE_FIELDS, "median_age")
-HIGH_RISK_FIELDS = (
-    "exposed_n",
-    "exposed_cases",
-    "unexposed_n",
-    "unexposed_cases",
-    "risk_exposed",
-    "risk_unexposed",
-    "risk_difference",
-    "relative_risk",
-    "rr_low",
-    "rr_high",
-    "odds_ratio",
-    "or_low",
-    "or_high",
-)
+HIGH_RISK_FIELDS = tuple(CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :])  # a pair's numbers
 # what names a published row of each kind (a totals or subgroups row: target_id, year, dimension, group)
 KEYS = {
     FOLLOW_UP: ("year", "months", "substance", "contacted_by"),

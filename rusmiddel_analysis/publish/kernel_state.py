@@ -28,7 +28,9 @@ WARM_MODULES = (
     "babel.numbers",
     "mistune",
     "IPython.display",
+    "seaborn",  # the high-risk page's figures: about a second to import, so never in a report
     "rusmiddel_analysis.present.views",
+    "rusmiddel_analysis.present.high_risk_views",
     "rusmiddel_analysis.calc.results",
 )
 
