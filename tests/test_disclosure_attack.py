@@ -92,6 +92,7 @@ def published(tmp_path_factory, strategy):
         "subgroups": pd.read_csv(year / "subgroups.csv"),
         "assessment": pd.read_csv(year / "assessment.csv").set_index("target_id"),
         "pages": {t: (year / f"{t}.html").read_text(encoding="utf-8") for t in TREATMENT},
+        "kept": pd.read_parquet(root / "processed" / "results" / "subgroups.parquet"),
     }
 
 
@@ -137,7 +138,20 @@ def test_no_treatment_subgroup_shows_all_or_none(published):
     shares = cells[(cells["target_id"] != "behandling_antal") & ~cells["suppressed"]]
     assert len(shares) and ((shares["numerator"] > 0) & (shares["numerator"] < shares["denominator"])).all()
     psychiatric = cells[(cells["target_id"] == "behandling_alkohol_effekt") & (cells["dimension"] == "psychiatric_disability")]
-    assert psychiatric.set_index("group").loc["true", "reason"] == "all_or_none"
+    assert psychiatric.set_index("group").loc["true", "suppressed"]
+
+
+def test_a_hidden_cell_never_says_why(published):
+    """One reason for every hidden cell in the published files: 'all_or_none' would tell a reader the
+    share is 0 % or 100 %, 'small_cell' that 1-4 have the trait. The precise rule stays in the results."""
+    cells = published["subgroups"]
+    assert set(cells.loc[cells["suppressed"], "reason"]) == {text("report.suppressed")}
+    assert cells.loc[~cells["suppressed"], "reason"].isna().all()
+    kept = published["kept"]
+    psychiatric = kept[(kept["target_id"] == "behandling_alkohol_effekt") & (kept["by"] == "psychiatric_disability") & (kept["year"] == 2017)]
+    assert psychiatric.set_index("group").loc["true", "suppression"] == "all_or_none"  # internal, never published
+    for page in published["pages"].values():
+        assert "all_or_none" not in page and "small_cell" not in page and "&lt;5" not in page
 
 
 def _page_tables(page: str) -> dict[str, list[list[str]]]:
@@ -164,7 +178,7 @@ def test_pages_show_nothing_the_tables_do_not_and_no_numerator_can_be_read_back(
                 answers = counted[0] if counted else ""
                 cell = csv.loc[label]
                 if cell["suppressed"]:
-                    assert {value, interval, *counted} <= {"–", "<5"}, (target_id, dimension, label)
+                    assert {value, interval, *counted} == {"–"}, (target_id, dimension, label)
                     continue
                 if target_id == "behandling_antal":
                     assert _number(value) == cell["numerator"] and not 1 <= cell["numerator"] <= MIN_CELL - 1

@@ -60,6 +60,8 @@ DETAIL_COLUMNS = (
     "rate_low",
     "rate_high",
 )
+# the decimals a published share is given with in the published tables (the linked audit assumes them)
+SHARE_DECIMALS = 1
 SMALL_GROUP, SMALL_CELL, SMALL_COUNT, ALL_OR_NONE, SECONDARY = "small_group", "small_cell", "small_count", "all_or_none", "secondary"
 
 
@@ -71,11 +73,14 @@ class Rules:
     min_cell: int = DEFAULTS["min_cell"]
     all_or_none_health_data: bool = DEFAULTS["all_or_none_health_data"]
     all_or_none_min_group: int = DEFAULTS["all_or_none_min_group"]
+    round_sizes: int = DEFAULTS["round_sizes"]
 
     @classmethod
     def from_settings(cls, settings: dict) -> Rules:
         d = settings["disclosure"]
-        return cls(int(d["min_group_size"]), int(d["min_cell"]), bool(d["all_or_none_health_data"]), int(d["all_or_none_min_group"]))
+        return cls(
+            int(d["min_group_size"]), int(d["min_cell"]), bool(d["all_or_none_health_data"]), int(d["all_or_none_min_group"]), int(d["round_sizes"])
+        )
 
     def all_or_none_limit(self, health_data: bool) -> float:
         """Groups below this size may not show 0 % or 100 % (infinite: never)."""

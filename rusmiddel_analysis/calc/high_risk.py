@@ -27,8 +27,9 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import stats
 from rusmiddel_analysis.calc.breakdowns import ALL
-from rusmiddel_analysis.calc.disclosure import VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
+from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
 from rusmiddel_analysis.calc.indicators import group_keys
+from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, publishable
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, design_shares
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
@@ -42,6 +43,7 @@ __all__ = [
     "early_debut",
     "debut_ages",
     "weighted_median",
+    "published_tables",
     "CO_OCCURRENCE_COLUMNS",
     "SHARE_COLUMNS",
 ]
@@ -64,6 +66,8 @@ CO_OCCURRENCE_COLUMNS = [
     "or_low",
     "or_high",
 ]
+# a pair's numbers (hidden with the pair)
+PAIR_NUMBERS = CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :]
 # the published columns of a share in the high-risk tables (the targets' estimator)
 SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
 DIMENSIONS = ("grade", "gender")
@@ -155,7 +159,7 @@ def co_occurrence(frame: pd.DataFrame, behaviours: list[str], rules: Rules, conf
                         "unexposed_cases": int(group.loc[~exposed, outcome].sum()),
                     }
                 )
-    table = pd.DataFrame(rows, columns=CO_OCCURRENCE_COLUMNS[:7])
+    table = pd.DataFrame(rows, columns=CO_OCCURRENCE_COLUMNS[: CO_OCCURRENCE_COLUMNS.index("unexposed_cases") + 1])
     return _measures(table, rules, confidence)
 
 
@@ -169,7 +173,7 @@ def _measures(table: pd.DataFrame, rules: Rules, confidence: float) -> pd.DataFr
     # each of the four cells of the 2x2 table is a count of pupils: a small one hides the pair
     unsafe = (primary_suppression(a, n1, True, rules) != "") | (primary_suppression(c, n0, True, rules) != "")
     unsafe = _pair_complements(table, unsafe, rules)
-    table.loc[unsafe, CO_OCCURRENCE_COLUMNS[3:]] = np.nan
+    table.loc[unsafe, PAIR_NUMBERS] = np.nan
     table["suppressed"] = unsafe
     return table
 
@@ -371,3 +375,67 @@ def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rul
     table["suppressed"] = primary_suppression(table["numerator"], table["denominator"], True, rules) != ""
     table.loc[table["suppressed"], [*SHARE_COLUMNS, "median_age"]] = np.nan
     return table[DEBUT_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)
+
+
+EMPTY = {
+    "high_risk": [*CO_OCCURRENCE_COLUMNS, "suppressed"],
+    "behaviour_counts": COUNT_COLUMNS,
+    "multiple_behaviours": MULTIPLE_COLUMNS,
+    "early_debut": EARLY_COLUMNS,
+    "debut_ages": DEBUT_COLUMNS,
+}
+
+
+def _exact_tables(frame: pd.DataFrame, block: dict, rules: Rules, source: str, confidence: float) -> dict[str, pd.DataFrame]:
+    """The high-risk tables with their exact counts, each hidden by its own rules."""
+    behaviours = block["behaviours"]
+    counts = behaviour_counts(frame, behaviours, rules, source, confidence)
+    return {
+        "high_risk": co_occurrence(frame, behaviours, rules, confidence),
+        "behaviour_counts": counts,
+        "multiple_behaviours": multiple_behaviours(frame, behaviours, rules, source, counts, block["multiple"], confidence),
+        "early_debut": early_debut(frame, behaviours, block["early_grades"], rules, source, confidence),
+        "debut_ages": debut_ages(frame, block["debut_ages"], block["early_age"], rules, source, confidence),
+    }
+
+
+def _hide(tables: dict[str, pd.DataFrame], rows: dict[str, set[int]]) -> None:
+    """Hide whole rows the linked audit chose: every number of the row, as its own rules would."""
+    for name, index in rows.items():
+        if index:
+            index = sorted(index)
+            numbers = PAIR_NUMBERS if name == "high_risk" else SHARE_COLUMNS
+            tables[name].loc[index, "suppressed"] = True
+            tables[name].loc[index, numbers] = np.nan
+
+
+def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every high-risk table of the strategy's years as it is published (settings.high_risk): each
+    computed with the targets' estimator and its own rules; then the linked audit over them and the
+    targets' totals and breakdowns (calc/linked.py), which hides rows until no cell can be narrowed
+    to under min_cell pupils; then the counts with a behaviour withheld and the group sizes rounded
+    (linked.publishable). Also `pair_counts`: the pairs' exact 2x2 counts, hidden as published, for
+    the analyst's workbench (never published)."""
+    block, settings = strategy.settings["high_risk"], strategy.settings
+    source = block["source"]
+    if not data.has(source):
+        empty = {name: pd.DataFrame(columns=columns) for name, columns in EMPTY.items()}
+        return {**empty, "pair_counts": empty["high_risk"]}
+    frame = data(source)
+    frame = frame[frame["year"].between(strategy.years[0], strategy.period_end)]
+    rules = Rules.from_settings(settings)
+    exact = _exact_tables(frame, block, rules, source, settings["confidence"])
+    weighted = "weight" in frame.columns and frame["weight"].nunique(dropna=True) > 1
+    linked = LinkedSet(
+        block["behaviours"],
+        block["early_grades"],
+        block["multiple"],
+        linked_targets(strategy, source, block["behaviours"]),
+        {**exact, "totals": totals, "subgroups": subgroups},
+        SHARE_DECIMALS,
+        rules.round_sizes,
+        weighted,
+    )
+    _hide(exact, protect(frame, linked, rules.min_cell))
+    published = {name: publishable(table, rules.round_sizes) for name, table in exact.items()}
+    return {**published, "pair_counts": exact["high_risk"]}

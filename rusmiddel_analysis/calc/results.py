@@ -24,7 +24,18 @@ from rusmiddel_analysis.config.paths import PACKAGE
 
 FOLDER = "results"
 STAMP = "results.json"
-TABLES = ("totals", "subgroups", "follow_up", "assessment", "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages")
+TABLES = (
+    "totals",
+    "subgroups",
+    "follow_up",
+    "assessment",
+    "high_risk",
+    "pair_counts",
+    "behaviour_counts",
+    "multiple_behaviours",
+    "early_debut",
+    "debut_ages",
+)
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config")
 
@@ -77,66 +88,42 @@ class Results:
 
         return self._table("follow_up", lambda: follow_up_summary(self._strategy, self.data))
 
-    def _high_risk(self, name: str, measure, empty: list[str]) -> pd.DataFrame:
-        """A table of calc/high_risk.py over the strategy's years (settings.high_risk): `measure(frame,
-        behaviours, rules, source, confidence)`; `empty`'s columns when the source has no data."""
-        from rusmiddel_analysis.calc.disclosure import Rules
-
-        def make():
-            block, settings = self._strategy.settings["high_risk"], self._strategy.settings
-            if not self.data.has(block["source"]):
-                return pd.DataFrame(columns=empty)
-            frame = self.data(block["source"])
-            frame = frame[frame["year"].between(self._strategy.years[0], self._strategy.period_end)]
-            return measure(frame, block["behaviours"], Rules.from_settings(settings), block["source"], settings["confidence"])
-
-        return self._table(name, make)
-
     @property
     def high_risk(self) -> pd.DataFrame:
-        """high_risk.co_occurrence: every year's pairs of risk behaviours."""
-        from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS, co_occurrence
+        """high_risk.co_occurrence as published: every year's pairs of risk behaviours (linked.publishable)."""
+        return self._high_risk_table("high_risk")
 
-        measure = lambda frame, behaviours, rules, source, confidence: co_occurrence(frame, behaviours, rules, confidence)
-        return self._high_risk("high_risk", measure, [*CO_OCCURRENCE_COLUMNS, "suppressed"])
+    @property
+    def pair_counts(self) -> pd.DataFrame:
+        """Every year's pairs with their exact 2x2 counts, hidden as published: the analyst's own (never published)."""
+        return self._high_risk_table("pair_counts")
 
     @property
     def behaviour_counts(self) -> pd.DataFrame:
         """high_risk.behaviour_counts: pupils with 0, 1, ... of the behaviours, in all, by grade and gender."""
-        from rusmiddel_analysis.calc.high_risk import COUNT_COLUMNS, behaviour_counts
-
-        return self._high_risk("behaviour_counts", behaviour_counts, COUNT_COLUMNS)
+        return self._high_risk_table("behaviour_counts")
 
     @property
     def multiple_behaviours(self) -> pd.DataFrame:
-        """high_risk.multiple_behaviours: the share with at least two behaviours, per year."""
-        from rusmiddel_analysis.calc.high_risk import MULTIPLE_COLUMNS, multiple_behaviours
-
-        counts, at_least = self.behaviour_counts, self._strategy.settings["high_risk"]["multiple"] if self._strategy else 2
-        measure = lambda frame, behaviours, rules, source, confidence: multiple_behaviours(
-            frame, behaviours, rules, source, counts, at_least, confidence
-        )
-        return self._high_risk("multiple_behaviours", measure, MULTIPLE_COLUMNS)
+        """high_risk.multiple_behaviours: the share with at least settings.high_risk.multiple behaviours, per year."""
+        return self._high_risk_table("multiple_behaviours")
 
     @property
     def early_debut(self) -> pd.DataFrame:
         """high_risk.early_debut: the share in the early grades (settings.high_risk.early_grades) who have tried each behaviour."""
-        from rusmiddel_analysis.calc.high_risk import EARLY_COLUMNS, early_debut
-
-        grades = self._strategy.settings["high_risk"]["early_grades"] if self._strategy else []
-        measure = lambda frame, behaviours, rules, source, confidence: early_debut(frame, behaviours, grades, rules, source, confidence)
-        return self._high_risk("early_debut", measure, EARLY_COLUMNS)
+        return self._high_risk_table("early_debut")
 
     @property
     def debut_ages(self) -> pd.DataFrame:
         """high_risk.debut_ages: the median debut age and the share of an early debut, where the export has the ages."""
-        from rusmiddel_analysis.calc.high_risk import DEBUT_COLUMNS, debut_ages
+        return self._high_risk_table("debut_ages")
 
-        block = self._strategy.settings["high_risk"] if self._strategy else {"debut_ages": {}, "early_age": 0}
-        measure = lambda frame, behaviours, rules, source, confidence: debut_ages(
-            frame, block["debut_ages"], block["early_age"], rules, source, confidence
-        )
-        return self._high_risk("debut_ages", measure, DEBUT_COLUMNS)
+    def _high_risk_table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            from rusmiddel_analysis.calc.high_risk import published_tables
+
+            self._tables.update(published_tables(self._strategy, self.data, self.totals, self.subgroups))
+        return self._tables[name]
 
     @property
     def assessment(self) -> pd.DataFrame:
@@ -217,12 +204,15 @@ def write_results(results: Results, processed_dir: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def read_results(processed_dir: Path) -> Results | None:
-    """The kept results, or None when there are none."""
+def read_results(processed_dir: Path, current: str | None = None) -> Results | None:
+    """The kept results, or None when there are none, when they were computed from something other
+    than `current` (a fingerprint), or when a table is missing (kept by an older version)."""
     folder = Path(processed_dir) / FOLDER
     if not (folder / STAMP).exists():
         return None
     stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    if (current is not None and stamp.get("fingerprint") != current) or not all((folder / f"{name}.parquet").exists() for name in TABLES):
+        return None
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
     return Results(stamp["fingerprint"], tables)
 
@@ -230,17 +220,15 @@ def read_results(processed_dir: Path) -> Results | None:
 def load_results(strategy, processed_dir: Path) -> Results:
     """The kept results when they are current, else results computed on demand (nothing is written)."""
     current = fingerprint(strategy, processed_dir)
-    kept = read_results(processed_dir)
-    if kept is not None and kept.fingerprint == current:
-        return kept
-    return Results(current, strategy=strategy, processed_dir=processed_dir)
+    kept = read_results(processed_dir, current)
+    return kept if kept is not None else Results(current, strategy=strategy, processed_dir=processed_dir)
 
 
 def ensure_results(strategy, processed_dir: Path) -> Results:
     """The run's results: the kept ones when current, else computed and kept for the notebooks."""
     current = fingerprint(strategy, processed_dir)
-    kept = read_results(processed_dir)
-    if kept is not None and kept.fingerprint == current:
+    kept = read_results(processed_dir, current)
+    if kept is not None:
         return kept
     results = compute_results(strategy, processed_dir)
     write_results(results, processed_dir)

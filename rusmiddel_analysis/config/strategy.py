@@ -36,7 +36,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "trend_confidence": 0.998,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
     "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
-    "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50},
+    # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
+    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed)
+    "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50, "round_sizes": 10},
     "maintain_margin_points": 3.0,
     "maintain_margin_relative": 0.05,
     "extreme_goal_tolerance": 0.5,
@@ -381,6 +383,9 @@ class _Parser:
                 self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
         if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
             self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
+        rounding = merged["disclosure"]["round_sizes"]
+        if isinstance(rounding, bool) or not isinstance(rounding, int) or rounding < 1:
+            self.fail("must be a whole number of persons, 1 or more (1: sizes exact)", None, "settings.disclosure.round_sizes")
         if not 0 <= merged["caveats"]["min_common_coverage"] <= 1:
             self.fail("must be a fraction between 0 and 1", None, "settings.caveats.min_common_coverage")
         if merged["caveats"]["max_standardisation_gap"] < 0:

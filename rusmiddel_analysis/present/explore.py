@@ -119,9 +119,10 @@ class Workbench:
         return table[table["dimension"] == (by or ALL)]
 
     def cross_table(self, exposure: str | None = None, outcome: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """The 2x2 table of two behaviours in `year`, as published: pupils with and without the
-        exposure (rows) who have and have not the outcome, the risk of the outcome in each row, and
-        the relative risk with its interval. A hidden pair shows no numbers at all."""
+        """The 2x2 table of two behaviours in `year` with its exact counts (the pages publish the shares
+        and rounded group sizes only): pupils with and without the exposure (rows) who have and have
+        not the outcome, the risk of the outcome in each row, and the relative risk with its interval.
+        A hidden pair shows no numbers at all."""
         exposure, outcome = self.pair_or_first(exposure, outcome)
         row = self._pair(exposure, outcome, year or self.latest_year)
         cases = [row["exposed_cases"], row["unexposed_cases"]]
@@ -139,7 +140,7 @@ class Workbench:
         return table
 
     def _pair(self, exposure: str, outcome: str, year: int) -> pd.Series:
-        pairs = self.results.high_risk
+        pairs = self.results.pair_counts  # the exact counts: the analyst's own, never published
         found = pairs[(pairs["year"] == int(year)) & (pairs["exposure"] == exposure) & (pairs["outcome"] == outcome)]
         if found.empty:
             behaviours = ", ".join(self.strategy.settings["high_risk"]["behaviours"])
@@ -179,8 +180,7 @@ class Workbench:
         if measure in self.strategy.target_ids:
             target = self.strategy.target(measure)
             rows = self.table(measure, by=by or supported_subgroups(target)[-1], year=year)
-            min_cell = self.strategy.settings["disclosure"]["min_cell"]
-            return plots.subgroup_plot(target, rows, rows["by"].iloc[0] if len(rows) else by, int(year), self.lang, min_cell)
+            return plots.subgroup_plot(target, rows, rows["by"].iloc[0] if len(rows) else by, int(year), self.lang)
         table = self.table(measure, by=by, year=year if measure == "behaviour_counts" else None)
         if measure == "behaviour_counts":
             source = self.strategy.settings["high_risk"]["source"]

@@ -11,6 +11,8 @@ import pandas as pd
 from babel.numbers import format_decimal
 
 LOCALES = {"da": "da_DK", "en": "en_GB"}
+# the one mark of a number disclosure control hid, in every table and language (its reason is never shown)
+HIDDEN = "–"
 
 
 def missing(value) -> bool:

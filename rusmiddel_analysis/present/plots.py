@@ -34,7 +34,6 @@ COLOURS = {
     "break": "#6A3D9A",
 }
 FONT_SIZE = 9
-SMALL = SETTINGS_DEFAULTS["disclosure"]["min_cell"]  # counts below it are shown as "<min_cell"
 WIDTH = 8.4  # inches: the width of a page's figures
 CHAR_WIDTH = 0.08  # inches a character of a tick label can take at FONT_SIZE (a wide glyph, rounded up)
 
@@ -198,7 +197,7 @@ def fixed_margins(fig: Figure, left: float, bottom: float = 0.55, top: float = 0
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
 
 
-def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da", min_cell: int = SMALL) -> Figure:
+def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> Figure:
     """Horizontal bars with intervals for one breakdown; hidden groups are labelled, not drawn."""
     rows = rows.reset_index(drop=True)
     labels = [group_label(by, str(g), lang, target.source) for g in rows["group"]]
@@ -212,10 +211,8 @@ def subgroup_plot(target, rows: pd.DataFrame, by: str, year: int, lang: str = "d
     lo = (rows["value"] - rows["ci_low"]).fillna(0).to_numpy(float)
     hi = (rows["ci_high"] - rows["value"]).fillna(0).to_numpy(float)
     ax.errorbar(values[shown], positions[shown], xerr=np.vstack([lo[shown], hi[shown]]), fmt="none", ecolor="#333333", elinewidth=1, capsize=3)
-    for pos, row, ok in zip(positions, rows.itertuples(), shown, strict=True):
-        if not ok:
-            label = text("report.hidden_small", lang, min_cell=min_cell) if row.suppression == "small_count" else text("plot.hidden", lang)
-            ax.text(0, pos, f" {label}", va="center", fontsize=FONT_SIZE, color="#555555")
+    for pos in positions[~shown]:
+        ax.text(0, pos, f" {text('plot.hidden', lang)}", va="center", fontsize=FONT_SIZE, color="#555555")
     if target.unit == "percent":  # a share target applies to each group; a count target only to the total
         ax.axvline(
             target.target_value, color=COLOURS["target"], linestyle="--", linewidth=1.2, label=text("plot.target", lang, year=target.target_year)
@@ -302,14 +299,10 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
     return " ".join([alt, *marks])
 
 
-def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da", min_cell: int = SMALL) -> str:
+def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:
     parts = []
     for row in rows.itertuples():
-        shown = (
-            fmt.value(row.value, target.unit, lang)
-            if not row.suppressed
-            else (text("report.hidden_small", lang, min_cell=min_cell) if row.suppression == "small_count" else text("plot.hidden", lang))
-        )
+        shown = fmt.value(row.value, target.unit, lang) if not row.suppressed else text("plot.hidden", lang)
         parts.append(f"{group_label(by, str(row.group), lang, target.source)} {shown}")
     return text(
         "plot.alt_subgroups",

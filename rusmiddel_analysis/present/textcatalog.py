@@ -62,4 +62,5 @@ def setting_values(settings: dict, lang: str = "da") -> dict:
         "min_cell": int(disclosure["min_cell"]),
         "small_max": int(disclosure["min_cell"]) - 1,
         "min_group": int(disclosure["min_group_size"]),
+        "round_sizes": int(disclosure["round_sizes"]),
     }

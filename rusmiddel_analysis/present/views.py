@@ -365,7 +365,7 @@ class TargetReport(_Report):
         label = group_label(by, str(r.group), self.lang, self.target.source)
         counted = 1 if self.target.is_share else 0
         if r.suppressed:
-            return [label, self.t("report.hidden_small") if r.suppression == "small_count" else "–", "–", *(["–"] * counted)]
+            return [label, fmt.HIDDEN, fmt.HIDDEN, *([fmt.HIDDEN] * counted)]
         return [
             label,
             fmt.value(r.value, self.target.unit, self.lang),
@@ -375,20 +375,19 @@ class TargetReport(_Report):
 
     def subgroups(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.subgroups_heading")))
-        settings = self.strategy.settings["disclosure"]
         for by in published_subgroups(self.target):
             rows = self.subgroup_rows(by)
             if rows.empty:
                 continue
             cells = [subgroup_cell(self.target.id, self.measured_year, by, r) for r in rows.itertuples()]
-            fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
-            alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang, settings["min_cell"])
+            fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
+            alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
-        note = f"{self.t('report.subgroups_note', min_group=int(settings['min_group_size']))} {self.t('report.subgroups_descriptive')}"
+        note = f"{self.t('report.subgroups_note')} {self.t('report.subgroups_descriptive')}"
         page.add(html("paragraph", note, "rm-note"))
         return page.build()
 
@@ -501,7 +500,7 @@ class TargetReport(_Report):
                     str(int(r.year)),
                     str(int(r.months)),
                     self.t(f"report.caller_{r.contacted_by}"),
-                    fmt.number(r.episodes, self.lang) if not fmt.missing(r.episodes) else self.t("report.hidden_small"),
+                    fmt.number(r.episodes, self.lang) if not fmt.missing(r.episodes) else fmt.HIDDEN,
                     fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
                     fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
                     fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–",

@@ -32,6 +32,7 @@ from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.formatting import HIDDEN
 
 MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(rf"(?<![\d-]){CPR_SHAPE}(?![\d-])")
@@ -41,7 +42,6 @@ NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 # a table cell that shows numbers only (values, intervals, counts, the hidden marks); cells with
 # words (names, statuses, callers) are labels and are not read for numbers
 NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
-HIDDEN = "–"  # a hidden share; a hidden small count is "<min_cell" (the strategy's rule)
 FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
 # the naming numbers a row may also show as text (a year, months of follow-up); a number of
@@ -203,7 +203,7 @@ class Gate:
                 extra += self.words.get(one.get("target_id"), ())
             allowed += _allowed(truth, extra)
             partly_hidden, hidden_shown = partly_hidden or truth["partly_hidden"], hidden_shown or shows_hidden
-        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text, self.min_cell))]
+        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text))]
         stray = any(not np.isclose(_as_float(tok, self.lang), allowed).any() for tok in shown)
         if hidden_shown or (stray and partly_hidden):
             counts["suppressed"] += 1
@@ -211,10 +211,8 @@ class Gate:
             counts["unaccounted"] += 1
 
 
-def _without_marks(text: str, min_cell: int) -> str:
-    for mark in (f"<{min_cell}", HIDDEN):
-        text = text.replace(mark, " ")
-    return text
+def _without_marks(text: str) -> str:
+    return text.replace(HIDDEN, " ")
 
 
 def _identifiers(processed_dir: Path) -> frozenset[str]:

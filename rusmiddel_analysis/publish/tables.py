@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.present.textcatalog import group_label, text
 
@@ -52,12 +53,15 @@ GROUP_COLUMNS = [
 def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataFrame:
     """subgroups.csv: one row per published subgroup cell, exactly as the target pages of `year` show them.
 
-    Hidden cells keep their place with empty numbers, `suppressed` true and the reason. Values and
-    interval ends to one decimal; `label` is the group as the page names it.
+    Hidden cells keep their place with empty numbers, `suppressed` true and one reason for all
+    ("skjult"/"suppressed": the rule that hid a cell would tell a reader about it, e.g. that a share
+    is 0 % or 100 %; the precise rule stays in the run's results). Values and interval ends to
+    SHARE_DECIMALS; `label` is the group as the page names it.
     """
     table = results.published_breakdowns(strategy, results.data_years(year))
-    out = table.rename(columns={"by": "dimension", "suppression": "reason"})
-    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
+    out = table.rename(columns={"by": "dimension"})
+    out["reason"] = out["suppressed"].map({True: text("report.suppressed", lang), False: ""})
+    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(SHARE_DECIMALS)
     out["numerator"], out["denominator"] = out["numerator"].astype("Int64"), out["denominator"].astype("Int64")
     sources = out["target_id"].map({t.id: t.source for t in strategy.targets})
     out["label"] = [group_label(by, str(g), lang, source) for by, g, source in zip(out["dimension"], out["group"], sources, strict=True)]
@@ -66,11 +70,14 @@ def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataF
 
 def high_risk_table(results: Results, year: int) -> pd.DataFrame:
     """high_risk.csv: one row per ordered pair of risk behaviours in `year`, a hidden pair with empty
-    numbers; shares and ratios to two decimals."""
+    numbers; shares to SHARE_DECIMALS, ratios to two decimals; the group sizes rounded and the
+    counts with the outcome withheld, as the page publishes them (calc/linked.publishable)."""
     table = results.high_risk
     table = table[table["year"] == int(year)].drop(columns="year").reset_index(drop=True)
-    numeric = [c for c in table.columns if c not in ("exposure", "outcome", "suppressed")]
-    table[numeric] = table[numeric].astype(float).round(2)
+    shares = ["risk_exposed", "risk_unexposed", "risk_difference"]
+    ratios = [c for c in table.columns if c not in ("exposure", "outcome", "suppressed", *shares)]
+    table[shares] = table[shares].astype(float).round(SHARE_DECIMALS)
+    table[ratios] = table[ratios].astype(float).round(2)
     for count in ("exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"):
         table[count] = table[count].astype("Int64")
     return table
@@ -79,14 +86,15 @@ def high_risk_table(results: Results, year: int) -> pd.DataFrame:
 def high_risk_groups_table(results: Results, year: int) -> pd.DataFrame:
     """high_risk_groups.csv: every other number of the year's high-risk page, one row per cell, named
     by `measure` (behaviour_counts of the year; multiple_behaviours, early_debut and debut_ages of
-    the years up to it); hidden cells keep their place with empty numbers. Shares to one decimal."""
+    the years up to it); hidden cells keep their place with empty numbers. Shares to SHARE_DECIMALS,
+    group sizes rounded and counts with a behaviour withheld, as the page publishes them."""
     parts = []
     for measure in ("behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages"):
         table = getattr(results, measure)
         shown = table["year"] == int(year) if measure == "behaviour_counts" else table["year"] <= int(year)
         parts.append(table[shown].assign(measure=measure))
     out = pd.concat(parts, ignore_index=True).reindex(columns=GROUP_COLUMNS)
-    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(1)
+    out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(SHARE_DECIMALS)
     for count in ("year", "behaviours", "numerator", "denominator"):
         out[count] = out[count].astype("Float64").astype("Int64")
     return out

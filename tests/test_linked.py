@@ -1,0 +1,203 @@
+"""The linked tables of the school survey: an attacker with every published table narrows no small cell.
+
+The attacks the disclosure review found on the demo, when the high-risk tables published their counts:
+the pupils with both hash and other drugs minus those with all four behaviours (a differencing
+attack), the four-behaviour table solved from the pairs and the number of behaviours, and two lines
+and a column of the grade x number-of-behaviours table. Each attacker here is written out on its
+own, as a linear program over the published CSV files (scipy's HiGHS), independent of calc/linked.py:
+for every cell of 1-4 pupils the largest value the published numbers allow must reach 5.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from rusmiddel_analysis.calc import linked
+from rusmiddel_analysis.calc.results import compute_results
+from rusmiddel_analysis.publish.tables import year_tables
+
+BEHAVIOURS = ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]
+MIN_CELL = 5
+HALF_SHARE, HALF_SIZE = 0.05, 5  # one decimal of a percent; sizes rounded to tens
+
+
+@pytest.fixture(scope="module")
+def published(demo_dirs, strategy):
+    """Every year's published CSV files (as `rusmiddel report` writes them), and the pupils."""
+    _, processed = demo_dirs
+    results = compute_results(strategy, processed)
+    files = {}
+    for year in strategy.years:
+        tables = year_tables(strategy, results, year, "da")
+        files[year] = {name: pd.read_csv(io.BytesIO(tables[name])) for name in ("high_risk.csv", "high_risk_groups.csv")}
+    pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    return files, pupils[pupils[BEHAVIOURS].notna().all(axis=1)]
+
+
+def _largest(cells: int, equal, upper, target: np.ndarray) -> float:
+    """max target·x subject to the attacker's equations and inequalities, x >= 0."""
+    a_eq = np.array([row for row, _ in equal]) if equal else None
+    a_ub = np.array([row for row, _ in upper]) if upper else None
+    res = linprog(
+        -target,
+        A_eq=a_eq,
+        b_eq=[v for _, v in equal] if equal else None,
+        A_ub=a_ub,
+        b_ub=[v for _, v in upper] if upper else None,
+        bounds=(0, None),
+        method="highs",
+    )
+    assert res.status in (0, 3), res.message
+    return np.inf if res.status == 3 else -res.fun
+
+
+def _size(upper, row, size) -> None:
+    """A group size published rounded to tens: within five of it."""
+    upper += [(row, size + HALF_SIZE), (-row, HALF_SIZE - size)]
+
+
+def _share(upper, numerator, denominator, percent) -> None:
+    """A share published to one decimal: numerator/denominator within 0.05 points of it."""
+    upper += [(numerator - (percent + HALF_SHARE) / 100 * denominator, 0.0), ((percent - HALF_SHARE) / 100 * denominator - numerator, 0.0)]
+
+
+PATTERNS = np.array(list(itertools.product([0, 1], repeat=4)))  # the four-behaviour table's 16 cells
+
+
+def _four_way_attack(files: dict) -> tuple[list, list]:
+    """The four-behaviour table's cells as the pairs and the number of behaviours describe them."""
+    upper = []
+    pairs, groups = files["high_risk.csv"], files["high_risk_groups.csv"]
+    for pair in pairs[~pairs["suppressed"]].itertuples():
+        e, o = BEHAVIOURS.index(pair.exposure), BEHAVIOURS.index(pair.outcome)
+        for answer, size, risk in ((1, pair.exposed_n, pair.risk_exposed), (0, pair.unexposed_n, pair.risk_unexposed)):
+            group = (PATTERNS[:, e] == answer).astype(float)
+            _size(upper, group, size)
+            _share(upper, group * (PATTERNS[:, o] == 1), group, risk)
+    everyone = groups[(groups["measure"] == "behaviour_counts") & (groups["dimension"] == "all") & ~groups["suppressed"]]
+    k = PATTERNS.sum(axis=1)
+    for row in everyone.itertuples():
+        _size(upper, np.ones(16), row.denominator)
+        _share(upper, (k == row.behaviours).astype(float), np.ones(16), row.value)
+    return [], upper
+
+
+def test_the_differencing_attack_was_real_on_counts(published):
+    """With the counts published, hash & other drugs minus all four behaviours left 1-4 pupils: the
+    attack the audit must stop (true counts from the processed data)."""
+    _, pupils = published
+    tried = pupils[BEHAVIOURS].astype(bool)
+    both = tried["hash_ever"] & tried["other_drugs_ever"]
+    small = [int((both & ~tried.all(axis=1) & (pupils["year"] == y)).sum()) for y in (2017, 2018, 2019)]
+    assert any(1 <= n < MIN_CELL for n in small)
+
+
+def test_no_cell_of_the_four_behaviour_table_can_be_narrowed(published, strategy):
+    """The pairs, the number of behaviours and the sizes of every year, solved as a linear program:
+    every cell (and the differencing attack's sum) of 1-4 pupils can still hold 5 or more."""
+    files, pupils = published
+    checked = 0
+    for year in strategy.years:
+        equal, upper = _four_way_attack(files[year])
+        year_pupils = pupils[pupils["year"] == year][BEHAVIOURS].astype(int).to_numpy()
+        true = np.array([(year_pupils == p).all(axis=1).sum() for p in PATTERNS])
+        both_not_all = ((PATTERNS[:, 2] == 1) & (PATTERNS[:, 3] == 1) & (PATTERNS.sum(axis=1) < 4)).astype(float)
+        for target in [*np.eye(16), both_not_all]:
+            if 1 <= target @ true < MIN_CELL:
+                assert _largest(16, equal, upper, target) >= MIN_CELL - 1e-6, (year, target)
+                checked += 1
+    assert checked > 0  # the demo has small cells to protect
+
+
+def test_no_cell_of_the_grade_by_behaviours_table_can_be_narrowed(published, strategy):
+    """The grade x number-of-behaviours table from its lines (each grade), its columns (each number
+    with all pupils) and the sizes: no cell, and no two grades' sum, of 1-4 pupils can be narrowed."""
+    files, pupils = published
+    checked = 0
+    for year in strategy.years:
+        groups = files[year]["high_risk_groups.csv"]
+        counts = groups[groups["measure"] == "behaviour_counts"]
+        grades = sorted(int(g) for g in counts.loc[counts["dimension"] == "grade", "group"].unique())
+        cells = [(g, k) for g in grades for k in range(5)]
+        upper = []
+        for row in counts[~counts["suppressed"]].itertuples():
+            if row.dimension == "gender":
+                continue
+            group = np.array([1.0 if row.dimension == "all" or g == int(row.group) else 0.0 for g, _ in cells])
+            _size(upper, group, row.denominator)
+            _share(upper, group * np.array([k == row.behaviours for _, k in cells]), group, row.value)
+        year_pupils = pupils[pupils["year"] == year]
+        k = year_pupils[BEHAVIOURS].astype(int).sum(axis=1)
+        true = np.array([((year_pupils["grade"] == g) & (k == kk)).sum() for g, kk in cells])
+        targets = list(np.eye(len(cells)))
+        pairs = itertools.combinations(grades, 2)
+        targets += [np.array([1.0 if k == kk and g in pair else 0.0 for g, k in cells]) for pair in pairs for kk in range(5)]
+        for target in targets:
+            if 1 <= target @ true < MIN_CELL:
+                assert _largest(len(cells), [], upper, target) >= MIN_CELL - 1e-6, (year, target)
+                checked += 1
+    assert checked > 0
+
+
+def test_the_audit_finds_the_frechet_bound_of_a_two_by_two_table():
+    """Two behaviours, the margins published: the largest the both-cell can be is min(row, column)
+    (Fréchet), and it is exposed when that is under min_cell; with the cell itself published as 0
+    nothing is exposed (a published zero is no person)."""
+    frame = pd.DataFrame({"grade": 6, "gender": "male", "a": [True] * 3 + [False] * 57, "b": [True, True, False] + [True] * 40 + [False] * 17})
+    cells = linked.elementary_cells(frame, ["a", "b"])
+    published = linked.Published()
+    published.count(cells.answered("a") & cells.answered("b"), 60, None)
+    published.count(cells.where(a=1), 3, ("t", 0))
+    published.count(cells.where(b=1), 42, ("t", 1))
+    exposures = linked.audit(cells, published, MIN_CELL)
+    both = cells.where(a=1, b=1)
+    exposed = next(e for e in exposures if both[e.cells].any())
+    assert exposed.largest == pytest.approx(min(3, 42))
+    assert set(exposed.binding) == {("t", 0)}  # the small margin binds the bound
+
+
+def test_a_share_bounds_its_numerator_by_the_largest_size_the_rounding_allows():
+    """A share to one decimal of a group whose size is rounded to tens: the numerator can be at most
+    (share + 0.05 %) times the largest size the rounding allows; with the exact size, times that."""
+    frame = pd.DataFrame({"grade": 6, "gender": "male", "a": [True] * 3 + [False] * 9})
+    cells = linked.elementary_cells(frame, ["a"])
+    rounded = linked.Published()
+    rounded.rounded_count(cells.answered("a"), 10, 10, ("t", 0))
+    rounded.share(cells.where(a=1), cells.answered("a"), 25.0, 1, ("t", 0))
+    exact = linked.Published()
+    exact.count(cells.answered("a"), 12, ("t", 0))
+    exact.share(cells.where(a=1), cells.answered("a"), 25.0, 1, ("t", 0))
+    yes = cells.where(a=1)
+    for published, largest in ((rounded, 0.2505 * 15), (exact, 0.2505 * 12)):
+        (exposure,) = [e for e in linked.audit(cells, published, MIN_CELL) if yes[e.cells].any()]
+        assert exposure.largest == pytest.approx(largest, abs=1e-4)
+
+
+def test_the_published_high_risk_tables_pass_the_audit_of_every_year(demo_dirs, strategy):
+    """After `protect`, calc/linked.py's own audit finds no exposed cell in any year of the demo."""
+    _, processed = demo_dirs
+    results = compute_results(strategy, processed)
+    frame = results.data("ungeprofil_skole")
+    block = strategy.settings["high_risk"]
+    tables = {name: getattr(results, name) for name in linked.HIDEABLE}
+    exact = results.pair_counts  # the pairs as computed, with their hidden rows, for the audit's own check
+    assert exact["suppressed"].tolist() == tables["high_risk"]["suppressed"].tolist()
+    linked_set = linked.LinkedSet(
+        block["behaviours"],
+        block["early_grades"],
+        block["multiple"],
+        linked.linked_targets(strategy, block["source"], block["behaviours"]),
+        {**tables, "totals": results.totals, "subgroups": results.subgroups},
+        1,
+        10,
+        False,
+    )
+    for year, pupils in frame.groupby("year"):
+        cells = linked.elementary_cells(pupils, block["behaviours"])
+        assert [e for e in linked.audit(cells, linked.published_numbers(cells, linked_set, int(year)), MIN_CELL) if e.binding] == []
