@@ -34,3 +34,68 @@ def test_english_names_and_kerneindsats_prefix_are_accepted(tmp_path, strategy):
     (tmp_path / "2019.md").write_text("# Kerneindsats 2: Behandling\nA\n## Effect of treatment\nB\n### Free sub-heading\nC\n", encoding="utf-8")
     status = read_status_text(strategy, tmp_path, 2019)
     assert status.sections == {"behandling": "A", "effekt_af_behandling": "B\n### Free sub-heading\nC"}
+
+
+# every way an attacker got markup through a status file into a page or the committee's PDF
+ATTACKS = """# Unge i folkeskolen
+Tekst med <script>alert('x')</script> og <iframe src="https://example.org/"></iframe>.
+
+<form action="https://example.org/post" method="post"><input name="q"></form>
+
+[klik](javascript:alert(1)) og [fil](file:///etc/passwd) og [data](data:text/html;base64,PGI+) og [side](../../index.html)
+
+<img src="x.png" onload="alert(1)"> ![billede](https://example.org/pixel.png)
+
+<meta http-equiv="refresh" content="0; url=https://example.org/">
+<link rel="stylesheet" href="http://127.0.0.1:9/evil.css">
+<a rel="attachment" href="file:///etc/passwd">bilag</a>
+<style>.rm-demo { display: none }</style>
+<p style="color: red" class="rm-demo" id="main">stylet</p>
+"""
+
+
+def elements(markup: str) -> list[tuple[str, dict]]:
+    """Every start tag of a fragment with its attributes (an HTML parser's view, not a text search)."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Collect().feed(markup)
+    return found
+
+
+def test_status_markdown_is_text_raw_html_never_markup():
+    from rusmiddel_analysis.present.markdown import ATTRIBUTES, TAGS, markdown_html
+
+    rendered = markdown_html(ATTACKS.split("\n", 1)[1])
+    tags = elements(rendered)
+    assert {tag for tag, _ in tags} <= TAGS | {"a"}, tags
+    for tag, attrs in tags:
+        assert set(attrs) <= ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set()), (tag, attrs)
+        if tag == "a":
+            assert attrs["rel"] == "noopener noreferrer"
+            assert "href" not in attrs or attrs["href"].startswith(("http:", "https:", "mailto:")), attrs
+    assert "&lt;script&gt;" in rendered  # shown as the text the analyst typed, never run
+
+
+def test_status_markdown_keeps_what_analysts_write():
+    from rusmiddel_analysis.present.markdown import markdown_html
+
+    source = (
+        "Tekst med *vægt*, **fed** og `kode`.\n\n- et\n- to\n\n1. først\n2. så\n\n> citat\n\n### Underafsnit\n\n"
+        "| Skole | Status |\n| --- | --- |\n| A | i gang |\n\n"
+        '[Sundhedsstyrelsen](https://www.sst.dk "SST") og <mailto:rusmiddel@aalborg.dk>\n'
+    )
+    rendered = markdown_html(source, heading_offset=2)
+    tags = [tag for tag, _ in elements(rendered)]
+    for tag in ("em", "strong", "code", "ul", "ol", "li", "blockquote", "h5", "table", "th", "td", "a"):
+        assert tag in tags, tag
+    links = [attrs for tag, attrs in elements(rendered) if tag == "a"]
+    assert links == [
+        {"href": "https://www.sst.dk", "title": "SST", "rel": "noopener noreferrer"},
+        {"href": "mailto:rusmiddel@aalborg.dk", "rel": "noopener noreferrer"},
+    ]
