@@ -379,3 +379,80 @@ def test_a_status_file_cannot_put_markup_into_the_page_or_the_pdf(demo_dirs, tmp
     assert b"/EmbeddedFile" not in pdf and SECRET_ROW.encode() not in pdf
     first = re.sub(r"\s+", " ", pdf_pages(outputs / "2017" / pdf_name(strategy, 2017))[0])
     assert "Syntetiske demodata" in first
+
+
+def machine_folders(tmp_path_factory) -> list[str]:
+    """Folders of this machine no published file may name: the tests' temporary folder (which holds
+    the data and outputs), the user's home, the repository and Python's."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return [str(tmp_path_factory.getbasetemp().resolve()), str(Path.home()), str(root), sys.prefix]
+
+
+def published_text(path) -> str:
+    """Everything a published file says, as text: a workbook's sheets unzipped, a PDF's text too; images left out."""
+    import zipfile
+
+    from rusmiddel_analysis.publish.privacy import DATA_URI
+
+    from .test_report import pdf_pages
+
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return "\n".join(book.read(name).decode("utf-8", "replace") for name in book.namelist())
+    text = path.read_bytes().decode("utf-8", "replace")
+    if path.suffix == ".pdf":
+        text += "\n".join(pdf_pages(path))
+    return DATA_URI.sub(" ", text)
+
+
+def test_no_published_file_names_a_folder_of_this_machine(demo_report, tmp_path_factory):
+    """Executed notebooks carry relative paths (papermill's parameters, its input path), and so does every page."""
+    folders = machine_folders(tmp_path_factory)
+    files = [p for p in demo_report.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".ipynb" for p in files) and any(p.suffix == ".pdf" for p in files)
+    for path in files:
+        text = published_text(path)
+        assert not [folder for folder in folders if folder in text], path
+    book = json.loads((demo_report / "2017" / "notebooks" / "status_report.ipynb").read_text())
+    papermill = book["metadata"]["papermill"]
+    assert papermill["parameters"]["processed_dir"] == "processed" and papermill["parameters"]["status_dir"] == "raw/status"
+    assert papermill["input_path"] == "status_report.ipynb" and papermill["output_path"] is None
+
+
+def test_a_failing_reports_traceback_and_message_name_no_folder_of_this_machine(demo_dirs, tmp_path, tmp_path_factory, capsys):
+    raw, processed = demo_dirs
+    faults = notebooks_with_cell(
+        tmp_path,
+        (
+            "import os\nimport pandas as pd\n"
+            "if target_id == 'skole_alkohol':\n    open(os.path.expanduser('~/rusmiddel-no-such-file.txt'))\n"
+            "if target_id == 'skole_hash':\n    pd.read_parquet(os.path.abspath(processed_dir) + '/no-such-file.parquet')\n"
+        ),
+    )
+    outputs = tmp_path / "outputs"
+    paths = ["--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs), "--notebooks", str(faults)]
+    assert main(["report", "--year", "2017", "--target", "skole_alkohol", "--target", "skole_hash", *paths]) == 1
+    err = capsys.readouterr().err
+    assert "FileNotFoundError: [Errno 2] No such file or directory: '~/rusmiddel-no-such-file.txt'" in err
+    assert "processed/no-such-file.parquet" in err
+    kept = sorted((outputs / "_failed" / "2017").glob("*.ipynb"))
+    assert [p.name for p in kept] == ["skole_alkohol.ipynb", "skole_hash.ipynb"]
+    assert "pandas/io/parquet.py" in kept[1].read_text()  # the traceback kept, its frames relative
+    said = "\n".join(line for line in err.splitlines() if "failing notebook:" not in line)  # where it was kept: the user's own terminal
+    for text in [said, *(p.read_text() for p in kept)]:
+        assert not [folder for folder in machine_folders(tmp_path_factory) if folder in text]
+
+
+def test_the_gate_stops_a_page_naming_a_folder_of_this_machine():
+    from rusmiddel_analysis.publish.privacy import describe, without_machine_paths
+
+    gate = Gate(machine_paths=("/home/anna.jensen", "/srv/rusmiddel/data/processed"))
+    assert describe(gate.scan("<p>see /home/anna.jensen/status.md</p>")) == "absolute paths of this machine (1)"
+    assert gate.scan("<p>'/srv/rusmiddel/data/processed'</p>")[0].kind == "path"
+    assert gate.scan('<img src="data:image/png;base64,QUJD/home/anna.jensen/QUJD">') == []  # image data, not a path
+    assert gate.scan("<p>/home/anna.jensenx and /opt/home/anna.jensen/x</p>") == []  # another folder, not this one
+    roots = {"/home/anna.jensen": "~", "/srv/rusmiddel/data/processed": "data/processed"}
+    assert without_machine_paths("open('/home/anna.jensen/a.md') in /srv/rusmiddel/data/processed", roots) == "open('~/a.md') in data/processed"

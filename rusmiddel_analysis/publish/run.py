@@ -217,7 +217,7 @@ def _results_and_pages(
     if gate is not None:
         gate_future.set_result(gate)
     elif run_plan.todo:
-        gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
+        gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang, settings.machine_roots())
     if run_plan.todo:
         background.submit(prepare_conversion, settings.lang)
     tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.table_years}
@@ -259,7 +259,8 @@ def _watch_rounds(strategy, settings: Settings, years, targets, progress, jobs, 
             _check_run(settings, "local", None)
             results = ensure_results(strategy, settings.processed_dir)
             if (results.fingerprint, settings.lang) != gate_key:
-                gate, gate_key = Gate.for_run(strategy, results, settings.processed_dir, settings.lang), (results.fingerprint, settings.lang)
+                gate = Gate.for_run(strategy, results, settings.processed_dir, settings.lang, settings.machine_roots())
+                gate_key = (results.fingerprint, settings.lang)
             summary = run(strategy, settings, years, targets, progress=progress, runner=runner, gate=gate)
             if rounds:
                 rounds(summary)
