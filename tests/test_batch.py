@@ -317,6 +317,10 @@ def test_a_lock_from_another_host_is_never_guessed_stale_and_the_lock_is_reentra
     with pytest.raises(OutputsBusy, match="pid 1 on another-host, started 2017-05-01T09:00:00"):
         with outputs_lock(tmp_path):
             pass
+    (tmp_path / LOCK_NAME).write_text("")  # created this moment, its holder not yet written: never taken as stale
+    with pytest.raises(OutputsBusy, match="is starting to write to"):
+        with outputs_lock(tmp_path):
+            pass
     (tmp_path / LOCK_NAME).unlink()
     with outputs_lock(tmp_path):
         held = (tmp_path / LOCK_NAME).read_text()

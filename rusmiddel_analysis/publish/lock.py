@@ -18,6 +18,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -96,12 +97,22 @@ def acquire(outputs_dir: Path, command: str | None = None) -> tuple[dict, str | 
             continue  # released meanwhile: try again
         if holder is not None and _alive(holder):
             raise _busy(path, holder)
+        if holder is None and _young(path):  # just created, its holder not yet written: a run starting now
+            raise OutputsBusy(f"another 'rusmiddel report' is starting to write to {path.parent}; try again in a moment")
         who = f"pid {holder.get('pid')}, started {holder.get('started')}" if holder else "unreadable"
         note = f"note: took over the lock of a run that is no longer running ({who}) in {path.parent}"
         # the stale file is removed only if it is still the one read (a run taking it over at the same moment re-creates it)
         if _holder_or_none(path) == holder:
             path.unlink(missing_ok=True)
     raise OutputsBusy(f"could not take the lock {path}; another run keeps taking it")
+
+
+def _young(path: Path, seconds: float = 10.0) -> bool:
+    """Whether a lock file was written in the last `seconds` (a holder may still be writing its details)."""
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except FileNotFoundError:
+        return False
 
 
 def _holder_or_none(path: Path) -> dict | None:
