@@ -17,6 +17,9 @@ from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.paths import NOTEBOOKS
 from rusmiddel_analysis.publish import incremental, jobs, kernels
 from rusmiddel_analysis.publish import run as runs
+from rusmiddel_analysis.publish.lock import LOCK_NAME, OutputsBusy, outputs_lock
+
+from .conftest import tree_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,6 +207,7 @@ def test_interrupted_run_keeps_previous_outputs(demo_dirs, tmp_path, strategy):
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert not list(outputs.rglob("*.tmp"))
+    assert not (outputs / LOCK_NAME).exists()  # Ctrl-C releases the outputs folder too
     for path, content in before.items():
         now = path.read_bytes()
         if path.suffix == ".html":
@@ -255,6 +259,7 @@ def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, dem
             executors.append(self)
 
     def record(summary):
+        assert (outputs / LOCK_NAME).exists()  # watching holds the outputs folder between rounds
         rounds.append(summary)
         built.extend(r.job.name for r in summary.results if not r.skipped)
         if len(rounds) == 2:  # the analyst edits the status text twice while watching
@@ -275,3 +280,51 @@ def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, dem
     assert executors[0].started == 1  # one warm kernel served both rebuilds
     assert executors[0].pool.empty()  # and was shut down when watching stopped
     assert "Og en rettelse mere." in (outputs / "2017" / "index.html").read_text()
+    assert not (outputs / LOCK_NAME).exists()
+
+
+def test_a_second_run_on_the_same_outputs_refuses_and_changes_nothing_and_a_stale_lock_is_taken_over(demo_report, demo_dirs, tmp_path, capsys):
+    raw, processed = demo_dirs
+    outputs = tmp_path / "outputs"
+    shutil.copytree(demo_report, outputs)
+    holding = (
+        "import sys, time\nfrom pathlib import Path\nfrom rusmiddel_analysis.publish.lock import outputs_lock\n"
+        "with outputs_lock(Path(sys.argv[1]), command='rusmiddel report --lang da'):\n    print('held', flush=True)\n    time.sleep(120)\n"
+    )
+    first = subprocess.Popen([sys.executable, "-c", holding, str(outputs)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().strip() == "held"
+        before = tree_hashes(outputs)
+        paths = ["--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs)]
+        assert main(["report", "--year", "2017", "--lang", "en", "--force", *paths]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1
+        assert f"another 'rusmiddel report' is writing to {outputs}: pid {first.pid} on " in err
+        assert "started 20" in err and "(rusmiddel report --lang da)" in err
+        assert tree_hashes(outputs) == before  # nothing changed, the first run's lock included
+    finally:
+        first.kill()  # dies without releasing: its lock is left behind, stale
+        first.wait()
+    assert (outputs / LOCK_NAME).exists()
+    assert main(["report", "--year", "2017", "--target", "skole_alkohol", *paths]) == 0
+    err = capsys.readouterr().err
+    assert f"took over the lock of a run that is no longer running (pid {first.pid}, started 20" in err
+    assert not (outputs / LOCK_NAME).exists()  # released when the run ended
+
+
+def test_a_lock_from_another_host_is_never_guessed_stale_and_the_lock_is_reentrant(tmp_path):
+    (tmp_path / LOCK_NAME).write_text(json.dumps({"pid": 1, "host": "another-host", "started": "2017-05-01T09:00:00+02:00", "command": "x"}))
+    with pytest.raises(OutputsBusy, match="pid 1 on another-host, started 2017-05-01T09:00:00"):
+        with outputs_lock(tmp_path):
+            pass
+    (tmp_path / LOCK_NAME).write_text("")  # created this moment, its holder not yet written: never taken as stale
+    with pytest.raises(OutputsBusy, match="is starting to write to"):
+        with outputs_lock(tmp_path):
+            pass
+    (tmp_path / LOCK_NAME).unlink()
+    with outputs_lock(tmp_path):
+        held = (tmp_path / LOCK_NAME).read_text()
+        with outputs_lock(tmp_path):  # watch mode's rounds pass through the lock it holds
+            assert (tmp_path / LOCK_NAME).read_text() == held
+        assert (tmp_path / LOCK_NAME).exists()
+    assert not (tmp_path / LOCK_NAME).exists()

@@ -102,3 +102,24 @@ def test_broken_strategy_file_stops_the_report(demo_dirs, tmp_path, capsys):
     assert main(["--strategy", str(broken), "report", "--year", "2017", *common(demo_dirs, tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "target 'skole_hash', field 'baseline.value': must be a number" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_status_file_counting_a_small_cell_stops_the_report_and_keeps_the_previous_pages(demo_dirs, demo_report, tmp_path, capsys):
+    import shutil
+
+    from .conftest import tree_hashes
+
+    outputs = tmp_path / "outputs"
+    shutil.copytree(demo_report, outputs)  # the previous good pages and PDF
+    before = tree_hashes(outputs)
+    status = tmp_path / "status"
+    status.mkdir()
+    (status / "2017.md").write_text(
+        "# Unge i folkeskolen\nSkolerne arbejder videre.\nKun 3 elever i 6. klasse har prøvet andre stoffer; 2 af dem er piger.\n", encoding="utf-8"
+    )
+    assert main(["report", "--year", "2017", "--force", *common(demo_dirs, outputs, status)]) == 2
+    err = capsys.readouterr().err
+    assert f"{status / '2017.md'}, line 3: a count of fewer than 5 persons" in err
+    assert "elever" not in err and "piger" not in err  # the line's number, never its words
+    assert len(err.strip().splitlines()) == 1
+    assert tree_hashes(outputs) == before

@@ -285,3 +285,174 @@ def test_a_number_of_behaviours_never_excuses_a_small_count():
     counts = {"suppressed": 0, "unaccounted": 0}
     gate._check_cell([declared], ["–"], counts)
     assert counts == {"suppressed": 0, "unaccounted": 0}
+
+
+@pytest.fixture
+def listener():
+    """A local web server that records every request: the pages and the PDF renderer must send none."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b".rm-demo { display: none }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+SECRET_ROW = "SECRETROW-episode-E1-0101901234"
+
+
+def test_the_pdf_renderer_reads_nothing_but_the_pages_own_figures(tmp_path, listener):
+    """Markup that slipped past the sanitiser still fetches nothing and attaches nothing to the PDF."""
+    import base64
+
+    from rusmiddel_analysis.publish.pdf import RefusedAddress, figures_only_fetcher, html_to_pdf
+
+    url, hits = listener
+    secret = tmp_path / "forloeb.csv"
+    secret.write_text(SECRET_ROW)
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><rect width="9" height="9"/></svg>').decode()
+    page = (
+        f'<html><head><link rel="stylesheet" href="{url}/a.css"><link rel="attachment" href="{secret.as_uri()}">'
+        f"<style>@import url({url}/b.css); p {{ background: url({secret.as_uri()}) }}</style></head><body><p>Tekst</p>"
+        f'<a rel="attachment" href="{secret.as_uri()}">bilag</a><a rel="attachment" href="data:image/svg+xml;base64,{svg}">bilag 2</a>'
+        f'<img src="{url}/i.png" alt=""><img src="{secret.as_uri()}" alt=""><img src="data:image/svg+xml;base64,{svg}" alt=""></body></html>'
+    )
+    pdf = html_to_pdf(page)
+    assert hits == []
+    assert b"/EmbeddedFile" not in pdf and b"/FileAttachment" not in pdf and SECRET_ROW.encode() not in pdf
+    fetcher = figures_only_fetcher()
+    assert fetcher(f"data:image/svg+xml;base64,{svg}").read().startswith(b"<svg")  # our figures are served
+    for refused in (secret.as_uri(), f"{url}/a.css", "data:text/css;base64,cCB7fQ==", "data:text/html,<b>x</b>"):
+        with pytest.raises(RefusedAddress):
+            fetcher(refused)
+    assert hits == []
+
+
+def test_a_status_file_cannot_put_markup_into_the_page_or_the_pdf(demo_dirs, tmp_path, strategy, listener):
+    """Every vector an attacker used, in the analysts' status file: none reaches the page's markup, the
+    PDF fetches nothing and attaches nothing, and the demo banner stays in the PDF's text."""
+    from rusmiddel_analysis.publish.jobs import Settings, describe_failure, pdf_name
+    from rusmiddel_analysis.publish.run import run
+
+    from .test_report import pdf_pages
+    from .test_status_text import ATTACKS, elements
+
+    url, hits = listener
+    secret = tmp_path / "forloeb.csv"
+    secret.write_text(SECRET_ROW)
+    status = tmp_path / "status"
+    status.mkdir()
+    attacks = ATTACKS.replace("http://127.0.0.1:9", url).replace("file:///etc/passwd", secret.as_uri())
+    (status / "2017.md").write_text(attacks + f'\n<link rel="attachment" href="{secret.as_uri()}">\n', encoding="utf-8")
+    _, processed = demo_dirs
+    outputs = tmp_path / "outputs"
+    summary = run(strategy, Settings(processed_dir=processed, status_dir=status, outputs_dir=outputs), years=[2017], targets=None)
+    assert not summary.failures, [describe_failure(f) for f in summary.failures]
+    page = (outputs / "2017" / "index.html").read_text(encoding="utf-8")
+    tags = elements(page)
+    assert not [t for t, _ in tags if t in ("script", "iframe", "form", "input", "link", "object", "embed")]
+    assert all(a["src"].startswith("data:image/svg+xml;base64,") for t, a in tags if t == "img")  # our figures only
+    assert [a for t, a in tags if t == "meta"] == [{"charset": "utf-8"}, {"name": "viewport", "content": "width=device-width, initial-scale=1.0"}]
+    assert [t for t, _ in tags].count("style") == 1  # the page's own stylesheet, no analyst's
+    for tag, attrs in tags:
+        assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+        assert not (attrs.get("href") or "").lower().startswith(("javascript:", "file:", "data:")), attrs
+        assert "attachment" not in (attrs.get("rel") or ""), attrs
+        assert "style" not in attrs, (tag, attrs)
+    assert [t for t, a in tags if a.get("id") == "main"] == ["main"]  # the skip link's target is the page's own
+    pdf = (outputs / "2017" / pdf_name(strategy, 2017)).read_bytes()
+    assert hits == []
+    assert b"/EmbeddedFile" not in pdf and SECRET_ROW.encode() not in pdf
+    first = re.sub(r"\s+", " ", pdf_pages(outputs / "2017" / pdf_name(strategy, 2017))[0])
+    assert "Syntetiske demodata" in first
+
+
+def machine_folders(tmp_path_factory) -> list[str]:
+    """Folders of this machine no published file may name: the tests' temporary folder (which holds
+    the data and outputs), the user's home, the repository and Python's."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return [str(tmp_path_factory.getbasetemp().resolve()), str(Path.home()), str(root), sys.prefix]
+
+
+def published_text(path) -> str:
+    """Everything a published file says, as text: a workbook's sheets unzipped, a PDF's text too; images left out."""
+    import zipfile
+
+    from rusmiddel_analysis.publish.privacy import DATA_URI
+
+    from .test_report import pdf_pages
+
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return "\n".join(book.read(name).decode("utf-8", "replace") for name in book.namelist())
+    text = path.read_bytes().decode("utf-8", "replace")
+    if path.suffix == ".pdf":
+        text += "\n".join(pdf_pages(path))
+    return DATA_URI.sub(" ", text)
+
+
+def test_no_published_file_names_a_folder_of_this_machine(demo_report, tmp_path_factory):
+    """Executed notebooks carry relative paths (papermill's parameters, its input path), and so does every page."""
+    folders = machine_folders(tmp_path_factory)
+    files = [p for p in demo_report.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".ipynb" for p in files) and any(p.suffix == ".pdf" for p in files)
+    for path in files:
+        text = published_text(path)
+        assert not [folder for folder in folders if folder in text], path
+    book = json.loads((demo_report / "2017" / "notebooks" / "status_report.ipynb").read_text())
+    papermill = book["metadata"]["papermill"]
+    assert papermill["parameters"]["processed_dir"] == "processed" and papermill["parameters"]["status_dir"] == "raw/status"
+    assert papermill["input_path"] == "status_report.ipynb" and papermill["output_path"] is None
+
+
+def test_a_failing_reports_traceback_and_message_name_no_folder_of_this_machine(demo_dirs, tmp_path, tmp_path_factory, capsys):
+    raw, processed = demo_dirs
+    faults = notebooks_with_cell(
+        tmp_path,
+        (
+            "import os\nimport pandas as pd\n"
+            "if target_id == 'skole_alkohol':\n    open(os.path.expanduser('~/rusmiddel-no-such-file.txt'))\n"
+            "if target_id == 'skole_hash':\n    pd.read_parquet(os.path.abspath(processed_dir) + '/no-such-file.parquet')\n"
+        ),
+    )
+    outputs = tmp_path / "outputs"
+    paths = ["--processed", str(processed), "--status", str(raw / "status"), "--outputs", str(outputs), "--notebooks", str(faults)]
+    assert main(["report", "--year", "2017", "--target", "skole_alkohol", "--target", "skole_hash", *paths]) == 1
+    err = capsys.readouterr().err
+    assert "FileNotFoundError: [Errno 2] No such file or directory: '~/rusmiddel-no-such-file.txt'" in err
+    assert "processed/no-such-file.parquet" in err
+    kept = sorted((outputs / "_failed" / "2017").glob("*.ipynb"))
+    assert [p.name for p in kept] == ["skole_alkohol.ipynb", "skole_hash.ipynb"]
+    assert "pandas/io/parquet.py" in kept[1].read_text()  # the traceback kept, its frames relative
+    said = "\n".join(line for line in err.splitlines() if "failing notebook:" not in line)  # where it was kept: the user's own terminal
+    for text in [said, *(p.read_text() for p in kept)]:
+        assert not [folder for folder in machine_folders(tmp_path_factory) if folder in text]
+
+
+def test_the_gate_stops_a_page_naming_a_folder_of_this_machine():
+    from rusmiddel_analysis.publish.privacy import describe, without_machine_paths
+
+    gate = Gate(machine_paths=("/home/anna.jensen", "/srv/rusmiddel/data/processed"))
+    assert describe(gate.scan("<p>see /home/anna.jensen/status.md</p>")) == "absolute paths of this machine (1)"
+    assert gate.scan("<p>'/srv/rusmiddel/data/processed'</p>")[0].kind == "path"
+    assert gate.scan('<img src="data:image/png;base64,QUJD/home/anna.jensen/QUJD">') == []  # image data, not a path
+    assert gate.scan("<p>/home/anna.jensenx and /opt/home/anna.jensen/x</p>") == []  # another folder, not this one
+    roots = {"/home/anna.jensen": "~", "/srv/rusmiddel/data/processed": "data/processed"}
+    assert without_machine_paths("open('/home/anna.jensen/a.md') in /srv/rusmiddel/data/processed", roots) == "open('~/a.md') in data/processed"

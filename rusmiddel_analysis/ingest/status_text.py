@@ -4,6 +4,12 @@ One level-1 or level-2 heading per core effort or focus area (the strategy's Dan
 names, e.g. "# Forebyggelse og tidlig opsporing", "## Unge i folkeskolen"), free Markdown
 beneath; deeper headings (###) are free sub-sections. An unknown heading is an error that
 lists the valid ones. A year without a file has no status text, which the report says plainly.
+
+The text is published as it stands, so it must not count persons in a cell disclosure control
+would hide: a number from 1 to min_cell - 1 (digits, or the words én/to/tre/fire, one-four)
+followed by a word for persons, at most one word between ("3 elever", "2 af dem", "4 nye
+borgere", "three pupils") stops the report with the file and line (never the sentence). Years,
+percentages, decimals, dates, times and ordinals ("6. klasse") are not counts.
 """
 
 from __future__ import annotations
@@ -13,6 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HEADING = re.compile(r"^(#{1,2})\s+(.+?)\s*#*\s*$")
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+NUMBER_WORDS = {"da": {"én": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4}, "en": {"one": 1, "two": 2, "three": 3, "four": 4}}
+PERSON_WORDS = {
+    "da": r"elev(?:er|en|erne)?|borger(?:e|en|ne)?|unge|person(?:er|en|erne)?|forløb(?:et|ene)?|pige(?:r|n|rne)?|dreng(?:e|en|ene)?"
+    r"|børn(?:ene)?|barn(?:et)?|deltager(?:e|en|ne)?|bruger(?:e|en|ne)?|patient(?:er|en|erne)?|klient(?:er|en|erne)?"
+    r"|famili(?:e|er|en|erne)?|forældre(?:ne)?|mænd(?:ene)?|kvinde(?:r|n|rne)?|tilfælde|af\s+dem|af\s+disse",
+    "en": r"pupils?|students?|citizens?|persons?|people|young\s+people|girls?|boys?|child(?:ren)?|participants?|users?|patients?|clients?"
+    r"|famil(?:y|ies)|parents?|men|women|episodes?|treatments?|cases?|of\s+them|of\s+whom",
+}
+# a whole number: not part of a decimal, a date (3/4), a time (10:30) or a larger number
+_COUNT = r"(?<![\w.,/:])(?P<n>\d+|{words})(?![\w/:]|[.,]\d|\.\s*[a-zæøå\-–(]|\s*(?:%|‰|procent|pct|percent))"
+_PERSONS = r"\s+(?:[^\W\d_]+\s+)?(?:{persons})(?!\w)"
+SMALL_COUNT = {
+    lang: re.compile(_COUNT.format(words="|".join(NUMBER_WORDS[lang])) + _PERSONS.format(persons=PERSON_WORDS[lang]), re.IGNORECASE)
+    for lang in NUMBER_WORDS
+}
 
 
 class StatusTextError(ValueError):
@@ -45,6 +67,27 @@ def valid_headings(strategy) -> dict[str, str]:
     return names
 
 
+def counts_small_cell(line: str, min_cell: int) -> bool:
+    """Whether a line counts persons in a cell under `min_cell` (see the module docstring)."""
+    for lang, pattern in SMALL_COUNT.items():
+        for match in pattern.finditer(line):
+            number = match.group("n").lower()
+            value = int(number) if number.isdigit() else NUMBER_WORDS[lang][number]
+            if 1 <= value < min_cell:
+                return True
+    return False
+
+
+def _check_small_counts(path: Path, content: str, min_cell: int) -> None:
+    """Stop at the first line that counts persons under the smallest publishable cell, naming file and line only."""
+    for number, line in enumerate(content.splitlines(), start=1):
+        if counts_small_cell(line, min_cell):
+            raise StatusTextError(
+                f"{path}, line {number}: a count of fewer than {min_cell} persons, a cell the reports never show; "
+                f"write 'færre end {min_cell}' (fewer than {min_cell}) or leave the number out"
+            )
+
+
 def status_file(status_dir: str | Path, year: int) -> Path:
     return Path(status_dir) / f"{year}.md"
 
@@ -55,9 +98,11 @@ def read_status_text(strategy, status_dir: str | Path, year: int) -> StatusText:
     if not path.exists():
         return StatusText(year, None)
     content = path.read_text(encoding="utf-8")
-    content = re.sub(r"<!--.*?-->", "", content, flags=re.DOTALL)
+    # a comment is never published; it keeps its lines, so every message names the line as the editor shows it
+    content = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), content)
     if not content.strip():
         return StatusText(year, path, empty=True)
+    _check_small_counts(path, content, int(strategy.settings["disclosure"]["min_cell"]))
     names = valid_headings(strategy)
     sections: dict[str, list[str]] = {}
     current = None

@@ -30,6 +30,7 @@ from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
+from rusmiddel_analysis.present.markdown import markdown_html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
 from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text, unit_label
 
@@ -133,19 +134,6 @@ def subgroup_cell(target_id: str, year, by: str, row) -> dict:
     return pub.cell(
         {"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)}, row, pub.SHARE_FIELDS
     )
-
-
-def markdown_html(source: str, heading_offset: int = 0) -> str:
-    """Markdown as HTML, headings moved down `heading_offset` levels to fit the page's outline."""
-    import re
-
-    import mistune
-
-    rendered = mistune.html(source)
-    if not heading_offset:
-        return rendered
-    shift = lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}"
-    return re.sub(r"<(/?)h([1-6])", shift, rendered)
 
 
 class _Report:

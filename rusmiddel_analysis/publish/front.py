@@ -15,6 +15,7 @@ from rusmiddel_analysis.config.files import write_atomically
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
 from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.present.html import environment
+from rusmiddel_analysis.present.markdown import render, sanitise
 from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words, stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 
@@ -136,14 +137,12 @@ def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool =
 
 
 def methodology_html(markdown: str) -> str:
-    """docs/methodology.md as HTML, each numbered heading with an id (`section-2-2`) to link to."""
+    """docs/methodology.md as HTML, each numbered heading with an id (`section-2-2`) to link to;
+    sanitised like the analysts' text (raw HTML escaped, the same allow-list), keeping those ids."""
     import re
 
-    import mistune
-
-    body = mistune.create_markdown(plugins=["table"])(markdown)
     number = lambda m: f'<h{m.group(1)} id="section-{m.group(2).rstrip(".").replace(".", "-")}">{m.group(2)}'
-    return re.sub(r"<h([1-6])>(\d+(?:\.\d+)*\.?)", number, body)
+    return sanitise(re.sub(r"<h([1-6])>(\d+(?:\.\d+)*\.?)", number, render(markdown)), keep_ids=True)
 
 
 def write_methodology_page(outputs_dir: Path, lang: str) -> Path | None:

@@ -10,11 +10,12 @@ uses).
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, HIGH_RISK_PAGE, NOTEBOOKS
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, HIGH_RISK_PAGE, NOTEBOOKS, PACKAGE, project_dir
 from rusmiddel_analysis.present.formatting import LOCALES
 
 KERNEL_NAME = "rusmiddel-analysis"
@@ -66,25 +67,64 @@ class Settings:
     kernel_name: str = KERNEL_NAME
     timeout: int = 600
     pdf: bool = True  # a print-ready PDF of each year's status report (publish/pdf.py)
+    project_dir: Path | None = None  # what the notebooks' paths are relative to (for_run sets it)
+
+    @property
+    def base(self) -> Path:
+        """The folder an executed notebook's paths are relative to: the project folder (where the
+        command runs, or $RUSMIDDEL_PROJECT) when it holds the run's folders, else the folder they share."""
+        return self.project_dir or project_folder(self.processed_dir, self.status_dir)
+
+    def shown(self, path: Path) -> str:
+        """A path as an executed notebook carries it: relative to `base`, never absolute."""
+        return Path(os.path.relpath(Path(path).resolve(), self.base)).as_posix()
 
     def parameters(self, job: Job) -> dict:
+        """The notebook's parameters; its paths relative, so no executed notebook names a folder of this machine."""
         params = {
             "year": job.year,
-            "processed_dir": str(self.processed_dir),
-            "status_dir": str(self.status_dir),
+            "processed_dir": self.shown(self.processed_dir),
+            "status_dir": self.shown(self.status_dir),
             "lang": self.lang,
-            "strategy_file": str(self.strategy_file) if self.strategy_file else None,
+            "strategy_file": self.shown(self.strategy_file) if self.strategy_file else None,
         }
         if job.kind == "target":
             params["target_id"] = job.target_id
         return params
 
     def for_run(self, strategy, kernel_name: str | None = None) -> Settings:
-        """The settings a run uses: the notebooks read the run's own strategy file, on the kernel found."""
+        """The settings a run uses: the notebooks read the run's own strategy file, on the kernel found,
+        with their paths relative to the run's project folder."""
         strategy_file = self.strategy_file
         if strategy_file is None and Path(strategy.path).resolve() != DEFAULT_STRATEGY.resolve():
             strategy_file = Path(strategy.path)
-        return dataclasses.replace(self, strategy_file=strategy_file, kernel_name=kernel_name or self.kernel_name)
+        if strategy_file is not None and Path(strategy_file).resolve() == DEFAULT_STRATEGY.resolve():
+            strategy_file = None  # the packaged one: the notebooks find it themselves, wherever the package is
+        changed = dataclasses.replace(self, strategy_file=strategy_file, kernel_name=kernel_name or self.kernel_name)
+        return dataclasses.replace(changed, project_dir=changed.base)
+
+    def machine_roots(self) -> dict[str, str]:
+        """This machine's folders an executed notebook may quote (a traceback, a warning), each with
+        the relative form it is shown as ("" drops it: a module's path from its package on)."""
+        import site
+        import sys
+        import sysconfig
+
+        python = [*site.getsitepackages(), *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib"))]
+        roots = {folder: "" for folder in (*python, sys.prefix, sys.base_prefix, str(PACKAGE.parent), str(self.base))}
+        roots[str(Path.home())] = "~"
+        for folder in (self.processed_dir, self.status_dir, self.outputs_dir):
+            roots[str(folder)] = self.shown(folder)
+        return {str(Path(root).resolve()): shown for root, shown in roots.items()} | roots
+
+
+def project_folder(*paths: Path | None) -> Path:
+    """The project folder when it holds every path given, else the deepest folder they share."""
+    paths = [Path(p).resolve() for p in paths if p is not None]
+    here = project_dir().resolve()
+    if all(p.is_relative_to(here) for p in paths):
+        return here
+    return Path(os.path.commonpath(paths))
 
 
 def pdf_name(strategy, year: int) -> str:

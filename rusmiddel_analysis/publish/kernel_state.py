@@ -69,8 +69,9 @@ def snapshot() -> None:
     }
 
 
-def restore() -> None:
-    """Put the kernel back as it was after warm_up (called before each report)."""
+def restore(project: str | None = None) -> None:
+    """Put the kernel back as it was after warm_up (called before each report); then work in the
+    report's `project` folder, which its relative paths (the parameters) are read from."""
     import matplotlib
     import numpy as np
     import pandas as pd
@@ -95,6 +96,11 @@ def restore() -> None:
         matplotlib.rcParams.update(_SNAPSHOT["rc"])
         pd.reset_option("all")
     np.seterr(**_SNAPSHOT["np_err"])
+    if project:
+        from rusmiddel_analysis.config.paths import PROJECT_ENV
+
+        os.chdir(project)
+        os.environ[PROJECT_ENV] = project
 
 
 def _ipython():

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rusmiddel_analysis.publish.convert import page_links, page_title, to_html
 from rusmiddel_analysis.publish.jobs import Job, Settings, pdf_name
+from rusmiddel_analysis.publish.privacy import without_machine_paths
 
 ENGINE_NAME = "rusmiddel-warm"
 KERNEL_STATE = "__import__('rusmiddel_analysis.publish.kernel_state').publish.kernel_state"
@@ -63,8 +64,9 @@ class WarmKernel:
             content = (reply or {}).get("content", {})
             raise RuntimeError(f"kernel set-up failed: {content.get('ename', 'no reply')}: {content.get('evalue', '')}")
 
-    def reset(self) -> None:
-        self.run(RESET_CODE)
+    def reset(self, project: str | None = None) -> None:
+        """Back to the pristine state, working in `project` (silent: nothing of it reaches the notebook)."""
+        self.run(f"{KERNEL_STATE}.restore({project!r})" if project else RESET_CODE)
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -119,7 +121,15 @@ def _engine_class():
 
         @classmethod
         def execute_managed_notebook(
-            cls, nb_man, kernel_name, warm_kernel: WarmKernel = None, execution_timeout=None, log_output=False, holder: dict | None = None, **kwargs
+            cls,
+            nb_man,
+            kernel_name,
+            warm_kernel: WarmKernel = None,
+            execution_timeout=None,
+            log_output=False,
+            holder: dict | None = None,
+            project: str | None = None,
+            **kwargs,
         ):
             client = PapermillNotebookClient(
                 nb_man, km=warm_kernel.km, kernel_name=kernel_name, timeout=execution_timeout, log_output=log_output, raise_on_iopub_timeout=True
@@ -128,7 +138,7 @@ def _engine_class():
             client.reset_execution_trackers()
             if holder is not None:
                 holder["nb"] = nb_man.nb
-            warm_kernel.reset()
+            warm_kernel.reset(project)
             client.papermill_execute_cells()
             info = client.wait_for_reply(client.kc.kernel_info())
             nb_man.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -161,6 +171,16 @@ class Rendered:
     kernel_lost: bool = False
 
 
+def _as_published(notebook, job: Job, roots: dict[str, str]) -> str:
+    """An executed notebook as JSON with no path of this machine: papermill's input path is the
+    notebook's name, and every folder of `roots` a traceback or warning quotes is made relative."""
+    import nbformat
+
+    notebook.metadata.setdefault("papermill", {})
+    notebook.metadata["papermill"].update(input_path=job.notebook, output_path=None)
+    return without_machine_paths(nbformat.writes(notebook), roots)
+
+
 def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Rendered:
     """Execute one notebook on a warm kernel and convert it; nothing is written to disk."""
     import nbformat
@@ -171,6 +191,7 @@ def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Render
     started = time.perf_counter()
     source = nbformat.read(settings.notebooks_dir / job.notebook, as_version=4)
     holder: dict = {}
+    roots = settings.machine_roots()
     try:
         notebook = pm.execute_notebook(
             source,
@@ -183,16 +204,20 @@ def render(job: Job, settings: Settings, strategy, kernel: WarmKernel) -> Render
             execution_timeout=settings.timeout,
             warm_kernel=kernel,
             holder=holder,
+            project=str(settings.base),
         )
     except PapermillExecutionError as exc:
-        failed = nbformat.writes(holder["nb"]) if "nb" in holder else ""
-        return Rendered(job, False, time.perf_counter() - started, notebook=failed, error=f"{exc.ename}: {exc.evalue}".strip(), cell=exc.exec_count)
+        failed = _as_published(holder["nb"], job, roots) if "nb" in holder else ""
+        error = without_machine_paths(f"{exc.ename}: {exc.evalue}".strip(), roots)
+        return Rendered(job, False, time.perf_counter() - started, notebook=failed, error=error, cell=exc.exec_count)
     except Exception as exc:  # dead kernel, timeout
         message = f"{type(exc).__name__}: {exc}".strip().splitlines()[0] if str(exc) else type(exc).__name__
-        return Rendered(job, False, time.perf_counter() - started, error=message, kernel_lost=True)
+        return Rendered(job, False, time.perf_counter() - started, error=without_machine_paths(message, roots), kernel_lost=True)
+    published = _as_published(notebook, job, roots)
     pdf = pdf_name(strategy, job.year) if settings.pdf else None
-    html = to_html(notebook, page_title(strategy, job, settings.lang), settings.lang, page_links(job, settings.lang, pdf))
-    return Rendered(job, True, time.perf_counter() - started, html=html, notebook=nbformat.writes(notebook))
+    links = page_links(job, settings.lang, pdf)
+    html = to_html(nbformat.reads(published, as_version=4), page_title(strategy, job, settings.lang), settings.lang, links)
+    return Rendered(job, True, time.perf_counter() - started, html=html, notebook=published)
 
 
 def prepare_conversion(lang: str) -> None:

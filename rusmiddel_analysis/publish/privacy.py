@@ -9,6 +9,9 @@ hit stops that page with the kind of leak, never the value itself:
   told from ordinary numbers);
 - `suppressed`: a published cell (a table row, a bar, a point) that shows a value for a cell
   disclosure control hid;
+- `path`: an absolute path of this machine (the project, data and outputs folders, the
+  library's, Python's, the user's home): executed notebooks carry relative paths only, and a
+  traceback's or warning's paths are made relative before the gate sees them;
 - `unaccounted`: anything the gate cannot account for. Every output of the notebook must carry a
   declaration of what it publishes (published.py); every table and figure on the page must be a
   declared one; every declared cell must be a cell of the disclosure-controlled tables the gate
@@ -49,9 +52,46 @@ KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure 
 SHOWN_KEYS = ("year", "months", "measured_year")
 
 
+# a root starts a path: not inside another path or word, but it may follow a terminal colour code
+# (IPython colours the file names of a traceback: "\x1b[0;32m/home/...")
+_NOT_A_PATH_START = r"(?:(?<![A-Za-z0-9+=._~/-])|(?<=[\[;]\dm)|(?<=[\[;]\d\dm))"
+_PATH_END = r"""(?:(?P<sep>/|\\\\|\\)|(?=["'\s:;,)<>\]\x1b]|$))"""
+# embedded images (a data URI, or a notebook's base64 image output) are not text: never rewritten
+_IMAGE_DATA = re.compile(DATA_URI.pattern + r"|[A-Za-z0-9+/=]{200,}")
+
+
+def _roots_pattern(roots) -> re.Pattern | None:
+    """One pattern for every root (longest first, so a folder inside another is matched whole)."""
+    roots = sorted((r for r in set(roots) if r.strip("/\\")), key=len, reverse=True)
+    if not roots:
+        return None
+    return re.compile(_NOT_A_PATH_START + "(?P<root>" + "|".join(re.escape(r) for r in roots) + ")" + _PATH_END)
+
+
+def without_machine_paths(text: str, roots: dict[str, str]) -> str:
+    """`text` with each root (an absolute folder of this machine) replaced by its relative form:
+    `<root>/x` becomes `x` (or `<shown>/x`), the root alone `.` (or `<shown>`)."""
+    roots = {**roots, **{json.dumps(r)[1:-1]: shown for r, shown in roots.items()}}  # as JSON quotes a Windows path
+    pattern = _roots_pattern(roots)
+    if pattern is None:
+        return text
+
+    def relative(match: re.Match) -> str:
+        shown, sep = roots[match.group("root")], match.group("sep")
+        if sep:
+            return shown + sep if shown else ""
+        return shown or "."
+
+    parts, end = [], 0
+    for image in _IMAGE_DATA.finditer(text):
+        parts += [pattern.sub(relative, text[end : image.start()]), image.group(0)]
+        end = image.end()
+    return "".join([*parts, pattern.sub(relative, text[end:])])
+
+
 @dataclass
 class Leak:
-    kind: str  # cpr, identifier, suppressed, unaccounted
+    kind: str  # cpr, identifier, path, suppressed, unaccounted
     count: int = 1
 
 
@@ -117,10 +157,12 @@ class Gate:
     words: dict[str, tuple[float, ...]] = field(default_factory=dict)  # a target's own numbers: baseline, goal, years
     lang: str = "da"
     min_cell: int = SETTINGS_DEFAULTS["disclosure"]["min_cell"]
+    machine_paths: tuple[str, ...] = ()  # this machine's folders, which nothing published may name
 
     @classmethod
-    def for_run(cls, strategy, results: Results, processed_dir: Path, lang: str) -> Gate:
-        """The gate of a run: the run's own disclosure-controlled results, and the ids in the processed data."""
+    def for_run(cls, strategy, results: Results, processed_dir: Path, lang: str, machine_paths=()) -> Gate:
+        """The gate of a run: the run's own disclosure-controlled results, the ids in the processed data,
+        and the machine's folders (Settings.machine_roots)."""
         truth = _truth_rows(results.totals, pub.TOTALS, pub.TOTAL_FIELDS)
         truth.update(_truth_rows(results.subgroups, pub.SUBGROUPS, pub.SHARE_FIELDS))
         truth.update(_truth_rows(results.follow_up, pub.FOLLOW_UP, pub.FOLLOW_UP_FIELDS))
@@ -130,7 +172,8 @@ class Gate:
             truth.update(_truth_rows(getattr(results, kind), kind, pub.SHARE_FIELDS))
         truth.update(_truth_rows(results.debut_ages, pub.DEBUT_AGES, pub.DEBUT_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
-        return cls(_identifiers(processed_dir), truth, words, lang, int(strategy.settings["disclosure"]["min_cell"]))
+        min_cell = int(strategy.settings["disclosure"]["min_cell"])
+        return cls(_identifiers(processed_dir), truth, words, lang, min_cell, tuple(machine_paths))
 
     def scan(self, text: str) -> list[Leak]:
         """CPR-like numbers and person-level ids in any text: a page, a notebook, an error message."""
@@ -143,6 +186,10 @@ class Gate:
             found = sum(1 for token in set(TOKEN.findall(text)) if token in self.identifiers)
             if found:
                 leaks.append(Leak("identifier", found))
+        pattern = _roots_pattern(self.machine_paths)
+        paths = len(pattern.findall(text)) if pattern else 0
+        if paths:
+            leaks.append(Leak("path", paths))
         return leaks
 
     def check(self, page: str, notebook_json: str, complete: bool = True) -> list[Leak]:
@@ -259,5 +306,6 @@ def describe(leaks: list[Leak]) -> str:
         "identifier": "person-level identifiers from the raw data",
         "suppressed": "values that disclosure control hid",
         "unaccounted": "tables, figures or numbers the gate cannot account for",
+        "path": "absolute paths of this machine",
     }
     return "; ".join(f"{names[leak.kind]} ({leak.count})" for leak in leaks)

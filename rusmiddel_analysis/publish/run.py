@@ -31,6 +31,7 @@ from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
 from rusmiddel_analysis.publish.front import write_front_page, write_methodology_page, write_strategies_page
 from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, pdf_name, plan
 from rusmiddel_analysis.publish.kernels import Rendered, prepare_conversion
+from rusmiddel_analysis.publish.lock import outputs_lock
 from rusmiddel_analysis.publish.pdf import write_pdf
 from rusmiddel_analysis.publish.privacy import Gate, describe
 from rusmiddel_analysis.publish.tables import write_year_tables, year_tables
@@ -183,6 +184,12 @@ def run(
     settings = settings.for_run(strategy)
     run_plan = make_plan(strategy, settings, results_fingerprint(strategy, settings.processed_dir), years, targets, force)
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)  # only once the inputs passed their checks
+    with outputs_lock(settings.outputs_dir):  # one run at a time writes this folder
+        return _build(strategy, settings, run_plan, progress, jobs, executor, scheduler, runner, gate)
+
+
+def _build(strategy, settings: Settings, run_plan: Plan, progress, jobs, executor, scheduler, runner, gate) -> RunSummary:
+    """Steps 2-5 of a run, holding the outputs folder's lock: results, pages, tables, front page."""
     own_runner = runner is None
     if run_plan.todo:
         settings = settings.for_run(strategy, find_kernel(settings.kernel_name))
@@ -210,7 +217,7 @@ def _results_and_pages(
     if gate is not None:
         gate_future.set_result(gate)
     elif run_plan.todo:
-        gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang)
+        gate_future = background.submit(Gate.for_run, strategy, results, settings.processed_dir, settings.lang, settings.machine_roots())
     if run_plan.todo:
         background.submit(prepare_conversion, settings.lang)
     tables = {year: background.submit(year_tables, strategy, results, year, settings.lang) for year in run_plan.table_years}
@@ -238,6 +245,13 @@ def watch(
     `rounds`, if given, is called with each RunSummary.
     """
     stop = stop or threading.Event()
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    with outputs_lock(settings.outputs_dir):  # held while watching; each round's run passes through
+        _watch_rounds(strategy, settings, years, targets, progress, jobs, interval, stop, rounds)
+
+
+def _watch_rounds(strategy, settings: Settings, years, targets, progress, jobs, interval: float, stop, rounds) -> None:
+    """Watch mode's rounds on kernels kept warm, until `stop` is set."""
     runner = LocalExecutor(settings.for_run(strategy, find_kernel(settings.kernel_name)), strategy, jobs or os.cpu_count() or 1, keep_kernels=True)
     gate, gate_key = None, None
     try:
@@ -245,7 +259,8 @@ def watch(
             _check_run(settings, "local", None)
             results = ensure_results(strategy, settings.processed_dir)
             if (results.fingerprint, settings.lang) != gate_key:
-                gate, gate_key = Gate.for_run(strategy, results, settings.processed_dir, settings.lang), (results.fingerprint, settings.lang)
+                gate = Gate.for_run(strategy, results, settings.processed_dir, settings.lang, settings.machine_roots())
+                gate_key = (results.fingerprint, settings.lang)
             summary = run(strategy, settings, years, targets, progress=progress, runner=runner, gate=gate)
             if rounds:
                 rounds(summary)
@@ -271,6 +286,13 @@ def run_many(strategies, settings: Settings, years=None, targets=None, progress=
     a front page across them. Returns {strategy id: RunSummary}."""
     if len({s.id for s in strategies}) != len(strategies):
         raise ReportError("each --strategy must have its own id: their outputs go to <outputs>/<id>/")
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    with outputs_lock(settings.outputs_dir):  # the page across the strategies; each strategy's folder has its own lock
+        return _run_many(strategies, settings, years, targets, progress, jobs, force, executor, scheduler)
+
+
+def _run_many(strategies, settings: Settings, years, targets, progress, jobs, force, executor, scheduler):
+    """run_many's work, holding the top outputs folder's lock."""
     runner = None
     if executor == "local":
         first = strategy_settings(strategies[0], settings)
