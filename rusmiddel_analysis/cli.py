@@ -12,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from rusmiddel_analysis.config.echo import printable_lines
 from rusmiddel_analysis.config.strategy import StrategyError
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting
@@ -79,15 +80,19 @@ def cmd_check_strategy(args) -> int:
 
 def cmd_draft_mapping(args) -> int:
     """Print a draft mapping.yaml for one export of a source (no personal value in it)."""
-    from rusmiddel_analysis.ingest.draft import draft_mapping, draft_yaml
+    from rusmiddel_analysis.ingest.draft import DraftError, draft_mapping, draft_yaml
     from rusmiddel_analysis.ingest.schemas import SOURCES
 
     if args.source not in SOURCES:
         raise UserError(f"unknown source '{args.source}'; valid: {', '.join(SOURCES)}")
+    if not Path(args.file).is_file():
+        raise UserError(f"{args.file}: file not found")
     try:
         draft = draft_mapping(args.source, Path(args.file))
-    except (OSError, ValueError) as exc:
+    except DraftError as exc:
         raise UserError(f"{args.file}: {exc}") from None
+    except Exception as exc:  # a reader's own words may quote the file's text: only its kind is named
+        raise UserError(f"{args.file}: cannot read it ({exc.__class__.__name__}); open it in the program that made it and export it again") from None
     print(draft_yaml(draft, args.source, Path(args.file)), end="")
     return 0
 
@@ -398,26 +403,31 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (UserError, StrategyError) as exc:
-        print(f"rusmiddel: error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return 2
     except Exception as exc:
         from rusmiddel_analysis.ingest.problems import DataValidationError
 
         if isinstance(exc, DataValidationError):
-            print(f"rusmiddel: {exc}", file=sys.stderr)
-            print("rusmiddel: nothing was written; data/processed is unchanged", file=sys.stderr)
+            _error(str(exc))
+            _error("nothing was written; data/processed is unchanged")
             return 1
         if isinstance(exc, FileNotFoundError):
-            print(f"rusmiddel: error: {exc}", file=sys.stderr)
+            _error(f"error: {exc}")
             return 2
         if isinstance(exc, OSError):  # a full disk or a read-only folder
             where = f" {exc.filename}" if exc.filename else ""
-            print(f"rusmiddel: error: cannot write{where}: {exc.strerror or exc}; nothing half-written was kept", file=sys.stderr)
+            _error(f"error: cannot write{where}: {exc.strerror or exc}; nothing half-written was kept")
             return 1
         raise
     except KeyboardInterrupt:
-        print("rusmiddel: interrupted; nothing half-written was kept", file=sys.stderr)
+        _error("interrupted; nothing half-written was kept")
         return 130
+
+
+def _error(message: str) -> None:
+    """One message on standard error, without a control character that came from a file."""
+    print(printable_lines(f"rusmiddel: {message}"), file=sys.stderr)
 
 
 if __name__ == "__main__":

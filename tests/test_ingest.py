@@ -456,3 +456,86 @@ def test_every_mapping_key_and_option_is_checked(tmp_path, strategy, mapping, me
     (raw / source / "mapping.yaml").write_text(mapping, encoding="utf-8")
     _, text = problems_for(raw, strategy)
     assert message in text
+
+
+# --- names read from a file: never a value, never a control character -------------------------
+
+REAL_HEADERS = [
+    "Alder første gang: ryget",
+    "Klassetrin",
+    "Køn",
+    "Skolenavn",
+    "Q12_3",
+    "Respondent-ID",
+    "Borger-ID (pseudonym)",
+    "Opfølgning efter (mdr.)",
+    "Anden etnisk baggrund end dansk",
+    "TID",
+    "alk_hyppighed",
+    "Sjældnere end en gang om måneden",
+    "6. klasse",
+]
+# values a first data row brings as "column names": CPR numbers, names, ids, pseudonyms, e-mail, dates, numbers
+VALUES_AS_NAMES = [
+    "010203-1234",
+    "0102031234",
+    "Jens Hansen",
+    "Anne-Mette K. Jensen",
+    "S15-004711",
+    "F-2016-00042",
+    "3f9a0c51d2e87b44",
+    "jens@example.dk",
+    "14-03-2016",
+    "2016-03-14",
+    "1984",
+    "Vestbjergskolen Jens Hansen 010203-1234",
+    "a" * 65,
+]
+
+
+def test_a_plausible_name_is_a_column_name_not_a_value():
+    from rusmiddel_analysis.ingest.problems import plausible_name, shown_name
+
+    assert [name for name in REAL_HEADERS if not plausible_name(name)] == []
+    assert [value for value in VALUES_AS_NAMES if plausible_name(value)] == []
+    assert (shown_name("Køn", 3), shown_name("010203-1234", 3)) == ("'Køn'", "3")
+
+
+def test_an_export_without_its_header_row_names_its_columns_by_position(tmp_path, capsys):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    skole = frames["ungeprofil_skole"].assign(respondent_id=["010203-1234", "S2", "S3", "S4"], school=["Jens Hansen", "A", "B", "B"])
+    skole.to_csv(raw / "ungeprofil_skole" / "ungeprofil_skole.csv", index=False, header=False)  # the first row becomes the names
+    for command in (["validate", "--raw", str(raw)], ["process", "--raw", str(raw), "--processed", str(tmp_path / "p")]):
+        assert main(command) == 1
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert not any(value in text for value in ("010203-1234", "0102031234", "Jens Hansen", "Jens", "2015"))
+        # columns 1 (a CPR number), 2 (a year), 3 (a name) and 4 (a grade) by position; a word that is no value by name
+        for position in (1, 2, 3, 4):
+            assert f"ungeprofil_skole.csv: column {position}: rule 'known column'\n    hint: its name looks like a value" in text
+        assert "column 'male': rule 'known column'" in text
+
+
+def test_an_export_column_a_mapping_names_is_shown_only_when_plausible(tmp_path, strategy):
+    raw = write_canonical(tmp_path / "raw")
+    (raw / "ungeprofil_skole" / "mapping.yaml").write_text("columns: {'010203-1234': respondent_id, Skolenavn: school}\n", encoding="utf-8")
+    problems, text = problems_for(raw, strategy)
+    assert "column 'school' (export column 'Skolenavn'): rule 'mapping column exists'" in text
+    assert "column 'respondent_id' (export column (its name is not shown: it looks like a value)): rule 'mapping column exists'" in text
+    assert "010203" not in text and "mapping.yaml maps (its name is not shown" in text
+
+
+def test_control_characters_from_a_file_never_reach_the_terminal(tmp_path, capsys):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    esc = "\x1b[2J\x1b[31m"
+    (raw / "ungeprofil_skole" / "ungeprofil_skole.csv").unlink()
+    frames["ungeprofil_skole"].assign(**{f"Klasse{esc}\r": "x"}).to_csv(raw / "ungeprofil_skole" / f"skole{esc}.csv", index=False)
+    # a key of mapping.yaml with an escape code, written as YAML's own escape
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text('read: {"encodng\\e[31m": cp1252}\n', encoding="utf-8")
+    assert main(["validate", "--raw", str(raw)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\r" not in err
+    assert "skole[2J[31m.csv: column 'Klasse[2J[31m': rule 'known column'" in err
+    assert "only known names under 'read:' (found encodng[31m;" in err

@@ -306,3 +306,12 @@ def test_fractions_incomplete_follow_up_and_kind_against_polarity_are_refused(tm
     path = _write_mutated(tmp_path, mutate)
     with pytest.raises(StrategyError, match=re.escape(message)):
         load_strategy(path)
+
+
+def test_control_characters_in_a_strategy_file_never_reach_the_terminal(tmp_path, capsys):
+    from rusmiddel_analysis.cli import main
+
+    path = _write_mutated(tmp_path, lambda raw: _target(raw, "ungdom_hash").update(focus_area="unge\x1b[2J\x1b[31m"))
+    assert main(["check-strategy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "field 'focus_area': unknown focus area 'unge[2J[31m'" in err and "\x1b" not in err

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from rusmiddel_analysis.config.echo import printable_lines
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
@@ -74,7 +75,8 @@ class StrategyError(ValueError):
         where = f"target '{target_id}', " if target_id else ""
         what = f"field '{field_name}': " if field_name else ""
         at = f", line {line}" if line else ""
-        super().__init__(f"{self.path}{at}: {where}{what}{message}")
+        # ids, names and codes come from the file: no control character reaches a terminal
+        super().__init__(printable_lines(f"{self.path}{at}: {where}{what}{message}"))
 
 
 def yaml_node_lines(text: str):

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rusmiddel_analysis.config.echo import printable
 from rusmiddel_analysis.config.files import load_yaml
-from rusmiddel_analysis.ingest.problems import HINTS, Problem
+from rusmiddel_analysis.ingest.problems import HINTS, NOT_SHOWN, Problem, plausible_name, shown_name
 from rusmiddel_analysis.ingest.readers import RawTable
 from rusmiddel_analysis.ingest.schemas import Source
 
@@ -67,7 +68,7 @@ def load_mapping(folder: Path, source: Source | None = None) -> tuple[Mapping, l
 
 
 def _unknown(path: Path, where: str, found, valid) -> list[Problem]:
-    extra = sorted(str(k) for k in found if k not in valid)
+    extra = sorted(printable(k) if plausible_name(k) else NOT_SHOWN for k in found if k not in valid)
     if not extra:
         return []
     rule = f"only known names under {where} (found {', '.join(extra)}; valid: {', '.join(map(str, valid))})"
@@ -106,7 +107,7 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
                     "mapping column exists",
                     column=mapping.columns[export_name],
                     export_column=export_name,
-                    hint=f"mapping.yaml maps '{export_name}', which this file lacks; " + HINTS["mapping column exists"],
+                    hint=f"mapping.yaml maps {shown_name(export_name)}, which this file lacks; " + HINTS["mapping column exists"],
                 )
             )
     frame = frame.drop(columns=[c for c in mapping.drop if c in frame.columns])
@@ -115,7 +116,8 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
     known = set(source.names)
     for column in frame.columns:
         if column not in known:
-            problems.append(Problem(file, "known column", column=str(column), hint=HINTS["known column"]))
+            hint = HINTS["known column"] if plausible_name(column) else HINTS["name looks like a value"]
+            problems.append(Problem(file, "known column", column=str(column), hint=hint))
     for col in source.columns:
         if col.required and col.name not in frame.columns:
             problems.append(Problem(file, "required column present", column=col.name, hint=HINTS["required column present"]))
