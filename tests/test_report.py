@@ -16,13 +16,12 @@ from rusmiddel_analysis.calc.assessment import assess
 from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.paths import NOTEBOOKS
-from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.published import read_page
 from rusmiddel_analysis.present.textcatalog import group_label, text
 from rusmiddel_analysis.publish.jobs import find_kernel
 
-from .conftest import write_strategy_variant
+from .conftest import NO_DISCLOSURE_CONTROL, with_disclosure
 
 ANALYST_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -164,14 +163,10 @@ def test_status_page_is_structured_as_the_municipality_reports(demo_report, stra
         assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
 
 
-def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tmp_path):
+def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy):
     """Cells hidden by disclosure control: their values (recomputed without it) appear nowhere."""
     _, processed = demo_dirs
-
-    def no_disclosure(raw):
-        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0, "all_or_none_health_data": False, "all_or_none_min_group": 0}
-
-    open_strategy = load_strategy(write_strategy_variant(tmp_path, no_disclosure))
+    open_strategy = with_disclosure(strategy, **NO_DISCLOSURE_CONTROL)  # in memory: no strategy file can ask for it
     checked = 0
     for by in ("gender", "age_group"):
         published = compute(strategy, processed, by=by)
