@@ -1,7 +1,7 @@
 """The `rusmiddel` command line. Each subcommand is a thin shell over a library function.
 
-Errors the user can fix are printed as one line on stderr with exit code 2 (bad input)
-or 1 (a run that failed); no traceback.
+Errors the user can fix are printed as one line on stderr with exit code 2 (bad input: arguments,
+a strategy file, a mapping.yaml that is not YAML) or 1 (a run that failed); no traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from rusmiddel_analysis.config.echo import printable_lines
+from rusmiddel_analysis.config.files import YamlFileError
 from rusmiddel_analysis.config.strategy import StrategyError
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting
@@ -402,7 +403,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, StrategyError) as exc:
+    except (UserError, StrategyError, YamlFileError) as exc:
         _error(f"error: {exc}")
         return 2
     except Exception as exc:

@@ -539,3 +539,24 @@ def test_control_characters_from_a_file_never_reach_the_terminal(tmp_path, capsy
     assert "\x1b" not in err and "\r" not in err
     assert "skole[2J[31m.csv: column 'Klasse[2J[31m': rule 'known column'" in err
     assert "only known names under 'read:' (found encodng[31m;" in err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "line 6: not valid YAML: more than 100,000 values once its aliases are expanded"),  # the alias bomb
+        ("columns: {Køn: gender\nvalues: [\n".encode(), "line 2: not valid YAML: did not find expected ',' or '}'"),
+        ("columns: {Køn: gender}\n".encode("cp1252"), "line 1: not valid YAML: not UTF-8 text"),
+        (b"read: {sep: \x1b[31m}\n", "line 1: not valid YAML: control characters are not allowed"),
+    ],
+    ids=["alias bomb", "syntax error", "not UTF-8", "control character"],
+)
+def test_a_mapping_that_is_not_yaml_is_one_line_with_its_line_number(tmp_path, capsys, content, message):
+    from .test_strategy import alias_bomb
+
+    raw = write_canonical(tmp_path / "raw")
+    mapping = raw / "ungeprofil_skole" / "mapping.yaml"
+    mapping.write_bytes(content if content is not None else (alias_bomb() + "columns: *lol8\n").encode())
+    assert main(["validate", "--raw", str(raw)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rusmiddel: error: {mapping}, {message}") and len(err.strip().splitlines()) == 1 and "\x1b" not in err

@@ -385,3 +385,42 @@ def test_reserved_target_ids_are_the_names_of_a_years_own_pages_and_notebooks():
 
     own = {Path(name).stem for kind, name in NOTEBOOK_FILES.items() if kind in PAGE_NAMES} | set(PAGE_NAMES.values())
     assert {name for name in own if TARGET_ID.fullmatch(name)} == set(RESERVED_TARGET_IDS)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A 'billion laughs' YAML block: each level a list of nine aliases to the level below (9**9 strings)."""
+    lines = ["lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        lines.append(f"lol{level}: &lol{level} [{', '.join([f'*lol{level - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_in_a_strategy_file_is_refused_with_its_line(tmp_path, capsys):
+    """A bomb that expanded would fill the memory (the test would hang or die): refused at once, in one line."""
+    from rusmiddel_analysis.cli import main
+
+    text = DEFAULT_STRATEGY.read_text(encoding="utf-8")
+    assert "  municipality: Aalborg Kommune\n" in text
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb() + text.replace("  municipality: Aalborg Kommune\n", "  municipality: *lol8\n"), encoding="utf-8")
+    assert main(["check-strategy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"rusmiddel: error: {re.escape(str(path))}, line [1-9]: not valid YAML: more than 100,000 values once its aliases are expanded.*\n", err
+    )
+    path.write_text(text.replace("  municipality: Aalborg Kommune\n", "  municipality: &self [*self]\n"), encoding="utf-8")
+    with pytest.raises(StrategyError, match=r"line \d+: not valid YAML: an alias refers to a collection that contains it"):
+        load_strategy(path)
+    # a small alias is still YAML: it is the list it names that the loader refuses, as a text field
+    path.write_text(
+        "names: &names [Aalborg, Kommune]\n" + text.replace("  municipality: Aalborg Kommune\n", "  municipality: *names\n"), encoding="utf-8"
+    )
+    with pytest.raises(StrategyError, match="field 'strategy.municipality': must be a text"):
+        load_strategy(path)
+
+
+def test_a_strategy_file_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("strategy:\n  id: x\n  municipality: Århus Kommune\n".encode("cp1252"))
+    with pytest.raises(StrategyError, match=r"latin1.yaml, line 3: not valid YAML: not UTF-8 text"):
+        load_strategy(path)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from rusmiddel_analysis.config.echo import printable_lines
-from rusmiddel_analysis.config.files import load_yaml
+from rusmiddel_analysis.config.files import YamlFileError, read_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
 UNITS = ("percent", "persons")
@@ -268,14 +268,13 @@ def load_strategy(path: str | Path | None = None) -> Strategy:
     """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
     path = Path(path) if path is not None else DEFAULT_STRATEGY
     try:
-        source = path.read_text(encoding="utf-8")
-        raw = load_yaml(source)
+        raw, source = read_yaml(path)
     except FileNotFoundError:
         raise StrategyError(path, "file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise StrategyError(path, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+    except YamlFileError as exc:  # a syntax error, an alias bomb, not UTF-8: one line with its line number
+        raise StrategyError(path, f"not valid YAML: {exc.problem}", line=exc.line) from None
+    except OSError as exc:
+        raise StrategyError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
     if not isinstance(raw, dict):
         raise StrategyError(path, "the file must hold a mapping with 'strategy' and 'targets'")
     return _Parser(path, source).strategy(raw)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from rusmiddel_analysis.config.echo import printable
-from rusmiddel_analysis.config.files import load_yaml
+from rusmiddel_analysis.config.files import read_yaml
 from rusmiddel_analysis.ingest.problems import HINTS, NOT_SHOWN, Problem, plausible_name, shown_name
 from rusmiddel_analysis.ingest.readers import RawTable
 from rusmiddel_analysis.ingest.schemas import Source
@@ -43,14 +42,12 @@ ALL_DATES = "*"  # date_format given as one pattern: every date column
 
 def load_mapping(folder: Path, source: Source | None = None) -> tuple[Mapping, list[Problem]]:
     """The folder's mapping.yaml, every section and option checked (unknown ones named, with the
-    valid ones); no file is an empty mapping."""
+    valid ones); no file is an empty mapping. A file that is not YAML (a syntax error, an alias
+    bomb, not UTF-8) raises config.files.YamlFileError with its line."""
     path = folder / "mapping.yaml"
     if not path.exists():
         return Mapping(), []
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Mapping(), [Problem(str(path), f"valid YAML ({exc.__class__.__name__})", hint=HINTS["mapping"])]
+    raw = read_yaml(path)[0] or {}  # not YAML at all: a YamlFileError, which stops the command (exit 2)
     problems = _key_problems(path, raw, source)
     if problems:
         return Mapping(), problems
