@@ -113,10 +113,34 @@ IN_TEXT = "Vestbjergskolen Jens Hansen 010203-1234"
 def test_a_cpr_number_inside_a_text_is_found_and_ids_dates_and_numbers_are_not():
     from rusmiddel_analysis.ingest.cpr import cpr_in_text
 
-    found = [IN_TEXT, "ringet op 0102031234 i dag", "notat:010203-1234."]
-    not_found = ["S00001", "S15-004711", "F-2016-00042", "2016-03-14", "betalt 1500 kr den 01-02-2016", "tlf 98765432", "12345678901", "320190-1234"]
+    found = [IN_TEXT, "ringet op 0102031234 i dag", "notat:010203-1234.", "(010203-1234)"]
+    not_found = [
+        "S00001",
+        "S15-004711",
+        "F-2016-00042",
+        "2016-03-14",
+        "betalt 1500 kr den 01-02-2016",
+        "tlf 98765432",
+        "12345678901",
+        "320190-1234 er ingen dato",
+        "ab0102031234cdef",  # a hex pseudonym whose digits happen to have the shape
+        "0102031234abcdef",
+    ]
     values = pd.Series(found + not_found + [None], dtype="string")
     assert cpr_in_text(values).tolist() == [True] * len(found) + [False] * (len(not_found) + 1)
+
+
+def test_pseudonyms_never_look_like_a_cpr_number_inside_a_text():
+    """About one 16-hex pseudonym in 2,000 holds ten digits in a row that start with a real date:
+    glued to its letters, such a run is no CPR number in a text (the guard would refuse the
+    pseudonymised register otherwise)."""
+    from rusmiddel_analysis.ingest.cpr import cpr_in_text
+
+    pseudonyms = pseudonym(pd.Series([f"{i:010d}" for i in range(20000)]), b"k" * 32)
+    runs = pseudonyms.str.extractall(r"(\d{6})\d{4}")[0]
+    with_a_date_run = pd.to_datetime(runs, format="%d%m%y", errors="coerce").notna().sum()
+    assert with_a_date_run > 0  # the case the guard must not mistake for a CPR number
+    assert not cpr_in_text(pseudonyms).any() and not cpr_like(pseudonyms).any()
 
 
 def test_a_cpr_number_inside_a_text_cell_is_refused_with_column_and_rows(tmp_path, strategy, capsys):

@@ -22,8 +22,9 @@ import pandas as pd
 
 # the shape of a CPR number: DDMMYY, an optional dash, four digits (the date is checked separately)
 CPR_SHAPE = r"\d{6}-?\d{4}"
-# the shape inside a longer text, not part of a longer run of digits; the group is the date
-CPR_IN_TEXT = r"(?<!\d)(\d{6})-?\d{4}(?!\d)"
+# the shape inside a longer text, standing on its own: not glued to a letter or a digit (a hex
+# pseudonym such as 'ab0102031234cdef' holds digit runs of any shape); the group is the date
+CPR_IN_TEXT = r"(?<![^\W_])(\d{6})-?\d{4}(?![^\W_])"
 KEY_ENV = "RUSMIDDEL_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
 
@@ -51,9 +52,10 @@ def cpr_like(values: pd.Series) -> pd.Series:
 
 
 def cpr_in_text(values: pd.Series) -> pd.Series:
-    """True where a text holds a CPR number anywhere in it: the CPR shape, not part of a longer run
-    of digits, whose first six digits are a real date. Ids ('S00001', 'F-2016-00042'), dates and
-    the numbers of an answer do not match; each distinct text is searched once."""
+    """True where a text holds a CPR number anywhere in it: the CPR shape standing on its own (not
+    glued to a letter or a digit), whose first six digits are a real date. Ids ('S00001',
+    'F-2016-00042'), pseudonyms, dates and the numbers of an answer do not match; each distinct
+    text is searched once."""
     present = values.dropna()
     distinct = pd.Series(present.unique())
     text = distinct.astype(str).astype("string[pyarrow]")
