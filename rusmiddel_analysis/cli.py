@@ -323,6 +323,39 @@ def cmd_report(args) -> int:
     return _summarise(summary)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block): the command, what is wrong, where help is."""
+
+    def error(self, message: str):
+        self.exit(2, printable_lines(f"{self.prog}: error: {message} (see '{self.prog} --help')\n"))
+
+
+def at_least(minimum: int):
+    """An argparse type: a whole number of at least `minimum` (--jobs, --timeout, --seed), refused in one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text}")
+        return value
+
+    return parse
+
+
+def above_zero(text: str) -> float:
+    """An argparse type: a number greater than 0 (a scale, an interval in seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not '{text}'") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0, not {text}")
+    return value
+
+
 def _add_report_parser(sub) -> None:
     p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
     p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
@@ -332,19 +365,19 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--outputs", default="outputs")
     p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
     p.add_argument("--lang", default="da", help="da (default) or en")
-    p.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: the number of cores)")
+    p.add_argument("--jobs", type=at_least(1), default=None, help="reports run in parallel, at least 1 (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild every report, even those whose inputs did not change")
     p.add_argument("--executor", default="local", help="local (default) or dask")
     p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
-    p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
+    p.add_argument("--timeout", type=at_least(1), default=600, help="seconds one notebook cell may run before the report fails (at least 1)")
     p.add_argument("--no-pdf", action="store_true", help="skip the print-ready PDF of each year's status report")
     p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
+    p.add_argument("--interval", type=above_zero, default=0.5, help="seconds between checks for changes, with --watch")
     p.set_defaults(func=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rusmiddel", description="Track a substance-use strategy target by target.")
+    parser = Parser(prog="rusmiddel", description="Track a substance-use strategy target by target.")
     parser.add_argument(
         "--strategy",
         action="append",
@@ -377,8 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for the strategy's years")
     p.add_argument("--raw", default="data/raw")
-    p.add_argument("--seed", type=int, default=2016)
-    p.add_argument("--scale", type=float, default=1.0, help="multiply the survey sizes (20 gives about a million rows)")
+    p.add_argument("--seed", type=at_least(0), default=2016, help="the random seed, a whole number from 0 (the same seed gives the same data)")
+    p.add_argument("--scale", type=above_zero, default=1.0, help="multiply the survey sizes, greater than 0 (20 gives about a million rows)")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the raw folder already holds exports")
     p.set_defaults(func=cmd_demo_data)
 

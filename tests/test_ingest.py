@@ -12,7 +12,7 @@ import pytest
 
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.ingest import validation
-from rusmiddel_analysis.ingest.problems import DataValidationError
+from rusmiddel_analysis.ingest.problems import NOT_SHOWN, DataValidationError
 from rusmiddel_analysis.ingest.process import process
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.validation import validate
@@ -448,11 +448,18 @@ def test_a_title_block_without_header_row_is_one_problem(tmp_path, strategy):
         ("values:\n  kon: {Dreng: male}\n", "only known names under 'values:' (found kon;"),
         ("date_format: {start: '%d-%m-%Y'}\n", "only known names under 'date_format:' (found start; valid: start_date, end_date)"),
         ("read: {header_row: 0}\n", "read.header_row a row number from 1"),
+        # a section in the wrong form: one problem, not a traceback or a word read letter by letter
+        ("columns: [Køn, gender]\n", "rule ''columns:' a mapping'"),
+        ("missing: Ved ikke\n", "rule ''missing:' a list'"),
+        ("values:\n  gender: [Dreng, male]\n", "rule ''values:' a mapping of words for 'gender''"),
+        # a pattern pandas cannot parse with: its column, the rule and the directives, not a traceback
+        ("date_format: {start_date: '%Q'}\n", "column 'start_date': rule 'a valid date_format'\n    hint: date_format takes strftime directives"),
+        ("date_format: '%d-%m-%'\n", "mapping.yaml: rule 'a valid date_format'"),
     ],
 )
 def test_every_mapping_key_and_option_is_checked(tmp_path, strategy, mapping, message):
     raw = write_canonical(tmp_path / "raw")
-    source = "behandling_forloeb" if "start" in mapping else "ungeprofil_skole"
+    source = "behandling_forloeb" if "start" in mapping or "date_format" in mapping else "ungeprofil_skole"
     (raw / source / "mapping.yaml").write_text(mapping, encoding="utf-8")
     _, text = problems_for(raw, strategy)
     assert message in text
@@ -560,3 +567,54 @@ def test_a_mapping_that_is_not_yaml_is_one_line_with_its_line_number(tmp_path, c
     assert main(["validate", "--raw", str(raw)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"rusmiddel: error: {mapping}, {message}") and len(err.strip().splitlines()) == 1 and "\x1b" not in err
+
+
+def test_an_invalid_date_format_exits_like_other_validation_problems(tmp_path, capsys):
+    raw = write_canonical(tmp_path / "raw")
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text("date_format: '%Q'\n", encoding="utf-8")
+    assert main(["validate", "--raw", str(raw)]) == 1
+    err = capsys.readouterr().err
+    assert "behandling_forloeb/mapping.yaml: rule 'a valid date_format'" in err and "Traceback" not in err and len(err.splitlines()) == 4
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_gets_the_hint_that_names_utf16_and_reads_with_it(tmp_path, strategy, encoding):
+    """Excel's 'Unicode text' is UTF-16, with a byte-order mark ('utf-16') or without (little- or big-endian)."""
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    path = raw / "ungeprofil_ungdom" / "ungeprofil_ungdom.csv"
+    path.write_bytes(frames["ungeprofil_ungdom"].to_csv(index=False).encode(encoding))
+    _, text = problems_for(raw, strategy)
+    assert f"ungeprofil_ungdom.csv: rule 'text in the encoding utf-8-sig'\n    hint: the file is UTF-16 text ({encoding}" in text
+    assert f"set 'read: {{encoding: {encoding}}}' in mapping.yaml" in text and "cp1252" not in text
+    (raw / "ungeprofil_ungdom" / "mapping.yaml").write_text(f"read: {{encoding: {encoding}}}\n", encoding="utf-8")
+    assert validate(raw, strategy, today=TODAY)["ungeprofil_ungdom"].frame["age"].tolist() == [17, 19]
+
+
+def test_excel_serial_day_numbers_in_a_date_column_get_their_own_hint(tmp_path, strategy):
+    frames = canonical_frames()
+    serial = lambda iso: str((dt.date.fromisoformat(iso) - dt.date(1899, 12, 30)).days) if iso else ""  # Excel's day count
+    frames["behandling_forloeb"]["start_date"] = frames["behandling_forloeb"]["start_date"].map(serial)
+    assert frames["behandling_forloeb"]["start_date"].tolist() == ["42036", "42064", "42491"]
+    problems, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    (problem,) = [p for p in problems if p.column == "start_date"]
+    assert (problem.rule, problem.n_rows) == ("a date in the format %Y-%m-%d", 3)
+    assert "Excel's serial day numbers" in problem.hint and "values:" not in problem.hint
+
+
+def test_a_missing_sheet_is_named_and_the_sheets_listed_only_when_their_names_may_be_shown(tmp_path, strategy):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    (raw / "behandling_forloeb" / "behandling_forloeb.csv").unlink()
+    with pd.ExcelWriter(raw / "behandling_forloeb" / "udtraek.xlsx") as writer:
+        frames["behandling_forloeb"].to_excel(writer, sheet_name="Forløb", index=False)
+        frames["behandling_forloeb"].head(1).to_excel(writer, sheet_name="Jens Hansen", index=False)  # a sheet named after a person
+    mapping = raw / "behandling_forloeb" / "mapping.yaml"
+    for sheet, wanted in (("Data", "'Data'"), (5, "number 5"), ('"Data\\e[31m"', "'Data[31m'"), ("'010203-1234'", NOT_SHOWN)):
+        mapping.write_text(f"read: {{sheet: {sheet}}}\n", encoding="utf-8")
+        _, text = problems_for(raw, strategy)
+        assert f"udtraek.xlsx: rule 'a sheet {wanted} in the workbook'" in text, text
+        assert "the workbook's 2 sheet(s): 'Forløb' and 1 whose name is not shown" in text
+        assert not any(part in text for part in ("Jens", "Hansen", "010203", "\x1b"))
+    mapping.write_text("read: {sheet: Forløb}\n", encoding="utf-8")
+    assert len(validate(raw, strategy, today=TODAY)["behandling_forloeb"].frame) == 3

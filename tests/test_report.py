@@ -284,6 +284,27 @@ def test_bad_report_arguments_give_one_line(demo_dirs, tmp_path, capsys, args, m
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["report", "--jobs", "0"], "rusmiddel report: error: argument --jobs: must be a whole number of at least 1, not 0"),
+        (["report", "--jobs", "-5"], "argument --jobs: must be a whole number of at least 1, not -5"),
+        (["report", "--jobs", "two"], "argument --jobs: must be a whole number, not 'two'"),
+        (["report", "--timeout", "-1"], "argument --timeout: must be a whole number of at least 1, not -1"),
+        (["report", "--watch", "--interval", "0"], "argument --interval: must be a number greater than 0, not 0"),
+        (["demo-data", "--scale", "0"], "rusmiddel demo-data: error: argument --scale: must be a number greater than 0, not 0"),
+        (["demo-data", "--scale", "nan"], "argument --scale: must be a number greater than 0, not nan"),
+        (["demo-data", "--seed", "-1"], "argument --seed: must be a whole number of at least 0, not -1"),
+    ],
+)
+def test_numeric_options_are_checked_before_anything_runs(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--processed" if args[0] == "report" else "--raw", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1 and "--help" in err
+    assert not list(tmp_path.iterdir())  # nothing made
+
+
 def test_missing_processed_data_gives_the_fix(tmp_path, capsys):
     assert main(["report", "--year", "2017", "--processed", str(tmp_path / "none"), "--outputs", str(tmp_path / "o")]) == 2
     assert "no processed data" in capsys.readouterr().err

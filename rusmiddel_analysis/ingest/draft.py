@@ -28,7 +28,7 @@ import pandas as pd
 
 from rusmiddel_analysis.config.echo import printable
 from rusmiddel_analysis.ingest.problems import plausible_name
-from rusmiddel_analysis.ingest.readers import _as_text, _read_sav, sniff_separator
+from rusmiddel_analysis.ingest.readers import _as_text, _read_sav, sniff_separator, utf16_variant
 from rusmiddel_analysis.ingest.schemas import FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source
 
 # Danish (and common export) words for each canonical column, normalised (see `_normal`)
@@ -121,12 +121,13 @@ class Draft:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
+    """The text and its encoding: UTF-16 when it looks so (readers.utf16_variant), else UTF-8, else cp1252."""
+    for encoding in (utf16_variant(data) or "utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise DraftError("the file is neither UTF-8 nor cp1252 text")
+    raise DraftError("the file is neither UTF-8, UTF-16 nor cp1252 text")
 
 
 def _header_line(lines: list[str], sep: str) -> int:

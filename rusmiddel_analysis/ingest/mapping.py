@@ -72,11 +72,58 @@ def _unknown(path: Path, where: str, found, valid) -> list[Problem]:
     return [Problem(str(path), rule, hint=HINTS["mapping"])]
 
 
+# the form of each section: a mapping, a list of words, or date_format's pattern or mapping of patterns
+SECTION_FORMS = {"read": dict, "columns": dict, "values": dict, "missing": list, "drop": list, "date_format": (str, dict)}
+
+
+def _form_problems(path: Path, raw: dict) -> list[Problem]:
+    """Each section in its form (a list where a mapping belongs would end in a traceback; a word
+    where a list belongs would be read letter by letter), and each `values:` entry a mapping."""
+    problems = []
+    for section, form in SECTION_FORMS.items():
+        value = raw.get(section)
+        if value is not None and not isinstance(value, form):
+            what = {dict: "a mapping", list: "a list"}.get(form, "a pattern or a mapping of patterns")
+            problems.append(Problem(str(path), f"'{section}:' {what}", hint=HINTS["mapping"]))
+    values = raw.get("values")
+    for column, words in values.items() if isinstance(values, dict) else ():
+        if words is not None and not isinstance(words, dict):
+            problems.append(Problem(str(path), f"'values:' a mapping of words for {shown_name(column)}", hint=HINTS["mapping"]))
+    return problems
+
+
+def _valid_date_format(pattern) -> bool:
+    """A strftime pattern pandas can parse dates with ('%Q' or a stray '%' cannot)."""
+    if not isinstance(pattern, str) or "%" not in pattern:
+        return False
+    try:
+        pd.to_datetime(pd.Series(["2001-02-03"]), format=pattern, errors="coerce")
+    except ValueError:
+        return False
+    return True
+
+
+def _date_format_problems(path: Path, dates) -> list[Problem]:
+    """Every date_format pattern valid; a bad one is a problem naming its column, never a traceback."""
+    patterns = dates if isinstance(dates, dict) else {ALL_DATES: dates}
+    rule, hint = "a valid date_format", HINTS["date_format directives"]
+    return [
+        Problem(str(path), rule, column=None if column == ALL_DATES else str(column), hint=hint)
+        for column, pattern in patterns.items()
+        if not _valid_date_format(pattern)
+    ]
+
+
 def _key_problems(path: Path, raw, source: Source | None) -> list[Problem]:
-    """Unknown sections, `read:` options, and `values:`/`date_format:` of columns the source lacks."""
+    """Unknown sections, `read:` options, and `values:`/`date_format:` of columns the source lacks;
+    sections of the wrong form and date_format patterns that are not valid."""
     if not isinstance(raw, dict):
         return [Problem(str(path), f"a mapping with the sections {', '.join(SECTIONS)}", hint=HINTS["mapping"])]
-    problems = _unknown(path, "the top level", raw, SECTIONS)
+    problems, forms = _unknown(path, "the top level", raw, SECTIONS), _form_problems(path, raw)
+    if forms:  # the checks below read the sections
+        return problems + forms
+    if raw.get("date_format") is not None:
+        problems += _date_format_problems(path, raw["date_format"])
     read = raw.get("read") or {}
     problems += _unknown(path, "'read:'", read, READ_OPTIONS) if isinstance(read, dict) else []
     if isinstance(read, dict) and "header_row" in read and (not isinstance(read["header_row"], int) or read["header_row"] < 1):

@@ -50,6 +50,19 @@ HINTS = {
     "decimal": "the numbers have a decimal comma: set 'read: {decimal: \",\"}' in mapping.yaml",
     "date_format": "the dates are day-month-year: set 'date_format: \"%d-%m-%Y\"' (or the export's pattern) in mapping.yaml",
     "header_row": "the column names are not on the first row: set 'read: {header_row: N}' in mapping.yaml (N: the row of the names)",
+    "utf-16": (
+        "the file is UTF-16 text ({variant}, as Excel's 'Unicode text' saves it): "
+        "set 'read: {{encoding: {variant}}}' in mapping.yaml, or export it again as CSV UTF-8"
+    ),
+    "excel serial date": (
+        "the dates are numbers such as 43101: Excel's serial day numbers (days since 1899-12-30); "
+        "format the column as a date in Excel (Format Cells > Date) and export again"
+    ),
+    "date_format directives": (
+        "date_format takes strftime directives: %d day, %m month, %Y four-digit year, %y two-digit year, "
+        "%b month name (e.g. '%d-%m-%Y' or '%d.%m.%Y')"
+    ),
+    "sheet": "set 'read: {{sheet: NAME}}' (or the sheet's number, counting from 0) in mapping.yaml; {sheets}",
     "name looks like a value": "its name looks like a value, not a column name: is the header row missing? Export it again with its column names",
 }
 

@@ -27,6 +27,8 @@ TYPE_RULES = {
     "date": "a date in the format {date_format}",
 }
 ISO_DATE = "%Y-%m-%d"
+# Excel's serial day numbers of 1950 to 2100 (days since 1899-12-30): a date column exported as numbers
+EXCEL_SERIAL_DAYS = (18264, 73051)
 
 
 def type_rule(col: Col, date_format: str | None = None) -> str:
@@ -102,6 +104,8 @@ def type_hint(col: Col, failing: pd.Series, mapping: Mapping) -> str:
         return HINTS["decimal"]
     if col.kind == "date" and sample.str.fullmatch(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}").any():
         return HINTS["date_format"]
+    if col.kind == "date" and pd.to_numeric(sample, errors="coerce").between(EXCEL_SERIAL_DAYS[0], EXCEL_SERIAL_DAYS[1]).any():
+        return HINTS["excel serial date"]
     return HINTS["type"]
 
 
