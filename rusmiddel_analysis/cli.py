@@ -260,9 +260,9 @@ def _summarise(summary) -> int:
     if summary.failures:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
-            print(f"- {describe_failure(result)}", file=sys.stderr)
+            print(printable_lines(f"- {describe_failure(result)}"), file=sys.stderr)
     for error in summary.errors:
-        print(f"rusmiddel: error: {error}", file=sys.stderr)
+        _error(f"error: {error}")
     if not summary.ok:
         return 1
     print(f"open {summary.front_page}")
