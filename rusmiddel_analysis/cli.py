@@ -1,7 +1,7 @@
 """The `rusmiddel` command line. Each subcommand is a thin shell over a library function.
 
-Errors the user can fix are printed as one line on stderr with exit code 2 (bad input)
-or 1 (a run that failed); no traceback.
+Errors the user can fix are printed as one line on stderr with exit code 2 (bad input: arguments,
+a strategy file, a mapping.yaml that is not YAML) or 1 (a run that failed); no traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from rusmiddel_analysis.config.echo import printable_lines
+from rusmiddel_analysis.config.files import YamlFileError
 from rusmiddel_analysis.config.strategy import StrategyError
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting
@@ -79,15 +81,19 @@ def cmd_check_strategy(args) -> int:
 
 def cmd_draft_mapping(args) -> int:
     """Print a draft mapping.yaml for one export of a source (no personal value in it)."""
-    from rusmiddel_analysis.ingest.draft import draft_mapping, draft_yaml
+    from rusmiddel_analysis.ingest.draft import DraftError, draft_mapping, draft_yaml
     from rusmiddel_analysis.ingest.schemas import SOURCES
 
     if args.source not in SOURCES:
         raise UserError(f"unknown source '{args.source}'; valid: {', '.join(SOURCES)}")
+    if not Path(args.file).is_file():
+        raise UserError(f"{args.file}: file not found")
     try:
         draft = draft_mapping(args.source, Path(args.file))
-    except (OSError, ValueError) as exc:
+    except DraftError as exc:
         raise UserError(f"{args.file}: {exc}") from None
+    except Exception as exc:  # a reader's own words may quote the file's text: only its kind is named
+        raise UserError(f"{args.file}: cannot read it ({exc.__class__.__name__}); open it in the program that made it and export it again") from None
     print(draft_yaml(draft, args.source, Path(args.file)), end="")
     return 0
 
@@ -254,9 +260,9 @@ def _summarise(summary) -> int:
     if summary.failures:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
-            print(f"- {describe_failure(result)}", file=sys.stderr)
+            print(printable_lines(f"- {describe_failure(result)}"), file=sys.stderr)
     for error in summary.errors:
-        print(f"rusmiddel: error: {error}", file=sys.stderr)
+        _error(f"error: {error}")
     if not summary.ok:
         return 1
     print(f"open {summary.front_page}")
@@ -317,6 +323,39 @@ def cmd_report(args) -> int:
     return _summarise(summary)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block): the command, what is wrong, where help is."""
+
+    def error(self, message: str):
+        self.exit(2, printable_lines(f"{self.prog}: error: {message} (see '{self.prog} --help')\n"))
+
+
+def at_least(minimum: int):
+    """An argparse type: a whole number of at least `minimum` (--jobs, --timeout, --seed), refused in one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text}")
+        return value
+
+    return parse
+
+
+def above_zero(text: str) -> float:
+    """An argparse type: a number greater than 0 (a scale, an interval in seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not '{text}'") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0, not {text}")
+    return value
+
+
 def _add_report_parser(sub) -> None:
     p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
     p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
@@ -326,19 +365,19 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--outputs", default="outputs")
     p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
     p.add_argument("--lang", default="da", help="da (default) or en")
-    p.add_argument("--jobs", type=int, default=None, help="reports run in parallel (default: the number of cores)")
+    p.add_argument("--jobs", type=at_least(1), default=None, help="reports run in parallel, at least 1 (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild every report, even those whose inputs did not change")
     p.add_argument("--executor", default="local", help="local (default) or dask")
     p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --executor dask")
-    p.add_argument("--timeout", type=int, default=600, help="seconds one notebook cell may run before the report fails")
+    p.add_argument("--timeout", type=at_least(1), default=600, help="seconds one notebook cell may run before the report fails (at least 1)")
     p.add_argument("--no-pdf", action="store_true", help="skip the print-ready PDF of each year's status report")
     p.add_argument("--watch", action="store_true", help="keep the kernels warm and rebuild what changes, until Ctrl-C")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes, with --watch")
+    p.add_argument("--interval", type=above_zero, default=0.5, help="seconds between checks for changes, with --watch")
     p.set_defaults(func=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rusmiddel", description="Track a substance-use strategy target by target.")
+    parser = Parser(prog="rusmiddel", description="Track a substance-use strategy target by target.")
     parser.add_argument(
         "--strategy",
         action="append",
@@ -371,8 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for the strategy's years")
     p.add_argument("--raw", default="data/raw")
-    p.add_argument("--seed", type=int, default=2016)
-    p.add_argument("--scale", type=float, default=1.0, help="multiply the survey sizes (20 gives about a million rows)")
+    p.add_argument("--seed", type=at_least(0), default=2016, help="the random seed, a whole number from 0 (the same seed gives the same data)")
+    p.add_argument("--scale", type=above_zero, default=1.0, help="multiply the survey sizes, greater than 0 (20 gives about a million rows)")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the raw folder already holds exports")
     p.set_defaults(func=cmd_demo_data)
 
@@ -397,27 +436,32 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, StrategyError) as exc:
-        print(f"rusmiddel: error: {exc}", file=sys.stderr)
+    except (UserError, StrategyError, YamlFileError) as exc:
+        _error(f"error: {exc}")
         return 2
     except Exception as exc:
         from rusmiddel_analysis.ingest.problems import DataValidationError
 
         if isinstance(exc, DataValidationError):
-            print(f"rusmiddel: {exc}", file=sys.stderr)
-            print("rusmiddel: nothing was written; data/processed is unchanged", file=sys.stderr)
+            _error(str(exc))
+            _error("nothing was written; data/processed is unchanged")
             return 1
         if isinstance(exc, FileNotFoundError):
-            print(f"rusmiddel: error: {exc}", file=sys.stderr)
+            _error(f"error: {exc}")
             return 2
         if isinstance(exc, OSError):  # a full disk or a read-only folder
             where = f" {exc.filename}" if exc.filename else ""
-            print(f"rusmiddel: error: cannot write{where}: {exc.strerror or exc}; nothing half-written was kept", file=sys.stderr)
+            _error(f"error: cannot write{where}: {exc.strerror or exc}; nothing half-written was kept")
             return 1
         raise
     except KeyboardInterrupt:
-        print("rusmiddel: interrupted; nothing half-written was kept", file=sys.stderr)
+        _error("interrupted; nothing half-written was kept")
         return 130
+
+
+def _error(message: str) -> None:
+    """One message on standard error, without a control character that came from a file."""
+    print(printable_lines(f"rusmiddel: {message}"), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def test_guard_refuses_a_cpr_column_naming_column_and_count_not_values(tmp_path,
     with pytest.raises(DataValidationError) as info:
         validate(raw, strategy)
     text = str(info.value)
-    assert "column 'person_id': rule 'no CPR numbers (3 values look like CPR numbers)'" in text
+    assert "column 'person_id': rule 'no CPR numbers': 3 rows fail (row 2, 3, 4)" in text
     assert "rusmiddel pseudonymise" in text
     assert not any(c in text or c.replace("-", "") in text for c in CPR_LIKE)
     assert main(["process", "--raw", str(raw), "--processed", str(tmp_path / "processed")]) == 1
@@ -87,5 +87,72 @@ def test_key_file_rules(tmp_path):
 def test_pseudonymise_file_refuses_unknown_column(tmp_path):
     src = tmp_path / "e.parquet"
     pd.DataFrame({"a": ["1"]}).to_parquet(src)
-    with pytest.raises(PseudonymiseError, match="no column 'cpr'"):
+    with pytest.raises(PseudonymiseError, match="none of its 1 columns is named 'cpr'"):
         pseudonymise_file(src, tmp_path / "o.parquet", "cpr", b"k" * 32)
+
+
+def test_pseudonymise_never_lists_the_files_columns(tmp_path, monkeypatch, capsys):
+    """Without a header row the column names are a row of CPR numbers and names: none is printed."""
+    src, out = tmp_path / "export.csv", tmp_path / "out.csv"
+    src.write_text("010190-1234;Jens Hansen;x\n3112851111;Anne Jensen;y\n", encoding="utf-8")
+    monkeypatch.setenv("RUSMIDDEL_PSEUDONYM_KEY", "k" * 32)
+    assert main(["pseudonymise", "--in", str(src), "--out", str(out), "--column", "CPR"]) == 2
+    err = capsys.readouterr().err
+    assert "none of its 3 columns is named 'CPR' (the names are not listed" in err and len(err.strip().splitlines()) == 1
+    assert not any(value in err for value in ("010190", "Jens", "Hansen", "Anne", "3112851111")) and not out.exists()
+    src.write_bytes("Café;010190-1234\n".encode("cp1252"))  # not UTF-8: the reader's own words are not passed on
+    assert main(["pseudonymise", "--in", str(src), "--out", str(out), "--column", "CPR"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read it as .csv (UnicodeDecodeError)" in err and "010190" not in err and "Traceback" not in err
+
+
+# a school's name cell with a pupil's name and CPR number typed into it: the number is inside a text
+IN_TEXT = "Vestbjergskolen Jens Hansen 010203-1234"
+
+
+def test_a_cpr_number_inside_a_text_is_found_and_ids_dates_and_numbers_are_not():
+    from rusmiddel_analysis.ingest.cpr import cpr_in_text
+
+    found = [IN_TEXT, "ringet op 0102031234 i dag", "notat:010203-1234.", "(010203-1234)"]
+    not_found = [
+        "S00001",
+        "S15-004711",
+        "F-2016-00042",
+        "2016-03-14",
+        "betalt 1500 kr den 01-02-2016",
+        "tlf 98765432",
+        "12345678901",
+        "320190-1234 er ingen dato",
+        "ab0102031234cdef",  # a hex pseudonym whose digits happen to have the shape
+        "0102031234abcdef",
+    ]
+    values = pd.Series(found + not_found + [None], dtype="string")
+    assert cpr_in_text(values).tolist() == [True] * len(found) + [False] * (len(not_found) + 1)
+
+
+def test_pseudonyms_never_look_like_a_cpr_number_inside_a_text():
+    """About one 16-hex pseudonym in 2,000 holds ten digits in a row that start with a real date:
+    glued to its letters, such a run is no CPR number in a text (the guard would refuse the
+    pseudonymised register otherwise)."""
+    from rusmiddel_analysis.ingest.cpr import cpr_in_text
+
+    pseudonyms = pseudonym(pd.Series([f"{i:010d}" for i in range(20000)]), b"k" * 32)
+    runs = pseudonyms.str.extractall(r"(\d{6})\d{4}")[0]
+    with_a_date_run = pd.to_datetime(runs, format="%d%m%y", errors="coerce").notna().sum()
+    assert with_a_date_run > 0  # the case the guard must not mistake for a CPR number
+    assert not cpr_in_text(pseudonyms).any() and not cpr_like(pseudonyms).any()
+
+
+def test_a_cpr_number_inside_a_text_cell_is_refused_with_column_and_rows(tmp_path, strategy, capsys):
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = frames["ungeprofil_skole"].assign(school=["A", IN_TEXT, "B", "B"])
+    raw = write_canonical(tmp_path / "raw", frames)
+    with pytest.raises(DataValidationError) as info:
+        validate(raw, strategy)
+    text = str(info.value)
+    assert "ungeprofil_skole.csv: column 'school': rule 'no CPR numbers': 1 row fail (row 3)" in text
+    assert "a text in these cells holds a CPR number" in text
+    assert main(["process", "--raw", str(raw), "--processed", str(tmp_path / "processed")]) == 1
+    out = capsys.readouterr()
+    assert not any(part in text + out.out + out.err for part in ("010203", "0102031234", "Jens", "Vestbjergskolen"))
+    assert not (tmp_path / "processed").exists()

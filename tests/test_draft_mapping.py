@@ -135,3 +135,36 @@ def test_draft_places_the_optional_debut_ages_and_validates_them(demo_dirs, tmp_
     frame = validate(copy, strategy)["ungeprofil_skole"].frame
     ages = frame["smoking_debut_age"].dropna()
     assert len(ages) and ages.between(8, 25).all() and frame.loc[frame["smoking_debut_age"].notna(), "smoking_ever"].all()
+
+
+def test_the_draft_lists_only_words_it_classified_as_codes(tmp_path, capsys):
+    """A stray CPR number and a name typed into a coded column, and a rare write-in, are never
+    printed; a word the vocabulary does not know is listed (to decide) only when at least five rows
+    hold it and it is a plausible word."""
+    gender = ["Dreng", "Pige", "Andet", "Pige"] * 10
+    gender[0], gender[1], gender[2] = "010203-1234", "Jens Hansen", "Jens Hansen"
+    gender[3:6] = ["Ikke-binær"] * 3  # three rows: too rare to print
+    gender[6:12] = ["Ikke oplyst kategori"] * 6
+    export = tmp_path / "skole.csv"
+    pd.DataFrame({"Respondent-ID": IDS, "Køn": gender, "Prøvet hash": ["Nej", "Ja"] * 19 + ["0102031234", "Måske"]}).to_csv(
+        export, sep=";", index=False
+    )
+    assert main(["draft-mapping", "ungeprofil_skole", str(export)]) == 0
+    out = capsys.readouterr().out
+    drafted = yaml.safe_load(out)
+    assert drafted["values"]["gender"] == {"Andet": "other", "Dreng": "male", "Pige": "female", "Ikke oplyst kategori": None}
+    assert drafted["values"]["hash_ever"] == {"Ja": True, "Nej": False}
+    assert not any(value in out for value in ("010203", "0102031234", "Jens", "Ikke-binær", "Måske"))
+
+
+def test_the_draft_of_an_export_without_its_header_row_prints_no_value_as_a_name(tmp_path, capsys):
+    export = tmp_path / "skole.csv"
+    rows = pd.DataFrame({"id": IDS, "navn": [f"Elev nr {i}" for i in range(40)], "koen": ["Dreng", "Pige"] * 20, "hash": ["Nej", "Ja"] * 20})
+    rows.iloc[0] = ["010203-1234", "Jens Hansen", "Dreng", "Nej"]
+    rows.to_csv(export, sep=";", index=False, header=False)
+    assert main(["draft-mapping", "ungeprofil_skole", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "# Column(s) 1, 2 (by position): the names look like values" in out and "is the header row missing?" in out
+    assert not any(value in out for value in ("010203", "Jens", "Hansen"))
+    drafted = yaml.safe_load(out)  # the first row's plain words may stand as names: no one's data
+    assert (drafted["columns"], drafted["drop"]) == ({"Dreng": "gender"}, ["Nej"])

@@ -16,7 +16,7 @@ from rusmiddel_analysis.calc.indicators import compute, follow_up_summary
 from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.ingest.process import process
 
-from .conftest import canonical_frames, target_entry, write_canonical, write_strategy_variant
+from .conftest import canonical_frames, target_entry, with_disclosure, write_canonical, write_strategy_variant
 
 TODAY = dt.date(2020, 6, 1)
 
@@ -142,11 +142,8 @@ def test_follow_up_definition_and_contact_rate(known_processed, tmp_path):
     assert r.suppressed and r.suppression == "small_group" and np.isnan(r.numerator) and np.isnan(r.value)
     assert np.isnan(r.contact_rate)
 
-    def open_data(raw):
-        target_entry(raw, "behandling_stof_effekt")["indicator"].update(basis="follow_up", follow_up_months=6)
-        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0}
-
-    unpublished = row(compute(load_strategy(write_strategy_variant(tmp_path, open_data)), known_processed), "behandling_stof_effekt", 2015)
+    open_data = with_disclosure(strategy, min_group_size=0, min_cell=0)  # in memory: what the rules hide
+    unpublished = row(compute(open_data, known_processed), "behandling_stof_effekt", 2015)
     assert (unpublished.numerator, unpublished.denominator) == (3, 4)
     assert unpublished.contact_rate == pytest.approx(4 / 22)
     summary = follow_up_summary(strategy, known_processed)

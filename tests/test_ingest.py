@@ -12,7 +12,7 @@ import pytest
 
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.ingest import validation
-from rusmiddel_analysis.ingest.problems import DataValidationError
+from rusmiddel_analysis.ingest.problems import NOT_SHOWN, DataValidationError
 from rusmiddel_analysis.ingest.process import process
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.validation import validate
@@ -448,11 +448,173 @@ def test_a_title_block_without_header_row_is_one_problem(tmp_path, strategy):
         ("values:\n  kon: {Dreng: male}\n", "only known names under 'values:' (found kon;"),
         ("date_format: {start: '%d-%m-%Y'}\n", "only known names under 'date_format:' (found start; valid: start_date, end_date)"),
         ("read: {header_row: 0}\n", "read.header_row a row number from 1"),
+        # a section in the wrong form: one problem, not a traceback or a word read letter by letter
+        ("columns: [Køn, gender]\n", "rule ''columns:' a mapping'"),
+        ("missing: Ved ikke\n", "rule ''missing:' a list'"),
+        ("values:\n  gender: [Dreng, male]\n", "rule ''values:' a mapping of words for 'gender''"),
+        # a pattern pandas cannot parse with: its column, the rule and the directives, not a traceback
+        ("date_format: {start_date: '%Q'}\n", "column 'start_date': rule 'a valid date_format'\n    hint: date_format takes strftime directives"),
+        ("date_format: '%d-%m-%'\n", "mapping.yaml: rule 'a valid date_format'"),
     ],
 )
 def test_every_mapping_key_and_option_is_checked(tmp_path, strategy, mapping, message):
     raw = write_canonical(tmp_path / "raw")
-    source = "behandling_forloeb" if "start" in mapping else "ungeprofil_skole"
+    source = "behandling_forloeb" if "start" in mapping or "date_format" in mapping else "ungeprofil_skole"
     (raw / source / "mapping.yaml").write_text(mapping, encoding="utf-8")
     _, text = problems_for(raw, strategy)
     assert message in text
+
+
+# --- names read from a file: never a value, never a control character -------------------------
+
+REAL_HEADERS = [
+    "Alder første gang: ryget",
+    "Klassetrin",
+    "Køn",
+    "Skolenavn",
+    "Q12_3",
+    "Respondent-ID",
+    "Borger-ID (pseudonym)",
+    "Opfølgning efter (mdr.)",
+    "Anden etnisk baggrund end dansk",
+    "TID",
+    "alk_hyppighed",
+    "Sjældnere end en gang om måneden",
+    "6. klasse",
+]
+# values a first data row brings as "column names": CPR numbers, names, ids, pseudonyms, e-mail, dates, numbers
+VALUES_AS_NAMES = [
+    "010203-1234",
+    "0102031234",
+    "Jens Hansen",
+    "Anne-Mette K. Jensen",
+    "S15-004711",
+    "F-2016-00042",
+    "3f9a0c51d2e87b44",
+    "jens@example.dk",
+    "14-03-2016",
+    "2016-03-14",
+    "1984",
+    "Vestbjergskolen Jens Hansen 010203-1234",
+    "a" * 65,
+]
+
+
+def test_a_plausible_name_is_a_column_name_not_a_value():
+    from rusmiddel_analysis.ingest.problems import plausible_name, shown_name
+
+    assert [name for name in REAL_HEADERS if not plausible_name(name)] == []
+    assert [value for value in VALUES_AS_NAMES if plausible_name(value)] == []
+    assert (shown_name("Køn", 3), shown_name("010203-1234", 3)) == ("'Køn'", "3")
+
+
+def test_an_export_without_its_header_row_names_its_columns_by_position(tmp_path, capsys):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    skole = frames["ungeprofil_skole"].assign(respondent_id=["010203-1234", "S2", "S3", "S4"], school=["Jens Hansen", "A", "B", "B"])
+    skole.to_csv(raw / "ungeprofil_skole" / "ungeprofil_skole.csv", index=False, header=False)  # the first row becomes the names
+    for command in (["validate", "--raw", str(raw)], ["process", "--raw", str(raw), "--processed", str(tmp_path / "p")]):
+        assert main(command) == 1
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert not any(value in text for value in ("010203-1234", "0102031234", "Jens Hansen", "Jens", "2015"))
+        # columns 1 (a CPR number), 2 (a year), 3 (a name) and 4 (a grade) by position; a word that is no value by name
+        for position in (1, 2, 3, 4):
+            assert f"ungeprofil_skole.csv: column {position}: rule 'known column'\n    hint: its name looks like a value" in text
+        assert "column 'male': rule 'known column'" in text
+
+
+def test_an_export_column_a_mapping_names_is_shown_only_when_plausible(tmp_path, strategy):
+    raw = write_canonical(tmp_path / "raw")
+    (raw / "ungeprofil_skole" / "mapping.yaml").write_text("columns: {'010203-1234': respondent_id, Skolenavn: school}\n", encoding="utf-8")
+    problems, text = problems_for(raw, strategy)
+    assert "column 'school' (export column 'Skolenavn'): rule 'mapping column exists'" in text
+    assert "column 'respondent_id' (export column (its name is not shown: it looks like a value)): rule 'mapping column exists'" in text
+    assert "010203" not in text and "mapping.yaml maps (its name is not shown" in text
+
+
+def test_control_characters_from_a_file_never_reach_the_terminal(tmp_path, capsys):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    esc = "\x1b[2J\x1b[31m"
+    (raw / "ungeprofil_skole" / "ungeprofil_skole.csv").unlink()
+    frames["ungeprofil_skole"].assign(**{f"Klasse{esc}\r": "x"}).to_csv(raw / "ungeprofil_skole" / f"skole{esc}.csv", index=False)
+    # a key of mapping.yaml with an escape code, written as YAML's own escape
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text('read: {"encodng\\e[31m": cp1252}\n', encoding="utf-8")
+    assert main(["validate", "--raw", str(raw)]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\r" not in err
+    assert "skole[2J[31m.csv: column 'Klasse[2J[31m': rule 'known column'" in err
+    assert "only known names under 'read:' (found encodng[31m;" in err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "line 6: not valid YAML: more than 100,000 values once its aliases are expanded"),  # the alias bomb
+        ("columns: {Køn: gender\nvalues: [\n".encode(), "line 2: not valid YAML: did not find expected ',' or '}'"),
+        ("columns: {Køn: gender}\n".encode("cp1252"), "line 1: not valid YAML: not UTF-8 text"),
+        (b"read: {sep: \x1b[31m}\n", "line 1: not valid YAML: control characters are not allowed"),
+    ],
+    ids=["alias bomb", "syntax error", "not UTF-8", "control character"],
+)
+def test_a_mapping_that_is_not_yaml_is_one_line_with_its_line_number(tmp_path, capsys, content, message):
+    from .test_strategy import alias_bomb
+
+    raw = write_canonical(tmp_path / "raw")
+    mapping = raw / "ungeprofil_skole" / "mapping.yaml"
+    mapping.write_bytes(content if content is not None else (alias_bomb() + "columns: *lol8\n").encode())
+    assert main(["validate", "--raw", str(raw)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rusmiddel: error: {mapping}, {message}") and len(err.strip().splitlines()) == 1 and "\x1b" not in err
+
+
+def test_an_invalid_date_format_exits_like_other_validation_problems(tmp_path, capsys):
+    raw = write_canonical(tmp_path / "raw")
+    (raw / "behandling_forloeb" / "mapping.yaml").write_text("date_format: '%Q'\n", encoding="utf-8")
+    assert main(["validate", "--raw", str(raw)]) == 1
+    err = capsys.readouterr().err
+    assert "behandling_forloeb/mapping.yaml: rule 'a valid date_format'" in err and "Traceback" not in err and len(err.splitlines()) == 4
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_gets_the_hint_that_names_utf16_and_reads_with_it(tmp_path, strategy, encoding):
+    """Excel's 'Unicode text' is UTF-16, with a byte-order mark ('utf-16') or without (little- or big-endian)."""
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    path = raw / "ungeprofil_ungdom" / "ungeprofil_ungdom.csv"
+    path.write_bytes(frames["ungeprofil_ungdom"].to_csv(index=False).encode(encoding))
+    _, text = problems_for(raw, strategy)
+    assert f"ungeprofil_ungdom.csv: rule 'text in the encoding utf-8-sig'\n    hint: the file is UTF-16 text ({encoding}" in text
+    assert f"set 'read: {{encoding: {encoding}}}' in mapping.yaml" in text and "cp1252" not in text
+    (raw / "ungeprofil_ungdom" / "mapping.yaml").write_text(f"read: {{encoding: {encoding}}}\n", encoding="utf-8")
+    assert validate(raw, strategy, today=TODAY)["ungeprofil_ungdom"].frame["age"].tolist() == [17, 19]
+
+
+def test_excel_serial_day_numbers_in_a_date_column_get_their_own_hint(tmp_path, strategy):
+    frames = canonical_frames()
+    serial = lambda iso: str((dt.date.fromisoformat(iso) - dt.date(1899, 12, 30)).days) if iso else ""  # Excel's day count
+    frames["behandling_forloeb"]["start_date"] = frames["behandling_forloeb"]["start_date"].map(serial)
+    assert frames["behandling_forloeb"]["start_date"].tolist() == ["42036", "42064", "42491"]
+    problems, text = problems_for(write_canonical(tmp_path / "raw", frames), strategy)
+    (problem,) = [p for p in problems if p.column == "start_date"]
+    assert (problem.rule, problem.n_rows) == ("a date in the format %Y-%m-%d", 3)
+    assert "Excel's serial day numbers" in problem.hint and "values:" not in problem.hint
+
+
+def test_a_missing_sheet_is_named_and_the_sheets_listed_only_when_their_names_may_be_shown(tmp_path, strategy):
+    frames = canonical_frames()
+    raw = write_canonical(tmp_path / "raw", frames)
+    (raw / "behandling_forloeb" / "behandling_forloeb.csv").unlink()
+    with pd.ExcelWriter(raw / "behandling_forloeb" / "udtraek.xlsx") as writer:
+        frames["behandling_forloeb"].to_excel(writer, sheet_name="Forløb", index=False)
+        frames["behandling_forloeb"].head(1).to_excel(writer, sheet_name="Jens Hansen", index=False)  # a sheet named after a person
+    mapping = raw / "behandling_forloeb" / "mapping.yaml"
+    for sheet, wanted in (("Data", "'Data'"), (5, "number 5"), ('"Data\\e[31m"', "'Data[31m'"), ("'010203-1234'", NOT_SHOWN)):
+        mapping.write_text(f"read: {{sheet: {sheet}}}\n", encoding="utf-8")
+        _, text = problems_for(raw, strategy)
+        assert f"udtraek.xlsx: rule 'a sheet {wanted} in the workbook'" in text, text
+        assert "the workbook's 2 sheet(s): 'Forløb' and 1 whose name is not shown" in text
+        assert not any(part in text for part in ("Jens", "Hansen", "010203", "\x1b"))
+    mapping.write_text("read: {sheet: Forløb}\n", encoding="utf-8")
+    assert len(validate(raw, strategy, today=TODAY)["behandling_forloeb"].frame) == 3

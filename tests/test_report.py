@@ -16,13 +16,12 @@ from rusmiddel_analysis.calc.assessment import assess
 from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.paths import NOTEBOOKS
-from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.published import read_page
 from rusmiddel_analysis.present.textcatalog import group_label, text
 from rusmiddel_analysis.publish.jobs import find_kernel
 
-from .conftest import write_strategy_variant
+from .conftest import NO_DISCLOSURE_CONTROL, with_disclosure
 
 ANALYST_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -164,14 +163,10 @@ def test_status_page_is_structured_as_the_municipality_reports(demo_report, stra
         assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
 
 
-def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy, tmp_path):
+def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy):
     """Cells hidden by disclosure control: their values (recomputed without it) appear nowhere."""
     _, processed = demo_dirs
-
-    def no_disclosure(raw):
-        raw["settings"]["disclosure"] = {"min_group_size": 0, "min_cell": 0, "all_or_none_health_data": False, "all_or_none_min_group": 0}
-
-    open_strategy = load_strategy(write_strategy_variant(tmp_path, no_disclosure))
+    open_strategy = with_disclosure(strategy, **NO_DISCLOSURE_CONTROL)  # in memory: no strategy file can ask for it
     checked = 0
     for by in ("gender", "age_group"):
         published = compute(strategy, processed, by=by)
@@ -287,6 +282,27 @@ def test_bad_report_arguments_give_one_line(demo_dirs, tmp_path, capsys, args, m
     assert main(["report", "--processed", str(processed), "--outputs", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["report", "--jobs", "0"], "rusmiddel report: error: argument --jobs: must be a whole number of at least 1, not 0"),
+        (["report", "--jobs", "-5"], "argument --jobs: must be a whole number of at least 1, not -5"),
+        (["report", "--jobs", "two"], "argument --jobs: must be a whole number, not 'two'"),
+        (["report", "--timeout", "-1"], "argument --timeout: must be a whole number of at least 1, not -1"),
+        (["report", "--watch", "--interval", "0"], "argument --interval: must be a number greater than 0, not 0"),
+        (["demo-data", "--scale", "0"], "rusmiddel demo-data: error: argument --scale: must be a number greater than 0, not 0"),
+        (["demo-data", "--scale", "nan"], "argument --scale: must be a number greater than 0, not nan"),
+        (["demo-data", "--seed", "-1"], "argument --seed: must be a whole number of at least 0, not -1"),
+    ],
+)
+def test_numeric_options_are_checked_before_anything_runs(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--processed" if args[0] == "report" else "--raw", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1 and "--help" in err
+    assert not list(tmp_path.iterdir())  # nothing made
 
 
 def test_missing_processed_data_gives_the_fix(tmp_path, capsys):

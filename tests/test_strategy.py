@@ -158,6 +158,48 @@ MALFORMED = [
         lambda raw: _target(raw, "skole_hash")["goal"].pop("en"),
         "target 'skole_hash', field 'goal': must give non-empty text for both 'da' and 'en'",
     ),
+    # ids that become file or folder names: never a path
+    (
+        "strategy id a relative path",
+        lambda raw: raw["strategy"].update(id="../../etc"),
+        "field 'strategy.id': must be a plain name for files and folders",
+    ),
+    ("strategy id an absolute path", lambda raw: raw["strategy"].update(id="/tmp/outputs"), "field 'strategy.id': must be a plain name for files"),
+    (
+        "target id a path",
+        lambda raw: _target(raw, "skole_hash").update(id="../skole_hash"),
+        "target '../skole_hash', field 'id': must be a lower-case",
+    ),
+    ("target id of a page", lambda raw: _target(raw, "skole_hash").update(id="index"), "target 'index', field 'id': 'index' is the name of a year's"),
+    # a field of one text never holds a list or a mapping
+    ("municipality a list", lambda raw: raw["strategy"].update(municipality=["Aalborg"] * 3), "field 'strategy.municipality': must be a text"),
+    (
+        "focus area a list",
+        lambda raw: _target(raw, "skole_hash").update(focus_area=["unge_folkeskolen"]),
+        "target 'skole_hash', field 'focus_area': must be a text",
+    ),
+    ("settings a list", lambda raw: raw["settings"].update(disclosure=[5, 20]), "field 'settings.disclosure': must be a mapping"),
+    # the floors of disclosure control: raised, never lowered
+    (
+        "smallest cell under the floor",
+        lambda raw: raw["settings"]["disclosure"].update(min_cell=3),
+        "field 'settings.disclosure.min_cell': must be at least 5, the floor no strategy can lower (docs/methodology.md, section 7)",
+    ),
+    (
+        "smallest group under the floor",
+        lambda raw: raw["settings"]["disclosure"].update(min_group_size=10),
+        "field 'settings.disclosure.min_group_size': must be at least 20, the floor",
+    ),
+    (
+        "0 %/100 % group under the floor",
+        lambda raw: raw["settings"]["disclosure"].update(all_or_none_min_group=30),
+        "field 'settings.disclosure.all_or_none_min_group': must be at least 50",
+    ),
+    (
+        "0 %/100 % rule switched off",
+        lambda raw: raw["settings"]["disclosure"].update(all_or_none_health_data=False),
+        "field 'settings.disclosure.all_or_none_health_data': must stay true",
+    ),
 ]
 
 
@@ -305,4 +347,80 @@ def test_every_problem_is_listed_at_once_and_the_command_says_so(tmp_path, capsy
 def test_fractions_incomplete_follow_up_and_kind_against_polarity_are_refused(tmp_path, mutate, message):
     path = _write_mutated(tmp_path, mutate)
     with pytest.raises(StrategyError, match=re.escape(message)):
+        load_strategy(path)
+
+
+def test_control_characters_in_a_strategy_file_never_reach_the_terminal(tmp_path, capsys):
+    from rusmiddel_analysis.cli import main
+
+    path = _write_mutated(tmp_path, lambda raw: _target(raw, "ungdom_hash").update(focus_area="unge\x1b[2J\x1b[31m"))
+    assert main(["check-strategy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "field 'focus_area': unknown focus area 'unge[2J[31m'" in err and "\x1b" not in err
+
+
+def test_disclosure_rules_can_be_raised_above_their_floors(tmp_path):
+    from rusmiddel_analysis.config.strategy import DISCLOSURE_FLOORS, SETTINGS_DEFAULTS
+
+    assert {name: SETTINGS_DEFAULTS["disclosure"][name] for name in DISCLOSURE_FLOORS} == DISCLOSURE_FLOORS  # the defaults are the floors
+    path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30))
+    assert (load_strategy(path).settings["disclosure"]["min_cell"], load_strategy(path).settings["disclosure"]["min_group_size"]) == (10, 30)
+
+
+def test_a_path_as_strategy_id_stops_every_command(tmp_path, capsys):
+    from rusmiddel_analysis.cli import main
+
+    path = _write_mutated(tmp_path, lambda raw: raw["strategy"].update(id=str(tmp_path / "elsewhere")))
+    outputs, raw = tmp_path / "outputs", tmp_path / "raw"
+    for command in (["check-strategy"], ["demo-data", "--raw", str(raw)], ["report", "--outputs", str(outputs), "--processed", str(tmp_path)]):
+        assert main(["--strategy", str(path), *command]) == 2
+        err = capsys.readouterr().err
+        assert f"{path}, line 2: field 'strategy.id': must be a plain name" in err and len(err.strip().splitlines()) == 1
+    assert not outputs.exists() and not raw.exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_reserved_target_ids_are_the_names_of_a_years_own_pages_and_notebooks():
+    from rusmiddel_analysis.config.strategy import RESERVED_TARGET_IDS, TARGET_ID
+    from rusmiddel_analysis.publish.jobs import NOTEBOOK_FILES, PAGE_NAMES
+
+    own = {Path(name).stem for kind, name in NOTEBOOK_FILES.items() if kind in PAGE_NAMES} | set(PAGE_NAMES.values())
+    assert {name for name in own if TARGET_ID.fullmatch(name)} == set(RESERVED_TARGET_IDS)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A 'billion laughs' YAML block: each level a list of nine aliases to the level below (9**9 strings)."""
+    lines = ["lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        lines.append(f"lol{level}: &lol{level} [{', '.join([f'*lol{level - 1}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_in_a_strategy_file_is_refused_with_its_line(tmp_path, capsys):
+    """A bomb that expanded would fill the memory (the test would hang or die): refused at once, in one line."""
+    from rusmiddel_analysis.cli import main
+
+    text = DEFAULT_STRATEGY.read_text(encoding="utf-8")
+    assert "  municipality: Aalborg Kommune\n" in text
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb() + text.replace("  municipality: Aalborg Kommune\n", "  municipality: *lol8\n"), encoding="utf-8")
+    assert main(["check-strategy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"rusmiddel: error: {re.escape(str(path))}, line [1-9]: not valid YAML: more than 100,000 values once its aliases are expanded.*\n", err
+    )
+    path.write_text(text.replace("  municipality: Aalborg Kommune\n", "  municipality: &self [*self]\n"), encoding="utf-8")
+    with pytest.raises(StrategyError, match=r"line \d+: not valid YAML: an alias refers to a collection that contains it"):
+        load_strategy(path)
+    # a small alias is still YAML: it is the list it names that the loader refuses, as a text field
+    path.write_text(
+        "names: &names [Aalborg, Kommune]\n" + text.replace("  municipality: Aalborg Kommune\n", "  municipality: *names\n"), encoding="utf-8"
+    )
+    with pytest.raises(StrategyError, match="field 'strategy.municipality': must be a text"):
+        load_strategy(path)
+
+
+def test_a_strategy_file_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("strategy:\n  id: x\n  municipality: Århus Kommune\n".encode("cp1252"))
+    with pytest.raises(StrategyError, match=r"latin1.yaml, line 3: not valid YAML: not UTF-8 text"):
         load_strategy(path)

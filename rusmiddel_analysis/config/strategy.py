@@ -10,6 +10,7 @@ half a strategy.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from rusmiddel_analysis.config.files import load_yaml
+from rusmiddel_analysis.config.echo import printable_lines
+from rusmiddel_analysis.config.files import YamlFileError, read_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
 
 UNITS = ("percent", "persons")
@@ -64,6 +66,22 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "age_bands": [],
 }
 
+# The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
+# never lower them. Cells of 1-4 persons are never published (Statistics Denmark's discretion rules),
+# nor groups under 20 answers, nor a 0 %/100 % share of health data or of a survey group under 50.
+DISCLOSURE_FLOORS: dict[str, Any] = {"min_group_size": 20, "min_cell": 5, "all_or_none_min_group": 50, "all_or_none_health_data": True}
+FLOOR_REFERENCE = "the floor no strategy can lower (docs/methodology.md, section 7)"
+
+# An id that becomes a file or folder name (<outputs>/<strategy id>/, <strategy id>-<year>.pdf): a plain slug
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+SLUG_RULE = (
+    "must be a plain name for files and folders: lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
+)
+# a target id is a page (<id>.html), a notebook (<id>.ipynb) and a notebook parameter: a lower-case identifier
+TARGET_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# the file names of a year's own pages and notebooks (publish/jobs.py): a target's page must not take one
+RESERVED_TARGET_IDS = ("index", "status_report", "high_risk")
+
 
 class StrategyError(ValueError):
     """A strategy file is malformed; the message names file, target and field."""
@@ -76,7 +94,8 @@ class StrategyError(ValueError):
         where = f"target '{target_id}', " if target_id else ""
         what = f"field '{field_name}': " if field_name else ""
         at = f", line {line}" if line else ""
-        super().__init__(f"{self.path}{at}: {where}{what}{message}")
+        # ids, names and codes come from the file: no control character reaches a terminal
+        super().__init__(printable_lines(f"{self.path}{at}: {where}{what}{message}"))
 
 
 def yaml_node_lines(text: str):
@@ -251,14 +270,13 @@ def load_strategy(path: str | Path | None = None) -> Strategy:
     """Load and check a strategy file (default: Rusmiddelstrategien 2016-2019)."""
     path = Path(path) if path is not None else DEFAULT_STRATEGY
     try:
-        source = path.read_text(encoding="utf-8")
-        raw = load_yaml(source)
+        raw, source = read_yaml(path)
     except FileNotFoundError:
         raise StrategyError(path, "file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise StrategyError(path, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+    except YamlFileError as exc:  # a syntax error, an alias bomb, not UTF-8: one line with its line number
+        raise StrategyError(path, f"not valid YAML: {exc.problem}", line=exc.line) from None
+    except OSError as exc:
+        raise StrategyError(path, f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
     if not isinstance(raw, dict):
         raise StrategyError(path, "the file must hold a mapping with 'strategy' and 'targets'")
     return _Parser(path, source).strategy(raw)
@@ -293,6 +311,34 @@ class _Parser:
             self.fail("must be a whole year between 1900 and 2100", target_id, field_name)
         return int(value)
 
+    def string(self, value: Any, target_id: str | None, field_name: str) -> str:
+        """A field that holds one text: a list, a mapping (an alias to one, too) or a number is refused."""
+        if not isinstance(value, str) or not value.strip():
+            self.fail("must be a text (not empty, not a list or a mapping)", target_id, field_name)
+        return value
+
+    def sequence(self, value: Any, field_name: str) -> list:
+        """A list of entries (core efforts, focus areas, milestones), or nothing."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail("must be a list", None, field_name)
+        return value
+
+    def mapping(self, value: Any, field_name: str) -> Mapping:
+        """A block of settings: a mapping, or nothing (its defaults)."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.fail("must be a mapping of names to values", None, field_name)
+        return value
+
+    def slug(self, value: Any, field_name: str) -> str:
+        """An id that becomes a file or folder name: never a path ('..', '/'), see SLUG."""
+        if not isinstance(value, str) or not SLUG.fullmatch(value):
+            self.fail(SLUG_RULE, None, field_name)
+        return value
+
     def choice(self, value: Any, choices: tuple, target_id: str | None, field_name: str) -> str:
         if value not in choices:
             self.fail(f"must be one of {', '.join(map(str, choices))}", target_id, field_name)
@@ -300,6 +346,7 @@ class _Parser:
 
     def strategy(self, raw: Mapping) -> Strategy:
         head = self.get(raw, "strategy")
+        strategy_id = self.slug(self.get(head, "id", prefix="strategy."), "strategy.id")
         period = self.get(head, "period", prefix="strategy.")
         start = self.year(self.get(period, "start", prefix="strategy.period."), None, "strategy.period.start")
         end = self.year(self.get(period, "end", prefix="strategy.period."), None, "strategy.period.end")
@@ -308,28 +355,25 @@ class _Parser:
         milestones = tuple(
             Milestone(
                 self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
-                self.get(m, "kind", prefix="milestones."),
+                self.string(self.get(m, "kind", prefix="milestones."), None, "milestones.kind"),
                 self.text(m, None, "milestones"),
             )
-            for m in head.get("milestones") or []
+            for m in self.sequence(head.get("milestones"), "strategy.milestones")
         )
         core_efforts = tuple(
-            CoreEffort(self.get(c, "id", prefix="core_efforts."), self.text(c, None, "core_efforts")) for c in self.get(raw, "core_efforts")
+            CoreEffort(self.string(self.get(c, "id", prefix="core_efforts."), None, "core_efforts.id"), self.text(c, None, "core_efforts"))
+            for c in self.sequence(self.get(raw, "core_efforts"), "core_efforts")
         )
         core_ids = {c.id for c in core_efforts}
         focus_areas = []
-        for f in self.get(raw, "focus_areas"):
-            fid = self.get(f, "id", prefix="focus_areas.")
-            effort = self.get(f, "core_effort", prefix=f"focus_areas.{fid}.")
+        for f in self.sequence(self.get(raw, "focus_areas"), "focus_areas"):
+            fid = self.string(self.get(f, "id", prefix="focus_areas."), None, "focus_areas.id")
+            effort = self.string(self.get(f, "core_effort", prefix=f"focus_areas.{fid}."), None, f"focus_areas.{fid}.core_effort")
             if effort not in core_ids:
                 self.fail(f"unknown core effort '{effort}'; valid: {', '.join(sorted(core_ids))}", None, f"focus_areas.{fid}.core_effort")
             focus_areas.append(FocusArea(fid, effort, self.text(f, None, f"focus_areas.{fid}")))
-        code_sets = {}
-        for name, values in (raw.get("code_sets") or {}).items():
-            if not isinstance(values, list) or not values:
-                self.fail("a code set must be a non-empty list", None, f"code_sets.{name}")
-            code_sets[name] = tuple(str(v) for v in values)
-        settings = self.settings(raw.get("settings") or {})
+        code_sets = self.code_sets(raw.get("code_sets"))
+        settings = self.settings(self.mapping(raw.get("settings"), "settings"))
         focus_ids = {f.id for f in focus_areas}
         raw_targets = self.get(raw, "targets")
         if not isinstance(raw_targets, list) or not raw_targets:
@@ -342,9 +386,9 @@ class _Parser:
             seen.add(target.id)
             targets.append(target)
         return Strategy(
-            id=self.get(head, "id", prefix="strategy."),
+            id=strategy_id,
             name=self.text(self.get(head, "name", prefix="strategy."), None, "strategy.name"),
-            municipality=self.get(head, "municipality", prefix="strategy."),
+            municipality=self.string(self.get(head, "municipality", prefix="strategy."), None, "strategy.municipality"),
             period_start=start,
             period_end=end,
             responsible=self.text(self.get(head, "responsible", prefix="strategy."), None, "strategy.responsible"),
@@ -359,10 +403,19 @@ class _Parser:
             method_breaks=self.method_breaks(raw.get("method_breaks"), seen),
         )
 
+    def code_sets(self, raw: Any) -> dict[str, tuple[str, ...]]:
+        """`code_sets`: each a name and a non-empty list of codes."""
+        code_sets = {}
+        for name, values in self.mapping(raw, "code_sets").items():
+            if not isinstance(values, list) or not values or any(isinstance(v, (list, Mapping)) for v in values):
+                self.fail("a code set must be a non-empty list of codes", None, f"code_sets.{name}")
+            code_sets[name] = tuple(str(v) for v in values)
+        return code_sets
+
     def settings(self, raw: Mapping) -> dict:
         merged = {**SETTINGS_DEFAULTS, **raw}
         for key in ("progress_thresholds", "data_quality", "disclosure", "caveats"):
-            merged[key] = {**SETTINGS_DEFAULTS[key], **(raw.get(key) or {})}
+            merged[key] = {**SETTINGS_DEFAULTS[key], **self.mapping(raw.get(key), f"settings.{key}")}
             for name, value in merged[key].items():
                 if isinstance(SETTINGS_DEFAULTS[key].get(name), bool):
                     if not isinstance(value, bool):
@@ -390,8 +443,21 @@ class _Parser:
             self.fail("must be a fraction between 0 and 1", None, "settings.caveats.min_common_coverage")
         if merged["caveats"]["max_standardisation_gap"] < 0:
             self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
-        merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **(raw.get("high_risk") or {})})
+        self.disclosure_floors(merged["disclosure"])
+        merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **self.mapping(raw.get("high_risk"), "settings.high_risk")})
         return merged
+
+    def disclosure_floors(self, block: Mapping) -> None:
+        """`settings.disclosure` may raise DISCLOSURE_FLOORS, never lower them (nor switch the 0 %/100 % rule off)."""
+        for name, floor in DISCLOSURE_FLOORS.items():
+            value, field_name = block[name], f"settings.disclosure.{name}"
+            if isinstance(floor, bool):
+                if value is not floor:
+                    self.fail(f"must stay true: 0 % and 100 % shares of health data are never published, {FLOOR_REFERENCE}", None, field_name)
+            elif value < floor:
+                self.fail(f"must be at least {floor}, {FLOOR_REFERENCE}", None, field_name)
+            elif value != int(value):
+                self.fail("must be a whole number of persons", None, field_name)
 
     def high_risk(self, block: dict) -> dict:
         """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades,
@@ -450,9 +516,13 @@ class _Parser:
         if not isinstance(raw, Mapping):
             self.fail("each target must be a mapping", None, "targets")
         tid = self.get(raw, "id")
-        if not isinstance(tid, str) or not tid.isidentifier():
-            self.fail("must be a lower-case identifier", str(tid), "id")
-        focus = self.get(raw, "focus_area", tid)
+        if not isinstance(tid, str) or not TARGET_ID.fullmatch(tid):
+            # a target id is a file name: a path ('../x') or a list never is one
+            rule = "must be a lower-case identifier (letters a-z, digits and '_', at most 64 characters)"
+            self.fail(rule, tid if isinstance(tid, str) else None, "id")
+        if tid in RESERVED_TARGET_IDS:
+            self.fail(f"'{tid}' is the name of a year's own page or notebook; choose another id", tid, "id")
+        focus = self.string(self.get(raw, "focus_area", tid), tid, "focus_area")
         if focus not in focus_ids:
             self.fail(f"unknown focus area '{focus}'; valid: {', '.join(sorted(focus_ids))}", tid, "focus_area")
         unit = self.choice(self.get(raw, "unit", tid), UNITS, tid, "unit")
@@ -519,9 +589,9 @@ class _Parser:
 
     def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
         kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")
-        self.get(raw, "source", tid, "indicator.")
+        self.string(self.get(raw, "source", tid, "indicator."), tid, "indicator.source")
         if kind == "share":
-            self.get(raw, "column", tid, "indicator.")
+            self.string(self.get(raw, "column", tid, "indicator."), tid, "indicator.column")
             success = self.get(raw, "success", tid, "indicator.")
             if not isinstance(success, Mapping) or len(success) != 1 or next(iter(success)) not in ("equals", "in", "not_in"):
                 self.fail("must be one of {equals: v}, {in: [...]}, {not_in: [...]} or a code-set name", tid, "indicator.success")

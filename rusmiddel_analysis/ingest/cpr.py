@@ -1,10 +1,11 @@
 """The CPR guard and pseudonymisation.
 
 A Danish CPR number is DDMMYY-SSSS (the dash optional) whose first six digits are a real
-date. Raw exports must never carry one: `cpr_like_counts` finds columns that do (and says
-how many values match, never which), and `pseudonymise_file` replaces an identifying
-column with a keyed hash (HMAC-SHA256) so the same citizen gets the same pseudonym every
-year without the number itself ever reaching the project.
+date. Raw exports must never carry one, neither as a cell nor inside a text ('Vestbjergskolen
+Jens Hansen 010203-1234'): `cpr_like_rows` finds the cells that hold one (and says where, never
+which), and `pseudonymise_file` replaces an identifying column with a keyed hash (HMAC-SHA256)
+so the same citizen gets the same pseudonym every year without the number itself ever reaching
+the project.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # the shape of a CPR number: DDMMYY, an optional dash, four digits (the date is checked separately)
 CPR_SHAPE = r"\d{6}-?\d{4}"
+# the shape inside a longer text, standing on its own: not glued to a letter or a digit (a hex
+# pseudonym such as 'ab0102031234cdef' holds digit runs of any shape); the group is the date
+CPR_IN_TEXT = r"(?<![^\W_])(\d{6})-?\d{4}(?![^\W_])"
 KEY_ENV = "RUSMIDDEL_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
 
@@ -46,17 +51,41 @@ def cpr_like(values: pd.Series) -> pd.Series:
     return result
 
 
-def cpr_like_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """Columns holding CPR-like values, with how many values match in each."""
-    counts = {}
+def cpr_in_text(values: pd.Series) -> pd.Series:
+    """True where a text holds a CPR number anywhere in it: the CPR shape standing on its own (not
+    glued to a letter or a digit), whose first six digits are a real date. Ids ('S00001',
+    'F-2016-00042'), pseudonyms, dates and the numbers of an answer do not match; each distinct
+    text is searched once."""
+    present = values.dropna()
+    distinct = pd.Series(present.unique())
+    text = distinct.astype(str).astype("string[pyarrow]")
+    # a quick pass for the bare shape (Arrow's regex engine), then the exact pattern on the few left
+    long = text[text.str.len() >= 10]
+    shaped = long[long.str.contains(CPR_SHAPE)]
+    found = shaped.astype(object).str.extractall(CPR_IN_TEXT)
+    result = pd.Series(False, index=values.index)
+    if found.empty:
+        return result
+    dates = pd.to_datetime(found[0], format="%d%m%y", errors="coerce")
+    hits = set(distinct[found.index.get_level_values(0)[dates.notna().to_numpy()]])
+    if hits:
+        result.loc[present.index] = present.isin(hits).to_numpy()
+    return result
+
+
+def cpr_like_rows(frame: pd.DataFrame) -> dict[str, tuple]:
+    """Columns with cells that hold a CPR number: column -> (the rows' positions, whether every
+    hit is a whole cell, as in an id column, rather than a number inside a text)."""
+    found = {}
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue  # cannot hold a CPR number
-        n = int(cpr_like(series).sum())
-        if n:
-            counts[str(column)] = n
-    return counts
+        whole, inside = cpr_like(series), cpr_in_text(series)
+        hits = whole | inside
+        if hits.any():
+            found[str(column)] = (np.flatnonzero(hits.to_numpy()), not (inside & ~whole).any())
+    return found
 
 
 def pseudonym(values: pd.Series, key: bytes) -> pd.Series:
@@ -112,15 +141,27 @@ def pseudonymise_file(in_path: str | Path, out_path: str | Path, column: str, ke
     Reads and writes CSV (`;` or `,`), Excel and Parquet by file extension. Refuses to
     overwrite its input: raw exports are immutable.
     """
+    from rusmiddel_analysis.config.echo import printable
     from rusmiddel_analysis.config.files import write_table_atomically
     from rusmiddel_analysis.ingest.readers import read_table_for_pseudonymise
 
     in_path, out_path = Path(in_path), Path(out_path)
     if in_path.resolve() == out_path.resolve():
         raise PseudonymiseError("--out must differ from --in: raw exports are never changed in place")
-    frame, csv_sep = read_table_for_pseudonymise(in_path)
+    if not in_path.is_file():
+        raise PseudonymiseError(f"{printable(in_path)}: file not found")
+    if in_path.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
+        raise PseudonymiseError(f"{printable(in_path)}: pseudonymise reads .csv, .xlsx or .parquet")
+    try:
+        frame, csv_sep = read_table_for_pseudonymise(in_path)
+    except Exception as exc:  # any reader failure; its words may quote the text, so only its kind is named
+        raise PseudonymiseError(f"{printable(in_path)}: cannot read it as {in_path.suffix or 'a table'} ({exc.__class__.__name__})") from None
     if column not in frame.columns:
-        raise PseudonymiseError(f"{in_path}: no column '{column}' (columns: {', '.join(map(str, frame.columns))})")
+        # the file's column names are never listed: without a header row they are a row of CPR numbers
+        raise PseudonymiseError(
+            f"{printable(in_path)}: none of its {len(frame.columns)} columns is named '{printable(column)}' "
+            "(the names are not listed: they may hold personal data); check --column and the file's header row"
+        )
     frame[column] = pseudonym(frame[column], key)
     write_table_atomically(frame, out_path, csv_sep)
     return len(frame)

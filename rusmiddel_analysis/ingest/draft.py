@@ -8,7 +8,12 @@ then by its content (dates, yes/no words, the column's codes); a column it canno
 a comment. For each coded column the words found are listed against the canonical codes.
 
 Never a personal value: an identifier-like or free-text column (many distinct values) gets no
-value list, and the draft holds column names and code words only.
+value list, and the draft holds column names and code words only. A word is listed only when it is
+one of the canonical codes' known words, or a plausible name (ingest/problems.py: short, no CPR
+number, no run of digits, no person's name) found in at least MIN_WORD_ROWS rows: a stray CPR
+number or a name typed into a coded column is never printed. A column whose name is not plausible
+(an export without its header row names its columns by its first data row) is left out, named
+only by its position in a comment.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rusmiddel_analysis.ingest.readers import _as_text, _read_sav, sniff_separator
+from rusmiddel_analysis.config.echo import printable
+from rusmiddel_analysis.ingest.problems import plausible_name
+from rusmiddel_analysis.ingest.readers import _as_text, _read_sav, sniff_separator, utf16_variant
 from rusmiddel_analysis.ingest.schemas import FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source
 
 # Danish (and common export) words for each canonical column, normalised (see `_normal`)
@@ -88,12 +95,18 @@ CODE_WORDS = {
 }
 NO_ANSWER_WORDS = ("vedikke", "oenskerikkeatsvare", "uoplyst", "ingensvar")
 MAX_CODES = 30  # a column with more distinct values is not coded: no value list (it may be personal)
+# an unknown word is listed only when this many rows hold it: the 1-4 rule of disclosure control
+MIN_WORD_ROWS = 5
 
 
 def _normal(text: str) -> str:
     """Lower case, Danish letters spelled out, only letters and digits: 'Køn' -> 'koen'."""
     text = str(text).lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     return re.sub(r"[^a-z0-9]", "", text)
+
+
+class DraftError(ValueError):
+    """An export draft-mapping cannot read; the message is its own, never a reader's (which may quote the text)."""
 
 
 @dataclass
@@ -104,15 +117,17 @@ class Draft:
     values: dict = field(default_factory=dict)  # canonical column -> {export word: canonical value or None}
     missing: list = field(default_factory=list)
     date_format: str | None = None
+    hidden: list = field(default_factory=list)  # 1-based positions of columns whose names look like values
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
+    """The text and its encoding: UTF-16 when it looks so (readers.utf16_variant), else UTF-8, else cp1252."""
+    for encoding in (utf16_variant(data) or "utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise ValueError("the file is neither UTF-8 nor cp1252 text")
+    raise DraftError("the file is neither UTF-8, UTF-16 nor cp1252 text")
 
 
 def _header_line(lines: list[str], sep: str) -> int:
@@ -141,7 +156,7 @@ def read_export(path: Path) -> tuple[pd.DataFrame, dict]:
         frame, _ = _read_sav(data)
         read = {}
     else:
-        raise ValueError(f"draft-mapping reads .csv, .xlsx or .sav, not {suffix}")
+        raise DraftError(f"draft-mapping reads .csv, .xlsx or .sav, not {printable(suffix)}")
     frame = frame.rename(columns=lambda c: str(c).strip())
     return pd.DataFrame({c: _as_text(frame[c]) for c in frame.columns}), read
 
@@ -186,27 +201,37 @@ def _code_for(word: str, col: Col):
 
 
 def _value_list(values: pd.Series, col: Col, draft: Draft) -> None:
-    """The words of a coded column against the canonical codes (no list for many distinct values)."""
+    """The words of a coded column against the canonical codes (no list for many distinct values);
+    only words `_listable` allows."""
     if col.kind not in ("bool", "code", "int") or values.nunique() > MAX_CODES:
         return
     if col.kind == "int" and (col.high is None or col.low is None or col.high - col.low > 12):
         return  # an age or a birth year: never listed (small groups could be told apart)
+    counts = values.dropna().astype(str).value_counts()
     words = {}
-    for word in sorted(values.dropna().astype(str).unique()):
+    for word in sorted(counts.index):
         if _normal(word) in NO_ANSWER_WORDS:
             if word not in draft.missing:
                 draft.missing.append(word)
+            continue
+        code = None if col.kind == "int" else _code_for(word, col)
+        if code is None and not _listable(word, int(counts[word])):
             continue
         if col.kind == "int":
             number = re.search(r"\d+", word)
             if number and number.group() != word:  # '8. klasse' -> 8
                 words[word] = int(number.group())
             continue
-        code = _code_for(word, col)
         if code is None or str(code) != word:
             words[word] = code
     if words:
         draft.values[col.name] = words
+
+
+def _listable(word: str, rows: int) -> bool:
+    """May a word the vocabulary does not know be printed? Only a plausible name found in at least
+    MIN_WORD_ROWS rows: a CPR number, a name or a rare write-in in a coded column never is."""
+    return rows >= MIN_WORD_ROWS and plausible_name(word)
 
 
 def draft_mapping(source_name: str, path: Path) -> Draft:
@@ -215,7 +240,10 @@ def draft_mapping(source_name: str, path: Path) -> Draft:
     frame, read = read_export(Path(path))
     draft = Draft(read=read)
     taken: set = set()
-    for column in frame.columns:
+    for position, column in enumerate(frame.columns, start=1):
+        if not plausible_name(column):
+            draft.hidden.append(position)  # never printed: it may be a value of the first data row
+            continue
         canonical = _by_name(column, source, taken)
         if canonical is None or not _looks_like(frame[column], source.column(canonical)):
             candidates = [c for c in source.columns if c.name not in taken and c.kind in ("date", "bool", "code") and _looks_like(frame[column], c)]
@@ -239,12 +267,16 @@ def draft_yaml(draft: Draft, source_name: str, path: Path) -> str:
     """The draft as the text of mapping.yaml, with comments where the analyst must decide."""
     import yaml
 
-    lines = [f"# Draft mapping for {Path(path).name} -> {source_name}: check every line, then run 'rusmiddel validate'."]
+    lines = [f"# Draft mapping for {printable(Path(path).name)} -> {source_name}: check every line, then run 'rusmiddel validate'."]
     dump = lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False).rstrip("\n")
     if draft.read:
         lines.append(dump({"read": draft.read}))
     if draft.date_format:
         lines.append(dump({"date_format": draft.date_format}))
+    if draft.hidden:
+        listed = ", ".join(map(str, draft.hidden))
+        lines.append(f"# Column(s) {listed} (by position): the names look like values, not column names, so they are not printed;")
+        lines.append("# is the header row missing? Export the file again with its column names, then draft again.")
     if draft.columns:
         lines.append(dump({"columns": draft.columns}))
     if draft.unplaced:

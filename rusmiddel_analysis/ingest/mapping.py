@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from rusmiddel_analysis.config.files import load_yaml
-from rusmiddel_analysis.ingest.problems import HINTS, Problem
+from rusmiddel_analysis.config.echo import printable
+from rusmiddel_analysis.config.files import read_yaml
+from rusmiddel_analysis.ingest.problems import HINTS, NOT_SHOWN, Problem, plausible_name, shown_name
 from rusmiddel_analysis.ingest.readers import RawTable
 from rusmiddel_analysis.ingest.schemas import Source
 
@@ -42,14 +42,12 @@ ALL_DATES = "*"  # date_format given as one pattern: every date column
 
 def load_mapping(folder: Path, source: Source | None = None) -> tuple[Mapping, list[Problem]]:
     """The folder's mapping.yaml, every section and option checked (unknown ones named, with the
-    valid ones); no file is an empty mapping."""
+    valid ones); no file is an empty mapping. A file that is not YAML (a syntax error, an alias
+    bomb, not UTF-8) raises config.files.YamlFileError with its line."""
     path = folder / "mapping.yaml"
     if not path.exists():
         return Mapping(), []
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return Mapping(), [Problem(str(path), f"valid YAML ({exc.__class__.__name__})", hint=HINTS["mapping"])]
+    raw = read_yaml(path)[0] or {}  # not YAML at all: a YamlFileError, which stops the command (exit 2)
     problems = _key_problems(path, raw, source)
     if problems:
         return Mapping(), problems
@@ -67,18 +65,65 @@ def load_mapping(folder: Path, source: Source | None = None) -> tuple[Mapping, l
 
 
 def _unknown(path: Path, where: str, found, valid) -> list[Problem]:
-    extra = sorted(str(k) for k in found if k not in valid)
+    extra = sorted(printable(k) if plausible_name(k) else NOT_SHOWN for k in found if k not in valid)
     if not extra:
         return []
     rule = f"only known names under {where} (found {', '.join(extra)}; valid: {', '.join(map(str, valid))})"
     return [Problem(str(path), rule, hint=HINTS["mapping"])]
 
 
+# the form of each section: a mapping, a list of words, or date_format's pattern or mapping of patterns
+SECTION_FORMS = {"read": dict, "columns": dict, "values": dict, "missing": list, "drop": list, "date_format": (str, dict)}
+
+
+def _form_problems(path: Path, raw: dict) -> list[Problem]:
+    """Each section in its form (a list where a mapping belongs would end in a traceback; a word
+    where a list belongs would be read letter by letter), and each `values:` entry a mapping."""
+    problems = []
+    for section, form in SECTION_FORMS.items():
+        value = raw.get(section)
+        if value is not None and not isinstance(value, form):
+            what = {dict: "a mapping", list: "a list"}.get(form, "a pattern or a mapping of patterns")
+            problems.append(Problem(str(path), f"'{section}:' {what}", hint=HINTS["mapping"]))
+    values = raw.get("values")
+    for column, words in values.items() if isinstance(values, dict) else ():
+        if words is not None and not isinstance(words, dict):
+            problems.append(Problem(str(path), f"'values:' a mapping of words for {shown_name(column)}", hint=HINTS["mapping"]))
+    return problems
+
+
+def _valid_date_format(pattern) -> bool:
+    """A strftime pattern pandas can parse dates with ('%Q' or a stray '%' cannot)."""
+    if not isinstance(pattern, str) or "%" not in pattern:
+        return False
+    try:
+        pd.to_datetime(pd.Series(["2001-02-03"]), format=pattern, errors="coerce")
+    except ValueError:
+        return False
+    return True
+
+
+def _date_format_problems(path: Path, dates) -> list[Problem]:
+    """Every date_format pattern valid; a bad one is a problem naming its column, never a traceback."""
+    patterns = dates if isinstance(dates, dict) else {ALL_DATES: dates}
+    rule, hint = "a valid date_format", HINTS["date_format directives"]
+    return [
+        Problem(str(path), rule, column=None if column == ALL_DATES else str(column), hint=hint)
+        for column, pattern in patterns.items()
+        if not _valid_date_format(pattern)
+    ]
+
+
 def _key_problems(path: Path, raw, source: Source | None) -> list[Problem]:
-    """Unknown sections, `read:` options, and `values:`/`date_format:` of columns the source lacks."""
+    """Unknown sections, `read:` options, and `values:`/`date_format:` of columns the source lacks;
+    sections of the wrong form and date_format patterns that are not valid."""
     if not isinstance(raw, dict):
         return [Problem(str(path), f"a mapping with the sections {', '.join(SECTIONS)}", hint=HINTS["mapping"])]
-    problems = _unknown(path, "the top level", raw, SECTIONS)
+    problems, forms = _unknown(path, "the top level", raw, SECTIONS), _form_problems(path, raw)
+    if forms:  # the checks below read the sections
+        return problems + forms
+    if raw.get("date_format") is not None:
+        problems += _date_format_problems(path, raw["date_format"])
     read = raw.get("read") or {}
     problems += _unknown(path, "'read:'", read, READ_OPTIONS) if isinstance(read, dict) else []
     if isinstance(read, dict) and "header_row" in read and (not isinstance(read["header_row"], int) or read["header_row"] < 1):
@@ -106,7 +151,7 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
                     "mapping column exists",
                     column=mapping.columns[export_name],
                     export_column=export_name,
-                    hint=f"mapping.yaml maps '{export_name}', which this file lacks; " + HINTS["mapping column exists"],
+                    hint=f"mapping.yaml maps {shown_name(export_name)}, which this file lacks; " + HINTS["mapping column exists"],
                 )
             )
     frame = frame.drop(columns=[c for c in mapping.drop if c in frame.columns])
@@ -115,7 +160,8 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
     known = set(source.names)
     for column in frame.columns:
         if column not in known:
-            problems.append(Problem(file, "known column", column=str(column), hint=HINTS["known column"]))
+            hint = HINTS["known column"] if plausible_name(column) else HINTS["name looks like a value"]
+            problems.append(Problem(file, "known column", column=str(column), hint=hint))
     for col in source.columns:
         if col.required and col.name not in frame.columns:
             problems.append(Problem(file, "required column present", column=col.name, hint=HINTS["required column present"]))

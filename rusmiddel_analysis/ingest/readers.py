@@ -6,6 +6,7 @@ labels applied, user-missing codes made explicit) and Parquet.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import tempfile
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.config.files import sha256_bytes
-from rusmiddel_analysis.ingest.problems import HINTS, DataValidationError, Problem
+from rusmiddel_analysis.ingest.problems import HINTS, DataValidationError, Problem, plausible_name, shown_name
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav", ".parquet")
 
@@ -77,10 +78,7 @@ def read_raw(path: Path, read: dict) -> RawTable:
     try:
         if suffix == ".csv":
             encoding = read.get("encoding", "utf-8-sig")
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                raise DataValidationError([Problem(str(path), f"text in the encoding {encoding}", hint=HINTS["encoding"])]) from None
+            text = _decode(path, data, encoding)
             text = text.split("\n", header_row - 1)[-1] if header_row > 1 else text  # a title block above the names
             sep = read.get("sep") or sniff_separator(text)
             _check_csv_header(path, text, sep, "header_row" in read)
@@ -88,7 +86,9 @@ def read_raw(path: Path, read: dict) -> RawTable:
             frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, dtype="string[pyarrow]", keep_default_na=False, engine="pyarrow")
             header_rows = header_row
         elif suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=read.get("sheet", 0), dtype=object, engine="openpyxl", header=header_row - 1)
+            book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+            _check_sheet(path, book.sheet_names, read.get("sheet", 0))
+            frame = pd.read_excel(book, sheet_name=read.get("sheet", 0), dtype=object, header=header_row - 1)
             _check_excel_header(path, frame, "header_row" in read)
             header_rows = header_row
         elif suffix == ".sav":
@@ -111,6 +111,44 @@ def read_raw(path: Path, read: dict) -> RawTable:
     if frame.empty:
         raise DataValidationError([Problem(str(path), "at least one data row", hint=HINTS["empty"])])
     return RawTable(path, frame, row_numbers, digest, declared)
+
+
+def utf16_variant(data: bytes) -> str | None:
+    """The UTF-16 encoding a file is in ('utf-16' with its byte-order mark, else 'utf-16-le' or
+    'utf-16-be' by where its zero bytes stand), or None: UTF-16 text of Latin letters is half zero bytes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) < 4 or head.count(0) * 3 < len(head):
+        return None
+    return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    """A CSV's text in the declared encoding; a file that is not, is one problem with the hint that
+    fits: UTF-16 (zero bytes, or its byte-order mark) or, for other text, cp1252."""
+    variant = None if encoding.lower().replace("_", "-").startswith("utf-16") else utf16_variant(data)
+    try:
+        if variant is None:
+            return data.decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    hint = HINTS["utf-16"].format(variant=variant) if variant else HINTS["encoding"]
+    raise DataValidationError([Problem(str(path), f"text in the encoding {encoding}", hint=hint)])
+
+
+def _check_sheet(path: Path, sheets: list, sheet) -> None:
+    """The sheet `read.sheet` names is in the workbook (by name, or by number from 0); otherwise one
+    problem naming it, and the workbook's sheets whose names may be shown."""
+    by_number = isinstance(sheet, int) and not isinstance(sheet, bool)
+    if (by_number and 0 <= sheet < len(sheets)) or (isinstance(sheet, str) and sheet in sheets):
+        return
+    wanted = f"number {sheet}" if by_number else shown_name(sheet)
+    shown = [shown_name(name) for name in sheets if plausible_name(name)]
+    listed = f"the workbook's {len(sheets)} sheet(s): {', '.join(shown) or 'none with a name that may be shown'}"
+    hidden = len(sheets) - len(shown)
+    listed += f" and {hidden} whose name is not shown" if hidden and shown else ""
+    raise DataValidationError([Problem(str(path), f"a sheet {wanted} in the workbook", hint=HINTS["sheet"].format(sheets=listed))])
 
 
 def _header_problem(path: Path) -> DataValidationError:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.ingest.cpr import cpr_like_counts
+from rusmiddel_analysis.ingest.cpr import cpr_like_rows
 from rusmiddel_analysis.ingest.mapping import Mapping, apply_mapping, load_mapping
 from rusmiddel_analysis.ingest.problems import HINTS, MAX_ROWS_LISTED, DataValidationError, Problem, hint_for, rows_of
 from rusmiddel_analysis.ingest.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
@@ -27,6 +27,8 @@ TYPE_RULES = {
     "date": "a date in the format {date_format}",
 }
 ISO_DATE = "%Y-%m-%d"
+# Excel's serial day numbers of 1950 to 2100 (days since 1899-12-30): a date column exported as numbers
+EXCEL_SERIAL_DAYS = (18264, 73051)
 
 
 def type_rule(col: Col, date_format: str | None = None) -> str:
@@ -102,6 +104,8 @@ def type_hint(col: Col, failing: pd.Series, mapping: Mapping) -> str:
         return HINTS["decimal"]
     if col.kind == "date" and sample.str.fullmatch(r"\d{1,2}[-./]\d{1,2}[-./]\d{4}").any():
         return HINTS["date_format"]
+    if col.kind == "date" and pd.to_numeric(sample, errors="coerce").between(EXCEL_SERIAL_DAYS[0], EXCEL_SERIAL_DAYS[1]).any():
+        return HINTS["excel serial date"]
     return HINTS["type"]
 
 
@@ -172,28 +176,17 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
             problems.extend(exc.problems)
             continue
         files[path.name] = table.sha256
-        cpr = cpr_like_counts(table.frame)
-        if cpr:
-            for column, count in cpr.items():
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"no CPR numbers ({count} value{'s' if count != 1 else ''} look like CPR numbers)",
-                        column=column,
-                        hint=HINTS["cpr"],
-                    )
-                )
+        typed, file_problems = _load_file(table, mapping, source, today)
+        positions = {name: i for i, name in enumerate(table.frame.columns, start=1)}
+        for problem in file_problems:
+            problem.locate(positions)  # a name that may be a value is shown by its position
+        problems += file_problems
+        if typed is None:
             continue
-        canonical, export_names, mapping_problems = apply_mapping(table, mapping, source)
         for column, count in table.declared_missing.items():
             canon = mapping.columns.get(column, column)
-            declared[canon] = declared.get(canon, 0) + count
-        typed, type_problems, unparsed = typed_frame(canonical, source, table, export_names, mapping)
-        problems += mapping_problems + type_problems
-        # a value that did not parse is one problem: the rules that depend on it skip its rows
-        problems += validate_values(typed[~unparsed], source, table, export_names, today)
-        typed["_file"] = path.name
-        typed["_row"] = table.row_numbers
+            if canon in typed.columns:  # a dropped column's name is kept nowhere
+                declared[canon] = declared.get(canon, 0) + count
         frames.append(typed)
     if not frames or problems:
         return SourceResult(source, None, files, declared, problems)
@@ -201,6 +194,32 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
     problems += _cross_file_duplicates(combined, source, folder)
     combined, left_out = _within_years(combined.drop(columns=["_file", "_row"]), source, years)
     return SourceResult(source, _canonical_dtypes(combined, source), files, declared, problems, left_out)
+
+
+def _load_file(table: RawTable, mapping: Mapping, source: Source, today: dt.date) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """One export checked: the CPR guard first (a file with a CPR number goes no further), then
+    mapping, types and rules. Returns the typed frame (None after the CPR guard) and the problems."""
+    cpr = _cpr_problems(table)
+    if cpr:
+        return None, cpr
+    canonical, export_names, problems = apply_mapping(table, mapping, source)
+    typed, type_problems, unparsed = typed_frame(canonical, source, table, export_names, mapping)
+    problems += type_problems
+    # a value that did not parse is one problem: the rules that depend on it skip its rows
+    problems += validate_values(typed[~unparsed], source, table, export_names, today)
+    typed["_file"] = table.path.name
+    typed["_row"] = table.row_numbers
+    return typed, problems
+
+
+def _cpr_problems(table: RawTable) -> list[Problem]:
+    """One problem per column with a CPR number in a cell or inside a cell's text: rows, never values."""
+    problems = []
+    for column, (positions, whole_cells) in cpr_like_rows(table.frame).items():
+        n, rows = rows_of(positions, table.row_numbers)
+        hint = HINTS["cpr"] if whole_cells else HINTS["cpr in text"]
+        problems.append(Problem(str(table.path), "no CPR numbers", column=column, n_rows=n, rows=rows, hint=hint))
+    return problems
 
 
 def _within_years(frame: pd.DataFrame, source: Source, years: tuple[int, int]) -> tuple[pd.DataFrame, int]:
