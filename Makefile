@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 KERNEL := rusmiddel-analysis
 ARGS ?=
 
-.PHONY: setup report test lint lab bench screenshots clean
+.PHONY: setup report test lint lab bench screenshots docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "rusmiddel-analysis needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -43,6 +43,10 @@ bench: setup
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py
+
+# the methodology's worked examples from the current demo and the verdict simulation
+docs: setup
+	$(BIN)/python scripts/methodology.py
 
 clean:
 	rm -rf $(VENV)

@@ -223,46 +223,58 @@ def test_no_breakdown_of_demo_data_leaves_a_recoverable_cell(demo_dirs, strategy
     assert not (small(shown_shares.numerator) | small(rest)).any()
 
 
-def _by_hand(t, a, significant, settings):
-    """The decision table of docs/methodology.md, section 3, written out once more for one row (higher is better here)."""
-    lo, hi, v = a.ci_low, a.ci_high, a.value
+def _by_hand(t, a, settings):
+    """The decision table of docs/methodology.md, section 3, written out once more for one row:
+    (status, the reference that decides it) on an oriented scale (higher is better)."""
+    sign = 1 if t.higher_is_better else -1
+    v, b, goal = sign * a.value, sign * t.baseline_value, sign * t.target_value
     if t.kind == "maintain":
-        if significant and v < t.target_value:
-            return "worsened"
-        return "maintained" if hi >= t.target_value and lo >= t.target_value - settings["maintain_margin_points"] else "inconclusive"
-    b, goal = t.baseline_value, t.target_value
-    if goal == 100:  # the prevalence scale: 100 - value, lower is better, goal = the tolerance
-        q, q_worst, q_best, qb, qg = 100 - v, 100 - lo, 100 - hi, 100 - b, settings["extreme_goal_tolerance"]
-        growth = (qg / qb) ** (1 / 4) - 1
-        r = ((q / qb) ** (1 / (a.measured_year - 2015)) - 1) / growth
-        level = qb * (1 + 0.95 * growth) ** (a.measured_year - 2015)
-        if q_worst <= qg:
-            return "achieved"
-        if significant and q > qb:
-            return "deterioration"
-        if q_worst <= level:
-            return "on_track"
-        if q_best > level:
-            return "needs_acceleration" if significant and q < qb and r >= 0.6 else "limited_progress"
-        return "inconclusive"
-    growth = (goal / b) ** (1 / 4) - 1
-    r = ((v / b) ** (1 / (a.measured_year - 2015)) - 1) / growth
-    level = b * (1 + 0.95 * growth) ** (a.measured_year - 2015)
-    assert a.progress_ratio == pytest.approx(r) and a.on_track_value == pytest.approx(level)
-    if lo >= goal:
-        return "achieved"
-    if significant and v < b:
-        return "deterioration"
-    if lo >= level:
-        return "on_track"
-    if hi < level:
-        return "needs_acceleration" if significant and v > b and r >= 0.6 else "limited_progress"
-    return "inconclusive"
+        limit = goal - settings["maintain_margin_points"]
+        return ("maintained" if v >= limit else "worsened"), sign * limit
+    if t.target_value == 100:  # the prevalence scale: 100 - value, lower is better, goal = the tolerance
+        v, b, goal = -(100 - a.value), -(100 - t.baseline_value), -settings["extreme_goal_tolerance"]
+    if a.measured_year >= t.target_year:
+        return ("achieved" if v >= goal else "not_achieved"), goal
+    elapsed = (a.measured_year - t.baseline_year) / (t.target_year - t.baseline_year)
+    if t.is_share:  # linear: the same for either wording
+        r = (v - b) / ((goal - b) * elapsed)
+        level = b + 0.95 * (goal - b) * elapsed
+    else:  # compound growth of a count
+        growth = (goal / b) ** (1 / (t.target_year - t.baseline_year)) - 1
+        r = ((v / b) ** (1 / (a.measured_year - t.baseline_year)) - 1) / growth
+        level = b * (1 + 0.95 * growth) ** (a.measured_year - t.baseline_year)
+    assert a.progress_ratio == pytest.approx(r)
+    status = "on_track" if r >= 0.95 else "needs_acceleration" if r >= 0.6 else "limited_progress" if r >= 0 else "deterioration"
+    return status, (b if status == "deterioration" else level)
+
+
+def _paired_change_p(processed, t, year) -> float:
+    """The change since the baseline year in the survey's own data: WLS of the answer on a constant
+    and the later year, clustered by school (statsmodels, without its small-sample factor, times
+    G/(G-1)), read on t with G - 1 degrees of freedom."""
+    import statsmodels.api as sm
+
+    source = "ungeprofil_skole" if t.source == "ungeprofil_skole" else "ungeprofil_ungdom"
+    cluster = "school" if source == "ungeprofil_skole" else "institution"
+    frame = pd.read_parquet(processed / f"{source}.parquet")
+    column, rule = t.indicator["column"], t.indicator["success"]
+    frame = frame[frame["year"].isin([t.baseline_year, year]) & frame[column].notna()]
+    if "equals" in rule:
+        y = (frame[column].astype(bool) == rule["equals"]).astype(float)
+    else:
+        y = (~frame[column].astype(str).isin(["weekly", "several_times_weekly", "daily"])).astype(float)
+    later = (frame["year"] == year).astype(float).to_numpy()
+    groups_of = {"groups": pd.factorize(frame[cluster])[0], "use_correction": False}
+    fit = sm.OLS(y.to_numpy(), sm.add_constant(later)).fit(cov_type="cluster", cov_kwds=groups_of)
+    groups = frame[cluster].nunique()
+    se = np.sqrt(fit.cov_params()[1, 1] * groups / (groups - 1))
+    return 2 * sp_stats.t.sf(abs(fit.params[1] / se), groups - 1)
 
 
 def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
-    """Each 2017 status recomputed from the formulas: the score test against the baseline (statsmodels), Holm's
-    correction (statsmodels), the Eurostat ratio and the decision table."""
+    """Each 2017 status and certainty recomputed from the formulas: the change test (the survey's two
+    years with the schools paired, statsmodels; the register against its published baseline, the
+    score and exact Poisson tests), Holm's correction (statsmodels), the ratio and the decision table."""
     from statsmodels.stats.multitest import multipletests
 
     _, processed = demo_dirs
@@ -272,22 +284,30 @@ def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
     p_values = []
     for _, a in result.iterrows():
         t = strategy.target(a.target_id)
-        if t.is_share:  # the score test on the design's effective n (checked against statsmodels below)
+        if a.source_kind == "survey":
+            assert a.change_basis == "baseline_data"
+            p = _paired_change_p(processed, t, 2017)
+        elif t.is_share:  # a register's share against the published baseline: the score test
             p0 = t.baseline_value / 100
             p = 2 * sp_stats.norm.sf(abs(a.value / 100 - p0) / np.sqrt(p0 * (1 - p0) / a.effective_n))
         else:
             p = min(1.0, 2 * min(sp_stats.poisson.cdf(a.numerator, t.baseline_value), sp_stats.poisson.sf(a.numerator - 1, t.baseline_value)))
-        assert a.change_p_value == pytest.approx(p)
+        assert a.change_p_value == pytest.approx(p, rel=1e-6), a.target_id
         p_values.append(p)
     adjusted = multipletests(p_values, method="holm")[1]
-    assert result.change_p_adjusted.to_numpy() == pytest.approx(adjusted)
-    for (_, a), p_adj in zip(result.iterrows(), adjusted, strict=True):
+    assert result.change_p_adjusted.to_numpy() == pytest.approx(adjusted, rel=1e-6)
+    for _, a in result.iterrows():
         t = strategy.target(a.target_id)
-        assert a.status == _by_hand(t, a, p_adj < 0.05, strategy.settings), a.target_id
-        if t.kind != "maintain" and t.target_value != 100:
-            assert a.required_value == pytest.approx(t.baseline_value * (t.target_value / t.baseline_value) ** ((a.measured_year - 2015) / 4))
-    # the demo shows a mix, and says "too early to tell" where the (cluster-robust) interval cannot decide
-    assert set(result.status) >= {"maintained", "inconclusive", "limited_progress"}
+        status, reference = _by_hand(t, a, strategy.settings)
+        assert a.status == status, a.target_id
+        sign = 1 if t.higher_is_better else -1
+        worst, best = sorted((sign * a.ci_low, sign * a.ci_high)) if t.target_value != 100 else sorted((a.ci_low - 100, a.ci_high - 100))
+        past = status in ("achieved", "on_track", "maintained")
+        certain = worst >= reference if past else best < reference
+        assert a.certainty == ("exact" if a.source_kind == "register" else "certain" if certain else "uncertain"), a.target_id
+    # the demo shows a mix, and an uncertain status where the (cluster-robust) interval reaches across its line
+    assert set(result.status) >= {"maintained", "needs_acceleration", "limited_progress"}
+    assert set(result.certainty) == {"exact", "certain", "uncertain"}
 
 
 def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, strategy):
@@ -305,8 +325,11 @@ def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, stra
     assert r.effective_n == pytest.approx(n_eff, rel=1e-9)
     assert r.design_effect == pytest.approx(len(y) / n_eff, rel=1e-9) and r.design_effect > 2
     assert r.clusters == answered["school"].nunique()
-    low, high = proportion_confint(p * n_eff, n_eff, method="wilson")
-    assert (r.ci_low, r.ci_high) == pytest.approx((100 * low, 100 * high))
+    # Korn & Graubard: the Wilson interval on t with G - 1 degrees of freedom, i.e. on n_eff (z/t)^2
+    schools = pupils.loc[pupils["year"] == 2017, "school"].nunique()
+    n_df = n_eff * (sp_stats.norm.ppf(0.975) / sp_stats.t.ppf(0.975, schools - 1)) ** 2
+    low, high = proportion_confint(p * n_df, n_df, method="wilson")
+    assert (r.ci_low, r.ci_high) == pytest.approx((100 * low, 100 * high)) and r.design_df == schools - 1
 
 
 def test_assess_uses_latest_measurement_and_flags_missing_ones(demo_dirs, strategy):
@@ -320,7 +343,7 @@ def test_assess_uses_latest_measurement_and_flags_missing_ones(demo_dirs, strate
     y2019 = assess(strategy, indicators, 2019).set_index("target_id")
     assert y2019.loc["skole_foraeldreaftale", "status"] == "not_achieved"
     assert y2019.loc["ungdom_hash", "status"] == "worsened"
-    # 68 -> 66.5 -> 64 % over 12 institutions (design effect about 6): no trend the 99.8 % test can see
+    # 68 -> 66.5 -> 64 % over 12-14 institutions (design effect about 6): no trend the test on F(1, 11) can see
     assert y2019.loc["ungdom_hash", "trend"] == "no_significant_change"
 
 
@@ -345,10 +368,13 @@ def test_vs_target_and_trend_columns(demo_dirs, strategy):
     result = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
     a = result.loc["skole_alkohol"]
     assert a.vs_target == stats.compare_with_target(a.ci_low, a.ci_high, 50)
-    # the trend test runs on the effective counts (share x n_eff), 2015-2017
+    # the trend test runs on the effective counts (share x n_eff), 2015-2017, read on F(1, C - 1)
     years = compute(strategy, processed).query("target_id == 'skole_alkohol' and group == 'all' and year <= 2017")
-    by_hand = stats.trend_test(years.value / 100 * years.effective_n, years.effective_n, years.year, 0.998)
-    assert (a.trend, a.trend_points, a.trend_p_value) == (by_hand.direction, 3, pytest.approx(by_hand.p_value))
+    x, n, s = years.value / 100 * years.effective_n, years.effective_n, years.year
+    pooled, centre = x.sum() / n.sum(), (n * s).sum() / n.sum()
+    chi2 = (x * (s - centre)).sum() ** 2 / (pooled * (1 - pooled) * ((n * s**2).sum() - n.sum() * centre**2))
+    p = sp_stats.f.sf(chi2, 1, years.design_df.min())
+    assert (a.trend, a.trend_points, a.trend_p_value) == ("increasing" if p < 0.05 else "no_significant_change", 3, pytest.approx(p))
     assert result.loc["ungdom_alkohol", "trend"] == "cannot_calculate"
     assert result.loc["ungdom_alkohol", "trend_reason"] == "needs at least 3 measured years; has 2"
 

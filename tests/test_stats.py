@@ -144,8 +144,37 @@ def test_trend_test_worked_example():
     result = stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3])
     assert result.statistic == pytest.approx(100 / 25.5)
     assert result.p_value == pytest.approx(sp.chi2.sf(100 / 25.5, 1))
-    assert result.direction == "no_significant_change"  # p = 0.048 is not below 0.002
-    assert stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3], confidence=0.95).direction == "increasing"
+    assert result.direction == "increasing"  # p = 0.048 is below 0.05, the change test's level (the default)
+    assert stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3], confidence=0.998).direction == "no_significant_change"
+    # few clusters: the same statistic on F(1, 11) (the square of t with 11 degrees of freedom) is not significant
+    few = stats.trend_test([10, 15, 20], [100, 100, 100], [1, 2, 3], df=11)
+    assert few.p_value == pytest.approx(sp.f.sf(100 / 25.5, 1, 11)) and few.direction == "no_significant_change"
+
+
+def test_degrees_of_freedom_shrink_the_effective_n_as_t_widens_the_interval():
+    """Korn & Graubard: n_df = n_eff (z/t_df)^2, so the Wilson interval uses t where it used z."""
+    n = stats.degrees_of_freedom_n(1000.0, 11, 0.95)
+    assert n == pytest.approx(1000 * (sp.norm.ppf(0.975) / sp.t.ppf(0.975, 11)) ** 2)
+    assert stats.degrees_of_freedom_n(1000.0, np.inf) == pytest.approx(1000.0)
+    # the Wilson interval with n_df excludes p0 exactly when the t-based score test rejects
+    low, high = stats.proportion_ci(0.55 * n, n)
+    _, p = stats.one_sample_proportion_test(0.55, 1000.0, low, df=11)
+    assert p == pytest.approx(0.05, abs=1e-6)
+
+
+def test_probability_at_least_is_the_score_statistic_on_t():
+    expected = sp.t.cdf((0.49 - 0.5) / np.sqrt(0.5 * 0.5 / 2000), 11)
+    assert stats.probability_at_least(0.49, 0.5, 2000, 11) == pytest.approx(expected)
+    assert stats.probability_at_least(705.0, 703.0, 1.0, share=False) == pytest.approx(sp.norm.cdf(2 / np.sqrt(703)))
+    # a reference of 0 or 1: certain either way
+    assert stats.probability_at_least([0.0, 0.02], 0.0, 100).tolist() == [1.0, 1.0]
+    assert stats.probability_at_least(0.98, 1.0, 100) == 0.0
+
+
+def test_difference_test_reads_t_with_the_designs_degrees_of_freedom():
+    t, p = stats.difference_test(1.0, 0.6, 11)
+    assert t == pytest.approx(1 / 0.6) and p == pytest.approx(2 * sp.t.sf(1 / 0.6, 11))
+    assert stats.difference_test(0.0, 0.0)[1] == 1.0 and stats.difference_test(1.0, 0.0)[1] == 0.0
 
 
 def test_trend_needs_three_points_and_says_so():
@@ -175,11 +204,26 @@ def test_count_trend_agrees_with_poisson_regression_score_direction():
 
 
 def test_progress_ratio_worked_example():
-    # 41 % in 2015 -> 44 % in 2017, target 50 % in 2019:
-    # actual = (44/41)^(1/2) - 1 = 0.035940, required = (50/41)^(1/4) - 1 = 0.050865, R = 0.7066
-    r = progress.progress_ratio(2015, 41, 2017, 44, 2019, 50)
-    assert r == pytest.approx(((44 / 41) ** 0.5 - 1) / ((50 / 41) ** 0.25 - 1))
-    assert round(r, 4) == 0.7066
+    # compound (a count, Eurostat): 611 in 2015 -> 649 in 2017, goal 703 in 2019:
+    # actual = (649/611)^(1/2) - 1, required = (703/611)^(1/4) - 1
+    r = progress.progress_ratio(2015, 611, 2017, 649, 2019, 703, compound=True)
+    assert r == pytest.approx(((649 / 611) ** 0.5 - 1) / ((703 / 611) ** 0.25 - 1))
+    assert round(r, 4) == 0.8582
+    # linear (a share): 41 % in 2015 -> 44 % in 2017, goal 50 % in 2019: R = 3 / (9 * 2/4) = 0.6667
+    assert progress.progress_ratio(2015, 41, 2017, 44, 2019, 50) == pytest.approx(3 / 4.5)
+
+
+def test_the_linear_ratio_is_the_same_for_either_wording_of_a_share():
+    """ "93 -> 97 % have not tried" and "7 -> 3 % have tried" are one goal: the same ratio and the
+    mirrored level, where compound growth gives different ones (the issue's 0.3-1 point)."""
+    have_not = progress.progress_ratio(2015, 93, 2017, 94.1, 2019, 97)
+    have = progress.progress_ratio(2015, 7, 2017, 5.9, 2019, 3)
+    assert have_not == pytest.approx(have) == pytest.approx(1.1 / 2)
+    level = progress.level_at_ratio(2015, 93, 2017, 2019, 97, 0.95)
+    assert 100 - level == pytest.approx(progress.level_at_ratio(2015, 7, 2017, 2019, 3, 0.95))
+    compound_have_not = progress.level_at_ratio(2015, 93, 2017, 2019, 97, 0.95, compound=True)
+    compound_have = progress.level_at_ratio(2015, 7, 2017, 2019, 3, 0.95, compound=True)
+    assert abs((100 - compound_have_not) - compound_have) > 0.3
 
 
 def test_progress_ratio_edge_cases():
@@ -187,13 +231,17 @@ def test_progress_ratio_edge_cases():
     assert progress.progress_ratio(2015, 98, 2017, 100, 2019, 100) > 1  # a target of 100 %, reached early
     assert progress.progress_ratio(2015, 41, 2017, 55, 2019, 50) > 1  # already past the target
     assert progress.progress_ratio(2015, 62, 2017, 59.5, 2019, 75) < 0  # moving away
-    # decreasing is better: 20 % smokers -> 18 %, target 15 %: both growths negative, R positive
-    r = progress.progress_ratio(2015, 20, 2017, 18, 2019, 15)
+    # decreasing is better: 20 % smokers -> 18 %, target 15 %: both changes negative, R positive
+    r = progress.progress_ratio(2015, 20, 2017, 18, 2019, 15, compound=True)
     assert r == pytest.approx(((18 / 20) ** 0.5 - 1) / ((15 / 20) ** 0.25 - 1)) and 0 < r < 1
+    # a baseline of 0 on the linear scale (the issue's crash): 0 -> 2 of a goal of 8 by 2019
+    assert progress.progress_ratio(2015, 0, 2017, 2, 2019, 8) == pytest.approx(2 / 4)
+    assert progress.level_at_ratio(2015, 10, 2017, 2019, 0, 1.0) == pytest.approx(5)  # a count's goal of 0: linear
     with pytest.raises(ValueError, match="year must come after baseline_year"):
         progress.progress_ratio(2015, 41, 2015, 41, 2019, 50)
-    with pytest.raises(ValueError, match="baseline_value must be greater than 0"):
-        progress.progress_ratio(2015, 0, 2017, 4, 2019, 5)
+    with pytest.raises(ValueError, match="compound growth needs baseline_value > 0"):
+        progress.progress_ratio(2015, 0, 2017, 4, 2019, 5, compound=True)
+    assert progress.compound_scale([True, False, False, False], [41, 611, 0, 10], [50, 703, 5, 0]).tolist() == [False, True, False, False]
 
 
 def test_progress_ratio_vectorised():
@@ -202,9 +250,11 @@ def test_progress_ratio_vectorised():
 
 
 def test_required_path_runs_from_baseline_to_target():
-    path = progress.required_path(2015, 611, 2019, 703, np.arange(2015, 2020))
+    path = progress.required_path(2015, 611, 2019, 703, np.arange(2015, 2020), compound=True)
     assert path[0] == pytest.approx(611) and path[-1] == pytest.approx(703)
     assert path[2] == pytest.approx(611 * (703 / 611) ** 0.5)
+    linear = progress.required_path(2015, 41, 2019, 50, np.arange(2015, 2020))
+    assert linear.tolist() == pytest.approx([41, 43.25, 45.5, 47.75, 50])
 
 
 @pytest.mark.parametrize(

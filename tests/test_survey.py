@@ -208,3 +208,51 @@ def test_trend_rows_start_at_the_method_break_and_leave_out_failing_years(tmp_pa
     assert excluded == [2018] and break_year == 2017
     used, _, break_year = trend_rows(strategy, target, rows, 2016)  # the break lies after the report year
     assert break_year is None and used["year"].tolist() == [2015, 2016, 2017, 2019]
+
+
+def _two_years(rng, schools: int, pupils: int, sd: float, leave: int) -> pd.DataFrame:
+    """Two years of the same schools (a lasting school effect), the last `leave` schools only in the first."""
+    effect = rng.normal(0, sd, size=schools)
+    frames = []
+    for later, share in ((False, 0.40), (True, 0.43)):
+        kept = np.arange(schools - (leave if later else 0))
+        school = np.repeat(kept, pupils)
+        logit = np.log(share / (1 - share)) + effect[school]
+        y = (rng.random(school.size) < 1 / (1 + np.exp(-logit))).astype(int)
+        frames.append(pd.DataFrame({"school": school, "later": later, "y": y, "w": rng.uniform(0.5, 2.0, size=y.size)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_a_change_with_the_schools_paired_equals_statsmodels_and_beats_two_independent_years():
+    """The paired change's variance is the cluster-robust variance of the year coefficient (WLS of the
+    answer on a constant and the later year, clustered by school; statsmodels without its small-sample
+    factor, times G/(G-1)); with schools whose level lasts it is smaller than the two years' added."""
+    frame = _two_years(np.random.default_rng(7), 12, 180, 0.5, leave=2)
+    sums = frame.assign(wy=frame["y"] * frame["w"]).groupby(["later", "school"]).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+    change, variance, df = survey.paired_change_variance(sums["school"].to_numpy(), sums["later"].to_numpy(), sums["w"], sums["wy"])
+    design = sm.add_constant(frame["later"].astype(float).to_numpy())
+    fit = sm.WLS(frame["y"], design, weights=frame["w"]).fit(cov_type="cluster", cov_kwds={"groups": frame["school"], "use_correction": False})
+    groups = frame["school"].nunique()
+    assert change == pytest.approx(fit.params.iloc[1]) and df == groups - 1
+    assert variance == pytest.approx(fit.cov_params().iloc[1, 1] * groups / (groups - 1), rel=1e-10)
+    apart = sum(survey.design_based_share(part["y"], part["w"], part["school"])[1] for _, part in frame.groupby("later"))
+    assert variance < 0.6 * apart  # the lasting school effect drops out of the change
+
+
+def test_a_subgroup_inside_one_school_keeps_the_binomial_interval():
+    """A group whose answers all come from one school: its linearised variance is 0 (its residuals sum
+    to 0 within the school), so the effective n falls back to Kish's and the interval to Wilson's on
+    the group's answers, never an interval of no width."""
+    rng = np.random.default_rng(11)
+    frame = clustered_answers(rng, 10, 60, 0.4, 0.3)
+    group = np.where(frame["school"] == 3, "g", "rest")
+    work = survey_indicators.answers_frame(
+        frame.assign(year=2017), np.ones(len(frame), bool), frame["y"].astype(bool).to_numpy(), pd.Series(group), "school", ()
+    )
+    shares = survey_indicators.design_shares(work.assign(cluster=frame["school"].to_numpy()), 0.95).set_index("group")
+    inside = shares.loc["g"]
+    x, n = frame.loc[group == "g", "y"].sum(), (group == "g").sum()
+    n_df = stats.degrees_of_freedom_n(n, 9)
+    low, high = proportion_confint(x * n_df / n, n_df, method="wilson")
+    assert inside["effective_n"] == n and inside["ci_high"] - inside["ci_low"] > 5
+    assert (inside["ci_low"], inside["ci_high"]) == pytest.approx((100 * low, 100 * high))

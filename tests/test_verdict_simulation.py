@@ -1,138 +1,202 @@
-"""A seeded simulation of the verdict scheme: how often is a confident verdict wrong, how often is a real change found.
+"""A seeded simulation of the verdict scheme: how often is a status wrong, and how sure does it say it is.
 
-For each kind of target and a realistic sample size, draws whose truth is known (on the baseline,
-on the required path, clearly better, clearly worse) go through the same code as the reports:
-`stats.proportion_ci` / `stats.count_ci`, the one-sample test against the baseline and
-`assessment.judge_rows`. The rates are in docs/methodology.md (section 3.5); run this file as a
-script to print them: `.venv/bin/python -m tests.test_verdict_simulation`.
+Surveys are drawn as the surveys are sampled: whole schools (institutions) answer, each school's
+share drawn from a beta distribution around the truth whose spread gives the design effect
+(intra-class correlation (deff − 1)/(m − 1) for schools of m answers), and the answers of a school
+binomial around its share. Each draw then goes through the same code as the reports: the
+ultimate-cluster variance from the schools' sums, the effective n, Korn & Graubard's degrees of
+freedom (`stats.degrees_of_freedom_n`), the Wilson interval and `assessment.judge_rows`. A register
+counts everyone, so its status is exact by construction; what is simulated for it is whether the
+change from the baseline is called larger than normal year-to-year variation (binomial or Poisson
+draws around the truth).
 
-Multiple testing: the false-verdict rates use the uncorrected test (the most false findings the
-scheme can give); the detection rates use the strictest step of Holm's correction with ten
-targets (p x 10), so the real rates lie between.
+For every case, year and truth the table in docs/methodology.md (section 3.5) reports: how often
+the status is the one the truth itself has (`right`), how often it is wrong *and* said to be
+certain (`certain_wrong`), how often it is uncertain, and for a register how often its change is
+called beyond normal variation. A truth that sits exactly on the line a status depends on (the goal,
+the on-track level, the level minus the margin) counts as meeting it. Run this file as a script to
+print the table in the methodology's form: `.venv/bin/python -m tests.test_verdict_simulation`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from rusmiddel_analysis.calc import progress, stats
+from rusmiddel_analysis.calc import progress, stats, verdict
 from rusmiddel_analysis.calc.assessment import judge_rows
-from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.config.strategy import DEFAULT_STRATEGY, load_strategy
 
 DRAWS = 4000
-RED = ("deterioration", "not_achieved", "worsened")  # what a reader sees as red
-GREEN = ("achieved", "on_track", "maintained")
-# (label, target id, sample size or None for a count)
+SEED = 2016
+AT_OR_PAST = verdict.AT_OR_PAST
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    target_id: str
+    kind: str  # survey or register
+    clusters: int = 0  # schools or institutions of a survey
+    per_cluster: int = 0  # answers at each
+    deff: float = 1.0  # the design effect the schools' spread gives
+    n: int | None = None  # a register's denominator (None: a count)
+
+
 CASES = [
-    ("360 treatments (at least)", "behandling_alkohol_effekt", 360),
-    ("360 treatments (at least, 35->45)", "behandling_stof_effekt", 360),
-    ("2,000 students (maintain)", "ungdom_hash", 2000),
-    ("9,000 pupils (reach)", "skole_alkohol", 9000),
-    ("9,000 pupils (maintain)", "ungdom_hash", 9000),
-    ("count of 611 (reach)", "behandling_antal", None),
+    Case("9,000 pupils at 48 schools, deff 2.5 (reach)", "skole_alkohol", "survey", 48, 188, 2.5),
+    Case("9,000 pupils at 48 schools, deff 2.5 (100 % goal)", "skole_stoffer", "survey", 48, 188, 2.5),
+    Case("2,000 students at 12 institutions, deff 2 (maintain)", "ungdom_hash", "survey", 12, 167, 2.0),
+    Case("2,000 students at 12 institutions, deff 5 (maintain)", "ungdom_hash", "survey", 12, 167, 5.0),
+    Case("360 treatments, register (at least)", "behandling_alkohol_effekt", "register", n=360),
+    Case("count of 611, register (reach)", "behandling_antal", "register"),
 ]
-SCENARIOS = ("baseline", "required path", "clearly better", "clearly worse")
 
 
-def truth(strategy, target, scenario: str, year: int) -> float:
-    b = target.baseline_value
+def truths(strategy, target, year: int) -> dict[str, float]:
+    """The truths a case is drawn around: on the lines a status depends on (a hair on the side that
+    meets them, so rounding cannot move a truth across), and clearly either side."""
+    hair = 1e-9 if target.higher_is_better else -1e-9
+    on_line = _truths(strategy, target, year)
+    return {name: value + (hair if name.startswith("at the") else 0.0) for name, value in on_line.items()}
+
+
+def _truths(strategy, target, year: int) -> dict[str, float]:
+    b, goal = target.baseline_value, target.target_value
     if target.kind == "maintain":
-        step = 2 * strategy.settings["maintain_margin_points"]
-        return {"baseline": b, "required path": b, "clearly better": b + step, "clearly worse": b - step}[scenario]
-    required = progress.required_path(target.baseline_year, b, target.target_year, target.target_value, year)
-    return {"baseline": b, "required path": required, "clearly better": b + 2 * (required - b), "clearly worse": b - 2 * (required - b)}[scenario]
+        delta = strategy.settings["maintain_margin_points"] if target.is_share else strategy.settings["maintain_margin_relative"] * b
+        return {"unchanged": b, "half the margin worse": b - delta / 2, "at the margin": b - delta, "twice the margin worse": b - 2 * delta}
+    compound = bool(progress.compound_scale(target.is_share, b, goal))
+    scale = verdict.judging_scale(b, b, b, b, goal, target.higher_is_better, target.is_share, strategy.settings["extreme_goal_tolerance"])
+    effective = float(verdict.from_judging_scale(scale.target, scale, goal)[()])
+    if year >= target.target_year:
+        step = (effective - b) / 4
+        return {"baseline": b, "short of the goal": effective - step, "at the goal": effective, "past the goal": effective + step}
+    level = lambda ratio: float(progress.level_at_ratio(target.baseline_year, b, year, target.target_year, effective, ratio, compound))
+    return {"baseline": b, "at the on-track level": level(0.95), "required path": level(1.0), "twice the required pace": level(2.0)}
 
 
-def draw(strategy, target, n, true_value: float, year: int, rng, tests: int) -> pd.DataFrame:
-    """DRAWS measurements of a known truth, judged exactly as `assess` judges one."""
-    confidence = strategy.settings["confidence"]
-    if n is None:
-        counts = rng.poisson(true_value, DRAWS).astype(float)
-        value, (low, high) = counts, stats.count_ci(counts, confidence)
+def _survey_draws(case: Case, truth: float, rng) -> pd.DataFrame:
+    """Cluster sums of DRAWS surveys of a truth (percent), estimated as the reports estimate them."""
+    p, m, c = truth / 100, case.per_cluster, case.clusters
+    kappa = (m - 1) / (case.deff - 1) - 1  # beta(p kappa, (1 - p) kappa): ICC = 1 / (kappa + 1)
+    shares = rng.beta(p * kappa, (1 - p) * kappa, size=(DRAWS, c))
+    x = rng.binomial(m, shares).astype(float)
+    answers = float(m * c)
+    share = x.sum(axis=1) / answers
+    z = (x - share[:, None] * m) / answers
+    variance = c / (c - 1) * (z**2).sum(axis=1)
+    n_eff = np.where(variance > 0, np.minimum(answers, share * (1 - share) / np.where(variance > 0, variance, 1)), answers)
+    n_df = stats.degrees_of_freedom_n(n_eff, c - 1)
+    low, high = stats.proportion_ci(share * n_df, n_df)
+    estimate = {"value": 100 * share, "ci_low": 100 * low, "ci_high": 100 * high}
+    return pd.DataFrame({**estimate, "effective_n": n_eff, "design_df": c - 1.0, "denominator": answers})
+
+
+def _register_draws(case: Case, target, truth: float, rng) -> pd.DataFrame:
+    """DRAWS yearly register counts around a truth, with the interval and the change test the reports use."""
+    if case.n is None:
+        counts = rng.poisson(truth, DRAWS).astype(float)
+        low, high = stats.count_ci(counts)
         _, p = stats.poisson_test(counts, target.baseline_value)
-    else:
-        x = rng.binomial(n, true_value / 100, DRAWS).astype(float)
-        low, high = stats.proportion_ci(x, n, confidence)
-        value, low, high = 100 * x / n, 100 * low, 100 * high
-        _, p = stats.one_sample_proportion_test(x / n, n, target.baseline_value / 100)
-    significant = np.minimum(1, tests * p) < 1 - strategy.settings["change_confidence"]
-    frame = pd.DataFrame(
-        {
-            "target_id": target.id,
-            "kind": target.kind,
-            "unit": target.unit,
-            "value": value,
-            "ci_low": low,
-            "ci_high": high,
-            "baseline_value": target.baseline_value,
-            "target_value": target.target_value,
-            "baseline_year": target.baseline_year,
-            "measured_year": year,
-            "target_year": target.target_year,
-            "change_significant": significant,
-        }
+        estimate = {"value": counts, "ci_low": low, "ci_high": high}
+        return pd.DataFrame({**estimate, "effective_n": np.nan, "design_df": np.nan, "denominator": np.nan, "p": p})
+    x = rng.binomial(case.n, truth / 100, DRAWS).astype(float)
+    low, high = stats.proportion_ci(x, case.n)
+    _, p = stats.one_sample_proportion_test(x / case.n, case.n, target.baseline_value / 100)
+    estimate = {"value": 100 * x / case.n, "ci_low": 100 * low, "ci_high": 100 * high}
+    return pd.DataFrame({**estimate, "effective_n": case.n, "design_df": np.nan, "denominator": case.n, "p": p})
+
+
+def judged(strategy, target, case: Case, draws: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The draws judged exactly as `assess` judges a measured row."""
+    frame = draws.assign(
+        target_id=target.id,
+        kind=target.kind,
+        unit=target.unit,
+        baseline_value=target.baseline_value,
+        target_value=target.target_value,
+        baseline_year=target.baseline_year,
+        measured_year=year,
+        target_year=target.target_year,
+        source_kind=case.kind,
     )
     return judge_rows(strategy, frame)
 
 
-def claim_false(target, judged: pd.DataFrame, true_value: float, strategy) -> np.ndarray:
-    """Where the verdict claims something the truth contradicts (inconclusive claims nothing)."""
-    sign = 1 if target.higher_is_better else -1
-    t = sign * true_value
-    goal = sign * judged["effective_target_value"].to_numpy(float)
-    level = sign * judged.get("on_track_value", pd.Series(np.nan, index=judged.index)).to_numpy(float)
-    base = sign * target.baseline_value
-    margin = strategy.settings["maintain_margin_points"] if target.is_share else strategy.settings["maintain_margin_relative"] * target.baseline_value
-    status = judged["status"].to_numpy()
-    return np.select(
-        [
-            status == "achieved",
-            status == "not_achieved",
-            status == "deterioration",
-            status == "on_track",
-            np.isin(status, ["needs_acceleration", "limited_progress"]),
-            status == "maintained",
-            status == "worsened",
-        ],
-        [t < goal, t >= goal, t >= base, t < level, t >= level, t < base - margin, t >= base],
-        default=False,
-    )
+def contradicted(strategy, target, judged_rows: pd.DataFrame, truth: float, year: int) -> np.ndarray:
+    """Where a status claims what the truth contradicts, on the question its certainty answers: the
+    goal met or not; on pace or behind it; worse than the baseline; held within the margin or not.
+    A truth on the line counts as meeting it."""
+    settings = strategy.settings
+    b, goal = target.baseline_value, target.target_value
+    scale = verdict.judging_scale(truth, truth, truth, b, goal, target.higher_is_better, target.is_share, settings["extreme_goal_tolerance"])
+    compound = progress.compound_scale(target.is_share, scale.baseline, scale.target)
+    level = np.nan
+    if target.kind != "maintain":
+        level = verdict.on_track_level(scale, target.baseline_year, year, target.target_year, settings["progress_thresholds"], compound)
+    margin = verdict.maintain_margin(target.unit, goal, settings)
+    status = judged_rows["status"].to_numpy(dtype=object)
+    reference = verdict.reference(status, scale, level, margin)
+    true = verdict.oriented(scale, scale.value)
+    return np.where(np.isin(status, AT_OR_PAST), true < reference - 1e-9, true >= reference - 1e-9)
 
 
-def rates(seed: int = 2016) -> pd.DataFrame:
-    """One row per case, scenario and year: the rates the methodology reports."""
+def truth_status(strategy, target, truth: float, year: int) -> str:
+    """The status the truth itself has (its interval of no width)."""
+    row = pd.DataFrame({"value": [truth], "ci_low": [truth], "ci_high": [truth]}).assign(effective_n=np.nan, design_df=np.nan, denominator=np.nan)
+    return judged(strategy, target, Case("truth", target.id, "register"), row, year)["status"].iloc[0]
+
+
+def draws_of(strategy, case: Case, truth: float, year: int, rng) -> pd.DataFrame:
+    target = strategy.target(case.target_id)
+    draws = _survey_draws(case, truth, rng) if case.kind == "survey" else _register_draws(case, target, truth, rng)
+    return judged(strategy, target, case, draws, year).assign(p=draws.get("p", np.nan))
+
+
+def rates(seed: int = SEED) -> pd.DataFrame:
+    """One row per case, year and truth: the rates the methodology reports."""
     strategy = load_strategy()
     rng = np.random.default_rng(seed)
     rows = []
-    for label, target_id, n in CASES:
-        target = strategy.target(target_id)
+    for case in CASES:
+        target = strategy.target(case.target_id)
         for year in (2017, target.target_year):
-            for scenario in SCENARIOS:
-                true_value = truth(strategy, target, scenario, year)
-                fell = (true_value < target.baseline_value) if target.higher_is_better else (true_value > target.baseline_value)
-                uncorrected = draw(strategy, target, n, true_value, year, rng, tests=1)
-                corrected = draw(strategy, target, n, true_value, year, rng, tests=10)
-                status = uncorrected["status"]
-                reached = claim_false(target, uncorrected.assign(status="not_achieved"), true_value, strategy)
-                # red for a fall when the truth did not fall, green when it did; "not achieved" when the truth reached the goal
-                confident_wrong = (status.isin(GREEN) if fell else status.isin(("deterioration", "worsened"))) | (
-                    (status == "not_achieved") & reached
-                )
-                found = corrected["status"].isin(GREEN if scenario == "clearly better" else RED).mean()
+            for name, truth in truths(strategy, target, year).items():
+                result = draws_of(strategy, case, truth, year, rng)
+                expected = truth_status(strategy, target, truth, year)
+                register = case.kind == "register"
+                wrong = contradicted(strategy, target, result, truth, year) & (result["certainty"] == "certain").to_numpy()
                 rows.append(
                     {
-                        "case": label,
+                        "case": case.label,
                         "year": year,
-                        "scenario": scenario,
-                        "confident_wrong": confident_wrong.mean(),
-                        "claim_false": claim_false(target, uncorrected, true_value, strategy).mean(),
-                        "found": found if scenario.startswith("clearly") else np.nan,
-                        "inconclusive": (status == "inconclusive").mean(),
+                        "truth": name,
+                        "truth_status": expected,
+                        "right": (result["status"] == expected).mean() if not register else np.nan,
+                        "certain_wrong": wrong.mean() if not register else np.nan,
+                        "uncertain": (result["certainty"] == "uncertain").mean() if not register else np.nan,
+                        "beyond_variation": (result["p"] < 1 - strategy.settings["change_confidence"]).mean() if register else np.nan,
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The table as docs/methodology.md section 3.5 shows it (scripts/methodology.py writes it there)."""
+    shown = lambda v: "–" if np.isnan(v) else f"{100 * v:.1f}"
+    lines = [
+        "| case | year | truth | its status | right | certain and wrong | uncertain | beyond normal variation |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in table.itertuples():
+        values = " | ".join(shown(getattr(r, c)) for c in ("right", "certain_wrong", "uncertain", "beyond_variation"))
+        lines.append(f"| {r.case} | {r.year} | {r.truth} | {r.truth_status} | {values} |")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -140,49 +204,83 @@ def simulated():
     return rates()
 
 
-def test_a_confident_verdict_is_rarely_wrong(simulated):
-    """Red when the truth did not fall, green when it did: at most 5 % of draws, for every kind and size."""
-    worst = simulated.loc[simulated["confident_wrong"].idxmax()]
-    assert simulated["confident_wrong"].max() <= 0.05, worst.to_dict()
-    # and no verdict claims what the truth contradicts (e.g. "on track" below the on-track level) in more than 5 %
-    worst = simulated.loc[simulated["claim_false"].idxmax()]
-    assert simulated["claim_false"].max() <= 0.05, worst.to_dict()
+def test_a_certain_status_is_rarely_wrong(simulated):
+    """A status said to be certain is wrong in at most 5 % of draws, wherever the truth lies, on the
+    line or either side of it (the interval's 2.5 % on the wrong side, less where the design is exact)."""
+    worst = simulated.loc[simulated["certain_wrong"].idxmax()]
+    assert simulated["certain_wrong"].max() <= 0.05, worst.to_dict()
 
 
-def test_clear_changes_are_found_at_the_school_survey_size(simulated):
-    school = simulated[simulated["case"].str.startswith("9,000") & simulated["scenario"].str.startswith("clearly")]
-    assert len(school) == 8
-    assert (school["found"] >= 0.8).all(), school.to_dict("records")
+def test_a_registers_noise_is_not_called_a_change(simulated):
+    """A register's status is its count's (exact); its change from an unchanged truth is called larger
+    than normal variation in at most 5 % of years (plus two standard errors of the simulation)."""
+    registers = simulated[simulated["case"].str.contains("register")]
+    unchanged = registers[registers["truth"] == "baseline"]
+    noise = 2 * np.sqrt(0.05 * 0.95 / DRAWS)
+    assert len(unchanged) == 4 and (unchanged["beyond_variation"] <= 0.05 + noise).all(), unchanged.to_dict("records")
+    assert registers["right"].isna().all() and registers["uncertain"].isna().all()
 
 
-def test_noise_around_the_required_path_is_called_too_early_to_tell(simulated):
-    """The issue's case: 360 treatments whose truth sits on the required path are mostly 'too early to tell', not red."""
-    path = simulated[
-        (simulated["case"] == "360 treatments (at least)") & (simulated["scenario"] == "required path") & (simulated["year"] == 2017)
-    ].iloc[0]
-    assert path["inconclusive"] >= 0.8 and path["confident_wrong"] <= 0.05
+def test_an_unchanged_share_is_maintained_at_the_youth_surveys_design_effect(simulated):
+    """The issue's bar: at the youth survey's design effect (about 2 in the demo) and 12 institutions,
+    at least 90 % of draws of an unchanged share are called maintained; at a design effect of 5 the
+    standard error (2.3 points) leaves about 10 % of unchanged years more than 3 points below, which
+    no rule on the measurement can avoid without a wider margin (methodology 3.2)."""
+    unchanged = simulated[(simulated["case"].str.contains("maintain")) & (simulated["truth"] == "unchanged")]
+    assert len(unchanged) == 4
+    assert (unchanged.loc[unchanged["case"].str.contains("deff 2"), "right"] >= 0.9).all(), unchanged.to_dict("records")
+    assert (unchanged.loc[unchanged["case"].str.contains("deff 5"), "right"] >= 0.85).all(), unchanged.to_dict("records")
 
 
-def test_the_methodology_reports_these_rates(simulated):
-    """docs/methodology.md, section 3.5, shows exactly the rates this seeded simulation measures."""
-    from pathlib import Path
+def test_clear_differences_are_called_right_at_the_school_survey_size(simulated):
+    """At 9,000 pupils a truth clearly off the lines (twice the required pace; in the target year the
+    baseline, a quarter of the way short of or past the goal) gets its own status in at least 95 % of draws."""
+    school = simulated[simulated["case"].str.startswith("9,000 pupils")]
+    clear = ((school["year"] == 2017) & (school["truth"] == "twice the required pace")) | (
+        (school["year"] == 2019) & school["truth"].isin(["baseline", "short of the goal", "past the goal"])
+    )
+    assert clear.sum() == 8 and (school.loc[clear, "right"] >= 0.95).all(), school[clear].to_dict("records")
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8")
-    section = doc[doc.index("### 3.5") : doc.index("## 4.")]
-    rows = [
-        [c.strip() for c in line.strip("|").split("|")]
-        for line in section.splitlines()
-        if line.startswith("| ") and line.split("|")[2].strip().isdigit()
-    ]
-    assert len(rows) == len(simulated)
-    for (_, measured), cells in zip(simulated.iterrows(), rows, strict=True):
-        assert cells[:3] == [measured["case"], str(measured["year"]), measured["scenario"]]
-        for column, shown in zip(("confident_wrong", "claim_false", "found", "inconclusive"), cells[3:], strict=True):
-            expected = "–" if np.isnan(measured[column]) else f"{100 * measured[column]:.1f}"
-            assert shown == expected, (cells[:3], column)
+
+def test_the_interval_covers_the_truth_with_few_clusters():
+    """12 clusters and design effects of 2-5: the 95 % interval with Korn & Graubard's degrees of
+    freedom covers the truth in at least 94 % of draws (without them: 92-93 %)."""
+    rng = np.random.default_rng(SEED)
+    for deff in (2.0, 3.5, 5.0):
+        case = Case("coverage", "ungdom_hash", "survey", 12, 167, deff)
+        draws = _survey_draws(case, 68.0, rng)
+        covered = ((draws["ci_low"] <= 68.0) & (68.0 <= draws["ci_high"])).mean()
+        assert covered >= 0.94, (deff, covered)
+        assert (draws["denominator"] / draws["effective_n"]).mean() == pytest.approx(deff, rel=0.15)  # the design effect aimed at
+
+
+def test_rewording_a_goal_changes_no_draw(tmp_path):
+    """Every draw of '93 -> 97 % have not tried hash' and of '7 -> 3 % have tried' (and of the 100 %
+    goal and a level to keep, said the other way round) gets the same status, certainty and probabilities."""
+    strategy = load_strategy()
+    raw = yaml.safe_load(DEFAULT_STRATEGY.read_text(encoding="utf-8"))
+    from .test_verdicts import _reworded
+
+    ids = ["skole_hash", "skole_stoffer", "ungdom_hash"]
+    _reworded(raw, ids)
+    path = tmp_path / "reworded.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    reworded = load_strategy(path)
+    rng = np.random.default_rng(SEED)
+    for target_id in ids:
+        case = Case("rewording", target_id, "survey", 48, 188, 2.5)
+        target = strategy.target(target_id)
+        for year in (2017, 2019):
+            for truth in truths(strategy, target, year).values():
+                draws = _survey_draws(case, truth, rng)
+                mirrored = draws.assign(value=100 - draws["value"], ci_low=100 - draws["ci_high"], ci_high=100 - draws["ci_low"])
+                a = judged(strategy, target, case, draws, year)
+                b = judged(reworded, reworded.target(target_id), case, mirrored, year)
+                for column in ("status", "certainty"):
+                    assert (a[column] == b[column]).all(), (target_id, year, truth, column)
+                for column in ("p_goal_met", "p_on_track"):
+                    assert a[column].to_numpy(float) == pytest.approx(b[column].to_numpy(float), nan_ok=True, abs=1e-9)
 
 
 if __name__ == "__main__":
-    table = rates()
-    pd.set_option("display.width", 200)
-    print(table.to_string(index=False, float_format=lambda v: f"{100 * v:.1f} %"))
+    print(markdown(rates()))

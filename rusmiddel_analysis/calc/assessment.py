@@ -1,24 +1,37 @@
-"""Assessment: where each target stands in a report year, every status backed by its interval.
+"""Assessment: where each target stands in a report year, and how sure that is.
 
 `assess(strategy, indicators, year)` takes the indicator table from `indicators.compute` (the
 rows with group 'all') and returns one row per target, using the latest measurement up to the
 report year. How each column is computed (docs/methodology.md):
 
-- value, ci_low, ci_high: the latest measurement and its interval (settings.confidence).
-- change_p_value: the two-sided test of the latest measurement against the strategy's baseline
-  value (a share: the score test with the effective sample size, the test the Wilson interval
-  inverts; a count: the exact Poisson test); change_p_adjusted: Holm-corrected across the year's
-  targets; change_significant: change_p_adjusted < 1 - settings.change_confidence.
-- status, verdict_reason: the decision table in `verdict.py`; `insufficient_data` when nothing
-  was measured since the baseline or a data-quality rule of the strategy file fails (the reason
-  is kept in `data_quality`).
+- value, ci_low, ci_high: the latest measurement and its interval (settings.confidence; for a
+  survey of few clusters with Korn & Graubard's degrees of freedom, `design_df`).
+- source_kind: `survey` (a sample) or `register` (counts everyone the target names), from the
+  canonical formats or settings.source_kinds.
+- change_p_value: the two-sided test of the change since the baseline. A survey whose baseline
+  year is in the data: the two years' estimates compared, the schools paired (`change_basis`
+  `baseline_data`); otherwise against the strategy's published baseline, taken as exact
+  (`published_baseline`: the score test with the effective sample size; a count: the exact
+  Poisson test, quasi-Poisson with the dispersion). change_p_adjusted: Holm-corrected across the
+  year's targets; change_significant: change_p_adjusted < 1 - settings.change_confidence;
+  beyond_normal_variation: the same, for a register (its change is exact, the test says whether it
+  is more than ordinary year-to-year variation).
+- status, certainty, verdict_reason: the decision table in `verdict.py`; `insufficient_data` when
+  nothing was measured since the baseline or a data-quality rule of the strategy file fails (the
+  reason is kept in `data_quality`).
+- p_goal_met, p_on_track (surveys): the probability that the true value meets the goal / is at or
+  past the on-track level (stats.probability_at_least).
 - required_value: the required path in the measured year; on_track_value: the level that counts
-  as on track (R = settings.progress_thresholds.on_track); progress_ratio: Eurostat's R.
+  as on track (R = settings.progress_thresholds.on_track); progress_ratio: R (linear for shares,
+  compound for counts; progress.py).
+- watch: moved the wrong way since the baseline by more than chance, or (a level to keep) by more
+  than half its margin: a target to watch whatever its status.
 - vs_target: Fingertips' comparison of the interval with the (effective) goal.
-- trend: chi-square test for trend over the measured years up to the report year (99.8 %), on
-  the effective counts of a weighted share.
+- trend: the test for trend over the measured years up to the report year (settings.trend_confidence),
+  on the effective counts of a weighted share.
 - projected_*: time-weighted regression with a prediction interval, from at least
-  settings.min_projection_points measured years; none once the target year itself is measured.
+  settings.min_projection_points measured years, within the possible range; none once the target
+  year itself is measured.
 """
 
 from __future__ import annotations
@@ -27,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import progress, stats, verdict
-from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
+from rusmiddel_analysis.calc.records import Caveat, QualityProblem, codes
+from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = [
@@ -98,9 +112,43 @@ COLUMNS = [
     "excluded_years",
     "caveats",
     "trend_confidence",
+    # where the measurement stands and how sure that is (docs/methodology.md, section 3)
+    "certainty",
+    "p_goal_met",
+    "p_on_track",
+    "source_kind",
+    "beyond_normal_variation",
+    "change_basis",
+    "design_df",
+    "baseline_measured",
+    "change_se",
+    "change_df",
+    "watch",
 ]
 # columns copied from the latest measurement's indicator row as they are
-CARRIED = COLUMNS[COLUMNS.index("design_effect") : COLUMNS.index("rate_high") + 1]
+CARRIED = (
+    "design_effect",
+    "clusters",
+    "design_df",
+    "standardised_value",
+    "standardised_low",
+    "standardised_high",
+    "common_clusters",
+    "coverage",
+    "common_value",
+    "common_low",
+    "common_high",
+    "common_baseline_value",
+    "bound_low",
+    "bound_high",
+    "population",
+    "rate",
+    "rate_low",
+    "rate_high",
+    "baseline_measured",
+    "change_se",
+    "change_df",
+)
 
 
 TEXT_COLUMNS = (
@@ -116,39 +164,57 @@ TEXT_COLUMNS = (
     "verdict_reason",
     "excluded_years",
     "caveats",
+    "certainty",
+    "source_kind",
+    "beyond_normal_variation",
+    "change_basis",
+    "watch",
 )
 
 
-def data_quality_problems(row: pd.Series, target, rules: dict) -> list[str]:
-    """The data-quality rules of the strategy file that a measurement breaks (codes with numbers)."""
+def data_quality_problems(row: pd.Series, target, rules: dict) -> list[QualityProblem]:
+    """The data-quality rules of the strategy file that a measurement breaks."""
     problems = []
     if target.is_share and pd.notna(row["denominator"]) and row["denominator"] < rules["min_denominator"]:
-        problems.append(f"min_denominator:{int(row['denominator'])}<{int(rules['min_denominator'])}")
+        problems.append(QualityProblem("min_denominator", float(row["denominator"]), float(rules["min_denominator"])))
     if pd.notna(row.get("unknown_share")) and row["unknown_share"] > rules["max_unknown_share"]:
-        problems.append(f"max_unknown_share:{row['unknown_share']:.3f}>{rules['max_unknown_share']}")
+        problems.append(QualityProblem("max_unknown_share", float(row["unknown_share"]), float(rules["max_unknown_share"])))
     if pd.notna(row.get("contact_rate")) and row["contact_rate"] < rules["min_contact_rate"]:
-        problems.append(f"min_contact_rate:{row['contact_rate']:.3f}<{rules['min_contact_rate']}")
+        problems.append(QualityProblem("min_contact_rate", float(row["contact_rate"]), float(rules["min_contact_rate"])))
     return problems
 
 
-def change_test(target, latest, dispersion: float = 1.0) -> float:
-    """Two-sided p-value of the latest measurement against the strategy's baseline value.
+def source_kind(strategy, target) -> str:
+    """`survey` or `register`: the canonical format's kind of the target's source, unless the
+    strategy file says otherwise (settings.source_kinds)."""
+    return strategy.settings["source_kinds"].get(target.source, SOURCES[target.source].kind)
 
-    Shares: the score test with the effective sample size (the design's: clusters and weights),
-    the test whose inversion is the Wilson interval shown on the page. Counts: the exact Poisson
-    test, or the quasi-Poisson test when the counts are overdispersed (`dispersion` > 1).
+
+def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey") -> tuple[float, str]:
+    """Two-sided p-value of the change since the baseline, and what it compares with.
+
+    A survey whose baseline year is in the data (`change_se` known): the two years' estimates, the
+    schools paired (stats.difference_test with the design's degrees of freedom): `baseline_data`.
+    Otherwise the strategy's published baseline, taken as exact (`published_baseline`): a share,
+    the score test with the effective sample size (the test whose inversion is the page's Wilson
+    interval; Student's t on the design's degrees of freedom for a survey); a count, the exact
+    Poisson test, or the quasi-Poisson test when the counts vary more (`dispersion` > 1).
     """
+    if target.is_share and kind == "survey" and pd.notna(latest.get("change_se")):
+        _, p = stats.difference_test(latest["value"] - latest["baseline_measured"], latest["change_se"], latest["change_df"])
+        return float(p), "baseline_data"
     if target.is_share:
         n = latest.get("effective_n")
         n = latest["denominator"] if pd.isna(n) else n
-        _, p = stats.one_sample_proportion_test(latest["value"] / 100, n, target.baseline_value / 100)
-        return float(p)
+        df = latest.get("design_df") if kind == "survey" and pd.notna(latest.get("design_df")) else np.inf
+        _, p = stats.one_sample_proportion_test(latest["value"] / 100, n, target.baseline_value / 100, df)
+        return float(p), "published_baseline"
     if target.baseline_value <= 0:
-        return 0.0 if latest["numerator"] > 0 else 1.0
+        return (0.0 if latest["numerator"] > 0 else 1.0), "published_baseline"
     if dispersion > 1:
-        return float(stats.quasi_poisson_test(latest["numerator"], target.baseline_value, dispersion)[1])
+        return float(stats.quasi_poisson_test(latest["numerator"], target.baseline_value, dispersion)[1]), "published_baseline"
     _, p = stats.poisson_test(int(latest["numerator"]), target.baseline_value)
-    return float(p)
+    return float(p), "published_baseline"
 
 
 def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -163,11 +229,13 @@ def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0) -> stats.TrendResult:
-    """The test for trend over the measured years: Cochran-Armitage on effective counts for a share,
-    the log-linear score test for a count (quasi-Poisson when overdispersed)."""
+    """The test for trend over the measured years: Cochran-Armitage on effective counts for a share
+    (on F(1, df) with the fewest degrees of freedom of the years' designs), the log-linear score
+    test for a count (quasi-Poisson with the dispersion)."""
     if target.is_share:
         successes, answers = effective_counts(rows)
-        return stats.trend_test(successes, answers, rows["year"], confidence)
+        df = rows["design_df"].min() if "design_df" in rows.columns and rows["design_df"].notna().any() else np.inf
+        return stats.trend_test(successes, answers, rows["year"], confidence, df)
     return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion)
 
 
@@ -194,7 +262,7 @@ def trend_rows(strategy, target, rows: pd.DataFrame, year: int) -> tuple[pd.Data
     return rows[keep], failing, broken.year if broken is not None else None
 
 
-def _empty_row(target, year: int) -> dict:
+def _empty_row(target, year: int, strategy=None) -> dict:
     out = {c: np.nan for c in COLUMNS}
     out.update(
         target_id=target.id,
@@ -210,6 +278,8 @@ def _empty_row(target, year: int) -> dict:
         change_significant=None,
         verdict_reason="",
         trend_min_points=stats.MIN_TREND_POINTS,
+        source_kind=source_kind(strategy, target) if strategy is not None else "survey",
+        watch=False,
     )
     return out
 
@@ -240,17 +310,18 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     interval, change test, trend, projection and data quality, from its yearly rows (group 'all')."""
     settings = strategy.settings
     rows = rows[(rows["year"] <= year) & rows["value"].notna()].sort_values("year")
-    out = _empty_row(target, year)
+    out = _empty_row(target, year, strategy)
     out.update(measured_years=len(rows), confidence=settings["confidence"], trend_confidence=settings["trend_confidence"])
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
         reason = "before_baseline" if year < target.baseline_year else "baseline_year" if year == target.baseline_year else "no_measurement_since"
-        out.update(status="insufficient_data", data_quality=f"{reason}:{target.baseline_year}")
+        out.update(status="insufficient_data", data_quality=codes([QualityProblem(reason, target.baseline_year)]))
         return out
     latest = since.iloc[-1]
     used, excluded, break_year = trend_rows(strategy, target, rows, year)
     dispersion = _count_dispersion(strategy, target, used)
     phi = dispersion.used if dispersion is not None else 1.0
+    p_value, basis = change_test(target, latest, phi, out["source_kind"])
     out.update(
         measured_year=int(latest["year"]),
         value=latest["value"],
@@ -261,7 +332,8 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         unknown_share=latest["unknown_share"],
         contact_rate=latest["contact_rate"],
         effective_n=latest.get("effective_n", np.nan),
-        change_p_value=change_test(target, latest, phi),
+        change_p_value=p_value,
+        change_basis=basis,
         method_break_year=break_year,
         excluded_years=";".join(str(y) for y in excluded),
         **{c: latest.get(c, np.nan) for c in CARRIED},
@@ -270,44 +342,53 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     trend = trend_of(target, used, settings["trend_confidence"], phi)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
-        proj = stats.projection(used["year"], used["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
-        out.update(
-            projected_value=proj.value,
-            projected_low=proj.low,
-            projected_high=proj.high,
-            projection_gap=proj.value - target.target_value if not np.isnan(proj.value) else np.nan,
-        )
+        out.update(_projection(target, used, settings))
     problems = data_quality_problems(latest, target, settings["data_quality"])
     if problems:
-        out.update(status="insufficient_data", data_quality=";".join(problems))
-    out["caveats"] = ";".join(caveats(strategy, target, out))
+        out.update(status="insufficient_data", data_quality=codes(problems))
+    out["caveats"] = codes(caveats(strategy, target, out))
     return out
 
 
-def caveats(strategy, target, out: dict) -> list[str]:
-    """What the page says beside the verdict (the status stands): codes with their numbers.
+def _projection(target, used: pd.DataFrame, settings) -> dict:
+    """The projection to the target year, within the values the measure can take (a share 0-100 %,
+    a count from 0): a straight line can run past them, the measure cannot."""
+    proj = stats.projection(used["year"], used["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
+    high = 100.0 if target.is_share else np.inf
+    clip = lambda v: float(np.clip(v, 0.0, high)) if not np.isnan(v) else np.nan
+    value = clip(proj.value)
+    return dict(
+        projected_value=value,
+        projected_low=clip(proj.low),
+        projected_high=clip(proj.high),
+        projection_gap=value - target.target_value if not np.isnan(value) else np.nan,
+    )
+
+
+def caveats(strategy, target, out: dict) -> list[Caveat]:
+    """What the page says beside the verdict (the status stands).
 
     standardisation_gap: the share standardised to the baseline's mix differs from the measured
     one by more than settings.caveats.max_standardisation_gap points; coverage: fewer than
     min_common_coverage of the answers come from schools/institutions that answered in both
     years; bounds_straddle_goal: an unknown outcome could decide whether the goal is met;
     method_break: the measurement changed between the baseline and the measured year;
-    overdispersion: the count varies more than chance from year to year.
+    overdispersion: the count varies more than chance from year to year (Pearson's test).
     """
     rules = strategy.settings["caveats"]
     found = []
     gap = out["standardised_value"] - out["value"]
     if pd.notna(gap) and abs(gap) > rules["max_standardisation_gap"]:
-        found.append(f"standardisation_gap:{gap:+.2f}")
+        found.append(Caveat("standardisation_gap", float(gap)))
     if pd.notna(out["coverage"]) and out["coverage"] < rules["min_common_coverage"]:
-        found.append(f"coverage:{out['coverage']:.3f}")
+        found.append(Caveat("coverage", float(out["coverage"])))
     if pd.notna(out["bound_low"]) and out["bound_low"] < target.target_value <= out["bound_high"]:
-        found.append("bounds_straddle_goal")
+        found.append(Caveat("bounds_straddle_goal"))
     broken = [b.year for b in strategy.method_breaks if target.baseline_year < b.year <= out["measured_year"] and applies_to(b, target)]
     if broken:
-        found.append(f"method_break:{broken[-1]}")
+        found.append(Caveat("method_break", float(broken[-1])))
     if pd.notna(out["dispersion"]) and out["dispersion"] > 1 and out["dispersion_p_value"] < 1 - strategy.settings["confidence"]:
-        found.append(f"overdispersion:{out['dispersion']:.2f}")
+        found.append(Caveat("overdispersion", float(out["dispersion"])))
     return found
 
 
@@ -325,20 +406,53 @@ def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
     )
 
 
+def probabilities(frame: pd.DataFrame, scale: verdict.Scale, reference) -> np.ndarray:
+    """For each survey row: the probability that the true value is at or past `reference` (a
+    judging-scale value, in the good direction), stats.probability_at_least with the effective
+    sample size and the design's degrees of freedom; NaN for a register (its value is exact).
+
+    A lower-is-better share is mirrored (100 − x), which the score statistic treats alike; a
+    lower-is-better count takes the complement."""
+    share = (frame["unit"] == "percent").to_numpy()
+    n = frame["effective_n"].where(frame["effective_n"].notna(), frame["denominator"]).astype(float).to_numpy()
+    df = frame["design_df"].astype(float).fillna(np.inf).to_numpy()
+    usable = (frame["source_kind"] == "survey").to_numpy() & np.isfinite(scale.value)
+    usable &= ~share | (np.nan_to_num(n) > 0)
+    up, ref = scale.higher_is_better, np.broadcast_to(np.asarray(reference, float), len(frame))
+    p = np.full(len(frame), np.nan)
+    for is_share in (True, False):
+        rows = usable & (share == is_share)
+        if not rows.any():
+            continue
+        if is_share:
+            mirror = lambda x, rows=rows: np.where(up[rows], x[rows], 100 - x[rows]) / 100
+            p[rows] = stats.probability_at_least(mirror(scale.value), np.clip(mirror(ref), 0, 1), n[rows], df[rows])
+        else:
+            at_least = stats.probability_at_least(scale.value[rows], np.clip(ref[rows], 0, None), 1.0, df[rows], share=False)
+            p[rows] = np.where(up[rows], at_least, 1 - at_least)
+    return p
+
+
 def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
-    """Status and reference levels of `reach`/`at_least`/`at_most` rows with a usable measurement."""
+    """Status, certainty, probabilities and reference levels of `reach`/`at_least`/`at_most` rows."""
     thresholds = strategy.settings["progress_thresholds"]
     scale = _scale(strategy, frame)
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
-    ratio = progress.progress_ratio(by, scale.baseline, year, np.clip(scale.value, 0, None), ty, scale.target)
-    level = verdict.on_track_level(scale, by, year, ty, thresholds)
-    required = progress.level_at_ratio(by, scale.baseline, year, ty, scale.target, 1.0)
+    compound = progress.compound_scale(frame["unit"] == "percent", scale.baseline, scale.target)
+    value = np.where(compound, np.clip(scale.value, 0, None), scale.value)
+    ratio = progress.progress_ratio(by, scale.baseline, year, value, ty, scale.target, compound)
+    level = verdict.on_track_level(scale, by, year, ty, thresholds, compound)
+    required = progress.level_at_ratio(by, scale.baseline, year, ty, scale.target, 1.0, compound)
     final = year.to_numpy() >= ty.to_numpy(float)
-    status, reason = verdict.progress_verdict(scale, level, ratio, final, frame["change_significant"].astype(bool), thresholds)
+    status = verdict.progress_status(scale, ratio, final, thresholds)
+    reference = verdict.reference(status, scale, level, np.nan)
     back = lambda x: verdict.from_judging_scale(x, scale, frame["target_value"])
     return frame.assign(
         status=status,
-        verdict_reason=reason,
+        verdict_reason=[verdict.REASONS[s] for s in status],
+        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
+        p_goal_met=probabilities(frame, scale, scale.target),
+        p_on_track=np.where(final, np.nan, probabilities(frame, scale, level)),
         progress_ratio=ratio,
         on_track_value=back(level),
         required_value=back(required),
@@ -348,13 +462,18 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
-    """Status of `maintain` rows with a usable measurement: the non-inferiority rule around the level."""
+    """Status and certainty of `maintain` rows: the level held within the administration's margin."""
     scale = _scale(strategy, frame)
     margin = verdict.maintain_margin(frame["unit"], frame["target_value"], strategy.settings)
-    status, reason = verdict.maintain_verdict(scale, frame["change_significant"].astype(bool), margin)
+    status = verdict.maintain_status(scale, margin)
+    reference = verdict.reference(status, scale, np.nan, margin)
+    lowest = np.where(scale.higher_is_better, scale.target - margin, scale.target + margin)
     return frame.assign(
         status=status,
-        verdict_reason=reason,
+        verdict_reason=[verdict.REASONS[s] for s in status],
+        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
+        p_goal_met=probabilities(frame, scale, lowest),
+        p_on_track=np.nan,
         maintain_margin=margin,
         required_value=frame["target_value"],
         effective_target_value=frame["target_value"],
@@ -363,11 +482,13 @@ def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
-    """Status, reason and reference levels for measured rows (the decision table, docs/methodology.md 3).
+    """Status, certainty, probabilities and reference levels for measured rows (the decision table,
+    docs/methodology.md 3).
 
     `frame` needs target_id, kind, unit, value, ci_low, ci_high, baseline_value, target_value,
-    baseline_year, measured_year, target_year and change_significant; rows keep their index.
-    Vectorised, so the simulation test judges thousands of draws with the same code.
+    baseline_year, measured_year, target_year, source_kind, effective_n, denominator and design_df;
+    rows keep their index. Vectorised, so the simulation test judges thousands of draws with the
+    same code.
     """
     pieces = []
     for kinds, judge in ((("reach", "at_least", "at_most"), _judge_progress), (("maintain",), _judge_maintain)):
@@ -375,6 +496,22 @@ def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
         if rows.any():
             pieces.append(judge(strategy, frame[rows]))
     return pd.concat(pieces).reindex(frame.index) if pieces else frame
+
+
+def watch(strategy, frame: pd.DataFrame) -> np.ndarray:
+    """Targets to watch whatever their status: moved the wrong way since the baseline by more than
+    chance, or, for a level to keep, by more than half its margin. An early warning screens, so the
+    change test is the target's own (not Holm-corrected): a false alarm costs a look, a missed one a
+    target (docs/methodology.md 3.6)."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
+    moved = sign * (frame["value"].astype(float) - frame["baseline_value"].astype(float)).to_numpy()
+    alpha = 1 - strategy.settings["change_confidence"]
+    beyond_chance = frame["change_p_value"].astype(float).to_numpy() < alpha
+    margin = frame["maintain_margin"].astype(float).to_numpy()
+    half = (frame["kind"] == "maintain").to_numpy() & (moved < -margin / 2)
+    return ((np.nan_to_num(moved) < 0) & beyond_chance) | half
 
 
 def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -387,9 +524,12 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     frame["change_p_adjusted"] = adjusted
     alpha = 1 - strategy.settings["change_confidence"]
     frame["change_significant"] = pd.Series(np.where(np.isnan(adjusted), None, adjusted < alpha), dtype=object)
+    register = frame["source_kind"] == "register"
+    frame["beyond_normal_variation"] = frame["change_significant"].where(register, None)
     open_rows = frame["status"].isna()
     judged = judge_rows(strategy, frame[open_rows]) if open_rows.any() else frame[open_rows]
     frame = pd.concat([frame[~open_rows].astype(object), judged.astype(object)]).reindex(frame.index)
+    frame["watch"] = watch(strategy, frame) & open_rows.to_numpy()
     numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS]
     frame[numeric] = frame[numeric].apply(pd.to_numeric)
     frame["measured_year"] = frame["measured_year"].astype("Int64")

@@ -6,7 +6,7 @@ every one of them in a year:
 
 - `co_occurrence`: for each ordered pair (exposure, outcome), the risk of the outcome among pupils
   who have and who have not tried the exposure, their difference, the relative risk with its
-  Katz interval and the odds ratio with its Woolf interval (`relative_risk`, `odds_ratio`);
+  MOVER-Wilson interval and the odds ratio with its Woolf interval (`relative_risk`, `odds_ratio`);
 - `behaviour_counts`: the share of pupils with 0, 1, 2, ... of the behaviours, in all and by grade
   and gender, and `multiple_behaviours`: the share with at least two, per year, with its trend;
 - `early_debut`: the share who have tried each behaviour in the youngest grades
@@ -87,24 +87,31 @@ def _two_by_two(a, n1, c, n0) -> tuple[np.ndarray, ...]:
 
 
 def relative_risk(a, n1, c, n0, confidence: float = stats.CONFIDENCE):
-    """The relative risk a/n1 ÷ c/n0 with Katz's log interval: (rr, low, high).
+    """The relative risk a/n1 ÷ c/n0 with the MOVER-Wilson interval: (rr, low, high).
 
-        RR = (a / n1) / (c / n0)
-        se(log RR) = √(1/a − 1/n1 + 1/c − 1/n0)
-        low, high = exp(log RR ∓ z · se)
+        RR = p1 / p2,  p1 = a/n1,  p2 = c/n0,  (l_i, u_i) Wilson's interval of p_i
+        low  = exp( ln p1 − ln p2 − √((ln p1 − ln l1)² + (ln u2 − ln p2)²) )
+        high = exp( ln p1 − ln p2 + √((ln u1 − ln p1)² + (ln p2 − ln l2)²) )
 
-    Katz, Baptista, Azen & Pike (1978), Biometrics 34:469-474; the interval of statsmodels'
-    `Table2x2.riskratio_confint` and Rothman, Greenland & Lash (2008), ch. 14. NaN where a or c is
-    0 (the log is undefined; such a pair is hidden by disclosure control anyway).
+    The method of variance estimates recovery on the log scale with Wilson's limits (Donner & Zou
+    2012, Stat. Methods Med. Res. 21:347-359; recommended by Fagerland, Lydersen & Laake 2015, Stat.
+    Methods Med. Res. 24:224-254). Unlike Katz's log interval it keeps the exposed group's own
+    uncertainty when every exposed pupil has the outcome (a = n1, where Katz's variance term
+    1/a − 1/n1 is 0 and the interval too narrow). NaN where a or c is 0 (the ratio is 0 or
+    unbounded; such a pair is hidden by disclosure control anyway).
     """
     a, n1, c, n0 = _two_by_two(a, n1, c, n0)
-    z = stats._normal_quantile(1 - (1 - confidence) / 2)
+    defined = (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
+    safe = lambda x, n: (np.where(defined, x, 1.0), np.where(defined, n, 1.0))
+    (x1, m1), (x2, m2) = safe(a, n1), safe(c, n0)
+    l1, u1 = stats.proportion_ci(x1, m1, confidence)
+    l2, u2 = stats.proportion_ci(x2, m2, confidence)
+    p1, p2 = x1 / m1, x2 / m2
     with np.errstate(divide="ignore", invalid="ignore"):
-        rr = (a / n1) / (c / n0)
-        se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
-        defined = (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
-        low, high = rr * np.exp(-z * se), rr * np.exp(z * se)
-    return tuple(np.where(defined, v, np.nan) for v in (rr, low, high))
+        log_rr = np.log(p1) - np.log(p2)
+        low = np.exp(log_rr - np.sqrt((np.log(p1) - np.log(l1)) ** 2 + (np.log(u2) - np.log(p2)) ** 2))
+        high = np.exp(log_rr + np.sqrt((np.log(u1) - np.log(p1)) ** 2 + (np.log(p2) - np.log(l2)) ** 2))
+    return tuple(np.where(defined, v, np.nan) for v in (np.exp(log_rr), low, high))
 
 
 def odds_ratio(a, n1, c, n0, confidence: float = stats.CONFIDENCE):
@@ -170,8 +177,11 @@ def _measures(table: pd.DataFrame, rules: Rules, confidence: float) -> pd.DataFr
     table["risk_difference"] = table["risk_exposed"] - table["risk_unexposed"]
     table["relative_risk"], table["rr_low"], table["rr_high"] = relative_risk(a, n1, c, n0, confidence)
     table["odds_ratio"], table["or_low"], table["or_high"] = odds_ratio(a, n1, c, n0, confidence)
-    # each of the four cells of the 2x2 table is a count of pupils: a small one hides the pair
-    unsafe = (primary_suppression(a, n1, True, rules) != "") | (primary_suppression(c, n0, True, rules) != "")
+    # each of the four cells of the 2x2 table is a count of pupils: a small one hides the pair, and a
+    # group where everyone or no one has the outcome is hidden as a target's breakdown hides it
+    # (0 % or 100 % in a group under all_or_none_min_group answers)
+    limit = rules.all_or_none_limit(False)
+    unsafe = (primary_suppression(a, n1, True, rules, limit) != "") | (primary_suppression(c, n0, True, rules, limit) != "")
     unsafe = _pair_complements(table, unsafe, rules)
     table.loc[unsafe, PAIR_NUMBERS] = np.nan
     table["suppressed"] = unsafe

@@ -116,7 +116,8 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     standard_year = target.baseline_year if target.baseline_year in years else min(years)
     out = out.merge(survey_indicators.standardised_shares(work, standard_year, confidence), on="year", how="left")
     common = survey_indicators.common_cluster_shares(work, target.baseline_year, confidence, Rules.from_settings(strategy.settings))
-    return out.merge(common, on="year", how="left")
+    changes = survey_indicators.baseline_changes(work, target.baseline_year)
+    return out.merge(common, on="year", how="left").merge(changes, on="year", how="left")
 
 
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:

@@ -1,16 +1,25 @@
-"""Progress towards a quantified target: Eurostat's ratio of actual to required growth, the required
-path and the level at which the ratio takes a given value. One function per method, vectorised.
+"""Progress towards a quantified target: the ratio of actual to required progress, the required path
+and the level at which the ratio takes a given value. One function per method, vectorised.
+
+Two scales, chosen per target (`compound_scale`):
+- **linear**, in the target's unit (percentage points for a share): the same for any wording of a
+  goal, since "93 -> 97 % have not tried" and "7 -> 3 % have tried" are mirror images
+  (100 - x) and a straight line stays a straight line under the mirror;
+- **compound** growth (Eurostat's): for a count of persons, whose growth the strategy states as a
+  percentage ("15 % more citizens").
 
 Pure NumPy, so the report pages can draw the required path without the statistical libraries.
 Source: Eurostat (2023), "Sustainable development in the European Union - Monitoring report",
-annex: progress towards quantified targets.
+annex: progress towards quantified targets; docs/methodology.md, section 3.1.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["progress_ratio", "required_path", "level_at_ratio"]
+__all__ = ["progress_ratio", "required_path", "level_at_ratio", "compound_scale"]
+
+_NAMES = ("baseline_year", "baseline_value", "year", "value", "target_year", "target_value", "ratio", "compound")
 
 
 def _array(name: str, values) -> np.ndarray:
@@ -26,94 +35,97 @@ def _positions(mask: np.ndarray) -> str:
     return listed + (", ..." if len(where) > 5 else "")
 
 
+def _arrays(**values) -> tuple[bool, list[np.ndarray]]:
+    """(all scalar, the values checked and broadcast), in the order given."""
+    scalar = all(np.ndim(v) == 0 for v in values.values())
+    return scalar, list(np.broadcast_arrays(*(_array(name, v) for name, v in values.items())))
+
+
 def _out(arr: np.ndarray, scalar: bool):
     return float(arr) if scalar else arr
 
 
-def progress_ratio(baseline_year, baseline_value, year, value, target_year, target_value):
-    """Eurostat's ratio R of actual to required compound annual growth.
+def compound_scale(is_share, baseline_value, target_value) -> np.ndarray:
+    """Whether a target's progress is measured as compound growth: a count whose baseline and goal
+    are above 0 (growth from or to 0 is undefined); shares and other counts are linear."""
+    share, b, t = np.broadcast_arrays(np.asarray(is_share, bool), np.asarray(baseline_value, float), np.asarray(target_value, float))
+    return ~share & (b > 0) & (t > 0)
 
-        CAGR_actual   = (value / baseline_value)^(1 / (year - baseline_year)) - 1
-        CAGR_required = (target_value / baseline_value)^(1 / (target_year - baseline_year)) - 1
-        R = CAGR_actual / CAGR_required
 
-    R >= 1: at or ahead of the pace needed; 0 < R < 1: moving the right way too slowly; R < 0:
-    moving away. Works for either polarity (both growths share the sign of the wanted change).
-    NaN when the target equals the baseline (no growth is required: use the maintain rule).
-    Needs baseline_value > 0, value >= 0 and year, target_year after baseline_year. Eurostat (2023).
-    """
-    scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, value, target_year, target_value))
-    by, bv, y, v, ty, tv = np.broadcast_arrays(
-        *(
-            _array(name, a)
-            for name, a in (
-                ("baseline_year", baseline_year),
-                ("baseline_value", baseline_value),
-                ("year", year),
-                ("value", value),
-                ("target_year", target_year),
-                ("target_value", target_value),
-            )
-        )
-    )
-    if (bv <= 0).any():
-        raise ValueError("baseline_value must be greater than 0: compound growth from 0 is undefined")
-    if (v < 0).any() or (tv < 0).any():
-        raise ValueError("value and target_value must be >= 0")
-    if (y <= by).any():
-        raise ValueError(f"year must come after baseline_year; found year <= baseline_year at position(s) {_positions(y <= by)}")
+def _required_step(bv, ty, tv, by, compound):
+    """The required progress per year: compound growth (t/b)^(1/(T−t₀)) − 1, or (t − b)/(T − t₀) on the linear scale."""
+    span = ty - by
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(compound, (tv / np.where(compound, bv, 1.0)) ** (1 / span) - 1, 0.0)
+    return np.where(compound, growth, (tv - bv) / span)
+
+
+def _checked(by, bv, ty, compound, y=None):
+    if (compound & (bv <= 0)).any():
+        raise ValueError("compound growth needs baseline_value > 0: growth from 0 is undefined (use the linear scale)")
     if (ty <= by).any():
         raise ValueError("target_year must come after baseline_year")
-    actual = (v / bv) ** (1 / (y - by)) - 1
-    required = (tv / bv) ** (1 / (ty - by)) - 1
+    if y is not None and (y <= by).any():
+        raise ValueError(f"year must come after baseline_year; found year <= baseline_year at position(s) {_positions(y <= by)}")
+
+
+def progress_ratio(baseline_year, baseline_value, year, value, target_year, target_value, compound=False):
+    """The ratio R of actual to required progress since the baseline.
+
+        compound:  R = ((v/b)^(1/(y−t₀)) − 1) / ((t/b)^(1/(T−t₀)) − 1)     (Eurostat 2023)
+        linear:    R = (v − b) / ((t − b) (y − t₀)/(T − t₀))
+
+    R >= 1: at or ahead of the pace needed; 0 < R < 1: the right way too slowly; R < 0: away.
+    Works for either polarity (actual and required progress share the sign of the wanted change).
+    NaN when the goal equals the baseline (nothing is required: the maintain rule).
+    """
+    scalar, (by, bv, y, v, ty, tv, c) = _arrays(
+        baseline_year=baseline_year,
+        baseline_value=baseline_value,
+        year=year,
+        value=value,
+        target_year=target_year,
+        target_value=target_value,
+        compound=compound,
+    )
+    c = c.astype(bool)
+    _checked(by, bv, ty, c, y)
+    if (c & (v < 0)).any():
+        raise ValueError("value must be >= 0 for compound growth")
+    required = _required_step(bv, ty, tv, by, c)
     with np.errstate(divide="ignore", invalid="ignore"):
+        actual = np.where(c, (v / np.where(c, bv, 1.0)) ** (1 / (y - by)) - 1, (v - bv) / (y - by))
         ratio = np.where(required != 0, actual / np.where(required != 0, required, 1), np.nan)
     return _out(ratio, scalar)
 
 
-def required_path(baseline_year, baseline_value, target_year, target_value, years):
-    """The value each year must take to reach the target on time at a constant compound growth.
+def level_at_ratio(baseline_year, baseline_value, year, target_year, target_value, ratio, compound=False):
+    """The value in `year` at which the ratio R equals `ratio` (the inverse of `progress_ratio`).
 
-        required(y) = baseline_value * (1 + CAGR_required)^(y - baseline_year)
+        compound:  level = b (1 + ratio · g)^(y − t₀),  g = (t/b)^(1/(T−t₀)) − 1
+        linear:    level = b + ratio · (t − b)(y − t₀)/(T − t₀)
 
-    equal to the baseline in the baseline year and to the target in the target year (Eurostat 2023).
+    With ratio = 1 it is the required path; with the on-track threshold (0.95) the lowest value
+    (highest, for lower-is-better targets) still counted as on track. Vectorised.
     """
-    if baseline_value <= 0:
-        raise ValueError("baseline_value must be greater than 0")
-    if target_year <= baseline_year:
-        raise ValueError("target_year must come after baseline_year")
-    growth = (target_value / baseline_value) ** (1 / (target_year - baseline_year))
-    scalar = np.ndim(years) == 0
-    y = _array("years", years)
-    return _out(baseline_value * growth ** (y - baseline_year), scalar)
-
-
-def level_at_ratio(baseline_year, baseline_value, year, target_year, target_value, ratio):
-    """The value in `year` at which Eurostat's ratio R equals `ratio` (the inverse of `progress_ratio`).
-
-        CAGR_required = (target_value / baseline_value)^(1 / (target_year - baseline_year)) - 1
-        level = baseline_value * (1 + ratio * CAGR_required)^(year - baseline_year)
-
-    With ratio = 1 it is the required path; with the on-track threshold (0.95) it is the lowest
-    value (highest, for lower-is-better targets) still counted as on track. Vectorised.
-    """
-    scalar = all(np.ndim(v) == 0 for v in (baseline_year, baseline_value, year, target_year, target_value, ratio))
-    by, bv, y, ty, tv, r = np.broadcast_arrays(
-        *(
-            _array(name, a)
-            for name, a in (
-                ("baseline_year", baseline_year),
-                ("baseline_value", baseline_value),
-                ("year", year),
-                ("target_year", target_year),
-                ("target_value", target_value),
-                ("ratio", ratio),
-            )
-        )
+    scalar, (by, bv, y, ty, tv, r, c) = _arrays(
+        baseline_year=baseline_year,
+        baseline_value=baseline_value,
+        year=year,
+        target_year=target_year,
+        target_value=target_value,
+        ratio=ratio,
+        compound=compound,
     )
-    if (bv <= 0).any():
-        raise ValueError("baseline_value must be greater than 0")
-    if (ty <= by).any():
-        raise ValueError("target_year must come after baseline_year")
-    required = (tv / bv) ** (1 / (ty - by)) - 1
-    return _out(bv * (1 + r * required) ** (y - by), scalar)
+    c = c.astype(bool)
+    _checked(by, bv, ty, c)
+    step = _required_step(bv, ty, tv, by, c)
+    with np.errstate(invalid="ignore"):
+        level = np.where(c, bv * (1 + r * step) ** (y - by), bv + r * step * (y - by))
+    return _out(level, scalar)
+
+
+def required_path(baseline_year, baseline_value, target_year, target_value, years, compound=False):
+    """The value each year must take to reach the goal on time: equal to the baseline in the
+    baseline year and to the goal in the target year (`level_at_ratio` with ratio 1)."""
+    return level_at_ratio(baseline_year, baseline_value, years, target_year, target_value, 1.0, compound)

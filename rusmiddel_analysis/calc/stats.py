@@ -34,6 +34,9 @@ MIN_PROJECTION_POINTS = SETTINGS_DEFAULTS["min_projection_points"]
 
 __all__ = [
     "z_value",
+    "degrees_of_freedom_n",
+    "probability_at_least",
+    "difference_test",
     "proportion_ci",
     "count_ci",
     "weighted_share",
@@ -119,9 +122,84 @@ def _t_quantile(q, df):
     return _special.stdtrit(df, q)
 
 
+def _t_cdf(x, df):
+    """P(T <= x) for Student's t with `df` degrees of freedom; the normal where df is infinite."""
+    x, df = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
+    finite = np.isfinite(df) & (df > 0)
+    return np.where(finite, _special.stdtr(np.where(finite, df, 1.0), x), _special.ndtr(x))
+
+
+def _two_sided_quantile(confidence, df):
+    """t_{df, 1-(1-confidence)/2}, or z where df is infinite (no design degrees of freedom)."""
+    df = np.asarray(df, dtype=float)
+    q = 1 - (1 - confidence) / 2
+    finite = np.isfinite(df) & (df > 0)
+    return np.where(finite, _t_quantile(q, np.where(finite, df, 1.0)), _normal_quantile(q))
+
+
 def z_value(confidence: float = CONFIDENCE) -> float:
     """The two-sided standard normal quantile z = Phi^-1(1 - (1 - confidence) / 2); 1.96 for 95 %."""
     return float(_normal_quantile(1 - (1 - _check_confidence(confidence)) / 2))
+
+
+def degrees_of_freedom_n(n_eff, df, confidence: float = CONFIDENCE):
+    """The effective sample size that gives a Wilson interval Korn & Graubard's degrees of freedom.
+
+        n_df = n_eff · (z / t_{df})²,  z and t the two-sided quantiles at `confidence`
+
+    A survey of C clusters estimates its variance from C − 1 degrees of freedom (df), so its
+    interval must use t_{df} rather than z; in the Wilson formula that is the same as shrinking
+    n_eff by (z / t)² (Korn & Graubard 1998, Survey Methodology 24:193-201; Dean & Pagano 2015,
+    Respiratory Care 60:1473). With df infinite or missing (no clusters) n_eff is returned as it is.
+    """
+    scalar = np.ndim(n_eff) == 0 and np.ndim(df) == 0
+    n = _array("n_eff", n_eff)
+    z = z_value(confidence)
+    t = _two_sided_quantile(_check_confidence(confidence), np.nan_to_num(np.asarray(df, dtype=float), nan=np.inf))
+    return _out(n * (z / t) ** 2, scalar)
+
+
+def probability_at_least(estimate, reference, n, df=np.inf, share: bool = True):
+    """The probability that the true value is at least `reference`, given the estimate: the score
+    statistic against the reference, read on Student's t with the design's degrees of freedom.
+
+        shares (fractions):  P = T_df( (p − r) / √(r (1 − r) / n) )
+        counts:              P = Φ( (O − r) / √r )
+
+    With a flat prior this is the posterior probability that the truth lies past the reference
+    (the one-sided p-value of the score test, turned round), and it is consistent with the
+    Wilson interval: the interval at level 1 − α excludes r exactly when P is above 1 − α/2 or
+    below α/2 (Wilson 1927; Korn & Graubard 1998 for the t). For a reference of 0 or 1 the
+    probability is 1 when the estimate is at or past it, else 0. Vectorised; `n` may be an
+    effective sample size.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (estimate, reference, n, df))
+    p, r, n, df = np.broadcast_arrays(_array("estimate", estimate), _array("reference", reference), _array("n", n), np.asarray(df, dtype=float))
+    if (n <= 0).any():
+        raise ValueError(f"n must be greater than 0; found n <= 0 at position(s) {_positions(n <= 0)}")
+    se = np.sqrt(r * (1 - r) / n) if share else np.sqrt(np.maximum(r, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(se > 0, (p - r) / np.where(se > 0, se, 1.0), np.where(p >= r, np.inf, -np.inf))
+    return _out(np.where(np.isinf(statistic), (statistic > 0).astype(float), _t_cdf(statistic, df)), scalar)
+
+
+def difference_test(difference, standard_error, df=np.inf):
+    """Two-sided test that a difference is 0, from its standard error: (t, p).
+
+        t = d / se,  p = 2 (1 − T_df(|t|))
+
+    Used for the change between two years estimated from the same schools (survey.py's linearised
+    variance of the difference, clusters paired), with the design's degrees of freedom (Korn &
+    Graubard 1998). se 0 gives p = 1 for d = 0, else 0.
+    """
+    scalar = all(np.ndim(v) == 0 for v in (difference, standard_error, df))
+    d, se, df = np.broadcast_arrays(_array("difference", difference), _array("standard_error", standard_error), np.asarray(df, dtype=float))
+    if (se < 0).any():
+        raise ValueError("standard_error must be 0 or more")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, d / np.where(se > 0, se, 1.0), np.where(d == 0, 0.0, np.sign(d) * np.inf))
+    p = np.where(np.isinf(t), 0.0, 2 * (1 - _t_cdf(np.abs(t), df)))
+    return _out(t, scalar), _out(p, scalar)
 
 
 # --- intervals -------------------------------------------------------------------------------
@@ -224,10 +302,13 @@ def weighted_share_from_sums(sum_w, sum_wy, sum_w2):
 # --- tests of change -------------------------------------------------------------------------
 
 
-def one_sample_proportion_test(share, n, reference):
+def one_sample_proportion_test(share, n, reference, df=np.inf):
     """Two-sided score test of a share against a fixed reference share p0: (z, p).
 
         z = (p - p0) / sqrt(p0 (1 - p0) / n),  p-value = 2 (1 - Phi(|z|))
+
+    with Student's t on `df` degrees of freedom in place of Phi for a survey of few clusters
+    (Korn & Graubard 1998): the test the df-adjusted Wilson interval inverts.
 
     `share` and `reference` are fractions (0-1); `n` may be a Kish effective sample size for a
     weighted share. This is the test whose inversion is the Wilson interval (Wilson 1927;
@@ -235,8 +316,8 @@ def one_sample_proportion_test(share, n, reference):
     the test rejects. When p0 is 0 or 1 the test is degenerate: p = 1 if the share equals p0,
     else 0. z > 0 when the share is above the reference.
     """
-    scalar = all(np.ndim(v) == 0 for v in (share, n, reference))
-    p, n, p0 = np.broadcast_arrays(_array("share", share), _array("n", n), _array("reference", reference))
+    scalar = all(np.ndim(v) == 0 for v in (share, n, reference, df))
+    p, n, p0, df = np.broadcast_arrays(_array("share", share), _array("n", n), _array("reference", reference), np.asarray(df, dtype=float))
     if (n <= 0).any():
         raise ValueError(f"n must be greater than 0; found n <= 0 at position(s) {_positions(n <= 0)}")
     outside = (p < 0) | (p > 1) | (p0 < 0) | (p0 > 1)
@@ -245,7 +326,7 @@ def one_sample_proportion_test(share, n, reference):
     se = np.sqrt(p0 * (1 - p0) / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (p - p0) / np.where(se > 0, se, 1), np.sign(p - p0) * np.inf)
-    pvalue = np.where(np.isinf(z), 0.0, 2 * _normal_upper_tail(np.abs(z)))
+    pvalue = np.where(np.isinf(z), 0.0, 2 * (1 - _t_cdf(np.abs(np.where(np.isinf(z), 0.0, z)), df)))
     pvalue = np.where((se == 0) & (p == p0), 1.0, pvalue)
     z = np.where((se == 0) & (p == p0), 0.0, z)
     return _out(z, scalar), _out(pvalue, scalar)
@@ -339,7 +420,7 @@ def _too_few(n_points, confidence) -> TrendResult:
     )
 
 
-def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -> TrendResult:
+def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE, df: float = np.inf) -> TrendResult:
     """Chi-square test for linear trend in proportions (Cochran-Armitage), one degree of freedom.
 
     With scores s_i (the years), x_i successes of n_i, N = sum n_i, p = sum x_i / N and
@@ -349,8 +430,10 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -
         V  = p (1 - p) (sum n_i s_i^2 - N s_bar^2)
         X2 = T^2 / V,  p-value = P(chi2_1 > X2)
 
-    Significant at `confidence` (99.8 % as in Fingertips); fewer than 3 points cannot be tested.
-    Armitage (1955); Altman (1991), 10.7.4.
+    For a survey of few clusters, X2 is read on F(1, df) (the square of Student's t on the design's
+    `df` degrees of freedom) instead of chi2_1 (Korn & Graubard 1998). Significant at `confidence`
+    (settings.trend_confidence, by default the change test's level); fewer than 3 points cannot be
+    tested. Armitage (1955); Altman (1991), 10.7.4.
     """
     x, n, s = _array("successes", successes), _array("totals", totals), _array("years", years)
     if not (x.shape == n.shape == s.shape) or x.ndim != 1:
@@ -368,7 +451,8 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE) -
     if v <= 0:  # every answer the same: no variation to test
         return TrendResult(0.0, 1.0, "no_significant_change", False, len(s), confidence)
     chi2 = t * t / v
-    return _trend_result(chi2, _chi2_upper_tail(chi2, 1), t, len(s), confidence)
+    p = _chi2_upper_tail(chi2, 1) if not np.isfinite(df) else 2 * (1 - float(_t_cdf(np.sqrt(chi2), df)))
+    return _trend_result(chi2, p, t, len(s), confidence)
 
 
 def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE, dispersion: float = 1.0) -> TrendResult:
@@ -477,10 +561,12 @@ def poisson_loglinear_fit(counts, years, iterations: int = 50):
 
 @dataclass(frozen=True)
 class Dispersion:
-    """Pearson's test of Poisson variation around a log-linear trend.
+    """Poisson variation around a log-linear trend, estimated from the trend's residuals.
 
-    phi is the estimated dispersion X2 / df; `used` the factor the intervals and tests use: phi
-    when the test finds overdispersion, else 1. NaN statistics when there are too few years."""
+    phi is the estimated dispersion X2 / df; `used` the factor the intervals and tests use:
+    max(1, phi), so more variation than Poisson widens them and less never narrows them. The
+    test (p_value, overdispersed) is reported, not used as a gate. NaN statistics and used = 1
+    when there are too few years."""
 
     phi: float
     statistic: float
@@ -492,15 +578,18 @@ class Dispersion:
 
 
 def pearson_dispersion(counts, years, confidence: float = CONFIDENCE, min_points: int = MIN_PROJECTION_POINTS) -> Dispersion:
-    """Do yearly counts vary more than Poisson variation around a log-linear trend allows?
+    """How much more than Poisson variation the yearly counts show around a log-linear trend.
 
         μ_i from `poisson_loglinear_fit`,  X2 = Σ (c_i − μ_i)² / μ_i,  df = k − 2
-        phi = X2 / df,  p-value = P(chi2_df > X2)
+        phi = X2 / df,  used = max(1, phi),  p-value = P(chi2_df > X2)
 
-    Overdispersed when p < 1 − confidence; then intervals and tests of the count use phi
-    (quasi-Poisson, Wedderburn 1974; McCullagh & Nelder 1989, 4.5.2 and 6.2; as for funnel plots
-    in Spiegelhalter 2005, Stat. Med. 24:1185-1202), otherwise 1: a phi below 1 is never used to
-    narrow an interval. Fewer than `min_points` years (at least 3, so that df >= 1) give no test.
+    The quasi-Poisson estimate of the dispersion from the trend model's residuals (Wedderburn 1974;
+    McCullagh & Nelder 1989, 4.5.2 and 6.2; as for funnel plots in Spiegelhalter 2005, Stat. Med.
+    24:1185-1202), used in the count's interval and tests whenever it is above 1: a pre-test on
+    k − 2 degrees of freedom finds a real phi of 3 only about a third of the time, so it is not a
+    gate; a phi below 1 is never used to narrow an interval. `overdispersed` says whether Pearson's
+    test rejects at `confidence`. Fewer than `min_points` years (at least 3, so that df >= 1) give
+    no estimate.
     """
     c, s = _array("counts", counts), _array("years", years)
     confidence = _check_confidence(confidence)
@@ -513,7 +602,7 @@ def pearson_dispersion(counts, years, confidence: float = CONFIDENCE, min_points
     df = len(c) - 2
     p = float(_chi2_upper_tail(chi2, df))
     over = bool(p < 1 - confidence and chi2 / df > 1)
-    return Dispersion(chi2 / df, chi2, df, p, over, chi2 / df if over else 1.0, k)
+    return Dispersion(chi2 / df, chi2, df, p, over, max(1.0, chi2 / df), k)
 
 
 def scaled_count_ci(count, dispersion, confidence: float = CONFIDENCE):

@@ -30,6 +30,7 @@ from rusmiddel_analysis.calc.stats import _array, _positions
 
 __all__ = [
     "linearised_share_variance",
+    "paired_change_variance",
     "design_based_share",
     "design_effect",
     "design_effective_n",
@@ -75,6 +76,42 @@ def linearised_share_variance(group, sum_w, sum_wy, n_clusters):
         variance = c / (c - 1) * np.bincount(g, z * z, minlength=len(c))
     variance = np.where((c >= 2) & (big_w > 0), variance, np.nan)
     return share, variance
+
+
+def paired_change_variance(cluster, year_is_later, sum_w, sum_wy):
+    """The change between two years' weighted shares, p₂ − p₁, and its linearised variance with the
+    clusters (schools) paired where they answered in both years.
+
+    One entry per cluster and year: the cluster's code (0, 1, ... over both years), whether the
+    entry is the later year's, and Σw, Σwy over the cluster's members who answered that year.
+    With W_t = Σ_c w_ct, p_t = Σ_c (wy)_ct / W_t and r_ct = ((wy)_ct − p_t w_ct) / W_t:
+
+        z_c = r_c2 − r_c1                      (0 for a year in which the cluster did not answer)
+        v   = C / (C − 1) · Σ_c (z_c − z̄)²,   C the clusters answering in either year
+
+    the ultimate-cluster estimator of the difference of two ratio estimators, with a school's two
+    years in one cluster so that their covariance is kept (Wolter 2007, 6.x; Lohr 2022, 9.1 and
+    14.3; Kish 1965, 12.4 on overlapping samples). A school whose pupils are alike in both years
+    drops out of the change, which is why the paired variance is smaller than the two years'
+    variances added. Without clusters (each answer its own cluster) it is the sum of the two
+    years' variances. Returns (change, variance, C − 1 degrees of freedom).
+    """
+    c = np.atleast_1d(np.asarray(cluster))
+    later = np.atleast_1d(np.asarray(year_is_later, dtype=bool))
+    w, wy = _cells(("sum_w", "sum_wy"), sum_w, sum_wy)
+    if not (c.shape == later.shape == w.shape) or not np.issubdtype(c.dtype, np.integer) or (c < 0).any():
+        raise ValueError("cluster must hold whole codes, one per cluster sum and year, like year_is_later")
+    totals = np.array([w[~later].sum(), w[later].sum()])
+    if (totals <= 0).any():
+        raise ValueError("both years need answers")
+    share = np.array([wy[~later].sum(), wy[later].sum()]) / totals
+    t = later.astype(int)
+    r = (wy - share[t] * w) / totals[t]
+    z = np.bincount(c, np.where(later, r, -r))
+    present = np.bincount(c, minlength=len(z)) > 0
+    z, n = z[present], int(present.sum())
+    variance = n / (n - 1) * ((z - z.mean()) ** 2).sum() if n >= 2 else np.nan
+    return float(share[1] - share[0]), float(variance), n - 1
 
 
 def design_based_share(success, weights, clusters):

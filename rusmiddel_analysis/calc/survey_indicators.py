@@ -66,13 +66,16 @@ def answers_frame(frame: pd.DataFrame, answered, success, group, cluster_column:
 
 def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Per year and group: denominator, numerator, no_answer, value, ci_low, ci_high (percent),
-    effective_n, design_effect and clusters (the schools/institutions with answers in the group).
+    effective_n, design_effect, clusters (the schools/institutions with answers in the group) and
+    design_df (C − 1, C the year's clusters: the degrees of freedom of the variance).
 
     The variance is `survey.linearised_share_variance` over the clusters, C being the clusters
     with answers in the year (a group is a domain of the year's sample); the interval is Wilson's
-    with `survey.design_effective_n`; design_effect = answers / effective_n (weighting and
-    clustering together). Without a cluster column every answer is its own cluster, and the
-    effective n is Kish's: the interval of a weighted share without a design.
+    with `survey.design_effective_n` and Korn & Graubard's degrees of freedom
+    (`stats.degrees_of_freedom_n`); design_effect = answers / effective_n (weighting and
+    clustering together). Without a cluster column every answer is its own cluster, the effective
+    n is Kish's and there is no degrees-of-freedom correction: the interval of a weighted share
+    without a design.
     """
     keys = ["year", "group"]
     sums = (
@@ -89,13 +92,13 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     )
     sums["group"] = sums["group"].astype(object)
     out = sums.assign(no_answer=sums["rows"] - sums["denominator"])
-    for column in ("value", "ci_low", "ci_high", "effective_n", "design_effect", "clusters"):
+    for column in ("value", "ci_low", "ci_high", "effective_n", "design_effect", "clusters", "design_df"):
         out[column] = np.nan
     some = (out["denominator"] > 0).to_numpy()
     if not some.any():
         return out.drop(columns=["rows", "w", "wy", "w2"])
     share, kish = stats.weighted_share_from_sums(out.loc[some, "w"], out.loc[some, "wy"], out.loc[some, "w2"])
-    n_eff = kish
+    n_eff, df = kish, np.full(int(some.sum()), np.inf)
     answered = work[work["answered"]]
     if bool(work["clustered"].iloc[0]):
         per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
@@ -106,7 +109,10 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
         _, variance = survey.linearised_share_variance(code.astype(int), per_cluster["w"], per_cluster["wy"], n_clusters)
         n_eff = survey.design_effective_n(share, variance, kish)
         out.loc[some, "clusters"] = np.bincount(code.astype(int), minlength=int(some.sum()))
-    low, high = stats.proportion_ci(share * n_eff, n_eff, confidence)
+        df = n_clusters - 1.0
+        out.loc[some, "design_df"] = df
+    n_df = stats.degrees_of_freedom_n(n_eff, np.where(df >= 1, df, np.inf), confidence)
+    low, high = stats.proportion_ci(share * n_df, n_df, confidence)
     out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
     out.loc[some, "design_effect"] = out.loc[some, "denominator"].to_numpy(float) / n_eff
     return out.drop(columns=["rows", "w", "wy", "w2"])
@@ -138,7 +144,8 @@ def standardised_shares(work: pd.DataFrame, standard_year: int, confidence: floa
         row = {"year": int(year), "standardised_value": 100 * result.value, "standardised_coverage": result.coverage}
         n_eff = result.effective_n
         if n_eff > 0:
-            low, high = stats.proportion_ci(result.value * n_eff, n_eff, confidence)
+            n_df = stats.degrees_of_freedom_n(n_eff, n_clusters - 1 if n_clusters >= 2 else np.inf, confidence)
+            low, high = stats.proportion_ci(result.value * n_df, n_df, confidence)
             row.update(standardised_low=100 * low, standardised_high=100 * high)
         rows.append(row)
     return pd.DataFrame(rows, columns=["year", "standardised_value", "standardised_low", "standardised_high", "standardised_coverage"])
@@ -182,4 +189,33 @@ def common_cluster_shares(work: pd.DataFrame, base_year: int, confidence: float,
                 common_baseline_value=shares.at[base_year, "value"],
             )
         rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Per year: the change of the share since `base_year` measured in the data of both years
+    (`change`, percentage points), its standard error with the schools paired (`change_se`,
+    survey.paired_change_variance) and its degrees of freedom (`change_df`), and the base year's
+    own estimate (`baseline_measured`). Empty when the base year has no answers."""
+    columns = ["year", "baseline_measured", "change", "change_se", "change_df"]
+    answered = work[work["answered"]]
+    if base_year not in set(answered["year"]):
+        return pd.DataFrame(columns=columns)
+    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+    base = sums[sums["year"] == base_year]
+    rows = []
+    for year, later in sums[sums["year"] != base_year].groupby("year", sort=True):
+        pair = pd.concat([base, later], ignore_index=True)
+        codes = pd.factorize(pair["cluster"])[0]
+        change, variance, df = survey.paired_change_variance(codes, (pair["year"] == year).to_numpy(), pair["w"], pair["wy"])
+        clustered = bool(work["clustered"].iloc[0])
+        rows.append(
+            {
+                "year": int(year),
+                "baseline_measured": 100 * base["wy"].sum() / base["w"].sum(),
+                "change": 100 * change,
+                "change_se": 100 * np.sqrt(variance),
+                "change_df": float(df) if clustered else np.inf,
+            }
+        )
     return pd.DataFrame(rows, columns=columns)

@@ -1,15 +1,20 @@
-"""The verdict scheme: one status per target and year, every status backed by its interval.
+"""The verdict scheme: per target and year, where the measurement stands and how sure that is.
 
-docs/methodology.md, section 3, holds the decision table this module implements; the names of
-the rules below are the `verdict_reason` codes of the assessment. Everything is vectorised: one
-array element per target (or per simulated draw, tests/test_verdict_simulation.py).
+docs/methodology.md, section 3, holds the decision table this module implements. Every status has
+two parts:
 
-All comparisons are made on an oriented scale where higher is better (a lower-is-better target
-is mirrored first), against the strategy's own reference values: the baseline, the level that
-counts as on track in the measured year, the goal, or the level to keep. A claim of progress
-needs the pessimistic end of the interval past the level it claims; a claim of a fall needs the
-fall to be statistically significant (the one-sample test against the baseline, Holm-corrected
-across the year's targets); when the interval cannot decide, the status is `inconclusive`.
+- the **status**, decided by the measurement itself: in the target year (or later) whether the goal
+  is met (`achieved` / `not_achieved`; `maintained` / `worsened` for a level to keep), in earlier
+  years the pace (Eurostat's categories `on_track`, `needs_acceleration`, `limited_progress`,
+  `deterioration`, from the ratio R of actual to required progress; `maintained` / `worsened`);
+- the **certainty**: `exact` for a register, which counts everyone the target names; `certain` when
+  the whole interval lies on the status's side of the reference that decides it (the goal, the
+  on-track level, the baseline, the level minus the margin); `uncertain` otherwise.
+
+So a politician reads one line ("Nået: 705 borgere mod målet på 703"), and a statistician sees the
+claim it makes and how often it is wrong (the seeded simulation, tests/test_verdict_simulation.py).
+Everything is vectorised: one array element per target (or per simulated draw). All comparisons are
+made on an oriented scale where higher is better (a lower-is-better target is mirrored first).
 """
 
 from __future__ import annotations
@@ -20,17 +25,21 @@ import numpy as np
 
 from rusmiddel_analysis.calc import progress
 
-# why each status was given: the `verdict_reason` column, and the key of the sentence explaining it
+EXACT, CERTAIN, UNCERTAIN = "exact", "certain", "uncertain"
+CERTAINTIES = (EXACT, CERTAIN, UNCERTAIN)
+# statuses that say the truth lies at or past their reference (the others: short of it)
+AT_OR_PAST = ("achieved", "on_track", "maintained")
+
+# why each status was given: the `verdict_reason` column
 REASONS = {
-    "achieved": ("interval_past_goal",),
-    "not_achieved": ("interval_short_of_goal",),
-    "deterioration": ("significant_fall",),
-    "on_track": ("interval_at_or_ahead_of_pace",),
-    "needs_acceleration": ("improved_behind_pace",),
-    "limited_progress": ("improved_far_behind_pace", "no_clear_progress_behind_pace"),
-    "maintained": ("level_held_within_margin",),
-    "worsened": ("significant_fall_below_level",),
-    "inconclusive": ("interval_contains_goal", "interval_straddles_pace", "interval_wider_than_margin", "below_level_not_significant"),
+    "achieved": "value_at_or_past_goal",
+    "not_achieved": "value_short_of_goal",
+    "on_track": "at_or_ahead_of_pace",
+    "needs_acceleration": "behind_pace",
+    "limited_progress": "far_behind_pace",
+    "deterioration": "moving_away",
+    "maintained": "within_margin",
+    "worsened": "beyond_margin",
 }
 
 
@@ -54,8 +63,8 @@ def judging_scale(value, low, high, baseline, target, higher_is_better, is_share
     2 % -> 0 % who have. Both become the prevalence q of the behaviour the goal wants gone
     (q = 100 - value for a 100 % goal, q = value for a 0 % goal), judged lower-is-better
     against the goal q <= tolerance (settings.extreme_goal_tolerance, e.g. 0.5 points). A survey
-    can never show exactly 0 %, and compound growth towards 0 is undefined, so the tolerance
-    makes the goal reachable and the verdict the same for both framings.
+    can never show exactly 0 %, so the tolerance makes the goal reachable and the verdict the same
+    for both framings.
     """
     v, lo, hi, b, t, hib, share = np.broadcast_arrays(
         *(np.asarray(a, float) for a in (value, low, high, baseline, target)), np.asarray(higher_is_better, bool), np.asarray(is_share, bool)
@@ -80,89 +89,67 @@ def from_judging_scale(x, scale: Scale, original_target) -> np.ndarray:
     return np.where(scale.prevalence & (np.asarray(original_target, float) == 100), 100 - x, x)
 
 
-def _oriented(scale: Scale):
-    """(value, pessimistic end, optimistic end, baseline, target) mirrored so that higher is better."""
-    sign = np.where(scale.higher_is_better, 1.0, -1.0)
-    pessimistic = np.where(scale.higher_is_better, scale.low, -scale.high)
-    optimistic = np.where(scale.higher_is_better, scale.high, -scale.low)
-    return sign * scale.value, pessimistic, optimistic, sign, sign * scale.baseline, sign * scale.target
+def oriented(scale: Scale, x) -> np.ndarray:
+    """A value of the judging scale mirrored so that higher is better."""
+    return np.where(scale.higher_is_better, 1.0, -1.0) * np.asarray(x, float)
 
 
-def progress_verdict(scale: Scale, on_track_level, ratio, final, change_significant, thresholds: dict):
-    """Status and reason for `reach`/`at_least` targets (decision table, docs/methodology.md 3.1).
+def oriented_interval(scale: Scale) -> tuple[np.ndarray, np.ndarray]:
+    """(pessimistic end, optimistic end) of the interval on the oriented scale."""
+    return np.where(scale.higher_is_better, scale.low, -scale.high), np.where(scale.higher_is_better, scale.high, -scale.low)
 
-    On the oriented scale, with lo the pessimistic and hi the optimistic end of the interval:
-      achieved            lo >= goal
-      not_achieved        final year (or later) and hi < goal
-      inconclusive        final year and the interval contains the goal
-      deterioration       a significant fall from the baseline (Holm-corrected test)
-      on_track            lo >= the on-track level (R = 0.95) in the measured year
-      needs_acceleration  hi < the on-track level, a significant rise, R >= 0.6
-      limited_progress    hi < the on-track level, and R < 0.6 or no significant rise
-      inconclusive        otherwise: the interval straddles the on-track level
+
+def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
+    """The status of `reach`/`at_least`/`at_most` targets, from the measurement itself.
+
+    In the target year (or later): `achieved` when the value is at or past the goal, else
+    `not_achieved`. Earlier, from Eurostat's ratio R of actual to required progress (progress.py):
+    `on_track` R >= on_track (0.95), `needs_acceleration` R >= needs_acceleration (0.6),
+    `limited_progress` R >= limited_progress (0), `deterioration` below (moving away).
     """
-    value, lo, hi, sign, base, goal = _oriented(scale)
-    level = sign * np.asarray(on_track_level, float)
-    final = np.asarray(final, bool)
-    significant = np.asarray(change_significant, bool)
-    ratio = np.asarray(ratio, float)
-    improved = significant & (value > base)
-    behind = ~final & (hi < level)
-    fast_enough = improved & (ratio >= thresholds["needs_acceleration"])
-    conditions = [
-        lo >= goal,
-        final & (hi < goal),
-        final,
-        ~final & significant & (value < base),
-        ~final & (lo >= level),
-        behind & fast_enough,
-        behind & improved,
-        behind,
-    ]
-    statuses = ["achieved", "not_achieved", "inconclusive", "deterioration", "on_track", "needs_acceleration", "limited_progress", "limited_progress"]
-    reasons = [
-        "interval_past_goal",
-        "interval_short_of_goal",
-        "interval_contains_goal",
-        "significant_fall",
-        "interval_at_or_ahead_of_pace",
-        "improved_behind_pace",
-        "improved_far_behind_pace",
-        "no_clear_progress_behind_pace",
-    ]
-    return (np.select(conditions, statuses, default="inconclusive"), np.select(conditions, reasons, default="interval_straddles_pace"))
+    final, r = np.asarray(final, bool), np.asarray(ratio, float)
+    met = oriented(scale, scale.value) >= oriented(scale, scale.target)
+    earlier = np.select(
+        [r >= thresholds["on_track"], r >= thresholds["needs_acceleration"], r >= thresholds["limited_progress"]],
+        ["on_track", "needs_acceleration", "limited_progress"],
+        default="deterioration",
+    )
+    return np.where(final, np.where(met, "achieved", "not_achieved"), earlier)
 
 
-def maintain_verdict(scale: Scale, change_significant, margin):
-    """Status and reason for `maintain` targets: a non-inferiority rule around the level to keep.
+def maintain_status(scale: Scale, margin) -> np.ndarray:
+    """The status of `maintain` targets: `maintained` when the value is no further than the margin
+    from the level on the wrong side (v >= L − δ, oriented), else `worsened`. A non-inferiority
+    question (Piaggio et al. 2012): the margin is the largest fall the administration accepts."""
+    return np.where(oriented(scale, scale.value) >= oriented(scale, scale.target) - np.asarray(margin, float), "maintained", "worsened")
 
-    With L the level (the strategy's target = baseline), delta the margin and the interval
-    oriented so that higher is better:
-      worsened      a significant fall below L (Holm-corrected one-sample test against L)
-      maintained    hi >= L and lo >= L - delta (not below the level, and not possibly worse
-                    than the margin): non-inferiority shown
-      inconclusive  otherwise: the interval reaches below L - delta, or lies below L without
-                    the fall being significant after the correction
-    """
-    value, lo, hi, _, level, _ = _oriented(scale)
-    significant = np.asarray(change_significant, bool)
-    margin = np.asarray(margin, float)
-    worsened = significant & (value < level)
-    maintained = ~worsened & (hi >= level) & (lo >= level - margin)
-    below = ~worsened & ~maintained & (hi < level)
-    return (
-        np.select([worsened, maintained], ["worsened", "maintained"], default="inconclusive"),
-        np.select(
-            [worsened, maintained, below],
-            ["significant_fall_below_level", "level_held_within_margin", "below_level_not_significant"],
-            default="interval_wider_than_margin",
-        ),
+
+def reference(status, scale: Scale, on_track_level, margin) -> np.ndarray:
+    """The oriented reference that decides each status: the goal (achieved, not achieved), the
+    on-track level (the pace statuses), the baseline (deterioration), the level minus the margin
+    (maintained, worsened)."""
+    status = np.asarray(status, dtype=object)
+    margin = np.nan_to_num(np.asarray(margin, float))
+    return np.select(
+        [np.isin(status, ["achieved", "not_achieved"]), status == "deterioration", np.isin(status, ["maintained", "worsened"])],
+        [oriented(scale, scale.target), oriented(scale, scale.baseline), oriented(scale, scale.target) - margin],
+        default=oriented(scale, on_track_level),
     )
 
 
-def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: dict):
+def certainty(status, scale: Scale, reference_value, exact) -> np.ndarray:
+    """`exact` for a register; else `certain` when the whole interval lies on the status's side of
+    its reference (at or past it for achieved, on track and maintained; short of it otherwise),
+    `uncertain` when the interval reaches across it."""
+    low, high = oriented_interval(scale)
+    past = np.isin(np.asarray(status, dtype=object), AT_OR_PAST)
+    sure = np.where(past, low >= reference_value, high < reference_value)
+    return np.where(np.asarray(exact, bool), EXACT, np.where(sure, CERTAIN, UNCERTAIN))
+
+
+def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: dict, compound):
     """The lowest value (highest, lower-is-better) still counted as on track in `year`: R = on_track threshold."""
-    return progress.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds["on_track"])
+    return progress.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds["on_track"], compound)
 
 
 def maintain_margin(unit, level, settings: dict):

@@ -29,13 +29,16 @@ KINDS = ("reach", "at_least", "at_most", "maintain")
 KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
 INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
+# what a source is (ingest/schemas.py declares each one's kind; settings.source_kinds may override)
+SOURCE_KINDS = ("survey", "register")
 
 
 # Every setting's default, in one place; docs/methodology.md explains each.
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "confidence": 0.95,
     "change_confidence": 0.95,
-    "trend_confidence": 0.998,
+    # the test for trend runs at the level of the change test: one error rate for every claim of change
+    "trend_confidence": 0.95,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
     "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
     # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
@@ -64,6 +67,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
         "early_age": 14,
     },
     "age_bands": [],
+    # a source's kind (survey or register, ingest/schemas.py) where this municipality's differs,
+    # e.g. {ungeprofil_ungdom: register} for a survey every student answers
+    "source_kinds": {},
 }
 
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
@@ -436,6 +442,10 @@ class _Parser:
                 self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
         if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
             self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
+        kinds = self.mapping(merged["source_kinds"], "settings.source_kinds")
+        for name, kind in kinds.items():
+            self.choice(kind, SOURCE_KINDS, None, f"settings.source_kinds.{name}")
+        merged["source_kinds"] = dict(kinds)
         rounding = merged["disclosure"]["round_sizes"]
         if isinstance(rounding, bool) or not isinstance(rounding, int) or rounding < 1:
             self.fail("must be a whole number of persons, 1 or more (1: sizes exact)", None, "settings.disclosure.round_sizes")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from rusmiddel_analysis.config.strategy import SOURCE_KINDS
+
 GENDERS = ("male", "female", "other")
 EDUCATION_TYPES = ("stx", "hhx", "htx", "hf", "eud", "sosu", "other")
 ALCOHOL_FREQUENCIES = ("never", "less_than_monthly", "monthly", "weekly", "several_times_weekly", "daily")
@@ -58,6 +60,15 @@ class Source:
     cluster: str | None = None
     # the strata whose mix a share is directly standardised to (the baseline year's mix)
     standardise_by: tuple[str, ...] = ()
+    # `survey`: a sample that estimates its population (intervals are sampling uncertainty);
+    # `register`: it counts everyone a target names, so a target's value is exact (its interval
+    # says only how much the count varies from year to year). A strategy may override it
+    # (settings.source_kinds).
+    kind: str = "register"
+
+    def __post_init__(self):
+        if self.kind not in SOURCE_KINDS:
+            raise ValueError(f"source '{self.name}': kind must be one of {', '.join(SOURCE_KINDS)}")
 
     @property
     def year_columns(self) -> tuple[str, ...]:
@@ -108,6 +119,7 @@ def _survey(name: str, description: str, subgroups: tuple[str, ...], standardise
         published_subgroups=subgroups[1:],
         cluster=subgroups[0],
         standardise_by=standardise_by,
+        kind="survey",
     )
 
 

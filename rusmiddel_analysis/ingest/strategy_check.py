@@ -149,6 +149,9 @@ def strategy_problems(strategy) -> list[Problem]:
         unknown = [s for s in broken.sources if s not in SOURCES]
         if unknown:
             problems.append(Problem(None, f"method_breaks[{i}].sources", f"unknown source(s) {', '.join(unknown)}; valid: {', '.join(SOURCES)}"))
+    for name in strategy.settings["source_kinds"]:
+        if name not in SOURCES:
+            problems.append(Problem(None, f"settings.source_kinds.{name}", f"unknown source '{name}'; valid: {', '.join(SOURCES)}"))
     return problems
 
 

@@ -148,8 +148,8 @@ class Workbench:
         return found.iloc[0]
 
     def check_relative_risk(self, exposure: str | None = None, outcome: str | None = None, year: int | None = None) -> pd.DataFrame:
-        """The published relative risk and its Katz interval worked out by hand from the 2x2 table,
-        step by step beside the library's numbers (docs/methodology.md, section 8)."""
+        """The published relative risk and its MOVER-Wilson interval worked out by hand from the 2x2
+        table, step by step beside the library's numbers (docs/methodology.md, section 8)."""
         exposure, outcome = self.pair_or_first(exposure, outcome)
         year = year or self.latest_year
         row = self._pair(exposure, outcome, year)
@@ -157,16 +157,19 @@ class Workbench:
             raise ValueError(f"the pair '{exposure}' -> '{outcome}' is hidden in {year} (disclosure control): nothing to check")
         a, n1, c, n0 = (float(row[k]) for k in ("exposed_cases", "exposed_n", "unexposed_cases", "unexposed_n"))
         confidence = self.strategy.settings["confidence"]
-        z = stats.z_value(confidence)
-        rr = (a / n1) / (c / n0)
-        se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
+        p1, p2 = a / n1, c / n0
+        (l1, u1), (l2, u2) = stats.proportion_ci(a, n1, confidence), stats.proportion_ci(c, n0, confidence)
+        rr = p1 / p2
+        below = np.sqrt(np.log(p1 / l1) ** 2 + np.log(u2 / p2) ** 2)
+        above = np.sqrt(np.log(u1 / p1) ** 2 + np.log(p2 / l2) ** 2)
         steps = [
-            ("risk among the exposed, a/n1 (%)", 100 * a / n1, row["risk_exposed"]),
-            ("risk among the others, c/n0 (%)", 100 * c / n0, row["risk_unexposed"]),
-            ("relative risk, (a/n1)/(c/n0)", rr, row["relative_risk"]),
-            ("se(log RR) = √(1/a − 1/n1 + 1/c − 1/n0)", se, np.nan),
-            (f"low = RR·exp(−{z:.3f}·se)", rr * np.exp(-z * se), row["rr_low"]),
-            (f"high = RR·exp(+{z:.3f}·se)", rr * np.exp(z * se), row["rr_high"]),
+            ("risk among the exposed, p1 = a/n1 (%)", 100 * p1, row["risk_exposed"]),
+            ("risk among the others, p2 = c/n0 (%)", 100 * p2, row["risk_unexposed"]),
+            ("Wilson interval of p1 (%)", f"{100 * l1:.2f}-{100 * u1:.2f}", np.nan),
+            ("Wilson interval of p2 (%)", f"{100 * l2:.2f}-{100 * u2:.2f}", np.nan),
+            ("relative risk, p1/p2", rr, row["relative_risk"]),
+            ("low = RR·exp(−√(ln(p1/l1)² + ln(u2/p2)²))", rr * np.exp(-below), row["rr_low"]),
+            ("high = RR·exp(+√(ln(u1/p1)² + ln(p2/l2)²))", rr * np.exp(above), row["rr_high"]),
         ]
         return pd.DataFrame(steps, columns=["step", "by hand", "published"]).set_index("step")
 

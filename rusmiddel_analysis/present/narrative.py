@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import formatting as fmt
@@ -72,6 +73,8 @@ def change_sentence(strategy, target, row, lang: str = "da") -> str:
             year=int(row["measured_year"]),
         )
     )
+    if row.get("source_kind") == "register":  # exact: the year-to-year variation is said in its own sentence
+        return " ".join(part for part in (sentence + text("narrative.no_interval", lang), variation_sentence(target, row, lang)) if part)
     if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
     confidence = fmt.level(strategy.settings["confidence"], lang)
@@ -83,75 +86,103 @@ def target_sentence(target, lang: str = "da") -> str:
 
 
 def quality_sentence(row, lang: str = "da") -> str:
-    """Why a year is insufficient_data, from the `data_quality` codes ('rule:found<limit;...')."""
+    """Why a year is insufficient_data, from its data-quality problems (calc/records.py)."""
     parts = []
-    for code in str(row["data_quality"]).split(";"):
-        rule, _, detail = code.partition(":")
-        found, limit = detail, ""
-        for sep in ("<", ">"):
-            if sep in detail:
-                found, limit = detail.split(sep, 1)
-        if rule in ("min_contact_rate", "max_unknown_share"):
-            found = fmt.percent(100 * float(found), lang)
-            limit = fmt.percent(100 * float(limit), lang)
-        parts.append(text(f"narrative.quality_{rule}", lang, found=found, limit=limit))
+    for problem in records.problems_of(row):
+        found, limit = problem.found, problem.limit
+        if problem.rule in ("min_contact_rate", "max_unknown_share"):
+            found, limit = fmt.percent(100 * found, lang, 1), fmt.percent(100 * limit, lang)
+        elif limit is not None:
+            found, limit = fmt.number(found, lang), fmt.number(limit, lang)
+        else:
+            found = int(found)
+        parts.append(text(f"narrative.quality_{problem.rule}", lang, found=found, limit=limit))
     return f"{text('narrative.quality_prefix', lang, year=int(row['year']))} {'; '.join(parts)}."
 
 
-def _ends(target, row) -> tuple[float, float]:
-    """(least favourable, most favourable) end of the interval, by the target's polarity."""
-    if target.higher_is_better:
-        return row["ci_low"], row["ci_high"]
-    return row["ci_high"], row["ci_low"]
-
-
-def _reason_values(target, row, lang: str) -> dict:
-    """Every number a verdict sentence may quote, formatted for the reader."""
-    decimals = 1 if target.is_share else 0
-    value = lambda v: fmt.value(v, target.unit, lang, decimals) if not fmt.missing(v) else "–"
-    worst, best = _ends(target, row)
+def _goal(target, row) -> float:
     goal = row.get("effective_target_value")
-    goal = target.target_value if fmt.missing(goal) else goal
-    half = (row["ci_high"] - row["ci_low"]) / 2
-    progress_so_far = abs(row["required_value"] - target.baseline_value) if not fmt.missing(row.get("required_value")) else float("nan")
-    level = row.get("on_track_value") if target.kind != "maintain" else target.target_value
+    return target.target_value if fmt.missing(goal) else goal
+
+
+def _verdict_values(target, row, lang: str) -> dict:
+    """Every number a verdict sentence may quote, formatted for the reader."""
+    value = lambda v: measured(target, v, lang) if not fmt.missing(v) else "–"
+    goal = _goal(target, row)
+    margin = row.get("maintain_margin")
     return dict(
+        value=value(row["value"]) if target.is_share else amount(target, row["value"], lang),
         goal=value(goal),
-        worst=value(worst),
-        best=value(best),
-        level=value(level),
         year=int(row["measured_year"]),
-        interval=fmt.interval(row["ci_low"], row["ci_high"], target.unit, lang, decimals=1 if target.is_share else 0),
+        target_year=target.target_year,
+        level=value(row.get("on_track_value") if target.kind != "maintain" else target.target_value),
         ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
         gap=amount(target, goal - row["value"], lang),
-        baseline=value(target.baseline_value),
-        margin="–" if fmt.missing(row.get("maintain_margin")) else amount(target, row["maintain_margin"], lang),
-        half=amount(target, half, lang),
-        required=amount(target, progress_so_far, lang) if not fmt.missing(progress_so_far) else "–",
-        fall=amount(target, target.target_value - row["value"], lang),
+        baseline=_value(target, target.baseline_value, lang),
+        baseline_year=target.baseline_year,
+        margin="–" if fmt.missing(margin) else amount(target, margin, lang),
+        limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
+        interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
     )
 
 
-def _reason_key(target, row) -> str:
-    reason = row["verdict_reason"]
-    if reason == "level_held_within_margin" and row["change_significant"] is True:
-        better = row["value"] > target.target_value if target.higher_is_better else row["value"] < target.target_value
-        if better:
-            return "level_held_better"
-    return reason
+def _claim(target, row) -> tuple[str, float | None]:
+    """What an uncertain status's probability is about, and the probability: the goal met (the
+    target year, and a level to keep), or the pace (earlier years)."""
+    verdict = records.verdict_of(row)
+    if target.kind == "maintain":
+        return "maintained", verdict.p_goal_met
+    if int(row["measured_year"]) >= target.target_year:
+        return "goal", verdict.p_goal_met
+    return "on_track", verdict.p_on_track
+
+
+def certainty_sentence(target, row, lang: str = "da") -> str:
+    """How sure the status is, in one sentence: a register's count is exact; a survey's status is
+    statistically certain when its whole interval lies on the status's side of the reference that
+    decides it, and otherwise the sentence gives the probability of the claim (calc/verdict.py)."""
+    verdict = records.verdict_of(row)
+    values = _verdict_values(target, row, lang)
+    if verdict.certainty == "exact":
+        return text(f"narrative.certainty.exact_{target.indicator['type']}", lang)
+    if verdict.certainty == "certain":
+        reference = text(f"narrative.reference.{verdict.status}", lang, **values)
+        side = "past" if verdict.status in ("achieved", "on_track", "maintained") else "short"
+        return text(f"narrative.certainty.certain_{side}", lang, reference=reference, **values)
+    claim, probability = _claim(target, row)
+    if probability is None:
+        return ""
+    shown = fmt.percent(100 * min(max(probability, 0.01), 0.99), lang)  # never "0 %" or "100 %" for an estimate
+    return text("narrative.certainty.uncertain", lang, claim=text(f"narrative.claim.{claim}", lang), p=shown)
 
 
 def status_sentence(target, row, lang: str = "da") -> str:
-    """Why the target has its status, in words, with the numbers the verdict rests on."""
+    """Where the target stands, in its first words the status ("Nået: 705 borgere mod målet på 703."),
+    then how sure that is (`certainty_sentence`)."""
     if row["status"] == "insufficient_data":
         return quality_sentence(row, lang)
-    values = _reason_values(target, row, lang)
-    sentence = text(f"narrative.reason.{_reason_key(target, row)}", lang, **values)
-    if row["verdict_reason"] == "interval_straddles_pace" and values["required"] != "–":
-        progress_so_far = abs(row["required_value"] - target.baseline_value)
-        if (row["ci_high"] - row["ci_low"]) / 2 > progress_so_far:
-            sentence += " " + text("narrative.reason_wider_than_progress", lang, **values)
-    return sentence
+    values = _verdict_values(target, row, lang)
+    first = text(f"narrative.verdict.{row['status']}", lang, status=text(f"status.{row['status']}", lang), **values)
+    return " ".join(part for part in (first, certainty_sentence(target, row, lang), _fall_inside_margin(target, row, lang)) if part)
+
+
+def _fall_inside_margin(target, row, lang: str) -> str:
+    """A level held within the margin whose fall is nevertheless watched (more than chance, or more
+    than half the margin; calc/assessment.watch): said, as the summary lists it."""
+    if row["status"] != "maintained" or not records.verdict_of(row).watch:
+        return ""
+    worse = row["value"] < target.target_value if target.higher_is_better else row["value"] > target.target_value
+    return text("narrative.fall_inside_margin", lang, fall=amount(target, target.target_value - row["value"], lang)) if worse else ""
+
+
+def variation_sentence(target, row, lang: str = "da") -> str:
+    """A register's change since the baseline against ordinary year-to-year variation (its interval
+    and the change test, Holm-corrected across the year's targets); empty for a survey."""
+    beyond = row.get("beyond_normal_variation")
+    if beyond is None or fmt.missing(beyond) or fmt.missing(row.get("change_p_adjusted")):
+        return ""
+    key = "beyond" if bool(beyond) else "within"
+    return text(f"narrative.variation_{key}", lang, baseline=_value(target, target.baseline_value, lang))
 
 
 def extreme_goal_sentence(target, row, lang: str = "da") -> str:
@@ -163,9 +194,10 @@ def extreme_goal_sentence(target, row, lang: str = "da") -> str:
 
 
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
-    """The status paragraph for one target: change with interval, target, and what it means."""
+    """The status paragraph for one target: where it stands and how sure that is first, then the
+    change with its interval and the goal."""
     fmt.check_lang(lang)
-    if str(row["data_quality"]).startswith("baseline_year"):
+    if records.has_problem(row, "baseline_year"):
         return " ".join(
             [
                 text(
@@ -178,7 +210,7 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
                 target_sentence(target, lang),
             ]
         )
-    if str(row["data_quality"]).startswith("before_baseline"):
+    if records.has_problem(row, "before_baseline"):
         return " ".join([quality_sentence(row, lang), target_sentence(target, lang)])
     if fmt.missing(row["measured_year"]):
         return " ".join(
@@ -197,20 +229,22 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
             ]
         )
     parts = [
+        status_sentence(target, row, lang),
         change_sentence(strategy, target, row, lang),
         target_sentence(target, lang),
         extreme_goal_sentence(target, row, lang),
-        status_sentence(target, row, lang),
     ]
     return " ".join(p for p in parts if p)
 
 
 def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
-    """The test of the latest measurement against the baseline, with the correction for testing every target."""
+    """The test of the change since the baseline, with the correction for testing every target, and
+    what it is compared with: the baseline year's own data (the schools paired) or the strategy's
+    published baseline taken as exact."""
     if fmt.missing(row.get("change_p_adjusted")):
         return text("narrative.change_test_none", lang)
     key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
-    return text(
+    sentence = text(
         f"narrative.{key}",
         lang,
         baseline=_value(target, target.baseline_value, lang),
@@ -218,6 +252,10 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
         p=fmt.p_value(row["change_p_value"], lang),
         p_adjusted=fmt.p_value(row["change_p_adjusted"], lang),
     )
+    basis = row.get("change_basis")
+    if basis == "baseline_data" or (basis == "published_baseline" and row.get("source_kind") == "survey"):
+        sentence += " " + text(f"narrative.change_basis_{basis}", lang, baseline_year=target.baseline_year, cluster_word=cluster_word(target, lang))
+    return sentence
 
 
 def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
@@ -270,24 +308,19 @@ def projection_sentence(
 
 
 def summary_sentence(assessment: pd.DataFrame, year: int, lang: str = "da", names: dict | None = None) -> str:
-    """'I 2017 er 10 mål opgjort: 3 er nået, på rette vej eller fastholdt; 3 kan endnu ikke afgøres; ...',
-    then, with `names` (target id -> short name), the targets that are behind or going the wrong way."""
-    quality = assessment["data_quality"] if "data_quality" in assessment else pd.Series("", index=assessment.index)
-    if len(assessment) and quality.astype(str).str.startswith("baseline_year").all():
+    """'I 2017 er 10 mål opgjort: 3 er nået, på rette vej eller fastholdt; ...', then, with `names`
+    (target id -> short name), the targets to watch: behind, going the wrong way, or moved the wrong
+    way since the baseline by more than chance whatever their status (assessment's `watch`)."""
+    if len(assessment) and all(records.has_problem(row, "baseline_year") for _, row in assessment.iterrows()):
         return text("narrative.summary_baseline", lang, year=year, next=year + 1)
     parts = [text(f"narrative.summary_{group}", lang, n=n) for group, n in statuses.counts_by_group(assessment["status"]).items()]
     sentence = f"{text('narrative.summary', lang, year=year, total=len(assessment))} {'; '.join(parts)}."
     off_track = [
-        f"{names[row.target_id]} ({statuses.status_words(row.status, lang).lower()})"
-        for row in assessment.itertuples()
-        if names and statuses.group(row.status) in ("behind", "bad")
+        f"{names[row['target_id']]} ({statuses.status_words(row['status'], lang).lower()})"
+        for _, row in assessment.iterrows()
+        if names and (statuses.group(row["status"]) in ("behind", "bad") or records.verdict_of(row).watch)
     ]
     return f"{sentence} {text('narrative.summary_off_track', lang, targets='; '.join(off_track))}" if off_track else sentence
-
-
-def _codes(row) -> list[str]:
-    found = row.get("caveats")
-    return [c.split(":")[0] for c in str(found).split(";") if c] if isinstance(found, str) else []
 
 
 def strata_words(target, lang: str = "da") -> str:
@@ -319,24 +352,23 @@ def _coverage_caveat(target, row, lang: str) -> str:
 
 
 def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
-    """The caveats beside the verdict (assessment column `caveats`), one sentence or two each."""
+    """The caveats beside the verdict (calc/records.Caveat), one sentence or two each."""
     sentences = []
-    for code in _codes(row):
-        if code == "standardisation_gap":
+    for caveat in records.caveats_of(row):
+        if caveat.kind == "standardisation_gap":
             values = dict(standardised=measured(target, row["standardised_value"], lang), value=measured(target, row["value"], lang))
             sentences.append(
                 text("narrative.caveat_standardisation_gap", lang, base=target.baseline_year, strata=strata_words(target, lang), **values)
             )
-        elif code == "coverage":
+        elif caveat.kind == "coverage":
             sentences.append(_coverage_caveat(target, row, lang))
-        elif code == "bounds_straddle_goal":
+        elif caveat.kind == "bounds_straddle_goal":
             low, high, goal = (measured(target, row[c], lang) for c in ("bound_low", "bound_high", "target_value"))
             sentences.append(text("narrative.caveat_bounds", lang, low=low, high=high, goal=goal))
-        elif code == "method_break":
-            year = next(int(c.split(":")[1]) for c in str(row["caveats"]).split(";") if c.startswith("method_break:"))
-            sentences.append(text("narrative.caveat_method_break", lang, year=year))
-        elif code == "overdispersion":
-            sentences.append(text("narrative.caveat_overdispersion", lang, phi=fmt.number(row["dispersion"], lang, decimals=1)))
+        elif caveat.kind == "method_break":
+            sentences.append(text("narrative.caveat_method_break", lang, year=int(caveat.value)))
+        elif caveat.kind == "overdispersion":
+            sentences.append(text("narrative.caveat_overdispersion", lang, phi=fmt.number(caveat.value, lang, decimals=1)))
     return sentences
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rusmiddel_analysis.calc.progress import required_path
+from rusmiddel_analysis.calc import records
+from rusmiddel_analysis.calc.progress import compound_scale, required_path
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.statuses import colour, status_words
@@ -59,7 +60,8 @@ def _draw_path(ax, target, lang: str) -> None:
     if target.kind == "maintain":
         path = np.full(len(years), target.baseline_value)
     else:
-        path = required_path(target.baseline_year, target.baseline_value, target.target_year, target.target_value, years)
+        compound = bool(compound_scale(target.is_share, target.baseline_value, target.target_value))
+        path = required_path(target.baseline_year, target.baseline_value, target.target_year, target.target_value, years, compound)
     ax.plot(years, path, linestyle="--", color=COLOURS["required"], linewidth=1.2, label=text("plot.required", lang))
 
 
@@ -103,8 +105,7 @@ def _draw_points(ax, target, shown: pd.DataFrame, lang: str, compact: bool, conf
 
 def excluded_years(assessment_row) -> list[int]:
     """The measured years the trend and projection leave out (a data-quality rule fails)."""
-    found = assessment_row.get("excluded_years") if assessment_row is not None else None
-    return [int(y) for y in str(found).split(";") if y.strip().isdigit()] if isinstance(found, str) else []
+    return list(records.excluded_years_of(assessment_row)) if assessment_row is not None else []
 
 
 def _draw_breaks(ax, shown: pd.DataFrame, assessment_row, lang: str, compact: bool) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.present.html import html
 from rusmiddel_analysis.present.textcatalog import text
 
@@ -34,7 +35,6 @@ STATUSES: tuple[Status, ...] = (
     Status("maintained", "good", "#006E4F", "="),
     Status("needs_acceleration", "behind", "#8A5A00", "→"),
     Status("limited_progress", "behind", "#8A5A00", "⇢"),
-    Status("inconclusive", "open", "#5B4C8A", "?"),
     Status("deterioration", "bad", "#A63A00", "↘"),
     Status("not_achieved", "bad", "#A63A00", "✗"),
     Status("worsened", "bad", "#A63A00", "↘"),
@@ -44,11 +44,14 @@ STATUSES: tuple[Status, ...] = (
 BY_KEY = {s.key: s for s in STATUSES}
 ORDER = tuple(s.key for s in STATUSES)
 ASSESSED = tuple(s.key for s in STATUSES if s.key != "baseline")  # what `assessment.assess` can return
-GROUPS = ("good", "behind", "open", "bad", "unknown")
+GROUPS = ("good", "behind", "bad", "unknown")
+# how sure a status is (calc/verdict.py): only an uncertain one is marked, in words and with a dashed
+# edge, so certain and uncertain never differ by colour alone
+UNCERTAIN = "uncertain"
 
 
 def shown_status(status: str, data_quality: str = "") -> str:
-    if status == "insufficient_data" and str(data_quality or "").startswith("baseline_year"):
+    if status == "insufficient_data" and records.has_problem({"data_quality": data_quality}, "baseline_year"):
         return "baseline"
     return status
 
@@ -66,11 +69,16 @@ def status_words(status: str, lang: str, data_quality: str = "", short: bool = F
     return text(f"status_short.{key}" if short else f"status.{key}", lang)
 
 
-def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False) -> Markup:
-    """A coloured badge with a symbol and the status in words (the colour is never the only signal)."""
+def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False, certainty: str | None = None) -> Markup:
+    """A coloured badge with a symbol and the status in words (the colour is never the only signal);
+    an uncertain status says so in words too ("Ikke nået · usikker")."""
     key = shown_status(status, data_quality)
+    label = status_words(status, lang, data_quality, short)
+    uncertain = certainty == UNCERTAIN
+    if uncertain:
+        label = text("certainty.badge_uncertain", lang, status=label)
     title = status_words(status, lang, data_quality) if short else ""
-    return html("badge", key, BY_KEY[key].symbol, status_words(status, lang, data_quality, short), title)
+    return html("badge", key, BY_KEY[key].symbol, label, title, uncertain)
 
 
 # no data is drawn hollow (white with a dashed edge): under red-green colour blindness or in grey
@@ -86,8 +94,9 @@ def _badge_css(s: Status) -> str:
 
 def stylesheet() -> str:
     """The statuses' colours as CSS: each badge (white text on its colour; no data hollow), and the
-    border of each verdict box."""
-    return "\n".join(f"{_badge_css(s)}\n.rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES)
+    border of each verdict box; an uncertain badge gets a dashed edge besides its words."""
+    rules = [f"{_badge_css(s)}\n.rm-verdict-{s.key} {{ border-color: {s.colour}; }}" for s in STATUSES]
+    return "\n".join([*rules, ".rm-badge.rm-uncertain { outline: 2px dashed currentColor; outline-offset: 1px; }"])
 
 
 def counts_by_group(statuses) -> dict[str, int]:

@@ -184,7 +184,7 @@ class _Report:
 
     def reading_guide(self) -> Markup:
         """'Sådan læses rapporten': the page's technical words explained once, for a reader who is no statistician."""
-        items = [self.t(f"report.reading.{key}") for key in ("interval", "significant", "inconclusive", "status", "ratio")]
+        items = [self.t(f"report.reading.{key}") for key in ("interval", "significant", "certainty", "status", "ratio")]
         return html("reading_guide", self.t("report.reading_heading"), items)
 
     def footer(self) -> HTMLFragment:
@@ -223,12 +223,13 @@ class TargetReport(_Report):
     def verdict(self) -> HTMLFragment:
         a, target, lang = self.assessment, self.target, self.lang
         value = lambda v: fmt.value(v, target.unit, lang)
-        rows = [[self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"])]]
+        rows = [[self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"], certainty=a["certainty"])]]
         cells: list[dict | None] = [None]
         if not fmt.missing(a["measured_year"]):
-            interval = narrative.measured_interval(target, a["ci_low"], a["ci_high"], lang)
             shown = narrative.measured(target, a["value"], lang)
-            rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), f"{shown} ({interval})"])
+            if a["source_kind"] != "register":  # a register's count is exact: its interval is the year-to-year variation sentence
+                shown = f"{shown} ({narrative.measured_interval(target, a['ci_low'], a['ci_high'], lang)})"
+            rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), shown])
             cells.append(assessment_cell(target.id, self.year, a))
             for label, text in self._context_items():
                 rows.append([label, text])
@@ -391,11 +392,12 @@ class TargetReport(_Report):
         tests = int(self.year_assessment["change_p_adjusted"].notna().sum())
         sentences = [
             narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
+            narrative.variation_sentence(self.target, self.assessment, self.lang),
             narrative.trend_sentence(self.assessment, years, self.lang),
             projection,
             *self._trend_use_sentences(),
         ]
-        return html("heading", 2, self.t("report.methods_heading")) + Markup("").join(html("paragraph", p) for p in sentences)
+        return html("heading", 2, self.t("report.methods_heading")) + Markup("").join(html("paragraph", p) for p in sentences if p)
 
     def quality(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
@@ -601,7 +603,7 @@ class StatusReport(_Report):
                 [
                     html("link", f"{t.id}.html", t.short_name(self.lang)),
                     self.strategy.focus_area(t.focus_area).name(self.lang),
-                    status_badge(a["status"], self.lang, a["data_quality"]),
+                    status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]),
                     value,
                     measured,
                     dated(fmt.value(t.baseline_value, t.unit, self.lang), t.baseline_year, baseline_years),
@@ -645,7 +647,7 @@ class StatusReport(_Report):
             [narrative.target_narrative(self.strategy, target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)]
         )
         link = html("link", f"{target.id}.html", target.short_name(self.lang))
-        return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"]), story)
+        return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]), story)
 
     def by_focus_area(self) -> HTMLFragment:
         """Core effort -> focus area -> targets, each with its narrative, and the qualitative status."""

@@ -24,11 +24,12 @@ def published_years(outputs_dir: Path) -> list[int]:
     return sorted(int(p.name) for p in outputs_dir.iterdir() if p.is_dir() and p.name.isdigit() and (p / "assessment.csv").exists())
 
 
-def _statuses(outputs_dir: Path, year: int) -> dict[str, tuple[str, str]]:
-    table = pd.read_csv(outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string"})
-    return {
-        tid: (status, quality) for tid, status, quality in zip(table["target_id"], table["status"], table["data_quality"].fillna(""), strict=True)
-    }
+def _statuses(outputs_dir: Path, year: int) -> dict[str, tuple[str, str, str | None]]:
+    """Each target's (status, data quality, certainty) as the year's assessment.csv published it."""
+    table = pd.read_csv(outputs_dir / str(year) / "assessment.csv", dtype={"data_quality": "string", "certainty": "string"})
+    certainty = table["certainty"] if "certainty" in table.columns else pd.Series(pd.NA, index=table.index)
+    rows = zip(table["target_id"], table["status"], table["data_quality"].fillna(""), certainty, strict=True)
+    return {tid: (status, quality, None if pd.isna(sure) else str(sure)) for tid, status, quality, sure in rows}
 
 
 def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict]:
@@ -37,11 +38,11 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
     for target in strategy.targets:
         cells = []
         for year in years:
-            status, quality = statuses[year].get(target.id, (None, ""))
+            status, quality, certainty = statuses[year].get(target.id, (None, "", None))
             page = outputs_dir / str(year) / f"{target.id}.html"
             cells.append(
                 {
-                    "badge": status_badge(status, lang, quality, short=True) if status else "–",
+                    "badge": status_badge(status, lang, quality, short=True, certainty=certainty) if status else "–",
                     "href": f"{year}/{target.id}.html" if page.exists() else None,
                 }
             )

@@ -1,0 +1,95 @@
+"""The worked examples of docs/methodology.md, computed from the current demo and the simulation.
+
+Each block stands between `<!-- name -->` and `<!-- /name -->` in the methodology. `blocks` computes
+them all from processed demo data (seed 2016, scale 1: what `make report` makes), `render` puts them
+into the document; `tests/test_methodology.py` fails when the document holds another text (a worked
+example gone stale), and `python scripts/methodology.py` writes them in.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from rusmiddel_analysis.calc.results import compute_results
+from rusmiddel_analysis.config.strategy import load_strategy
+
+from .test_verdict_simulation import markdown, rates
+
+BEHAVIOURS = ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]
+
+
+def _verdicts(results, strategy) -> str:
+    """The demo's statuses in the midterm and the final year, with what decides them."""
+    lines = ["| year | target | measured (interval) | status | certainty | probability |", "| --- | --- | --- | --- | --- | ---: |"]
+    for year in (2017, 2019):
+        for row in results.year_assessment(year).itertuples():
+            target = strategy.target(row.target_id)
+            unit = " %" if target.is_share else ""
+            shown = f"{row.value:.1f}{unit} ({row.ci_low:.1f}-{row.ci_high:.1f})" if target.is_share else f"{row.value:.0f}"
+            p = row.p_on_track if pd.notna(row.p_on_track) else row.p_goal_met
+            lines.append(f"| {year} | {row.target_id} | {shown} | {row.status} | {row.certainty} | {'–' if pd.isna(p) else f'{100 * p:.0f} %'} |")
+    return "\n".join(lines)
+
+
+def _design(results) -> str:
+    row = results.totals.query("target_id == 'skole_alkohol' and year == 2017 and group == 'all'").iloc[0]
+    return (
+        f"The demo's 2017 school survey: {row.denominator:,.0f} answers to the alcohol question at {row.clusters:.0f} schools "
+        f"give as much certainty as about {row.effective_n:,.0f} independent ones (design effect {row.design_effect:.1f}; "
+        f"{row.design_df:.0f} degrees of freedom)."
+    )
+
+
+def _follow_up(results) -> str:
+    rows = results.follow_up.query("year == 2018 and months == 6 and substance == 'alcohol'").set_index("contacted_by")
+    called = rows.drop(index=["all", "not_called"], errors="ignore")
+    among_called = called["reached"].sum() / called["episodes"].sum()
+    return (
+        f"In the demo's 2018, 6 months after alcohol treatment, {100 * among_called:.0f} % of those called were reached, "
+        f"{100 * rows.loc['all', 'contact_rate']:.0f} % of all finished treatments whose follow-up was due."
+    )
+
+
+def _watch(results, strategy) -> str:
+    row = results.year_assessment(2017).set_index("target_id").loc["ungdom_hash"]
+    end = results.year_assessment(2019).set_index("target_id").loc["ungdom_hash"]
+    return (
+        f'In the demo\'s 2017, "Unge: ikke prøvet hash" fell from {strategy.target("ungdom_hash").baseline_value:.0f} to {row.value:.1f} % '
+        f"(the paired change's p = {row.change_p_value:.3f}): status {row.status}, watched = {bool(row.watch)}; "
+        f"in 2019 it is {end.status} ({end.value:.1f} %)."
+    )
+
+
+def _differencing(processed) -> str:
+    pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    pupils = pupils[pupils[BEHAVIOURS].notna().all(axis=1)]
+    tried = pupils[BEHAVIOURS].astype(bool)
+    both = tried["hash_ever"] & tried["other_drugs_ever"] & ~tried.all(axis=1)
+    left = [int((both & (pupils["year"] == year)).sum()) for year in (2017, 2018, 2019)]
+    return f"On the demo, the pupils with both hash and other drugs but not all four behaviours are {left[0]}, {left[1]} and {left[2]} (2017-2019)."
+
+
+def blocks(processed) -> dict[str, str]:
+    """Every generated block of the methodology, by its marker's name."""
+    strategy = load_strategy()
+    results = compute_results(strategy, processed)
+    return {
+        "simulation": markdown(rates()),
+        "demo-verdicts": _verdicts(results, strategy),
+        "demo-design": _design(results),
+        "demo-follow-up": _follow_up(results),
+        "demo-watch": _watch(results, strategy),
+        "demo-differencing": _differencing(processed),
+    }
+
+
+def render(document: str, generated: dict[str, str]) -> str:
+    """The document with each block's text between its markers."""
+    for name, body in generated.items():
+        pattern = re.compile(rf"(<!-- {re.escape(name)} -->\n).*?(<!-- /{re.escape(name)} -->)", re.DOTALL)
+        if not pattern.search(document):
+            raise KeyError(f"docs/methodology.md has no block <!-- {name} -->")
+        document = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), document)
+    return document
