@@ -261,6 +261,8 @@ def _summarise(summary) -> int:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
             print(printable_lines(f"- {describe_failure(result)}"), file=sys.stderr)
+    for warning in summary.warnings:
+        print(printable_lines(f"warning: {warning}"), file=sys.stderr)
     for error in summary.errors:
         _error(f"error: {error}")
     if not summary.ok:

@@ -29,6 +29,8 @@ KINDS = ("reach", "at_least", "at_most", "maintain")
 KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
 INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
+# the reports a committee gets on the way (strategy.milestones): what each must hold is in ingest/status_text.py
+MILESTONE_KINDS = ("midterm_status", "final_evaluation")
 # what a source is (ingest/schemas.py declares each one's kind; settings.source_kinds may override)
 SOURCE_KINDS = ("survey", "register")
 
@@ -174,9 +176,13 @@ class FocusArea:
 
 @dataclass(frozen=True)
 class Milestone:
+    """A report the committee gets in a given year (a midterm status, the final evaluation), and
+    what the committee decided when it took it (`decision`, optional): a later report answers it."""
+
     year: int
     kind: str
     name: Text
+    decision: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -358,14 +364,7 @@ class _Parser:
         end = self.year(self.get(period, "end", prefix="strategy.period."), None, "strategy.period.end")
         if start > end:
             self.fail("the period starts after it ends", None, "strategy.period")
-        milestones = tuple(
-            Milestone(
-                self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
-                self.string(self.get(m, "kind", prefix="milestones."), None, "milestones.kind"),
-                self.text(m, None, "milestones"),
-            )
-            for m in self.sequence(head.get("milestones"), "strategy.milestones")
-        )
+        milestones = tuple(self.milestone(m) for m in self.sequence(head.get("milestones"), "strategy.milestones"))
         core_efforts = tuple(
             CoreEffort(self.string(self.get(c, "id", prefix="core_efforts."), None, "core_efforts.id"), self.text(c, None, "core_efforts"))
             for c in self.sequence(self.get(raw, "core_efforts"), "core_efforts")
@@ -497,6 +496,16 @@ class _Parser:
             "debut_ages": dict(ages),
             "early_age": early_age,
         }
+
+    def milestone(self, raw: Any) -> Milestone:
+        """A milestone: its year, its kind (MILESTONE_KINDS), its name and the committee's decision, if given."""
+        decision = raw.get("decision") if isinstance(raw, Mapping) else None
+        return Milestone(
+            self.year(self.get(raw, "year", prefix="milestones."), None, "milestones.year"),
+            self.choice(self.get(raw, "kind", prefix="milestones."), MILESTONE_KINDS, None, "milestones.kind"),
+            self.text(raw, None, "milestones"),
+            self.text(decision, None, "milestones.decision") if decision is not None else None,
+        )
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
         """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""

@@ -40,6 +40,13 @@ def level(fraction: float, lang: str = "da") -> str:
     return number(value, lang, 0 if value.is_integer() else len(f"{value:g}".split(".")[1]))
 
 
+def date(day, lang: str = "da") -> str:
+    """A date as a letter says it: '2. december 2026' (da), '2 December 2026' (en)."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=LOCALES[check_lang(lang)])
+
+
 def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A value already on the 0-100 scale, as '41 %' (da) or '41%' (en)."""
     if missing(value):

@@ -101,29 +101,40 @@ def quality_sentence(row, lang: str = "da") -> str:
 
 
 def _goal(target, row) -> float:
+    """The goal a verdict is judged against: the strategy's own, or for a 0 %/100 % goal the level it
+    counts as met at (settings.extreme_goal_tolerance; section 3.3 of the methodology)."""
     goal = row.get("effective_target_value")
     return target.target_value if fmt.missing(goal) else goal
 
 
 def _verdict_values(target, row, lang: str) -> dict:
-    """Every number a verdict sentence may quote, formatted for the reader."""
+    """Every number a verdict sentence may quote, formatted for the reader. The goal and the gap are
+    always the strategy's own; `effective` is the level a 0 %/100 % goal counts as met at."""
     value = lambda v: measured(target, v, lang) if not fmt.missing(v) else "–"
-    goal = _goal(target, row)
     margin = row.get("maintain_margin")
     return dict(
         value=value(row["value"]) if target.is_share else amount(target, row["value"], lang),
-        goal=value(goal),
+        goal=_value(target, target.target_value, lang),
+        effective=value(_goal(target, row)),
         year=int(row["measured_year"]),
         target_year=target.target_year,
         level=value(row.get("on_track_value") if target.kind != "maintain" else target.target_value),
         ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
-        gap=amount(target, goal - row["value"], lang),
+        gap=amount(target, target.target_value - row["value"], lang),
         baseline=_value(target, target.baseline_value, lang),
         baseline_year=target.baseline_year,
         margin="–" if fmt.missing(margin) else amount(target, margin, lang),
         limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
         interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
     )
+
+
+def _reference_key(target, row) -> str:
+    """The catalogue key naming the reference a status is decided against (the goal's own or its tolerance)."""
+    status = str(row["status"])
+    if status in ("achieved", "not_achieved") and _goal(target, row) != target.target_value:
+        return "narrative.reference.effective_goal"
+    return f"narrative.reference.{status}"
 
 
 def _claim(target, row) -> tuple[str, float | None]:
@@ -146,7 +157,7 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
     if verdict.certainty == "exact":
         return text(f"narrative.certainty.exact_{target.indicator['type']}", lang)
     if verdict.certainty == "certain":
-        reference = text(f"narrative.reference.{verdict.status}", lang, **values)
+        reference = text(_reference_key(target, row), lang, **values)
         side = "past" if verdict.status in ("achieved", "on_track", "maintained") else "short"
         return text(f"narrative.certainty.certain_{side}", lang, reference=reference, **values)
     claim, probability = _claim(target, row)
@@ -191,6 +202,70 @@ def extreme_goal_sentence(target, row, lang: str = "da") -> str:
     if fmt.missing(goal) or goal == target.target_value:
         return ""
     return text("narrative.extreme_goal", lang, target=_value(target, target.target_value, lang), effective=fmt.percent(goal, lang, decimals=1))
+
+
+def join_words(items: list[str], lang: str = "da") -> str:
+    """A list as a sentence says it: 'A, B og C' / 'A, B and C'."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=fmt.LOCALES[lang]) if items else ""
+
+
+def gap_words(target, row, lang: str = "da") -> str:
+    """The difference to the strategy's own goal in the target year, in words: '0,4 procentpoint
+    bedre end målet', '1 procentpoint fra målet', 'præcis målet'; a dash without a measurement."""
+    if fmt.missing(row.get("value")):
+        return "–"
+    better = row["value"] - target.target_value if target.higher_is_better else target.target_value - row["value"]
+    if amount(target, better, lang) == amount(target, 0, lang):
+        return text("narrative.gap_none", lang)
+    return text("narrative.gap_better" if better > 0 else "narrative.gap_short", lang, amount=amount(target, better, lang))
+
+
+def watch_words(target, row, lang: str = "da") -> str:
+    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)'."""
+    key = "narrative.watch_down" if row["value"] < target.baseline_value else "narrative.watch_up"
+    return text(
+        key,
+        lang,
+        name=target.short_name(lang),
+        baseline=_value(target, target.baseline_value, lang),
+        value=measured(target, row["value"], lang),
+        baseline_year=target.baseline_year,
+    )
+
+
+def _follow_up_rates(table: pd.DataFrame, year: int) -> tuple[dict[int, float], float]:
+    """The contact rate of every finished treatment whose follow-up was due, per months and in all,
+    both substances together (from the published `all` rows; none when a count there is hidden)."""
+    rows = table[(table["year"] == year) & (table["contacted_by"] == "all")]
+    if rows.empty or rows[["episodes", "reached"]].isna().any().any():
+        return {}, float("nan")
+    sums = rows.groupby("months")[["episodes", "reached"]].sum()
+    return {int(m): r.reached / r.episodes for m, r in sums.iterrows()}, sums["reached"].sum() / sums["episodes"].sum()
+
+
+def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da") -> str:
+    """What a treatment figure measures (the status at the end of treatment), and the follow-up in
+    one or two sentences: the contact rates, whether they meet the rule for using them, and what came
+    of a change in how it is done (a method break of the follow-up source)."""
+    from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
+
+    measured_year = int(table.loc[table["year"] <= year, "year"].max()) if (table["year"] <= year).any() else None
+    rates, overall = _follow_up_rates(table, measured_year) if measured_year else ({}, float("nan"))
+    if not rates:
+        return text("narrative.follow_up_none", lang)
+    limit = float(strategy.settings["data_quality"]["min_contact_rate"])
+    shown = join_words([text("narrative.follow_up_rate", lang, rate=fmt.percent(100 * r, lang, 1), months=m) for m, r in rates.items()], lang)
+    usable = "narrative.follow_up_usable" if min(rates.values()) >= limit else "narrative.follow_up_unusable"
+    sentence = text("narrative.follow_up", lang, year=measured_year, rates=shown, limit=fmt.percent(100 * limit, lang), usable=text(usable, lang))
+    broken = [b for b in strategy.method_breaks if FOLLOW_UPS in b.sources and b.year <= measured_year]
+    if broken:
+        before, overall_before = _follow_up_rates(table, broken[-1].year - 1)
+        if before:
+            changed = dict(year=broken[-1].year, text=broken[-1].text(lang), before=fmt.percent(100 * overall_before, lang, 1))
+            sentence += " " + text("narrative.follow_up_change", lang, now=fmt.percent(100 * overall, lang, 1), measured=measured_year, **changed)
+    return sentence
 
 
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
@@ -351,15 +426,36 @@ def _coverage_caveat(target, row, lang: str) -> str:
     return f"{sentence} {text('narrative.caveat_coverage_values', lang, year=year, base=base, **values)}"
 
 
+def composition_sentence(target, row, lang: str = "da") -> str:
+    """How much of the change since the baseline is who answered, from the direction and size of the
+    change measured and of the change standardised to the baseline year's mix: part of it, most of
+    it, hiding a larger change, or hiding a change the other way."""
+    crude, standard = row["value"] - target.baseline_value, row["standardised_value"] - target.baseline_value
+    if crude * standard < 0 or (crude == 0) != (standard == 0):
+        key = "caveat_composition_opposite"
+    elif abs(standard) > abs(crude):
+        key = "caveat_composition_hides"
+    elif abs(standard) < abs(crude) / 2:
+        key = "caveat_composition_most"
+    else:
+        key = "caveat_composition_part"
+    values = dict(
+        base=target.baseline_year,
+        strata=strata_words(target, lang),
+        standardised=measured(target, row["standardised_value"], lang),
+        value=measured(target, row["value"], lang),
+        crude=amount(target, crude, lang),
+        standard=amount(target, standard, lang),
+    )
+    return f"{text(f'narrative.{key}', lang, **values)} {text('narrative.caveat_composition_status', lang)}"
+
+
 def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
     """The caveats beside the verdict (calc/records.Caveat), one sentence or two each."""
     sentences = []
     for caveat in records.caveats_of(row):
         if caveat.kind == "standardisation_gap":
-            values = dict(standardised=measured(target, row["standardised_value"], lang), value=measured(target, row["value"], lang))
-            sentences.append(
-                text("narrative.caveat_standardisation_gap", lang, base=target.baseline_year, strata=strata_words(target, lang), **values)
-            )
+            sentences.append(composition_sentence(target, row, lang))
         elif caveat.kind == "coverage":
             sentences.append(_coverage_caveat(target, row, lang))
         elif caveat.kind == "bounds_straddle_goal":

@@ -16,21 +16,18 @@ import datetime as dt
 from functools import cached_property
 
 import pandas as pd
-from markupsafe import escape
 
 from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY_PAGE, in_project
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
-from rusmiddel_analysis.ingest.status_text import read_status_text
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
-from rusmiddel_analysis.present.markdown import markdown_html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
 from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text, unit_label
 
@@ -51,6 +48,10 @@ class HTMLFragment:
         self.declaration = declaration or pub.Declaration()
 
     def __str__(self) -> str:
+        return self.markup
+
+    def __html__(self) -> str:
+        # already safe markup: joining fragments with Markup must not escape them
         return self.markup
 
     def __contains__(self, text: str) -> bool:
@@ -190,7 +191,7 @@ class _Report:
     def footer(self) -> HTMLFragment:
         from rusmiddel_analysis.config.version import __version__
 
-        stamp = self.t("report.generated", date=dt.date.today().isoformat(), version=__version__)
+        stamp = self.t("report.generated", date=fmt.date(dt.date.today(), self.lang), version=__version__)
         return HTMLFragment(html("footer", stamp))
 
 
@@ -554,115 +555,3 @@ class TargetReport(_Report):
             [self.t("report.def_tests"), self.t(f"report.def_tests_{'share' if self.target.is_share else 'count'}")],
             [self.t("report.def_version"), f"rusmiddel-analysis {__version__}"],
         ]
-
-
-class StatusReport(_Report):
-    """The yearly status for the whole strategy: core effort -> focus area -> targets."""
-
-    def __init__(self, year: int | None = None, **kwargs):
-        super().__init__(year, **kwargs)
-        self.indicators = self.results.totals
-        self.assessment = self.results.year_assessment(self.year)
-        self.status_text = read_status_text(self.strategy, self.status_dir, self.year)
-
-    @property
-    def title_text(self) -> str:
-        return self.t("report.year_title", strategy=self.strategy.name(self.lang), year=self.year)
-
-    def header(self) -> HTMLFragment:
-        milestone = next((m for m in self.strategy.milestones if m.year == self.year), None)
-        sub = html("paragraph", self.t("report.milestone", name=milestone.name(self.lang), year=self.year)) if milestone else ""
-        return HTMLFragment(html("heading", 1, self.title_text) + self._banner() + sub)
-
-    def assessment_detail(self) -> HTMLFragment:
-        """The year's assessment table, one row per target."""
-        return self._assessment_table(self.assessment.set_index("target_id"))
-
-    def summary(self) -> HTMLFragment:
-        names = {t.id: t.short_name(self.lang) for t in self.strategy.targets}
-        parts = html("heading", 2, self.t("report.summary_heading")) + html(
-            "paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang, names)
-        )
-        pairs = self.results.high_risk
-        sentence = narrative.high_risk_sentence(pairs[pairs["year"] == self.year], self.strategy.settings["confidence"], self.lang)
-        more = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
-        # the committee's high-risk groups: the strongest co-occurrence in one sentence, and their page
-        said = f"{escape(sentence)} " if sentence else ""
-        parts += html("paragraph", Markup(f"{escape(self.t('report.high_risk_label'))}: {said}{more}"))
-        return HTMLFragment(parts)
-
-    def table(self) -> HTMLFragment:
-        rows, cells = [], []
-        # when the targets start (or end) in different years, each value says its year
-        dated = lambda value, year, years: f"{value} ({year})" if len(years) > 1 else value
-        baseline_years, target_years = {t.baseline_year for t in self.strategy.targets}, {t.target_year for t in self.strategy.targets}
-        for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
-            measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
-            value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
-            rows.append(
-                [
-                    html("link", f"{t.id}.html", t.short_name(self.lang)),
-                    self.strategy.focus_area(t.focus_area).name(self.lang),
-                    status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]),
-                    value,
-                    measured,
-                    dated(fmt.value(t.baseline_value, t.unit, self.lang), t.baseline_year, baseline_years),
-                    dated(fmt.value(t.target_value, t.unit, self.lang), t.target_year, target_years),
-                ]
-            )
-            cells.append(None if fmt.missing(a["measured_year"]) else assessment_cell(t.id, self.year, a))
-        headers = [
-            self.t("report.col_target"),
-            self.t("report.col_focus_area"),
-            self.t("report.col_status"),
-            self.t("report.col_value"),
-            self.t("report.col_measured"),
-            self.t("report.col_baseline"),
-            self.t("report.col_goal"),
-        ]
-        page = Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells)
-        return page.add(self.reading_guide()).build()
-
-    def multiples(self) -> HTMLFragment:
-        fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
-        totals = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
-        cells = [total_cell(r.target_id, r.year, r) for r in totals.itertuples()]
-        return (
-            Builder()
-            .add(html("heading", 2, self.t("report.multiples_heading")))
-            .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells)
-            .build()
-        )
-
-    def _qualitative(self, section_id: str, page_level: int) -> str:
-        """A section of the status file; its free ### sub-headings go one level below the page's heading."""
-        body = self.status_text.sections.get(section_id)
-        if not body:
-            return ""
-        return html("qualitative", Markup(markdown_html(body, heading_offset=page_level + 1 - 3)))
-
-    def _target_story(self, target, a) -> str:
-        # the caveats follow the status, as on the target page
-        story = " ".join(
-            [narrative.target_narrative(self.strategy, target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)]
-        )
-        link = html("link", f"{target.id}.html", target.short_name(self.lang))
-        return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]), story)
-
-    def by_focus_area(self) -> HTMLFragment:
-        """Core effort -> focus area -> targets, each with its narrative, and the qualitative status."""
-        parts = [html("heading", 2, self.t("report.narrative_heading"))]
-        if not self.status_text.exists:
-            parts.append(html("paragraph", self.t("report.no_status_text", year=self.year), "rm-note"))
-        elif self.status_text.empty:
-            parts.append(html("paragraph", self.t("report.empty_status_text", year=self.year), "rm-note"))
-        by_id = self.assessment.set_index("target_id")
-        for effort in self.strategy.core_efforts:
-            parts += [html("heading", 3, effort.name(self.lang)), self._qualitative(effort.id, page_level=3)]
-            for focus in (f for f in self.strategy.focus_areas if f.core_effort == effort.id):
-                parts.append(html("heading", 4, focus.name(self.lang)))
-                parts += [self._target_story(t, by_id.loc[t.id]) for t in self.strategy.targets if t.focus_area == focus.id]
-                qualitative = self._qualitative(focus.id, page_level=4)
-                if qualitative:
-                    parts += [html("lead", self.t("report.qualitative_heading")), qualitative]
-        return HTMLFragment("".join(map(str, parts)))

@@ -31,9 +31,12 @@ from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
 from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
 
 PROFILE = DEMO / "profile.yaml"
 STATUS_2017 = DEMO / "status_2017.md"
+# the packaged strategy's demo status files by year: the midterm status and the final evaluation
+STATUS_FILES = {2017: STATUS_2017, 2019: DEMO / "status_2019.md"}
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
 
 YES_NO = {True: "Ja", False: "Nej"}
@@ -476,14 +479,17 @@ def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
 
 
 def _write_status(folder: Path, strategy, own_text: bool) -> None:
-    """The packaged strategy's 2017 status (structured from the midterm status); for another
-    strategy a template with its own headings, never another strategy's text."""
+    """The packaged strategy's midterm status (structured from the one the committee got) and a
+    final evaluation written for the demo; for another strategy a template with its own headings
+    and the document's sections (resumé, next steps, conclusion), never another strategy's text."""
     folder.mkdir(exist_ok=True)
     if own_text:
-        if not (folder / "2017.md").exists():
-            shutil.copy(STATUS_2017, folder / "2017.md")
+        for year, path in STATUS_FILES.items():
+            if not (folder / f"{year}.md").exists():
+                shutil.copy(path, folder / f"{year}.md")
         return
     lines = ["<!-- Kopiér til <år>.md og skriv status under hver overskrift. / Copy to <year>.md and write beneath each heading. -->", ""]
+    lines += [line for headings in DOCUMENT_SECTIONS.values() for line in (f"# {headings[0]}", "")]
     for effort in strategy.core_efforts:
         lines += [f"# {effort.name('da')}", ""]
         lines += [line for f in strategy.focus_areas if f.core_effort == effort.id for line in (f"## {f.name('da')}", "")]
