@@ -79,6 +79,8 @@ def question_rows(data, source: Source, question: str, by: str | None = None) ->
         part = counts_rows(data(source.name, COUNTS), source, question)
         parts.append(part[_year_has(part, by).to_numpy(bool)] if by is not None else part)
     rows = pd.concat(parts, ignore_index=True)
+    if by is not None and by not in rows.columns:  # only counts without the breakdown: no rows are left
+        rows[by] = pd.NA
     if WEIGHT.name in rows.columns:  # a weight column is complete where it is given: a layout without one weighs 1
         rows[WEIGHT.name] = rows[WEIGHT.name].astype(float).fillna(1.0)
     if rows["integral"].all():
@@ -94,6 +96,9 @@ def estimation_limits(rows: pd.DataFrame) -> pd.Series:
     return pd.Series([";".join(code for code in LIMITS if codes[code][year]) for year in flags.index], index=flags.index.astype(int))
 
 
-def has_counts(data, source_name: str) -> bool:
-    """Whether a survey source has any year as counts (`data`: indicators.ProcessedData)."""
-    return data.has(source_name, COUNTS)
+def limits_in(totals: pd.DataFrame, target_id: str, year: int) -> tuple[str, ...]:
+    """The estimation-limit codes of a target's total in `year` (results' totals; empty when none), for
+    a page to say each in its sentence (present/text: `estimation_limits.<code>`)."""
+    rows = totals[(totals["target_id"] == target_id) & (totals["year"] == int(year)) & (totals["group"] == "all")]
+    text = str(rows["estimation_limits"].iloc[0]) if len(rows) and "estimation_limits" in rows.columns else ""
+    return tuple(code for code in text.split(";") if code)
