@@ -35,7 +35,7 @@ POINTS, PERCENT = "points", "percent"
 
 
 def _optional(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(float) if name in frame.columns else np.full(len(frame), np.nan)
+    return np.array(frame[name], dtype=float) if name in frame.columns else np.full(len(frame), np.nan)
 
 
 def _intervals(frame: pd.DataFrame, share: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

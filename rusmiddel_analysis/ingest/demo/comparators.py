@@ -39,7 +39,7 @@ def _share_row(value: float, area: dict, z: float) -> dict:
         return {"value": round(100 * numerator / area["answers"], 1), "numerator": numerator, "denominator": area["answers"]}
     if how == "given":
         half = z * np.sqrt(area["design_effect"] * value * (100 - value) / area["answers"])
-        return {"value": value, "ci_low": round(value - half, 1), "ci_high": round(value + half, 1)}
+        return {"value": value, "ci_low": round(max(value - half, 0.0), 1), "ci_high": round(min(value + half, 100.0), 1)}
     return {"value": value}
 
 
