@@ -178,6 +178,61 @@ def test_counts_give_early_debut_and_say_why_the_other_high_risk_tables_are_empt
     assert answers.high_risk_unavailable.empty
 
 
+def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
+    """The largest count the published numbers allow cell `index`: max x_i, A_eq x = b, A_ub x <= c."""
+    from scipy.optimize import linprog
+
+    cost = np.zeros(len(cells))
+    cost[index] = -1.0
+    res = linprog(
+        cost,
+        A_eq=np.array([r for r, _ in equal]) if equal else None,
+        b_eq=[v for _, v in equal] if equal else None,
+        A_ub=np.array([r for r, _ in upper]) if upper else None,
+        b_ub=[v for _, v in upper] if upper else None,
+        bounds=(0, None),
+        method="highs",
+    )
+    assert res.status in (0, 3), res.message
+    return np.inf if res.status == 3 else -res.fun
+
+
+def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_results, demo_dirs, strategy):
+    """An attacker written out here: the pupils by grade, gender and answer to one behaviour, against
+    every target total and breakdown and every early-debut row the counts' results publish (sizes
+    rounded to tens, shares to one decimal); no cell of 1-4 pupils can be pinned under 5."""
+    _, counts = both_results
+    block = strategy.settings["high_risk"]
+    pupils = pd.read_parquet(demo_dirs[1] / f"{SCHOOL}.parquet")
+    targets = {t.indicator["column"]: t.id for t in strategy.targets if t.source == SCHOOL and t.indicator["column"] in block["behaviours"]}
+    attacked = 0
+    for (year, behaviour), early in counts.early_debut.groupby(["year", "behaviour"]):
+        rows = pupils[pupils["year"] == year]
+        answer = np.where(rows[behaviour].isna(), 2, rows[behaviour].fillna(False).astype(int))
+        cells = (
+            pd.DataFrame({"grade": rows["grade"].astype(str), "gender": rows["gender"].astype(str), "answer": answer}).value_counts().reset_index()
+        )
+        equal, upper = [], []
+        answered, tried = (cells["answer"] != 2).to_numpy(float), (cells["answer"] == 1).to_numpy(float)
+        if behaviour in targets:
+            mine = lambda table, tid=targets[behaviour], year=year: table[
+                (table["target_id"] == tid) & (table["year"] == year) & ~table["suppressed"]
+            ]
+            for row in mine(counts.totals).itertuples():
+                equal += [(answered, row.denominator), (answered - tried, row.numerator), (1 - answered, row.no_answer)]
+            for row in mine(counts.subgroups).itertuples():
+                group = (cells[row.by] == str(row.group)).to_numpy(float)
+                equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
+        for row in early[~early["suppressed"]].itertuples():
+            group = answered * cells["grade"].isin([str(g) for g in block["early_grades"]]).to_numpy(float)
+            upper += [(group, row.denominator + 5), (-group, 5 - row.denominator)]
+            upper += [(tried * group - (row.value + 0.05) / 100 * group, 0.0), ((row.value - 0.05) / 100 * group - tried * group, 0.0)]
+        for i in np.flatnonzero((cells["count"] >= 1) & (cells["count"] < 5)):
+            attacked += 1
+            assert _attack(cells, equal, upper, i) >= 5 - 1e-6, (year, behaviour, cells.iloc[i].to_dict())
+    assert attacked >= 10  # small cells there are, and none is exposed
+
+
 def test_a_report_over_counts_publishes_the_answers_numbers(counts_dirs, demo_report, demo_dirs, tmp_path, strategy):
     """`rusmiddel report --year 2017` over the counts: every page passes the privacy gate, and each
     target's page says what the answers' page says (the SPSS export's note on its own 'ved ikke'
