@@ -379,7 +379,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     frame.loc[sixth, ["hash_ever", "other_drugs_ever"]] = False
     frame.loc[sixth[:3], "other_drugs_ever"] = True
     frame.loc[sixth[3:5], "hash_ever"] = True
-    data._cache[SOURCE] = frame  # the targets' computation reads the same planted data
+    data._cache[SOURCE, None] = frame  # the targets' computation reads the same planted data
     rules = DisclosureRules.from_settings(strategy.settings)
     by_grade = compute(strategy, data, by="grade")
     checked = 0

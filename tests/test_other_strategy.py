@@ -59,6 +59,22 @@ def test_demo_data_reproduce_the_strategys_baselines(other_run, other):
         assert row.value == pytest.approx(target.baseline_value, abs=tolerance), target.id
 
 
+def test_demo_comparators_are_derived_from_the_strategys_own_targets(other_run, other):
+    """Every target gets the country's and the region's invented figures over its own years; a count
+    grows by the profile's derived rate, and the comparisons can be made from them."""
+    from rusmiddel_analysis.calc.results import load_results
+    from rusmiddel_analysis.ingest.demo import load_profile
+
+    figures = pd.read_parquet(other_run / "processed" / "sammenligning.parquet")
+    assert set(figures["target_id"]) == set(other.target_ids)
+    assert figures["year"].between(other.years[0], other.period_end).all()
+    growth = load_profile()["sammenligning"]["derived_count_growth"]
+    starts = figures[(figures["target_id"] == "borgere_i_behandling") & (figures["area"] == "Hele landet")].set_index("year")["value"]
+    assert starts[2019] / starts[2016] == pytest.approx((1 + growth) ** 3, rel=0.01)
+    differences = load_results(other, other_run / "processed").difference("borgere_i_behandling", 2019)
+    assert list(differences["area"]) == ["Hele landet", "Region Nordjylland"] and (differences["unit"] == "percent").all()
+
+
 def test_pages_use_the_strategys_names_settings_and_wording(other_run, other):
     pages = sorted((other_run / "out").rglob("*.html"))
     # front page and methods; per year the status, the high-risk page and every target

@@ -72,6 +72,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # a source's kind (survey or register, ingest/schemas.py) where this municipality's differs,
     # e.g. {ungeprofil_ungdom: register} for a survey every student answers
     "source_kinds": {},
+    # comparators (calc/comparators.py): the areas of the comparator files the pages show, in this
+    # order; null: every area of the files, in their order
+    "comparators": {"areas": None},
 }
 
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
@@ -454,7 +457,22 @@ class _Parser:
             self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
         self.disclosure_floors(merged["disclosure"])
         merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **self.mapping(raw.get("high_risk"), "settings.high_risk")})
+        merged["comparators"] = self.comparators({**SETTINGS_DEFAULTS["comparators"], **self.mapping(raw.get("comparators"), "settings.comparators")})
         return merged
+
+    def comparators(self, block: dict) -> dict:
+        """`settings.comparators`: `areas`, the comparator areas to show in their order (distinct names),
+        or null for every area of the comparator files."""
+        unknown = sorted(str(k) for k in block if k not in SETTINGS_DEFAULTS["comparators"])
+        if unknown:
+            self.fail(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(SETTINGS_DEFAULTS['comparators'])}", None, "settings.comparators")
+        areas = block["areas"]
+        if areas is None:
+            return {"areas": None}
+        if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a.strip() for a in areas) or len(set(areas)) != len(areas):
+            rule = "must list distinct area names as the comparator files write them (e.g. [Hele landet, Region Nordjylland]), or be left out"
+            self.fail(rule, None, "settings.comparators.areas")
+        return {"areas": [a.strip() for a in areas]}
 
     def disclosure_floors(self, block: Mapping) -> None:
         """`settings.disclosure` may raise DISCLOSURE_FLOORS, never lower them (nor switch the 0 %/100 % rule off)."""
