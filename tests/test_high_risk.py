@@ -246,21 +246,25 @@ def test_demo_pupils_who_smoke_try_hash_several_times_as_often_and_the_csv_says_
     assert "Højrisiko 2017" in sheets
 
 
-def test_the_status_page_names_the_strongest_co_occurrence(demo_report):
-    """The committee's high-risk groups in one sentence on the year's page: the pair with the largest
-    relative risk whose interval lies above 1, as high_risk.csv holds it."""
+def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, strategy):
+    """The committee's high-risk groups in brief on the year's page: the same measures every year (the
+    share with several behaviours, its interval and early debut), as high_risk_groups.csv holds
+    them, never the year's strongest pair (which changes by chance)."""
     import re
 
-    from rusmiddel_analysis.present import formatting as fmt
-    from rusmiddel_analysis.present.narrative import behaviour_words
-
-    table = pd.read_csv(demo_report / "2017" / "high_risk.csv")
-    certain = table[~table["suppressed"] & (table["rr_low"] > 1)]
-    top = certain.loc[certain["relative_risk"].idxmax()]
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8")))
-    ratio = fmt.number(top.relative_risk, decimals=1)
-    sentence = f"Elever, der har {behaviour_words(top.exposure)}, har {ratio} gange så ofte {behaviour_words(top.outcome)}"
-    assert sentence in page.replace("\u00a0", " ")
+    table = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
+    several = table[(table["measure"] == "multiple_behaviours") & (table["year"] == 2017)].iloc[0]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8"))).replace("\u00a0", " ")
+    block = strategy.settings["high_risk"]
+    stated = f"(\\d+) % af eleverne havde prøvet mindst {block['multiple']} af de {len(block['behaviours'])} former for risikoadfærd"
+    shown = re.search(stated + r" \(95 %-konfidensinterval (\d+)-(\d+) %\)", page)
+    assert shown, "the share with several behaviours and its interval"
+    for number, column in zip(shown.groups(), ("value", "ci_low", "ci_high"), strict=True):
+        assert abs(int(number) - several[column]) <= 0.55, column  # whole percent on the page, one decimal in the file
+    early = table[(table["measure"] == "early_debut") & (table["year"] == 2017) & (table["behaviour"] == "alcohol_ever")].iloc[0]
+    alcohol = re.search(r"(\d+) % prøvet at drikke alkohol", page.split("6. og 7. klasse havde")[1])
+    assert alcohol and abs(int(alcohol[1]) - early["value"]) <= 0.55
+    assert "gange så ofte" not in page  # no pair of the year in the committee's document
 
 
 def visible(path) -> str:

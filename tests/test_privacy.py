@@ -13,7 +13,7 @@ import pytest
 from rusmiddel_analysis.calc import indicators
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
-from rusmiddel_analysis.present import views
+from rusmiddel_analysis.present import status_report, views
 from rusmiddel_analysis.present.published import MIME
 from rusmiddel_analysis.publish.privacy import Gate
 
@@ -234,7 +234,7 @@ def test_a_year_without_its_own_measurement_passes_the_gate(gate, demo_dirs):
     """2018: the youth survey was last measured in 2017, and the status table says so ("2017" in the
     measured column); the gate accounts for that year, and stops a page that claims another."""
     raw, processed = demo_dirs
-    report = views.StatusReport(2018, processed_dir=processed, status_dir=raw / "status")
+    report = status_report.StatusReport(2018, processed_dir=processed, status_dir=raw / "status")
     page, book = rendered(report.table())
     assert gate.check(page, book) == []
     data = json.loads(book)

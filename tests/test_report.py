@@ -141,10 +141,31 @@ def test_every_image_has_an_alt_text_and_every_table_header_cells(demo_report):
         assert tables and all("<th" in t for t in tables)
 
 
-def test_status_page_is_structured_as_the_municipality_reports(demo_report, strategy):
-    words = visible_text(page(demo_report, "2017/index.html"))
-    assert "I 2017 er 10 mål opgjort:" in words and "Midtvejsstatus 2017" in words
-    outline = [(int(level), title) for level, title in re.findall(r"<h([34])>([^<]+)</h[34]>", page(demo_report, "2017/index.html"))]
+def test_status_page_is_the_committees_document(demo_report, strategy):
+    """Page 1 as a dagsordenspunkt's bilag: title, who sends it to whom, when and on which data, the
+    resumé (the analysts' own words, then the counts), the targets table; then the status per effort
+    and focus area, "Det videre arbejde" and the appendix."""
+    html = page(demo_report, "2017/index.html")
+    words = visible_text(html)
+    sections = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)]
+    assert sections == [
+        "Resumé",
+        "Målene",
+        "Udviklingen for alle mål",
+        "Højrisikogrupper",
+        "Status på indsatserne",
+        "Det videre arbejde",
+        "Bilag: Data og metode",
+    ]
+    assert "Midtvejsstatus 2017: Rusmiddelstrategien 2016-2019" in words
+    assert f"Til {strategy.committee('da')}" in words and f"Fra {strategy.responsible('da')}" in words
+    published = pd.read_csv(demo_report / "2017" / "assessment.csv")
+    counts = published["status"].value_counts()
+    parts = [text(f"status_count.{status}", n=int(counts[status])) for status in counts.index]
+    count_sentence = words.split("Af de 10 mål i 2017: ")[1].split(".")[0]
+    assert sorted(re.split(r", | og ", count_sentence)) == sorted(parts)  # every status counted, from the published table
+    assert words.index("Forvaltningerne har i 2016 og 2017") < words.index("Af de 10 mål i 2017")  # the analysts' resumé first
+    outline = [(int(level), title) for level, title in re.findall(r"<h([34])>([^<]+)</h[34]>", html)]
     structure = [("3", e.name.da) for e in strategy.core_efforts] + [("4", f.name.da) for f in strategy.focus_areas]
     names = {title for _, title in structure}
     assert [(level, title) for level, title in outline if title in names] == [
@@ -158,9 +179,54 @@ def test_status_page_is_structured_as_the_municipality_reports(demo_report, stra
     for target in strategy.targets:
         assert target.short_name.da in words
     assert "Tallene for 2017 kan ikke anvendes" in words  # the qualitative status of the midterm report
-    html = page(demo_report, "2017/index.html")
+    assert "Oplægget på 8. årgang" in words.split("Det videre arbejde")[-1]  # the analysts' next steps
     for target in strategy.targets:
         assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
+
+
+def test_the_final_evaluation_concludes(demo_dirs, strategy):
+    """2019 says for every target whether it was met and by how much against the strategy's own goal,
+    counts the result in plain Danish, answers the committee's 2017 request and has a conclusion."""
+    from rusmiddel_analysis.present.status_report import StatusReport
+
+    raw, processed = demo_dirs
+    report = StatusReport(2019, processed_dir=processed, status_dir=raw / "status")
+    a = assess(strategy, compute(strategy, processed), 2019)
+    met = int(a["status"].isin(["achieved", "maintained"]).sum())
+    summary = visible_text(str(report.summary()))
+    assert f"{met} af 10 mål er nået eller fastholdt, {10 - met} er ikke." in summary
+    (table,), _ = read_page(str(report.table()))
+    assert table["rows"][0][-1] == "Forskel til målet" and "endnu" not in str(table["rows"])
+    shown = {row[0]: row for row in table["rows"][1:] if len(row) > 1}
+    for row in a.itertuples():  # every target, met or not, against the strategy's own goal
+        target = strategy.target(row.target_id)
+        better = (row.value - target.target_value) * (1 if target.higher_is_better else -1)
+        words = shown[target.short_name.da][-1]
+        found = re.match(r"([\d,.]+) (procentpoint|borgere)", words)
+        if found:
+            assert float(found[1].replace(".", "").replace(",", ".")) == pytest.approx(abs(better), abs=0.051), target.id
+            assert ("bedre end målet" in words) == (better > 0), target.id
+        else:
+            assert words == "præcis målet" and abs(better) < 0.05, target.id
+    assert "Da udvalget fik Midtvejsstatus 2017, bad det om følgende" in visible_text(str(report.high_risk()))
+    conclusion = visible_text(str(report.next_steps()))
+    assert "Konklusion og anbefalinger" in conclusion and "Udkast" not in visible_text(str(report.header()))
+
+
+def test_a_milestone_report_without_its_sections_is_a_draft(demo_dirs, tmp_path, strategy):
+    """A midterm status whose status file lacks the resumé and next steps is marked "Udkast" (on every
+    PDF page through the running header) and names what is missing; a year that is no milestone is not."""
+    from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.publish.jobs import Settings, draft_warnings, plan
+
+    _, processed = demo_dirs
+    (tmp_path / "2017.md").write_text("# Unge i folkeskolen\nTekst.\n", encoding="utf-8")
+    header = str(StatusReport(2017, processed_dir=processed, status_dir=tmp_path).header())
+    assert "rm-draft-mark" in header and "Udkast" in header and "Resumé, Det videre arbejde" in visible_text(header)
+    assert "Udkast" not in str(StatusReport(2018, processed_dir=processed, status_dir=tmp_path).header())
+    settings = Settings(processed_dir=processed, status_dir=tmp_path, outputs_dir=tmp_path / "out")
+    warnings = draft_warnings(strategy, plan(strategy, [2017, 2018], None), settings)
+    assert len(warnings) == 1 and "2017" in warnings[0] and "Resumé" in warnings[0]
 
 
 def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy):
@@ -237,6 +303,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
         "2017/subgroups.csv",
         "index.html",
         "methodology.html",
+        "saadan-har-vi-regnet.html",
     ]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
@@ -356,16 +423,20 @@ def test_the_years_status_report_is_a_print_ready_pdf(demo_report, strategy):
     pdf = demo_report / "2017" / name
     assert pdf.exists() and f'href="{name}"' in page(demo_report, "2017/index.html")  # linked from the year's page
     pages = pdf_pages(pdf)
-    first = re.sub(r"\s+", " ", re.sub("\u2010\\s*", "", pages[0]))  # words hyphenated at a line end, joined
-    # the whole targets table on the first page: every target, and the last columns
-    for target in strategy.targets:
-        assert target.short_name.da in first, target.id
-    for header in ("Målt", "Udgangspunkt", "Målværdi"):
+    flat = [re.sub(r"\s+", " ", re.sub("\u2010\\s*", "", p)) for p in pages]  # words hyphenated at a line end, joined
+    first = flat[0]
+    # page 1: who sends it to whom, the resumé, and the targets table begins
+    assert "Til Familie- og Socialudvalget" in first and "Fra Familie- og Beskæftigelsesforvaltningen" in first
+    assert first.index("Resumé") < first.index("Målene")
+    for header in ("Seneste måling", "Udgangspunkt", "Målværdi"):
         assert header in first, header
-    for number, text_of_page in enumerate(pages, start=1):
-        flat = re.sub(r"\s+", " ", text_of_page)
-        assert "Rusmiddelstrategien 2016-2019: status 2017" in flat  # the running header
-        assert f"{number} / {len(pages)}" in flat and "Dannet" in flat  # page numbers, date and version
+    for target in strategy.targets:
+        assert target.short_name.da in " ".join(flat[:2]), target.id
+    for number, text_of_page in enumerate(flat, start=1):
+        assert "Midtvejsstatus 2017: Rusmiddelstrategien 2016-2019 Udarbejdet" in text_of_page  # the running header and foot, as typed
+        assert f"{number} / {len(pages)}" in text_of_page and "Udarbejdet" in text_of_page  # page numbers and date
+    assert "".join(flat).count("rusmiddel-analysis 0.1.0") == 1  # one version line, in the appendix
+    assert "Udkast" not in "".join(flat)  # the demo's midterm status has its resumé and next steps
 
 
 def test_pages_are_light_readable_by_others_and_keyboard_clean(demo_report):
@@ -398,9 +469,10 @@ def test_plain_danish_for_each_reader(demo_report, demo_dirs, strategy):
         for t, s in zip(a.target_id, a.status, strict=True)
         if s in ("needs_acceleration", "limited_progress", "deterioration", "not_achieved", "worsened")
     ]
-    assert behind and all(name in status.split("Kræver opmærksomhed:")[1][:400] for name in behind)
-    summary = status.split("Sammenfatning")[1].split("Alle mål")[0]
-    assert "p =" not in summary and "p-værdi" not in summary
+    assert behind and all(name in status.split("Det går ikke godt nok for")[1][:400] for name in behind)
+    reading_path = status.split("Bilag: Data og metode")[0]
+    for technical in ("p =", "p <", "p-værdi", "Holm", "kvasi", "SPSS", "%-niveau"):
+        assert technical not in reading_path, technical  # technical detail is in the appendix and on the target pages
 
 
 def test_data_and_method_section_lets_an_analyst_check_the_numbers(demo_report, demo_dirs, strategy):
@@ -414,3 +486,18 @@ def test_data_and_method_section_lets_an_analyst_check_the_numbers(demo_report, 
     assert 'href="../methodology.html"' in page(demo_report, "2017/skole_alkohol.html")
     methods = page(demo_report, "methodology.html")
     assert 'id="section-2-2"' in methods and "Taylor linearisation" in methods
+
+
+def test_the_front_page_and_the_year_page_use_the_same_words(demo_report, strategy):
+    """One vocabulary: each target's badge reads the same on the front page and in the year's table,
+    and every word of the legend is the word of one status."""
+    (front,), _ = read_page(page(demo_report, "index.html"))
+    (year,), _ = read_page(page(demo_report, "2017/index.html"))
+    on_front = {row[0]: row[front["rows"][0].index("2017")] for row in front["rows"][1:]}
+    in_year = {row[0]: row[1] for row in year["rows"][1:] if len(row) > 1}
+    assert set(on_front) == set(in_year) == {t.short_name.da for t in strategy.targets}
+    assert on_front == in_year
+    from rusmiddel_analysis.present.statuses import STATUSES
+
+    words = {f"{s.symbol} {text(f'status.{s.key}')}" for s in STATUSES}
+    assert all(badge.split(" · ")[0] in words for badge in in_year.values()), in_year

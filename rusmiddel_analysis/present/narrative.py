@@ -169,12 +169,19 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
 
 def status_sentence(target, row, lang: str = "da") -> str:
     """Where the target stands, in its first words the status ("Nået: 705 borgere mod målet på 703."),
-    then how sure that is (`certainty_sentence`)."""
+    then how sure that is (`certainty_sentence`). The baseline year itself is the baseline."""
+    if records.has_problem(row, "baseline_year"):
+        return _baseline_year_sentence(target, lang)
     if row["status"] == "insufficient_data":
         return quality_sentence(row, lang)
     values = _verdict_values(target, row, lang)
     first = text(f"narrative.verdict.{row['status']}", lang, status=text(f"status.{row['status']}", lang), **values)
     return " ".join(part for part in (first, certainty_sentence(target, row, lang), _fall_inside_margin(target, row, lang)) if part)
+
+
+def _baseline_year_sentence(target, lang: str) -> str:
+    values = dict(year=target.baseline_year, measure=target.measure(lang), baseline=_value(target, target.baseline_value, lang))
+    return text("narrative.baseline_year", lang, **values)
 
 
 def _fall_inside_margin(target, row, lang: str) -> str:
@@ -263,7 +270,7 @@ def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da
     if broken:
         before, overall_before = _follow_up_rates(table, broken[-1].year - 1)
         if before:
-            changed = dict(year=broken[-1].year, text=broken[-1].text(lang), before=fmt.percent(100 * overall_before, lang, 1))
+            changed = dict(before_year=broken[-1].year - 1, text=broken[-1].text(lang), before=fmt.percent(100 * overall_before, lang, 1))
             sentence += " " + text("narrative.follow_up_change", lang, now=fmt.percent(100 * overall, lang, 1), measured=measured_year, **changed)
     return sentence
 
@@ -273,18 +280,7 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
     change with its interval and the goal."""
     fmt.check_lang(lang)
     if records.has_problem(row, "baseline_year"):
-        return " ".join(
-            [
-                text(
-                    "narrative.baseline_year",
-                    lang,
-                    year=target.baseline_year,
-                    measure=target.measure(lang),
-                    baseline=_value(target, target.baseline_value, lang),
-                ),
-                target_sentence(target, lang),
-            ]
-        )
+        return " ".join([_baseline_year_sentence(target, lang), target_sentence(target, lang)])
     if records.has_problem(row, "before_baseline"):
         return " ".join([quality_sentence(row, lang), target_sentence(target, lang)])
     if fmt.missing(row["measured_year"]):
@@ -358,7 +354,7 @@ def projection_sentence(
         return text("narrative.projection_none", lang, n=measured_years, min=min_points)
     goal_value = row.get("effective_target_value")
     goal_value = target.target_value if fmt.missing(goal_value) else goal_value
-    goal = measured(target, goal_value, lang)
+    goal = _value(target, goal_value, lang) if goal_value == target.target_value else measured(target, goal_value, lang)
     low, high = row["projected_low"], row["projected_high"]
     if target.unit == "percent":
         low, high = max(low, 0.0), min(high, 100.0)
@@ -530,11 +526,13 @@ def multiple_sentence(row, at_least: int, behaviours: int, confidence: float, la
     )
 
 
-def multiple_trend_sentence(result, years: list[int], lang: str = "da") -> str:
-    """The test for trend of the share with several behaviours, in words (the targets' test)."""
+def multiple_trend_sentence(result, years: list[int], lang: str = "da", plain: bool = False) -> str:
+    """The test for trend of the share with several behaviours, in words (the targets' test); `plain`:
+    without the p-value, for the committee's document (the high-risk page gives it)."""
     if result.direction == "cannot_calculate" or not years:
         return text("high_risk.trend_cannot_calculate", lang)
-    return text(f"high_risk.trend_{result.direction}", lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
+    key = f"high_risk.trend_plain_{result.direction}" if plain else f"high_risk.trend_{result.direction}"
+    return text(key, lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
 
 
 def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str = "da") -> str:

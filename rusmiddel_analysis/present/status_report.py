@@ -24,6 +24,7 @@ from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.markdown import markdown_html
 from rusmiddel_analysis.present.statuses import BY_KEY, group, shown_status, status_badge
@@ -86,7 +87,8 @@ class StatusReport(_Report):
         """The sources the report rests on, each with the date of its newest export."""
         sources = self.manifest.get("sources", {})
         used = dict.fromkeys(t.source for t in self.strategy.targets)
-        parts = [self.t(f"document.source.{name}", exported=sources.get(name, {}).get("exported_on") or "–") for name in used if name in sources]
+        exported = {name: fmt.date(sources[name].get("exported_on"), self.lang) for name in used if name in sources}
+        parts = [self.t(f"document.source.{name}", exported=day) for name, day in exported.items()]
         return "; ".join(parts)
 
     def summary(self) -> HTMLFragment:
@@ -143,7 +145,8 @@ class StatusReport(_Report):
                 cells.append(None if fmt.missing(row["measured_year"]) else assessment_cell(target.id, self.year, row))
         headers = [self.t(f"document.col_{key}") for key in ("target", "status", "baseline", "measured", "goal")]
         headers += [self.t("document.col_gap")] if self.final else []
-        return Builder().add(html("heading", 2, self.t("document.targets_heading"))).table(pub.TOTALS, headers, rows, cells).build()
+        table = Builder().add(html("heading", 2, self.t("document.targets_heading")))
+        return table.table(pub.TOTALS, headers, rows, cells, css_class="rm-table rm-targets").build()
 
     def _target_row(self, target, row) -> list:
         value = "–" if fmt.missing(row["value"]) else narrative.measured(target, row["value"], self.lang)
@@ -182,7 +185,9 @@ class StatusReport(_Report):
         confidence = self.strategy.settings["confidence"]
         sentences = [
             narrative.multiple_sentence(latest.iloc[0] if len(latest) else None, block["multiple"], len(block["behaviours"]), confidence, self.lang),
-            narrative.multiple_trend_sentence(multiple_trend(shown, self.strategy.settings["trend_confidence"]), shown["year"].tolist(), self.lang),
+            narrative.multiple_trend_sentence(
+                multiple_trend(shown, self.strategy.settings["trend_confidence"]), shown["year"].tolist(), self.lang, plain=True
+            ),
             narrative.early_sentence(r.early_debut[r.early_debut["year"] == self.year], block["early_grades"], self.year, self.lang),
         ]
         parts += [html("paragraph", s) for s in sentences if s]
@@ -205,7 +210,8 @@ class StatusReport(_Report):
         """Core effort -> focus area -> targets, each with its status in a sentence, and the analysts' text."""
         parts = [html("heading", 2, self.t("document.efforts_heading"))]
         if not self.status_text.exists or self.status_text.empty:
-            parts.append(html("paragraph", self.t("document.no_status_text", year=self.year), "rm-note"))
+            key = "document.empty_status_text" if self.status_text.exists else "document.no_status_text"
+            parts.append(html("paragraph", self.t(key, year=self.year), "rm-note"))
         by_id = self.assessment.set_index("target_id")
         for effort in self.strategy.core_efforts:
             parts += [html("heading", 3, effort.name(self.lang)), self._qualitative(effort.id, page_level=3)]
@@ -232,13 +238,25 @@ class StatusReport(_Report):
         statuses are decided (in plain Danish, and the full methodology) and what made it."""
         from rusmiddel_analysis.config.version import __version__
 
-        parts = [html("heading", 2, self.t("document.appendix_heading")), self.reading_guide()]
-        parts.append(html("paragraph", self.t("document.appendix_data", data=self._data_basis(), processed=self.manifest.get("processed_on", "–"))))
+        parts = [html("heading", 2, self.t("document.appendix_heading")), self.reading_guide(level=3)]
+        processed = fmt.date(self.manifest.get("processed_on"), self.lang)
+        parts.append(html("paragraph", self.t("document.appendix_data", data=self._data_basis(), processed=processed)))
+        parts += self._how_we_calculated()
         how = html("link", f"../{HOW_WE_CALCULATED_PAGE}", self.t("document.how_we_calculated"))
         full = html("link", f"../{METHODOLOGY_PAGE}", self.t("document.methodology"))
         parts.append(html("paragraph", Markup(self.t("document.appendix_methods", how=how, full=full))))
         parts.append(html("paragraph", self.t("document.version", version=__version__)))
         return HTMLFragment(Markup("").join(parts))
+
+    def _how_we_calculated(self) -> list:
+        """The five choices that decide a status, with examples from this report (present/how.py):
+        on paper, where a link to the page of that name cannot be followed."""
+        parts = [html("heading", 3, self.t("how.title"))]
+        for section in how_sections(self.strategy, self.assessment, self.lang):
+            parts += [html("heading", 4, section["heading"]), *(html("paragraph", p) for p in section["paragraphs"])]
+            if section["example"]:
+                parts.append(html("paragraph", f"{self.t('how.example')} {section['example']}", "rm-example"))
+        return parts
 
     def assessment_detail(self) -> HTMLFragment:
         """The year's assessment table, one row per target (an analyst-only cell)."""
