@@ -165,11 +165,10 @@ def mark_hidden(ax, x: float, lang: str, width: float = 0.5, vertical: bool = Tr
             **band,
             transform=transform,
             facecolor=HIDDEN_FILL,
-            edgecolor=COLOURS["hidden"],
             hatch=HIDDEN_HATCH,
-            linewidth=0.8,
-            linestyle="--",
+            hatchcolor=COLOURS["hidden"],
             hatch_linewidth=0.5,
+            linewidth=0,  # no edge: a band across the axes, not a bar with an end that reads as a value
             zorder=0.5,
             gid="hidden",
         )
@@ -414,7 +413,7 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
     # lines, the goals' labels
     legend = _legend(fig, axes, lang, loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.0)
     caption = textwrap.fill(text("plot.multiples_caption", lang), width=int(WIDTH / (CHAR_WIDTH * 0.8)))
-    key = 0.2 * math.ceil(len(legend.texts) / 2) + 0.17 * (caption.count("\n") + 1) + 0.2
+    key = 0.2 * math.ceil(len(legend.texts) / 2) + 0.17 * (caption.count("\n") + 1) + 0.12
     panel_w = WIDTH / cols
     titles = [textwrap.fill(t.short_name(lang), width=int(panel_w / CHAR_WIDTH)) for t in strategy.targets]
     right = max(len(_goal_label(t, lang)) for t in strategy.targets) * CHAR_WIDTH * 0.85 + 0.1
