@@ -249,9 +249,12 @@ def _y_limits(ax, target, shown: pd.DataFrame, ticks: int) -> None:
     else:
         low, high = ax.get_ylim()
     rounded = MaxNLocator(nbins=ticks, steps=TICK_STEPS).tick_values(low, high)
+    if np.count_nonzero((rounded >= low) & (rounded <= high)) < 2:  # the limits rounded out still hold three ticks
+        rounded = MaxNLocator(nbins=ticks, steps=TICK_STEPS, min_n_ticks=3).tick_values(low, high)
     low, high = rounded[rounded <= low].max(initial=rounded[0]), rounded[rounded >= high].min(initial=rounded[-1])
     if target.unit == "percent":  # a share of 100 % gets a point of room above it
         low, high = max(0, low), min(100, high) + (1 if high >= 100 else 0)
+    ax.set_yticks(rounded[(rounded >= low) & (rounded <= high)])  # the ticks the limits were rounded to
     ax.set_ylim(low, high)
 
 
@@ -275,7 +278,7 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     _draw_breaks(ax, shown, assessment_row, lang, compact)
     for year in hidden:
         mark_hidden(ax, year, lang)
-    ticks = 4 if compact else 8
+    ticks = 4 if compact else 6
     style(ax, lang, percent=compact and target.unit == "percent", y_ticks=ticks)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
     _y_limits(ax, target, shown, ticks)
@@ -303,11 +306,16 @@ def _legend(owner, axes, lang: str, **where):
 
 def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da") -> Figure:
     """The trend plot for one target (rows: its yearly indicator rows up to the report year)."""
-    fig = Figure(figsize=(WIDTH, 4.3), dpi=110)
+    fig = Figure(figsize=(WIDTH, 1), dpi=110)
     ax = fig.add_subplot()
-    draw_trend(ax, target, rows, assessment_row, lang)
+    draw_trend(ax, target, rows, assessment_row, lang, legend=False)
     ax.set_title(target.short_name(lang), fontsize=FONT_SIZE + 2, loc="left")
-    fixed_margins(fig, left=0.75, bottom=1.3, right=0.95)
+    # below the axes and the year label, the legend: two entries a row, as many rows as it takes
+    legend_rows = math.ceil(len(ax.get_legend_handles_labels()[1]) / 2)
+    bottom = 0.65 + 0.2 * legend_rows
+    fig.set_size_inches(WIDTH, 0.4 + 2.6 + bottom)
+    fixed_margins(fig, left=0.75, bottom=bottom, right=0.95)
+    _legend(fig, ax, lang, loc="lower left", bbox_to_anchor=(0.75 / WIDTH, 0.04 / fig.get_size_inches()[1]), ncol=2, borderaxespad=0)
     return fig
 
 
