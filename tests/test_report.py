@@ -242,10 +242,10 @@ def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy):
             label = group_label(by, r.group, source=strategy.target(r.target_id).source)
             cells = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', html)
             assert cells, (r.target_id, label)
-            assert re.findall(r"<td>(.*?)</td>", cells.group(1))[:3] == ["–", "–", "–"]
+            assert re.findall(r"<td[^>]*>(.*?)</td>", cells.group(1))[:3] == ["–", "–", "–"]
             true = raw.loc[(r.target_id, 2017, r.group)]
             alt = re.search(rf'alt="[^"]*{re.escape(label)} ([^,".]+)', html).group(1)
-            assert alt == "skjult" and fmt.percent(true.value) not in cells.group(1)
+            assert alt == "skjult" and fmt.percent(true.value) not in visible_text(cells.group(1))  # not the column names
             checked += 1
     assert checked >= 4  # the demo has primary and secondary suppression in 2017
 
@@ -501,3 +501,148 @@ def test_the_front_page_and_the_year_page_use_the_same_words(demo_report, strate
 
     words = {f"{s.symbol} {text(f'status.{s.key}')}" for s in STATUSES}
     assert all(badge.split(" · ")[0] in words for badge in in_year.values()), in_year
+
+
+# --- the figures -------------------------------------------------------------------------------
+# Read from the matplotlib Figure objects the plot functions return (their SVG draws text as paths).
+
+
+def a4_text_width_inches() -> float:
+    """The width an A4 page leaves for a figure under the stylesheet's @page margins."""
+    from rusmiddel_analysis.config.paths import STYLESHEET
+
+    margins = re.search(r"@page \{ size: A4; margin: (\d+)mm (\d+)mm (\d+)mm (\d+)mm", STYLESHEET.read_text(encoding="utf-8"))
+    return (210 - int(margins.group(2)) - int(margins.group(4))) / 25.4
+
+
+def drawn_texts(fig) -> list:
+    """Every text of a drawn figure: its own, its axes' titles, labels, texts, tick labels and legends."""
+    from rusmiddel_analysis.present import plots
+
+    plots.svg_bytes(fig)  # draws it, so tick labels carry their words
+    texts = list(fig.texts) + [t for legend in fig.legends for t in legend.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        texts += ax.get_legend().texts if ax.get_legend() else []
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+def visible_ticks(ax) -> list[float]:
+    low, high = ax.get_ylim()
+    return [v for v in ax.get_yticks() if low - 1e-9 <= v <= high + 1e-9]
+
+
+def assert_round_ticks(ax):
+    """Ticks 1, 2 or 5 times a power of ten apart, evenly, on multiples of that step (no 62/65/68)."""
+    ticks = visible_ticks(ax)
+    steps = set(np.round(np.diff(ticks), 9))
+    assert len(ticks) >= 2 and len(steps) == 1, ticks
+    step = steps.pop()
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    assert round(mantissa, 9) in (1, 2, 5), ticks
+    assert all(abs(t / step - round(t / step)) < 1e-9 for t in ticks), ticks
+
+
+def test_the_overview_explains_its_marks_at_print_size(demo_dirs, strategy):
+    """The small multiples: a legend of every marker and a caption on the panels' own scales (from
+    the catalogue), % at a share's ticks, round ticks, the goal as a labelled line that covers no
+    measurement, the baseline as the strategy's figure without an interval, three panels to a row,
+    and text of at least 8 pt on an A4 page (the figure is no wider than the page's text)."""
+    from matplotlib.container import ErrorbarContainer
+
+    from rusmiddel_analysis.present import plots
+    from rusmiddel_analysis.present.views import StatusReport
+
+    raw, processed = demo_dirs
+    report = StatusReport(2017, processed_dir=processed, status_dir=raw / "status")
+    fig = plots.small_multiples(report.strategy, report.indicators, report.assessment, 2017)
+    texts = drawn_texts(fig)
+    words = [t.get_text() for t in texts]
+    assert fig.get_size_inches()[0] <= a4_text_width_inches()
+    assert min(t.get_fontsize() for t in texts) >= 8
+    legend = [t.get_text() for t in fig.legends[0].texts]
+    for entry in (
+        text("plot.measured", confidence="95"),
+        text("plot.baseline_published", year=2015),
+        text("plot.target", year=2019),
+        text("plot.required"),
+    ):
+        assert entry in legend, (entry, legend)
+    caption = next(w for w in words if w.startswith(text("plot.multiples_caption")[:20]))
+    assert " ".join(caption.split()) == text("plot.multiples_caption")
+    assert len({round(ax.get_position().x0, 3) for ax in fig.axes}) == 3  # three panels to a row
+    for ax, target in zip(fig.axes, report.strategy.targets, strict=True):
+        assert_round_ticks(ax)
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_position()[1] in visible_ticks(ax)]
+        if target.unit == "percent":
+            assert all(label.endswith("\u00a0%") for label in labels), labels
+        else:
+            assert ax.yaxis.label.get_text() == text("plot.persons")
+        goal = text("plot.goal_label", value=fmt.value(target.target_value, target.unit))
+        assert goal in [t.get_text() for t in ax.texts]
+        assert not [line for line in ax.lines if line.get_marker() == "*"]  # no star over the last point
+        measured = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+        assert target.baseline_year not in measured.lines[0].get_xdata()  # the baseline has no interval
+        goal_line = next(line for line in ax.lines if line.get_label() == text("plot.target", year=target.target_year))
+        assert measured.lines[0].get_zorder() > goal_line.get_zorder()  # each measurement is drawn over the goal
+        baseline = next(line for line in ax.lines if line.get_marker() == "D")
+        assert list(baseline.get_ydata()) == [target.baseline_value]
+    alt = plots.multiples_alt_text(report.strategy, report.assessment)
+    assert text("plot.alt_multiples_marks") in alt
+
+
+def test_a_trend_breaks_and_says_hidden_at_a_hidden_year(demo_dirs):
+    """A year whose total disclosure control hid: a hatched band that says "skjult", the line broken
+    there (never drawn through it), and the alt text names the year; round ticks, the goal labelled."""
+    from matplotlib.patches import Rectangle
+
+    from rusmiddel_analysis.present import plots
+    from rusmiddel_analysis.present.views import TargetReport
+
+    raw, processed = demo_dirs
+    report = TargetReport("behandling_antal", 2019, processed_dir=processed, status_dir=raw / "status")
+    rows = report.rows.copy()
+    rows.loc[rows["year"] == 2017, ["value", "ci_low", "ci_high"]] = np.nan
+    rows.loc[rows["year"] == 2017, "suppressed"] = True
+    fig = plots.trend_plot(report.target, rows, report.assessment)
+    ax = fig.axes[0]
+    words = [t.get_text() for t in drawn_texts(fig)]
+    assert words.count(text("plot.hidden")) == 1
+    band = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "hidden"]
+    assert len(band) == 1 and band[0].get_hatch() and band[0].get_x() < 2017 < band[0].get_x() + band[0].get_width()
+    line = next(line for line in ax.lines if line.get_color() == plots.COLOURS["measured"] and line.get_label().startswith("_"))
+    at = list(line.get_xdata()).index(2017)
+    assert np.isnan(line.get_ydata()[at])
+    assert_round_ticks(ax)
+    assert text("plot.goal_label", value=fmt.number(report.target.target_value)) in words
+    assert fig.get_size_inches()[0] <= a4_text_width_inches()
+    assert text("plot.alt_hidden", years="2017") in plots.trend_alt_text(report.target, rows, report.assessment)
+
+
+def test_a_hidden_subgroup_is_marked_never_a_bar(demo_dirs, strategy):
+    """Every hidden group of the 2017 pages: a grey hatched band with "skjult" at the group's place,
+    and no bar there (not even one of length zero); the shown groups have a bar each."""
+    from matplotlib.patches import Rectangle
+
+    from rusmiddel_analysis.present import plots
+
+    _, processed = demo_dirs
+    checked = 0
+    for by in ("gender", "age_group"):
+        published = compute(strategy, processed, by=by)
+        this_year = published[published.year == 2017]
+        for target_id in this_year.loc[this_year.suppressed, "target_id"].unique():
+            rows = this_year[this_year.target_id == target_id].reset_index(drop=True)
+            fig = plots.subgroup_plot(strategy.target(target_id), rows, by, 2017)
+            ax = fig.axes[0]
+            texts = [t for t in drawn_texts(fig) if t in ax.texts]
+            positions = np.arange(len(rows))[::-1]
+            bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() != "hidden"]
+            bands = [p for p in ax.patches if p.get_gid() == "hidden"]
+            assert len(bars) == (~rows.suppressed).sum() and all(b.get_width() > 0 for b in bars)
+            assert len(bands) == rows.suppressed.sum() and all(b.get_hatch() for b in bands)
+            for i in np.nonzero(rows.suppressed.to_numpy())[0]:
+                assert not [b for b in bars if abs(b.get_y() + b.get_height() / 2 - positions[i]) < 0.5]
+                assert [t for t in texts if t.get_text() == text("plot.hidden") and abs(t.get_position()[1] - positions[i]) < 0.01]
+                checked += 1
+    assert checked >= 4
