@@ -551,7 +551,7 @@ def test_the_overview_explains_its_marks_at_print_size(demo_dirs, strategy):
     from matplotlib.container import ErrorbarContainer
 
     from rusmiddel_analysis.present import plots
-    from rusmiddel_analysis.present.views import StatusReport
+    from rusmiddel_analysis.present.status_report import StatusReport
 
     raw, processed = demo_dirs
     report = StatusReport(2017, processed_dir=processed, status_dir=raw / "status")
