@@ -140,7 +140,7 @@ def test_the_resume_is_in_the_first_screen(browser, demo_report, tmp_path_factor
     shots = tmp_path_factory.mktemp("screenshots")
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto((demo_report / "2017" / "index.html").as_uri())
-    count = page.get_by_text("Af de 10 mål i 2017:")
+    count = page.get_by_text("Status for de 10 mål i 2017:")
     assert count.is_visible() and count.bounding_box()["y"] + 20 < 768
     table = page.locator("table.rm-table").first
     assert table.bounding_box()["y"] > count.bounding_box()["y"]

@@ -126,6 +126,7 @@ def _verdict_values(target, row, lang: str) -> dict:
         margin="–" if fmt.missing(margin) else amount(target, margin, lang),
         limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
         interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
+        bound=text("kind.at_least" if target.higher_is_better else "kind.at_most", lang),
     )
 
 
@@ -268,10 +269,12 @@ def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da
     sentence = text("narrative.follow_up", lang, year=measured_year, rates=shown, limit=fmt.percent(100 * limit, lang), usable=text(usable, lang))
     broken = [b for b in strategy.method_breaks if FOLLOW_UPS in b.sources and b.year <= measured_year]
     if broken:
-        before, overall_before = _follow_up_rates(table, broken[-1].year - 1)
-        if before:
-            changed = dict(before_year=broken[-1].year - 1, text=broken[-1].text(lang), before=fmt.percent(100 * overall_before, lang, 1))
-            sentence += " " + text("narrative.follow_up_change", lang, now=fmt.percent(100 * overall, lang, 1), measured=measured_year, **changed)
+        before, _ = _follow_up_rates(table, broken[-1].year - 1)
+        months = min(set(before) & set(rates), default=None)  # the same follow-up before and after, the first one
+        if months is not None:
+            rate = lambda r: fmt.percent(100 * r, lang, 1)
+            changed = dict(before_year=broken[-1].year - 1, text=broken[-1].text(lang), before=rate(before[months]), months=months)
+            sentence += " " + text("narrative.follow_up_change", lang, now=rate(rates[months]), measured=measured_year, **changed)
     return sentence
 
 

@@ -107,16 +107,21 @@ def _draw_goal(ax, target, lang: str) -> None:
     )
 
 
-def _draw_points(ax, target, shown: pd.DataFrame, hidden: list[int], lang: str, compact: bool, confidence: float) -> None:
+def _draw_points(ax, target, shown: pd.DataFrame, hidden: list[int], lang: str, compact: bool, confidence: float, counted: bool = False) -> None:
     """The measurements with their intervals, from the baseline on; the baseline is the strategy's
     published figure, drawn as it is taken (exact: no interval), and the line starts from it and
-    breaks at a hidden year."""
+    breaks at a hidden year. A register's count (`counted`) is drawn without an interval: it counts
+    everyone, as the page says."""
     after = shown[shown["year"] > target.baseline_year]
     years, values = after["year"].to_numpy(int), after["value"].to_numpy(float)
     if len(years):
         line = pd.Series([target.baseline_value, *values, *[np.nan] * len(hidden)], index=[target.baseline_year, *years, *hidden]).sort_index()
         ax.plot(line.index, line.to_numpy(float), color=COLOURS["measured"], linewidth=1.5, zorder=3)
         err = np.vstack([values - after["ci_low"].to_numpy(float), after["ci_high"].to_numpy(float) - values])
+        if counted:
+            err, label = None, text("plot.counted", lang)
+        else:
+            label = text("plot.measured", lang, confidence=fmt.level(confidence, lang))
         ax.errorbar(
             years,
             values,
@@ -129,7 +134,7 @@ def _draw_points(ax, target, shown: pd.DataFrame, hidden: list[int], lang: str, 
             markersize=4 if compact else 5,
             linewidth=1.5,
             zorder=4,
-            label=text("plot.measured", lang, confidence=fmt.level(confidence, lang)),
+            label=label,
         )
     ax.plot(
         [target.baseline_year],
@@ -271,7 +276,9 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     shown = rows[rows["value"].notna()].sort_values("year")
     confidence = assessment_row.get("confidence") if assessment_row is not None else None
     hidden = hidden_years(rows)
-    _draw_points(ax, target, shown, hidden, lang, compact, SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence)
+    counted = assessment_row is not None and assessment_row.get("source_kind") == "register"
+    level = SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence
+    _draw_points(ax, target, shown, hidden, lang, compact, level, counted)
     _draw_goal(ax, target, lang)
     _draw_path(ax, target, lang)
     _draw_projection(ax, target, shown, assessment_row, lang)

@@ -332,7 +332,9 @@ class TargetReport(_Report):
             ]
             for r in self.rows.itertuples()
         ]
-        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), *self._counted_header()]
+        # a register counts everyone: its interval is how much the count varies from year to year
+        interval = "report.col_variation" if self.assessment["source_kind"] == "register" else "report.col_interval"
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t(interval), *self._counted_header()]
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))

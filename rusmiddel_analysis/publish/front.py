@@ -18,7 +18,7 @@ from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import environment
 from rusmiddel_analysis.present.markdown import render, sanitise
-from rusmiddel_analysis.present.statuses import ORDER, status_badge, stylesheet
+from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_explained, stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 
 
@@ -52,13 +52,14 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
     return rows
 
 
-def _legend(lang: str) -> list[dict]:
+def _legend(strategy, lang: str) -> list[dict]:
     """Every status once, in the vocabulary's order (the baseline year shown as the baseline), its
     badge with what it means; then how an uncertain status looks."""
     quality = lambda s: "baseline_year" if s == "baseline" else ""
     badge = lambda s: status_badge("insufficient_data" if s == "baseline" else s, lang, quality(s))
-    items = [{"badge": badge(s), "words": text(f"status_explained.{s}", lang)} for s in ORDER]
-    items.append({"badge": status_badge("achieved", lang, certainty="uncertain"), "words": text("status_explained.uncertain", lang)})
+    items = [{"badge": badge(s), "words": status_explained(s, lang, strategy.settings)} for s in ORDER]
+    uncertain = status_explained("uncertain", lang, strategy.settings)
+    items.append({"badge": status_badge("achieved", lang, certainty="uncertain"), "words": uncertain})
     return items
 
 
@@ -89,7 +90,7 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
             col_target=text("report.col_target", lang),
             col_focus=text("report.col_focus_area", lang),
             legend_heading=text("report.legend_heading", lang),
-            legend=_legend(lang),
+            legend=_legend(strategy, lang),
             years_heading=text("report.years_heading", lang),
             table_heading=text("report.table_heading", lang),
             method_links=[
