@@ -88,8 +88,10 @@ NBSP = "\u00a0"
             "limited_progress",
             {"progress_ratio": 0.1, "value": 41.4, "ci_low": 40.4, "ci_high": 42.4, "certainty": "uncertain", "p_on_track": 0.004},
             f"Begrænset fremgang: 41,4{NBSP}% i 2017. For at være på rette vej skulle tallet have været mindst 47,2{NBSP}%; fremgangen er kun "
-            f"10{NBSP}% af den nødvendige. Forskellen er mindre end den statistiske usikkerhed; sandsynligheden for, at udviklingen er på rette vej, er 1{NBSP}%.",
-            "Limited progress: 41.4% in 2017. To be on track it should have been at least 47.2%; progress is only 10% of what is needed. The difference is "
+            f"10{NBSP}% af den nødvendige. Forskellen er mindre end den statistiske usikkerhed; "
+            f"sandsynligheden for, at udviklingen er på rette vej, er 1{NBSP}%.",
+            "Limited progress: 41.4% in 2017. To be on track it should have been at least 47.2%; progress is only 10% of what is needed. "
+            "The difference is "
             "smaller than the statistical uncertainty; the probability that progress is on track is 1%.",
         ),
         (
