@@ -149,6 +149,7 @@ def test_status_page_is_the_committees_document(demo_report, strategy):
     words = visible_text(html)
     sections = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)]
     assert sections == [
+        "Baggrund",
         "Resumé",
         "Målene",
         "Udviklingen for alle mål",
@@ -159,6 +160,7 @@ def test_status_page_is_the_committees_document(demo_report, strategy):
     ]
     assert "Midtvejsstatus 2017: Rusmiddelstrategien 2016-2019" in words
     assert f"Til {strategy.committee('da')}" in words and f"Fra {strategy.responsible('da')}" in words
+    assert f"Sagsnr. {strategy.milestones[0].case}" in words and strategy.background("da")[:40] in words
     published = pd.read_csv(demo_report / "2017" / "assessment.csv")
     counts = published["status"].value_counts()
     parts = [text(f"status_count.{status}", n=int(counts[status])) for status in counts.index]

@@ -186,6 +186,7 @@ class Milestone:
     kind: str
     name: Text
     decision: Text | None = None
+    case: str | None = None  # the committee's case number (sagsnummer), printed in the report's header
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ class Strategy:
     targets: tuple[Target, ...]
     path: Path = field(default=DEFAULT_STRATEGY)
     method_breaks: tuple[MethodBreak, ...] = ()
+    # what the strategy is and who adopted it, in a few sentences: the reports' "Baggrund"
+    background: Text | None = None
 
     def target(self, target_id: str) -> Target:
         for t in self.targets:
@@ -401,6 +404,7 @@ class _Parser:
             period_end=end,
             responsible=self.text(self.get(head, "responsible", prefix="strategy."), None, "strategy.responsible"),
             committee=self.text(self.get(head, "committee", prefix="strategy."), None, "strategy.committee"),
+            background=self.text(head["background"], None, "strategy.background") if head.get("background") is not None else None,
             milestones=milestones,
             core_efforts=core_efforts,
             focus_areas=tuple(focus_areas),
@@ -518,11 +522,13 @@ class _Parser:
     def milestone(self, raw: Any) -> Milestone:
         """A milestone: its year, its kind (MILESTONE_KINDS), its name and the committee's decision, if given."""
         decision = raw.get("decision") if isinstance(raw, Mapping) else None
+        case = raw.get("case") if isinstance(raw, Mapping) else None
         return Milestone(
             self.year(self.get(raw, "year", prefix="milestones."), None, "milestones.year"),
             self.choice(self.get(raw, "kind", prefix="milestones."), MILESTONE_KINDS, None, "milestones.kind"),
             self.text(raw, None, "milestones"),
             self.text(decision, None, "milestones.decision") if decision is not None else None,
+            self.string(case, None, "milestones.case") if case is not None else None,
         )
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:

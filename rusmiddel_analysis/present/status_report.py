@@ -77,10 +77,14 @@ class StatusReport(_Report):
         items = [
             (self.t("document.to"), self.strategy.committee(self.lang)),
             (self.t("document.from"), self.strategy.responsible(self.lang)),
+            *([(self.t("document.case"), self.milestone.case)] if self.milestone and self.milestone.case else []),
             (self.t("document.prepared"), fmt.date(dt.date.today(), self.lang)),
             (self.t("document.data"), self._data_basis()),
         ]
-        return HTMLFragment(Markup("").join([*parts, html("definitions", items)]))
+        parts.append(html("definitions", items))
+        if self.strategy.background is not None:
+            parts += [html("heading", 2, self.t("document.background_heading")), html("paragraph", self.strategy.background(self.lang))]
+        return HTMLFragment(Markup("").join(parts))
 
     def _data_basis(self) -> str:
         """The sources the report rests on, each with the date of its newest export."""
