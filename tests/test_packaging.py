@@ -1,5 +1,8 @@
 """pyproject.toml is the single source of dependencies; environment.yml mirrors it."""
 
+import ast
+import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -56,3 +59,119 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in ci
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make report" in readme
+
+
+# --- What the code imports is declared, and the lock pins what is declared -------------------------
+
+LOCK = ROOT / "requirements.lock"
+# Declared and used, but never by an import statement: pandas' engines are found by engine="..." below.
+USED_WITHOUT_IMPORT = {
+    "ipykernel": "the Jupyter kernel the reports run on (make setup installs it)",
+    "jupyterlab": "make lab",
+}
+
+
+def _dist(requirement: str) -> str:
+    """A requirement's distribution name, normalised as PEP 503 does ("jupyter_client>=8" -> "jupyter-client")."""
+    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", requirement.strip()).group()).lower()
+
+
+def _declared() -> dict[str, set[str]]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    groups = {"runtime": project["dependencies"], **project["optional-dependencies"]}
+    return {group: {_dist(r) for r in requirements} for group, requirements in groups.items()}
+
+
+def _imports(folders: list[Path]) -> dict[str, bool]:
+    """Every top-level module the code in `folders` names -> whether any file imports it at module
+    level (False: only inside functions). Import statements, the notebooks' code cells, the warm
+    kernel's module list and pandas' engine="..." arguments all count."""
+    from rusmiddel_analysis.publish.kernel_state import WARM_MODULES
+
+    found: dict[str, bool] = {name.split(".")[0]: False for name in WARM_MODULES}
+    sources = [p.read_text(encoding="utf-8") for folder in folders for p in sorted(folder.rglob("*.py"))]
+    for notebook in (p for folder in folders for p in sorted(folder.rglob("*.ipynb"))):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        sources += ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    for source in sources:
+        tree = ast.parse(source)
+        deferred = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.keyword) and node.arg == "engine" and isinstance(node.value, ast.Constant):
+                names = [node.value.value]
+            for name in names:
+                top = name.split(".")[0]
+                found[top] = found.get(top, False) or id(node) not in deferred
+    local = {p.stem for p in ROOT.iterdir()} | {p.stem for folder in folders if folder.name != "rusmiddel_analysis" for p in folder.glob("*.py")}
+    return {m: top_level for m, top_level in found.items() if m not in sys.stdlib_module_names and m not in local and m != "__future__"}
+
+
+def _providers() -> dict[str, set[str]]:
+    from importlib.metadata import packages_distributions
+
+    return {module: {_dist(d) for d in dists} for module, dists in packages_distributions().items()}
+
+
+def test_every_module_the_package_imports_comes_from_a_declared_dependency():
+    """A module the package imports must come from a runtime dependency, not arrive through another
+    one's dependencies (tqdm came only through papermill). An optional extra's module (dask's) is
+    allowed only where it is imported inside a function, so the package imports without the extra."""
+    declared, providers = _declared(), _providers()
+    optional = set().union(*(declared[g] for g in declared if g not in ("runtime", "dev")))
+    undeclared = []
+    for module, top_level in sorted(_imports([ROOT / "rusmiddel_analysis"]).items()):
+        dists = providers.get(module, set())
+        if not dists & declared["runtime"] and (top_level or not dists & optional):
+            undeclared.append(f"{module} (installed by {sorted(dists) or 'nothing'})")
+    assert not undeclared, f"imported by rusmiddel_analysis but not declared in pyproject.toml's dependencies: {undeclared}"
+
+
+def test_every_module_the_tests_scripts_and_benchmarks_import_is_declared():
+    declared, providers = _declared(), _providers()
+    everything = set().union(*declared.values())
+    folders = [ROOT / "tests", ROOT / "scripts", ROOT / "benchmarks"]
+    undeclared = [f"{m} (installed by {sorted(providers.get(m, ())) or 'nothing'})" for m in sorted(_imports(folders)) if not providers.get(m, set()) & everything]
+    assert not undeclared, f"imported by the tests, scripts or benchmarks but declared nowhere in pyproject.toml: {undeclared}"
+
+
+def test_every_runtime_dependency_is_used():
+    """No stale declaration: each runtime dependency is imported (or is a pandas engine), or says why not."""
+    declared, providers = _declared(), _providers()
+    used = set().union(*(providers.get(m, set()) for m in _imports([ROOT / "rusmiddel_analysis"])))
+    unused = sorted(declared["runtime"] - used - set(USED_WITHOUT_IMPORT))
+    assert not unused, f"declared in pyproject.toml but never imported by the package: {unused}"
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_range():
+    """requirements.lock (what `make setup` installs; `make lock` refreshes it) is current with
+    pyproject.toml: every requirement, the extras' too, pinned to a version in its range, with hashes."""
+    from packaging.requirements import Requirement
+
+    text = LOCK.read_text()
+    pins: dict[str, list[str]] = {}
+    for name, version in re.findall(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", text, flags=re.MULTILINE):
+        pins.setdefault(_dist(name), []).append(version)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for group in project["optional-dependencies"].values() for r in group)]
+    problems = []
+    for requirement in map(Requirement, requirements):
+        versions = pins.get(_dist(requirement.name))
+        if not versions:
+            problems.append(f"{requirement} is not in the lock")
+        problems += [f"{requirement}: the lock has {v}" for v in versions or () if not requirement.specifier.contains(v, prereleases=True)]
+    assert not problems, f"requirements.lock is stale, run 'make lock': {problems}"
+    entries = re.split(r"\n(?=[^\s#])", text)  # a pin and its indented lines (hashes, "# via")
+    unhashed = [entry.split()[0] for entry in entries if "==" in entry.split("\n")[0] and "--hash=sha256:" not in entry]
+    assert not unhashed, f"pinned without a hash: {unhashed}"
+
+
+def test_make_installs_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r $(LOCK)" in makefile and "--no-deps -e ." in makefile
+    assert re.search(r"^LOCK := requirements\.lock$", makefile, flags=re.MULTILINE)
+    assert re.search(r"^lock:", makefile, flags=re.MULTILINE) and re.search(r"^check:", makefile, flags=re.MULTILINE)
