@@ -134,6 +134,25 @@ MALFORMED = [
         "target 'behandling_antal', field 'target.value': baseline 611 plus 15 % is 703, not 700",
     ),
     (
+        "persons not a whole number",
+        lambda raw: _target(raw, "behandling_antal")["baseline"].update(value=611.5),
+        "target 'behandling_antal', field 'baseline.value': a number of persons must be a whole number >= 0",
+    ),
+    (
+        "a 100 % goal met at its baseline",
+        lambda raw: _target(raw, "skole_stoffer")["baseline"].update(value=99.7),
+        "target 'skole_stoffer', field 'baseline.value': baseline 99.7 % already lies within settings.extreme_goal_tolerance (0.5 points) "
+        "of the 100 % goal, so the goal would count as met at the baseline; use kind 'maintain' or a smaller tolerance",
+    ),
+    (
+        "a 0 % goal met at its baseline, exactly at the tolerance",
+        lambda raw: (
+            raw["settings"].update(extreme_goal_tolerance=2),
+            _target(raw, "skole_stoffer").update(polarity="lower_is_better", baseline={"year": 2015, "value": 2}, target={"year": 2019, "value": 0}),
+        ),
+        "target 'skole_stoffer', field 'baseline.value': baseline 2 % already lies within settings.extreme_goal_tolerance (2 points) of the 0 % goal",
+    ),
+    (
         "maintain not equal",
         lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
         "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36",

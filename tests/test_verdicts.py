@@ -422,3 +422,24 @@ def test_a_projection_stays_within_the_possible_values(strategy):
     projected = _projection(strategy.target("skole_hash"), used, strategy.settings)
     assert projected["projected_value"] == 100.0 and projected["projected_high"] == 100.0
     assert 0 <= projected["projected_low"] <= 100
+
+
+def test_a_pace_is_never_given_without_a_ratio(strategy):
+    """A 0 %/100 % goal whose baseline lies within the tolerance (99.7 -> 100 % with 0.5 points, or
+    exactly 99.5 %) requires nothing, so its ratio is undefined or runs backwards: the verdict refuses
+    it (the strategy loader refuses the file) instead of a status by default, and a NaN ratio never
+    becomes 'deterioration' silently."""
+    from rusmiddel_analysis.calc.assessment import judge_rows
+
+    for baseline in (99.7, 99.5):
+        frame = _row(strategy, "skole_stoffer", 99.9, 99.8, 100.0, 2017, "survey", 20000.0, 47.0).assign(baseline_value=baseline)
+        with pytest.raises(ValueError, match="goal of skole_stoffer does not lie past its baseline"):
+            judge_rows(strategy, frame)
+    scale = verdict.judging_scale(np.array([44.0, 44.0]), 43.0, 45.0, 41.0, 50.0, True, True, 0.5)
+    with pytest.raises(ValueError, match=r"undefined at position\(s\) 1"):
+        verdict.progress_status(scale, np.array([0.7, np.nan]), np.array([False, False]), strategy.settings["progress_thresholds"])
+    # in the target year no ratio is needed: met or not
+    assert list(verdict.progress_status(scale, np.array([np.nan, np.nan]), np.array([True, True]), strategy.settings["progress_thresholds"])) == [
+        "not_achieved",
+        "not_achieved",
+    ]

@@ -437,6 +437,7 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     """Status, certainty, probabilities and reference levels of `reach`/`at_least`/`at_most` rows."""
     thresholds = strategy.settings["progress_thresholds"]
     scale = _scale(strategy, frame)
+    verdict.check_goal_ahead(scale, frame["target_id"])
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
     compound = progress.compound_scale(frame["unit"] == "percent", scale.baseline, scale.target)
     value = np.where(compound, np.clip(scale.value, 0, None), scale.value)

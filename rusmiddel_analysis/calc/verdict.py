@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rusmiddel_analysis.calc import progress
+from rusmiddel_analysis.calc.stats import _positions
 
 EXACT, CERTAIN, UNCERTAIN = "exact", "certain", "uncertain"
 CERTAINTIES = (EXACT, CERTAIN, UNCERTAIN)
@@ -107,7 +108,11 @@ def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
     `on_track` R >= on_track (0.95), `needs_acceleration` R >= needs_acceleration (0.6),
     `limited_progress` R >= limited_progress (0), `deterioration` below (moving away).
     """
-    final, r = np.asarray(final, bool), np.asarray(ratio, float)
+    final, r = np.broadcast_arrays(np.asarray(final, bool), np.asarray(ratio, float))
+    undefined = ~final & ~np.isfinite(r)
+    if undefined.any():
+        # never a status by default: a NaN ratio (nothing required, or no value) has no pace to judge
+        raise ValueError(f"the ratio of actual to required progress is undefined at position(s) {_positions(undefined)}; no pace status can be given")
     met = oriented(scale, scale.value) >= oriented(scale, scale.target)
     earlier = np.select(
         [r >= thresholds["on_track"], r >= thresholds["needs_acceleration"], r >= thresholds["limited_progress"]],
@@ -115,6 +120,17 @@ def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
         default="deterioration",
     )
     return np.where(final, np.where(met, "achieved", "not_achieved"), earlier)
+
+
+def check_goal_ahead(scale: Scale, target_ids) -> None:
+    """A `reach`/`at_least`/`at_most` goal must lie past its baseline on the judging scale (for a
+    0 %/100 % goal: the baseline's prevalence above the tolerance); else the required progress is
+    0 or runs backwards and every pace status would be inverted. The strategy loader refuses such a
+    file; this guards frames built by hand."""
+    behind = ~(oriented(scale, scale.target) > oriented(scale, scale.baseline))
+    if behind.any():
+        ids = ", ".join(sorted({str(t) for t in np.asarray(target_ids, dtype=object)[np.atleast_1d(behind)]}))
+        raise ValueError(f"the goal of {ids} does not lie past its baseline on the judging scale; nothing would be required to meet it")
 
 
 def maintain_status(scale: Scale, margin) -> np.ndarray:

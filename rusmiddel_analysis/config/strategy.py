@@ -386,6 +386,7 @@ class _Parser:
         targets, seen = [], set()
         for entry in raw_targets:
             target = self.target(entry, focus_ids, code_sets)
+            self.extreme_goal(target, settings["extreme_goal_tolerance"])
             if target.id in seen:
                 self.fail("duplicate target id", target.id, "id")
             seen.add(target.id)
@@ -585,12 +586,12 @@ class _Parser:
         for name, value in (("baseline.value", b_value), ("target.value", t_value)):
             if unit == "percent" and not 0 <= value <= 100:
                 self.fail("a percentage must lie between 0 and 100", tid, name)
+            if unit == "persons" and (value < 0 or value != int(value)):
+                self.fail("a number of persons must be a whole number >= 0", tid, name)
         if unit == "percent" and 0 < max(b_value, t_value) <= 1:
             self.fail(f"looks like a fraction ({b_value:g} -> {t_value:g}); write percentages, e.g. 79 for 79 %", tid, "target.value")
         if kind in KIND_POLARITY and polarity != KIND_POLARITY[kind]:
             self.fail(f"kind '{kind}' needs polarity '{KIND_POLARITY[kind]}', not '{polarity}'", tid, "polarity")
-            if unit == "persons" and (value < 0 or value != int(value)):
-                self.fail("a number of persons must be a whole number >= 0", tid, name)
         if kind == "maintain" and t_value != b_value:
             self.fail(f"a 'maintain' target must equal its baseline ({b_value:g}), not {t_value:g}", tid, "target.value")
         if kind != "maintain" and t_value == b_value:
@@ -605,6 +606,22 @@ class _Parser:
             if expected != t_value:
                 self.fail(f"baseline {b_value:g} plus {increase:g} % is {expected:g}, not {t_value:g}", tid, "target.value")
         return b_year, b_value, t_year, t_value, increase
+
+    def extreme_goal(self, target: Target, tolerance: float) -> None:
+        """A 0 %/100 % goal is judged as a prevalence of at most `tolerance` points (docs/methodology.md
+        3.3). A baseline already within that tolerance would count as met before anything happened,
+        and the pace towards it would run backwards: refused, like a goal equal to its baseline."""
+        if target.kind == "maintain" or not target.is_share or target.target_value not in (0, 100):
+            return
+        prevalence = target.baseline_value if target.target_value == 0 else 100 - target.baseline_value
+        if prevalence <= tolerance:
+            self.fail(
+                f"baseline {target.baseline_value:g} % already lies within settings.extreme_goal_tolerance ({tolerance:g} points) "
+                f"of the {target.target_value:g} % goal, so the goal would count as met at the baseline; "
+                "use kind 'maintain' or a smaller tolerance",
+                target.id,
+                "baseline.value",
+            )
 
     def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
         kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")
