@@ -443,3 +443,20 @@ def test_a_pace_is_never_given_without_a_ratio(strategy):
         "not_achieved",
         "not_achieved",
     ]
+
+
+def test_one_probability_a_year(strategy):
+    """Before the target year a survey row has the probability of being on pace and none of the goal
+    met (the 2017 CSV showed p_goal_met = 5e-10 for skole_alkohol beside its pace); in the target
+    year the reverse. The probability is the score statistic against the reference read on t, by hand."""
+    from rusmiddel_analysis.calc.assessment import judge_rows
+
+    n, df = 4000.0, 47.0
+    for year in (2017, 2019):
+        row = judge_rows(strategy, _row(strategy, "skole_alkohol", 44.0, 42.4, 45.6, year, "survey", n, df)).iloc[0]
+        reference = row["on_track_value"] if year < 2019 else 50.0
+        p_expected = sp_stats.t.cdf((0.44 - reference / 100) / np.sqrt(reference / 100 * (1 - reference / 100) / n), df)
+        if year < 2019:
+            assert np.isnan(row["p_goal_met"]) and row["p_on_track"] == pytest.approx(p_expected)
+        else:
+            assert np.isnan(row["p_on_track"]) and row["p_goal_met"] == pytest.approx(p_expected)

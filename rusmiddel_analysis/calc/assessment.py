@@ -19,8 +19,9 @@ report year. How each column is computed (docs/methodology.md):
 - status, certainty, verdict_reason: the decision table in `verdict.py`; `insufficient_data` when
   nothing was measured since the baseline or a data-quality rule of the strategy file fails (the
   reason is kept in `data_quality`).
-- p_goal_met, p_on_track (surveys): the probability that the true value meets the goal / is at or
-  past the on-track level (stats.probability_at_least).
+- p_goal_met, p_on_track (surveys): the probability that the true value meets the goal (the target
+  year, and a level to keep) / is at or past the on-track level (earlier years); each is empty in
+  the other years (stats.probability_at_least).
 - required_value: the required path in the measured year; on_track_value: the level that counts
   as on track (R = settings.progress_thresholds.on_track); progress_ratio: R (linear for shares,
   compound for counts; progress.py).
@@ -452,7 +453,8 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
         status=status,
         verdict_reason=[verdict.REASONS[s] for s in status],
         certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
-        p_goal_met=probabilities(frame, scale, scale.target),
+        # one probability a year: the goal met in the target year, the pace before it
+        p_goal_met=np.where(final, probabilities(frame, scale, scale.target), np.nan),
         p_on_track=np.where(final, np.nan, probabilities(frame, scale, level)),
         progress_ratio=ratio,
         on_track_value=back(level),
