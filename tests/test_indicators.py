@@ -415,3 +415,17 @@ def test_standardised_share_rate_and_bounds_through_compute(tmp_path, strategy):
     c = row(table, "behandling_antal", 2015)
     assert (c.population, c.rate) == (170000, pytest.approx(22 / 170000 * 10000))
     assert (c.rate_low, c.rate_high) == pytest.approx((c.ci_low / 17, c.ci_high / 17))
+
+
+def test_a_count_of_0_keeps_its_rate_interval_under_overdispersion(strategy):
+    """A count of 0 with the dispersion widened (phi = 2): the rate's interval is the widened count
+    interval per 10,000 residents, 0 to sqrt(2) x the exact Poisson upper limit chi2(0.975; 2)/2, never
+    lost to 0/0 (the rate per count was read as rate / value)."""
+    from rusmiddel_analysis.calc.assessment import _with_dispersion
+
+    out = dict(numerator=0.0, value=0.0, rate=0.0, population=50000.0, ci_low=0.0, ci_high=3.69)
+    dispersion = stats.Dispersion(phi=2.0, statistic=6.0, df=3, p_value=0.11, overdispersed=False, used=2.0, n_points=5)
+    _with_dispersion(out, dispersion, strategy.settings)
+    high = np.sqrt(2.0) * sp_stats.chi2.ppf(0.975, 2) / 2
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((0.0, high))
+    assert (out["rate_low"], out["rate_high"]) == pytest.approx((0.0, high * 10000 / 50000))

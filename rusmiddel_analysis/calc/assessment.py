@@ -293,15 +293,15 @@ def _count_dispersion(strategy, target, used: pd.DataFrame) -> stats.Dispersion 
     return stats.pearson_dispersion(used["numerator"], used["year"], settings["confidence"], int(settings["min_dispersion_points"]))
 
 
-def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, confidence: float) -> None:
+def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, settings) -> None:
     """A count's interval (and rate interval) widened by the dispersion the test found."""
     if dispersion is None:
         return
     out.update(dispersion=dispersion.phi, dispersion_p_value=dispersion.p_value)
     if dispersion.used > 1 and pd.notna(out["numerator"]):
-        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, confidence)
+        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings["confidence"])
         if pd.notna(out["population"]):
-            per = out["rate"] / out["value"]  # rate_per / population
+            per = float(settings["rate_per"]) / out["population"]  # a count of 0 keeps its rate interval
             out.update(rate_low=low * per, rate_high=high * per)
         out.update(ci_low=low, ci_high=high)
 
@@ -339,7 +339,7 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         excluded_years=";".join(str(y) for y in excluded),
         **{c: latest.get(c, np.nan) for c in CARRIED},
     )
-    _with_dispersion(out, dispersion, settings["confidence"])
+    _with_dispersion(out, dispersion, settings)
     trend = trend_of(target, used, settings["trend_confidence"], phi)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
