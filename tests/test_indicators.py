@@ -22,12 +22,13 @@ TODAY = dt.date(2020, 6, 1)
 
 
 def pupils(year: int, not_tried: int, tried: int, no_answer: int, start: int = 0, weight=None) -> pd.DataFrame:
+    """Pupils without a school (independent answers: the binomial interval); one school alone would
+    leave no spread between schools to estimate a variance from."""
     n = not_tried + tried + no_answer
     frame = pd.DataFrame(
         {
             "respondent_id": [f"S{year}-{start + i}" for i in range(n)],
             "year": year,
-            "school": "A",
             "grade": [6 + i % 5 for i in range(n)],
             "gender": ["male" if i % 2 else "female" for i in range(n)],
             "alcohol_ever": ["false"] * not_tried + ["true"] * tried + [""] * no_answer,

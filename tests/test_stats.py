@@ -352,3 +352,21 @@ def test_level_at_ratio_inverts_the_progress_ratio():
     assert progress.level_at_ratio(2015, 41, 2017, 2019, 50, 1.0) == pytest.approx(progress.required_path(2015, 41, 2019, 50, 2017))
     lower = progress.level_at_ratio(2015, 20, 2017, 2019, 15, 0.95)  # lower is better: the level lies above the path
     assert progress.required_path(2015, 20, 2019, 15, 2017) < lower < 20
+
+
+def test_a_design_of_one_cluster_reads_on_no_distribution():
+    """Korn & Graubard's degrees of freedom are C - 1: a design of one cluster (df 0) estimates no
+    variance, so its tests and intervals are undefined (NaN, cannot_calculate), never read on the
+    normal as if the design had infinitely many (the trend test gave p = 0.0067 at df 0, the normal's,
+    against 0.225 at df 1); df 1 is Student's t with one degree of freedom (scipy)."""
+    _, p0 = stats.difference_test(2.0, 0.5, 0.0)
+    _, p1 = stats.difference_test(2.0, 0.5, 1.0)
+    assert np.isnan(p0) and p1 == pytest.approx(2 * sp.t.sf(4.0, 1))
+    assert np.isnan(stats.degrees_of_freedom_n(1000.0, 0.0))
+    assert stats.degrees_of_freedom_n(1000.0, np.nan) == 1000.0  # no design: independent answers
+    assert np.isnan(stats.probability_at_least(0.45, 0.5, 1000.0, 0.0))
+    x, n, years = np.array([400.0, 430.0, 470.0]), np.array([1000.0] * 3), np.array([2015, 2016, 2017])
+    none = stats.trend_test(x, n, years, 0.95, 0.0)
+    assert (none.direction, none.reason) == ("cannot_calculate", "needs a design of at least 2 clusters") and np.isnan(none.p_value)
+    one = stats.trend_test(x, n, years, 0.95, 1.0)
+    assert one.p_value == pytest.approx(sp.f.sf(one.statistic, 1, 1))

@@ -153,6 +153,11 @@ MALFORMED = [
         "target 'skole_stoffer', field 'baseline.value': baseline 2 % already lies within settings.extreme_goal_tolerance (2 points) of the 0 % goal",
     ),
     (
+        "one cluster enough",
+        lambda raw: raw["settings"]["data_quality"].update(min_clusters=1),
+        "field 'settings.data_quality.min_clusters': must be a whole number of clusters, at least 2",
+    ),
+    (
         "maintain not equal",
         lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
         "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36",

@@ -35,8 +35,7 @@ def survey(year: int, n: int, column: str, yes: int, prefix: str, **columns) -> 
 
 
 def pupils(year, n, column, yes):
-    base = dict(
-        school="A",
+    base = dict(  # no school: independent answers (one school alone gives no design variance)
         grade=8,
         gender="female",
         alcohol_ever="false",
@@ -50,7 +49,7 @@ def pupils(year, n, column, yes):
 
 
 def students(year, n, not_tried):
-    base = dict(institution="X", education_type="stx", gender="male", age=17, alcohol_frequency="monthly", other_drugs_ever="false")
+    base = dict(education_type="stx", gender="male", age=17, alcohol_frequency="monthly", other_drugs_ever="false")
     return survey(year, n, "hash_ever", n - not_tried, "U", **base)
 
 
@@ -193,9 +192,18 @@ def test_weighted_shares_are_tested_with_their_effective_sample_size(tmp_path, s
     a = assess(strategy, compute(strategy, tmp_path / "processed"), 2017).set_index("target_id").loc["skole_alkohol"]
     share = 200 / (100 * 3 + 100 + 200)  # never drunk: 200 of weight 1, against 600 in all
     n_eff = 600**2 / (100 * 9 + 300)
-    _, p = stats.one_sample_proportion_test(share, n_eff, 0.41)
     assert a["value"] == pytest.approx(100 * share) and a["effective_n"] == pytest.approx(n_eff)
-    assert a["change_p_value"] == pytest.approx(p)
+    # the change against 2015's own answers (no school: each answer its own cluster): the weighted
+    # regression of never-drunk on the later year, its robust (HC0) variance times C/(C - 1), C = 800
+    import statsmodels.api as sm
+
+    both = frames["ungeprofil_skole"].query("year in (2015, 2017)")
+    y = (both["alcohol_ever"] == "false").astype(float).to_numpy()
+    later = sm.add_constant((both["year"] == 2017).astype(float).to_numpy())
+    fit = sm.WLS(y, later, weights=both["weight"].to_numpy(float)).fit(cov_type="HC0")
+    se = np.sqrt(fit.cov_params()[1, 1] * 800 / 799)
+    assert fit.params[1] == pytest.approx(share - 0.41) and a["change_basis"] == "baseline_data"
+    assert a["change_p_value"] == pytest.approx(2 * sp_stats.norm.sf(abs(fit.params[1]) / se))
     assert (a["numerator"], a["denominator"]) == (200, 400)  # unweighted counts, for disclosure control
     # the trend test too runs on the effective counts (share x n_eff, n_eff), written out by hand
     x, n, years = np.array([400 - 236, 400 - 220, share * n_eff]), np.array([400, 400, n_eff]), np.array([2015, 2016, 2017])
@@ -460,3 +468,32 @@ def test_one_probability_a_year(strategy):
             assert np.isnan(row["p_goal_met"]) and row["p_on_track"] == pytest.approx(p_expected)
         else:
             assert np.isnan(row["p_on_track"]) and row["p_goal_met"] == pytest.approx(p_expected)
+
+
+def test_a_survey_year_from_one_school_has_no_interval_and_no_status(tmp_path, strategy):
+    """All of 2017's answers from one school: no spread between schools to estimate a variance from,
+    so no interval (never the binomial one pretending a design), design_df 0, and the status is
+    insufficient_data (settings.data_quality.min_clusters), said in words. With 2015 at the same
+    single school the change cannot be tested, and the basis stays the baseline year's own data
+    (the page said 'no data for 2015', which was false)."""
+    from rusmiddel_analysis.calc.assessment import change_test
+
+    frames = canonical_frames()
+    frames["ungeprofil_skole"] = pd.concat(
+        [pupils(2015, 400, "alcohol_ever", 236).assign(school="A"), pupils(2017, 400, "alcohol_ever", 200).assign(school="A")], ignore_index=True
+    )
+    raw = write_canonical(tmp_path / "raw", frames)
+    process(raw, tmp_path / "processed", strategy, today=TODAY)
+    table = compute(strategy, tmp_path / "processed")
+    r = table[(table.target_id == "skole_alkohol") & (table.year == 2017)].iloc[0]
+    assert r.value == 50.0 and np.isnan(r.ci_low) and np.isnan(r.ci_high) and r.design_df == 0
+    a = assess(strategy, table, 2017).set_index("target_id").loc["skole_alkohol"]
+    assert (a["status"], a["data_quality"]) == ("insufficient_data", "min_clusters:1<2")
+    assert np.isnan(a["change_p_value"]) and a["change_basis"] == "baseline_data"
+    target = strategy.target("skole_alkohol")
+    assert narrative.status_sentence(target, a) == (
+        "Status kan ikke opgøres for 2017: svarene kommer fra for få skoler eller institutioner "
+        "(1; der kræves mindst 2 for at kunne beregne usikkerheden)."
+    )
+    latest = pd.Series(dict(value=50.0, baseline_measured=41.0, change_se=np.nan, change_df=0.0, effective_n=400.0, denominator=400.0))
+    assert change_test(target, latest, 1.0, "survey") == (pytest.approx(np.nan, nan_ok=True), "baseline_data")

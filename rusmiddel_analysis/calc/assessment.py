@@ -182,6 +182,9 @@ def data_quality_problems(row: pd.Series, target, rules: dict) -> list[QualityPr
         problems.append(QualityProblem("max_unknown_share", float(row["unknown_share"]), float(rules["max_unknown_share"])))
     if pd.notna(row.get("contact_rate")) and row["contact_rate"] < rules["min_contact_rate"]:
         problems.append(QualityProblem("min_contact_rate", float(row["contact_rate"]), float(rules["min_contact_rate"])))
+    clusters = row.get("design_df", np.nan) + 1  # a clustered survey's year: C clusters, C − 1 degrees of freedom
+    if pd.notna(clusters) and clusters < rules["min_clusters"]:
+        problems.append(QualityProblem("min_clusters", float(clusters), float(rules["min_clusters"])))
     return problems
 
 
@@ -201,7 +204,9 @@ def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey") -
     interval; Student's t on the design's degrees of freedom for a survey); a count, the exact
     Poisson test, or the quasi-Poisson test when the counts vary more (`dispersion` > 1).
     """
-    if target.is_share and kind == "survey" and pd.notna(latest.get("change_se")):
+    if target.is_share and kind == "survey" and pd.notna(latest.get("baseline_measured")):
+        if pd.isna(latest.get("change_se")):  # one cluster in both years together: no variance, no test
+            return float("nan"), "baseline_data"
         _, p = stats.difference_test(latest["value"] - latest["baseline_measured"], latest["change_se"], latest["change_df"])
         return float(p), "baseline_data"
     if target.is_share:

@@ -47,7 +47,7 @@ class QualityProblem:
     def code(self) -> str:
         if self.limit is None:
             return f"{self.rule}:{int(self.found)}"
-        if self.rule == "min_denominator":
+        if self.rule in ("min_denominator", "min_clusters"):
             return f"{self.rule}:{int(self.found)}<{int(self.limit)}"
         sign = "<" if self.rule.startswith("min_") else ">"
         return f"{self.rule}:{self.found:.3f}{sign}{self.limit}"

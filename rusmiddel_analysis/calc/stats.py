@@ -123,18 +123,22 @@ def _t_quantile(q, df):
 
 
 def _t_cdf(x, df):
-    """P(T <= x) for Student's t with `df` degrees of freedom; the normal where df is infinite."""
+    """P(T <= x) for Student's t with `df` degrees of freedom; the normal where df is infinite or
+    missing (no design: independent answers); NaN where df < 1 (one cluster: no variance to read)."""
     x, df = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
-    finite = np.isfinite(df) & (df > 0)
-    return np.where(finite, _special.stdtr(np.where(finite, df, 1.0), x), _special.ndtr(x))
+    finite = np.isfinite(df) & (df >= 1)
+    none = np.isfinite(df) & (df < 1)
+    return np.where(none, np.nan, np.where(finite, _special.stdtr(np.where(finite, df, 1.0), x), _special.ndtr(x)))
 
 
 def _two_sided_quantile(confidence, df):
-    """t_{df, 1-(1-confidence)/2}, or z where df is infinite (no design degrees of freedom)."""
+    """t_{df, 1-(1-confidence)/2}, or z where df is infinite or missing (no design degrees of
+    freedom); NaN where df < 1 (a design of one cluster estimates no variance)."""
     df = np.asarray(df, dtype=float)
     q = 1 - (1 - confidence) / 2
-    finite = np.isfinite(df) & (df > 0)
-    return np.where(finite, _t_quantile(q, np.where(finite, df, 1.0)), _normal_quantile(q))
+    finite = np.isfinite(df) & (df >= 1)
+    none = np.isfinite(df) & (df < 1)
+    return np.where(none, np.nan, np.where(finite, _t_quantile(q, np.where(finite, df, 1.0)), _normal_quantile(q)))
 
 
 def z_value(confidence: float = CONFIDENCE) -> float:
@@ -150,7 +154,9 @@ def degrees_of_freedom_n(n_eff, df, confidence: float = CONFIDENCE):
     A survey of C clusters estimates its variance from C − 1 degrees of freedom (df), so its
     interval must use t_{df} rather than z; in the Wilson formula that is the same as shrinking
     n_eff by (z / t)² (Korn & Graubard 1998, Survey Methodology 24:193-201; Dean & Pagano 2015,
-    Respiratory Care 60:1473). With df infinite or missing (no clusters) n_eff is returned as it is.
+    "Evaluating confidence interval methods for binomial proportions in clustered surveys",
+    J. Surv. Stat. Methodol. 3(4):484-503). With df infinite or missing (no clusters) n_eff is
+    returned as it is; with df < 1 (one cluster: no spread between clusters to estimate) it is NaN.
     """
     scalar = np.ndim(n_eff) == 0 and np.ndim(df) == 0
     n = _array("n_eff", n_eff)
@@ -443,6 +449,8 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE, d
         raise ValueError("each total must be > 0 and each success count between 0 and its total")
     if len(np.unique(s)) < MIN_TREND_POINTS:
         return _too_few(len(np.unique(s)), confidence)
+    if np.isfinite(df) and df < 1:
+        return TrendResult(float("nan"), float("nan"), "cannot_calculate", False, len(s), confidence, "needs a design of at least 2 clusters")
     big_n = n.sum()
     p = x.sum() / big_n
     s_bar = (n * s).sum() / big_n

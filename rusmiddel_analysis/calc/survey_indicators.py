@@ -75,7 +75,8 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     (`stats.degrees_of_freedom_n`); design_effect = answers / effective_n (weighting and
     clustering together). Without a cluster column every answer is its own cluster, the effective
     n is Kish's and there is no degrees-of-freedom correction: the interval of a weighted share
-    without a design.
+    without a design. A year whose answers come from one cluster has no spread between clusters to
+    estimate a variance from (design_df 0): no interval, and the assessment calls it insufficient.
     """
     keys = ["year", "group"]
     sums = (
@@ -111,8 +112,11 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
         out.loc[some, "clusters"] = np.bincount(code.astype(int), minlength=int(some.sum()))
         df = n_clusters - 1.0
         out.loc[some, "design_df"] = df
-    n_df = stats.degrees_of_freedom_n(n_eff, np.where(df >= 1, df, np.inf), confidence)
-    low, high = stats.proportion_ci(share * n_df, n_df, confidence)
+    # one cluster: no spread between clusters to estimate, so no interval (never the binomial one)
+    n_df = stats.degrees_of_freedom_n(n_eff, df, confidence)
+    has = np.isfinite(n_df)
+    low, high = np.full(len(n_df), np.nan), np.full(len(n_df), np.nan)
+    low[has], high[has] = stats.proportion_ci(share[has] * n_df[has], n_df[has], confidence)
     out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
     out.loc[some, "design_effect"] = out.loc[some, "denominator"].to_numpy(float) / n_eff
     return out.drop(columns=["rows", "w", "wy", "w2"])
@@ -143,7 +147,7 @@ def standardised_shares(work: pd.DataFrame, standard_year: int, confidence: floa
         )
         row = {"year": int(year), "standardised_value": 100 * result.value, "standardised_coverage": result.coverage}
         n_eff = result.effective_n
-        if n_eff > 0:
+        if n_eff > 0 and n_clusters != 1:  # one cluster: no design variance, no interval
             n_df = stats.degrees_of_freedom_n(n_eff, n_clusters - 1 if n_clusters >= 2 else np.inf, confidence)
             low, high = stats.proportion_ci(result.value * n_df, n_df, confidence)
             row.update(standardised_low=100 * low, standardised_high=100 * high)

@@ -42,7 +42,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # the test for trend runs at the level of the change test: one error rate for every claim of change
     "trend_confidence": 0.95,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
-    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
+    # min_clusters: a survey's variance rests on the spread between its clusters, C − 1 degrees of freedom
+    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5, "min_clusters": 2},
     # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
     # audit, docs/methodology.md 7.1, hides what rounding leaves exposed)
     "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50, "round_sizes": 10},
@@ -440,6 +441,10 @@ class _Parser:
             points = merged[key]
             if isinstance(points, bool) or not isinstance(points, int) or points < 3:
                 self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
+        clusters = merged["data_quality"]["min_clusters"]
+        if isinstance(clusters, bool) or clusters != int(clusters) or clusters < 2:
+            rule = "must be a whole number of clusters, at least 2 (one gives no spread between clusters)"
+            self.fail(rule, None, "settings.data_quality.min_clusters")
         if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
             self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
         kinds = self.mapping(merged["source_kinds"], "settings.source_kinds")
