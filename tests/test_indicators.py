@@ -246,7 +246,7 @@ def _by_hand(t, a, settings):
         level = b * (1 + 0.95 * growth) ** (a.measured_year - t.baseline_year)
     assert a.progress_ratio == pytest.approx(r)
     status = "on_track" if r >= 0.95 else "needs_acceleration" if r >= 0.6 else "limited_progress" if r >= 0 else "deterioration"
-    return status, (b if status == "deterioration" else level)
+    return status, level  # every pace status's certainty is about the on-track level
 
 
 def _paired_change_p(processed, t, year) -> float:

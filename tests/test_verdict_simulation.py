@@ -130,8 +130,8 @@ def judged(strategy, target, case: Case, draws: pd.DataFrame, year: int) -> pd.D
 
 def contradicted(strategy, target, judged_rows: pd.DataFrame, truth: float, year: int) -> np.ndarray:
     """Where a status claims what the truth contradicts, on the question its certainty answers: the
-    goal met or not; on pace or behind it; worse than the baseline; held within the margin or not.
-    A truth on the line counts as meeting it."""
+    goal met or not; on pace or behind it (every pace status, deterioration included); held within
+    the margin or not. A truth on the line counts as meeting it."""
     settings = strategy.settings
     b, goal = target.baseline_value, target.target_value
     scale = verdict.judging_scale(truth, truth, truth, b, goal, target.higher_is_better, target.is_share, settings["extreme_goal_tolerance"])

@@ -497,3 +497,36 @@ def test_a_survey_year_from_one_school_has_no_interval_and_no_status(tmp_path, s
     )
     latest = pd.Series(dict(value=50.0, baseline_measured=41.0, change_se=np.nan, change_df=0.0, effective_n=400.0, denominator=400.0))
     assert change_test(target, latest, 1.0, "survey") == (pytest.approx(np.nan, nan_ok=True), "baseline_data")
+
+
+def _wilson_df(value, n_eff, df):
+    """The pages' interval written out once more: Wilson's with n_eff (z/t)² (Korn & Graubard), in percent."""
+    n = n_eff * (sp_stats.norm.ppf(0.975) / sp_stats.t.ppf(0.975, df)) ** 2
+    p, z = value / 100, sp_stats.norm.ppf(0.975)
+    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def test_certainty_and_probability_answer_one_question_and_a_worse_value_never_claims_less(strategy):
+    """Before the target year every pace status, deterioration included, is certain exactly when the
+    probability of being on pace (p_on_track, the one the page quotes) is at most 2.5 % or at least
+    97.5 %, and a worse value is never less certain of being behind: 62.5 % was 'limited progress,
+    certain' and 61.5 % 'deterioration, uncertain' beside a 1 % probability of being on pace."""
+    from rusmiddel_analysis.calc.assessment import judge_rows
+
+    values = np.round(np.arange(55.0, 72.0, 0.1), 1)
+    n_eff, df = 2500.0, 47.0
+    low, high = _wilson_df(values, n_eff, df)
+    frame = pd.concat([_row(strategy, "skole_foraeldreaftale", 0, 0, 0, 2017, "survey", n_eff, df)] * len(values), ignore_index=True)
+    judged = judge_rows(strategy, frame.assign(value=values, ci_low=low, ci_high=high))
+    past = judged["status"] == "on_track"
+    sure = np.where(past, judged["p_on_track"] >= 0.975, judged["p_on_track"] <= 0.025)
+    assert ((judged["certainty"] == "certain") == sure).all()
+    assert set(judged["status"]) >= {"deterioration", "limited_progress", "needs_acceleration", "on_track"}
+    behind_certain = (~past & (judged["certainty"] == "certain")).to_numpy()
+    first_uncertain = np.flatnonzero(~behind_certain)[0]  # values ascend: certain behind up to here, never after
+    assert behind_certain[:first_uncertain].all() and not behind_certain[first_uncertain:].any()
+    at = judged.set_index(values)
+    assert at.loc[61.5, "status"] == "deterioration" and at.loc[61.5, "certainty"] == "certain"
+    sentence = narrative.certainty_sentence(strategy.target("skole_foraeldreaftale"), at.loc[61.5])
+    assert "der skal til for at være på rette vej i 2017" in sentence

@@ -8,8 +8,8 @@ two parts:
   years the pace (Eurostat's categories `on_track`, `needs_acceleration`, `limited_progress`,
   `deterioration`, from the ratio R of actual to required progress; `maintained` / `worsened`);
 - the **certainty**: `exact` for a register, which counts everyone the target names; `certain` when
-  the whole interval lies on the status's side of the reference that decides it (the goal, the
-  on-track level, the baseline, the level minus the margin); `uncertain` otherwise.
+  the whole interval lies on the status's side of the line of the committee's question (the goal
+  met, the on-track level reached, the level minus the margin held); `uncertain` otherwise.
 
 So a politician reads one line ("Nået: 705 borgere mod målet på 703"), and a statistician sees the
 claim it makes and how often it is wrong (the seeded simulation, tests/test_verdict_simulation.py).
@@ -141,14 +141,20 @@ def maintain_status(scale: Scale, margin) -> np.ndarray:
 
 
 def reference(status, scale: Scale, on_track_level, margin) -> np.ndarray:
-    """The oriented reference that decides each status: the goal (achieved, not achieved), the
-    on-track level (the pace statuses), the baseline (deterioration), the level minus the margin
-    (maintained, worsened)."""
+    """The oriented line a status's certainty is about: the goal (achieved, not achieved), the
+    on-track level (every pace status: on track, or behind it however far, deterioration included),
+    the level minus the margin (maintained, worsened).
+
+    One line per question the committee asks (met, on pace, held), so the certainty and the
+    probability the page quotes answer the same question and a worse value never makes a weaker
+    claim: with the baseline as deterioration's line, 62.5 % was "limited progress, certain" and
+    61.5 % "deterioration, uncertain" beside a 1 % probability of being on pace. The category among
+    the behind statuses is the measurement's own; "certain" does not cover it (methodology 3.5)."""
     status = np.asarray(status, dtype=object)
     margin = np.nan_to_num(np.asarray(margin, float))
     return np.select(
-        [np.isin(status, ["achieved", "not_achieved"]), status == "deterioration", np.isin(status, ["maintained", "worsened"])],
-        [oriented(scale, scale.target), oriented(scale, scale.baseline), oriented(scale, scale.target) - margin],
+        [np.isin(status, ["achieved", "not_achieved"]), np.isin(status, ["maintained", "worsened"])],
+        [oriented(scale, scale.target), oriented(scale, scale.target) - margin],
         default=oriented(scale, on_track_level),
     )
 
