@@ -57,7 +57,8 @@ def _watch(results, strategy) -> str:
     end = results.year_assessment(2019).set_index("target_id").loc["ungdom_hash"]
     return (
         f'In the demo\'s 2017, "Unge: ikke prøvet hash" fell from {strategy.target("ungdom_hash").baseline_value:.0f} to {row.value:.1f} % '
-        f"(the paired change's p = {row.change_p_value:.3f}): status {row.status}, watched = {bool(row.watch)}; "
+        f"(the paired change's p = {row.change_p_value:.3f}, {row.change_p_adjusted:.3f} after Holm's correction): status {row.status}, "
+        f"watched = {bool(row.watch)}{f' ({row.watch_reason})' if row.watch_reason else ''}; "
         f"in 2019 it is {end.status} ({end.value:.1f} %)."
     )
 

@@ -25,8 +25,10 @@ report year. How each column is computed (docs/methodology.md):
 - required_value: the required path in the measured year; on_track_value: the level that counts
   as on track (R = settings.progress_thresholds.on_track); progress_ratio: R (linear for shares,
   compound for counts; progress.py).
-- watch: moved the wrong way since the baseline by more than chance, or (a level to keep) by more
-  than half its margin: a target to watch whatever its status.
+- watch, watch_reason: moved the wrong way since the baseline by more than chance (the change the
+  change test tested, significant after Holm's correction: `beyond_chance`), or (a level to keep)
+  fell more than half its margin below the level (`half_margin`): a target to watch whatever its
+  status.
 - vs_target: Fingertips' comparison of the interval with the (effective) goal.
 - trend: the test for trend over the measured years up to the report year (settings.trend_confidence),
   on the effective counts of a weighted share.
@@ -125,6 +127,8 @@ COLUMNS = [
     "change_se",
     "change_df",
     "watch",
+    # why a target is watched: beyond_chance (the change test, Holm-corrected), half_margin (a level to keep)
+    "watch_reason",
 ]
 # columns copied from the latest measurement's indicator row as they are
 CARRIED = (
@@ -170,6 +174,7 @@ TEXT_COLUMNS = (
     "beyond_normal_variation",
     "change_basis",
     "watch",
+    "watch_reason",
 )
 
 
@@ -506,20 +511,37 @@ def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(pieces).reindex(frame.index) if pieces else frame
 
 
-def watch(strategy, frame: pd.DataFrame) -> np.ndarray:
-    """Targets to watch whatever their status: moved the wrong way since the baseline by more than
-    chance, or, for a level to keep, by more than half its margin. An early warning screens, so the
-    change test is the target's own (not Holm-corrected): a false alarm costs a look, a missed one a
-    target (docs/methodology.md 3.6)."""
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
+def tested_change(strategy, frame: pd.DataFrame) -> np.ndarray:
+    """The change the change test tested, oriented so that a move the good way is positive: against
+    the baseline year's own estimate (`change_basis` baseline_data) or the published baseline."""
     sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
-    moved = sign * (frame["value"].astype(float) - frame["baseline_value"].astype(float)).to_numpy()
+    measured = frame["baseline_measured"].astype(float) if "baseline_measured" in frame.columns else pd.Series(np.nan, index=frame.index)
+    own = (frame.get("change_basis", pd.Series("", index=frame.index)) == "baseline_data") & measured.notna()
+    reference = np.where(own, measured, frame["baseline_value"].astype(float))
+    return sign * (frame["value"].astype(float).to_numpy() - reference)
+
+
+def watch_reasons(strategy, frame: pd.DataFrame) -> list[str]:
+    """Why each target is to be watched whatever its status ('' when it is not): `beyond_chance`, it
+    moved the wrong way by more than chance, the same test and the same Holm correction as the
+    page's sentence on the change (the direction of the change that test compared); `half_margin`, a
+    level to keep fell more than half its margin below the level (an early warning that claims no
+    significance). Both codes when both hold (docs/methodology.md 3.6)."""
+    if frame.empty:
+        return []
     alpha = 1 - strategy.settings["change_confidence"]
-    beyond_chance = frame["change_p_value"].astype(float).to_numpy() < alpha
+    adjusted = frame["change_p_adjusted"].astype(float).to_numpy()
+    beyond = (np.nan_to_num(tested_change(strategy, frame)) < 0) & (np.nan_to_num(adjusted, nan=1.0) < alpha)
+    sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
+    below_level = sign * (frame["value"].astype(float) - frame["target_value"].astype(float)).to_numpy()
     margin = frame["maintain_margin"].astype(float).to_numpy()
-    half = (frame["kind"] == "maintain").to_numpy() & (moved < -margin / 2)
-    return ((np.nan_to_num(moved) < 0) & beyond_chance) | half
+    half = (frame["kind"] == "maintain").to_numpy() & (below_level < -margin / 2)
+    return [";".join(code for code, on in (("beyond_chance", b), ("half_margin", h)) if on) for b, h in zip(beyond, half, strict=True)]
+
+
+def watch(strategy, frame: pd.DataFrame) -> np.ndarray:
+    """Targets to watch whatever their status (`watch_reasons` not empty)."""
+    return np.array([bool(reason) for reason in watch_reasons(strategy, frame)], dtype=bool)
 
 
 def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -537,7 +559,9 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     open_rows = frame["status"].isna()
     judged = judge_rows(strategy, frame[open_rows]) if open_rows.any() else frame[open_rows]
     frame = pd.concat([frame[~open_rows].astype(object), judged.astype(object)]).reindex(frame.index)
-    frame["watch"] = watch(strategy, frame) & open_rows.to_numpy()
+    reasons = np.array(watch_reasons(strategy, frame), dtype=object)
+    frame["watch_reason"] = np.where(open_rows.to_numpy(), reasons, "")
+    frame["watch"] = frame["watch_reason"] != ""
     numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS]
     frame[numeric] = frame[numeric].apply(pd.to_numeric)
     frame["measured_year"] = frame["measured_year"].astype("Int64")

@@ -64,6 +64,8 @@ class Verdict:
     p_on_track: float | None
     watch: bool
     source_kind: str
+    # why it is watched (assessment.watch_reasons): beyond_chance, half_margin
+    watch_reasons: tuple[str, ...] = ()
 
 
 def codes(records) -> str:
@@ -116,6 +118,7 @@ def verdict_of(row) -> Verdict:
         p_on_track=_number(row.get("p_on_track")),
         watch=bool(row.get("watch")) if pd.notna(row.get("watch")) else False,
         source_kind=str(row.get("source_kind") or ""),
+        watch_reasons=tuple(_parts(row.get("watch_reason"))),
     )
 
 

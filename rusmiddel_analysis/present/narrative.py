@@ -177,13 +177,25 @@ def status_sentence(target, row, lang: str = "da") -> str:
     return " ".join(part for part in (first, certainty_sentence(target, row, lang), _fall_inside_margin(target, row, lang)) if part)
 
 
+def _tested_baseline(target, row) -> float:
+    """The baseline the change test compared with: the baseline year's own estimate, or the strategy's."""
+    own = row.get("change_basis") == "baseline_data" and not fmt.missing(row.get("baseline_measured"))
+    return row["baseline_measured"] if own else target.baseline_value
+
+
 def _fall_inside_margin(target, row, lang: str) -> str:
-    """A level held within the margin whose fall is nevertheless watched (more than chance, or more
-    than half the margin; calc/assessment.watch): said, as the summary lists it."""
-    if row["status"] != "maintained" or not records.verdict_of(row).watch:
+    """A level held within the margin whose fall is nevertheless watched, with the reason it is
+    (calc/assessment.watch_reasons): more than chance (the change test's fall, Holm-corrected, as the
+    page's test sentence says), or more than half the margin (the fall below the level)."""
+    verdict = records.verdict_of(row)
+    if row["status"] != "maintained" or not verdict.watch:
         return ""
-    worse = row["value"] < target.target_value if target.higher_is_better else row["value"] > target.target_value
-    return text("narrative.fall_inside_margin", lang, fall=amount(target, target.target_value - row["value"], lang)) if worse else ""
+    if "beyond_chance" in verdict.watch_reasons:
+        return text("narrative.fall_inside_margin", lang, fall=amount(target, _tested_baseline(target, row) - row["value"], lang))
+    if "half_margin" in verdict.watch_reasons:
+        margin = amount(target, row["maintain_margin"], lang)
+        return text("narrative.fall_inside_margin_half", lang, fall=amount(target, target.target_value - row["value"], lang), margin=margin)
+    return ""
 
 
 def variation_sentence(target, row, lang: str = "da") -> str:
@@ -223,13 +235,16 @@ def gap_words(target, row, lang: str = "da") -> str:
 
 
 def watch_words(target, row, lang: str = "da") -> str:
-    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)'."""
-    key = "narrative.watch_down" if row["value"] < target.baseline_value else "narrative.watch_up"
+    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)';
+    from the baseline the change test compared with when it is watched for that test."""
+    tested = "beyond_chance" in records.verdict_of(row).watch_reasons
+    baseline = _tested_baseline(target, row) if tested else target.baseline_value
+    key = "narrative.watch_down" if row["value"] < baseline else "narrative.watch_up"
     return text(
         key,
         lang,
         name=target.short_name(lang),
-        baseline=_value(target, target.baseline_value, lang),
+        baseline=measured(target, baseline, lang) if baseline != target.baseline_value else _value(target, baseline, lang),
         value=measured(target, row["value"], lang),
         baseline_year=target.baseline_year,
     )
@@ -319,10 +334,15 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
     if fmt.missing(row.get("change_p_adjusted")):
         return text("narrative.change_test_none", lang)
     key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
+    baseline = _value(target, target.baseline_value, lang)
+    if row.get("change_basis") == "baseline_data" and not fmt.missing(row.get("baseline_measured")):
+        # the test compared with the baseline year's own estimate: the sentence names that one
+        key, baseline = f"{key}_measured", measured(target, row["baseline_measured"], lang)
     sentence = text(
         f"narrative.{key}",
         lang,
-        baseline=_value(target, target.baseline_value, lang),
+        baseline=baseline,
+        baseline_year=target.baseline_year,
         tests=tests,
         p=fmt.p_value(row["change_p_value"], lang),
         p_adjusted=fmt.p_value(row["change_p_adjusted"], lang),
