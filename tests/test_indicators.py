@@ -274,9 +274,10 @@ def _paired_change_p(processed, t, year) -> float:
 
 def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
     """Each 2017 status and certainty recomputed from the formulas: the change test (the survey's two
-    years with the schools paired, statsmodels; the register against its published baseline, the
-    score and exact Poisson tests), Holm's correction (statsmodels), the ratio and the decision table."""
+    years with the schools paired, statsmodels; the register's two years, the two-sample z and the
+    exact conditional test), Holm's correction (statsmodels), the ratio and the decision table."""
     from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
 
     _, processed = demo_dirs
     indicators = compute(strategy, processed)
@@ -288,11 +289,13 @@ def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
         if a.source_kind == "survey":
             assert a.change_basis == "baseline_data"
             p = _paired_change_p(processed, t, 2017)
-        elif t.is_share:  # a register's share against the published baseline: the score test
-            p0 = t.baseline_value / 100
-            p = 2 * sp_stats.norm.sf(abs(a.value / 100 - p0) / np.sqrt(p0 * (1 - p0) / a.effective_n))
-        else:
-            p = min(1.0, 2 * min(sp_stats.poisson.cdf(a.numerator, t.baseline_value), sp_stats.poisson.sf(a.numerator - 1, t.baseline_value)))
+        else:  # a register against its own 2015: both years vary (statsmodels' two-sample z; scipy's exact binomial test)
+            base = row(indicators, t.id, 2015)
+            assert a.change_basis == "baseline_data" and a.baseline_measured == base.value
+            if t.is_share:
+                p = proportions_ztest([a.numerator, base.numerator], [a.denominator, base.denominator])[1]
+            else:
+                p = sp_stats.binomtest(int(a.numerator), int(a.numerator + base.numerator), 0.5).pvalue
         assert a.change_p_value == pytest.approx(p, rel=1e-6), a.target_id
         p_values.append(p)
     adjusted = multipletests(p_values, method="holm")[1]

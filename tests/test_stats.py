@@ -370,3 +370,39 @@ def test_a_design_of_one_cluster_reads_on_no_distribution():
     assert (none.direction, none.reason) == ("cannot_calculate", "needs a design of at least 2 clusters") and np.isnan(none.p_value)
     one = stats.trend_test(x, n, years, 0.95, 1.0)
     assert one.p_value == pytest.approx(sp.f.sf(one.statistic, 1, 1))
+
+
+# --- a register's two years ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("later, baseline", [(705, 611), (649, 611), (562, 611), (3, 0), (0, 4), (12, 12)])
+def test_two_counts_exact_test_is_the_conditional_binomial(later, baseline):
+    """Given the total, the later count is Binomial(total, 1/2) under one rate: scipy's exact binomial
+    test (its two-sided p for p = 1/2 is the doubled smaller tail)."""
+    direction, p = stats.two_count_test(later, baseline)
+    assert p == pytest.approx(sp.binomtest(later, later + baseline, 0.5).pvalue, rel=1e-9)
+    assert direction == np.sign(later - baseline)
+    assert stats.two_count_test(0, 0) == (0, 1.0)
+
+
+def test_two_counts_quasi_poisson_test_reads_on_t_with_the_dispersions_degrees_of_freedom():
+    """phi = 2.4 estimated on 3 degrees of freedom: z = (705 - 611) / sqrt(2.4 x 1316), read on t_3."""
+    _, p = stats.two_count_test(705, 611, 2.4, 3)
+    z = 94 / math.sqrt(2.4 * 1316)
+    assert p == pytest.approx(2 * sp.t.sf(z, 3))
+    with pytest.raises(ValueError, match="whole numbers"):
+        stats.two_count_test(704.5, 611)
+    with pytest.raises(ValueError, match="dispersion must be at least 1"):
+        stats.two_count_test(705, 611, 0.5, 3)
+
+
+@pytest.mark.parametrize("x2, n2, x1, n1", [(196, 360, 205, 360), (160, 280, 98, 280), (45, 99, 30, 101), (0, 60, 0, 55)])
+def test_two_proportions_equal_statsmodels(x2, n2, x1, n1):
+    z, p = stats.two_proportion_test(x2, n2, x1, n1)
+    if x1 + x2 == 0:  # nothing varies: no evidence of a change
+        assert (z, p) == (0.0, 1.0)
+        return
+    ref_z, ref_p = proportions_ztest([x2, x1], [n2, n1])
+    assert (z, p) == (pytest.approx(ref_z), pytest.approx(ref_p))
+    with pytest.raises(ValueError, match="0 <= successes <= n"):
+        stats.two_proportion_test(61, 60, 1, 55)

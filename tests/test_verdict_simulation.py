@@ -7,8 +7,9 @@ binomial around its share. Each draw then goes through the same code as the repo
 ultimate-cluster variance from the schools' sums, the effective n, Korn & Graubard's degrees of
 freedom (`stats.degrees_of_freedom_n`), the Wilson interval and `assessment.judge_rows`. A register
 counts everyone, so its status is exact by construction; what is simulated for it is whether the
-change from the baseline is called larger than normal year-to-year variation (binomial or Poisson
-draws around the truth).
+change from the baseline is called larger than normal year-to-year variation: both years drawn
+(binomial or Poisson, the baseline year around the baseline, the measured year around the truth)
+and compared with the two-sample test the reports use.
 
 For every case, year and truth the table in docs/methodology.md (section 3.5) reports: how often
 the status is the one the truth itself has (`right`), how often it is wrong *and* said to be
@@ -98,16 +99,17 @@ def _survey_draws(case: Case, truth: float, rng) -> pd.DataFrame:
 
 
 def _register_draws(case: Case, target, truth: float, rng) -> pd.DataFrame:
-    """DRAWS yearly register counts around a truth, with the interval and the change test the reports use."""
+    """DRAWS pairs of register years, the baseline year around the baseline and the measured year
+    around the truth, with the interval and the change test the reports use (both years vary)."""
     if case.n is None:
-        counts = rng.poisson(truth, DRAWS).astype(float)
+        base, counts = rng.poisson(target.baseline_value, DRAWS).astype(float), rng.poisson(truth, DRAWS).astype(float)
         low, high = stats.count_ci(counts)
-        _, p = stats.poisson_test(counts, target.baseline_value)
+        _, p = stats.two_count_test(counts, base)
         estimate = {"value": counts, "ci_low": low, "ci_high": high}
         return pd.DataFrame({**estimate, "effective_n": np.nan, "design_df": np.nan, "denominator": np.nan, "p": p})
-    x = rng.binomial(case.n, truth / 100, DRAWS).astype(float)
+    base, x = rng.binomial(case.n, target.baseline_value / 100, DRAWS).astype(float), rng.binomial(case.n, truth / 100, DRAWS).astype(float)
     low, high = stats.proportion_ci(x, case.n)
-    _, p = stats.one_sample_proportion_test(x / case.n, case.n, target.baseline_value / 100)
+    _, p = stats.two_proportion_test(x, case.n, base, case.n)
     estimate = {"value": 100 * x / case.n, "ci_low": 100 * low, "ci_high": 100 * high}
     return pd.DataFrame({**estimate, "effective_n": case.n, "design_df": np.nan, "denominator": case.n, "p": p})
 

@@ -580,3 +580,27 @@ def test_the_watch_and_the_page_read_one_test(strategy):
     assert (row["watch"], row["watch_reason"]) == (False, "")
     watched = _watched(strategy, "ungdom_hash", 67.0, 6000.0, 11.0, change_p_value=0.004, change_p_adjusted=0.04, change_basis="published_baseline")
     assert watched["watch_reason"] == "beyond_chance"
+
+
+def test_a_registers_change_counts_both_years_variation(strategy):
+    """705 against 611 persons: with 2015's count as exact the change looked far beyond normal
+    variation (p = 0.0002); both years vary, and the exact conditional test gives 0.010 (scipy's
+    binomial test of 705 of 1,316 at 1/2). Without the baseline year's data the published count is
+    the register's own count of that year and is tested as one: a baseline of 0 against 3 is
+    p = 0.25, never 0. A register's share: the two years' outcomes (statsmodels' two-sample z)."""
+    import dataclasses
+
+    from statsmodels.stats.proportion import proportions_ztest
+
+    from rusmiddel_analysis.calc.assessment import change_test
+
+    count = strategy.target("behandling_antal")
+    latest = pd.Series(dict(value=705.0, numerator=705.0, denominator=np.nan, baseline_measured=611.0, baseline_numerator=611.0))
+    p, basis = change_test(count, latest, 1.0, "register")
+    assert (basis, p) == ("baseline_data", pytest.approx(sp_stats.binomtest(705, 1316, 0.5).pvalue)) and 0.0103 < p < 0.0104
+    p, basis = change_test(dataclasses.replace(count, baseline_value=0.0), pd.Series(dict(value=3.0, numerator=3.0)), 1.0, "register")
+    assert (basis, p) == ("published_baseline", pytest.approx(0.25))
+    share = strategy.target("behandling_alkohol_effekt")
+    latest = pd.Series(dict(value=58.0, numerator=189.0, denominator=326.0, baseline_measured=56.9, baseline_numerator=190.0, baseline_denominator=334.0))
+    p, basis = change_test(share, latest, 1.0, "register")
+    assert (basis, p) == ("baseline_data", pytest.approx(proportions_ztest([189, 190], [326, 334])[1]))

@@ -199,33 +199,50 @@ def source_kind(strategy, target) -> str:
     return strategy.settings["source_kinds"].get(target.source, SOURCES[target.source].kind)
 
 
-def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey") -> tuple[float, str]:
+def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey", dispersion_df: float = np.inf) -> tuple[float, str]:
     """Two-sided p-value of the change since the baseline, and what it compares with.
 
-    A survey whose baseline year is in the data (`change_se` known): the two years' estimates, the
-    schools paired (stats.difference_test with the design's degrees of freedom): `baseline_data`.
-    Otherwise the strategy's published baseline, taken as exact (`published_baseline`): a share,
-    the score test with the effective sample size (the test whose inversion is the page's Wilson
-    interval; Student's t on the design's degrees of freedom for a survey); a count, the exact
-    Poisson test, or the quasi-Poisson test when the counts vary more (`dispersion` > 1).
+    Where the baseline year is in the data (`baseline_data`), both years count with their own
+    variation: a survey's two estimates with the schools paired (stats.difference_test on the
+    design's degrees of freedom; no test when one cluster answered in both years together); a
+    register's share, the two-proportion test of the two years' outcomes (`baseline_numerator`,
+    `baseline_denominator` of `latest`); a register's count, the exact conditional test of the two
+    counts, quasi-Poisson with the dispersion on its `dispersion_df` degrees of freedom.
+    Otherwise (`published_baseline`): a count's published baseline is the register's own count of
+    that year and is tested as one; a share's is taken as exact, the score test with the effective
+    sample size (the test whose inversion is the page's Wilson interval; Student's t on the design's
+    degrees of freedom for a survey), and the page says so.
     """
-    if target.is_share and kind == "survey" and pd.notna(latest.get("baseline_measured")):
+    own = pd.notna(latest.get("baseline_measured"))
+    if target.is_share and kind == "survey" and own:
         if pd.isna(latest.get("change_se")):  # one cluster in both years together: no variance, no test
             return float("nan"), "baseline_data"
         _, p = stats.difference_test(latest["value"] - latest["baseline_measured"], latest["change_se"], latest["change_df"])
         return float(p), "baseline_data"
+    if target.is_share and own:
+        args = (latest["numerator"], latest["denominator"], latest["baseline_numerator"], latest["baseline_denominator"])
+        return float(stats.two_proportion_test(*args)[1]), "baseline_data"
     if target.is_share:
         n = latest.get("effective_n")
         n = latest["denominator"] if pd.isna(n) else n
         df = latest.get("design_df") if kind == "survey" and pd.notna(latest.get("design_df")) else np.inf
         _, p = stats.one_sample_proportion_test(latest["value"] / 100, n, target.baseline_value / 100, df)
         return float(p), "published_baseline"
-    if target.baseline_value <= 0:
-        return (0.0 if latest["numerator"] > 0 else 1.0), "published_baseline"
-    if dispersion > 1:
-        return float(stats.quasi_poisson_test(latest["numerator"], target.baseline_value, dispersion)[1]), "published_baseline"
-    _, p = stats.poisson_test(int(latest["numerator"]), target.baseline_value)
-    return float(p), "published_baseline"
+    baseline = latest["baseline_numerator"] if own else target.baseline_value
+    _, p = stats.two_count_test(latest["numerator"], baseline, max(dispersion, 1.0), dispersion_df)
+    return float(p), "baseline_data" if own else "published_baseline"
+
+
+def register_baseline(latest: pd.Series, rows: pd.DataFrame, target, kind: str) -> pd.Series:
+    """A register's latest row with its baseline year's own figures (`baseline_measured`,
+    `baseline_numerator`, `baseline_denominator`) when that year is in the data; a survey's row as it is
+    (its indicator row carries the paired comparison already)."""
+    base = rows[rows["year"] == target.baseline_year]
+    if kind != "register" or base.empty or pd.isna(base["numerator"].iloc[0]) or (target.is_share and not base["denominator"].iloc[0] > 0):
+        return latest
+    first = base.iloc[0]
+    own = pd.Series({"baseline_measured": first["value"], "baseline_numerator": first["numerator"], "baseline_denominator": first["denominator"]})
+    return pd.concat([latest.drop(own.index, errors="ignore"), own])
 
 
 def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -328,11 +345,11 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         reason = "before_baseline" if year < target.baseline_year else "baseline_year" if year == target.baseline_year else "no_measurement_since"
         out.update(status="insufficient_data", data_quality=codes([QualityProblem(reason, target.baseline_year)]))
         return out
-    latest = since.iloc[-1]
+    latest = register_baseline(since.iloc[-1], rows, target, out["source_kind"])
     used, excluded, break_year = trend_rows(strategy, target, rows, year)
     dispersion = _count_dispersion(strategy, target, used)
     phi = dispersion.used if dispersion is not None else 1.0
-    p_value, basis = change_test(target, latest, phi, out["source_kind"])
+    p_value, basis = change_test(target, latest, phi, out["source_kind"], dispersion.df if dispersion is not None else np.inf)
     out.update(
         measured_year=int(latest["year"]),
         value=latest["value"],

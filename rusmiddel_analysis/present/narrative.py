@@ -205,7 +205,9 @@ def variation_sentence(target, row, lang: str = "da") -> str:
     if beyond is None or fmt.missing(beyond) or fmt.missing(row.get("change_p_adjusted")):
         return ""
     key = "beyond" if bool(beyond) else "within"
-    return text(f"narrative.variation_{key}", lang, baseline=_value(target, target.baseline_value, lang))
+    baseline = _tested_baseline(target, row)  # the year's own count or share, as the test compared
+    shown = _value(target, baseline, lang) if baseline == target.baseline_value else measured(target, baseline, lang)
+    return text(f"narrative.variation_{key}", lang, baseline=shown)
 
 
 def extreme_goal_sentence(target, row, lang: str = "da") -> str:
@@ -348,7 +350,7 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
         p_adjusted=fmt.p_value(row["change_p_adjusted"], lang),
     )
     basis = row.get("change_basis")
-    if basis == "baseline_data" or (basis == "published_baseline" and row.get("source_kind") == "survey"):
+    if row.get("source_kind") == "survey" and basis in ("baseline_data", "published_baseline"):  # a register names no schools
         sentence += " " + text(f"narrative.change_basis_{basis}", lang, baseline_year=target.baseline_year, cluster_word=cluster_word(target, lang))
     return sentence
 
