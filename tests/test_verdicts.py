@@ -601,6 +601,29 @@ def test_a_registers_change_counts_both_years_variation(strategy):
     p, basis = change_test(dataclasses.replace(count, baseline_value=0.0), pd.Series(dict(value=3.0, numerator=3.0)), 1.0, "register")
     assert (basis, p) == ("published_baseline", pytest.approx(0.25))
     share = strategy.target("behandling_alkohol_effekt")
-    latest = pd.Series(dict(value=58.0, numerator=189.0, denominator=326.0, baseline_measured=56.9, baseline_numerator=190.0, baseline_denominator=334.0))
+    latest = pd.Series(
+        dict(value=58.0, numerator=189.0, denominator=326.0, baseline_measured=56.9, baseline_numerator=190.0, baseline_denominator=334.0)
+    )
     p, basis = change_test(share, latest, 1.0, "register")
     assert (basis, p) == ("baseline_data", pytest.approx(proportions_ztest([189, 190], [326, 334])[1]))
+
+
+def test_a_register_is_exact_only_where_the_unknown_outcomes_cannot_change_its_status(strategy):
+    """212 successes among 360 known outcomes (58.9 %) and 114 unknown: not achieved against 60 %,
+    but the worst-case bounds 212/474 = 44.7 % and 326/474 = 68.8 % lie either side of the goal, so
+    the status is not exact; the page says what the unknown outcomes could do. With 2 unknown
+    (bounds 58.6-59.1 %, short of 60 % either way) it is."""
+    from rusmiddel_analysis.calc.assessment import judge_rows
+
+    def judged(unknown):
+        low, high = 100 * 212 / (360 + unknown), 100 * (212 + unknown) / (360 + unknown)
+        frame = _row(strategy, "behandling_alkohol_effekt", 100 * 212 / 360, 53.7, 64.0, 2019, "register", 360.0)
+        return judge_rows(strategy, frame.assign(bound_low=low, bound_high=high)).iloc[0].astype(object)
+
+    straddling = judged(114)
+    assert (straddling["status"], straddling["certainty"]) == ("not_achieved", "uncertain")
+    assert (round(straddling["bound_low"], 1), round(straddling["bound_high"], 1)) == (44.7, 68.8)
+    assert np.isnan(straddling["p_goal_met"])  # a count has no sampling probability
+    sentence = narrative.certainty_sentence(strategy.target("behandling_alkohol_effekt"), straddling)
+    assert "ville andelen være 44,7\u00a0%; hvis alle var gået godt, 68,8\u00a0%" in sentence
+    assert judged(2)["certainty"] == "exact"  # 212/362 to 214/362: 58.6-59.1 %, short of 60 % either way

@@ -420,18 +420,36 @@ def caveats(strategy, target, out: dict) -> list[Caveat]:
     return found
 
 
-def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
+def _scale(strategy, frame: pd.DataFrame, low="ci_low", high="ci_high") -> verdict.Scale:
+    """The rows on their judging scale, with the interval (or another range: the bounds) `low`-`high`."""
     targets = [strategy.target(t) for t in frame["target_id"]]
     return verdict.judging_scale(
         frame["value"],
-        frame["ci_low"],
-        frame["ci_high"],
+        frame[low],
+        frame[high],
         frame["baseline_value"],
         frame["target_value"],
         [t.higher_is_better for t in targets],
         [t.is_share for t in targets],
         float(strategy.settings["extreme_goal_tolerance"]),
     )
+
+
+def _certainty(strategy, frame: pd.DataFrame, status, scale: verdict.Scale, reference) -> np.ndarray:
+    """A survey's certainty from its interval; a register's `exact` only where its status would be
+    the same whatever the unknown outcomes were (the worst-case bounds, methodology 2.6, on the
+    status's side of its line), else `uncertain`: a count of the known outcomes is exact, a status
+    the missing ones could change is not (A7). A register without bounds (a count) is exact."""
+    register = (frame["source_kind"] == "register").to_numpy()
+    survey = verdict.certainty(status, scale, reference, np.zeros(len(frame), dtype=bool))
+    if not register.any():
+        return survey
+    value = frame["value"].astype(float)
+    bounds = frame.assign(
+        _low=frame.get("bound_low", value).astype(float).fillna(value), _high=frame.get("bound_high", value).astype(float).fillna(value)
+    )
+    counted = verdict.certainty(status, _scale(strategy, bounds, "_low", "_high"), reference, np.zeros(len(frame), dtype=bool))
+    return np.where(register, np.where(counted == verdict.CERTAIN, verdict.EXACT, verdict.UNCERTAIN), survey)
 
 
 def probabilities(frame: pd.DataFrame, scale: verdict.Scale, reference) -> np.ndarray:
@@ -479,7 +497,7 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(
         status=status,
         verdict_reason=[verdict.REASONS[s] for s in status],
-        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
+        certainty=_certainty(strategy, frame, status, scale, reference),
         # one probability a year: the goal met in the target year, the pace before it
         p_goal_met=np.where(final, probabilities(frame, scale, scale.target), np.nan),
         p_on_track=np.where(final, np.nan, probabilities(frame, scale, level)),
@@ -501,7 +519,7 @@ def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(
         status=status,
         verdict_reason=[verdict.REASONS[s] for s in status],
-        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
+        certainty=_certainty(strategy, frame, status, scale, reference),
         p_goal_met=probabilities(frame, scale, lowest),
         p_on_track=np.nan,
         maintain_margin=margin,

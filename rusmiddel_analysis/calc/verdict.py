@@ -7,9 +7,10 @@ two parts:
   is met (`achieved` / `not_achieved`; `maintained` / `worsened` for a level to keep), in earlier
   years the pace (Eurostat's categories `on_track`, `needs_acceleration`, `limited_progress`,
   `deterioration`, from the ratio R of actual to required progress; `maintained` / `worsened`);
-- the **certainty**: `exact` for a register, which counts everyone the target names; `certain` when
-  the whole interval lies on the status's side of the line of the committee's question (the goal
-  met, the on-track level reached, the level minus the margin held); `uncertain` otherwise.
+- the **certainty**: `exact` for a register, which counts everyone the target names, where its
+  unknown outcomes could not change the status (assessment._certainty); `certain` when a survey's
+  whole interval lies on the status's side of the line of the committee's question (the goal met,
+  the on-track level reached, the level minus the margin held); `uncertain` otherwise.
 
 So a politician reads one line ("Nået: 705 borgere mod målet på 703"), and a statistician sees the
 claim it makes and how often it is wrong (the seeded simulation, tests/test_verdict_simulation.py).

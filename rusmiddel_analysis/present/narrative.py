@@ -162,6 +162,9 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
         return text(f"narrative.certainty.certain_{side}", lang, reference=reference, **values)
     claim, probability = _claim(target, row)
     if probability is None:
+        if verdict.source_kind == "register" and not fmt.missing(row.get("bound_low")):  # the unknown outcomes could change it
+            low, high = (measured(target, row[c], lang) for c in ("bound_low", "bound_high"))
+            return text("narrative.certainty.unknown_outcomes", lang, low=low, high=high)
         return ""
     shown = fmt.percent(100 * min(max(probability, 0.01), 0.99), lang)  # never "0 %" or "100 %" for an estimate
     return text("narrative.certainty.uncertain", lang, claim=text(f"narrative.claim.{claim}", lang), p=shown)
