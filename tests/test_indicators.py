@@ -425,14 +425,14 @@ def test_standardised_share_rate_and_bounds_through_compute(tmp_path, strategy):
 
 
 def test_a_count_of_0_keeps_its_rate_interval_under_overdispersion(strategy):
-    """A count of 0 with the dispersion widened (phi = 2): the rate's interval is the widened count
-    interval per 10,000 residents, 0 to sqrt(2) x the exact Poisson upper limit chi2(0.975; 2)/2, never
-    lost to 0/0 (the rate per count was read as rate / value)."""
+    """A count of 0 with the dispersion widened (phi = 2 on 3 degrees of freedom): the rate's interval
+    is the widened count interval per 10,000 residents, 0 to sqrt(2) t_3/z x the exact Poisson upper
+    limit chi2(0.975; 2)/2, never lost to 0/0 (the rate per count was read as rate / value)."""
     from rusmiddel_analysis.calc.assessment import _with_dispersion
 
     out = dict(numerator=0.0, value=0.0, rate=0.0, population=50000.0, ci_low=0.0, ci_high=3.69)
     dispersion = stats.Dispersion(phi=2.0, statistic=6.0, df=3, p_value=0.11, overdispersed=False, used=2.0, n_points=5)
     _with_dispersion(out, dispersion, strategy.settings)
-    high = np.sqrt(2.0) * sp_stats.chi2.ppf(0.975, 2) / 2
+    high = np.sqrt(2.0) * sp_stats.t.ppf(0.975, 3) / sp_stats.norm.ppf(0.975) * sp_stats.chi2.ppf(0.975, 2) / 2
     assert (out["ci_low"], out["ci_high"]) == pytest.approx((0.0, high))
     assert (out["rate_low"], out["rate_high"]) == pytest.approx((0.0, high * 10000 / 50000))

@@ -256,3 +256,17 @@ def test_a_subgroup_inside_one_school_keeps_the_binomial_interval():
     low, high = proportion_confint(x * n_df / n, n_df, method="wilson")
     assert inside["effective_n"] == n and inside["ci_high"] - inside["ci_low"] > 5
     assert (inside["ci_low"], inside["ci_high"]) == pytest.approx((100 * low, 100 * high))
+
+
+def test_an_estimated_dispersion_is_read_on_its_degrees_of_freedom():
+    """phi = 4 estimated from 5 years (3 degrees of freedom): the interval's halves grow by
+    2 x t_3/z, the change test reads z on t_3, the trend's X²/phi on F(1, 3) (scipy)."""
+    sp = __import__("scipy").stats
+    low, high = stats.count_ci(705)
+    factor = 2 * sp.t.ppf(0.975, 3) / sp.norm.ppf(0.975)
+    assert stats.scaled_count_ci(705, 4.0, 0.95, 3) == pytest.approx((705 - factor * (705 - low), 705 + factor * (high - 705)))
+    assert stats.scaled_count_ci(705, 1.0, 0.95, 3) == pytest.approx((low, high))  # Poisson: nothing estimated to read on t
+    _, p = stats.quasi_poisson_test(705, 611, 4.0, 3)
+    assert p == pytest.approx(2 * sp.t.sf((705 - 611) / np.sqrt(4 * 611), 3))
+    scaled = stats.count_trend_test([611, 628, 649, 674, 705], range(2015, 2020), dispersion=4.0, dispersion_df=3)
+    assert scaled.p_value == pytest.approx(sp.f.sf(scaled.statistic, 1, 3))

@@ -256,7 +256,7 @@ def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return rows["value"].astype(float) / 100 * n, n
 
 
-def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0) -> stats.TrendResult:
+def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0, dispersion_df: float = np.inf) -> stats.TrendResult:
     """The test for trend over the measured years: Cochran-Armitage on effective counts for a share
     (on F(1, df) with the fewest degrees of freedom of the years' designs), the log-linear score
     test for a count (quasi-Poisson with the dispersion)."""
@@ -264,7 +264,7 @@ def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 
         successes, answers = effective_counts(rows)
         df = rows["design_df"].min() if "design_df" in rows.columns and rows["design_df"].notna().any() else np.inf
         return stats.trend_test(successes, answers, rows["year"], confidence, df)
-    return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion)
+    return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion, dispersion_df)
 
 
 def applies_to(method_break, target) -> bool:
@@ -326,7 +326,7 @@ def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, settings) -
         return
     out.update(dispersion=dispersion.phi, dispersion_p_value=dispersion.p_value)
     if dispersion.used > 1 and pd.notna(out["numerator"]):
-        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings["confidence"])
+        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings["confidence"], dispersion.df)
         if pd.notna(out["population"]):
             per = float(settings["rate_per"]) / out["population"]  # a count of 0 keeps its rate interval
             out.update(rate_low=low * per, rate_high=high * per)
@@ -348,8 +348,8 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     latest = register_baseline(since.iloc[-1], rows, target, out["source_kind"])
     used, excluded, break_year = trend_rows(strategy, target, rows, year)
     dispersion = _count_dispersion(strategy, target, used)
-    phi = dispersion.used if dispersion is not None else 1.0
-    p_value, basis = change_test(target, latest, phi, out["source_kind"], dispersion.df if dispersion is not None else np.inf)
+    phi, phi_df = (dispersion.used, dispersion.df) if dispersion is not None else (1.0, np.inf)
+    p_value, basis = change_test(target, latest, phi, out["source_kind"], phi_df)
     out.update(
         measured_year=int(latest["year"]),
         value=latest["value"],
@@ -367,7 +367,7 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         **{c: latest.get(c, np.nan) for c in CARRIED},
     )
     _with_dispersion(out, dispersion, settings)
-    trend = trend_of(target, used, settings["trend_confidence"], phi)
+    trend = trend_of(target, used, settings["trend_confidence"], phi, phi_df)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
         out.update(_projection(target, used, settings))
