@@ -270,3 +270,42 @@ def test_an_estimated_dispersion_is_read_on_its_degrees_of_freedom():
     assert p == pytest.approx(2 * sp.t.sf((705 - 611) / np.sqrt(4 * 611), 3))
     scaled = stats.count_trend_test([611, 628, 649, 674, 705], range(2015, 2020), dispersion=4.0, dispersion_df=3)
     assert scaled.p_value == pytest.approx(sp.f.sf(scaled.statistic, 1, 3))
+
+
+def _cell_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per school and year: Σw, Σwy, Σw², Σw²y."""
+    frame = frame.assign(wy=frame["y"] * frame["w"], w2=frame["w"] ** 2, w2y=frame["y"] * frame["w"] ** 2)
+    return frame.groupby(["year", "school"]).agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum")).reset_index()
+
+
+def test_a_design_based_trend_equals_statsmodels_and_with_two_years_is_the_paired_change():
+    """Five years of weighted answers at 14 schools of 40-400 pupils (schools that join and leave): the
+    slope and its variance are statsmodels' WLS of the answer on the year, clustered by school across
+    the years (without its small-sample factor, times G/(G-1)); the independent-answers variance is its
+    HC0. With two years the slope times their distance is the paired change, and its variance the
+    paired variance over the distance squared: the trend and the change test read one estimator."""
+    rng = np.random.default_rng(11)
+    sizes = np.array([40, 50, 60, 80, 100, 120, 150, 180, 220, 280, 340, 400, 90, 70])
+    effect = rng.normal(0, 0.35, size=len(sizes))
+    frames = []
+    for i, year in enumerate(range(2015, 2020)):
+        school = np.repeat(np.arange(len(sizes)), sizes)[: sizes.sum() - (70 if year < 2017 else 0)]
+        logit = -0.4 + 0.05 * i + effect[school]
+        y = (rng.random(school.size) < 1 / (1 + np.exp(-logit))).astype(float)
+        frames.append(pd.DataFrame({"year": year, "school": school, "y": y, "w": rng.uniform(0.5, 2.0, school.size)}))
+    frame = pd.concat(frames, ignore_index=True)
+    sums = _cell_sums(frame)
+    cells = (sums["school"].to_numpy(), sums["year"], sums["w"], sums["wy"], sums["w2"], sums["w2y"])
+    slope, variance, independent, df = survey.linear_trend_variance(*cells)
+    x = sm.add_constant(frame["year"].to_numpy(float))
+    fit = sm.WLS(frame["y"], x, weights=frame["w"]).fit(cov_type="cluster", cov_kwds={"groups": frame["school"], "use_correction": False})
+    g = frame["school"].nunique()
+    assert slope == pytest.approx(fit.params.iloc[1]) and df == g - 1
+    assert variance == pytest.approx(fit.cov_params().iloc[1, 1] * g / (g - 1), rel=1e-9)
+    assert independent == pytest.approx(sm.WLS(frame["y"], x, weights=frame["w"]).fit(cov_type="HC0").cov_params().iloc[1, 1], rel=1e-9)
+    two = sums[sums["year"].isin([2015, 2018])]
+    slope2, variance2, _, _ = survey.linear_trend_variance(two["school"].to_numpy(), two["year"], two["w"], two["wy"], two["w2"], two["w2y"])
+    change, paired, _ = survey.paired_change_variance(two["school"].to_numpy(), (two["year"] == 2018).to_numpy(), two["w"], two["wy"])
+    assert slope2 * 3 == pytest.approx(change) and variance2 * 9 == pytest.approx(paired, rel=1e-9)
+    with pytest.raises(ValueError, match="at least 2 years"):
+        survey.linear_trend_variance([0, 1], [2015, 2015], [1.0, 1.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0])

@@ -205,11 +205,13 @@ def test_weighted_shares_are_tested_with_their_effective_sample_size(tmp_path, s
     assert fit.params[1] == pytest.approx(share - 0.41) and a["change_basis"] == "baseline_data"
     assert a["change_p_value"] == pytest.approx(2 * sp_stats.norm.sf(abs(fit.params[1]) / se))
     assert (a["numerator"], a["denominator"]) == (200, 400)  # unweighted counts, for disclosure control
-    # the trend test too runs on the effective counts (share x n_eff, n_eff), written out by hand
-    x, n, years = np.array([400 - 236, 400 - 220, share * n_eff]), np.array([400, 400, n_eff]), np.array([2015, 2016, 2017])
-    pooled, centre = x.sum() / n.sum(), (n * years).sum() / n.sum()
-    chi2 = (x * (years - centre)).sum() ** 2 / (pooled * (1 - pooled) * ((n * years**2).sum() - n.sum() * centre**2))
-    assert a["trend_p_value"] == pytest.approx(sp_stats.chi2.sf(chi2, 1))
+    # the trend too: the weighted regression on the year over 2015-2017, each answer its own cluster
+    # (HC0 times C/(C - 1), C = 1,200), on the normal
+    years = frames["ungeprofil_skole"]
+    y = (years["alcohol_ever"] == "false").astype(float).to_numpy()
+    trend = sm.WLS(y, sm.add_constant(years["year"].to_numpy(float)), weights=years["weight"].to_numpy(float)).fit(cov_type="HC0")
+    z = trend.params[1] / np.sqrt(trend.cov_params()[1, 1] * 1200 / 1199)
+    assert a["trend_p_value"] == pytest.approx(2 * sp_stats.norm.sf(abs(z)))
 
 
 def test_a_missing_weight_is_a_validation_error(tmp_path, strategy):

@@ -30,8 +30,9 @@ report year. How each column is computed (docs/methodology.md):
   fell more than half its margin below the level (`half_margin`): a target to watch whatever its
   status.
 - vs_target: Fingertips' comparison of the interval with the (effective) goal.
-- trend: the test for trend over the measured years up to the report year (settings.trend_confidence),
-  on the effective counts of a weighted share.
+- trend: the test for trend over the measured years up to the report year (settings.trend_confidence):
+  a survey share's design-based slope (schools as clusters across the years, t on C − 1), a register
+  share's Cochran-Armitage test, a count's log-linear score test.
 - projected_*: time-weighted regression with a prediction interval, from at least
   settings.min_projection_points measured years, within the possible range; none once the target
   year itself is measured.
@@ -257,9 +258,19 @@ def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0, dispersion_df: float = np.inf) -> stats.TrendResult:
-    """The test for trend over the measured years: Cochran-Armitage on effective counts for a share
-    (on F(1, df) with the fewest degrees of freedom of the years' designs), the log-linear score
-    test for a count (quasi-Poisson with the dispersion)."""
+    """The test for trend over the measured years `rows`. A survey share: the design-based slope its
+    indicator row carries for exactly these years (the answer regressed on the year with the schools
+    as clusters across the years, t on C − 1; the trend of the paired change test's evidence). A
+    register's share (or a share without the design's columns): Cochran-Armitage on the (effective)
+    counts. A count: the log-linear score test (quasi-Poisson with the dispersion, on F(1, k − 2))."""
+    years = ";".join(str(int(y)) for y in rows["year"])
+    if target.is_share and "trend_years" in rows.columns and len(rows) and pd.notna(rows["trend_years"].iloc[-1]):
+        last = rows.iloc[-1]
+        if last["trend_years"] != years:
+            raise ValueError(
+                f"{target.id}: the indicator's trend covers {last['trend_years']}, the assessment uses {years}; compute both with one strategy"
+            )
+        return stats.slope_trend_test(last["trend_slope"], last["trend_se"], last["trend_df"], len(rows), confidence)
     if target.is_share:
         successes, answers = effective_counts(rows)
         df = rows["design_df"].min() if "design_df" in rows.columns and rows["design_df"].notna().any() else np.inf

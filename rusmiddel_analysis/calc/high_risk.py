@@ -303,8 +303,10 @@ def multiple_behaviours(
 
 
 def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENCE) -> stats.TrendResult:
-    """The trend of the share with several behaviours over the years shown: the targets' test
-    (Cochran-Armitage on effective counts, share x n_eff of n_eff; assessment.effective_counts)."""
+    """The trend of the share with several behaviours over the years shown: Cochran-Armitage on the
+    effective counts (share x n_eff of n_eff, Rao & Scott's first-order design correction;
+    assessment.effective_counts). Not the targets' design-based slope (survey.linear_trend_variance):
+    the published rows hold no school's sums, and no change test on the page has to agree with it."""
     from rusmiddel_analysis.calc.assessment import effective_counts
 
     shown = rows[~rows["suppressed"].astype(bool)]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats, survey_indicators
+from rusmiddel_analysis.calc.assessment import trend_rows
 from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, NOT_CALLED, UNKNOWN, group_order, published_subgroups, supported_subgroups
 from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, suppress
 from rusmiddel_analysis.ingest.process import read_processed
@@ -117,7 +118,16 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     out = out.merge(survey_indicators.standardised_shares(work, standard_year, confidence), on="year", how="left")
     common = survey_indicators.common_cluster_shares(work, target.baseline_year, confidence, Rules.from_settings(strategy.settings))
     changes = survey_indicators.baseline_changes(work, target.baseline_year)
-    return out.merge(common, on="year", how="left").merge(changes, on="year", how="left")
+    trends = survey_indicators.design_trends(work, trend_years(strategy, target, out))
+    return out.merge(common, on="year", how="left").merge(changes, on="year", how="left").merge(trends, on="year", how="left")
+
+
+def trend_years(strategy, target, rows: pd.DataFrame) -> dict[int, list[int]]:
+    """For each measured year, the years a report with it as the latest measurement reads the trend
+    over (assessment.trend_rows: the strategy's years from the latest method break on, without
+    the years that break a data-quality rule)."""
+    rows = rows[rows["year"].between(target.baseline_year, strategy.period_end) & rows["value"].notna()].sort_values("year")
+    return {int(y): trend_rows(strategy, target, rows[rows["year"] <= y], int(y))[0]["year"].astype(int).tolist() for y in rows["year"]}
 
 
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:

@@ -47,6 +47,7 @@ __all__ = [
     "two_proportion_test",
     "holm_adjust",
     "trend_test",
+    "slope_trend_test",
     "count_trend_test",
     "TrendResult",
     "outcome_bounds",
@@ -531,6 +532,25 @@ def trend_test(successes, totals, years, confidence: float = TREND_CONFIDENCE, d
     chi2 = t * t / v
     p = _chi2_upper_tail(chi2, 1) if not np.isfinite(df) else 2 * (1 - float(_t_cdf(np.sqrt(chi2), df)))
     return _trend_result(chi2, p, t, len(s), confidence)
+
+
+def slope_trend_test(slope, standard_error, df=np.inf, n_points: int = MIN_TREND_POINTS, confidence: float = TREND_CONFIDENCE) -> TrendResult:
+    """Test for trend from a fitted slope and its design-based standard error: t = b / se on `df`
+    degrees of freedom, p = 2 (1 − T_df(|t|)); the statistic kept is t² (F(1, df)).
+
+    For a survey share, the weighted regression of the answer on the year with the schools as
+    clusters (survey.linear_trend_variance; Binder 1983; Korn & Graubard 1998 for the t on C − 1
+    degrees of freedom). Fewer than 3 measured years cannot be tested; a design of fewer than 2
+    clusters (df < 1) or no standard error cannot either.
+    """
+    confidence = _check_confidence(confidence)
+    if n_points < MIN_TREND_POINTS:
+        return _too_few(n_points, confidence)
+    b, se, df = float(slope), float(standard_error), float(df)
+    if not (np.isfinite(b) and se >= 0) or (np.isfinite(df) and df < 1):
+        return TrendResult(float("nan"), float("nan"), "cannot_calculate", False, n_points, confidence, "needs a design of at least 2 clusters")
+    t, p = difference_test(b, se, df)
+    return _trend_result(t * t, p, b, n_points, confidence)
 
 
 def count_trend_test(counts, years, confidence: float = TREND_CONFIDENCE, dispersion: float = 1.0, dispersion_df: float = np.inf) -> TrendResult:

@@ -223,3 +223,38 @@ def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+TREND_COLUMNS = ["year", "trend_slope", "trend_se", "trend_df", "trend_years"]
+
+
+def design_trends(work: pd.DataFrame, years_of: dict) -> pd.DataFrame:
+    """Per year Y: the design-based straight-line trend over the years `years_of[Y]` (those a report
+    with Y as its latest measurement uses): `trend_slope` (percentage points a year), `trend_se` (the
+    larger of the cluster-robust and the independent-answers standard error,
+    survey.linear_trend_variance), `trend_df` (C − 1 over the clusters of those years; infinite
+    without a cluster column) and `trend_years` ('2015;2016;2017', so the assessment can check it
+    reads the trend of the years it uses). Nothing for fewer than 2 years."""
+    answered = work[work["answered"]]
+    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum"))
+    sums = sums.reset_index()
+    clustered = bool(work["clustered"].iloc[0]) if len(work) else False
+    rows = []
+    for year, years in years_of.items():
+        part = sums[sums["year"].isin(years)]
+        if part["year"].nunique() < 2:
+            continue
+        codes = pd.factorize(part["cluster"])[0]
+        slope, variance, independent, df = survey.linear_trend_variance(codes, part["year"], part["w"], part["wy"], part["w2"], part["w2y"])
+        se = np.sqrt(np.fmax(variance, independent)) if df >= 1 else np.nan  # one cluster: no design variance
+        trend_years = ";".join(str(int(y)) for y in sorted(years))
+        rows.append(
+            {
+                "year": int(year),
+                "trend_slope": 100 * slope,
+                "trend_se": 100 * se,
+                "trend_df": float(df) if clustered else np.inf,
+                "trend_years": trend_years,
+            }
+        )
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
