@@ -309,3 +309,30 @@ def test_a_design_based_trend_equals_statsmodels_and_with_two_years_is_the_paire
     assert slope2 * 3 == pytest.approx(change) and variance2 * 9 == pytest.approx(paired, rel=1e-9)
     with pytest.raises(ValueError, match="at least 2 years"):
         survey.linear_trend_variance([0, 1], [2015, 2015], [1.0, 1.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0])
+
+
+def test_a_paired_change_is_never_surer_than_the_pupils_own_variation(tmp_path):
+    """Four schools with exactly 40 % in 2015 and 45 % in 2017 each: the schools' residuals are 0, so
+    the paired variance is 0 and any change would be 'certain' (p = 0). Each year's pupils are new,
+    so the standard error never falls below the two years' binomial ones added:
+    √(0.40·0.60/400 + 0.45·0.55/400), read on t with 3 degrees of freedom."""
+    from rusmiddel_analysis.calc.assessment import assess
+    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.ingest.process import process
+
+    from .conftest import canonical_frames, write_canonical
+    from .test_indicators import TODAY, pupils
+
+    strategy = load_strategy()
+    frames = canonical_frames()
+    school = [f"S{i % 4}" for i in range(400)]
+    frames["ungeprofil_skole"] = pd.concat(
+        [pupils(2015, 160, 240, 0).assign(school=school), pupils(2017, 180, 220, 0, start=1000).assign(school=school)], ignore_index=True
+    )
+    process(write_canonical(tmp_path / "raw", frames), tmp_path / "processed", strategy, today=TODAY)
+    table = compute(strategy, tmp_path / "processed")
+    r = table[(table.target_id == "skole_alkohol") & (table.year == 2017)].iloc[0]
+    se = 100 * np.sqrt(0.40 * 0.60 / 400 + 0.45 * 0.55 / 400)
+    assert (r.change, r.change_se, r.change_df) == (pytest.approx(5.0), pytest.approx(se), 3)
+    a = assess(strategy, table, 2017).set_index("target_id").loc["skole_alkohol"]
+    assert a["change_p_value"] == pytest.approx(2 * __import__("scipy").stats.t.sf(5.0 / se, 3))

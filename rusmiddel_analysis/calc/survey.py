@@ -31,6 +31,7 @@ from rusmiddel_analysis.calc.stats import _array, _positions
 __all__ = [
     "linearised_share_variance",
     "paired_change_variance",
+    "independent_change_variance",
     "linear_trend_variance",
     "design_based_share",
     "design_effect",
@@ -113,6 +114,29 @@ def paired_change_variance(cluster, year_is_later, sum_w, sum_wy):
     z, n = z[present], int(present.sum())
     variance = n / (n - 1) * ((z - z.mean()) ** 2).sum() if n >= 2 else np.nan
     return float(share[1] - share[0]), float(variance), n - 1
+
+
+def independent_change_variance(year_is_later, sum_w, sum_wy, sum_w2, sum_w2y) -> float:
+    """The variance of the change p₂ − p₁ with every answer its own cluster: the two years' binomial
+    (Kish-weighted) variances added,
+
+        v_ind = Σ_t (Σw²y (1 − 2 p_t) + p_t² Σw²)_t / W_t²      ( = Σ_t p_t (1 − p_t) / n_t unweighted)
+
+    The floor of the paired variance (`paired_change_variance`): each year's pupils are new, so
+    pairing the schools takes out their lasting level, never the pupils' own variation; a paired
+    estimate below it is the between-school spread coming out small by chance, as a share's
+    effective n is capped at Kish's (Kish 1965, 8.2; Breslow & Day 1987, 2.3 for the unweighted form).
+    """
+    later = np.atleast_1d(np.asarray(year_is_later, dtype=bool))
+    w, wy, w2, w2y = _cells(("sum_w", "sum_wy", "sum_w2", "sum_w2y"), sum_w, sum_wy, sum_w2, sum_w2y)
+    if later.shape != w.shape or not later.any() or later.all():
+        raise ValueError("year_is_later must mark one entry per cluster sum, with entries in both years")
+    total = 0.0
+    for year in (~later, later):
+        big_w = w[year].sum()
+        p = wy[year].sum() / big_w
+        total += (w2y[year].sum() * (1 - 2 * p) + p * p * w2[year].sum()) / big_w**2
+    return float(total)
 
 
 def linear_trend_variance(cluster, year, sum_w, sum_wy, sum_w2, sum_w2y):

@@ -199,19 +199,25 @@ def common_cluster_shares(work: pd.DataFrame, base_year: int, confidence: float,
 def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """Per year: the change of the share since `base_year` measured in the data of both years
     (`change`, percentage points), its standard error with the schools paired (`change_se`,
-    survey.paired_change_variance) and its degrees of freedom (`change_df`), and the base year's
-    own estimate (`baseline_measured`). Empty when the base year has no answers."""
+    survey.paired_change_variance, never below the two years' binomial variances,
+    survey.independent_change_variance) and its degrees of freedom (`change_df`), and the base
+    year's own estimate (`baseline_measured`). Empty when the base year has no answers."""
     columns = ["year", "baseline_measured", "change", "change_se", "change_df"]
     answered = work[work["answered"]]
     if base_year not in set(answered["year"]):
         return pd.DataFrame(columns=columns)
-    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum"))
+    sums = sums.reset_index()
     base = sums[sums["year"] == base_year]
     rows = []
     for year, later in sums[sums["year"] != base_year].groupby("year", sort=True):
         pair = pd.concat([base, later], ignore_index=True)
-        codes = pd.factorize(pair["cluster"])[0]
-        change, variance, df = survey.paired_change_variance(codes, (pair["year"] == year).to_numpy(), pair["w"], pair["wy"])
+        codes, is_later = pd.factorize(pair["cluster"])[0], (pair["year"] == year).to_numpy()
+        change, variance, df = survey.paired_change_variance(codes, is_later, pair["w"], pair["wy"])
+        # the floor: pairing takes out the schools' lasting level, never the pupils' own variation
+        variance = (
+            np.fmax(variance, survey.independent_change_variance(is_later, pair["w"], pair["wy"], pair["w2"], pair["w2y"])) if df >= 1 else np.nan
+        )
         clustered = bool(work["clustered"].iloc[0])
         rows.append(
             {
