@@ -58,12 +58,13 @@ def rendered(*fragments) -> tuple[str, str]:
 
 @pytest.fixture
 def stoffer(demo_dirs, strategy):
-    """A target page whose 2017 gender breakdown hides the group "andet" (other) in the demo data."""
+    """A target page of a year whose gender breakdown hides the group "andet" (other) in the demo data
+    (the latest such year: the demo's answers are drawn, so which years hide it is the draw's)."""
     raw, processed = demo_dirs
     genders = indicators.compute(strategy, processed, by="gender")
-    hidden = genders[(genders.year == 2017) & (genders.group == "other") & genders.suppressed]
-    target_id = hidden["target_id"].iloc[0]
-    return lambda: views.TargetReport(target_id, 2017, processed_dir=processed, status_dir=raw / "status")
+    hidden = genders[(genders.year > strategy.years[0]) & (genders.group == "other") & genders.suppressed]
+    target_id, year = hidden.sort_values("year")[["target_id", "year"]].iloc[-1]
+    return lambda: views.TargetReport(target_id, int(year), processed_dir=processed, status_dir=raw / "status")
 
 
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
