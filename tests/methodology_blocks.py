@@ -15,6 +15,7 @@ import pandas as pd
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.config.strategy import load_strategy
 
+from . import test_design_simulation as unchanged
 from .test_verdict_simulation import markdown, rates
 
 BEHAVIOURS = ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]
@@ -55,9 +56,11 @@ def _follow_up(results) -> str:
 def _watch(results, strategy) -> str:
     row = results.year_assessment(2017).set_index("target_id").loc["ungdom_hash"]
     end = results.year_assessment(2019).set_index("target_id").loc["ungdom_hash"]
+    level = strategy.target("ungdom_hash").baseline_value
     return (
-        f'In the demo\'s 2017, "Unge: ikke prøvet hash" fell from {strategy.target("ungdom_hash").baseline_value:.0f} to {row.value:.1f} % '
-        f"(the paired change's p = {row.change_p_value:.3f}, {row.change_p_adjusted:.3f} after Holm's correction): status {row.status}, "
+        f'In the demo\'s 2017, "Unge: ikke prøvet hash" is {row.value:.1f} % against the level of {level:.0f} % '
+        f"to keep and {row.baseline_measured:.1f} % measured in 2015 (the paired change's p = {row.change_p_value:.3f}, "
+        f"{row.change_p_adjusted:.3f} after Holm's correction): status {row.status}, "
         f"watched = {bool(row.watch)}{f' ({row.watch_reason})' if row.watch_reason else ''}; "
         f"in 2019 it is {end.status} ({end.value:.1f} %)."
     )
@@ -78,6 +81,7 @@ def blocks(processed) -> dict[str, str]:
     results = compute_results(strategy, processed)
     return {
         "simulation": markdown(rates()),
+        "simulation-unchanged": unchanged.markdown(unchanged.rates()),
         "demo-verdicts": _verdicts(results, strategy),
         "demo-design": _design(results),
         "demo-follow-up": _follow_up(results),
