@@ -175,10 +175,11 @@ def probability_at_least(estimate, reference, n, df=np.inf, share: bool = True):
         shares (fractions):  P = T_df( (p − r) / √(r (1 − r) / n) )
         counts:              P = Φ( (O − r) / √r )
 
-    With a flat prior this is the posterior probability that the truth lies past the reference
-    (the one-sided p-value of the score test, turned round), and it is consistent with the
-    Wilson interval: the interval at level 1 − α excludes r exactly when P is above 1 − α/2 or
-    below α/2 (Wilson 1927; Korn & Graubard 1998 for the t). For a reference of 0 or 1 the
+    This is the one-sided p-value of the score test of "the truth is r", turned round: a
+    confidence distribution from the test the interval inverts (the standard error taken at r, read
+    on t), not a Bayesian posterior (no prior or likelihood is modelled; near 0 or 1 the two can
+    differ). It is consistent with the Wilson interval: the interval at level 1 − α excludes r
+    exactly when P is above 1 − α/2 or below α/2 (Wilson 1927; Korn & Graubard 1998 for the t). For a reference of 0 or 1 the
     probability is 1 when the estimate is at or past it, else 0. Vectorised; `n` may be an
     effective sample size.
     """

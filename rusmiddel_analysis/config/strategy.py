@@ -39,7 +39,7 @@ SOURCE_KINDS = ("survey", "register")
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "confidence": 0.95,
     "change_confidence": 0.95,
-    # the test for trend runs at the level of the change test: one error rate for every claim of change
+    # the test for trend runs at the change test's nominal level (target by target, not Holm-corrected)
     "trend_confidence": 0.95,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
     # min_clusters: a survey's variance rests on the spread between its clusters, C − 1 degrees of freedom
