@@ -336,3 +336,51 @@ def test_a_paired_change_is_never_surer_than_the_pupils_own_variation(tmp_path):
     assert (r.change, r.change_se, r.change_df) == (pytest.approx(5.0), pytest.approx(se), 3)
     a = assess(strategy, table, 2017).set_index("target_id").loc["skole_alkohol"]
     assert a["change_p_value"] == pytest.approx(2 * __import__("scipy").stats.t.sf(5.0 / se, 3))
+
+
+def test_a_counts_year_without_schools_is_an_independent_sample_beside_a_clustered_year():
+    """2015 and 2016 answered at 6 schools; 2017 a counts table without school (yes and no counted).
+    Nothing pairs 2017 with the schools, so the change 2015-2017 adds the two years' own variances:
+    2015's cluster-robust one (C/(C-1) Σ_c ((y_c - p n_c)/n)², never below p(1-p)/n) and 2017's
+    binomial one with each answer its own cluster (p(1-p)/n · n/(n-1)), read on 2015's C - 1; the
+    trend over the three years is Σ_t ((t - t̄) n_t / S)² v_t with each year's own variance."""
+    rng = np.random.default_rng(3)
+    schools = np.repeat(np.arange(6), [30, 50, 80, 120, 200, 260])
+    effect = rng.normal(0, 0.5, 6)
+    answers = [
+        pd.DataFrame({"year": year, "school": schools.astype(str), "y": rng.random(schools.size) < 1 / (1 + np.exp(0.3 - effect[schools]))})
+        for year in (2015, 2016)
+    ]
+    counted = pd.DataFrame({"year": [2017, 2017], "school": [None, None], "y": [True, False], "count": [430, 310]})
+    frame = pd.concat([*answers, counted.drop(columns="count")], ignore_index=True)
+    counts = np.r_[np.ones(2 * schools.size, dtype=int), counted["count"].to_numpy()]
+    clustered = frame["year"] < 2017
+    work = survey_indicators.answers_frame(
+        frame, np.ones(len(frame), bool), frame["y"].to_numpy(), pd.Series("all", index=frame.index), "school", (), counts, clustered
+    )
+
+    def own(year):
+        if year == 2017:
+            n, p = 740, 430 / 740
+            return p * (1 - p) / n * n / (n - 1), np.inf
+        part = frame[frame["year"] == year]
+        p, n = part["y"].mean(), len(part)
+        by_school = part.groupby("school")["y"].agg(["sum", "size"])
+        c = len(by_school)
+        design = c / (c - 1) * (((by_school["sum"] - p * by_school["size"]) / n) ** 2).sum()
+        return max(design, p * (1 - p) / n), c - 1
+
+    changes = survey_indicators.baseline_changes(work, 2015).set_index("year")
+    p15 = frame.loc[frame["year"] == 2015, "y"].mean()
+    (v15, df15), (v17, _) = own(2015), own(2017)
+    assert changes.at[2017, "change"] == pytest.approx(100 * (430 / 740 - p15))
+    assert changes.at[2017, "change_se"] == pytest.approx(100 * np.sqrt(v15 + v17), rel=1e-12) and changes.at[2017, "change_df"] == df15 == 5
+    # 2016 is clustered like 2015: paired, with the binomial floor
+    assert changes.at[2016, "change_df"] == 5
+    trend = survey_indicators.design_trends(work, {2017: [2015, 2016, 2017]}).set_index("year").loc[2017]
+    n = np.array([schools.size, schools.size, 740])
+    t = np.array([2015, 2016, 2017]) - (n * [2015, 2016, 2017]).sum() / n.sum()
+    spread = (n * t**2).sum()
+    by_hand = sum((ti * ni / spread) ** 2 * own(year)[0] for ti, ni, year in zip(t, n, (2015, 2016, 2017), strict=True))
+    assert trend["trend_se"] == pytest.approx(100 * np.sqrt(by_hand), rel=1e-12) and trend["trend_df"] == 5
+    assert trend["trend_years"] == "2015;2016;2017"

@@ -73,6 +73,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # a source's kind (survey or register, ingest/schemas.py) where this municipality's differs,
     # e.g. {ungeprofil_ungdom: register} for a survey every student answers
     "source_kinds": {},
+    # comparators (calc/comparators.py): the areas of the comparator files the pages show, in this
+    # order; null: every area of the files, in their order
+    "comparators": {"areas": None},
 }
 
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
@@ -184,6 +187,7 @@ class Milestone:
     kind: str
     name: Text
     decision: Text | None = None
+    case: str | None = None  # the committee's case number (sagsnummer), printed in the report's header
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,8 @@ class Strategy:
     targets: tuple[Target, ...]
     path: Path = field(default=DEFAULT_STRATEGY)
     method_breaks: tuple[MethodBreak, ...] = ()
+    # what the strategy is and who adopted it, in a few sentences: the reports' "Baggrund"
+    background: Text | None = None
 
     def target(self, target_id: str) -> Target:
         for t in self.targets:
@@ -400,6 +406,7 @@ class _Parser:
             period_end=end,
             responsible=self.text(self.get(head, "responsible", prefix="strategy."), None, "strategy.responsible"),
             committee=self.text(self.get(head, "committee", prefix="strategy."), None, "strategy.committee"),
+            background=self.text(head["background"], None, "strategy.background") if head.get("background") is not None else None,
             milestones=milestones,
             core_efforts=core_efforts,
             focus_areas=tuple(focus_areas),
@@ -460,7 +467,22 @@ class _Parser:
             self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
         self.disclosure_floors(merged["disclosure"])
         merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **self.mapping(raw.get("high_risk"), "settings.high_risk")})
+        merged["comparators"] = self.comparators({**SETTINGS_DEFAULTS["comparators"], **self.mapping(raw.get("comparators"), "settings.comparators")})
         return merged
+
+    def comparators(self, block: dict) -> dict:
+        """`settings.comparators`: `areas`, the comparator areas to show in their order (distinct names),
+        or null for every area of the comparator files."""
+        unknown = sorted(str(k) for k in block if k not in SETTINGS_DEFAULTS["comparators"])
+        if unknown:
+            self.fail(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(SETTINGS_DEFAULTS['comparators'])}", None, "settings.comparators")
+        areas = block["areas"]
+        if areas is None:
+            return {"areas": None}
+        if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a.strip() for a in areas) or len(set(areas)) != len(areas):
+            rule = "must list distinct area names as the comparator files write them (e.g. [Hele landet, Region Nordjylland]), or be left out"
+            self.fail(rule, None, "settings.comparators.areas")
+        return {"areas": [a.strip() for a in areas]}
 
     def disclosure_floors(self, block: Mapping) -> None:
         """`settings.disclosure` may raise DISCLOSURE_FLOORS, never lower them (nor switch the 0 %/100 % rule off)."""
@@ -506,11 +528,13 @@ class _Parser:
     def milestone(self, raw: Any) -> Milestone:
         """A milestone: its year, its kind (MILESTONE_KINDS), its name and the committee's decision, if given."""
         decision = raw.get("decision") if isinstance(raw, Mapping) else None
+        case = raw.get("case") if isinstance(raw, Mapping) else None
         return Milestone(
             self.year(self.get(raw, "year", prefix="milestones."), None, "milestones.year"),
             self.choice(self.get(raw, "kind", prefix="milestones."), MILESTONE_KINDS, None, "milestones.kind"),
             self.text(raw, None, "milestones"),
             self.text(decision, None, "milestones.decision") if decision is not None else None,
+            self.string(case, None, "milestones.case") if case is not None else None,
         )
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:

@@ -126,6 +126,7 @@ def _verdict_values(target, row, lang: str) -> dict:
         margin="–" if fmt.missing(margin) else amount(target, margin, lang),
         limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
         interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
+        bound=text("kind.at_least" if target.higher_is_better else "kind.at_most", lang),
     )
 
 
@@ -172,7 +173,9 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
 
 def status_sentence(target, row, lang: str = "da") -> str:
     """Where the target stands, in its first words the status ("Nået: 705 borgere mod målet på 703."),
-    then how sure that is (`certainty_sentence`)."""
+    then how sure that is (`certainty_sentence`). The baseline year itself is the baseline."""
+    if records.has_problem(row, "baseline_year"):
+        return _baseline_year_sentence(target, lang)
     if row["status"] == "insufficient_data":
         return quality_sentence(row, lang)
     values = _verdict_values(target, row, lang)
@@ -184,6 +187,11 @@ def _tested_baseline(target, row) -> float:
     """The baseline the change test compared with: the baseline year's own estimate, or the strategy's."""
     own = row.get("change_basis") == "baseline_data" and not fmt.missing(row.get("baseline_measured"))
     return row["baseline_measured"] if own else target.baseline_value
+
+
+def _baseline_year_sentence(target, lang: str) -> str:
+    values = dict(year=target.baseline_year, measure=target.measure(lang), baseline=_value(target, target.baseline_value, lang))
+    return text("narrative.baseline_year", lang, **values)
 
 
 def _fall_inside_margin(target, row, lang: str) -> str:
@@ -281,10 +289,12 @@ def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da
     sentence = text("narrative.follow_up", lang, year=measured_year, rates=shown, limit=fmt.percent(100 * limit, lang), usable=text(usable, lang))
     broken = [b for b in strategy.method_breaks if FOLLOW_UPS in b.sources and b.year <= measured_year]
     if broken:
-        before, overall_before = _follow_up_rates(table, broken[-1].year - 1)
-        if before:
-            changed = dict(year=broken[-1].year, text=broken[-1].text(lang), before=fmt.percent(100 * overall_before, lang, 1))
-            sentence += " " + text("narrative.follow_up_change", lang, now=fmt.percent(100 * overall, lang, 1), measured=measured_year, **changed)
+        before, _ = _follow_up_rates(table, broken[-1].year - 1)
+        months = min(set(before) & set(rates), default=None)  # the same follow-up before and after, the first one
+        if months is not None:
+            rate = lambda r: fmt.percent(100 * r, lang, 1)
+            changed = dict(before_year=broken[-1].year - 1, text=broken[-1].text(lang), before=rate(before[months]), months=months)
+            sentence += " " + text("narrative.follow_up_change", lang, now=rate(rates[months]), measured=measured_year, **changed)
     return sentence
 
 
@@ -293,18 +303,7 @@ def target_narrative(strategy, target, row, lang: str = "da") -> str:
     change with its interval and the goal."""
     fmt.check_lang(lang)
     if records.has_problem(row, "baseline_year"):
-        return " ".join(
-            [
-                text(
-                    "narrative.baseline_year",
-                    lang,
-                    year=target.baseline_year,
-                    measure=target.measure(lang),
-                    baseline=_value(target, target.baseline_value, lang),
-                ),
-                target_sentence(target, lang),
-            ]
-        )
+        return " ".join([_baseline_year_sentence(target, lang), target_sentence(target, lang)])
     if records.has_problem(row, "before_baseline"):
         return " ".join([quality_sentence(row, lang), target_sentence(target, lang)])
     if fmt.missing(row["measured_year"]):
@@ -383,7 +382,7 @@ def projection_sentence(
         return text("narrative.projection_none", lang, n=measured_years, min=min_points)
     goal_value = row.get("effective_target_value")
     goal_value = target.target_value if fmt.missing(goal_value) else goal_value
-    goal = measured(target, goal_value, lang)
+    goal = _value(target, goal_value, lang) if goal_value == target.target_value else measured(target, goal_value, lang)
     low, high = row["projected_low"], row["projected_high"]
     if target.unit == "percent":
         low, high = max(low, 0.0), min(high, 100.0)
@@ -555,11 +554,13 @@ def multiple_sentence(row, at_least: int, behaviours: int, confidence: float, la
     )
 
 
-def multiple_trend_sentence(result, years: list[int], lang: str = "da") -> str:
-    """The test for trend of the share with several behaviours, in words (the targets' test)."""
+def multiple_trend_sentence(result, years: list[int], lang: str = "da", plain: bool = False) -> str:
+    """The test for trend of the share with several behaviours, in words (the targets' test); `plain`:
+    without the p-value, for the committee's document (the high-risk page gives it)."""
     if result.direction == "cannot_calculate" or not years:
         return text("high_risk.trend_cannot_calculate", lang)
-    return text(f"high_risk.trend_{result.direction}", lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
+    key = f"high_risk.trend_plain_{result.direction}" if plain else f"high_risk.trend_{result.direction}"
+    return text(key, lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
 
 
 def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str = "da") -> str:

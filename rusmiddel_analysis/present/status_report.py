@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from markupsafe import escape
 
 from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.calc.high_risk import multiple_trend
@@ -24,9 +23,10 @@ from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.markdown import markdown_html
-from rusmiddel_analysis.present.statuses import BY_KEY, group, shown_status, status_badge
+from rusmiddel_analysis.present.statuses import BY_KEY, UNCERTAIN, group, shown_status, status_badge, status_explained
 from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.present.views import Builder, HTMLFragment, _Report, assessment_cell, total_cell
 
@@ -77,30 +77,46 @@ class StatusReport(_Report):
         items = [
             (self.t("document.to"), self.strategy.committee(self.lang)),
             (self.t("document.from"), self.strategy.responsible(self.lang)),
+            *([(self.t("document.case"), self.milestone.case)] if self.milestone and self.milestone.case else []),
             (self.t("document.prepared"), fmt.date(dt.date.today(), self.lang)),
             (self.t("document.data"), self._data_basis()),
         ]
-        return HTMLFragment(Markup("").join([*parts, html("definitions", items)]))
+        parts.append(html("definitions", items))
+        if self.strategy.background is not None:
+            parts += [html("heading", 2, self.t("document.background_heading")), html("paragraph", self.strategy.background(self.lang))]
+        return HTMLFragment(Markup("").join(parts))
 
     def _data_basis(self) -> str:
         """The sources the report rests on, each with the date of its newest export."""
         sources = self.manifest.get("sources", {})
         used = dict.fromkeys(t.source for t in self.strategy.targets)
-        parts = [self.t(f"document.source.{name}", exported=sources.get(name, {}).get("exported_on") or "–") for name in used if name in sources]
+        exported = {name: fmt.date(sources[name].get("exported_on"), self.lang) for name in used if name in sources}
+        parts = [self.t(f"document.source.{name}", exported=day) for name, day in exported.items()]
         return "; ".join(parts)
 
     def summary(self) -> HTMLFragment:
-        """'Resumé': the analysts' own summary, then the year in a few sentences."""
+        """'Resumé': the analysts' own summary; the statuses counted; the targets that go well, those
+        that do not, those to watch and those whose status is uncertain, as lists; the follow-up; where
+        the proposals and the high-risk groups are."""
         parts = [html("heading", 2, self.t("document.summary_heading"))]
         own = self.status_text.document.get("summary")
         if own:
             parts.append(html("qualitative", Markup(markdown_html(own, heading_offset=1))))
+        parts.append(html("paragraph", self._count_sentence()))
+        parts += [html("labelled_list", label, items) for label, items in self._target_lists() if items]
         follow_up = narrative.follow_up_sentence(self.results.follow_up, self.strategy, self.year, self.lang)
-        sentences = [self._count_sentence(), *self._named_sentences(), follow_up]
-        parts += [html("paragraph", s) for s in sentences if s]
+        parts.append(html("paragraph", follow_up))
+        if self.status_text.document.get(self._closing_key):
+            parts.append(html("paragraph", self.t(f"document.proposals_{self._closing_key}")))
         high_risk = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
-        parts.append(html("paragraph", Markup(f"{escape(self.t('document.high_risk_in_brief'))} {high_risk}")))
+        parts.append(html("paragraph", self.t("document.high_risk_in_brief")))
+        parts.append(html("paragraph", high_risk, "rm-web-only"))
         return HTMLFragment(Markup("").join(parts))
+
+    @property
+    def _closing_key(self) -> str:
+        """The section that closes the report: the conclusion (final evaluation) or the next steps."""
+        return "conclusion" if self.final else "next_steps"
 
     def _count_sentence(self) -> str:
         """'5 af 10 mål er nået eller fastholdt, 5 er ikke.' (the final evaluation), or each status counted."""
@@ -116,18 +132,29 @@ class StatusReport(_Report):
         parts = [self.t(f"status_count.{s.key}", n=int(counts[s.key])) for s in BY_KEY.values() if s.key in counts]
         return self.t("document.count_year", year=self.year, total=len(statuses), parts=narrative.join_words(parts, self.lang))
 
-    def _named_sentences(self) -> list[str]:
-        """Which targets go well, which do not, and which to watch whatever their status."""
-        good, bad, watched = [], [], []
+    def _target_lists(self) -> list[tuple[str, list[str]]]:
+        """(label, targets) for the targets that go well (met), those that do not, those to watch
+        whatever their status, and those whose status is uncertain; in the final evaluation each
+        target with its difference to the strategy's goal."""
+        good, bad, watched, uncertain = [], [], [], []
         for _, row in self.assessment.iterrows():
-            name, kind = self.names[row["target_id"]], group(shown_status(row["status"], row["data_quality"]))
-            (good if kind == "good" else bad if kind in ("behind", "bad") else []).append(name)
-            if records.verdict_of(row).watch and kind == "good":
-                watched.append(narrative.watch_words(self.strategy.target(row["target_id"]), row, self.lang))
-        sentences = [self.t("document.going_well", targets=narrative.join_words(good, self.lang))] if good else []
-        sentences += [self.t("document.not_well", targets=narrative.join_words(bad, self.lang))] if bad else []
-        sentences += [self.t("document.watch", targets="; ".join(watched))] if watched else []
-        return sentences
+            target = self.strategy.target(row["target_id"])
+            kind = group(shown_status(row["status"], row["data_quality"]))
+            name = self.names[target.id]
+            judged = self.final and kind in ("good", "behind", "bad")
+            shown = f"{name} ({narrative.gap_words(target, row, self.lang)})" if judged else name
+            (good if kind == "good" else bad if kind in ("behind", "bad") else []).append(shown)
+            if records.verdict_of(row).watch and kind == "good" and not self.final:
+                watched.append(narrative.watch_words(target, row, self.lang))
+            if row.get("certainty") == UNCERTAIN:
+                uncertain.append(name)
+        stage = "final" if self.final else "year"
+        return [
+            (self.t(f"document.list_good_{stage}"), good),
+            (self.t(f"document.list_bad_{stage}"), bad),
+            (self.t("document.list_watch"), watched),
+            (self.t("document.list_uncertain"), uncertain),
+        ]
 
     def table(self) -> HTMLFragment:
         """Every target under its focus area: status, baseline, the latest measurement, the goal and,
@@ -143,7 +170,21 @@ class StatusReport(_Report):
                 cells.append(None if fmt.missing(row["measured_year"]) else assessment_cell(target.id, self.year, row))
         headers = [self.t(f"document.col_{key}") for key in ("target", "status", "baseline", "measured", "goal")]
         headers += [self.t("document.col_gap")] if self.final else []
-        return Builder().add(html("heading", 2, self.t("document.targets_heading"))).table(pub.TOTALS, headers, rows, cells).build()
+        table = Builder().add(html("heading", 2, self.t("document.targets_heading")))
+        table.table(pub.TOTALS, headers, rows, cells, css_class="rm-table rm-targets")
+        return table.add(html("labelled_list", self.t("document.legend_heading"), self._legend_items())).build()
+
+    def _legend_items(self) -> list[str]:
+        """What each status in the table means (only those it shows), and "usikker" when one is."""
+        shown = {shown_status(r["status"], r["data_quality"]) for _, r in self.assessment.iterrows()}
+        items = [
+            f"{s.symbol} {self.t(f'status.{s.key}')}: {status_explained(s.key, self.lang, self.strategy.settings)}"
+            for s in BY_KEY.values()
+            if s.key in shown
+        ]
+        if (self.assessment["certainty"] == UNCERTAIN).any():
+            items.append(status_explained("uncertain", self.lang, self.strategy.settings))
+        return items
 
     def _target_row(self, target, row) -> list:
         value = "–" if fmt.missing(row["value"]) else narrative.measured(target, row["value"], self.lang)
@@ -170,24 +211,60 @@ class StatusReport(_Report):
 
     def high_risk(self) -> HTMLFragment:
         """The high-risk groups in brief: the committee's request when it took an earlier milestone
-        report, the share with several behaviours and its trend, and early debut: fixed measures,
-        the same every year, so a change is a change (the strongest pair of a year changes by chance)."""
+        report, then fixed measures, the same every year, each beside the first year measured (the
+        share with several behaviours, its trend, early debut), so a change is a change (the strongest
+        pair of a year changes by chance)."""
         parts = [html("heading", 2, self.t("document.high_risk_heading"))]
         for milestone in (m for m in self.strategy.milestones if m.decision is not None and m.year < self.year):
             words = self.t("document.decision", milestone=milestone.name(self.lang), year=milestone.year, decision=milestone.decision(self.lang))
             parts.append(html("paragraph", words))
-        block, r = self.strategy.settings["high_risk"], self.results
+        r = self.results
         shown = r.multiple_behaviours[(r.multiple_behaviours["year"] <= self.year) & ~r.multiple_behaviours["suppressed"].astype(bool)]
-        latest = shown[shown["year"] == self.year]
-        confidence = self.strategy.settings["confidence"]
+        trend = multiple_trend(shown, self.strategy.settings["trend_confidence"])
         sentences = [
-            narrative.multiple_sentence(latest.iloc[0] if len(latest) else None, block["multiple"], len(block["behaviours"]), confidence, self.lang),
-            narrative.multiple_trend_sentence(multiple_trend(shown, self.strategy.settings["trend_confidence"]), shown["year"].tolist(), self.lang),
-            narrative.early_sentence(r.early_debut[r.early_debut["year"] == self.year], block["early_grades"], self.year, self.lang),
+            self._multiple_brief(shown),
+            narrative.multiple_trend_sentence(trend, shown["year"].tolist(), self.lang, plain=True),
+            self._early_brief(r.early_debut[r.early_debut["year"] <= self.year]),
         ]
         parts += [html("paragraph", s) for s in sentences if s]
-        parts.append(html("paragraph", html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))))
+        parts.append(html("paragraph", html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year)), "rm-web-only"))
         return HTMLFragment(Markup("").join(parts))
+
+    def _multiple_brief(self, shown: pd.DataFrame) -> str:
+        """'I 2019 havde 16 % af eleverne prøvet mindst 2 af de 4 former for risikoadfærd (…); i 2015 var det 22 %.'"""
+        block = self.strategy.settings["high_risk"]
+        latest, first = shown[shown["year"] == self.year], shown[shown["year"] == shown["year"].min()]
+        if latest.empty:
+            return ""
+        values = dict(
+            year=self.year,
+            share=fmt.share(latest.iloc[0]["value"], self.lang),
+            k=block["multiple"],
+            n=len(block["behaviours"]),
+            behaviours=narrative.behaviours_words(block["behaviours"], self.lang),
+        )
+        if first.empty or int(first.iloc[0]["year"]) == self.year:
+            return self.t("document.multiple", **values)
+        return self.t("document.multiple_since", first_year=int(first.iloc[0]["year"]), first=fmt.share(first.iloc[0]["value"], self.lang), **values)
+
+    def _early_brief(self, rows: pd.DataFrame) -> str:
+        """'I 6. og 7. klasse havde 9 % prøvet at ryge (11 % i 2015), …': early debut beside the first year."""
+        block = self.strategy.settings["high_risk"]
+        shown = rows[rows["value"].notna()]
+        latest = shown[shown["year"] == self.year]
+        if latest.empty:
+            return ""
+        first_year = int(shown["year"].min())
+        earlier = shown[shown["year"] == first_year].set_index("behaviour")["value"]
+        parts = []
+        for row in latest.itertuples():
+            words = dict(share=fmt.share(row.value, self.lang), behaviour=narrative.behaviour_words(row.behaviour, self.lang))
+            if first_year < self.year and row.behaviour in earlier.index:
+                parts.append(self.t("document.early_part_since", first=fmt.share(earlier[row.behaviour], self.lang), first_year=first_year, **words))
+            else:
+                parts.append(self.t("high_risk.early_part", **words))
+        grades = narrative.grades_words(block["early_grades"], self.lang)
+        return narrative.capitalise(self.t("high_risk.early", grades=grades, parts=narrative.join_words(parts, self.lang)))
 
     def _qualitative(self, section_id: str, page_level: int) -> str:
         """A section of the status file; its free ### sub-headings go one level below the page's heading."""
@@ -198,27 +275,30 @@ class StatusReport(_Report):
 
     def _target_story(self, target, a) -> str:
         link = html("link", f"{target.id}.html", target.short_name(self.lang))
-        story = " ".join([narrative.status_sentence(target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)])
+        sentences = [narrative.status_sentence(target, a, self.lang), narrative.extreme_goal_sentence(target, a, self.lang)]
+        story = " ".join(s for s in [*sentences, *narrative.caveat_sentences(self.strategy, target, a, self.lang)] if s)
         return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]), story)
 
     def by_focus_area(self) -> HTMLFragment:
         """Core effort -> focus area -> targets, each with its status in a sentence, and the analysts' text."""
         parts = [html("heading", 2, self.t("document.efforts_heading"))]
         if not self.status_text.exists or self.status_text.empty:
-            parts.append(html("paragraph", self.t("document.no_status_text", year=self.year), "rm-note"))
+            key = "document.empty_status_text" if self.status_text.exists else "document.no_status_text"
+            parts.append(html("paragraph", self.t(key, year=self.year), "rm-note"))
         by_id = self.assessment.set_index("target_id")
         for effort in self.strategy.core_efforts:
             parts += [html("heading", 3, effort.name(self.lang)), self._qualitative(effort.id, page_level=3)]
             for focus in (f for f in self.strategy.focus_areas if f.core_effort == effort.id):
                 parts.append(html("heading", 4, focus.name(self.lang)))
                 parts += [self._target_story(t, by_id.loc[t.id]) for t in self.strategy.targets if t.focus_area == focus.id]
-                parts.append(self._qualitative(focus.id, page_level=4))
+                written = self._qualitative(focus.id, page_level=4)
+                parts += [html("paragraph", html("strong", self.t("document.efforts_label")), "rm-list-label"), written] if written else []
         return HTMLFragment(Markup("").join(parts))
 
     def next_steps(self) -> HTMLFragment:
         """'Det videre arbejde' (a midterm status) or 'Konklusion og anbefalinger' (the final
         evaluation), as the analysts wrote it; a milestone report without it says so (and is a draft)."""
-        key = "conclusion" if self.final else "next_steps"
+        key = self._closing_key
         body = self.status_text.document.get(key)
         if not body and not self.milestone:
             return HTMLFragment("")
@@ -232,13 +312,25 @@ class StatusReport(_Report):
         statuses are decided (in plain Danish, and the full methodology) and what made it."""
         from rusmiddel_analysis.config.version import __version__
 
-        parts = [html("heading", 2, self.t("document.appendix_heading")), self.reading_guide()]
-        parts.append(html("paragraph", self.t("document.appendix_data", data=self._data_basis(), processed=self.manifest.get("processed_on", "–"))))
+        parts = [html("heading", 2, self.t("document.appendix_heading")), self.reading_guide(level=3)]
+        processed = fmt.date(self.manifest.get("processed_on"), self.lang)
+        parts.append(html("paragraph", self.t("document.appendix_data", data=self._data_basis(), processed=processed)))
+        parts += self._how_we_calculated()
         how = html("link", f"../{HOW_WE_CALCULATED_PAGE}", self.t("document.how_we_calculated"))
         full = html("link", f"../{METHODOLOGY_PAGE}", self.t("document.methodology"))
-        parts.append(html("paragraph", Markup(self.t("document.appendix_methods", how=how, full=full))))
+        parts.append(html("paragraph", Markup(self.t("document.appendix_methods", how=how, full=full)), "rm-web-only"))
         parts.append(html("paragraph", self.t("document.version", version=__version__)))
         return HTMLFragment(Markup("").join(parts))
+
+    def _how_we_calculated(self) -> list:
+        """The five choices that decide a status, with examples from this report (present/how.py):
+        on paper, where a link to the page of that name cannot be followed."""
+        parts = [html("heading", 3, self.t("how.title"))]
+        for section in how_sections(self.strategy, self.assessment, self.lang):
+            parts += [html("heading", 4, section["heading"]), *(html("paragraph", p) for p in section["paragraphs"])]
+            if section["example"]:
+                parts.append(html("paragraph", f"{self.t('how.example')} {section['example']}", "rm-example"))
+        return parts
 
     def assessment_detail(self) -> HTMLFragment:
         """The year's assessment table, one row per target (an analyst-only cell)."""

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.present.html import html
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import setting_values, text
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,11 @@ def group(status: str) -> str:
 def status_words(status: str, lang: str, data_quality: str = "") -> str:
     """The status's one word, the same on every page, badge, legend, summary and PDF."""
     return text(f"status.{shown_status(status, data_quality)}", lang)
+
+
+def status_explained(status: str, lang: str, settings: dict) -> str:
+    """What a status means, in a sentence for the legends (the strategy's threshold for on track filled in)."""
+    return text(f"status_explained.{status}", lang, **setting_values(settings, lang))
 
 
 def status_badge(status: str, lang: str, data_quality: str = "", certainty: str | None = None) -> Markup:

@@ -63,4 +63,6 @@ def setting_values(settings: dict, lang: str = "da") -> dict:
         "small_max": int(disclosure["min_cell"]) - 1,
         "min_group": int(disclosure["min_group_size"]),
         "round_sizes": int(disclosure["round_sizes"]),
+        "on_track": level(settings["progress_thresholds"]["on_track"], lang),
+        "slow": level(settings["progress_thresholds"]["needs_acceleration"], lang),
     }

@@ -29,7 +29,7 @@ from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
-from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text, unit_label
+from rusmiddel_analysis.present.textcatalog import catalogue, group_label, setting_values, text, unit_label
 
 
 class ReportInputError(ValueError):
@@ -183,10 +183,22 @@ class _Report:
         rows = [[str(index), *(str(v) for v in values)] for index, values in zip(shown.index, shown.to_numpy(), strict=True)]
         return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
 
-    def reading_guide(self) -> Markup:
+    def reading_guide(self, level: int = 2) -> Markup:
         """'Sådan læses rapporten': the page's technical words explained once, for a reader who is no statistician."""
-        items = [self.t(f"report.reading.{key}") for key in ("interval", "significant", "certainty", "status", "ratio")]
-        return html("reading_guide", self.t("report.reading_heading"), items)
+        items = [self._interval_item(), *(self.t(f"report.reading.{key}") for key in ("significant", "certainty", "status", "ratio"))]
+        return html("reading_guide", self.t("report.reading_heading"), items, level)
+
+    def _interval_item(self) -> str:
+        """The interval explained with an example from this year's report: the first survey target measured."""
+        year = self.results.year_assessment(self.year)
+        shown = year[(year["source_kind"] == "survey") & (year["measured_year"] == self.year) & year["ci_low"].notna()]
+        if shown.empty:
+            return self.t("report.reading.interval")
+        row = shown.iloc[0]
+        target = self.strategy.target(row["target_id"])
+        interval = narrative.measured_interval(target, row["ci_low"], row["ci_high"], self.lang)
+        value = narrative.measured(target, row["value"], self.lang)
+        return self.t("report.reading.interval_example", name=target.short_name(self.lang), value=value, year=self.year, interval=interval)
 
     def footer(self) -> HTMLFragment:
         from rusmiddel_analysis.config.version import __version__
@@ -300,6 +312,9 @@ class TargetReport(_Report):
             (self.t("report.goal_label"), self.target.goal(self.lang)),
             (self.t("report.criterion_label"), self.target.success_criterion(self.lang)),
         ]
+        measured_at = catalogue(self.lang).get(f"report.measured_at.{self.target.source}") if self.target.is_share else None
+        if measured_at:  # what a share of this source measures: the status when treatment ends
+            items.append((self.t("report.measured_at_label"), measured_at))
         return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
@@ -317,7 +332,9 @@ class TargetReport(_Report):
             ]
             for r in self.rows.itertuples()
         ]
-        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), *self._counted_header()]
+        # a register counts everyone: its interval is how much the count varies from year to year
+        interval = "report.col_variation" if self.assessment["source_kind"] == "register" else "report.col_interval"
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t(interval), *self._counted_header()]
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
@@ -377,9 +394,16 @@ class TargetReport(_Report):
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
-        note = f"{self.t('report.subgroups_note')} {self.t('report.subgroups_descriptive')}"
+        note = f"{self._subgroups_note()} {self.t('report.subgroups_descriptive')}"
         page.add(html("paragraph", note, "rm-note"))
         return page.build()
+
+    def _subgroups_note(self) -> str:
+        """Which groups are not shown, in the units of the target's source: answers, ended treatments or citizens."""
+        survey = self.assessment["source_kind"] == "survey"
+        units = "survey" if survey else f"register_{'share' if self.target.is_share else 'count'}"
+        extreme = "" if survey or not self.target.is_share else self.t("report.subgroups_extreme")
+        return self.t("report.subgroups_note", units=self.t(f"report.group_units.{units}"), extreme=extreme)
 
     def methods(self) -> HTMLFragment:
         return HTMLFragment(self._methods() + self.reading_guide())
@@ -538,7 +562,8 @@ class TargetReport(_Report):
                 if not fmt.missing(a[key]):  # the count in a cell of its own, which the privacy gate checks
                     rows.append([self.t(f"report.def_{key}_count", year=year), d[key](lang), fmt.number(a[key], lang)])
                     cells.append(assessment_cell(target.id, self.year, a))
-        dates = self.t("report.def_dates", processed=self.manifest.get("processed_on", "–"), exported=source.get("exported_on") or "–")
+        processed, exported = (fmt.date(day, self.lang) for day in (self.manifest.get("processed_on"), source.get("exported_on")))
+        dates = self.t("report.def_dates", processed=processed, exported=exported)
         rows += [[self.t("report.def_data_dates"), dates, ""], *([*r, ""] for r in self._method_rows())]
         cells += [None] * (len(rows) - len(cells))
         page = Builder().add(html("heading", 2, self.t("report.definition_heading")))

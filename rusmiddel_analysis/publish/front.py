@@ -15,11 +15,11 @@ from rusmiddel_analysis.config.files import write_atomically
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
 from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import narrative
+from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import environment
 from rusmiddel_analysis.present.markdown import render, sanitise
-from rusmiddel_analysis.present.statuses import ORDER, status_badge, stylesheet
-from rusmiddel_analysis.present.textcatalog import setting_values, text
+from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_explained, stylesheet
+from rusmiddel_analysis.present.textcatalog import text
 
 
 def published_years(outputs_dir: Path) -> list[int]:
@@ -52,13 +52,14 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
     return rows
 
 
-def _legend(lang: str) -> list[dict]:
+def _legend(strategy, lang: str) -> list[dict]:
     """Every status once, in the vocabulary's order (the baseline year shown as the baseline), its
     badge with what it means; then how an uncertain status looks."""
     quality = lambda s: "baseline_year" if s == "baseline" else ""
     badge = lambda s: status_badge("insufficient_data" if s == "baseline" else s, lang, quality(s))
-    items = [{"badge": badge(s), "words": text(f"status_explained.{s}", lang)} for s in ORDER]
-    items.append({"badge": status_badge("achieved", lang, certainty="uncertain"), "words": text("status_explained.uncertain", lang)})
+    items = [{"badge": badge(s), "words": status_explained(s, lang, strategy.settings)} for s in ORDER]
+    uncertain = status_explained("uncertain", lang, strategy.settings)
+    items.append({"badge": status_badge("achieved", lang, certainty="uncertain"), "words": uncertain})
     return items
 
 
@@ -89,7 +90,7 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
             col_target=text("report.col_target", lang),
             col_focus=text("report.col_focus_area", lang),
             legend_heading=text("report.legend_heading", lang),
-            legend=_legend(lang),
+            legend=_legend(strategy, lang),
             years_heading=text("report.years_heading", lang),
             table_heading=text("report.table_heading", lang),
             method_links=[
@@ -173,49 +174,11 @@ def write_methodology_page(outputs_dir: Path, lang: str) -> Path | None:
     return target
 
 
-# the five choices that decide a status, in the order a committee member meets them ("Sådan har vi regnet")
-HOW_SECTIONS = ("measurement", "register", "certainty", "path", "margin")
-
-
 def _published_assessments(strategy, outputs_dir: Path) -> pd.DataFrame:
     """Every published year's assessment (assessment.csv), newest year first."""
     years = sorted(published_years(outputs_dir), reverse=True)
     frames = [pd.read_csv(outputs_dir / str(y) / "assessment.csv", dtype={"data_quality": "string", "caveats": "string"}) for y in years]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["target_id", "year", "status"])
-
-
-def _example(strategy, table: pd.DataFrame, lang: str, **wanted) -> str:
-    """The status sentence of the newest published target that has every `wanted` column value, or ''."""
-    rows = table
-    for column, value in wanted.items():
-        rows = rows[rows[column].isin(value if isinstance(value, tuple) else (value,))] if column in rows else rows.iloc[0:0]
-    if rows.empty:
-        return ""
-    row = rows.iloc[0]
-    target = strategy.target(row["target_id"])
-    name = target.short_name(lang)
-    return f"{name}, {int(row['year'])}: {narrative.status_sentence(target, row, lang)}"
-
-
-def _how_sections(strategy, outputs_dir: Path, lang: str) -> list[dict]:
-    """The five choices, each in plain words with an example from the published reports."""
-    table = _published_assessments(strategy, outputs_dir)
-    examples = {
-        "measurement": _example(strategy, table, lang, status=("achieved", "not_achieved"), certainty="certain"),
-        "register": _example(strategy, table, lang, certainty="exact", status=("achieved", "not_achieved")),
-        "certainty": _example(strategy, table, lang, certainty="uncertain"),
-        "path": _example(strategy, table, lang, status=("on_track", "needs_acceleration", "limited_progress"), source_kind="survey"),
-        "margin": _example(strategy, table, lang, kind="maintain", status=("maintained", "worsened")),
-    }
-    values = {**setting_values(strategy.settings, lang), "margin": fmt.number(strategy.settings["maintain_margin_points"], lang)}
-    return [
-        {
-            "heading": text(f"how.{key}_heading", lang),
-            "paragraphs": [text(f"how.{key}", lang, **values)],
-            "example": examples[key],
-        }
-        for key in HOW_SECTIONS
-    ]
 
 
 def write_how_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
@@ -231,7 +194,7 @@ def write_how_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
             skip_label=text("report.skip_link", lang),
             nav_label=text("report.nav_front", lang),
             demo_banner=text("report.demo_banner", lang) if demo else "",
-            sections=_how_sections(strategy, outputs_dir, lang),
+            sections=how_sections(strategy, _published_assessments(strategy, outputs_dir), lang),
             example_label=text("how.example", lang),
             more=text("how.more", lang),
             footer=text("report.prepared", lang, date=fmt.date(dt.date.today(), lang)),

@@ -1,11 +1,12 @@
 """Synthetic demo data, shaped like real Danish exports. NOT real data.
 
-`write_demo_data` writes the five sources for 2015-2019 into a raw folder the way they
+`write_demo_data` writes the six sources for 2015-2019 into a raw folder the way they
 arrive from the municipality's systems: Danish column names and answer words, a
 semicolon-separated CSV from the school survey, SPSS files with value labels and
 user-missing codes from the youth-education survey, an Excel workbook from the treatment
-register, a CSV of follow-up contacts and a population table shaped like Statistics
-Denmark's FOLK1A, each with the `mapping.yaml` that maps it to the canonical format. It also
+register, a CSV of follow-up contacts, a population table shaped like Statistics
+Denmark's FOLK1A and a table of the country's and the region's figures to compare with
+(comparators.py), each with the `mapping.yaml` that maps it to the canonical format. It also
 copies the 2017 qualitative status.
 
 The synthetic truth lives in `profile.yaml`: in 2015 the strategy's baselines (611 persons
@@ -32,6 +33,7 @@ from scipy.special import expit
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.demo import comparators
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
@@ -440,6 +442,7 @@ MAPPINGS = {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
         "columns": {"TID": "year", "INDHOLD": "residents"},
     },
+    "sammenligning": comparators.MAPPING,
     "behandling_opfoelgning": {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
         "columns": {
@@ -507,7 +510,7 @@ def _write_status(folder: Path, strategy, own_text: bool) -> None:
 
 
 def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, strategy=None) -> dict[str, int]:
-    """Write the five synthetic sources for `strategy`'s years (default: the packaged strategy) and
+    """Write the six synthetic sources for `strategy`'s years (default: the packaged strategy) and
     its qualitative status into `raw_dir`; returns rows per source."""
     if scale <= 0:
         raise ValueError("--scale must be greater than 0")
@@ -518,7 +521,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
     strategy = strategy or load_strategy()
     profile = profile_for(strategy, load_profile())
     counts = {}
-    for source in SOURCES:
+    for source in MAPPINGS:
         (raw_dir / source).mkdir(parents=True, exist_ok=True)
         _write_mapping(raw_dir / source, source)
 
@@ -540,6 +543,11 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
     population = pd.DataFrame({"TID": list(profile["befolkning"]), "INDHOLD": list(profile["befolkning"].values())})
     population.to_csv(raw_dir / "befolkning" / "folk1a_18plus.csv", sep=";", index=False, encoding="utf-8-sig")
     counts["befolkning"] = len(population)
+
+    figures = comparators.comparator_export(profile, strategy, SYNTHETIC_NOTE)
+    first, last = strategy.years[0], strategy.years[-1]
+    figures.to_csv(raw_dir / "sammenligning" / f"sammenligning_{first}-{last}.csv", sep=";", index=False, encoding="utf-8-sig")
+    counts["sammenligning"] = len(figures)
 
     _write_status(raw_dir / "status", strategy, profile.get("strategy") == strategy.id)  # the tuned profile only
     (raw_dir / "DEMO_DATA_README.txt").write_text(
