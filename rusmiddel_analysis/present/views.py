@@ -18,7 +18,8 @@ from functools import cached_property
 import pandas as pd
 from markupsafe import escape
 
-from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, published_subgroups
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY_PAGE, in_project
@@ -344,7 +345,23 @@ class TargetReport(_Report):
         return self.results.data_years(self.year)[self.target.id]
 
     def subgroup_rows(self, by: str) -> pd.DataFrame:
-        return self.results.breakdown(by, self.target.id, self.measured_year)
+        """The breakdown's rows the page shows: every group but the residual groups left out."""
+        return published(self.results.breakdown(by, self.target.id, self.measured_year)).reset_index(drop=True)
+
+    def subgroup_notes(self, by: str) -> list[str]:
+        """What the page says about a breakdown's residual groups: left out, or shown merged, and,
+        when they are protected that way, the large groups' counts withheld."""
+        rows = self.results.breakdown(by, self.target.id, self.measured_year)
+        kind = "gender" if by == "gender" else "other"
+        dimension = self.t(f"report.groups.{by}").lower()
+        notes = []
+        if (rows["suppression"] == LEFT_OUT).any():
+            notes.append(self.t(f"report.residual_left_out.{kind}.{self.target.source}", dimension=dimension))
+        elif by == "gender" and (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.gender.{self.target.source}"))
+        if (rows["suppression"] == WITHHELD).any():
+            notes.append(self.t("report.counts_withheld"))
+        return notes
 
     def _counted_header(self) -> list[str]:
         """The header of the column of what a share counts (pupils, students, ended courses); a count has none."""
@@ -374,6 +391,8 @@ class TargetReport(_Report):
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
+            for note in self.subgroup_notes(by):
+                page.add(html("paragraph", note, "rm-note"))
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
         note = f"{self.t('report.subgroups_note')} {self.t('report.subgroups_descriptive')}"
