@@ -71,6 +71,39 @@ def _differencing(processed) -> str:
     return f"On the demo, the pupils with both hash and other drugs but not all four behaviours are {left[0]}, {left[1]} and {left[2]} (2017-2019)."
 
 
+def _residual(results, strategy, processed) -> str:
+    """The demo's residual pupils (gender "other") of 1-4 with a behaviour, what the classical rule hid
+    for them, the protected years and why, and the worst-case bound of tests/test_residual.py."""
+    import io
+
+    from rusmiddel_analysis.calc.distribution import unprotected_years
+    from rusmiddel_analysis.calc.indicators import protected_years
+    from rusmiddel_analysis.publish.tables import year_tables
+
+    from .test_residual import worst_case_margins
+
+    pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    totals = results.totals.set_index(["target_id", "year"])
+    subgroups = lambda y: pd.read_csv(io.BytesIO(year_tables(strategy, results, y, "da")["subgroups.csv"]))
+    margins = worst_case_margins({y: {"subgroups": subgroups(y), "totals": totals} for y in (2015, 2019)}, pupils)
+    year = pupils[pupils["year"] == 2019]
+    answered = lambda column, gender: int((year[column].notna() & (year["gender"] == gender)).sum())
+    span = lambda years: f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    protected = sorted(y for s, y in protected_years(strategy, results.data, "gender") if s == "ungeprofil_skole")
+    distribution = sorted(y for _, y in unprotected_years(strategy, results.data, "gender"))
+    (h_true, h_bound), (d_true, d_bound) = margins[(2019, "skole_hash")], margins[(2019, "skole_stoffer")]
+    e_true, e_bound = margins[(2015, "skole_stoffer")]
+    return (
+        f'On the demo, {int((year["gender"] == "other").sum())} pupils answered "other" to gender in 2019: {h_true} of those answering the '
+        f"hash question had tried hash, and {d_true} of those answering the other-drugs question other drugs (in 2015, {e_true}). The "
+        f"classical rule hid the boys ({answered('hash_ever', 'male'):,} and {answered('other_drugs_ever', 'male'):,} answers) with them. "
+        f"The school survey's years {span(protected)} are protected; the high-risk distribution's \"other\" row alone needs it in "
+        f"{span(distribution)} (cells of 1-4 pupils). Even an attacker who knew the boys' and girls' exact numbers of answers, which no "
+        f'file gives, could give the "other" pupils who have tried hash in 2019 up to {h_bound:.1f} (true: {h_true}), other drugs '
+        f"{d_bound:.1f} (true: {d_true}) and, in 2015, {e_bound:.1f} (true: {e_true})."
+    )
+
+
 def blocks(processed) -> dict[str, str]:
     """Every generated block of the methodology, by its marker's name."""
     strategy = load_strategy()
@@ -82,6 +115,7 @@ def blocks(processed) -> dict[str, str]:
         "demo-follow-up": _follow_up(results),
         "demo-watch": _watch(results, strategy),
         "demo-differencing": _differencing(processed),
+        "demo-residual": _residual(results, strategy, processed),
     }
 
 
