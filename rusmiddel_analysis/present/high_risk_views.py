@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES
 from rusmiddel_analysis.calc.high_risk import DIMENSIONS, multiple_trend
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
 from rusmiddel_analysis.present import formatting as fmt
@@ -163,12 +163,15 @@ class HighRiskReport(_Report):
         return page.build()
 
     def _distribution_notes(self, rows: pd.DataFrame, dimension: str) -> list[str]:
-        """A residual group left out of the distribution, and the large groups' sizes withheld."""
+        """A residual group left out of the distribution (or its residual groups merged), and the large
+        groups' sizes withheld."""
         notes = []
+        kind = dimension if dimension in RESIDUAL_CODES else "other"
         if rows["left_out"].astype(bool).any():
-            kind = "gender" if dimension == "gender" else "other"
             words = self.t(f"report.groups.{dimension}").lower()
             notes.append(self.t(f"report.residual_left_out.{kind}.{self.source}", dimension=words))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.source}"))
         shown = rows[~rows["suppressed"].astype(bool) & (rows["dimension"] != ALL)]
         if shown["denominator"].isna().any():
             notes.append(self.t("high_risk.sizes_withheld"))

@@ -18,7 +18,7 @@ from functools import cached_property
 import pandas as pd
 from markupsafe import escape
 
-from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, published_subgroups
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
@@ -352,13 +352,13 @@ class TargetReport(_Report):
         """What the page says about a breakdown's residual groups: left out, or shown merged, and,
         when they are protected that way, the large groups' counts withheld."""
         rows = self.results.breakdown(by, self.target.id, self.measured_year)
-        kind = "gender" if by == "gender" else "other"
+        kind = by if by in RESIDUAL_CODES else "other"  # a catch-all code has its own words; `unknown` alone the dimension's
         dimension = self.t(f"report.groups.{by}").lower()
         notes = []
         if (rows["suppression"] == LEFT_OUT).any():
             notes.append(self.t(f"report.residual_left_out.{kind}.{self.target.source}", dimension=dimension))
-        elif by == "gender" and (rows["group"] == RESIDUAL).any():
-            notes.append(self.t(f"report.residual_merged.gender.{self.target.source}"))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.target.source}"))
         if (rows["suppression"] == WITHHELD).any():
             notes.append(self.t("report.counts_withheld"))
         return notes
