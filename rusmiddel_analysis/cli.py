@@ -106,6 +106,9 @@ def cmd_validate(args) -> int:
     for name, result in results.items():
         if result.frame is not None:
             print(f"{name}: {len(result.frame)} rows in {len(result.files)} file(s): valid")
+        if result.counts is not None:
+            print(f"{name}: {len(result.counts)} rows of counts in {len(result.files)} file(s): valid")
+        if result.has_data:
             _note_left_out(name, result.left_out, strategy)
     return 0
 
@@ -117,12 +120,15 @@ def _note_left_out(name: str, rows: int, strategy) -> None:
 
 
 def cmd_process(args) -> int:
-    from rusmiddel_analysis.ingest.process import process
+    from rusmiddel_analysis.ingest.process import counts_file, process
 
     strategy = load_checked_strategy(_one_strategy(args))
     manifest = process(args.raw, args.processed, strategy)
     for name, info in manifest["sources"].items():
-        print(f"{name}: {info['rows']} rows -> {args.processed}/{name}.parquet")
+        if "parquet_sha256" in info:
+            print(f"{name}: {info['rows']} rows -> {args.processed}/{name}.parquet")
+        if "counts_rows" in info:
+            print(f"{name}: {info['counts_rows']} rows of counts -> {args.processed}/{counts_file(name)}")
         _note_left_out(name, info["left_out_rows"], strategy)
     if manifest["synthetic_demo_data"]:
         print("note: these are SYNTHETIC demo data, not real data")
@@ -261,6 +267,8 @@ def _summarise(summary) -> int:
         print(f"rusmiddel: {len(summary.failures)} report(s) failed; the previous pages were kept:", file=sys.stderr)
         for result in summary.failures:
             print(printable_lines(f"- {describe_failure(result)}"), file=sys.stderr)
+    for warning in summary.warnings:
+        print(printable_lines(f"warning: {warning}"), file=sys.stderr)
     for error in summary.errors:
         _error(f"error: {error}")
     if not summary.ok:

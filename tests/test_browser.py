@@ -94,7 +94,14 @@ def test_the_checks_notice_a_bad_page(browser, tmp_path):
 
 def test_the_crawl_reaches_every_page(crawl, demo_report, strategy):
     pages = {p.relative_to(demo_report.resolve()).as_posix() for p in crawl}
-    expected = {"index.html", "methodology.html", "2017/index.html", "2017/high-risk.html", *(f"2017/{t.id}.html" for t in strategy.targets)}
+    expected = {
+        "index.html",
+        "methodology.html",
+        "saadan-har-vi-regnet.html",
+        "2017/index.html",
+        "2017/high-risk.html",
+        *(f"2017/{t.id}.html" for t in strategy.targets),
+    }
     assert pages == expected
 
 
@@ -124,16 +131,19 @@ def test_titles_and_language(crawl):
             assert seen["lang"] == "en" and "methodology" in seen["title"]
             continue
         assert seen["lang"] == "da" and len(seen["title"]) > 10, path
-        assert "2017" in seen["title"] or "år for år" in seen["title"]
+        assert "2017" in seen["title"] or "år for år" in seen["title"] or path.name == "saadan-har-vi-regnet.html"
 
 
-def test_status_table_is_in_the_first_screen(browser, demo_report, tmp_path_factory):
+def test_the_resume_is_in_the_first_screen(browser, demo_report, tmp_path_factory):
+    """The committee's document opens with who, when, the data and the resumé: its count of statuses
+    shows without scrolling on a laptop; the targets table follows it."""
     shots = tmp_path_factory.mktemp("screenshots")
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto((demo_report / "2017" / "index.html").as_uri())
+    count = page.get_by_text("Status for de 10 mål i 2017:")
+    assert count.is_visible() and count.bounding_box()["y"] + 20 < 768
     table = page.locator("table.rm-table").first
-    box = table.bounding_box()
-    assert table.is_visible() and box["y"] + 80 < 768  # the header and the first rows show without scrolling
+    assert table.bounding_box()["y"] > count.bounding_box()["y"]
     page.screenshot(path=str(shots / "year.png"))
     for name, url in (("front.png", demo_report / "index.html"), ("target.png", demo_report / "2017" / "skole_alkohol.html")):
         page.goto(url.as_uri())
@@ -184,3 +194,58 @@ def test_pages_reflow_at_320_px_and_show_focus(browser, demo_report):
     assert page.evaluate("document.activeElement.className") == "rm-skip"
     assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0
     page.close()
+
+
+def _inside(box: dict, width: int) -> bool:
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+
+
+def test_the_front_page_table_fits_a_screen_and_opens_at_the_latest_year_on_a_phone(browser, demo_dirs, strategy, tmp_path):
+    """Every year of the strategy on the front page: at 1280 px the whole table shows (no scrolling,
+    the last year within the screen); on a phone it scrolls inside itself, opening at the latest year
+    beside the targets' names."""
+    from rusmiddel_analysis.calc.assessment import assess
+    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.publish.front import write_front_page
+
+    _, processed = demo_dirs
+    indicators = compute(strategy, processed)
+    for year in strategy.years:
+        (tmp_path / str(year)).mkdir()
+        assess(strategy, indicators, year).to_csv(tmp_path / str(year) / "assessment.csv", index=False)
+    front = write_front_page(strategy, tmp_path, "da", demo=True)
+    last, first = f"table thead th:text-is('{strategy.years[-1]}')", "table tbody th >> nth=0"
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(front.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("(w => w.scrollWidth <= w.clientWidth)(document.querySelector('.rm-scroll-latest'))")
+    assert _inside(page.locator(last).bounding_box(), 1280)
+    page.close()
+    for width in (390, 320):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto(front.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        header = page.locator(last)  # scrolled to vertically only: the table must open at it
+        page.evaluate(f"window.scrollTo(0, {header.bounding_box()['y']} - 100)")
+        box = header.bounding_box()
+        assert _inside(box, width) and _inside(page.locator(first).bounding_box(), width), (width, box)
+        # the latest year is not under the names kept at the left: the point at its middle is the header itself
+        at = f"document.elementFromPoint({box['x'] + box['width'] / 2}, {box['y'] + box['height'] / 2}).textContent"
+        assert page.evaluate(at) == str(strategy.years[-1])
+        page.close()
+
+
+def test_the_status_of_every_target_shows_on_a_phone(browser, demo_report):
+    """The year page's table of targets: on a phone every status badge is on the screen (each target a
+    card with its column names), and the page does not scroll sideways."""
+    for width in (390, 320):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto((demo_report / "2017" / "index.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        badges = page.locator("table.rm-table td .rm-badge")
+        assert badges.count() >= 10
+        for i in range(badges.count()):  # where the page opens it (no sideways scrolling)
+            assert _inside(badges.nth(i).bounding_box(), width), (width, i, badges.nth(i).bounding_box())
+        label = page.evaluate("getComputedStyle(document.querySelector('table.rm-table td .rm-badge').parentElement, '::before').content")
+        assert "Status" in label
+        page.close()

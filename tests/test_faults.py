@@ -9,7 +9,7 @@ import pytest
 
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config import files
-from rusmiddel_analysis.present.views import StatusReport
+from rusmiddel_analysis.present.status_report import StatusReport
 from rusmiddel_analysis.publish import front
 from rusmiddel_analysis.publish import run as runs
 
@@ -73,9 +73,9 @@ def test_empty_status_file_is_said_plainly(demo_dirs, tmp_path):
     _, processed = demo_dirs
     (tmp_path / "2017.md").write_text("\n\n", encoding="utf-8")
     page = StatusReport(2017, processed_dir=processed, status_dir=tmp_path).by_focus_area()
-    assert "Den kvalitative status for 2017 er tom." in page
+    assert "Forvaltningens kvalitative status for 2017 er tom." in page
     missing = StatusReport(2018, processed_dir=processed, status_dir=tmp_path).by_focus_area()
-    assert "Der er ikke skrevet en kvalitativ status for 2018." in missing
+    assert "Forvaltningen har ikke skrevet en kvalitativ status for 2018." in missing
 
 
 def test_status_file_with_an_unknown_heading_stops_before_anything_runs(demo_dirs, tmp_path, capsys):

@@ -246,21 +246,24 @@ def test_demo_pupils_who_smoke_try_hash_several_times_as_often_and_the_csv_says_
     assert "Højrisiko 2017" in sheets
 
 
-def test_the_status_page_names_the_strongest_co_occurrence(demo_report):
-    """The committee's high-risk groups in one sentence on the year's page: the pair with the largest
-    relative risk whose interval lies above 1, as high_risk.csv holds it."""
+def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, strategy):
+    """The committee's high-risk groups in brief on the year's page: the same measures every year (the
+    share with several behaviours beside the first year, early debut beside the first year), as
+    high_risk_groups.csv holds them, never the year's strongest pair (which changes by chance)."""
     import re
 
-    from rusmiddel_analysis.present import formatting as fmt
-    from rusmiddel_analysis.present.narrative import behaviour_words
-
-    table = pd.read_csv(demo_report / "2017" / "high_risk.csv")
-    certain = table[~table["suppressed"] & (table["rr_low"] > 1)]
-    top = certain.loc[certain["relative_risk"].idxmax()]
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8")))
-    ratio = fmt.number(top.relative_risk, decimals=1)
-    sentence = f"Elever, der har {behaviour_words(top.exposure)}, har {ratio} gange så ofte {behaviour_words(top.outcome)}"
-    assert sentence in page.replace("\u00a0", " ")
+    table = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
+    several = table[table["measure"] == "multiple_behaviours"].set_index("year")["value"]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8"))).replace("\u00a0", " ")
+    block = strategy.settings["high_risk"]
+    stated = rf"I 2017 havde (\d+) % af eleverne prøvet mindst {block['multiple']} af de {len(block['behaviours'])} former for risikoadfærd"
+    shown = re.search(stated + r" \(prøvet at ryge, prøvet at drikke alkohol, prøvet hash og prøvet andre stoffer\); i 2015 var det (\d+) %", page)
+    assert shown, "the share with several behaviours, named, beside the first year"
+    assert abs(int(shown[1]) - several[2017]) <= 0.55 and abs(int(shown[2]) - several[2015]) <= 0.55  # whole percent; the file has one decimal
+    early = table[(table["measure"] == "early_debut") & (table["behaviour"] == "alcohol_ever")].set_index("year")["value"]
+    alcohol = re.search(r"(\d+) % prøvet at drikke alkohol \((\d+) % i 2015\)", page.split("6. og 7. klasse havde")[1])
+    assert alcohol and abs(int(alcohol[1]) - early[2017]) <= 0.55 and abs(int(alcohol[2]) - early[2015]) <= 0.55
+    assert "gange så ofte" not in page  # no pair of the year in the committee's document
 
 
 def visible(path) -> str:
@@ -379,7 +382,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     frame.loc[sixth, ["hash_ever", "other_drugs_ever"]] = False
     frame.loc[sixth[:3], "other_drugs_ever"] = True
     frame.loc[sixth[3:5], "hash_ever"] = True
-    data._cache[SOURCE] = frame  # the targets' computation reads the same planted data
+    data._cache[SOURCE, None] = frame  # the targets' computation reads the same planted data
     rules = DisclosureRules.from_settings(strategy.settings)
     by_grade = compute(strategy, data, by="grade")
     checked = 0
@@ -400,3 +403,79 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         assert key(ours) == key(theirs), target.id
         checked += int(theirs["suppressed"].sum())
     assert checked >= 4  # each planted small cell and its complement
+
+
+# --- the figures: a hidden cell is marked "skjult", never drawn as a zero ---------------------
+
+
+def _texts(fig) -> list[str]:
+    from rusmiddel_analysis.present.plots import svg_bytes
+
+    svg_bytes(fig)
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_a_hidden_pair_in_the_heatmap_says_hidden_and_differs_from_the_diagonal():
+    from rusmiddel_analysis.present.high_risk_plots import co_occurrence_heatmap
+    from rusmiddel_analysis.present.textcatalog import text
+
+    pairs = pd.DataFrame([(e, o) for e in BEHAVIOURS for o in BEHAVIOURS if e != o], columns=["exposure", "outcome"]).assign(
+        relative_risk=2.0, suppressed=False
+    )
+    hidden = (pairs["exposure"] == "smoking_ever") & (pairs["outcome"] == "other_drugs_ever")
+    pairs.loc[hidden, ["relative_risk", "suppressed"]] = [np.nan, True]
+    fig = co_occurrence_heatmap(pairs, BEHAVIOURS, {b: b for b in BEHAVIOURS}, 2019)
+    ax = fig.axes[0]
+    cells = [p for p in ax.patches if p.get_gid() == "hidden"]
+    assert len(cells) == 1 and cells[0].get_hatch()
+    row, col = BEHAVIOURS.index("smoking_ever"), BEHAVIOURS.index("other_drugs_ever")
+    assert (int(cells[0].get_x()), int(cells[0].get_y())) == (col, row)  # in its own cell, not on the diagonal
+    shown = [t for t in ax.texts if t.get_text() == text("plot.hidden")]
+    assert len(shown) == 1 and shown[0].get_position() == (col + 0.5, row + 0.5)
+    assert _texts(fig).count("2,0") == len(pairs) - 1
+
+
+def test_a_hidden_share_of_the_distribution_is_a_marked_band_not_a_bar():
+    from matplotlib.patches import Rectangle
+
+    from rusmiddel_analysis.present.high_risk_plots import distribution_plot
+    from rusmiddel_analysis.present.textcatalog import text
+
+    counts = pd.DataFrame(
+        [(g, k, v) for g, shares in (("all", [50, 30, 15, 4, 1]), ("6", [80, 20, 0, 0, 0])) for k, v in enumerate(shares)],
+        columns=["group", "behaviours", "value"],
+    ).assign(suppressed=False)
+    hidden = (counts["group"] == "6") & counts["behaviours"].isin([2, 3, 4])
+    counts.loc[hidden, ["value", "suppressed"]] = [np.nan, True]
+    counts.loc[(counts["group"] == "6") & (counts["behaviours"] == 1), "value"] = 0.0  # a true zero stays a zero
+    fig = distribution_plot(counts, {"all": "Alle", "6": "6. klasse"}, 2019, "title")
+    ax = fig.axes[0]
+    bands = [p for p in ax.patches if p.get_gid() == "hidden"]
+    bars = [bar for bars in ax.containers for bar in bars]
+    assert len(bars) == 7  # the five shares of all pupils and the two shown in 6th grade, the zero among them
+    assert not [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() and p not in bars + bands]
+    assert len(bands) == 1 and bands[0].get_hatch()  # the three neighbours as one band at their bars' place
+    left, right = bands[0].get_x(), bands[0].get_x() + bands[0].get_width()
+    assert not [b for b in bars if left < b.get_x() + b.get_width() / 2 < right]
+    assert 1 - 0.4 + 0.8 * 2 / 5 == pytest.approx(left) and 1 + 0.4 == pytest.approx(right)
+    assert _texts(fig).count(text("plot.hidden")) == 1
+
+
+def test_a_line_breaks_at_a_hidden_year_and_says_so():
+    from rusmiddel_analysis.present.high_risk_plots import trend_lines
+    from rusmiddel_analysis.present.textcatalog import text
+
+    rows = pd.DataFrame(
+        [(y, b, v) for b, base in (("hash_ever", 3.0), ("alcohol_ever", 30.0)) for y, v in zip(range(2015, 2020), [base] * 5, strict=True)],
+        columns=["year", "behaviour", "value"],
+    ).assign(suppressed=False)
+    rows["ci_low"], rows["ci_high"] = rows["value"] - 1, rows["value"] + 1
+    hidden = (rows["behaviour"] == "hash_ever") & (rows["year"] == 2017)
+    rows.loc[hidden, ["value", "ci_low", "ci_high", "suppressed"]] = [np.nan, np.nan, np.nan, True]
+    fig = trend_lines(rows, "behaviour", {"hash_ever": "Hash", "alcohol_ever": "Alkohol"}, "title")
+    ax = fig.axes[0]
+    hash_line = ax.lines[0]
+    assert list(hash_line.get_xdata()) == list(range(2015, 2020)) and np.isnan(hash_line.get_ydata()[2])  # not joined over 2017
+    assert not np.isnan(ax.lines[1].get_ydata()).any()
+    assert len([p for p in ax.patches if p.get_gid() == "hidden"]) == 1
+    assert _texts(fig).count(text("plot.hidden")) == 1

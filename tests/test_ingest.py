@@ -264,7 +264,7 @@ def test_validate_command_exit_codes(canonical_raw, capsys):
 # --- demo data through the same path ---------------------------------------------------------
 
 
-def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
+def test_demo_round_trip_gives_one_canonical_parquet_file_per_source(demo_dirs):
     raw, processed = demo_dirs
     for name, source in SOURCES.items():
         frame = pd.read_parquet(processed / f"{name}.parquet")
@@ -275,7 +275,7 @@ def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
             dtype = frame[col.name].dtype
             # whole numbers in 16 bits, unless they can exceed 30,000 (residents of a municipality)
             small_int = "Int16" if col.codes or (col.high is not None and col.high < 30000) else "Int32"
-            expected = {"code": "category", "bool": "boolean", "int": small_int, "id": "string", "text": "string"}.get(col.kind)
+            expected = {"code": "category", "bool": "boolean", "int": small_int, "id": "string", "text": "string", "float": "Float64"}.get(col.kind)
             if col.kind == "date":
                 assert pd.api.types.is_datetime64_any_dtype(dtype), col.name
             else:
@@ -286,7 +286,7 @@ def test_demo_round_trip_gives_four_canonical_parquet_files(demo_dirs):
 
 def test_demo_exports_look_like_real_ones(demo_dirs):
     raw, _ = demo_dirs
-    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == [".csv"] * 7 + [".sav"] * 3 + [".xlsx"]
+    assert sorted(p.suffix for p in raw.rglob("*") if p.suffix in (".csv", ".xlsx", ".sav")) == [".csv"] * 8 + [".sav"] * 3 + [".xlsx"]
     header = (raw / "ungeprofil_skole" / "ungeprofil_skole_2015.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Respondent-ID;År;Skole;Klassetrin;Køn")
     assert (raw / "status" / "2017.md").exists()

@@ -44,7 +44,7 @@ def row(**values):
 def test_the_issue_example_word_for_word(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(certainty="uncertain", p_on_track=0.31)) == (
-        "Kræver hurtigere udvikling: 45,0 % i 2017. Fremgangen svarer til 60 % af den nødvendige; på rette vej ville være 47,2 %. "
+        "For langsom fremgang: 45,0 % i 2017. For at være på rette vej skulle tallet have været mindst 47,2 %; fremgangen er 60 % af den nødvendige. "
         "Forskellen er mindre end den statistiske usikkerhed; sandsynligheden for, at udviklingen er på rette vej, er 31 %. "
         "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45,0 % i 2017 "
         "(95 %-konfidensinterval 44,0-46,0 %). Målet for 2019 er 50 %."
@@ -54,7 +54,7 @@ def test_the_issue_example_word_for_word(strategy):
 def test_english(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(certainty="certain"), "en") == (
-        "Needs acceleration: 45.0% in 2017. Progress is 60% of what is needed; on track would be 47.2%. "
+        "Progress too slow: 45.0% in 2017. To be on track it should have been at least 47.2%; progress is 60% of what is needed. "
         "This is statistically certain: the whole confidence interval (44.0-46.0%) lies on the wrong side of the 47.2% needed to be "
         "on track in 2017. The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45.0% in 2017 "
         "(95% confidence interval 44.0-46.0%). The target for 2019 is 50%."
@@ -70,26 +70,28 @@ NBSP = "\u00a0"
         (
             "achieved",
             {"value": 52.4, "ci_low": 51.3, "ci_high": 53.5, "measured_year": 2019, "certainty": "certain"},
-            f"Nået: 52,4{NBSP}% mod målet på 50,0{NBSP}%. Det er statistisk sikkert: hele konfidensintervallet (51,3-53,5{NBSP}%) ligger "
-            f"på den rigtige side af målet på 50,0{NBSP}%.",
-            "Achieved: 52.4% against the target of 50.0%. This is statistically certain: the whole confidence interval (51.3-53.5%) "
-            "lies on the right side of the target of 50.0%.",
+            f"Nået: 52,4{NBSP}% mod målet på 50{NBSP}%. Det er statistisk sikkert: hele konfidensintervallet (51,3-53,5{NBSP}%) ligger "
+            f"på den rigtige side af målet på 50{NBSP}%.",
+            "Achieved: 52.4% against the target of 50%. This is statistically certain: the whole confidence interval (51.3-53.5%) "
+            "lies on the right side of the target of 50%.",
         ),
         (
             "on_track",
             {"progress_ratio": 1.06, "value": 48.5, "ci_low": 47.5, "ci_high": 49.5, "certainty": "certain"},
-            f"På rette vej: 48,5{NBSP}% i 2017, og 47,2{NBSP}% er nok til at være på rette vej mod målet på 50,0{NBSP}% i 2019. "
+            f"På rette vej: 48,5{NBSP}% i 2017, og 47,2{NBSP}% er nok til at være på rette vej mod målet på 50{NBSP}% i 2019. "
             f"Det er statistisk sikkert: hele konfidensintervallet (47,5-49,5{NBSP}%) ligger på den rigtige side af de 47,2{NBSP}%, der "
             "skal til for at være på rette vej i 2017.",
-            "On track: 48.5% in 2017, and 47.2% is enough to be on track for the target of 50.0% in 2019. This is statistically "
+            "On track: 48.5% in 2017, and 47.2% is enough to be on track for the target of 50% in 2019. This is statistically "
             "certain: the whole confidence interval (47.5-49.5%) lies on the right side of the 47.2% needed to be on track in 2017.",
         ),
         (
             "limited_progress",
             {"progress_ratio": 0.1, "value": 41.4, "ci_low": 40.4, "ci_high": 42.4, "certainty": "uncertain", "p_on_track": 0.004},
-            f"Begrænset fremgang: 41,4{NBSP}% i 2017. Fremgangen svarer kun til 10{NBSP}% af den nødvendige; på rette vej ville være "
-            f"47,2{NBSP}%. Forskellen er mindre end den statistiske usikkerhed; sandsynligheden for, at udviklingen er på rette vej, er 1{NBSP}%.",
-            "Limited progress: 41.4% in 2017. Progress is only 10% of what is needed; on track would be 47.2%. The difference is "
+            f"Begrænset fremgang: 41,4{NBSP}% i 2017. For at være på rette vej skulle tallet have været mindst 47,2{NBSP}%; fremgangen er kun "
+            f"10{NBSP}% af den nødvendige. Forskellen er mindre end den statistiske usikkerhed; "
+            f"sandsynligheden for, at udviklingen er på rette vej, er 1{NBSP}%.",
+            "Limited progress: 41.4% in 2017. To be on track it should have been at least 47.2%; progress is only 10% of what is needed. "
+            "The difference is "
             "smaller than the statistical uncertainty; the probability that progress is on track is 1%.",
         ),
         (
@@ -103,9 +105,9 @@ NBSP = "\u00a0"
         (
             "not_achieved",
             {"value": 49.0, "ci_low": 47.0, "ci_high": 51.0, "measured_year": 2019, "certainty": "uncertain", "p_goal_met": 0.3},
-            f"Ikke nået: 49,0{NBSP}% mod målet på 50,0{NBSP}%; der mangler 1 procentpoint. Forskellen er mindre end den statistiske "
+            f"Ikke nået: 49,0{NBSP}% mod målet på 50{NBSP}%; der mangler 1 procentpoint. Forskellen er mindre end den statistiske "
             f"usikkerhed; sandsynligheden for, at målet er nået, er 30{NBSP}%.",
-            "Not achieved: 49.0% against the target of 50.0%; 1 percentage point short. The difference is smaller than the statistical "
+            "Not achieved: 49.0% against the target of 50%; 1 percentage point short. The difference is smaller than the statistical "
             "uncertainty; the probability that the target is met is 30%.",
         ),
     ],
@@ -208,13 +210,13 @@ def test_trend_and_projection_sentences(strategy):
     assert narrative.projection_sentence(t, row(), "en") == (
         "If the development continues as so far, the share of pupils in grades 6-10 who have not tried drinking alcohol "
         "is expected to be 47.0% in 2019 (95% prediction interval for the next measurement: 45.0-49.0%); the whole interval "
-        "lies below the target of 50.0%."
+        "lies below the target of 50%."
     )
     # an interval that contains the goal says so, whatever side the point lies on
     assert narrative.projection_sentence(t, row(projected_value=48.6, projected_low=46.1, projected_high=51.1)) == (
         f"Fortsætter udviklingen som hidtil, ventes andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, "
         f"at ligge på 48,6{NBSP}% i 2019 (95{NBSP}%-prædiktionsinterval for den næste måling: 46,1-51,1{NBSP}%); intervallet "
-        f"rummer målet på 50,0{NBSP}%, så fremskrivningen kan ikke sige, om målet nås."
+        f"rummer målet på 50{NBSP}%, så fremskrivningen kan ikke sige, om målet nås."
     )
     assert narrative.projection_sentence(t, row(measured_year=2019, year=2019), "en") == (
         "The target year 2019 has been measured, so there is no projection."
@@ -275,7 +277,7 @@ def test_the_baseline_year_is_shown_as_the_baseline(strategy):
         "2015 er strategiens udgangspunkt: antallet af borgere, der påbegynder misbrugsbehandling, var 611 ifølge strategien. Målet for 2019 er 703."
     )
     assert ">Udgangspunkt<" in status_badge("insufficient_data", "da", "baseline_year:2015")
-    assert ">Mangler data<" in status_badge("insufficient_data", "da", "no_measurement_since:2015", short=True)
+    assert ">Kan ikke opgøres<" in status_badge("insufficient_data", "da", "no_measurement_since:2015")
     summary = pd.DataFrame({"status": ["insufficient_data"] * 2, "data_quality": ["baseline_year:2015"] * 2})
     assert narrative.summary_sentence(summary, 2015, "en") == "2015 is the strategy's baseline; the targets are assessed from 2016."
 

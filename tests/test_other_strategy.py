@@ -59,17 +59,33 @@ def test_demo_data_reproduce_the_strategys_baselines(other_run, other):
         assert row.value == pytest.approx(target.baseline_value, abs=tolerance), target.id
 
 
+def test_demo_comparators_are_derived_from_the_strategys_own_targets(other_run, other):
+    """Every target gets the country's and the region's invented figures over its own years; a count
+    grows by the profile's derived rate, and the comparisons can be made from them."""
+    from rusmiddel_analysis.calc.results import load_results
+    from rusmiddel_analysis.ingest.demo import load_profile
+
+    figures = pd.read_parquet(other_run / "processed" / "sammenligning.parquet")
+    assert set(figures["target_id"]) == set(other.target_ids)
+    assert figures["year"].between(other.years[0], other.period_end).all()
+    growth = load_profile()["sammenligning"]["derived_count_growth"]
+    starts = figures[(figures["target_id"] == "borgere_i_behandling") & (figures["area"] == "Hele landet")].set_index("year")["value"]
+    assert starts[2019] / starts[2016] == pytest.approx((1 + growth) ** 3, rel=0.01)
+    differences = load_results(other, other_run / "processed").difference("borgere_i_behandling", 2019)
+    assert list(differences["area"]) == ["Hele landet", "Region Nordjylland"] and (differences["unit"] == "percent").all()
+
+
 def test_pages_use_the_strategys_names_settings_and_wording(other_run, other):
     pages = sorted((other_run / "out").rglob("*.html"))
-    # front page and methods; per year the status, the high-risk page and every target
-    assert len(pages) == 2 + 4 * (2 + len(other.targets))
+    # front page, methods and "Sådan har vi regnet"; per year the status, the high-risk page and every target
+    assert len(pages) == 3 + 4 * (2 + len(other.targets))
     for page in (p for p in pages if p.name != "methodology.html"):  # the package's own methods document aside
         words = visible(page.read_text(encoding="utf-8"))
         assert not [w for w in AALBORG_WORDS if w in words], page
     words = visible((other_run / "out" / "2019" / "elever_alkohol.html").read_text(encoding="utf-8"))
     assert "Målet for 2019 er højst 52\u00a0%" in words  # an "at most" goal in its own words
     assert "90\u00a0%-konfidensinterval" in words and "99\u00a0%-niveau" in words
-    assert "under 25 besvarelser, med 1-5 personer i en celle" in words and "<6" not in words  # one mark for every hidden cell
+    assert "under 25 besvarelser eller med 1-5 personer i en celle" in words and "<6" not in words  # one mark for every hidden cell
     assert "Rusmiddelpolitik for Demo Kommune 2017-2019" in words
     status = visible((other_run / "out" / "2019" / "index.html").read_text(encoding="utf-8"))
     assert "66\u00a0% (2017)" in status and "58\u00a0% (2016)" in status  # each baseline with its own year
@@ -94,11 +110,12 @@ def test_reports_refuse_processed_data_of_another_strategy(other_run, capsys):
 
 
 def test_an_analyst_opening_a_report_gets_the_first_target_and_latest_year(other_run, other):
-    from rusmiddel_analysis.present.views import StatusReport, TargetReport
+    from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.present.views import TargetReport
 
     report = TargetReport(processed_dir=other_run / "processed", status_dir=other_run / "raw" / "status", strategy_file=OTHER)
     assert (report.target.id, report.year) == (other.targets[0].id, 2019)
-    assert StatusReport(processed_dir=other_run / "processed", strategy_file=OTHER).year == 2019
+    assert StatusReport(processed_dir=other_run / "processed", status_dir=other_run / "raw" / "status", strategy_file=OTHER).year == 2019
 
 
 def test_targets_table_puts_each_baseline_year_beside_its_value(other, capsys):

@@ -141,10 +141,31 @@ def test_every_image_has_an_alt_text_and_every_table_header_cells(demo_report):
         assert tables and all("<th" in t for t in tables)
 
 
-def test_status_page_is_structured_as_the_municipality_reports(demo_report, strategy):
-    words = visible_text(page(demo_report, "2017/index.html"))
-    assert "I 2017 er 10 mål opgjort:" in words and "Midtvejsstatus 2017" in words
-    outline = [(int(level), title) for level, title in re.findall(r"<h([34])>([^<]+)</h[34]>", page(demo_report, "2017/index.html"))]
+def test_status_page_is_the_committees_document(demo_report, strategy):
+    """Page 1 as a dagsordenspunkt's bilag: title, who sends it to whom, when and on which data, the
+    resumé (the analysts' own words, then the counts), the targets table; then the status per effort
+    and focus area, "Det videre arbejde" and the appendix."""
+    html = page(demo_report, "2017/index.html")
+    words = visible_text(html)
+    sections = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)]
+    assert sections == [
+        "Resumé",
+        "Målene",
+        "Udviklingen for alle mål",
+        "Højrisikogrupper",
+        "Status på indsatserne",
+        "Det videre arbejde",
+        "Bilag: Data og metode",
+    ]
+    assert "Midtvejsstatus 2017: Rusmiddelstrategien 2016-2019" in words
+    assert f"Til {strategy.committee('da')}" in words and f"Fra {strategy.responsible('da')}" in words
+    published = pd.read_csv(demo_report / "2017" / "assessment.csv")
+    counts = published["status"].value_counts()
+    parts = [text(f"status_count.{status}", n=int(counts[status])) for status in counts.index]
+    count_sentence = words.split("Status for de 10 mål i 2017: ")[1].split(".")[0]
+    assert sorted(re.split(r", | og ", count_sentence)) == sorted(parts)  # every status counted, from the published table
+    assert words.index("Forvaltningerne har i 2016 og 2017") < words.index("Status for de 10 mål i 2017")  # the analysts' resumé first
+    outline = [(int(level), title) for level, title in re.findall(r"<h([34])>([^<]+)</h[34]>", html)]
     structure = [("3", e.name.da) for e in strategy.core_efforts] + [("4", f.name.da) for f in strategy.focus_areas]
     names = {title for _, title in structure}
     assert [(level, title) for level, title in outline if title in names] == [
@@ -157,10 +178,55 @@ def test_status_page_is_structured_as_the_municipality_reports(demo_report, stra
     ]
     for target in strategy.targets:
         assert target.short_name.da in words
-    assert "Tallene for 2017 kan ikke anvendes" in words  # the qualitative status of the midterm report
-    html = page(demo_report, "2017/index.html")
+    assert "Opfølgningstallene for 2017 kan ikke anvendes" in words  # the qualitative status of the midterm report
+    assert "Oplægget på 8. årgang" in words.split("Det videre arbejde")[-1]  # the analysts' next steps
     for target in strategy.targets:
         assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
+
+
+def test_the_final_evaluation_concludes(demo_dirs, strategy):
+    """2019 says for every target whether it was met and by how much against the strategy's own goal,
+    counts the result in plain Danish, answers the committee's 2017 request and has a conclusion."""
+    from rusmiddel_analysis.present.status_report import StatusReport
+
+    raw, processed = demo_dirs
+    report = StatusReport(2019, processed_dir=processed, status_dir=raw / "status")
+    a = assess(strategy, compute(strategy, processed), 2019)
+    met = int(a["status"].isin(["achieved", "maintained"]).sum())
+    summary = visible_text(str(report.summary()))
+    assert f"{met} af 10 mål er nået eller fastholdt, {10 - met} er ikke." in summary
+    (table,), _ = read_page(str(report.table()))
+    assert table["rows"][0][-1] == "Forskel til målet" and "endnu" not in str(table["rows"])
+    shown = {row[0]: row for row in table["rows"][1:] if len(row) > 1}
+    for row in a.itertuples():  # every target, met or not, against the strategy's own goal
+        target = strategy.target(row.target_id)
+        better = (row.value - target.target_value) * (1 if target.higher_is_better else -1)
+        words = shown[target.short_name.da][-1]
+        found = re.match(r"([\d,.]+) (procentpoint|borgere)", words)
+        if found:
+            assert float(found[1].replace(".", "").replace(",", ".")) == pytest.approx(abs(better), abs=0.051), target.id
+            assert ("bedre end målet" in words) == (better > 0), target.id
+        else:
+            assert words == "præcis målet" and abs(better) < 0.05, target.id
+    assert "Da udvalget fik Midtvejsstatus 2017, bad det om følgende" in visible_text(str(report.high_risk()))
+    conclusion = visible_text(str(report.next_steps()))
+    assert "Konklusion og anbefalinger" in conclusion and "Udkast" not in visible_text(str(report.header()))
+
+
+def test_a_milestone_report_without_its_sections_is_a_draft(demo_dirs, tmp_path, strategy):
+    """A midterm status whose status file lacks the resumé and next steps is marked "Udkast" (on every
+    PDF page through the running header) and names what is missing; a year that is no milestone is not."""
+    from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.publish.jobs import Settings, draft_warnings, plan
+
+    _, processed = demo_dirs
+    (tmp_path / "2017.md").write_text("# Unge i folkeskolen\nTekst.\n", encoding="utf-8")
+    header = str(StatusReport(2017, processed_dir=processed, status_dir=tmp_path).header())
+    assert "rm-draft-mark" in header and "Udkast" in header and "Resumé, Det videre arbejde" in visible_text(header)
+    assert "Udkast" not in str(StatusReport(2018, processed_dir=processed, status_dir=tmp_path).header())
+    settings = Settings(processed_dir=processed, status_dir=tmp_path, outputs_dir=tmp_path / "out")
+    warnings = draft_warnings(strategy, plan(strategy, [2017, 2018], None), settings)
+    assert len(warnings) == 1 and "2017" in warnings[0] and "Resumé" in warnings[0]
 
 
 def _breakdown_table(html: str, by: str) -> list[list[str]]:
@@ -254,6 +320,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
         "2017/subgroups.csv",
         "index.html",
         "methodology.html",
+        "saadan-har-vi-regnet.html",
     ]
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
@@ -373,16 +440,21 @@ def test_the_years_status_report_is_a_print_ready_pdf(demo_report, strategy):
     pdf = demo_report / "2017" / name
     assert pdf.exists() and f'href="{name}"' in page(demo_report, "2017/index.html")  # linked from the year's page
     pages = pdf_pages(pdf)
-    first = re.sub(r"\s+", " ", re.sub("\u2010\\s*", "", pages[0]))  # words hyphenated at a line end, joined
-    # the whole targets table on the first page: every target, and the last columns
+    flat = [re.sub(r"\s+", " ", re.sub("\u2010\\s*", "", p)) for p in pages]  # words hyphenated at a line end, joined
+    first = flat[0]
+    # page 1: who sends it to whom and the resumé; the targets table follows by page 2
+    assert "Til Familie- og Socialudvalget" in first and "Fra Familie- og Beskæftigelsesforvaltningen" in first
+    opening = " ".join(flat[:2])
+    assert "Resumé" in first and opening.index("Resumé") < opening.index("Målene")
+    for header in ("Seneste måling", "Udgangspunkt", "Målværdi"):
+        assert header in opening, header
     for target in strategy.targets:
-        assert target.short_name.da in first, target.id
-    for header in ("Målt", "Udgangspunkt", "Målværdi"):
-        assert header in first, header
-    for number, text_of_page in enumerate(pages, start=1):
-        flat = re.sub(r"\s+", " ", text_of_page)
-        assert "Rusmiddelstrategien 2016-2019: status 2017" in flat  # the running header
-        assert f"{number} / {len(pages)}" in flat and "Dannet" in flat  # page numbers, date and version
+        assert target.short_name.da in opening, target.id
+    for number, text_of_page in enumerate(flat, start=1):
+        assert "Midtvejsstatus 2017: Rusmiddelstrategien 2016-2019 Udarbejdet" in text_of_page  # the running header and foot, as typed
+        assert f"{number} / {len(pages)}" in text_of_page and "Udarbejdet" in text_of_page  # page numbers and date
+    assert "".join(flat).count("rusmiddel-analysis 0.1.0") == 1  # one version line, in the appendix
+    assert "Udkast" not in "".join(flat)  # the demo's midterm status has its resumé and next steps
 
 
 def test_pages_are_light_readable_by_others_and_keyboard_clean(demo_report):
@@ -415,9 +487,10 @@ def test_plain_danish_for_each_reader(demo_report, demo_dirs, strategy):
         for t, s in zip(a.target_id, a.status, strict=True)
         if s in ("needs_acceleration", "limited_progress", "deterioration", "not_achieved", "worsened")
     ]
-    assert behind and all(name in status.split("Kræver opmærksomhed:")[1][:400] for name in behind)
-    summary = status.split("Sammenfatning")[1].split("Alle mål")[0]
-    assert "p =" not in summary and "p-værdi" not in summary
+    assert behind and all(name in status.split("Det går ikke godt nok:")[1][:400] for name in behind)
+    reading_path = status.split("Bilag: Data og metode")[0]
+    for technical in ("p =", "p <", "p-værdi", "Holm", "kvasi", "SPSS", "%-niveau"):
+        assert technical not in reading_path, technical  # technical detail is in the appendix and on the target pages
 
 
 def test_data_and_method_section_lets_an_analyst_check_the_numbers(demo_report, demo_dirs, strategy):
@@ -431,3 +504,163 @@ def test_data_and_method_section_lets_an_analyst_check_the_numbers(demo_report, 
     assert 'href="../methodology.html"' in page(demo_report, "2017/skole_alkohol.html")
     methods = page(demo_report, "methodology.html")
     assert 'id="section-2-2"' in methods and "Taylor linearisation" in methods
+
+
+def test_the_front_page_and_the_year_page_use_the_same_words(demo_report, strategy):
+    """One vocabulary: each target's badge reads the same on the front page and in the year's table,
+    and every word of the legend is the word of one status."""
+    (front,), _ = read_page(page(demo_report, "index.html"))
+    (year,), _ = read_page(page(demo_report, "2017/index.html"))
+    on_front = {row[0]: row[front["rows"][0].index("2017")] for row in front["rows"][1:]}
+    in_year = {row[0]: row[1] for row in year["rows"][1:] if len(row) > 1}
+    assert set(on_front) == set(in_year) == {t.short_name.da for t in strategy.targets}
+    assert on_front == in_year
+    from rusmiddel_analysis.present.statuses import STATUSES
+
+    words = {f"{s.symbol} {text(f'status.{s.key}')}" for s in STATUSES}
+    assert all(badge.split(" · ")[0] in words for badge in in_year.values()), in_year
+
+
+# --- the figures -------------------------------------------------------------------------------
+# Read from the matplotlib Figure objects the plot functions return (their SVG draws text as paths).
+
+
+def a4_text_width_inches() -> float:
+    """The width an A4 page leaves for a figure under the stylesheet's @page margins."""
+    from rusmiddel_analysis.config.paths import STYLESHEET
+
+    margins = re.search(r"@page \{ size: A4; margin: (\d+)mm (\d+)mm (\d+)mm (\d+)mm", STYLESHEET.read_text(encoding="utf-8"))
+    return (210 - int(margins.group(2)) - int(margins.group(4))) / 25.4
+
+
+def drawn_texts(fig) -> list:
+    """Every text of a drawn figure: its own, its axes' titles, labels, texts, tick labels and legends."""
+    from rusmiddel_analysis.present import plots
+
+    plots.svg_bytes(fig)  # draws it, so tick labels carry their words
+    texts = list(fig.texts) + [t for legend in fig.legends for t in legend.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        texts += ax.get_legend().texts if ax.get_legend() else []
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+def visible_ticks(ax) -> list[float]:
+    low, high = ax.get_ylim()
+    return [v for v in ax.get_yticks() if low - 1e-9 <= v <= high + 1e-9]
+
+
+def assert_round_ticks(ax):
+    """Ticks 1, 2 or 5 times a power of ten apart, evenly, on multiples of that step (no 62/65/68)."""
+    ticks = visible_ticks(ax)
+    steps = set(np.round(np.diff(ticks), 9))
+    assert len(ticks) >= 2 and len(steps) == 1, ticks
+    step = steps.pop()
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    assert round(mantissa, 9) in (1, 2, 5), ticks
+    assert all(abs(t / step - round(t / step)) < 1e-9 for t in ticks), ticks
+
+
+def test_the_overview_explains_its_marks_at_print_size(demo_dirs, strategy):
+    """The small multiples: a legend of every marker and a caption on the panels' own scales (from
+    the catalogue), % at a share's ticks, round ticks, the goal as a labelled line that covers no
+    measurement, the baseline as the strategy's figure without an interval, three panels to a row,
+    and text of at least 8 pt on an A4 page (the figure is no wider than the page's text)."""
+    from matplotlib.container import ErrorbarContainer
+
+    from rusmiddel_analysis.present import plots
+    from rusmiddel_analysis.present.status_report import StatusReport
+
+    raw, processed = demo_dirs
+    report = StatusReport(2017, processed_dir=processed, status_dir=raw / "status")
+    fig = plots.small_multiples(report.strategy, report.indicators, report.assessment, 2017)
+    texts = drawn_texts(fig)
+    words = [t.get_text() for t in texts]
+    assert fig.get_size_inches()[0] <= a4_text_width_inches()
+    assert min(t.get_fontsize() for t in texts) >= 8
+    legend = [t.get_text() for t in fig.legends[0].texts]
+    for entry in (
+        text("plot.measured", confidence="95"),
+        text("plot.baseline_published", year=2015),
+        text("plot.target", year=2019),
+        text("plot.required"),
+    ):
+        assert entry in legend, (entry, legend)
+    caption = next(w for w in words if w.startswith(text("plot.multiples_caption")[:20]))
+    assert " ".join(caption.split()) == text("plot.multiples_caption")
+    assert len({round(ax.get_position().x0, 3) for ax in fig.axes}) == 3  # three panels to a row
+    for ax, target in zip(fig.axes, report.strategy.targets, strict=True):
+        assert_round_ticks(ax)
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_position()[1] in visible_ticks(ax)]
+        if target.unit == "percent":
+            assert all(label.endswith("\u00a0%") for label in labels), labels
+        else:
+            assert ax.yaxis.label.get_text() == text("plot.persons")
+        goal = text("plot.goal_label", value=fmt.value(target.target_value, target.unit))
+        assert goal in [t.get_text() for t in ax.texts]
+        assert not [line for line in ax.lines if line.get_marker() == "*"]  # no star over the last point
+        measured = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+        assert target.baseline_year not in measured.lines[0].get_xdata()  # the baseline has no interval
+        goal_line = next(line for line in ax.lines if line.get_label() == text("plot.target", year=target.target_year))
+        assert measured.lines[0].get_zorder() > goal_line.get_zorder()  # each measurement is drawn over the goal
+        baseline = next(line for line in ax.lines if line.get_marker() == "D")
+        assert list(baseline.get_ydata()) == [target.baseline_value]
+    alt = plots.multiples_alt_text(report.strategy, report.assessment)
+    assert text("plot.alt_multiples_marks") in alt
+
+
+def test_a_trend_breaks_and_says_hidden_at_a_hidden_year(demo_dirs):
+    """A year whose total disclosure control hid: a hatched band that says "skjult", the line broken
+    there (never drawn through it), and the alt text names the year; round ticks, the goal labelled."""
+    from matplotlib.patches import Rectangle
+
+    from rusmiddel_analysis.present import plots
+    from rusmiddel_analysis.present.views import TargetReport
+
+    raw, processed = demo_dirs
+    report = TargetReport("behandling_antal", 2019, processed_dir=processed, status_dir=raw / "status")
+    rows = report.rows.copy()
+    rows.loc[rows["year"] == 2017, ["value", "ci_low", "ci_high"]] = np.nan
+    rows.loc[rows["year"] == 2017, "suppressed"] = True
+    fig = plots.trend_plot(report.target, rows, report.assessment)
+    ax = fig.axes[0]
+    words = [t.get_text() for t in drawn_texts(fig)]
+    assert words.count(text("plot.hidden")) == 1
+    band = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "hidden"]
+    assert len(band) == 1 and band[0].get_hatch() and band[0].get_x() < 2017 < band[0].get_x() + band[0].get_width()
+    line = next(line for line in ax.lines if line.get_color() == plots.COLOURS["measured"] and line.get_label().startswith("_"))
+    at = list(line.get_xdata()).index(2017)
+    assert np.isnan(line.get_ydata()[at])
+    assert_round_ticks(ax)
+    assert text("plot.goal_label", value=fmt.number(report.target.target_value)) in words
+    assert fig.get_size_inches()[0] <= a4_text_width_inches()
+    assert text("plot.alt_hidden", years="2017") in plots.trend_alt_text(report.target, rows, report.assessment)
+
+
+def test_a_hidden_subgroup_is_marked_never_a_bar(demo_dirs, strategy):
+    """Every hidden group of the 2017 pages: a grey hatched band with "skjult" at the group's place,
+    and no bar there (not even one of length zero); the shown groups have a bar each."""
+    from matplotlib.patches import Rectangle
+
+    from rusmiddel_analysis.present import plots
+
+    _, processed = demo_dirs
+    checked = 0
+    for by in ("gender", "age_group"):
+        published = compute(strategy, processed, by=by)
+        this_year = published[published.year == 2017]
+        for target_id in this_year.loc[this_year.suppressed, "target_id"].unique():
+            rows = this_year[this_year.target_id == target_id].reset_index(drop=True)
+            fig = plots.subgroup_plot(strategy.target(target_id), rows, by, 2017)
+            ax = fig.axes[0]
+            texts = [t for t in drawn_texts(fig) if t in ax.texts]
+            positions = np.arange(len(rows))[::-1]
+            bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() != "hidden"]
+            bands = [p for p in ax.patches if p.get_gid() == "hidden"]
+            assert len(bars) == (~rows.suppressed).sum() and all(b.get_width() > 0 for b in bars)
+            assert len(bands) == rows.suppressed.sum() and all(b.get_hatch() for b in bands)
+            for i in np.nonzero(rows.suppressed.to_numpy())[0]:
+                assert not [b for b in bars if abs(b.get_y() + b.get_height() / 2 - positions[i]) < 0.5]
+                assert [t for t in texts if t.get_text() == text("plot.hidden") and abs(t.get_position()[1] - positions[i]) < 0.01]
+                checked += 1
+    assert checked >= 4

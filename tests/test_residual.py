@@ -122,10 +122,11 @@ YOUTH_2017 = ({"male": 1200, "female": 1300, "other": 40, "": 30}, {"male": 100,
 
 
 @pytest.fixture(scope="module")
-def constructed(tmp_path_factory, strategy):
-    """2017's published files for constructed surveys: in the school survey 12 pupils answered "other"
-    (1 has tried hash) and 5 no gender (none has), too few even together; in the youth survey 40
-    answered "other" (2 have tried other drugs) and 30 no gender (6 have), enough together."""
+def constructed_dirs(tmp_path_factory, strategy):
+    """Constructed surveys, processed: (raw, processed). In the school survey of 2017 12 pupils
+    answered "other" (1 has tried hash) and 5 no gender (none has), too few even together; in the
+    youth survey 40 answered "other" (2 have tried other drugs) and 30 no gender (6 have), enough
+    together."""
     disclosure_settings = strategy.settings["disclosure"]
     assert (disclosure_settings["min_cell"], disclosure_settings["min_group_size"], disclosure_settings["large_group"]) == (
         MIN_CELL,
@@ -146,7 +147,13 @@ def constructed(tmp_path_factory, strategy):
     )
     root = tmp_path_factory.mktemp("residual")
     process(write_canonical(root / "raw", frames), root / "processed", strategy)
-    results = compute_results(strategy, root / "processed")
+    return root / "raw", root / "processed"
+
+
+@pytest.fixture(scope="module")
+def constructed(constructed_dirs, strategy):
+    """2017's published files for the constructed surveys."""
+    results = compute_results(strategy, constructed_dirs[1])
     files = year_tables(strategy, results, 2017, "da")
     read = lambda name: pd.read_csv(io.BytesIO(files[name]))
     return {"subgroups": read("subgroups.csv"), "assessment": read("assessment.csv").set_index("target_id"), "groups": read("high_risk_groups.csv")}
@@ -196,6 +203,44 @@ def test_constructed_residual_groups_too_small_alone_are_merged(constructed):
     assert line.loc["residual", ["numerator", "denominator"]].tolist() == [62, 70]
     assert line.loc["residual", "value"] == round(100 * 62 / 70, 1)
     assert line.loc[["male", "female"], "denominator"].tolist() == [1200, 1300]
+
+
+def test_constructed_counts_years_are_protected_as_the_answers_years(constructed_dirs, tmp_path, strategy, monkeypatch):
+    """The constructed surveys as the provider's counts (by grade and gender; institution, gender and
+    education type): a counts table by gender has the residual groups too, merged or left out as
+    from the answers, and its years are protected as the answers' are. The school survey's counts
+    cannot give the high-risk distribution, so a year whose counts have a residual group is taken at
+    the worst case (distribution.counted_years): protected, as the answers' distribution makes it.
+    Early debut, from the counts by grade, gets the same protected years (early_debut_of_rows)."""
+    from rusmiddel_analysis.calc import high_risk
+    from rusmiddel_analysis.calc.distribution import counted_years, unprotected_years
+    from rusmiddel_analysis.calc.indicators import ProcessedData, protected_years
+
+    from .test_survey_counts import counts_raw
+
+    raw, processed = constructed_dirs
+    counts_raw(raw, processed, tmp_path / "raw", breakdowns=["grade", "gender", "institution", "education_type"])
+    process(tmp_path / "raw", tmp_path / "processed", strategy)
+    answers, counts = ProcessedData(processed), ProcessedData(tmp_path / "processed")
+    assert counts.has("ungeprofil_skole", "counts") and not counts.has("ungeprofil_skole")
+    # the answers' distribution protects both school years; the counts' worst case does too
+    school = {("ungeprofil_skole", 2015), ("ungeprofil_skole", 2017)}
+    assert unprotected_years(strategy, answers, "gender") == school == counted_years(strategy, counts, "gender")
+    assert protected_years(strategy, counts, "gender") == protected_years(strategy, answers, "gender") >= school
+    assert counted_years(strategy, counts, "grade") == set()  # every pupil has a grade: no residual group
+    columns = ["target_id", "year", "group", "numerator", "denominator", "value", "suppressed", "suppression"]
+    by_answers, by_counts = (compute(strategy, data, by="gender")[columns] for data in (answers, counts))
+    pd.testing.assert_frame_equal(by_counts, by_answers, check_dtype=False, rtol=1e-9)
+    line = by_counts[(by_counts["target_id"] == "skole_hash") & (by_counts["year"] == 2015)].set_index("group")
+    assert line["suppression"].to_dict() == {"male": "withheld", "female": "withheld", "other": "left_out"}
+    merged = by_counts[(by_counts["target_id"] == "ungdom_stoffer") & (by_counts["year"] == 2017)].set_index("group")
+    assert merged.loc["residual", ["numerator", "denominator"]].tolist() == [62, 70]
+    # early debut from the counts by grade is suppressed with the protected years
+    seen = []
+    by_grade = high_risk._suppressed_by_grade
+    monkeypatch.setattr(high_risk, "_suppressed_by_grade", lambda *a, **k: seen.append(a[3]) or by_grade(*a, **k))
+    results = compute_results(strategy, tmp_path / "processed")
+    assert not results.early_debut.empty and seen and all(p == {("gender", 2015), ("gender", 2017)} for p in seen)
 
 
 # --- the disclosure rules themselves ------------------------------------------------------------

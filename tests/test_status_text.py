@@ -9,7 +9,7 @@ def test_shipped_2017_status_parses_into_the_four_focus_areas(tmp_path, strategy
     status = read_status_text(strategy, tmp_path, 2017)
     focus_ids = [f.id for f in strategy.focus_areas]
     assert [k for k in status.sections if k in focus_ids] == focus_ids
-    assert "Tallene for 2017 kan ikke anvendes" in status.sections["effekt_af_behandling"]
+    assert "Opfølgningstallene for 2017 kan ikke anvendes" in status.sections["effekt_af_behandling"]
     assert "SOSU Nord" in status.sections["unge_ungdomsuddannelserne"]
     assert "Rusmiddelkatalog" in status.sections["forebyggelse"]  # core-effort level text
 

@@ -7,7 +7,9 @@ whole or left out whole; its cells in the columns (a number of behaviours over a
 and all pupils) are protected like any breakdown's (disclosure.py): never by hiding a group of
 settings.disclosure.large_group pupils or more. A year whose distribution cannot protect it without
 one is *unprotected* (`unprotected_years`), and indicators.protected_years protects every table of
-that year by the dimension (docs/methodology.md, section 7).
+that year by the dimension (docs/methodology.md, section 7). A year held as counts has no
+distribution (calc/survey_counts.py); whether it would have needed that cannot be known, so it is
+taken at the worst case wherever its counts have a residual group (`counted_years`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, group_keys, residual_groups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, Rules, primary_suppression, secondary_suppression, unprotected_lines
-from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.schemas import COUNT, COUNTS, QUESTION, SOURCES
 
 DIMENSIONS = ("grade", "gender")
 
@@ -103,11 +105,15 @@ def count_lines(table: pd.DataFrame) -> list:
 def unprotected_years(strategy, data, by: str) -> set[tuple[str, int]]:
     """The (source, year)s whose distribution by `by` (a dimension of the high-risk page) has
     left-out residual cells that only a group of settings.disclosure.large_group pupils or more could
-    protect (disclosure.unprotected_lines): indicators.protected_years protects their breakdowns."""
+    protect (disclosure.unprotected_lines): indicators.protected_years protects their breakdowns.
+    A year of counts has no distribution to decide from and is taken at its worst (`counted_years`)."""
     block = strategy.settings["high_risk"]
     source = block["source"]
-    if by not in DIMENSIONS or not data.has(source):
+    if by not in DIMENSIONS:
         return set()
+    counted = counted_years(strategy, data, by)
+    if not data.has(source):
+        return counted
 
     def make():
         frame = data(source)
@@ -118,4 +124,26 @@ def unprotected_years(strategy, data, by: str) -> set[tuple[str, int]]:
         flagged = table[unprotected_lines(table, reason, lines, rules)]
         return {(str(d), source, int(y)) for d, y in zip(flagged["dimension"], flagged["year"], strict=True)}
 
-    return {(s, y) for d, s, y in data.memo(strategy, ("high-risk unprotected",), make) if d == by}
+    return counted | {(s, y) for d, s, y in data.memo(strategy, ("high-risk unprotected",), make) if d == by}
+
+
+def counted_years(strategy, data, by: str) -> set[tuple[str, int]]:
+    """The (source, year)s of the high-risk survey held as counts (calc/survey_counts.py) whose
+    counts of the behaviours by `by` have a residual group. The distribution needs each pupil's
+    answers to every behaviour, so a counts year cannot say whether its residual row would have
+    needed a large group's protection; it is taken at the worst case, as if it had, so its
+    breakdowns by `by` are protected (residual groups left out, large groups' counts withheld)
+    as those of the same pupils' answers would be (docs/methodology.md, section 7)."""
+    block = strategy.settings["high_risk"]
+    source = block["source"]
+    if by not in DIMENSIONS or not data.has(source, COUNTS):
+        return set()
+    counts = data(source, COUNTS)
+    if by not in counts.columns:
+        return set()
+    asked = counts["year"].between(strategy.years[0], strategy.period_end) & counts[QUESTION].isin(block["behaviours"]).fillna(False)
+    rows = counts[asked.to_numpy(bool) & (counts[COUNT].astype(float) > 0).to_numpy(bool)]
+    # a year whose table lacks the column has no breakdown by it (survey_counts.question_rows)
+    rows = rows[rows[by].notna().groupby(rows["year"]).transform("any").astype(bool)]
+    residual = group_keys(rows, by).isin(residual_groups(by)).to_numpy(bool)
+    return {(source, int(y)) for y in rows.loc[residual, "year"].unique()}

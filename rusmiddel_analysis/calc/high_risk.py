@@ -30,9 +30,10 @@ from rusmiddel_analysis.calc.breakdowns import ALL, group_keys, residual_groups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
 from rusmiddel_analysis.calc.distribution import DIMENSIONS, distribution_reasons, distribution_table, tried_counts
 from rusmiddel_analysis.calc.indicators import protected_years
-from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, publishable
+from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
+from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, design_shares
-from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.schemas import COUNTS, SOURCES
 
 __all__ = [
     "relative_risk",
@@ -321,20 +322,49 @@ def early_debut(
     the `protected` (dimension, year)s of indicators.protected_years too)."""
     if "grade" not in frame.columns:
         return pd.DataFrame(columns=EARLY_COLUMNS)
-    early = frame["grade"].isin(early_grades).to_numpy()
+    spec = SOURCES[source]
+    return early_debut_of_rows({b: answer_rows(frame, spec, b) for b in behaviours}, early_grades, rules, source, confidence, protected)
+
+
+def _row_shares(rows: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
+    """`_shares` for a question's rows of either layout (calc/survey_counts.py: a counts row stands
+    for its count of answers, a year without its clusters gets Kish's interval)."""
+    spec = SOURCES[source]
+    work = answers_frame(rows, answered, success, group_keys(rows, by), spec.cluster, (), rows["count"].to_numpy(), rows["clustered"].to_numpy(bool))
+    out = design_shares(work, confidence)
+    return out[out["denominator"] > 0]
+
+
+def early_debut_of_rows(
+    rows: dict[str, pd.DataFrame],
+    early_grades: list[int],
+    rules: Rules,
+    source: str,
+    confidence: float = stats.CONFIDENCE,
+    protected=frozenset(),
+):
+    """`early_debut` from each behaviour's question rows (survey_counts.question_rows, so a counts
+    table by grade gives it too): a share per behaviour among the early grades' answers. The grade
+    breakdown it must not uncover is suppressed as a target's page suppresses it, with its residual
+    groups and the `protected` (dimension, year)s, counts years as answers years."""
     health = rules.all_or_none_limit(SOURCES[source].health_data)
     frames = []
-    for b in behaviours:
-        answered = frame[b].notna().to_numpy()
-        tried = frame[b].fillna(False).astype(bool).to_numpy() & answered
-        grades = _shares(frame, answered, tried, "grade", source, confidence).assign(unit="percent")
+    for b, part in rows.items():
+        if "grade" not in part.columns or part.empty:
+            continue
+        early = part["grade"].isin(early_grades).fillna(False).to_numpy(bool)
+        answered = part["answer"].notna().to_numpy()
+        tried = part["answer"].fillna(False).astype(bool).to_numpy() & answered
+        grades = _row_shares(part, answered, tried, "grade", source, confidence).assign(unit="percent")
         grades = _suppressed_by_grade(grades, rules, health, protected)
-        combined = _shares(frame, answered & early, tried & early, None, source, confidence).drop(columns="group")
+        combined = _row_shares(part, answered & early, tried & early, None, source, confidence).drop(columns="group")
         unsafe = primary_suppression(combined["numerator"], combined["denominator"], True, rules) != ""
         for i, year in enumerate(combined["year"]):
             line = grades[grades["year"] == year]
             unsafe[i] |= _combined_hidden(line.loc[line["group"].isin([str(g) for g in early_grades]), "suppressed"], line["suppressed"])
         frames.append(combined.assign(behaviour=b, suppressed=unsafe))
+    if not frames:
+        return pd.DataFrame(columns=EARLY_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     table.loc[table["suppressed"], SHARE_COLUMNS] = np.nan
     return table[EARLY_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)
@@ -390,6 +420,11 @@ def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rul
     return table[DEBUT_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)
 
 
+# the high-risk tables that need one row per pupil (never from a counts table), and the reasons a
+# table has no rows in a year: the year is counts, or (early debut) its counts have no grade
+PER_PUPIL = ("high_risk", "behaviour_counts", "multiple_behaviours", "debut_ages")
+NO_GRADE = "no_grade"
+UNAVAILABLE_COLUMNS = ["year", "table", "reason"]
 EMPTY = {
     "high_risk": [*CO_OCCURRENCE_COLUMNS, "suppressed"],
     "behaviour_counts": COUNT_COLUMNS,
@@ -423,24 +458,67 @@ def _hide(tables: dict[str, pd.DataFrame], rows: dict[str, set[int]]) -> None:
             tables[name].loc[index, numbers] = np.nan
 
 
+def _counted_years(data, source: str, years: tuple[int, int]) -> pd.DataFrame | None:
+    """The source's counts table within the strategy's years (None when it has none)."""
+    if not data.has(source, COUNTS):
+        return None
+    counts = data(source, COUNTS)
+    return counts[counts["year"].between(*years)]
+
+
+def unavailable(counts: pd.DataFrame | None, behaviours: list[str]) -> pd.DataFrame:
+    """Per year of counts and high-risk table that needs one row per pupil (or, for early debut, the
+    grade): why the table has no rows that year (UNAVAILABLE_COLUMNS; reasons in UNAVAILABLE)."""
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=UNAVAILABLE_COLUMNS)
+    rows = [{"year": int(y), "table": name, "reason": COUNTS} for y in sorted(counts["year"].unique()) for name in PER_PUPIL]
+    asked = counts[counts["question"].isin(behaviours)]
+    graded = asked["grade"].notna().groupby(asked["year"]).any() if "grade" in asked.columns else pd.Series(False, index=asked["year"].unique())
+    rows += [{"year": int(y), "table": "early_debut", "reason": NO_GRADE} for y, has in graded.items() if not has]
+    return pd.DataFrame(rows, columns=UNAVAILABLE_COLUMNS).sort_values(["year"], kind="stable").reset_index(drop=True)
+
+
+def _with_counted_early_debut(
+    exact: dict[str, pd.DataFrame], data, block: dict, rules: Rules, source: str, confidence: float, years, protected=frozenset()
+) -> dict:
+    """The counts years' early debut (from the counts by grade) added to the answers years' table,
+    protected as the answers years' (`protected`: indicators.protected_years); returns each
+    behaviour's counts rows, for the linked audit."""
+    spec = SOURCES[source]
+    counted = {}
+    for b in block["behaviours"]:
+        rows = question_rows(data, spec, b)
+        counted[b] = rows[(rows["layout"] == COUNTS) & rows["year"].between(*years)]
+    early = early_debut_of_rows(counted, block["early_grades"], rules, source, confidence, protected)
+    if not early.empty:
+        both = pd.concat([exact["early_debut"], early], ignore_index=True) if not exact["early_debut"].empty else early
+        exact["early_debut"] = both.sort_values(["year"], kind="stable").reset_index(drop=True)
+    return counted
+
+
 def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every high-risk table of the strategy's years as it is published (settings.high_risk): each
     computed with the targets' estimator and its own rules; then the linked audit over them and the
     targets' totals and breakdowns (calc/linked.py), which hides rows until no cell can be narrowed
     to under min_cell pupils; then the counts with a behaviour withheld and the group sizes rounded
     (linked.publishable). Also `pair_counts`: the pairs' exact 2x2 counts, hidden as published, for
-    the analyst's workbench (never published)."""
+    the analyst's workbench (never published), and `high_risk_unavailable`: the years of a counts
+    table, in which only early debut (by grade) can be computed (`unavailable`)."""
     block, settings = strategy.settings["high_risk"], strategy.settings
-    source = block["source"]
-    if not data.has(source):
-        empty = {name: pd.DataFrame(columns=columns) for name, columns in EMPTY.items()}
-        return {**empty, "pair_counts": empty["high_risk"]}
-    frame = data(source)
-    frame = frame[frame["year"].between(strategy.years[0], strategy.period_end)]
+    source, years = block["source"], (strategy.years[0], strategy.period_end)
+    empty = {name: pd.DataFrame(columns=columns) for name, columns in EMPTY.items()}
+    counts = _counted_years(data, source, years)
+    frame = data(source) if data.has(source) else None
+    if frame is None and counts is None:
+        return {**empty, "pair_counts": empty["high_risk"], "high_risk_unavailable": unavailable(None, block["behaviours"])}
+    frame = frame[frame["year"].between(*years)] if frame is not None else None
     rules = Rules.from_settings(settings)
+    # the (dimension, year)s whose breakdowns are protected, answers and counts years alike (a counts
+    # year has no distribution to decide from: distribution.counted_years)
     protected = frozenset((d, y) for d in DIMENSIONS for s, y in protected_years(strategy, data, d) if s == source)
-    exact = _exact_tables(frame, block, rules, source, settings["confidence"], protected)
-    weighted = "weight" in frame.columns and frame["weight"].nunique(dropna=True) > 1
+    exact = _exact_tables(frame, block, rules, source, settings["confidence"], protected) if frame is not None else dict(empty)
+    counted = _with_counted_early_debut(exact, data, block, rules, source, settings["confidence"], years, protected) if counts is not None else {}
+    weighted = _weighted(frame) or any(not rows["integral"].all() or _weighted(rows) for rows in counted.values())
     linked = LinkedSet(
         block["behaviours"],
         block["early_grades"],
@@ -451,6 +529,14 @@ def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFra
         rules.round_sizes,
         weighted,
     )
-    _hide(exact, protect(frame, linked, rules.min_cell))
+    hidden = protect(frame, linked, rules.min_cell) if frame is not None else {}
+    for name, rows in protect_counts(counted, linked, rules.min_cell).items():
+        hidden[name] = hidden.get(name, set()) | rows
+    _hide(exact, hidden)
     published = {name: publishable(table, rules.round_sizes) for name, table in exact.items()}
-    return {**published, "pair_counts": exact["high_risk"]}
+    return {**published, "pair_counts": exact["high_risk"], "high_risk_unavailable": unavailable(counts, block["behaviours"])}
+
+
+def _weighted(frame: pd.DataFrame | None) -> bool:
+    """Whether a survey's rows carry weights that differ (weighted shares are not ratios of counts)."""
+    return frame is not None and "weight" in frame.columns and frame["weight"].nunique(dropna=True) > 1

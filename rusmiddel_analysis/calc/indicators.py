@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.calc import stats, survey_indicators
+from rusmiddel_analysis.calc import stats, survey_counts, survey_indicators
 from rusmiddel_analysis.calc.breakdowns import (
     ALL,
     BOTH,
@@ -37,8 +37,8 @@ from rusmiddel_analysis.calc.breakdowns import (
 )
 from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, primary_suppression, published, suppress, unprotected
 from rusmiddel_analysis.calc.distribution import unprotected_years
-from rusmiddel_analysis.ingest.process import read_processed
-from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, POPULATION, SOURCES
+from rusmiddel_analysis.ingest.process import counts_file, read_processed
+from rusmiddel_analysis.ingest.schemas import COUNTS, EPISODES, FOLLOW_UPS, POPULATION, SOURCES
 
 COLUMNS = [
     "target_id",
@@ -55,6 +55,8 @@ COLUMNS = [
     "suppression",
     # the detail columns, hidden with their row (disclosure.DETAIL_COLUMNS names them once)
     *DETAIL_COLUMNS,
+    # what a survey year's data cannot give (calc/survey_counts.py): codes joined by ';', '' for none
+    "estimation_limits",
 ]
 
 
@@ -71,13 +73,14 @@ class ProcessedData:
         """`processed` as given when it already is ProcessedData, else the folder's."""
         return processed if isinstance(processed, ProcessedData) else cls(processed)
 
-    def __call__(self, source: str) -> pd.DataFrame:
-        if source not in self._cache:
-            self._cache[source] = read_processed(self.dir, source)
-        return self._cache[source]
+    def __call__(self, source: str, layout: str | None = None) -> pd.DataFrame:
+        """A processed source (`layout` COUNTS: a survey's counts table, ingest/counts.py)."""
+        if (source, layout) not in self._cache:
+            self._cache[source, layout] = read_processed(self.dir, source, layout=layout)
+        return self._cache[source, layout]
 
-    def has(self, source: str) -> bool:
-        return (self.dir / f"{source}.parquet").exists()
+    def has(self, source: str, layout: str | None = None) -> bool:
+        return (self.dir / (counts_file(source) if layout == COUNTS else f"{source}.parquet")).exists()
 
     def memo(self, strategy, key: tuple, make):
         """What `make()` computes from these data and `strategy`, once (the strategy is kept with
@@ -113,14 +116,17 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None, merge: bo
     design-based interval; for the totals also the standardised share and the coverage comparison."""
     spec = target.indicator
     source = SOURCES[target.source]
-    frame = data(target.source)
-    answered = frame[spec["column"]].notna().to_numpy()
-    success = _success_mask(frame[spec["column"]], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
-    work = survey_indicators.answers_frame(frame, answered, success, group_keys(frame, by, merge), source.cluster, source.standardise_by)
+    frame = survey_counts.question_rows(data, source, spec["column"], by)  # respondents' rows and counts' rows
+    answered = frame["answer"].notna().to_numpy()
+    success = _success_mask(frame["answer"], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
+    flags = (frame["count"].to_numpy(), frame["clustered"].to_numpy(bool), frame["stratified"].to_numpy(bool))
+    keys = group_keys(frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
+    work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags)
     confidence = strategy.settings["confidence"]
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:
         return out
+    out["estimation_limits"] = out["year"].map(survey_counts.estimation_limits(frame))
     years = set(out["year"])
     standard_year = target.baseline_year if target.baseline_year in years else min(years)
     out = out.merge(survey_indicators.standardised_shares(work, standard_year, confidence), on="year", how="left")
@@ -352,6 +358,8 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
     for column in COLUMNS[COLUMNS.index("no_answer") :]:
         if column not in table.columns:
             table[column] = np.nan
+    limits = table["estimation_limits"].astype(object)
+    table["estimation_limits"] = limits.where(limits.notna(), "")
     rules = Rules.from_settings(strategy.settings)
     if by is None:  # totals: the rules for single cells; 0 % and 100 % are a finding, not a breakdown
         table = suppress(table, [], rules)

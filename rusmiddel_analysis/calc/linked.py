@@ -77,8 +77,9 @@ class Cells:
         return self.where(**{dimension: [g for g in residual_groups(dimension) if g != RESIDUAL] if group == RESIDUAL else group})
 
 
-def elementary_cells(frame: pd.DataFrame, behaviours: list[str]) -> Cells:
-    """The elementary cells of one year's survey rows (grade, gender and the behaviours' yes/no columns)."""
+def elementary_cells(frame: pd.DataFrame, behaviours: list[str], counts=None) -> Cells:
+    """The elementary cells of one year's survey rows (grade, gender and the behaviours' yes/no
+    columns); `counts`: how many pupils each row stands for (a counts table's rows; 1 by default)."""
     seen = pd.DataFrame(index=frame.index)
     for g in GROUPS:
         seen[g] = frame[g].astype("string").fillna(UNKNOWN).astype(object) if g in frame.columns else ALL
@@ -86,7 +87,8 @@ def elementary_cells(frame: pd.DataFrame, behaviours: list[str]) -> Cells:
         seen[b] = np.where(frame[b].isna(), NO_ANSWER, frame[b].fillna(False).astype(bool).astype(int))
     levels = [sorted(seen[g].unique(), key=str) for g in GROUPS] + [[0, 1, NO_ANSWER]] * len(behaviours)
     every = pd.DataFrame(list(product(*levels)), columns=[*GROUPS, *behaviours])
-    counted = seen.groupby([*GROUPS, *behaviours], sort=False).size().rename("pupils").reset_index()
+    seen["pupils"] = 1 if counts is None else np.asarray(counts, dtype=float)
+    counted = seen.groupby([*GROUPS, *behaviours], sort=False)["pupils"].sum().reset_index()
     every = every.merge(counted, on=[*GROUPS, *behaviours], how="left")
     return Cells(every.drop(columns="pupils"), every["pupils"].fillna(0).to_numpy(float))
 
@@ -347,33 +349,59 @@ def _same_pair(table: pd.DataFrame, index: int) -> list[int]:
 def _with_hidden(tables: dict[str, pd.DataFrame], hidden: dict[str, set[int]]) -> dict[str, pd.DataFrame]:
     out = dict(tables)
     for name, rows in hidden.items():
+        rows = sorted(r for r in rows if r in tables[name].index)  # a table may be a part (one behaviour's rows)
         if rows:
             table = tables[name].copy()
-            table.loc[sorted(rows), "suppressed"] = True
+            table.loc[rows, "suppressed"] = True
             out[name] = table
     return out
 
 
+def _protect_year(cells: Cells, linked: LinkedSet, year: int, min_cell: int, hidden: dict[str, set[int]]) -> None:
+    """Add to `hidden` the rows that keep one year's cells from being narrowed under min_cell: for
+    each exposed cell one binding row, the smallest group first (never a withheld large group's,
+    `_hideable`), then the exposed cells audited again (hiding only loosens what a reader knows, so
+    a cell once safe stays safe)."""
+    among = None
+    while True:
+        shown = replace(linked, tables=_with_hidden(linked.tables, hidden))
+        # a cell only a target's own tables narrow is theirs to protect (their breakdowns' rules), and
+        # a withheld large group's row is never hidden
+        found = audit(cells, published_numbers(cells, shown, int(year)), min_cell, among)
+        exposures = [[row for row in e.binding if _hideable(linked.tables, row)] for e in found]
+        if not any(exposures):
+            return
+        for name, index in {min(rows, key=lambda row: (_size(linked.tables, row), row)) for rows in exposures if rows}:
+            hidden[name].update(_same_pair(linked.tables[name], index) if name == "high_risk" else [index])
+        among = np.concatenate([e.cells for e, rows in zip(found, exposures, strict=True) if rows])
+
+
 def protect(frame: pd.DataFrame, linked: LinkedSet, min_cell: int) -> dict[str, set[int]]:
     """The rows of each high-risk table to hide, besides those its own rules hide, so that no cell of
-    any year can be narrowed to under min_cell pupils with their help. For each exposed cell one
-    binding row is hidden, the smallest group first, and the exposed cells are audited again: hiding
-    only loosens what a reader knows, so a cell once safe stays safe. A cell that the targets' own
-    tables narrow without any high-risk row is left to the rules of their breakdowns."""
+    any year can be narrowed to under min_cell pupils with their help (`_protect_year`). A cell that
+    the targets' own tables narrow without any high-risk row is left to the rules of their breakdowns."""
     hidden: dict[str, set[int]] = {name: set() for name in HIDEABLE}
     for year, pupils in frame.groupby("year", sort=True):
-        cells, among = elementary_cells(pupils, linked.behaviours), None
-        while True:
-            shown = replace(linked, tables=_with_hidden(linked.tables, hidden))
-            # a cell only a target's own tables narrow is theirs to protect (their breakdowns' rules), and
-            # a withheld large group's row is never hidden
-            found = audit(cells, published_numbers(cells, shown, int(year)), min_cell, among)
-            exposures = [[row for row in e.binding if _hideable(linked.tables, row)] for e in found]
-            if not any(exposures):
-                break
-            for name, index in {min(rows, key=lambda row: (_size(linked.tables, row), row)) for rows in exposures if rows}:
-                hidden[name].update(_same_pair(linked.tables[name], index) if name == "high_risk" else [index])
-            among = np.concatenate([e.cells for e, rows in zip(found, exposures, strict=True) if rows])
+        _protect_year(elementary_cells(pupils, linked.behaviours), linked, int(year), min_cell, hidden)
+    return hidden
+
+
+def protect_counts(rows: dict[str, pd.DataFrame], linked: LinkedSet, min_cell: int) -> dict[str, set[int]]:
+    """`protect` for the years of a counts table: each behaviour's rows (calc/survey_counts.py:
+    year, grade, gender, answer, count) are counted apart, so its elementary cells are grade x gender
+    x its answer, and what is published about it is its targets' numbers and its early-debut row."""
+    hidden: dict[str, set[int]] = {name: set() for name in HIDEABLE}
+    early = linked.tables["early_debut"]
+    for behaviour, part in rows.items():
+        one = replace(
+            linked,
+            behaviours=[behaviour],
+            targets=[t for t in linked.targets if t[1] == behaviour],
+            tables={**linked.tables, "early_debut": early[early["behaviour"] == behaviour]},
+        )
+        pupils = part.rename(columns={"answer": behaviour})
+        for year, group in pupils.groupby("year", sort=True):
+            _protect_year(elementary_cells(group, [behaviour], group["count"]), one, int(year), min_cell, hidden)
     return hidden
 
 

@@ -35,6 +35,9 @@ TABLES = (
     "multiple_behaviours",
     "early_debut",
     "debut_ages",
+    "high_risk_unavailable",
+    "comparators",
+    "differences",
 )
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config")
@@ -118,12 +121,41 @@ class Results:
         """high_risk.debut_ages: the median debut age and the share of an early debut, where the export has the ages."""
         return self._high_risk_table("debut_ages")
 
+    @property
+    def high_risk_unavailable(self) -> pd.DataFrame:
+        """high_risk.unavailable: per year of a counts table and high-risk table that needs one row per
+        pupil (or, for early debut, the grade), the reason it has no rows (`counts`, `no_grade`)."""
+        return self._high_risk_table("high_risk_unavailable")
+
     def _high_risk_table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
             from rusmiddel_analysis.calc.high_risk import published_tables
 
             self._tables.update(published_tables(self._strategy, self.data, self.totals, self.subgroups))
         return self._tables[name]
+
+    @property
+    def comparators(self) -> pd.DataFrame:
+        """comparators.comparator_rows: the comparator areas' figures per target and year, with their
+        intervals (empty without the optional comparator source)."""
+        from rusmiddel_analysis.calc.comparators import comparator_rows
+        from rusmiddel_analysis.ingest.schemas import COMPARATORS
+
+        return self._table("comparators", lambda: comparator_rows(self._strategy, self.data(COMPARATORS) if self.data.has(COMPARATORS) else None))
+
+    @property
+    def differences(self) -> pd.DataFrame:
+        """comparators.differences: each target's difference in differences with each comparator area,
+        per report year (`report_year`), so a page reads it without computing."""
+        from rusmiddel_analysis.calc.comparators import differences
+
+        return self._table("differences", lambda: differences(self._strategy, self.totals, self.comparators, self.assessment))
+
+    def difference(self, target_id: str, year: int) -> pd.DataFrame:
+        """One target's differences in differences in report `year`, one row per comparator area in the
+        chosen order (empty when it has none)."""
+        table = self.differences
+        return table[(table["target_id"] == target_id) & (table["report_year"] == int(year))].reset_index(drop=True)
 
     @property
     def assessment(self) -> pd.DataFrame:

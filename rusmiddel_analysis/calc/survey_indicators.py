@@ -1,7 +1,9 @@
 """A survey share's yearly estimates under the survey design: the tables behind indicators' share rows.
 
 `answers_frame` turns a survey source into one row per respondent with the question's answer
-and success, weight, sampling cluster and standardisation stratum. From it:
+and success, weight, sampling cluster and standardisation stratum; a counts table's row stands for
+its count of answers (a frequency weight), so the same estimators give the same numbers from the
+counts as from the answers they count, as far as the counts hold the clusters and strata. From it:
 
 - `design_shares`: per year (and group), the weighted share with its cluster-robust interval,
   effective sample size, design effect and number of clusters (docs/methodology.md 2.2);
@@ -45,9 +47,27 @@ def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     return codes
 
 
-def answers_frame(frame: pd.DataFrame, answered, success, group, cluster_column: str | None, strata: tuple[str, ...]) -> pd.DataFrame:
-    """One row per respondent: year, group, cluster, stratum, answered, success and weight sums' terms."""
+def answers_frame(
+    frame: pd.DataFrame,
+    answered,
+    success,
+    group,
+    cluster_column: str | None,
+    strata: tuple[str, ...],
+    counts=None,
+    clustered=None,
+    stratified=None,
+) -> pd.DataFrame:
+    """One row per respondent (or per row of a counts table): year, group, cluster, stratum, answered,
+    success and the weight sums' terms.
+
+    `counts` (a counts table's counts; 1 for a respondent's row) makes a row stand for that many
+    answers, each with the row's weight: w = count · weight, w² = count · weight², so every sum the
+    estimators use (Σw, Σwy, Σw², Σw²y by cluster and stratum; the numbers of answers) is the sum
+    over the answers it counts. `clustered` says per row whether its cluster is known (default: the
+    frame has the cluster column), `stratified` whether its year has the strata columns (default: yes)."""
     weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
+    n = np.ones(len(frame), dtype=int) if counts is None else np.asarray(counts)
     has_cluster = cluster_column is not None and cluster_column in frame.columns
     return pd.DataFrame(
         {
@@ -57,11 +77,35 @@ def answers_frame(frame: pd.DataFrame, answered, success, group, cluster_column:
             "stratum": stratum_codes(frame, strata),
             "answered": answered,
             "success": success,
-            "w": np.where(answered, weights, 0.0),
-            "wy": np.where(success, weights, 0.0),
-            "w2": np.where(answered, weights**2, 0.0),
+            "n": n,
+            "n_answered": np.where(answered, n, 0),
+            "n_success": np.where(success, n, 0),
+            "w": np.where(answered, n * weights, 0.0),
+            "wy": np.where(success, n * weights, 0.0),
+            "w2": np.where(answered, n * weights**2, 0.0),
+            "clustered": np.broadcast_to(has_cluster if clustered is None else np.asarray(clustered, dtype=bool), len(frame)),
+            "stratified": np.broadcast_to(True if stratified is None else np.asarray(stratified, dtype=bool), len(frame)),
         }
-    ).assign(w2y=lambda d: np.where(d["success"], d["w2"], 0.0), clustered=has_cluster)
+    ).assign(w2y=lambda d: np.where(d["success"], d["w2"], 0.0))
+
+
+def clustered_years(work: pd.DataFrame) -> set[int]:
+    """The years whose every row has its sampling cluster: the years with a design-based variance."""
+    flags = work.groupby("year")["clustered"].all()
+    return {int(y) for y in flags[flags].index}
+
+
+def _cluster_design(work: pd.DataFrame, rows: pd.DataFrame, share: np.ndarray, kish: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The design-based effective n, the clusters with answers of `rows` (year, group) and C, the
+    clusters with answers in the year, from the answers' cluster sums (survey.linearised_share_variance)."""
+    keys = ["year", "group"]
+    answered = work[work["answered"] & work["year"].isin(set(rows["year"]))]
+    per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+    row_of = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[keys].astype({"group": object})))
+    code = row_of.reindex(pd.MultiIndex.from_frame(per_cluster[keys].astype({"group": object}))).to_numpy().astype(int)
+    n_clusters = rows["year"].map(answered.groupby("year")["cluster"].nunique()).to_numpy()
+    _, variance = survey.linearised_share_variance(code, per_cluster["w"], per_cluster["wy"], n_clusters)
+    return survey.design_effective_n(share, variance, kish), np.bincount(code, minlength=len(rows)), n_clusters
 
 
 def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -73,17 +117,17 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     with answers in the year (a group is a domain of the year's sample); the interval is Wilson's
     with `survey.design_effective_n` and Korn & Graubard's degrees of freedom
     (`stats.degrees_of_freedom_n`); design_effect = answers / effective_n (weighting and
-    clustering together). Without a cluster column every answer is its own cluster, the effective
-    n is Kish's and there is no degrees-of-freedom correction: the interval of a weighted share
-    without a design.
+    clustering together). In a year without its clusters (no cluster column, or a counts table
+    without school) the effective n is Kish's and there is no degrees-of-freedom correction: the
+    interval of a weighted share without a design.
     """
     keys = ["year", "group"]
     sums = (
         work.groupby(keys, sort=True, observed=True)
         .agg(
-            denominator=("answered", "sum"),
-            numerator=("success", "sum"),
-            rows=("answered", "size"),
+            denominator=("n_answered", "sum"),
+            numerator=("n_success", "sum"),
+            rows=("n", "sum"),
             w=("w", "sum"),
             wy=("wy", "sum"),
             w2=("w2", "sum"),
@@ -98,19 +142,14 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     if not some.any():
         return out.drop(columns=["rows", "w", "wy", "w2"])
     share, kish = stats.weighted_share_from_sums(out.loc[some, "w"], out.loc[some, "wy"], out.loc[some, "w2"])
-    n_eff, df = kish, np.full(int(some.sum()), np.inf)
-    answered = work[work["answered"]]
-    if bool(work["clustered"].iloc[0]):
-        per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
-        row_of = pd.Series(np.arange(some.sum()), index=pd.MultiIndex.from_frame(out.loc[some, keys].astype({"group": object})))
-        code = row_of.reindex(pd.MultiIndex.from_frame(per_cluster[keys].astype({"group": object}))).to_numpy()
-        clusters_in_year = answered.groupby("year")["cluster"].nunique()
-        n_clusters = out.loc[some, "year"].map(clusters_in_year).to_numpy()
-        _, variance = survey.linearised_share_variance(code.astype(int), per_cluster["w"], per_cluster["wy"], n_clusters)
-        n_eff = survey.design_effective_n(share, variance, kish)
-        out.loc[some, "clusters"] = np.bincount(code.astype(int), minlength=int(some.sum()))
-        df = n_clusters - 1.0
-        out.loc[some, "design_df"] = df
+    n_eff, df = np.array(kish, dtype=float), np.full(int(some.sum()), np.inf)
+    designed = out.loc[some, "year"].isin(clustered_years(work)).to_numpy()
+    if designed.any():
+        rows = out.loc[some].loc[designed]
+        n_eff[designed], clusters, n_clusters = _cluster_design(work, rows, np.asarray(share)[designed], np.asarray(kish)[designed])
+        df[designed] = n_clusters - 1.0
+        out.loc[rows.index, "clusters"] = clusters
+        out.loc[rows.index, "design_df"] = n_clusters - 1.0
     n_df = stats.degrees_of_freedom_n(n_eff, np.where(df >= 1, df, np.inf), confidence)
     low, high = stats.proportion_ci(share * n_df, n_df, confidence)
     out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
@@ -125,19 +164,27 @@ def standard_mix(work: pd.DataFrame, year: int) -> np.ndarray:
     return mix / mix.sum()
 
 
+def stratified_years(work: pd.DataFrame) -> set[int]:
+    """The years whose rows have every stratum column (a counts table without grade or gender has not)."""
+    flags = work.groupby("year")["stratified"].all()
+    return {int(y) for y in flags[flags].index}
+
+
 def standardised_shares(work: pd.DataFrame, standard_year: int, confidence: float) -> pd.DataFrame:
     """Per year: the share directly standardised to `standard_year`'s mix of strata (percent) with
-    its Wilson interval on the standardised estimator's effective n, and the standard's coverage."""
+    its Wilson interval on the standardised estimator's effective n, and the standard's coverage.
+    Only years with the strata columns, and none when the standard year lacks them."""
+    stratified = stratified_years(work)
     standard = standard_mix(work, standard_year)
     rows = []
-    for year, answered in work[work["answered"]].groupby("year", sort=True):
+    for year, answered in work[work["answered"] & work["year"].isin(stratified if standard_year in stratified else set())].groupby("year", sort=True):
         cells = (
             answered.groupby(["cluster", "stratum"], sort=False)
             .agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum"))
             .reset_index()
         )
         cluster = pd.factorize(cells["cluster"])[0]
-        n_clusters = cluster.max() + 1 if bool(answered["clustered"].iloc[0]) else 0
+        n_clusters = cluster.max() + 1 if bool(answered["clustered"].all()) else 0
         result = survey.standardised_share(
             cells["stratum"].to_numpy(), cluster, cells["w"], cells["wy"], cells["w2"], cells["w2y"], standard, n_clusters
         )
@@ -160,7 +207,7 @@ def _excluded_publishable(part: pd.DataFrame, rules: Rules) -> bool:
     they must form a publishable cell and span at least two clusters (no single school's figure)."""
     if part.empty:
         return True
-    n, x = int(part["answered"].sum()), int(part["success"].sum())
+    n, x = int(part["n_answered"].sum()), int(part["n_success"].sum())
     return primary_suppression(x, n, True, rules)[()] == "" and part["cluster"].nunique() >= 2
 
 
@@ -170,15 +217,17 @@ def common_cluster_shares(work: pd.DataFrame, base_year: int, confidence: float,
     and the share among them in the year and in the base year (common_value, common_low,
     common_high, common_baseline_value), published only when what they leave out is publishable."""
     columns = ["year", "common_clusters", "coverage", "common_value", "common_low", "common_high", "common_baseline_value"]
-    if not bool(work["clustered"].iloc[0]) or base_year not in set(work["year"]):
+    designed = clustered_years(work)
+    if base_year not in designed:
         return pd.DataFrame(columns=columns)
     base = _clusters_of(work, base_year)
     rows = []
-    for year in sorted(set(work["year"])):
+    for year in sorted(set(work["year"]) & designed):
         common = base & _clusters_of(work, year)
         pair = work[work["answered"] & work["year"].isin([year, base_year])]
         inside = pair["cluster"].isin(common)
-        by_year = inside.groupby(pair["year"]).mean()
+        # the share of the year's answers (a counts row counts its answers) from the common clusters
+        by_year = (pair["n"] * inside).groupby(pair["year"]).sum() / pair["n"].groupby(pair["year"]).sum()
         row = {"year": int(year), "common_clusters": len(common), "coverage": float(by_year.min())}
         if row["coverage"] < 1 and common and all(_excluded_publishable(pair[~inside & (pair["year"] == y)], rules) for y in (year, base_year)):
             shares = design_shares(pair[inside].assign(group="all"), confidence).set_index("year")

@@ -24,6 +24,8 @@ DEMO = PACKAGE / "ingest" / "demo"
 METHODOLOGY = PACKAGE.parent / "docs" / "methodology.md"
 METHODOLOGY_PAGE = "methodology.html"
 HIGH_RISK_PAGE = "high-risk.html"  # each year's high-risk page (a target id, an identifier, has no "-")
+# "Sådan har vi regnet": how a status is decided, in plain words, for a committee member (beside the methodology)
+HOW_WE_CALCULATED_PAGE = "saadan-har-vi-regnet.html"
 
 PROJECT_ENV = "RUSMIDDEL_PROJECT"
 RAW, PROCESSED, STATUS, OUTPUTS = Path("data/raw"), Path("data/processed"), Path("data/raw/status"), Path("outputs")

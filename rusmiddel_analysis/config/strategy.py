@@ -29,6 +29,8 @@ KINDS = ("reach", "at_least", "at_most", "maintain")
 KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
 INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
+# the reports a committee gets on the way (strategy.milestones): what each must hold is in ingest/status_text.py
+MILESTONE_KINDS = ("midterm_status", "final_evaluation")
 # what a source is (ingest/schemas.py declares each one's kind; settings.source_kinds may override)
 SOURCE_KINDS = ("survey", "register")
 
@@ -79,6 +81,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # a source's kind (survey or register, ingest/schemas.py) where this municipality's differs,
     # e.g. {ungeprofil_ungdom: register} for a survey every student answers
     "source_kinds": {},
+    # comparators (calc/comparators.py): the areas of the comparator files the pages show, in this
+    # order; null: every area of the files, in their order
+    "comparators": {"areas": None},
 }
 
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
@@ -191,9 +196,13 @@ class FocusArea:
 
 @dataclass(frozen=True)
 class Milestone:
+    """A report the committee gets in a given year (a midterm status, the final evaluation), and
+    what the committee decided when it took it (`decision`, optional): a later report answers it."""
+
     year: int
     kind: str
     name: Text
+    decision: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -375,14 +384,7 @@ class _Parser:
         end = self.year(self.get(period, "end", prefix="strategy.period."), None, "strategy.period.end")
         if start > end:
             self.fail("the period starts after it ends", None, "strategy.period")
-        milestones = tuple(
-            Milestone(
-                self.year(self.get(m, "year", prefix="milestones."), None, "milestones.year"),
-                self.string(self.get(m, "kind", prefix="milestones."), None, "milestones.kind"),
-                self.text(m, None, "milestones"),
-            )
-            for m in self.sequence(head.get("milestones"), "strategy.milestones")
-        )
+        milestones = tuple(self.milestone(m) for m in self.sequence(head.get("milestones"), "strategy.milestones"))
         core_efforts = tuple(
             CoreEffort(self.string(self.get(c, "id", prefix="core_efforts."), None, "core_efforts.id"), self.text(c, None, "core_efforts"))
             for c in self.sequence(self.get(raw, "core_efforts"), "core_efforts")
@@ -472,7 +474,22 @@ class _Parser:
             self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
         self.disclosure_floors(merged["disclosure"])
         merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **self.mapping(raw.get("high_risk"), "settings.high_risk")})
+        merged["comparators"] = self.comparators({**SETTINGS_DEFAULTS["comparators"], **self.mapping(raw.get("comparators"), "settings.comparators")})
         return merged
+
+    def comparators(self, block: dict) -> dict:
+        """`settings.comparators`: `areas`, the comparator areas to show in their order (distinct names),
+        or null for every area of the comparator files."""
+        unknown = sorted(str(k) for k in block if k not in SETTINGS_DEFAULTS["comparators"])
+        if unknown:
+            self.fail(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(SETTINGS_DEFAULTS['comparators'])}", None, "settings.comparators")
+        areas = block["areas"]
+        if areas is None:
+            return {"areas": None}
+        if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a.strip() for a in areas) or len(set(areas)) != len(areas):
+            rule = "must list distinct area names as the comparator files write them (e.g. [Hele landet, Region Nordjylland]), or be left out"
+            self.fail(rule, None, "settings.comparators.areas")
+        return {"areas": [a.strip() for a in areas]}
 
     def disclosure_floors(self, block: Mapping) -> None:
         """`settings.disclosure` may raise DISCLOSURE_FLOORS, never lower them (nor switch the 0 %/100 % rule off)."""
@@ -514,6 +531,16 @@ class _Parser:
             "debut_ages": dict(ages),
             "early_age": early_age,
         }
+
+    def milestone(self, raw: Any) -> Milestone:
+        """A milestone: its year, its kind (MILESTONE_KINDS), its name and the committee's decision, if given."""
+        decision = raw.get("decision") if isinstance(raw, Mapping) else None
+        return Milestone(
+            self.year(self.get(raw, "year", prefix="milestones."), None, "milestones.year"),
+            self.choice(self.get(raw, "kind", prefix="milestones."), MILESTONE_KINDS, None, "milestones.kind"),
+            self.text(raw, None, "milestones"),
+            self.text(decision, None, "milestones.decision") if decision is not None else None,
+        )
 
     def method_breaks(self, raw: Any, target_ids: set[str]) -> tuple[MethodBreak, ...]:
         """`method_breaks`: each with a year, the sources and/or targets it concerns, and its text."""

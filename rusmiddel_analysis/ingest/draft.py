@@ -5,7 +5,10 @@ It reads the export as the validator would, with what it can find out by itself:
 skipped), the decimal comma, a day-month-year date format. Each export column is matched to the
 canonical column it most likely is, by its name (Danish and English words, spelling variants) and
 then by its content (dates, yes/no words, the column's codes); a column it cannot place is left as
-a comment. For each coded column the words found are listed against the canonical codes.
+a comment. For each coded column the words found are listed against the canonical codes. A survey
+export with a question column and a count column (a provider's table of counts) is drafted for the
+counts layout: its question words against the canonical questions, its answer words under
+`values: {answer: ...}`.
 
 Never a personal value: an identifier-like or free-text column (many distinct values) gets no
 value list, and the draft holds column names and code words only. A word is listed only when it is
@@ -29,7 +32,7 @@ import pandas as pd
 from rusmiddel_analysis.config.echo import printable
 from rusmiddel_analysis.ingest.problems import plausible_name
 from rusmiddel_analysis.ingest.readers import _as_text, _read_sav, sniff_separator, utf16_variant
-from rusmiddel_analysis.ingest.schemas import FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source
+from rusmiddel_analysis.ingest.schemas import ANSWER, COUNT, FALSE_WORDS, QUESTION, SOURCES, TRUE_WORDS, Col, Source
 
 # Danish (and common export) words for each canonical column, normalised (see `_normal`)
 NAME_WORDS = {
@@ -67,6 +70,18 @@ NAME_WORDS = {
     "status": ("statusvedopfoelgning", "status"),
     "weight": ("vaegt", "weight", "vaegtning"),
     "residents": ("indhold", "antal", "borgere", "befolkning"),
+    # a survey's counts layout: the provider's table of answers counted by breakdowns
+    "question": ("spoergsmaal", "question", "variabel", "item", "indikator"),
+    "answer": ("svar", "answer", "svarkategori", "svarmulighed", "kategori"),
+    "count": ("antal", "count", "n", "frekvens", "antalbesvarelser", "antalelever", "antalsvar"),
+    # comparators
+    "target_id": ("maal", "maalid", "target", "targetid", "indikatorid"),
+    "area": ("omraade", "area", "geografi", "region", "land"),
+    "value": ("vaerdi", "value", "andel", "tal"),
+    "numerator": ("taeller", "numerator"),
+    "denominator": ("naevner", "denominator", "besvarelser"),
+    "ci_low": ("nedregraense", "nedre", "cilow", "lower"),
+    "ci_high": ("oevregraense", "oevre", "cihigh", "upper"),
 }
 # Danish words for canonical codes, normalised
 CODE_WORDS = {
@@ -189,9 +204,20 @@ def _looks_like(values: pd.Series, col: Col) -> bool:
     return True
 
 
+def _question_for(word: str, questions: tuple) -> str | None:
+    """The canonical question a counts table's question word most likely is: its own name or one of
+    its words ('Prøvet alkohol' -> alcohol_ever), else the longest of their words it contains."""
+    key = _normal(word)
+    exact = next((q for q in questions if key == _normal(q) or key in NAME_WORDS.get(q, ())), None)
+    contained = [(len(w), q) for q in questions for w in NAME_WORDS.get(q, ()) if len(w) >= 4 and w in key]
+    return exact or (max(contained)[1] if contained else None)
+
+
 def _code_for(word: str, col: Col):
     """The canonical value an export word most likely is (None when it cannot tell)."""
     key = _normal(word)
+    if col.name == QUESTION:
+        return _question_for(word, col.codes)
     if col.kind == "bool":
         return True if key in ("ja", *TRUE_WORDS) else False if key in ("nej", *FALSE_WORDS) else None
     for code in col.codes:
@@ -228,6 +254,35 @@ def _value_list(values: pd.Series, col: Col, draft: Draft) -> None:
         draft.values[col.name] = words
 
 
+def _answer_values(values: pd.Series, source: Source, draft: Draft) -> None:
+    """A counts table's answer words against the questions' canonical words (yes/no, then each coded
+    question's codes), under `values: {answer: ...}`; numbers (ages) are never listed."""
+    coded = [c for c in source.columns if c.name in source.questions and c.kind in ("bool", "code")]
+    counts = values.dropna().astype(str).value_counts()
+    words = {}
+    for word in sorted(counts.index):
+        if _normal(word) in NO_ANSWER_WORDS:
+            draft.missing += [] if word in draft.missing else [word]
+            continue
+        if re.fullmatch(r"\d+", word):
+            continue
+        code = next((found for col in coded for found in [_code_for(word, col)] if found is not None), None)
+        if code is not None and str(code).lower() != word.lower():
+            words[word] = code
+        elif code is None and _listable(word, int(counts[word])):
+            words[word] = None
+    if words:
+        draft.values[ANSWER] = words
+
+
+def _layout(frame: pd.DataFrame, source: Source) -> Source:
+    """The counts layout of a survey when the export has a question column and a count column by
+    name (schemas.COUNTS_LAYOUT), else the source itself."""
+    names = {_normal(c) for c in frame.columns}
+    named = lambda column: any(n == column or n in NAME_WORDS[column] for n in names)
+    return source.counts_source() if source.counts_layout and named(QUESTION) and named(COUNT) else source
+
+
 def _listable(word: str, rows: int) -> bool:
     """May a word the vocabulary does not know be printed? Only a plausible name found in at least
     MIN_WORD_ROWS rows: a CPR number, a name or a rare write-in in a coded column never is."""
@@ -236,8 +291,8 @@ def _listable(word: str, rows: int) -> bool:
 
 def draft_mapping(source_name: str, path: Path) -> Draft:
     """What `mapping.yaml` for `path` most likely is (module docstring)."""
-    source = SOURCES[source_name]
     frame, read = read_export(Path(path))
+    source = _layout(frame, SOURCES[source_name])
     draft = Draft(read=read)
     taken: set = set()
     for position, column in enumerate(frame.columns, start=1):
@@ -255,6 +310,8 @@ def draft_mapping(source_name: str, path: Path) -> Draft:
         if column != canonical:
             draft.columns[column] = canonical
         col = source.column(canonical)
+        if canonical == ANSWER:
+            _answer_values(frame[column], SOURCES[source_name], draft)
         _value_list(frame[column], col, draft)
         if col.kind == "date" and frame[column].dropna().astype(str).str.fullmatch(r"\d{1,2}-\d{1,2}-\d{4}").mean() > 0.9:
             draft.date_format = "%d-%m-%Y"

@@ -12,7 +12,7 @@ from rusmiddel_analysis.config.echo import printable
 from rusmiddel_analysis.config.files import read_yaml
 from rusmiddel_analysis.ingest.problems import HINTS, NOT_SHOWN, Problem, plausible_name, shown_name
 from rusmiddel_analysis.ingest.readers import RawTable
-from rusmiddel_analysis.ingest.schemas import Source
+from rusmiddel_analysis.ingest.schemas import ANSWER, COUNTS, QUESTION, Source
 
 # the sections of mapping.yaml and the options of `read:` (docs/data-formats.md)
 SECTIONS = ("read", "columns", "values", "missing", "drop", "date_format")
@@ -131,7 +131,7 @@ def _key_problems(path: Path, raw, source: Source | None) -> list[Problem]:
     if isinstance(read, dict) and str(read.get("decimal", ".")) not in (".", ","):
         problems.append(Problem(str(path), "read.decimal '.' or ','", hint=HINTS["mapping"]))
     if source is not None:
-        problems += _unknown(path, "'values:'", raw.get("values") or {}, source.names)
+        problems += _unknown(path, "'values:'", raw.get("values") or {}, source.mapping_names)
         dates = raw.get("date_format") or {}
         if isinstance(dates, dict):
             problems += _unknown(path, "'date_format:'", dates, [c.name for c in source.columns if c.kind == "date"])
@@ -160,19 +160,40 @@ def apply_mapping(table: RawTable, mapping: Mapping, source: Source) -> tuple[pd
     known = set(source.names)
     for column in frame.columns:
         if column not in known:
-            hint = HINTS["known column"] if plausible_name(column) else HINTS["name looks like a value"]
+            known_hint = HINTS["counts column"] if source.layout == COUNTS else HINTS["known column"]
+            hint = known_hint if plausible_name(column) else HINTS["name looks like a value"]
             problems.append(Problem(file, "known column", column=str(column), hint=hint))
     for col in source.columns:
         if col.required and col.name not in frame.columns:
             problems.append(Problem(file, "required column present", column=col.name, hint=HINTS["required column present"]))
-    frame = frame[[c for c in source.names if c in frame.columns]]
-    missing_words = set(mapping.missing)
+    return _recode_all(frame[[c for c in source.names if c in frame.columns]], mapping), export_names, problems
+
+
+def _recode_all(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Every column's words recoded by `values:`, and the `missing:` words made no answer. In a
+    counts table the question names are recoded first, so an answer is recoded by its question's
+    `values:` (the same mapping serves both layouts), then by `values: {answer: ...}`."""
+    missing = {word: None for word in mapping.missing}
     for column in frame.columns:
-        lookup = {word: _canonical_word(value) for word, value in mapping.values.get(column, {}).items()}
-        lookup.update({word: None for word in missing_words})
-        if lookup:
+        lookup = {word: _canonical_word(value) for word, value in mapping.values.get(column, {}).items()} | missing
+        if column == ANSWER and QUESTION in frame.columns:
+            frame[column] = _recode_answers(frame, mapping, lookup)
+        elif lookup:
             frame[column] = _recode(frame[column], lookup)
-    return frame, export_names, problems
+    return frame
+
+
+def _recode_answers(frame: pd.DataFrame, mapping: Mapping, general: dict) -> pd.Series:
+    """A counts table's answers: each question's rows by that question's `values:` (before the general
+    lookup's words), the other rows by the general lookup alone."""
+    answers = frame[ANSWER]
+    out = _recode(answers, general) if general else answers.astype("string")
+    for question in frame[QUESTION].dropna().unique():
+        words = mapping.values.get(str(question))
+        if words:
+            rows = (frame[QUESTION] == question).fillna(False).to_numpy(bool)
+            out[rows] = _recode(answers[rows], general | {word: _canonical_word(value) for word, value in words.items()})
+    return out
 
 
 def _canonical_word(value) -> str | None:

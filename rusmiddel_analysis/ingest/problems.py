@@ -63,6 +63,17 @@ HINTS = {
         "%b month name (e.g. '%d-%m-%Y' or '%d.%m.%Y')"
     ),
     "sheet": "set 'read: {{sheet: NAME}}' (or the sheet's number, counting from 0) in mapping.yaml; {sheets}",
+    "answer": (
+        "recode the answer words under 'values:' in mapping.yaml, per question (values: {alcohol_ever: {Ja: true}}) "
+        "or for every question (values: {answer: {...}})"
+    ),
+    "layout": "a year's answers come either one row per respondent or as counts; remove the other file of that year",
+    "counts breakdowns": "every counts file of a year must break the answers down by the same columns (else pupils are counted twice)",
+    "counts column": (
+        "a counts table holds year, question, answer, count, an optional weight and the source's breakdown columns; "
+        "map the column under 'columns:' in mapping.yaml or list it under 'drop:'"
+    ),
+    "comparators": "see docs/data-formats.md, the comparators (sammenligning)",
     "name looks like a value": "its name looks like a value, not a column name: is the header row missing? Export it again with its column names",
 }
 

@@ -1,12 +1,15 @@
-"""The canonical formats of the four sources, as data.
+"""The canonical formats of the sources, as data.
 
 One table per source says each column's type, whether it is required, its code list or
 range, and which columns form a key. From it we parse exports into typed frames, build
-the pandera schemas that validate them, and document them (docs/data-formats.md).
+the pandera schemas that validate them, and document them (docs/data-formats.md). A survey
+source may also arrive as counts (the provider's tables: answers counted by year and breakdowns);
+`Source.counts_source` derives that layout's format from the survey's own columns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -65,6 +68,10 @@ class Source:
     # says only how much the count varies from year to year). A strategy may override it
     # (settings.source_kinds).
     kind: str = "register"
+    # a survey whose exports may also be counts of answers (COUNTS_LAYOUT) instead of one row per respondent
+    counts_layout: bool = False
+    # the layout this format describes: one row per respondent (or record), or counts (`counts_source`)
+    layout: str = "answers"
 
     def __post_init__(self):
         if self.kind not in SOURCE_KINDS:
@@ -81,6 +88,32 @@ class Source:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The answer columns a counts table may count (`question`): every column that is not an
+        identifier, the year, a breakdown or the weight."""
+        other = {*self.identifiers, self.survey_year, *self.subgroups, WEIGHT.name}
+        return tuple(c.name for c in self.columns if c.name not in other)
+
+    @property
+    def mapping_names(self) -> list[str]:
+        """The canonical names a mapping.yaml may recode under `values:` (the counts layout's too)."""
+        return self.names + ([QUESTION, ANSWER] if self.counts_layout else [])
+
+    def counts_source(self) -> Source:
+        """The counts layout of a survey: year, the breakdowns it has, question, answer, count and the
+        optional weight; one row per year, breakdown cell, question and answer (docs/data-formats.md)."""
+        breakdowns = tuple(dataclasses.replace(self.column(name), required=False, nullable=name != self.cluster) for name in self.subgroups)
+        return dataclasses.replace(
+            self,
+            description=f"{self.description}, as counts of answers",
+            columns=(SURVEY_YEAR, *breakdowns, dataclasses.replace(QUESTION_COL, codes=self.questions), ANSWER_COL, COUNT_COL, WEIGHT),
+            key=("year", *self.subgroups, QUESTION, ANSWER, WEIGHT.name),
+            identifiers=(),
+            counts_layout=False,
+            layout=COUNTS,
+        )
 
 
 # Columns both Ungeprofilen surveys share, defined once so their rules cannot drift apart.
@@ -99,6 +132,15 @@ WEIGHT = Col(
     low_exclusive=True,
     description="optional survey weight, > 0; when the column is present, every row needs one",
     example="1.0",
+)
+# The counts layout of a survey (a provider's tables): these three columns make a file a counts table.
+QUESTION, ANSWER, COUNT = "question", "answer", "count"
+COUNTS_LAYOUT = (QUESTION, ANSWER, COUNT)
+COUNTS = "counts"  # the layout's name, in the manifest and the processed file's name (<source>.counts.parquet)
+QUESTION_COL = Col(QUESTION, "code", nullable=False, description="the answer column counted, e.g. alcohol_ever", example="alcohol_ever")
+ANSWER_COL = Col(ANSWER, "text", description="the answer, in the question's canonical words (true/false, a code); empty: no answer", example="false")
+COUNT_COL = Col(
+    COUNT, "float", nullable=False, low=0, description="how many respondents gave the answer (a weighted count may have decimals)", example="212"
 )
 
 
@@ -120,6 +162,7 @@ def _survey(name: str, description: str, subgroups: tuple[str, ...], standardise
         cluster=subgroups[0],
         standardise_by=standardise_by,
         kind="survey",
+        counts_layout=True,
     )
 
 
@@ -214,9 +257,28 @@ SOURCES: dict[str, Source] = {
         key=("year",),
         optional=True,
     ),
+    "sammenligning": Source(
+        name="sammenligning",
+        description="published figures for other areas (the country, a region) per target and year (one row per target, area and year)",
+        columns=(
+            Col("target_id", "text", nullable=False, description="the strategy's target the figure compares with", example="skole_alkohol"),
+            Col("area", "text", nullable=False, description="the area, as the pages name it", example="Hele landet"),
+            Col("year", "int", nullable=False, low=1990, high=2100, description="year (one of the strategy's years)", example="2015"),
+            Col("value", "float", nullable=False, low=0, description="the figure, in the target's unit (percent or persons)", example="43.1"),
+            Col("numerator", "float", required=False, low=0, description="optional: the count behind a share, or the count itself", example="25860"),
+            Col("denominator", "float", required=False, low=0, low_exclusive=True, description="optional: answers behind a share", example="60000"),
+            Col("ci_low", "float", required=False, low=0, description="optional: the publisher's own interval, lower end", example="42.7"),
+            Col("ci_high", "float", required=False, low=0, description="optional: the publisher's own interval, upper end", example="43.5"),
+        ),
+        key=("target_id", "area", "year"),
+        optional=True,
+    ),
 }
-# the treatment register's two sources and the population, by role
-EPISODES, FOLLOW_UPS, POPULATION = "behandling_forloeb", "behandling_opfoelgning", "befolkning"
+# the treatment register's two sources, the population and the comparators, by role
+EPISODES, FOLLOW_UPS, POPULATION, COMPARATORS = "behandling_forloeb", "behandling_opfoelgning", "befolkning", "sammenligning"
+# a comparator share given with its numerator and denominator must equal 100 x numerator / denominator
+# to within this many percentage points (a published share rounded to whole percent)
+COMPARATOR_SHARE_TOLERANCE = 0.5
 
 # Frame-level checks and the columns each needs.
 EXTRA_CHECK_COLUMNS = {"ended_needs_status": ("end_date", "end_status"), "status_needs_contact": ("status", "contacted")}

@@ -2,8 +2,12 @@
 
 One level-1 or level-2 heading per core effort or focus area (the strategy's Danish or English
 names, e.g. "# Forebyggelse og tidlig opsporing", "## Unge i folkeskolen"), free Markdown
-beneath; deeper headings (###) are free sub-sections. An unknown heading is an error that
-lists the valid ones. A year without a file has no status text, which the report says plainly.
+beneath; deeper headings (###) are free sub-sections. Three more headings hold the parts of the
+committee's document the analysts write (DOCUMENT_SECTIONS, in Danish or English): "# Resumé"
+(the administration's own summary, printed first), "# Det videre arbejde" (a midterm status: how
+the efforts will be adjusted) and "# Konklusion og anbefalinger" (the final evaluation). An
+unknown heading is an error that lists the valid ones. A year without a file has no status text,
+which the report says plainly.
 
 The text is published as it stands, so it must not count persons in a cell disclosure control
 would hide: a number from 1 to min_cell - 1 (digits, or the words én/to/tre/fire, one-four)
@@ -37,6 +41,16 @@ SMALL_COUNT = {
 }
 
 
+# the parts of the committee's document the analysts write, by key: (Danish, English) heading
+DOCUMENT_SECTIONS = {
+    "summary": ("Resumé", "Summary"),
+    "next_steps": ("Det videre arbejde", "Next steps"),
+    "conclusion": ("Konklusion og anbefalinger", "Conclusion and recommendations"),
+}
+# what each kind of milestone report must hold besides the status per effort; without them it is a draft
+REQUIRED_SECTIONS = {"midterm_status": ("summary", "next_steps"), "final_evaluation": ("summary", "conclusion")}
+
+
 class StatusTextError(ValueError):
     pass
 
@@ -47,10 +61,15 @@ class StatusText:
     path: Path | None
     sections: dict[str, str] = field(default_factory=dict)  # focus area or core effort id -> Markdown
     empty: bool = False
+    document: dict[str, str] = field(default_factory=dict)  # DOCUMENT_SECTIONS key -> Markdown
 
     @property
     def exists(self) -> bool:
         return self.path is not None
+
+    def missing(self, milestone_kind: str | None) -> tuple[str, ...]:
+        """The DOCUMENT_SECTIONS a milestone report of this kind needs and this file lacks (empty: complete)."""
+        return tuple(key for key in REQUIRED_SECTIONS.get(milestone_kind or "", ()) if not self.document.get(key))
 
 
 def _normalise(name: str) -> str:
@@ -59,11 +78,14 @@ def _normalise(name: str) -> str:
 
 
 def valid_headings(strategy) -> dict[str, str]:
-    """Normalised heading -> the id of the core effort or focus area it names."""
+    """Normalised heading -> the id of the core effort or focus area it names, or `:key` of a
+    document section (DOCUMENT_SECTIONS)."""
     names = {}
     for item in (*strategy.core_efforts, *strategy.focus_areas):
         names[_normalise(item.name.da)] = item.id
         names[_normalise(item.name.en)] = item.id
+    for key, headings in DOCUMENT_SECTIONS.items():
+        names.update({_normalise(h): f":{key}" for h in headings})
     return names
 
 
@@ -111,7 +133,7 @@ def read_status_text(strategy, status_dir: str | Path, year: int) -> StatusText:
         if match:
             key = _normalise(match.group(2))
             if key not in names:
-                valid = [f.name.da for f in strategy.core_efforts] + [f.name.da for f in strategy.focus_areas]
+                valid = [f.name.da for f in (*strategy.core_efforts, *strategy.focus_areas)] + [h[0] for h in DOCUMENT_SECTIONS.values()]
                 raise StatusTextError(f"{path}, line {number}: unknown heading '{match.group(2)}'; valid headings: {', '.join(valid)}")
             current = names[key]
             sections.setdefault(current, [])
@@ -123,4 +145,6 @@ def read_status_text(strategy, status_dir: str | Path, year: int) -> StatusText:
                 )
             continue
         sections[current].append(line)
-    return StatusText(year, path, {k: "\n".join(v).strip() for k, v in sections.items()})
+    texts = {k: "\n".join(v).strip() for k, v in sections.items()}
+    document = {k[1:]: v for k, v in texts.items() if k.startswith(":")}
+    return StatusText(year, path, {k: v for k, v in texts.items() if not k.startswith(":")}, document=document)

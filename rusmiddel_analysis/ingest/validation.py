@@ -14,65 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.ingest.comparators import comparator_problems
+from rusmiddel_analysis.ingest.counts import BREAKDOWNS, check_answers, file_layout, is_counts, layout_problems, mark_breakdowns
 from rusmiddel_analysis.ingest.cpr import cpr_like_rows
 from rusmiddel_analysis.ingest.mapping import Mapping, apply_mapping, load_mapping
+from rusmiddel_analysis.ingest.parsing import parse_column, type_rule
 from rusmiddel_analysis.ingest.problems import HINTS, MAX_ROWS_LISTED, DataValidationError, Problem, hint_for, rows_of
 from rusmiddel_analysis.ingest.readers import SUPPORTED_SUFFIXES, RawTable, read_raw
-from rusmiddel_analysis.ingest.schemas import EXTRA_CHECK_COLUMNS, FALSE_WORDS, SOURCES, TRUE_WORDS, Col, Source, pandera_schema
+from rusmiddel_analysis.ingest.schemas import COMPARATORS, COUNTS, EXTRA_CHECK_COLUMNS, SOURCES, Col, Source, pandera_schema
 
-TYPE_RULES = {
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "true or false",
-    "date": "a date in the format {date_format}",
-}
-ISO_DATE = "%Y-%m-%d"
 # Excel's serial day numbers of 1950 to 2100 (days since 1899-12-30): a date column exported as numbers
 EXCEL_SERIAL_DAYS = (18264, 73051)
-
-
-def type_rule(col: Col, date_format: str | None = None) -> str:
-    return TYPE_RULES[col.kind].format(date_format=date_format or ISO_DATE)
-
-
-def _numbers(text: pd.Series, decimal: str) -> pd.Series:
-    """Numbers from text; with a decimal comma, '1.234,5' is 1234.5 (the dot then groups thousands)."""
-    if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce")
-
-
-def _dates(text: pd.Series, date_format: str | None) -> pd.Series:
-    """Dates in the declared format; an ISO date (as Excel's own date cells are read) is accepted too."""
-    dates = pd.to_datetime(text, format=ISO_DATE, errors="coerce")
-    if date_format and date_format != ISO_DATE:
-        dates = pd.to_datetime(text, format=date_format, errors="coerce").fillna(dates)
-    return dates
-
-
-def parse_column(text: pd.Series, col: Col, decimal: str = ".", date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Parse canonical text into the column's type; returns (values, rows that failed to parse)."""
-    present = text.notna()
-    if col.kind in ("int", "float"):
-        numbers = _numbers(text, decimal)
-        bad = present & numbers.isna()
-        if col.kind == "int":
-            fractional = numbers.notna() & (numbers != np.floor(numbers))
-            bad |= fractional
-            numbers = numbers.mask(fractional).astype("Int64")
-        else:
-            numbers = numbers.astype("Float64")
-        return numbers, bad
-    if col.kind == "bool":
-        lowered = text.str.lower()
-        values = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        values[lowered.isin(TRUE_WORDS).fillna(False)] = True
-        values[lowered.isin(FALSE_WORDS).fillna(False)] = False
-        return values, present & values.isna()
-    if col.kind == "date":
-        dates = _dates(text, date_format)
-        return dates, present & dates.isna()
-    return text.astype("string"), pd.Series(False, index=text.index)
 
 
 def typed_frame(
@@ -147,13 +99,20 @@ class SourceResult:
     declared_missing: dict[str, int]
     problems: list[Problem]
     left_out: int = 0  # rows of a survey year outside the strategy's years (an archive holds them all)
+    counts: pd.DataFrame | None = None  # a survey's files in the counts layout (ingest/counts.py), combined
+
+    @property
+    def has_data(self) -> bool:
+        return self.frame is not None or self.counts is not None
 
 
 def source_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt.date) -> SourceResult:
+def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt.date, strategy=None) -> SourceResult:
+    """One source's files read, mapped, typed and checked (`strategy`: for the comparators' checks
+    against the targets); the answers and the counts each combined, with every problem."""
     folder = raw_dir / source.name
     if not folder.is_dir() or not source_files(folder):
         if source.optional:
@@ -168,7 +127,26 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
     mapping, problems = load_mapping(folder, source)
     if problems:
         return SourceResult(source, None, {}, {}, problems)
-    frames, files, declared = [], {}, {}
+    frames, files, declared, problems = _load_files(folder, mapping, source, today)
+    if not frames or problems:
+        return SourceResult(source, None, files, declared, problems)
+    answers, counts, problems = _combined(frames, source, folder, strategy)
+    if problems:
+        return SourceResult(source, None, files, declared, problems)
+    left_out = 0
+    if answers is not None:
+        answers, left_out = _within_years(answers, source, years)
+        answers = _canonical_dtypes(answers, source)
+    if counts is not None:
+        counts, counts_left_out = _within_years(counts, source, years)
+        counts, left_out = _canonical_dtypes(counts, source.counts_source()), left_out + counts_left_out
+    return SourceResult(source, answers, files, declared, problems, left_out, counts)
+
+
+def _load_files(folder: Path, mapping: Mapping, source: Source, today: dt.date) -> tuple[list, dict, dict, list[Problem]]:
+    """Every export of the folder read and checked: (typed frames, file name -> sha256, declared
+    missing per canonical column, problems)."""
+    frames, files, declared, problems = [], {}, {}, []
     for path in source_files(folder):
         try:
             table = read_raw(path, mapping.read)
@@ -188,27 +166,53 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
             if canon in typed.columns:  # a dropped column's name is kept nowhere
                 declared[canon] = declared.get(canon, 0) + count
         frames.append(typed)
-    if not frames or problems:
-        return SourceResult(source, None, files, declared, problems)
-    combined = pd.concat(frames, ignore_index=True)
-    problems += _cross_file_duplicates(combined, source, folder)
-    combined, left_out = _within_years(combined.drop(columns=["_file", "_row"]), source, years)
-    return SourceResult(source, _canonical_dtypes(combined, source), files, declared, problems, left_out)
+    return frames, files, declared, problems
+
+
+HELPER_COLUMNS = ["_file", "_row", "_layout", BREAKDOWNS]
+
+
+def _combined(frames: list[pd.DataFrame], source: Source, folder: Path, strategy) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
+    """The files' answers and counts each combined, with the problems across files: a key twice,
+    a year held in both layouts, (comparators) a row that does not fit the strategy's targets."""
+    parts, problems = {}, []
+    for layout in (source, source.counts_source() if source.counts_layout else None):
+        chosen = [f for f in frames if layout is not None and f["_layout"].iat[0] == layout.layout]
+        if chosen:
+            combined = pd.concat(chosen, ignore_index=True)
+            key = tuple(k for k in layout.key if k in combined.columns)
+            problems += _cross_file_duplicates(combined, dataclasses.replace(layout, key=key), folder)
+            parts[layout.layout] = combined
+    answers, counts = parts.get(source.layout), parts.get(COUNTS)
+    problems += layout_problems(answers, counts, source, folder)
+    if source.name == COMPARATORS and strategy is not None and answers is not None:
+        problems += comparator_problems(answers, strategy, folder)
+    drop = lambda frame: None if frame is None else frame.drop(columns=[c for c in HELPER_COLUMNS if c in frame.columns])
+    return drop(answers), drop(counts), problems
 
 
 def _load_file(table: RawTable, mapping: Mapping, source: Source, today: dt.date) -> tuple[pd.DataFrame | None, list[Problem]]:
     """One export checked: the CPR guard first (a file with a CPR number goes no further), then
-    mapping, types and rules. Returns the typed frame (None after the CPR guard) and the problems."""
+    its layout (answers or counts), mapping, types and rules. Returns the typed frame (None after
+    the CPR guard) and the problems."""
     cpr = _cpr_problems(table)
     if cpr:
         return None, cpr
-    canonical, export_names, problems = apply_mapping(table, mapping, source)
-    typed, type_problems, unparsed = typed_frame(canonical, source, table, export_names, mapping)
+    layout = file_layout(table, mapping, source)
+    canonical, export_names, problems = apply_mapping(table, mapping, layout)
+    typed, type_problems, unparsed = typed_frame(canonical, layout, table, export_names, mapping)
     problems += type_problems
+    if is_counts(layout):  # each answer by its question's column; the key of the breakdowns the file has
+        answer_problems, failed = check_answers(typed, source, table, export_names)
+        problems, unparsed = problems + answer_problems, unparsed | failed
+        layout = dataclasses.replace(layout, key=tuple(k for k in layout.key if k in typed.columns))
     # a value that did not parse is one problem: the rules that depend on it skip its rows
-    problems += validate_values(typed[~unparsed], source, table, export_names, today)
+    problems += validate_values(typed[~unparsed], layout, table, export_names, today)
+    if is_counts(layout):
+        mark_breakdowns(typed, layout)
     typed["_file"] = table.path.name
     typed["_row"] = table.row_numbers
+    typed["_layout"] = layout.layout
     return typed, problems
 
 
@@ -274,7 +278,7 @@ def validate(raw_dir: str | Path, strategy, today: dt.date | None = None) -> dic
     raw_dir = Path(raw_dir)
     today = today or dt.date.today()
     years = strategy_years(strategy)
-    results = {name: load_source(raw_dir, source, years, today) for name, source in SOURCES.items()}
+    results = {name: load_source(raw_dir, source, years, today, strategy) for name, source in SOURCES.items()}
     problems = [p for r in results.values() for p in r.problems]
     if not problems:
         problems = _dangling_references(raw_dir, results)

@@ -5,6 +5,7 @@ Danish: decimal comma, "41 %", thousands separator "."; English: "41%", "1,234".
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -38,6 +39,18 @@ def level(fraction: float, lang: str = "da") -> str:
     """A confidence level as the number before its percent sign: 0.95 -> '95', 0.998 -> '99,8' (da)."""
     value = round(100 * float(fraction), 6)
     return number(value, lang, 0 if value.is_integer() else len(f"{value:g}".split(".")[1]))
+
+
+def date(day, lang: str = "da") -> str:
+    """A date as a letter says it: '2. december 2026' (da), '2 December 2026' (en); `day` may be
+    an ISO string as the manifest keeps it; a missing date is '–'."""
+    from babel.dates import format_date
+
+    if day is None or day == "":
+        return "–"
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return format_date(day, format="long", locale=LOCALES[check_lang(lang)])
 
 
 def percent(value: float, lang: str = "da", decimals: int = 0) -> str:

@@ -115,11 +115,17 @@ class HighRiskReport(_Report):
                 "high_risk.alt_pair",
                 exposure=names[r.exposure],
                 outcome=narrative.behaviour_words(r.outcome, self.lang),
-                ratio="–" if fmt.missing(r.relative_risk) else fmt.number(r.relative_risk, self.lang, 1),
+                ratio=self._ratio_words(r),
             )
             for r in self.pairs.itertuples()
         )
         return self.t("high_risk.alt_heatmap", year=self.year, parts=parts)
+
+    def _ratio_words(self, r) -> str:
+        """A pair's ratio as the heatmap's description says it: "skjult" where the heatmap says so."""
+        if r.suppressed:
+            return self.t("plot.hidden")
+        return "–" if fmt.missing(r.relative_risk) else fmt.number(r.relative_risk, self.lang, 1)
 
     def distribution(self) -> HTMLFragment:
         """The share of pupils with 0, 1, ... behaviours, in all and by grade and by gender."""

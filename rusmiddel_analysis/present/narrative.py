@@ -101,29 +101,41 @@ def quality_sentence(row, lang: str = "da") -> str:
 
 
 def _goal(target, row) -> float:
+    """The goal a verdict is judged against: the strategy's own, or for a 0 %/100 % goal the level it
+    counts as met at (settings.extreme_goal_tolerance; section 3.3 of the methodology)."""
     goal = row.get("effective_target_value")
     return target.target_value if fmt.missing(goal) else goal
 
 
 def _verdict_values(target, row, lang: str) -> dict:
-    """Every number a verdict sentence may quote, formatted for the reader."""
+    """Every number a verdict sentence may quote, formatted for the reader. The goal and the gap are
+    always the strategy's own; `effective` is the level a 0 %/100 % goal counts as met at."""
     value = lambda v: measured(target, v, lang) if not fmt.missing(v) else "–"
-    goal = _goal(target, row)
     margin = row.get("maintain_margin")
     return dict(
         value=value(row["value"]) if target.is_share else amount(target, row["value"], lang),
-        goal=value(goal),
+        goal=_value(target, target.target_value, lang),
+        effective=value(_goal(target, row)),
         year=int(row["measured_year"]),
         target_year=target.target_year,
         level=value(row.get("on_track_value") if target.kind != "maintain" else target.target_value),
         ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
-        gap=amount(target, goal - row["value"], lang),
+        gap=amount(target, target.target_value - row["value"], lang),
         baseline=_value(target, target.baseline_value, lang),
         baseline_year=target.baseline_year,
         margin="–" if fmt.missing(margin) else amount(target, margin, lang),
         limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
         interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
+        bound=text("kind.at_least" if target.higher_is_better else "kind.at_most", lang),
     )
+
+
+def _reference_key(target, row) -> str:
+    """The catalogue key naming the reference a status is decided against (the goal's own or its tolerance)."""
+    status = str(row["status"])
+    if status in ("achieved", "not_achieved") and _goal(target, row) != target.target_value:
+        return "narrative.reference.effective_goal"
+    return f"narrative.reference.{status}"
 
 
 def _claim(target, row) -> tuple[str, float | None]:
@@ -146,7 +158,7 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
     if verdict.certainty == "exact":
         return text(f"narrative.certainty.exact_{target.indicator['type']}", lang)
     if verdict.certainty == "certain":
-        reference = text(f"narrative.reference.{verdict.status}", lang, **values)
+        reference = text(_reference_key(target, row), lang, **values)
         side = "past" if verdict.status in ("achieved", "on_track", "maintained") else "short"
         return text(f"narrative.certainty.certain_{side}", lang, reference=reference, **values)
     claim, probability = _claim(target, row)
@@ -158,12 +170,19 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
 
 def status_sentence(target, row, lang: str = "da") -> str:
     """Where the target stands, in its first words the status ("Nået: 705 borgere mod målet på 703."),
-    then how sure that is (`certainty_sentence`)."""
+    then how sure that is (`certainty_sentence`). The baseline year itself is the baseline."""
+    if records.has_problem(row, "baseline_year"):
+        return _baseline_year_sentence(target, lang)
     if row["status"] == "insufficient_data":
         return quality_sentence(row, lang)
     values = _verdict_values(target, row, lang)
     first = text(f"narrative.verdict.{row['status']}", lang, status=text(f"status.{row['status']}", lang), **values)
     return " ".join(part for part in (first, certainty_sentence(target, row, lang), _fall_inside_margin(target, row, lang)) if part)
+
+
+def _baseline_year_sentence(target, lang: str) -> str:
+    values = dict(year=target.baseline_year, measure=target.measure(lang), baseline=_value(target, target.baseline_value, lang))
+    return text("narrative.baseline_year", lang, **values)
 
 
 def _fall_inside_margin(target, row, lang: str) -> str:
@@ -193,23 +212,78 @@ def extreme_goal_sentence(target, row, lang: str = "da") -> str:
     return text("narrative.extreme_goal", lang, target=_value(target, target.target_value, lang), effective=fmt.percent(goal, lang, decimals=1))
 
 
+def join_words(items: list[str], lang: str = "da") -> str:
+    """A list as a sentence says it: 'A, B og C' / 'A, B and C'."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=fmt.LOCALES[lang]) if items else ""
+
+
+def gap_words(target, row, lang: str = "da") -> str:
+    """The difference to the strategy's own goal in the target year, in words: '0,4 procentpoint
+    bedre end målet', '1 procentpoint fra målet', 'præcis målet'; a dash without a measurement."""
+    if fmt.missing(row.get("value")):
+        return "–"
+    better = row["value"] - target.target_value if target.higher_is_better else target.target_value - row["value"]
+    if amount(target, better, lang) == amount(target, 0, lang):
+        return text("narrative.gap_none", lang)
+    return text("narrative.gap_better" if better > 0 else "narrative.gap_short", lang, amount=amount(target, better, lang))
+
+
+def watch_words(target, row, lang: str = "da") -> str:
+    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)'."""
+    key = "narrative.watch_down" if row["value"] < target.baseline_value else "narrative.watch_up"
+    return text(
+        key,
+        lang,
+        name=target.short_name(lang),
+        baseline=_value(target, target.baseline_value, lang),
+        value=measured(target, row["value"], lang),
+        baseline_year=target.baseline_year,
+    )
+
+
+def _follow_up_rates(table: pd.DataFrame, year: int) -> tuple[dict[int, float], float]:
+    """The contact rate of every finished treatment whose follow-up was due, per months and in all,
+    both substances together (from the published `all` rows; none when a count there is hidden)."""
+    rows = table[(table["year"] == year) & (table["contacted_by"] == "all")]
+    if rows.empty or rows[["episodes", "reached"]].isna().any().any():
+        return {}, float("nan")
+    sums = rows.groupby("months")[["episodes", "reached"]].sum()
+    return {int(m): r.reached / r.episodes for m, r in sums.iterrows()}, sums["reached"].sum() / sums["episodes"].sum()
+
+
+def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da") -> str:
+    """What a treatment figure measures (the status at the end of treatment), and the follow-up in
+    one or two sentences: the contact rates, whether they meet the rule for using them, and what came
+    of a change in how it is done (a method break of the follow-up source)."""
+    from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
+
+    measured_year = int(table.loc[table["year"] <= year, "year"].max()) if (table["year"] <= year).any() else None
+    rates, overall = _follow_up_rates(table, measured_year) if measured_year else ({}, float("nan"))
+    if not rates:
+        return text("narrative.follow_up_none", lang)
+    limit = float(strategy.settings["data_quality"]["min_contact_rate"])
+    shown = join_words([text("narrative.follow_up_rate", lang, rate=fmt.percent(100 * r, lang, 1), months=m) for m, r in rates.items()], lang)
+    usable = "narrative.follow_up_usable" if min(rates.values()) >= limit else "narrative.follow_up_unusable"
+    sentence = text("narrative.follow_up", lang, year=measured_year, rates=shown, limit=fmt.percent(100 * limit, lang), usable=text(usable, lang))
+    broken = [b for b in strategy.method_breaks if FOLLOW_UPS in b.sources and b.year <= measured_year]
+    if broken:
+        before, _ = _follow_up_rates(table, broken[-1].year - 1)
+        months = min(set(before) & set(rates), default=None)  # the same follow-up before and after, the first one
+        if months is not None:
+            rate = lambda r: fmt.percent(100 * r, lang, 1)
+            changed = dict(before_year=broken[-1].year - 1, text=broken[-1].text(lang), before=rate(before[months]), months=months)
+            sentence += " " + text("narrative.follow_up_change", lang, now=rate(rates[months]), measured=measured_year, **changed)
+    return sentence
+
+
 def target_narrative(strategy, target, row, lang: str = "da") -> str:
     """The status paragraph for one target: where it stands and how sure that is first, then the
     change with its interval and the goal."""
     fmt.check_lang(lang)
     if records.has_problem(row, "baseline_year"):
-        return " ".join(
-            [
-                text(
-                    "narrative.baseline_year",
-                    lang,
-                    year=target.baseline_year,
-                    measure=target.measure(lang),
-                    baseline=_value(target, target.baseline_value, lang),
-                ),
-                target_sentence(target, lang),
-            ]
-        )
+        return " ".join([_baseline_year_sentence(target, lang), target_sentence(target, lang)])
     if records.has_problem(row, "before_baseline"):
         return " ".join([quality_sentence(row, lang), target_sentence(target, lang)])
     if fmt.missing(row["measured_year"]):
@@ -283,7 +357,7 @@ def projection_sentence(
         return text("narrative.projection_none", lang, n=measured_years, min=min_points)
     goal_value = row.get("effective_target_value")
     goal_value = target.target_value if fmt.missing(goal_value) else goal_value
-    goal = measured(target, goal_value, lang)
+    goal = _value(target, goal_value, lang) if goal_value == target.target_value else measured(target, goal_value, lang)
     low, high = row["projected_low"], row["projected_high"]
     if target.unit == "percent":
         low, high = max(low, 0.0), min(high, 100.0)
@@ -351,15 +425,36 @@ def _coverage_caveat(target, row, lang: str) -> str:
     return f"{sentence} {text('narrative.caveat_coverage_values', lang, year=year, base=base, **values)}"
 
 
+def composition_sentence(target, row, lang: str = "da") -> str:
+    """How much of the change since the baseline is who answered, from the direction and size of the
+    change measured and of the change standardised to the baseline year's mix: part of it, most of
+    it, hiding a larger change, or hiding a change the other way."""
+    crude, standard = row["value"] - target.baseline_value, row["standardised_value"] - target.baseline_value
+    if crude * standard < 0 or (crude == 0) != (standard == 0):
+        key = "caveat_composition_opposite"
+    elif abs(standard) > abs(crude):
+        key = "caveat_composition_hides"
+    elif abs(standard) < abs(crude) / 2:
+        key = "caveat_composition_most"
+    else:
+        key = "caveat_composition_part"
+    values = dict(
+        base=target.baseline_year,
+        strata=strata_words(target, lang),
+        standardised=measured(target, row["standardised_value"], lang),
+        value=measured(target, row["value"], lang),
+        crude=amount(target, crude, lang),
+        standard=amount(target, standard, lang),
+    )
+    return f"{text(f'narrative.{key}', lang, **values)} {text('narrative.caveat_composition_status', lang)}"
+
+
 def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
     """The caveats beside the verdict (calc/records.Caveat), one sentence or two each."""
     sentences = []
     for caveat in records.caveats_of(row):
         if caveat.kind == "standardisation_gap":
-            values = dict(standardised=measured(target, row["standardised_value"], lang), value=measured(target, row["value"], lang))
-            sentences.append(
-                text("narrative.caveat_standardisation_gap", lang, base=target.baseline_year, strata=strata_words(target, lang), **values)
-            )
+            sentences.append(composition_sentence(target, row, lang))
         elif caveat.kind == "coverage":
             sentences.append(_coverage_caveat(target, row, lang))
         elif caveat.kind == "bounds_straddle_goal":
@@ -434,11 +529,13 @@ def multiple_sentence(row, at_least: int, behaviours: int, confidence: float, la
     )
 
 
-def multiple_trend_sentence(result, years: list[int], lang: str = "da") -> str:
-    """The test for trend of the share with several behaviours, in words (the targets' test)."""
+def multiple_trend_sentence(result, years: list[int], lang: str = "da", plain: bool = False) -> str:
+    """The test for trend of the share with several behaviours, in words (the targets' test); `plain`:
+    without the p-value, for the committee's document (the high-risk page gives it)."""
     if result.direction == "cannot_calculate" or not years:
         return text("high_risk.trend_cannot_calculate", lang)
-    return text(f"high_risk.trend_{result.direction}", lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
+    key = f"high_risk.trend_plain_{result.direction}" if plain else f"high_risk.trend_{result.direction}"
+    return text(key, lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
 
 
 def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str = "da") -> str:

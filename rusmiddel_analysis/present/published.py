@@ -57,6 +57,17 @@ BREAKDOWN_KEY = ("target_id", "year", "dimension", "group")
 WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year")  # key parts that are whole numbers
 
 
+@dataclass(frozen=True)
+class GroupRow:
+    """A row of a table that names the group of the rows below it (a focus area): one cell across the table."""
+
+    group_label: str
+
+
+def group_row(label: str) -> GroupRow:
+    return GroupRow(label)
+
+
 def key_of(kind: str, **parts) -> dict:
     """The key of a published row of `kind`: its naming parts as plain whole numbers and text."""
     plain = lambda name, v: int(v) if name in WHOLE_NUMBERS else str(v)

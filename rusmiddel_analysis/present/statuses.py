@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.present.html import html
-from rusmiddel_analysis.present.textcatalog import text
+from rusmiddel_analysis.present.textcatalog import setting_values, text
 
 
 @dataclass(frozen=True)
@@ -64,21 +64,25 @@ def group(status: str) -> str:
     return BY_KEY[status].group
 
 
-def status_words(status: str, lang: str, data_quality: str = "", short: bool = False) -> str:
-    key = shown_status(status, data_quality)
-    return text(f"status_short.{key}" if short else f"status.{key}", lang)
+def status_words(status: str, lang: str, data_quality: str = "") -> str:
+    """The status's one word, the same on every page, badge, legend, summary and PDF."""
+    return text(f"status.{shown_status(status, data_quality)}", lang)
 
 
-def status_badge(status: str, lang: str, data_quality: str = "", short: bool = False, certainty: str | None = None) -> Markup:
+def status_explained(status: str, lang: str, settings: dict) -> str:
+    """What a status means, in a sentence for the legends (the strategy's threshold for on track filled in)."""
+    return text(f"status_explained.{status}", lang, **setting_values(settings, lang))
+
+
+def status_badge(status: str, lang: str, data_quality: str = "", certainty: str | None = None) -> Markup:
     """A coloured badge with a symbol and the status in words (the colour is never the only signal);
     an uncertain status says so in words too ("Ikke nået · usikker")."""
     key = shown_status(status, data_quality)
-    label = status_words(status, lang, data_quality, short)
+    label = status_words(status, lang, data_quality)
     uncertain = certainty == UNCERTAIN
     if uncertain:
         label = text("certainty.badge_uncertain", lang, status=label)
-    title = status_words(status, lang, data_quality) if short else ""
-    return html("badge", key, BY_KEY[key].symbol, label, title, uncertain)
+    return html("badge", key, BY_KEY[key].symbol, label, "", uncertain)
 
 
 # no data is drawn hollow (white with a dashed edge): under red-green colour blindness or in grey

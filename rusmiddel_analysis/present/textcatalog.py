@@ -64,4 +64,6 @@ def setting_values(settings: dict, lang: str = "da") -> dict:
         "min_group": int(disclosure["min_group_size"]),
         "round_sizes": int(disclosure["round_sizes"]),
         "large_group": number(disclosure["large_group"], lang),
+        "on_track": level(settings["progress_thresholds"]["on_track"], lang),
+        "slow": level(settings["progress_thresholds"]["needs_acceleration"], lang),
     }

@@ -16,24 +16,21 @@ import datetime as dt
 from functools import cached_property
 
 import pandas as pd
-from markupsafe import escape
 
 from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY_PAGE, in_project
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
-from rusmiddel_analysis.ingest.status_text import read_status_text
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
-from rusmiddel_analysis.present.markdown import markdown_html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
-from rusmiddel_analysis.present.textcatalog import group_label, setting_values, text, unit_label
+from rusmiddel_analysis.present.textcatalog import catalogue, group_label, setting_values, text, unit_label
 
 
 class ReportInputError(ValueError):
@@ -52,6 +49,10 @@ class HTMLFragment:
         self.declaration = declaration or pub.Declaration()
 
     def __str__(self) -> str:
+        return self.markup
+
+    def __html__(self) -> str:
+        # already safe markup: joining fragments with Markup must not escape them
         return self.markup
 
     def __contains__(self, text: str) -> bool:
@@ -183,15 +184,27 @@ class _Report:
         rows = [[str(index), *(str(v) for v in values)] for index, values in zip(shown.index, shown.to_numpy(), strict=True)]
         return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
 
-    def reading_guide(self) -> Markup:
+    def reading_guide(self, level: int = 2) -> Markup:
         """'Sådan læses rapporten': the page's technical words explained once, for a reader who is no statistician."""
-        items = [self.t(f"report.reading.{key}") for key in ("interval", "significant", "certainty", "status", "ratio")]
-        return html("reading_guide", self.t("report.reading_heading"), items)
+        items = [self._interval_item(), *(self.t(f"report.reading.{key}") for key in ("significant", "certainty", "status", "ratio"))]
+        return html("reading_guide", self.t("report.reading_heading"), items, level)
+
+    def _interval_item(self) -> str:
+        """The interval explained with an example from this year's report: the first survey target measured."""
+        year = self.results.year_assessment(self.year)
+        shown = year[(year["source_kind"] == "survey") & (year["measured_year"] == self.year) & year["ci_low"].notna()]
+        if shown.empty:
+            return self.t("report.reading.interval")
+        row = shown.iloc[0]
+        target = self.strategy.target(row["target_id"])
+        interval = narrative.measured_interval(target, row["ci_low"], row["ci_high"], self.lang)
+        value = narrative.measured(target, row["value"], self.lang)
+        return self.t("report.reading.interval_example", name=target.short_name(self.lang), value=value, year=self.year, interval=interval)
 
     def footer(self) -> HTMLFragment:
         from rusmiddel_analysis.config.version import __version__
 
-        stamp = self.t("report.generated", date=dt.date.today().isoformat(), version=__version__)
+        stamp = self.t("report.generated", date=fmt.date(dt.date.today(), self.lang), version=__version__)
         return HTMLFragment(html("footer", stamp))
 
 
@@ -300,6 +313,9 @@ class TargetReport(_Report):
             (self.t("report.goal_label"), self.target.goal(self.lang)),
             (self.t("report.criterion_label"), self.target.success_criterion(self.lang)),
         ]
+        measured_at = catalogue(self.lang).get(f"report.measured_at.{self.target.source}") if self.target.is_share else None
+        if measured_at:  # what a share of this source measures: the status when treatment ends
+            items.append((self.t("report.measured_at_label"), measured_at))
         return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
@@ -317,7 +333,9 @@ class TargetReport(_Report):
             ]
             for r in self.rows.itertuples()
         ]
-        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t("report.col_interval"), *self._counted_header()]
+        # a register counts everyone: its interval is how much the count varies from year to year
+        interval = "report.col_variation" if self.assessment["source_kind"] == "register" else "report.col_interval"
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t(interval), *self._counted_header()]
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
@@ -395,9 +413,16 @@ class TargetReport(_Report):
                 page.add(html("paragraph", note, "rm-note"))
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
-        note = f"{self.t('report.subgroups_note')} {self.t('report.subgroups_descriptive')}"
+        note = f"{self._subgroups_note()} {self.t('report.subgroups_descriptive')}"
         page.add(html("paragraph", note, "rm-note"))
         return page.build()
+
+    def _subgroups_note(self) -> str:
+        """Which groups are not shown, in the units of the target's source: answers, ended treatments or citizens."""
+        survey = self.assessment["source_kind"] == "survey"
+        units = "survey" if survey else f"register_{'share' if self.target.is_share else 'count'}"
+        extreme = "" if survey or not self.target.is_share else self.t("report.subgroups_extreme")
+        return self.t("report.subgroups_note", units=self.t(f"report.group_units.{units}"), extreme=extreme)
 
     def methods(self) -> HTMLFragment:
         return HTMLFragment(self._methods() + self.reading_guide())
@@ -556,7 +581,8 @@ class TargetReport(_Report):
                 if not fmt.missing(a[key]):  # the count in a cell of its own, which the privacy gate checks
                     rows.append([self.t(f"report.def_{key}_count", year=year), d[key](lang), fmt.number(a[key], lang)])
                     cells.append(assessment_cell(target.id, self.year, a))
-        dates = self.t("report.def_dates", processed=self.manifest.get("processed_on", "–"), exported=source.get("exported_on") or "–")
+        processed, exported = (fmt.date(day, self.lang) for day in (self.manifest.get("processed_on"), source.get("exported_on")))
+        dates = self.t("report.def_dates", processed=processed, exported=exported)
         rows += [[self.t("report.def_data_dates"), dates, ""], *([*r, ""] for r in self._method_rows())]
         cells += [None] * (len(rows) - len(cells))
         page = Builder().add(html("heading", 2, self.t("report.definition_heading")))
@@ -573,115 +599,3 @@ class TargetReport(_Report):
             [self.t("report.def_tests"), self.t(f"report.def_tests_{'share' if self.target.is_share else 'count'}")],
             [self.t("report.def_version"), f"rusmiddel-analysis {__version__}"],
         ]
-
-
-class StatusReport(_Report):
-    """The yearly status for the whole strategy: core effort -> focus area -> targets."""
-
-    def __init__(self, year: int | None = None, **kwargs):
-        super().__init__(year, **kwargs)
-        self.indicators = self.results.totals
-        self.assessment = self.results.year_assessment(self.year)
-        self.status_text = read_status_text(self.strategy, self.status_dir, self.year)
-
-    @property
-    def title_text(self) -> str:
-        return self.t("report.year_title", strategy=self.strategy.name(self.lang), year=self.year)
-
-    def header(self) -> HTMLFragment:
-        milestone = next((m for m in self.strategy.milestones if m.year == self.year), None)
-        sub = html("paragraph", self.t("report.milestone", name=milestone.name(self.lang), year=self.year)) if milestone else ""
-        return HTMLFragment(html("heading", 1, self.title_text) + self._banner() + sub)
-
-    def assessment_detail(self) -> HTMLFragment:
-        """The year's assessment table, one row per target."""
-        return self._assessment_table(self.assessment.set_index("target_id"))
-
-    def summary(self) -> HTMLFragment:
-        names = {t.id: t.short_name(self.lang) for t in self.strategy.targets}
-        parts = html("heading", 2, self.t("report.summary_heading")) + html(
-            "paragraph", narrative.summary_sentence(self.assessment, self.year, self.lang, names)
-        )
-        pairs = self.results.high_risk
-        sentence = narrative.high_risk_sentence(pairs[pairs["year"] == self.year], self.strategy.settings["confidence"], self.lang)
-        more = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
-        # the committee's high-risk groups: the strongest co-occurrence in one sentence, and their page
-        said = f"{escape(sentence)} " if sentence else ""
-        parts += html("paragraph", Markup(f"{escape(self.t('report.high_risk_label'))}: {said}{more}"))
-        return HTMLFragment(parts)
-
-    def table(self) -> HTMLFragment:
-        rows, cells = [], []
-        # when the targets start (or end) in different years, each value says its year
-        dated = lambda value, year, years: f"{value} ({year})" if len(years) > 1 else value
-        baseline_years, target_years = {t.baseline_year for t in self.strategy.targets}, {t.target_year for t in self.strategy.targets}
-        for t, (_, a) in zip(self.strategy.targets, self.assessment.iterrows(), strict=True):
-            measured = "–" if fmt.missing(a["measured_year"]) else str(int(a["measured_year"]))
-            value = "–" if fmt.missing(a["value"]) else narrative.measured(t, a["value"], self.lang)
-            rows.append(
-                [
-                    html("link", f"{t.id}.html", t.short_name(self.lang)),
-                    self.strategy.focus_area(t.focus_area).name(self.lang),
-                    status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]),
-                    value,
-                    measured,
-                    dated(fmt.value(t.baseline_value, t.unit, self.lang), t.baseline_year, baseline_years),
-                    dated(fmt.value(t.target_value, t.unit, self.lang), t.target_year, target_years),
-                ]
-            )
-            cells.append(None if fmt.missing(a["measured_year"]) else assessment_cell(t.id, self.year, a))
-        headers = [
-            self.t("report.col_target"),
-            self.t("report.col_focus_area"),
-            self.t("report.col_status"),
-            self.t("report.col_value"),
-            self.t("report.col_measured"),
-            self.t("report.col_baseline"),
-            self.t("report.col_goal"),
-        ]
-        page = Builder().add(html("heading", 2, self.t("report.table_heading"))).table(pub.TOTALS, headers, rows, cells)
-        return page.add(self.reading_guide()).build()
-
-    def multiples(self) -> HTMLFragment:
-        fig = plots.small_multiples(self.strategy, self.indicators, self.assessment, self.year, self.lang)
-        totals = self.indicators[(self.indicators["group"] == "all") & (self.indicators["year"] <= self.year)]
-        cells = [total_cell(r.target_id, r.year, r) for r in totals.itertuples()]
-        return (
-            Builder()
-            .add(html("heading", 2, self.t("report.multiples_heading")))
-            .figure(pub.TOTALS, fig, plots.multiples_alt_text(self.strategy, self.assessment, self.lang), cells)
-            .build()
-        )
-
-    def _qualitative(self, section_id: str, page_level: int) -> str:
-        """A section of the status file; its free ### sub-headings go one level below the page's heading."""
-        body = self.status_text.sections.get(section_id)
-        if not body:
-            return ""
-        return html("qualitative", Markup(markdown_html(body, heading_offset=page_level + 1 - 3)))
-
-    def _target_story(self, target, a) -> str:
-        # the caveats follow the status, as on the target page
-        story = " ".join(
-            [narrative.target_narrative(self.strategy, target, a, self.lang), *narrative.caveat_sentences(self.strategy, target, a, self.lang)]
-        )
-        link = html("link", f"{target.id}.html", target.short_name(self.lang))
-        return html("target_story", link, status_badge(a["status"], self.lang, a["data_quality"], certainty=a["certainty"]), story)
-
-    def by_focus_area(self) -> HTMLFragment:
-        """Core effort -> focus area -> targets, each with its narrative, and the qualitative status."""
-        parts = [html("heading", 2, self.t("report.narrative_heading"))]
-        if not self.status_text.exists:
-            parts.append(html("paragraph", self.t("report.no_status_text", year=self.year), "rm-note"))
-        elif self.status_text.empty:
-            parts.append(html("paragraph", self.t("report.empty_status_text", year=self.year), "rm-note"))
-        by_id = self.assessment.set_index("target_id")
-        for effort in self.strategy.core_efforts:
-            parts += [html("heading", 3, effort.name(self.lang)), self._qualitative(effort.id, page_level=3)]
-            for focus in (f for f in self.strategy.focus_areas if f.core_effort == effort.id):
-                parts.append(html("heading", 4, focus.name(self.lang)))
-                parts += [self._target_story(t, by_id.loc[t.id]) for t in self.strategy.targets if t.focus_area == focus.id]
-                qualitative = self._qualitative(focus.id, page_level=4)
-                if qualitative:
-                    parts += [html("lead", self.t("report.qualitative_heading")), qualitative]
-        return HTMLFragment("".join(map(str, parts)))

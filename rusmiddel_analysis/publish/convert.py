@@ -11,7 +11,7 @@ import copy
 import re
 import threading
 
-from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, TEMPLATES
+from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, TEMPLATES
 from rusmiddel_analysis.present.statuses import stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 from rusmiddel_analysis.publish.jobs import Job
@@ -22,8 +22,10 @@ _MAKING = threading.Lock()
 
 
 def page_title(strategy, job: Job, lang: str) -> str:
+    from rusmiddel_analysis.present.status_report import status_title
+
     if job.kind == "status":
-        return text("report.year_title", lang, strategy=strategy.name(lang), year=job.year)
+        return status_title(strategy, job.year, lang)
     if job.kind == "high_risk":
         return text("high_risk.title", lang, year=job.year)
     return text("report.target_title", lang, name=strategy.target(job.target_id).short_name(lang), year=job.year)
@@ -39,16 +41,18 @@ def page_links(job: Job, lang: str, pdf_name: str | None = None) -> list[dict]:
     links.append({"href": HIGH_RISK_PAGE, "label": text("high_risk.nav", lang, year=job.year)})
     if pdf_name:
         links.append({"href": pdf_name, "label": text("report.nav_pdf", lang, year=job.year)})
+    links.append({"href": f"../{HOW_WE_CALCULATED_PAGE}", "label": text("document.how_we_calculated", lang)})
     return links
 
 
 def print_stamp(lang: str) -> str:
-    """The date and version a page was made with, for the foot of each printed page."""
+    """The date a page was prepared, for the foot of each printed page (the version is said once, in
+    the page's appendix)."""
     import datetime as dt
 
-    from rusmiddel_analysis.config.version import __version__
+    from rusmiddel_analysis.present.formatting import date
 
-    return text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__)
+    return text("report.prepared", lang, date=date(dt.date.today(), lang))
 
 
 def html_exporter(lang: str) -> tuple:

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.config.files import write_atomically
-from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
+from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, METHODOLOGY, METHODOLOGY_PAGE, STYLESHEET
 from rusmiddel_analysis.config.version import __version__
+from rusmiddel_analysis.present import formatting as fmt
+from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import environment
 from rusmiddel_analysis.present.markdown import render, sanitise
-from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_words, stylesheet
+from rusmiddel_analysis.present.statuses import ORDER, status_badge, status_explained, stylesheet
 from rusmiddel_analysis.present.textcatalog import text
 
 
@@ -42,7 +44,7 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
             page = outputs_dir / str(year) / f"{target.id}.html"
             cells.append(
                 {
-                    "badge": status_badge(status, lang, quality, short=True, certainty=certainty) if status else "–",
+                    "badge": status_badge(status, lang, quality, certainty=certainty) if status else "–",
                     "href": f"{year}/{target.id}.html" if page.exists() else None,
                 }
             )
@@ -50,16 +52,15 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
     return rows
 
 
-def _legend(lang: str) -> list[dict]:
-    """Every status once, in the vocabulary's order (the baseline year shown as the baseline)."""
+def _legend(strategy, lang: str) -> list[dict]:
+    """Every status once, in the vocabulary's order (the baseline year shown as the baseline), its
+    badge with what it means; then how an uncertain status looks."""
     quality = lambda s: "baseline_year" if s == "baseline" else ""
-    return [
-        {
-            "badge": status_badge(s, lang, quality(s), short=True),
-            "words": status_words("insufficient_data" if s == "baseline" else s, lang, quality(s)),
-        }
-        for s in ORDER
-    ]
+    badge = lambda s: status_badge("insufficient_data" if s == "baseline" else s, lang, quality(s))
+    items = [{"badge": badge(s), "words": status_explained(s, lang, strategy.settings)} for s in ORDER]
+    uncertain = status_explained("uncertain", lang, strategy.settings)
+    items.append({"badge": status_badge("achieved", lang, certainty="uncertain"), "words": uncertain})
+    return items
 
 
 def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
@@ -89,10 +90,15 @@ def write_front_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path
             col_target=text("report.col_target", lang),
             col_focus=text("report.col_focus_area", lang),
             legend_heading=text("report.legend_heading", lang),
-            legend=_legend(lang),
+            legend=_legend(strategy, lang),
             years_heading=text("report.years_heading", lang),
             table_heading=text("report.table_heading", lang),
-            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            method_links=[
+                {"href": HOW_WE_CALCULATED_PAGE, "label": text("document.how_we_calculated", lang)},
+                {"href": METHODOLOGY_PAGE, "label": text("report.methodology_link", lang)},
+            ],
+            method_heading=text("report.method_heading", lang),
+            footer=f"{text('report.prepared', lang, date=fmt.date(dt.date.today(), lang))} {text('document.version', lang, version=__version__)}",
             css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
         )
     )
@@ -128,7 +134,7 @@ def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool =
             demo_banner=text("report.demo_banner", lang) if demo else "",
             headers=[text(f"report.{key}", lang) for key in ("col_strategy", "col_municipality", "col_period", "col_published")],
             rows=rows,
-            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            footer=text("report.generated", lang, date=fmt.date(dt.date.today(), lang), version=__version__),
             css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
         )
     )
@@ -159,10 +165,42 @@ def write_methodology_page(outputs_dir: Path, lang: str) -> Path | None:
             skip_label=text("report.skip_link", lang),
             nav_label=text("report.nav_front", lang),
             body=methodology_html(METHODOLOGY.read_text(encoding="utf-8")),
-            footer=text("report.generated", lang, date=dt.date.today().isoformat(), version=__version__),
+            footer=text("report.generated", lang, date=fmt.date(dt.date.today(), lang), version=__version__),
             css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
         )
     )
     target = outputs_dir / METHODOLOGY_PAGE
+    write_atomically(target, page)
+    return target
+
+
+def _published_assessments(strategy, outputs_dir: Path) -> pd.DataFrame:
+    """Every published year's assessment (assessment.csv), newest year first."""
+    years = sorted(published_years(outputs_dir), reverse=True)
+    frames = [pd.read_csv(outputs_dir / str(y) / "assessment.csv", dtype={"data_quality": "string", "caveats": "string"}) for y in years]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["target_id", "year", "status"])
+
+
+def write_how_page(strategy, outputs_dir: Path, lang: str, demo: bool) -> Path:
+    """outputs/saadan-har-vi-regnet.html: how a status is decided, in plain words for a committee
+    member, with examples from the published reports (the methodology has the formulas)."""
+    page = (
+        environment()
+        .get_template("how.html.j2")
+        .render(
+            lang=lang,
+            title=text("how.title", lang),
+            intro=text("how.intro", lang, strategy=strategy.name(lang)),
+            skip_label=text("report.skip_link", lang),
+            nav_label=text("report.nav_front", lang),
+            demo_banner=text("report.demo_banner", lang) if demo else "",
+            sections=how_sections(strategy, _published_assessments(strategy, outputs_dir), lang),
+            example_label=text("how.example", lang),
+            more=text("how.more", lang),
+            footer=text("report.prepared", lang, date=fmt.date(dt.date.today(), lang)),
+            css=STYLESHEET.read_text(encoding="utf-8") + stylesheet(),
+        )
+    )
+    target = outputs_dir / HOW_WE_CALCULATED_PAGE
     write_atomically(target, page)
     return target

@@ -148,6 +148,7 @@ class RunSummary:
     results: list[JobResult] = field(default_factory=list)
     front_page: Path | None = None
     errors: list[str] = field(default_factory=list)  # files of the run as a whole that could not be written
+    warnings: list[str] = field(default_factory=list)  # published, but not as it should go to the committee (a draft)
 
     @property
     def failures(self) -> list[JobResult]:
@@ -201,6 +202,25 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
             read_status_text(strategy, settings.status_dir, year)
         except StatusTextError as exc:
             raise ReportError(str(exc)) from None
+
+
+def draft_warnings(strategy, jobs: list[Job], settings: Settings) -> list[str]:
+    """One line for each milestone report (midterm status, final evaluation) whose status file lacks
+    a part the analysts must write: its pages and PDF are marked as a draft (ingest/status_text.py)."""
+    from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status_text
+
+    warnings = []
+    for job in (j for j in jobs if j.kind == "status"):
+        milestone = next((m for m in strategy.milestones if m.year == job.year), None)
+        if milestone is None:
+            continue
+        missing = read_status_text(strategy, settings.status_dir, job.year).missing(milestone.kind)
+        if missing:
+            headings = ", ".join(f"'# {DOCUMENT_SECTIONS[key][0]}'" for key in missing)
+            warnings.append(
+                f"{job.year} ({milestone.name('en')}): {settings.status_dir / f'{job.year}.md'} has no {headings}; its report is marked as a draft"
+            )
+    return warnings
 
 
 def find_kernel(preferred: str = KERNEL_NAME) -> str:

@@ -28,8 +28,19 @@ from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_a
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.publish import incremental
 from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
-from rusmiddel_analysis.publish.front import write_front_page, write_methodology_page, write_strategies_page
-from rusmiddel_analysis.publish.jobs import Job, JobResult, ReportError, RunSummary, Settings, check_inputs, find_kernel, pdf_name, plan
+from rusmiddel_analysis.publish.front import write_front_page, write_how_page, write_methodology_page, write_strategies_page
+from rusmiddel_analysis.publish.jobs import (
+    Job,
+    JobResult,
+    ReportError,
+    RunSummary,
+    Settings,
+    check_inputs,
+    draft_warnings,
+    find_kernel,
+    pdf_name,
+    plan,
+)
 from rusmiddel_analysis.publish.kernels import Rendered, prepare_conversion
 from rusmiddel_analysis.publish.lock import outputs_lock
 from rusmiddel_analysis.publish.pdf import write_pdf
@@ -147,6 +158,7 @@ def _tables_and_front_page(strategy, settings: Settings, tables: dict[int, Futur
         if run_plan.todo or table_years or not front_page.exists():
             demo = read_manifest(settings.processed_dir).get("synthetic_demo_data", False)
             write_front_page(strategy, settings.outputs_dir, settings.lang, demo)
+            write_how_page(strategy, settings.outputs_dir, settings.lang, demo)
             write_methodology_page(settings.outputs_dir, settings.lang)
         summary.front_page = front_page
     except OSError as exc:
@@ -185,7 +197,9 @@ def run(
     run_plan = make_plan(strategy, settings, results_fingerprint(strategy, settings.processed_dir), years, targets, force)
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)  # only once the inputs passed their checks
     with outputs_lock(settings.outputs_dir):  # one run at a time writes this folder
-        return _build(strategy, settings, run_plan, progress, jobs, executor, scheduler, runner, gate)
+        summary = _build(strategy, settings, run_plan, progress, jobs, executor, scheduler, runner, gate)
+    summary.warnings = draft_warnings(strategy, run_plan.planned, settings)
+    return summary
 
 
 def _build(strategy, settings: Settings, run_plan: Plan, progress, jobs, executor, scheduler, runner, gate) -> RunSummary:

@@ -1,11 +1,12 @@
 """Synthetic demo data, shaped like real Danish exports. NOT real data.
 
-`write_demo_data` writes the five sources for 2015-2019 into a raw folder the way they
+`write_demo_data` writes the six sources for 2015-2019 into a raw folder the way they
 arrive from the municipality's systems: Danish column names and answer words, a
 semicolon-separated CSV from the school survey, SPSS files with value labels and
 user-missing codes from the youth-education survey, an Excel workbook from the treatment
-register, a CSV of follow-up contacts and a population table shaped like Statistics
-Denmark's FOLK1A, each with the `mapping.yaml` that maps it to the canonical format. It also
+register, a CSV of follow-up contacts, a population table shaped like Statistics
+Denmark's FOLK1A and a table of the country's and the region's figures to compare with
+(comparators.py), each with the `mapping.yaml` that maps it to the canonical format. It also
 copies the 2017 qualitative status.
 
 The synthetic truth lives in `profile.yaml`: 2015 reproduces the strategy's baselines
@@ -29,11 +30,15 @@ import yaml
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
+from rusmiddel_analysis.ingest.demo import comparators
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
 from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
 
 PROFILE = DEMO / "profile.yaml"
 STATUS_2017 = DEMO / "status_2017.md"
+# the packaged strategy's demo status files by year: the midterm status and the final evaluation
+STATUS_FILES = {2017: STATUS_2017, 2019: DEMO / "status_2019.md"}
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
 
 YES_NO = {True: "Ja", False: "Nej"}
@@ -427,6 +432,7 @@ MAPPINGS = {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
         "columns": {"TID": "year", "INDHOLD": "residents"},
     },
+    "sammenligning": comparators.MAPPING,
     "behandling_opfoelgning": {
         "read": {"sep": ";", "encoding": "utf-8-sig"},
         "columns": {
@@ -476,14 +482,17 @@ def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
 
 
 def _write_status(folder: Path, strategy, own_text: bool) -> None:
-    """The packaged strategy's 2017 status (structured from the midterm status); for another
-    strategy a template with its own headings, never another strategy's text."""
+    """The packaged strategy's midterm status (structured from the one the committee got) and a
+    final evaluation written for the demo; for another strategy a template with its own headings
+    and the document's sections (resumé, next steps, conclusion), never another strategy's text."""
     folder.mkdir(exist_ok=True)
     if own_text:
-        if not (folder / "2017.md").exists():
-            shutil.copy(STATUS_2017, folder / "2017.md")
+        for year, path in STATUS_FILES.items():
+            if not (folder / f"{year}.md").exists():
+                shutil.copy(path, folder / f"{year}.md")
         return
     lines = ["<!-- Kopiér til <år>.md og skriv status under hver overskrift. / Copy to <year>.md and write beneath each heading. -->", ""]
+    lines += [line for headings in DOCUMENT_SECTIONS.values() for line in (f"# {headings[0]}", "")]
     for effort in strategy.core_efforts:
         lines += [f"# {effort.name('da')}", ""]
         lines += [line for f in strategy.focus_areas if f.core_effort == effort.id for line in (f"## {f.name('da')}", "")]
@@ -491,7 +500,7 @@ def _write_status(folder: Path, strategy, own_text: bool) -> None:
 
 
 def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, strategy=None) -> dict[str, int]:
-    """Write the five synthetic sources for `strategy`'s years (default: the packaged strategy) and
+    """Write the six synthetic sources for `strategy`'s years (default: the packaged strategy) and
     its qualitative status into `raw_dir`; returns rows per source."""
     if scale <= 0:
         raise ValueError("--scale must be greater than 0")
@@ -502,7 +511,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
     strategy = strategy or load_strategy()
     profile = profile_for(strategy, load_profile())
     counts = {}
-    for source in SOURCES:
+    for source in MAPPINGS:
         (raw_dir / source).mkdir(parents=True, exist_ok=True)
         _write_mapping(raw_dir / source, source)
 
@@ -524,6 +533,11 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
     population = pd.DataFrame({"TID": list(profile["befolkning"]), "INDHOLD": list(profile["befolkning"].values())})
     population.to_csv(raw_dir / "befolkning" / "folk1a_18plus.csv", sep=";", index=False, encoding="utf-8-sig")
     counts["befolkning"] = len(population)
+
+    figures = comparators.comparator_export(profile, strategy, SYNTHETIC_NOTE)
+    first, last = strategy.years[0], strategy.years[-1]
+    figures.to_csv(raw_dir / "sammenligning" / f"sammenligning_{first}-{last}.csv", sep=";", index=False, encoding="utf-8-sig")
+    counts["sammenligning"] = len(figures)
 
     _write_status(raw_dir / "status", strategy, profile.get("strategy") == strategy.id)  # the tuned profile only
     (raw_dir / "DEMO_DATA_README.txt").write_text(

@@ -7,7 +7,8 @@ with each share target's column calibrated so that its baseline year reproduces 
 baseline value among those who answered, and later years move towards the goal at a pace that
 differs from target to target (so the demo shows a mix of statuses). The count target starts at
 its baseline and grows towards its goal. Columns no target names keep the packaged profile's
-first-year value. NOT real data.
+first-year value. The comparators (other areas' figures) follow each target's path at paces of
+their own, so some move as the municipality does and some do not. NOT real data.
 """
 
 from __future__ import annotations
@@ -99,6 +100,28 @@ def _treatment(profile: dict, strategy, paces: dict[str, float]) -> None:
     cfg["data_end"] = f"{years[-1]}-12-31"
 
 
+def _comparators(profile: dict, strategy) -> None:
+    """Each target's comparator figures for every area of the profile: a share moves along the
+    target's own required path at its derived pace (some as the municipality's, some not), shifted
+    by the area's offset; a count is the area's multiple of the baseline and grows each year."""
+    block = profile["sammenligning"]
+    paces = block["derived_paces"]
+    youth_years = profile["ungdom"]["survey_years"]
+    figures = {}
+    for name, area in block["areas"].items():
+        figures[name] = {}
+        for i, target in enumerate(strategy.targets):
+            years = youth_years if target.source == "ungeprofil_ungdom" else profile["years"]
+            if target.is_share:
+                path = success_path(target, years, paces[i % len(paces)])
+                figures[name][target.id] = {y: round(float(np.clip(v + area["offset_points"], 0.5, 99.5)), 1) for y, v in path.items()}
+            else:
+                growth = (1 + block["derived_count_growth"]) ** np.arange(len(years))
+                start = target.baseline_value * area["count_scale"]
+                figures[name][target.id] = {y: int(round(start * g)) for y, g in zip(years, growth, strict=True)}
+    block["figures"] = figures
+
+
 def profile_for(strategy, base: dict) -> dict:
     """The packaged profile when `strategy` is the one it was tuned for; otherwise one derived from
     the strategy's years and targets (module docstring)."""
@@ -119,5 +142,6 @@ def profile_for(strategy, base: dict) -> dict:
             institution["from_year"] = profile["ungdom"]["survey_years"][-1]
     first_population = next(iter(base["befolkning"].values()))
     profile["befolkning"] = {y: int(round(first_population * 1.01**i)) for i, y in enumerate([years[0] - 1, *years])}
+    _comparators(profile, strategy)
     profile.pop("strategy", None)
     return profile
