@@ -215,6 +215,11 @@ MALFORMED = [
         "field 'settings.disclosure.min_group_size': must be at least 20, the floor",
     ),
     (
+        "large group under the floor",
+        lambda raw: raw["settings"]["disclosure"].update(large_group=500),
+        "field 'settings.disclosure.large_group': must be at least 1000, the floor",
+    ),
+    (
         "0 %/100 % group under the floor",
         lambda raw: raw["settings"]["disclosure"].update(all_or_none_min_group=30),
         "field 'settings.disclosure.all_or_none_min_group': must be at least 50",
@@ -387,8 +392,9 @@ def test_disclosure_rules_can_be_raised_above_their_floors(tmp_path):
     from rusmiddel_analysis.config.strategy import DISCLOSURE_FLOORS, SETTINGS_DEFAULTS
 
     assert {name: SETTINGS_DEFAULTS["disclosure"][name] for name in DISCLOSURE_FLOORS} == DISCLOSURE_FLOORS  # the defaults are the floors
-    path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30))
-    assert (load_strategy(path).settings["disclosure"]["min_cell"], load_strategy(path).settings["disclosure"]["min_group_size"]) == (10, 30)
+    path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30, large_group=2000))
+    disclosure = load_strategy(path).settings["disclosure"]
+    assert (disclosure["min_cell"], disclosure["min_group_size"], disclosure["large_group"]) == (10, 30, 2000)
 
 
 def test_a_path_as_strategy_id_stops_every_command(tmp_path, capsys):

@@ -18,7 +18,8 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from rusmiddel_analysis.calc import high_risk, survey_counts
-from rusmiddel_analysis.calc.disclosure import Rules
+from rusmiddel_analysis.calc.breakdowns import RESIDUAL, residual_groups
+from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS, Rules
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.ingest.draft import draft_mapping, draft_yaml
@@ -178,6 +179,22 @@ def test_counts_give_early_debut_and_say_why_the_other_high_risk_tables_are_empt
     assert answers.high_risk_unavailable.empty
 
 
+def test_counts_years_of_the_high_risk_survey_are_protected_at_the_worst_case(counts_dirs, demo_dirs, strategy, monkeypatch):
+    """A counts year cannot give the high-risk distribution, whose "other" row makes every demo year
+    of the school survey protected by gender (docs/methodology.md, section 7). Its targets alone
+    would protect fewer years; taken at the worst case (distribution.counted_years), every counts
+    year with a residual group is protected, as the same pupils' answers are."""
+    from rusmiddel_analysis.calc import distribution
+    from rusmiddel_analysis.calc.indicators import ProcessedData, protected_years
+
+    every = {(SCHOOL, y) for y in range(2015, 2020)}
+    counts = ProcessedData(counts_dirs[1])
+    assert distribution.counted_years(strategy, counts, "gender") == every
+    assert protected_years(strategy, counts, "gender") == protected_years(strategy, ProcessedData(demo_dirs[1]), "gender") == every
+    monkeypatch.setattr(distribution, "counted_years", lambda *args: set())
+    assert protected_years(strategy, ProcessedData(counts_dirs[1]), "gender") < every
+
+
 def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
     """The largest count the published numbers allow cell `index`: max x_i, A_eq x = b, A_ub x <= c."""
     from scipy.optimize import linprog
@@ -200,7 +217,8 @@ def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
 def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_results, demo_dirs, strategy):
     """An attacker written out here: the pupils by grade, gender and answer to one behaviour, against
     every target total and breakdown and every early-debut row the counts' results publish (sizes
-    rounded to tens, shares to one decimal); no cell of 1-4 pupils can be pinned under 5."""
+    rounded to tens, shares to one decimal; a breakdown's group whose counts are withheld by its
+    share alone, residual_groups); no cell of 1-4 pupils can be pinned under 5."""
     _, counts = both_results
     block = strategy.settings["high_risk"]
     pupils = pd.read_parquet(demo_dirs[1] / f"{SCHOOL}.parquet")
@@ -221,8 +239,17 @@ def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_resu
             for row in mine(counts.totals).itertuples():
                 equal += [(answered, row.denominator), (answered - tried, row.numerator), (1 - answered, row.no_answer)]
             for row in mine(counts.subgroups).itertuples():
-                group = (cells[row.by] == str(row.group)).to_numpy(float)
-                equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
+                members = [g for g in residual_groups(row.by) if g != RESIDUAL] if row.group == RESIDUAL else [str(row.group)]
+                group = cells[row.by].isin(members).to_numpy(float)
+                if np.isnan(row.denominator):  # counts withheld (a large group of a protected year): its share to one decimal
+                    share = round(row.value, SHARE_DECIMALS)
+                    shown = answered * group
+                    upper += [
+                        ((answered - tried) * group - (share + 0.05) / 100 * shown, 0.0),
+                        ((share - 0.05) / 100 * shown - (answered - tried) * group, 0.0),
+                    ]
+                else:
+                    equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
         for row in early[~early["suppressed"]].itertuples():
             group = answered * cells["grade"].isin([str(g) for g in block["early_grades"]]).to_numpy(float)
             upper += [(group, row.denominator + 5), (-group, 5 - row.denominator)]

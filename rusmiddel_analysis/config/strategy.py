@@ -45,8 +45,17 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     # min_clusters: a survey's variance rests on the spread between its clusters, C − 1 degrees of freedom
     "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5, "min_clusters": 2},
     # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
-    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed)
-    "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50, "round_sizes": 10},
+    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed); large_group: a group of at
+    # least this many answers is never hidden to protect a smaller one: its counts are withheld
+    # instead, its share and interval shown (section 7, residual groups)
+    "disclosure": {
+        "min_group_size": 20,
+        "min_cell": 5,
+        "all_or_none_health_data": True,
+        "all_or_none_min_group": 50,
+        "round_sizes": 10,
+        "large_group": 1000,
+    },
     "maintain_margin_points": 3.0,
     "maintain_margin_relative": 0.05,
     "extreme_goal_tolerance": 0.5,
@@ -81,7 +90,15 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
 # never lower them. Cells of 1-4 persons are never published (Statistics Denmark's discretion rules),
 # nor groups under 20 answers, nor a 0 %/100 % share of health data or of a survey group under 50.
-DISCLOSURE_FLOORS: dict[str, Any] = {"min_group_size": 20, "min_cell": 5, "all_or_none_min_group": 50, "all_or_none_health_data": True}
+# Only a group of 1,000 answers or more may show its share with its counts withheld instead of being
+# hidden: the interval of a smaller group, rounded, tells its size to within a few persons.
+DISCLOSURE_FLOORS: dict[str, Any] = {
+    "min_group_size": 20,
+    "min_cell": 5,
+    "all_or_none_min_group": 50,
+    "all_or_none_health_data": True,
+    "large_group": 1000,
+}
 FLOOR_REFERENCE = "the floor no strategy can lower (docs/methodology.md, section 7)"
 
 # An id that becomes a file or folder name (<outputs>/<strategy id>/, <strategy id>-<year>.pdf): a plain slug

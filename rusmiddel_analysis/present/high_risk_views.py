@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES
 from rusmiddel_analysis.calc.high_risk import DIMENSIONS, multiple_trend
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
 from rusmiddel_analysis.present import formatting as fmt
@@ -135,7 +135,8 @@ class HighRiskReport(_Report):
             return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
         page.add(html("paragraph", self.t("high_risk.distribution_intro", n=n)))
         for dimension in (d for d in DIMENSIONS if d in set(self.counts["dimension"])):
-            rows = self.counts[self.counts["dimension"].isin([ALL, dimension])]
+            every = self.counts[self.counts["dimension"].isin([ALL, dimension])]
+            rows = every[~every["left_out"].astype(bool)]  # a residual group left out is no row of the page
             names = {g: self._group_name(g, dimension) for g in rows["group"].astype(str)}
             words = self.t(f"report.groups.{dimension}").lower()
             title = self.t("high_risk.distribution_title", dimension=words, year=self.year)
@@ -163,7 +164,24 @@ class HighRiskReport(_Report):
             page.table(
                 pub.BEHAVIOUR_COUNTS, headers, table_rows, cells, caption=self.t("high_risk.distribution_caption", dimension=words, year=self.year)
             )
+            for note in self._distribution_notes(every, dimension):
+                page.add(html("paragraph", note, "rm-note"))
         return page.build()
+
+    def _distribution_notes(self, rows: pd.DataFrame, dimension: str) -> list[str]:
+        """A residual group left out of the distribution (or its residual groups merged), and the large
+        groups' sizes withheld."""
+        notes = []
+        kind = dimension if dimension in RESIDUAL_CODES else "other"
+        if rows["left_out"].astype(bool).any():
+            words = self.t(f"report.groups.{dimension}").lower()
+            notes.append(self.t(f"report.residual_left_out.{kind}.{self.source}", dimension=words))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.source}"))
+        shown = rows[~rows["suppressed"].astype(bool) & (rows["dimension"] != ALL)]
+        if shown["denominator"].isna().any():
+            notes.append(self.t("high_risk.sizes_withheld"))
+        return notes
 
     def _group_name(self, group: str, dimension: str) -> str:
         return self.t("high_risk.all_pupils") if group == ALL else group_label(dimension, group, self.lang, self.source)

@@ -17,7 +17,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
@@ -362,7 +363,23 @@ class TargetReport(_Report):
         return self.results.data_years(self.year)[self.target.id]
 
     def subgroup_rows(self, by: str) -> pd.DataFrame:
-        return self.results.breakdown(by, self.target.id, self.measured_year)
+        """The breakdown's rows the page shows: every group but the residual groups left out."""
+        return published(self.results.breakdown(by, self.target.id, self.measured_year)).reset_index(drop=True)
+
+    def subgroup_notes(self, by: str) -> list[str]:
+        """What the page says about a breakdown's residual groups: left out, or shown merged, and,
+        when they are protected that way, the large groups' counts withheld."""
+        rows = self.results.breakdown(by, self.target.id, self.measured_year)
+        kind = by if by in RESIDUAL_CODES else "other"  # a catch-all code has its own words; `unknown` alone the dimension's
+        dimension = self.t(f"report.groups.{by}").lower()
+        notes = []
+        if (rows["suppression"] == LEFT_OUT).any():
+            notes.append(self.t(f"report.residual_left_out.{kind}.{self.target.source}", dimension=dimension))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.target.source}"))
+        if (rows["suppression"] == WITHHELD).any():
+            notes.append(self.t("report.counts_withheld"))
+        return notes
 
     def _counted_header(self) -> list[str]:
         """The header of the column of what a share counts (pupils, students, ended courses); a count has none."""
@@ -392,6 +409,8 @@ class TargetReport(_Report):
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
+            for note in self.subgroup_notes(by):
+                page.add(html("paragraph", note, "rm-note"))
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
         note = f"{self._subgroups_note()} {self.t('report.subgroups_descriptive')}"

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.calc.disclosure import WITHHELD
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
@@ -112,8 +113,9 @@ def _truth_key(kind: str, row) -> dict:
 
 def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict[tuple, dict]:
     """The published cells of one disclosure-controlled table, by key. A follow-up row hides its
-    columns one by one (`partly_hidden`); other rows are hidden whole (`suppressed`, or an
-    assessment row without a value)."""
+    columns one by one (`partly_hidden`), and so does a breakdown's large group whose counts are
+    withheld (a protected year: its share shown, its counts or size not); other rows are hidden
+    whole (`suppressed`, or an assessment row without a value)."""
     rows = {}
     for row in table.itertuples():
         data = row._asdict()
@@ -124,7 +126,8 @@ def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict
         if kind == pub.FOLLOW_UP:
             truth["partly_hidden"] = any(truth[f] is None for f in fields)
         else:  # other rows are hidden whole; an assessment row with its total
-            truth["partly_hidden"] = truth["suppressed"] or ("value" in truth and truth["value"] is None)
+            withheld = data.get("suppression") == WITHHELD or (kind == pub.BEHAVIOUR_COUNTS and truth["denominator"] is None)
+            truth["partly_hidden"] = truth["suppressed"] or ("value" in truth and truth["value"] is None) or withheld
         rows[_key(key)] = truth
     return rows
 

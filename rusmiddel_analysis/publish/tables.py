@@ -55,8 +55,10 @@ def subgroup_table(strategy, results: Results, year: int, lang: str) -> pd.DataF
 
     Hidden cells keep their place with empty numbers, `suppressed` true and one reason for all
     ("skjult"/"suppressed": the rule that hid a cell would tell a reader about it, e.g. that a share
-    is 0 % or 100 %; the precise rule stays in the run's results). Values and interval ends to
-    SHARE_DECIMALS; `label` is the group as the page names it.
+    is 0 % or 100 %; the precise rule stays in the run's results). A residual group left out has no
+    row, as on the page; a large group whose counts are withheld has its value and interval with
+    numerator and denominator empty. Values and interval ends to SHARE_DECIMALS; `label` is the
+    group as the page names it.
     """
     table = results.published_breakdowns(strategy, results.data_years(year))
     out = table.rename(columns={"by": "dimension"})
@@ -86,12 +88,16 @@ def high_risk_table(results: Results, year: int) -> pd.DataFrame:
 def high_risk_groups_table(results: Results, year: int) -> pd.DataFrame:
     """high_risk_groups.csv: every other number of the year's high-risk page, one row per cell, named
     by `measure` (behaviour_counts of the year; multiple_behaviours, early_debut and debut_ages of
-    the years up to it); hidden cells keep their place with empty numbers. Shares to SHARE_DECIMALS,
-    group sizes rounded and counts with a behaviour withheld, as the page publishes them."""
+    the years up to it); hidden cells keep their place with empty numbers, a residual group left out
+    of the distribution has no row (as on the page). Shares to SHARE_DECIMALS, group sizes rounded
+    (withheld for the large groups of a protected year) and counts with a behaviour withheld, as the
+    page publishes them."""
     parts = []
     for measure in ("behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages"):
         table = getattr(results, measure)
         shown = table["year"] == int(year) if measure == "behaviour_counts" else table["year"] <= int(year)
+        if measure == "behaviour_counts":
+            shown &= ~table["left_out"].astype(bool)
         parts.append(table[shown].assign(measure=measure))
     out = pd.concat(parts, ignore_index=True).reindex(columns=GROUP_COLUMNS)
     out[["value", "ci_low", "ci_high"]] = out[["value", "ci_low", "ci_high"]].astype(float).round(SHARE_DECIMALS)
