@@ -21,8 +21,8 @@ from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.calc.high_risk import multiple_trend
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, METHODOLOGY_PAGE
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status_text
+from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
@@ -98,7 +98,7 @@ class StatusReport(_Report):
         if own:
             parts.append(html("qualitative", Markup(markdown_html(own, heading_offset=1))))
         follow_up = narrative.follow_up_sentence(self.results.follow_up, self.strategy, self.year, self.lang)
-        sentences = [self._count_sentence(), *self._named_sentences(), follow_up]
+        sentences = [self._count_sentence(), *self._named_sentences(), self._comparison_sentence(), follow_up]
         parts += [html("paragraph", s) for s in sentences if s]
         high_risk = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
         parts.append(html("paragraph", Markup(f"{escape(self.t('document.high_risk_in_brief'))} {high_risk}")))
@@ -130,6 +130,24 @@ class StatusReport(_Report):
         sentences += [self.t("document.not_well", targets=narrative.join_words(bad, self.lang))] if bad else []
         sentences += [self.t("document.watch", targets="; ".join(watched))] if watched else []
         return sentences
+
+    def _comparison_sentence(self) -> str:
+        """Where the comparison with other areas changes how a status reads (present/comparisons.py):
+        a target going well while its first area did as well or better, a target behind that did
+        better than its area. Empty when no target's reading changes (or there are no comparators)."""
+        table = self.results.differences
+        year = table[table["report_year"] == self.year]
+        first = {target_id: rows.iloc[0] for target_id, rows in year.groupby("target_id", sort=False)}
+        return comparisons.resume_sentence(self.strategy, self.assessment, first, self.names, self.lang)
+
+    def _multiple_or_unavailable(self, latest: pd.DataFrame, block: dict, confidence: float) -> str:
+        """The share with several behaviours this year, or, in a year of counts (which cannot show who
+        combines them), why it cannot be given (`high_risk_unavailable`)."""
+        if len(latest):
+            return narrative.multiple_sentence(latest.iloc[0], block["multiple"], len(block["behaviours"]), confidence, self.lang)
+        missing = self.results.high_risk_unavailable
+        reasons = missing[(missing["year"] == self.year) & (missing["table"] == "multiple_behaviours")]["reason"]
+        return self.t(f"high_risk_unavailable.{reasons.iloc[0]}", year=self.year) if len(reasons) else ""
 
     def table(self) -> HTMLFragment:
         """Every target under its focus area: status, baseline, the latest measurement, the goal and,
@@ -184,7 +202,7 @@ class StatusReport(_Report):
         latest = shown[shown["year"] == self.year]
         confidence = self.strategy.settings["confidence"]
         sentences = [
-            narrative.multiple_sentence(latest.iloc[0] if len(latest) else None, block["multiple"], len(block["behaviours"]), confidence, self.lang),
+            self._multiple_or_unavailable(latest, block, confidence),
             narrative.multiple_trend_sentence(
                 multiple_trend(shown, self.strategy.settings["trend_confidence"]), shown["year"].tolist(), self.lang, plain=True
             ),
