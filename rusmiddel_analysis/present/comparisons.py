@@ -214,5 +214,6 @@ def resume_sentence(strategy, assessment: pd.DataFrame, first_differences: dict,
         return ""
     said = []
     for (key, area), listed in parts.items():
-        said.append(text(f"comparators.resume.{key}", lang, targets=join_words(listed, lang), area=area_words(area, lang)))
+        values = dict(targets=join_words(listed, lang), n=len(listed), area=area_words(area, lang), municipality=strategy.municipality)
+        said.append(text(f"comparators.resume.{key}", lang, **values))
     return capitalise("; ".join(said)) + "."
