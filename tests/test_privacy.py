@@ -16,6 +16,7 @@ from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import status_report, views
 from rusmiddel_analysis.present.published import MIME
+from rusmiddel_analysis.present.textcatalog import text as catalogue_text
 from rusmiddel_analysis.publish.privacy import Gate
 
 from .test_batch import notebooks_with_cell
@@ -494,3 +495,32 @@ def test_the_gate_stops_a_page_naming_a_folder_of_this_machine():
     assert gate.scan("<p>/home/anna.jensenx and /opt/home/anna.jensen/x</p>") == []  # another folder, not this one
     roots = {"/home/anna.jensen": "~", "/srv/rusmiddel/data/processed": "data/processed"}
     assert without_machine_paths("open('/home/anna.jensen/a.md') in /srv/rusmiddel/data/processed", roots) == "open('~/a.md') in data/processed"
+
+
+def test_the_comparison_is_held_against_the_gates_own_tables(gate, demo_dirs, demo_report):
+    """A target page with other areas' lines and the difference in differences passes as made; an
+    area's figure or a difference that is not the one computed is stopped, on the page or in the
+    declaration, and so is a difference declared for another compared year."""
+    html = (demo_report / "2017" / "skole_hash.html").read_text()
+    assert "Sammenligning med andre områder" in html
+    assert gate.check(html, (demo_report / "2017" / "notebooks" / "skole_hash.ipynb").read_text()) == []
+    raw, processed = demo_dirs
+    report = views.TargetReport("skole_hash", 2017, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.trend(), report.comparison())
+    assert gate.check(page, book) == []
+    difference = re.search(r"(<td[^>]*>)([+-]\d+,\d)</td>", page)  # the first signed change of the differences table
+    tampered = page.replace(difference.group(0), f"{difference.group(1)}+9,9</td>", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+    start = page.index(catalogue_text("comparators.figures_caption", first=2015, last=2017))
+    figure = re.search(r"(<td[^>]*>)(\d+,\d)(\u00a0%)", page[start:])  # an area's published figure
+    tampered = page[:start] + page[start:].replace(figure.group(0), f"{figure.group(1)}12,3{figure.group(3)}", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+    data = json.loads(book)
+    declared = [c for output in data["cells"][0]["outputs"] for t in output["data"][MIME]["tables"] for c in t["cells"]]
+    comparator = next(c for row in declared if isinstance(row, list) for c in row if c["kind"] == "comparators")
+    comparator["value"] += 1
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+    comparator["value"] -= 1
+    said = next(c for c in declared if isinstance(c, dict) and c["kind"] == "differences")
+    said["year"] -= 1
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]

@@ -352,6 +352,60 @@ def test_counts_by_gender_alone_are_not_standardised_and_early_debut_needs_the_g
     # the gender breakdown is published, the grade breakdown (which the counts lack) is not
     by = results.subgroups[results.subgroups["target_id"] == "skole_hash"]
     assert set(by["by"]) == {"gender"}
+    # the pages say both limits for every year they hold for, and why early debut is missing
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+    from rusmiddel_analysis.present.textcatalog import text
+    from rusmiddel_analysis.present.views import TargetReport
+
+    folders = dict(processed_dir=tmp_path / "processed", status_dir=raw / "status")
+    said = words(TargetReport("skole_hash", 2019, **folders).quality())
+    years, strata = "2015, 2016, 2017, 2018 og 2019", f"{text('report.groups.grade').lower()} og {text('report.groups.gender').lower()}"
+    assert text("estimation_limits.no_strata", year=years, strata=strata) in said
+    assert text("estimation_limits.no_cluster", year=years, cluster_word=text("report.clusters.school"), cluster_one="skole") in said
+    assert said.index("optællinger uden skoler") < said.index("ikke fordelt på både")  # in the order of the codes
+    assert text("high_risk_unavailable.no_grade", year=2019) in words(HighRiskReport(2019, **folders).early_debut())
+
+
+def words(fragment) -> str:
+    """A fragment's text as a reader sees it (markup and embedded images gone, spaces plain)."""
+    import html
+
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"data:[^\"']+", " ", str(fragment)))
+    return re.sub(r"\s+", " ", html.unescape(shown).replace("\u00a0", " "))
+
+
+def test_a_counts_year_says_on_every_page_what_the_counts_cannot_give(demo_dirs, tmp_path, strategy):
+    """The school survey's 2017-2019 as counts by grade and gender (no school): the target page says
+    the plain interval's sentence for the years it holds for and names the plain interval in 'Data og
+    metode'; the high-risk page says in each section that needs one row per pupil why 2018 has none
+    (never that there are no answers), and so does the status report's brief; all pass the gate."""
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+    from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.present.textcatalog import text
+    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.publish.privacy import Gate
+
+    from .test_privacy import rendered
+
+    raw, processed = demo_dirs
+    counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["grade", "gender"], years=[2017, 2018, 2019])
+    process(tmp_path / "raw", tmp_path / "processed", strategy)
+    folders = dict(processed_dir=tmp_path / "processed", status_dir=raw / "status")
+    target = TargetReport("skole_hash", 2018, **folders)
+    quality, definition = target.quality(), target.definition()
+    clusters = dict(cluster_word=text("report.clusters.school"), cluster_one=text("estimation_limits.cluster_one.school"))
+    assert text("estimation_limits.no_cluster", year="2017 og 2018", **clusters) in words(quality)
+    assert f"Interval {text('report.def_interval_share')} Test" in words(definition) and "klyngerobust" not in words(definition)
+    high = HighRiskReport(2018, **folders)
+    counted, nothing = text("high_risk_unavailable.counts", year=2018), text("high_risk.no_data", year=2018)
+    sections = [high.header(), high.co_occurrence(), high.distribution(), high.multiple_over_time(), high.debut_ages()]
+    for section in sections:
+        assert counted in words(section) and nothing not in words(section), words(section)[:200]
+    assert "I 6. og 7. klasse havde" in words(high.summary())  # early debut is counted by grade
+    brief = StatusReport(2018, **folders).high_risk()
+    assert counted in words(brief)
+    gate = Gate.for_run(strategy, compute_results(strategy, tmp_path / "processed"), tmp_path / "processed", "da")
+    assert gate.check(*rendered(quality, definition, target.trend(), *sections, high.summary(), high.early_debut())) == []
 
 
 def test_answers_some_years_and_counts_others_give_the_answers_numbers(demo_dirs, tmp_path, strategy):

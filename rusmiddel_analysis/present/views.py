@@ -20,13 +20,14 @@ import pandas as pd
 from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
+from rusmiddel_analysis.calc.survey_counts import LIMITS, NO_CLUSTER, limits_in
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
-from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
+from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
+from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
@@ -319,9 +320,10 @@ class TargetReport(_Report):
         return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
-        fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
-        alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
+        fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang, self.comparators, self.strategy.municipality)
+        alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang, self.comparators)
         cells = [total_cell(self.target.id, r.year, r) for r in self.rows.itertuples()]
+        drawn = cells + [comparisons.comparator_cell(r) for r in self.comparators.itertuples()]
         extra = self._trend_extra_column()
         rows = [
             [
@@ -339,7 +341,7 @@ class TargetReport(_Report):
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
-            .figure(pub.TOTALS, fig, alt, cells)
+            .figure(pub.TOTALS, fig, alt, drawn)
             .table(pub.TOTALS, headers + ([extra[0]] if extra else []), rows, cells)
             .build()
         )
@@ -356,6 +358,40 @@ class TargetReport(_Report):
             per = fmt.number(self.strategy.settings["rate_per"], lang)
             return self.t("report.col_rate", per=per), lambda r: fmt.number(r.rate, lang, 1)
         return None
+
+    @cached_property
+    def comparators(self) -> pd.DataFrame:
+        """Other areas' published figures for this target up to the report year (calc/comparators.py;
+        empty without the optional comparator source)."""
+        rows = self.results.comparators
+        return rows[(rows["target_id"] == self.target.id) & (rows["year"] <= self.year)].reset_index(drop=True)
+
+    def comparison(self) -> HTMLFragment:
+        """'Sammenligning med andre områder': per area, both changes since the baseline year and the
+        difference in differences in words (present/comparisons.py), the table of the differences and
+        the table of the areas' figures drawn in the trend plot. Nothing without comparators."""
+        if self.comparators.empty:
+            return HTMLFragment("")
+        lang, target = self.lang, self.target
+        page = Builder().add(html("heading", 2, self.t("comparators.heading")))
+        page.add(html("paragraph", self.t("comparators.intro", municipality=self.strategy.municipality)))
+        found = self.results.difference(target.id, self.year)
+        measured = None if fmt.missing(self.assessment["measured_year"]) else int(self.assessment["measured_year"])
+        for area in dict.fromkeys(self.comparators["area"]):
+            rows = found[found["area"] == area]
+            if len(rows):
+                sentences = comparisons.difference_sentences(self.strategy, rows.iloc[0], self.year, measured, lang)
+            else:
+                sentences = [self.t("comparators.no_difference", baseline=target.baseline_year, area=plots.area_words(area, lang))]
+            page.add(html("paragraph", " ".join(sentences)))
+        if len(found):
+            headers, rows, cells, caption = comparisons.difference_table(self.strategy, target, found, self.year, lang)
+            page.table(pub.DIFFERENCES, headers, rows, cells, caption=caption)
+            note = self.t(f"comparators.difference_note.{found['unit'].iloc[0]}", municipality=self.strategy.municipality)
+            page.add(html("paragraph", note, "rm-note"))
+        headers, rows, cells, caption = comparisons.figures_table(target, self.comparators, lang)
+        page.table(pub.COMPARATORS, headers, rows, cells, caption=caption)
+        return page.add(html("paragraph", comparisons.intervals_note(self.comparators, lang), "rm-note")).build()
 
     @cached_property
     def measured_year(self) -> int:
@@ -463,6 +499,8 @@ class TargetReport(_Report):
             column = self.target.indicator.get("column")
             if declared.get(column):
                 page.add(html("paragraph", self.t("report.quality_declared_missing", n=fmt.number(declared[column], self.lang))))
+        for sentence in self._limits_sentences():
+            page.add(html("paragraph", sentence))
         if self.target.indicator["type"] == "treatment_outcome":
             if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
@@ -470,6 +508,24 @@ class TargetReport(_Report):
                 page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
             self.follow_up_table(page)
         return page.build()
+
+    def _limits_sentences(self) -> list[str]:
+        """What a survey's counts could not give in the years shown (calc/survey_counts.py,
+        `estimation_limits`): one sentence per code, naming every year it holds for."""
+        years_of: dict[str, list[str]] = {}
+        for year in sorted(self.rows["year"].astype(int).unique()):
+            for code in limits_in(self.results.totals, self.target.id, year):
+                years_of.setdefault(code, []).append(str(year))
+        if not years_of:
+            return []
+        lang, cluster = self.lang, SOURCES[self.target.source].cluster
+        values = dict(
+            cluster_word=narrative.cluster_word(self.target, lang),
+            cluster_one=self.t(f"estimation_limits.cluster_one.{cluster}"),
+            strata=narrative.strata_words(self.target, lang),
+        )
+        ordered = [code for code in LIMITS if code in years_of]
+        return [self.t(f"estimation_limits.{code}", year=narrative.join_words(years_of[code], lang), **values) for code in ordered]
 
     def _trend_use_sentences(self) -> list[str]:
         """Which years the trend and projection leave out, and why (data quality, a method break)."""
@@ -594,6 +650,8 @@ class TargetReport(_Report):
         from rusmiddel_analysis.config.version import __version__
 
         kind = "share_design" if self.target.indicator["type"] == "share" else "share" if self.target.is_share else "count"
+        if kind == "share_design" and NO_CLUSTER in limits_in(self.results.totals, self.target.id, self.measured_year):
+            kind = "share"  # counts without the school: the plain interval (estimation_limits)
         return [
             [self.t("report.def_interval"), self.t(f"report.def_interval_{kind}")],
             [self.t("report.def_tests"), self.t(f"report.def_tests_{'share' if self.target.is_share else 'count'}")],

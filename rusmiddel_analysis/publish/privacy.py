@@ -42,10 +42,11 @@ MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(rf"(?<![\d-]){CPR_SHAPE}(?![\d-])")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
-NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
-# a table cell that shows numbers only (values, intervals, counts, the hidden marks); cells with
-# words (names, statuses, callers) are labels and are not read for numbers
-NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
+# a number with its sign where it has one ("+8,0", "-2,5"; the hyphen of an interval "44-46" is no sign)
+NUMBER = re.compile(r"(?:(?<![\d.,])[-+])?\d(?:[\d.,]*\d)?")
+# a table cell that shows numbers only (values, signed changes, intervals, counts, the hidden marks);
+# cells with words (names, statuses, callers) are labels and are not read for numbers
+NUMERIC_CELL = re.compile(r"^[\d\s.,%()<+\-–—]*$")
 FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
 # the naming numbers a row may also show as text (a year, months of follow-up); a number of
@@ -174,6 +175,8 @@ class Gate:
         for kind in (pub.BEHAVIOUR_COUNTS, pub.MULTIPLE, pub.EARLY_DEBUT):
             truth.update(_truth_rows(getattr(results, kind), kind, pub.SHARE_FIELDS))
         truth.update(_truth_rows(results.debut_ages, pub.DEBUT_AGES, pub.DEBUT_FIELDS))
+        truth.update(_truth_rows(results.comparators, pub.COMPARATORS, pub.COMPARATOR_FIELDS))
+        truth.update(_truth_rows(results.differences, pub.DIFFERENCES, pub.DIFFERENCE_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         min_cell = int(strategy.settings["disclosure"]["min_cell"])
         return cls(_identifiers(processed_dir), truth, words, lang, min_cell, tuple(machine_paths))
