@@ -249,3 +249,23 @@ def test_the_status_of_every_target_shows_on_a_phone(browser, demo_report):
         label = page.evaluate("getComputedStyle(document.querySelector('table.rm-table td .rm-badge').parentElement, '::before').content")
         assert "Status" in label
         page.close()
+
+
+def test_the_comparison_reads_on_a_screen_and_a_phone(browser, demo_report):
+    """A target page with other areas: the trend figure's description names them, the comparison's two
+    tables fit a 1280 px screen, and on a phone they scroll inside themselves, never the page."""
+    from rusmiddel_analysis.present.textcatalog import text
+
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto((demo_report / "2017" / "skole_hash.html").as_uri())
+        heading = page.locator("h2", has_text=text("comparators.heading"))
+        assert heading.count() == 1 and heading.is_visible()
+        alts = page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt'))")
+        assert any("Tynde linjer: hele landet fra" in (alt or "").replace("\u00a0", " ") for alt in alts)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        tables = page.locator("h2:has-text('Sammenligning') ~ table")
+        assert tables.count() == 2
+        fits = [page.evaluate("t => t.scrollWidth <= t.clientWidth + 1", tables.nth(i).element_handle()) for i in range(2)]
+        assert all(fits) if width == 1280 else True
+        page.close()

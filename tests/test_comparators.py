@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -243,3 +244,244 @@ def test_demo_comparators_are_synthetic_processed_and_tell_a_mixed_story(demo_di
     assert set(results.comparators["interval"]) == {"wilson", "given", "poisson", "exact"}
     expected = differences(strategy, results.totals, results.comparators, results.assessment)
     pd.testing.assert_frame_equal(results.differences, expected)
+
+
+# --- the pages: every number below is computed here from the comparator file and the totals ------
+
+
+def words(fragment) -> str:
+    """A fragment's text as a reader sees it (markup, embedded images and the no-break spaces gone)."""
+    import html
+
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"data:[^\"']+", " ", str(fragment)))
+    return re.sub(r"\s+", " ", html.unescape(shown).replace("\u00a0", " "))
+
+
+def comma(value: float, decimals: int = 1) -> str:
+    """A number as the Danish pages write it: decimal comma, thousands with a point."""
+    return f"{value:,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def by_hand(processed, strategy, target_id: str, area: str, first: int, last: int) -> dict:
+    """The municipality's change, the area's and the difference in differences with its interval,
+    from the processed comparator file and the yearly totals, as docs/methodology.md 2.9 gives them."""
+    figures = pd.read_parquet(processed / "sammenligning.parquet")
+    theirs = figures[(figures["target_id"] == target_id) & (figures["area"] == area)].set_index("year")
+    results = compute_results(strategy, processed)
+    totals = results.totals[(results.totals["target_id"] == target_id) & (results.totals["group"] == "all")].set_index("year")
+    target = strategy.target(target_id)
+    if target.is_share:
+        wilson = {y: proportion_confint(theirs.loc[y, "numerator"], theirs.loc[y, "denominator"], alpha=0.05, method="wilson") for y in (first, last)}
+        variances = [((totals.loc[y, "ci_high"] - totals.loc[y, "ci_low"]) / (2 * Z95)) ** 2 for y in (first, last)]
+        variances += [(100 * (wilson[y][1] - wilson[y][0]) / (2 * Z95)) ** 2 for y in (first, last)]
+        ours, area_change = totals.loc[last, "value"] - totals.loc[first, "value"], theirs.loc[last, "value"] - theirs.loc[first, "value"]
+        d, se = ours - area_change, math.sqrt(sum(variances))
+        return {"ours": ours, "theirs": area_change, "d": d, "low": d - Z95 * se, "high": d + Z95 * se}
+    row = results.year_assessment(last).set_index("target_id").loc[target_id]
+    phi = row["dispersion"] if row["dispersion"] > 1 and row["dispersion_p_value"] < 0.05 else 1.0
+    m0, m1, c0, c1 = totals.loc[first, "value"], totals.loc[last, "value"], theirs.loc[first, "value"], theirs.loc[last, "value"]
+    log_d = math.log(m1 / m0) - math.log(c1 / c0)
+    se = math.sqrt(phi * (1 / m1 + 1 / m0) + 1 / c0 + 1 / c1)  # the country's starts counted: Poisson
+    shown = lambda x: 100 * math.expm1(x)
+    changes = {"ours": shown(math.log(m1 / m0)), "theirs": shown(math.log(c1 / c0)), "d": shown(log_d)}
+    return changes | {"low": shown(log_d - Z95 * se), "high": shown(log_d + Z95 * se)}
+
+
+def test_a_target_page_says_how_much_more_the_municipality_moved_than_the_country(demo_dirs, strategy):
+    """The demo's hash target in 2019: Aalborg improved, the country stood still. The sentence gives
+    both changes, the difference in differences and its interval as computed here, and says it is
+    more than chance; the table shows the same numbers with their signs."""
+    from rusmiddel_analysis.present.textcatalog import text
+    from rusmiddel_analysis.present.views import TargetReport
+
+    raw, processed = demo_dirs
+    hand = by_hand(processed, strategy, "skole_hash", "Hele landet", 2015, 2019)
+    assert hand["low"] > 0 and abs(hand["theirs"]) < 0.05  # the demo's story: a change the country did not have
+    section = words(TargetReport("skole_hash", 2019, processed_dir=processed, status_dir=raw / "status").comparison())
+    country, municipality = text("comparators.areas.Hele landet.sentence"), strategy.municipality
+    assert f"Fra 2015 til 2019 er andelen steget {comma(hand['ours'])} procentpoint i {municipality} og uændret i {country}." in section
+    expected = (
+        f"Andelen i {municipality} er dermed {comma(hand['d'])} procentpoint højere, end hvis den havde fulgt udviklingen i {country} "
+        f"(95 %-konfidensinterval: {comma(hand['low'])}-{comma(hand['high'])} procentpoint højere). "
+        "Forskellen er større, end tilfældigheder kan forklare."
+    )
+    assert expected in section
+    row = f"Hele landet 2015-2019 +{comma(hand['ours'])} 0,0 +{comma(hand['d'])} {comma(hand['low'])} – {comma(hand['high'])}"
+    assert row in section
+    assert "Wilson-interval ud fra tæller og nævner" in section and "Region Nordjylland" in section
+
+
+def test_a_count_is_compared_in_percent_with_a_country_taken_as_counted(demo_dirs, strategy):
+    """Treatment starts: Aalborg's rise against the country's as a ratio of ratios; the interval reaches
+    both sides of 0, so the sentence says the difference may be chance; the region's bare figures are
+    taken as exact and the page says so."""
+    from rusmiddel_analysis.present.views import TargetReport
+
+    raw, processed = demo_dirs
+    hand = by_hand(processed, strategy, "behandling_antal", "Hele landet", 2015, 2019)
+    assert hand["low"] < 0 < hand["high"] and hand["d"] < 0
+    section = words(TargetReport("behandling_antal", 2019, processed_dir=processed, status_dir=raw / "status").comparison())
+    assert f"er antallet steget {comma(hand['ours'])} procent i {strategy.municipality} og {comma(hand['theirs'])} procent i hele landet." in section
+    lower = f"Antallet i {strategy.municipality} er dermed {comma(abs(hand['d']))} procent lavere, end hvis det havde fulgt udviklingen i hele landet"
+    interval = f"(95 %-konfidensinterval: fra {comma(abs(hand['low']))} procent lavere til {comma(hand['high'])} procent højere)."
+    assert f"{lower} {interval} Forskellen kan skyldes tilfældigheder." in section
+    assert "Tallene for Region Nordjylland er offentliggjort uden usikkerhed og regnes her som eksakte." in section
+    assert f"-{comma(abs(hand['d']))} % {comma(hand['low'])} – {comma(hand['high'])} %" in section
+
+
+def a_difference(**values):
+    """A difference in differences as calc/comparators.py hands it to a page (the numbers are the words' only)."""
+    from rusmiddel_analysis.calc.comparators import Difference
+
+    base = dict(
+        target_id="behandling_antal",
+        area="Hele landet",
+        unit="percent",
+        baseline_year=2015,
+        year=2018,
+        municipality_baseline=611.0,
+        municipality_value=674.0,
+        comparator_baseline=11400.0,
+        comparator_value=14022.0,
+        municipality_change=10.3,
+        comparator_change=23.0,
+        difference=-10.3,
+        low=-18.0,
+        high=-2.0,
+        confidence=0.95,
+        excludes_zero=True,
+        comparator_exact=False,
+    )
+    return Difference(**{**base, **values})
+
+
+def test_the_sentences_say_when_the_comparison_stops_early_and_the_unit_of_each_change(strategy):
+    """National figures come late: a comparison that stops before the year the municipality measured
+    says so, and one that stops before the report year (no measurement since) says why; a fall, a
+    change the same way without its verb again, an interval wholly below 0; English on request."""
+    from rusmiddel_analysis.present.comparisons import difference_sentences
+
+    late = difference_sentences(strategy, a_difference(), 2019, 2019)
+    assert late[0] == f"Fra 2015 til 2018 er antallet steget 10,3 procent i {strategy.municipality} og 23,0 procent i hele landet."
+    assert late[1].endswith("(95 %-konfidensinterval: 2,0-18,0 procent lavere).") and "10,3 procent lavere" in late[1]
+    assert late[-1] == "Der er endnu ingen tal for hele landet for 2019, så sammenligningen går til 2018."
+    earlier = difference_sentences(strategy, a_difference(), 2019, 2018)
+    assert earlier[-1] == f"Sammenligningen går til 2018, det seneste år med tal for både {strategy.municipality} og hele landet."
+    assert difference_sentences(strategy, a_difference(year=2019), 2019, 2019)[-1] == "Forskellen er større, end tilfældigheder kan forklare."
+    fell = a_difference(unit="points", municipality_change=-1.5, comparator_change=-0.5, difference=-1.0, low=-5.3, high=3.3, excludes_zero=False)
+    said = difference_sentences(strategy, fell, 2018, 2018)
+    assert said[0] == f"Fra 2015 til 2018 er andelen faldet 1,5 procentpoint i {strategy.municipality} og 0,5 procentpoint i hele landet."
+    assert "fra 5,3 procentpoint lavere til 3,3 procentpoint højere" in said[1] and said[2] == "Forskellen kan skyldes tilfældigheder."
+    english = difference_sentences(strategy, fell, 2018, 2018, "en")
+    fell_en = f"From 2015 to 2018 the share fell 1.5 percentage points in {strategy.municipality}"
+    assert english[0] == f"{fell_en} and 0.5 percentage points in the whole country."
+    assert english[1].startswith(f"The share in {strategy.municipality} is thus 1.0 percentage points lower than if it had followed")
+
+
+def test_the_trend_plot_draws_each_area_beside_the_municipality(demo_dirs, strategy):
+    """The comparators' lines hold the published figures (a share as published, a count scaled to the
+    baseline by the area's baseline-year figure), beside the municipality's points, named in the legend
+    after the municipality's measurements; the alt text names each area's first and last figure."""
+    from matplotlib.container import ErrorbarContainer
+
+    from rusmiddel_analysis.present import plots
+    from rusmiddel_analysis.present.views import TargetReport
+
+    raw, processed = demo_dirs
+    figures = pd.read_parquet(processed / "sammenligning.parquet")
+    for target_id in ("skole_alkohol", "behandling_antal"):
+        report = TargetReport(target_id, 2018, processed_dir=processed, status_dir=raw / "status")
+        target = report.target
+        fig = plots.trend_plot(target, report.rows, report.assessment, "da", report.comparators, strategy.municipality)
+        (ax,) = fig.axes
+        legend = [t.get_text() for t in fig.legends[0].texts]
+        assert legend[0].startswith(strategy.municipality)
+        assert legend[1].startswith("Hele landet") and legend[2].startswith("Region Nordjylland")
+        containers = {c.get_label(): c for c in ax.containers if isinstance(c, ErrorbarContainer)}
+        national = containers[legend[1]]
+        expected = figures[(figures["target_id"] == target_id) & (figures["area"] == "Hele landet") & (figures["year"] <= 2018)].sort_values("year")
+        values = expected["value"].to_numpy(float)
+        if not target.is_share:
+            values = values * target.baseline_value / values[0]
+            assert "omregnet til udgangspunktet 2015" in legend[1]
+        line = national.lines[0]
+        np.testing.assert_allclose(line.get_ydata(), values, rtol=1e-12)
+        offsets = np.asarray(line.get_xdata(), float) - expected["year"].to_numpy(float)
+        assert np.all(offsets != 0) and np.ptp(offsets) == 0  # beside the year, never on the municipality's point
+        alt = plots.trend_alt_text(target, report.rows, report.assessment, "da", report.comparators)
+        first, last = expected.iloc[0]["value"], expected.iloc[-1]["value"]
+        shown = (lambda v: f"{comma(v)} %") if target.is_share else (lambda v: comma(v, 0))
+        assert f"hele landet fra {shown(first)} i 2015 til {shown(last)} i 2018" in alt.replace("\u00a0", " ")
+
+
+def test_the_resume_names_the_targets_whose_reading_the_comparison_changes(demo_dirs, strategy):
+    """2019: the targets that went well while the country (the first area) moved as well or better,
+    and those behind that moved better than it beyond chance, classified here from the difference's
+    interval and the target's direction, listed in one sentence of the resumé."""
+    from rusmiddel_analysis.present.status_report import StatusReport
+
+    raw, processed = demo_dirs
+    results = compute_results(strategy, processed)
+    year = results.differences[results.differences["report_year"] == 2019]
+    first = year.groupby("target_id", sort=False).head(1).set_index("target_id")
+    assert set(first["area"]) == {"Hele landet"}
+    same, ahead = [], []
+    for row in results.year_assessment(2019).itertuples():
+        if row.target_id not in first.index:
+            continue
+        target, d = strategy.target(row.target_id), first.loc[row.target_id]
+        better_beyond_chance = (d["low"] > 0) if target.higher_is_better else (d["high"] < 0)
+        if row.status in ("achieved", "on_track", "maintained") and not better_beyond_chance:
+            same.append(target.short_name.da)
+        elif row.status not in ("achieved", "on_track", "maintained", "insufficient_data") and better_beyond_chance:
+            ahead.append(target.short_name.da)
+    assert same  # the demo's story: the country's treatment starts rose faster
+    listed = lambda names: names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
+    summary = words(StatusReport(2019, processed_dir=processed, status_dir=raw / "status").summary())
+    sentence = f"På {len(same)} af de mål, det går godt for, har hele landet udviklet sig lige så godt eller bedre: {listed(same)}"
+    if ahead:
+        sentence += (
+            f"; på {len(ahead)} af de mål, det ikke går godt nok for, har {strategy.municipality} udviklet sig bedre end hele landet: {listed(ahead)}"
+        )
+    assert f"{sentence}." in summary
+
+
+def test_the_resume_lists_a_target_behind_that_did_better_than_its_area(strategy):
+    """A target behind whose difference lies beyond chance on its better side, one going well while
+    the area did better, and those the comparison does not change (behind and worse; no comparison)."""
+    from rusmiddel_analysis.present.comparisons import resume_sentence
+
+    ids = ["skole_alkohol", "skole_hash", "skole_stoffer", "behandling_antal"]
+    assessment = pd.DataFrame({"target_id": ids, "status": ["needs_acceleration", "achieved", "not_achieved", "on_track"], "data_quality": ""})
+    d = lambda area, difference, excludes: pd.Series({"area": area, "difference": difference, "excludes_zero": excludes})
+    first = {
+        "skole_alkohol": d("Hele landet", 3.0, True),
+        "skole_hash": d("Region Nordjylland", -2.0, True),
+        "skole_stoffer": d("Hele landet", -1.0, True),
+    }
+    names = {t: t.upper() for t in ids}
+    said = resume_sentence(strategy, assessment, first, names)
+    assert said == (
+        f"På 1 af de mål, det ikke går godt nok for, har {strategy.municipality} udviklet sig bedre end hele landet: SKOLE_ALKOHOL; "
+        "på 1 af de mål, det går godt for, har Region Nordjylland udviklet sig lige så godt eller bedre: SKOLE_HASH."
+    )
+    assert resume_sentence(strategy, assessment, {}, names) == ""
+
+
+def test_the_years_tables_hold_the_comparators_and_the_differences(demo_report, demo_dirs, strategy):
+    """comparators.csv: every area's figure up to the year with its interval (Wilson's from its counts,
+    here by hand); differences.csv: the year's difference in differences, the numbers computed here."""
+    _, processed = demo_dirs
+    figures = pd.read_csv(demo_report / "2017" / "comparators.csv")
+    source = pd.read_parquet(processed / "sammenligning.parquet")
+    assert len(figures) == int((source["year"] <= 2017).sum()) and figures["year"].max() == 2017
+    row = figures[(figures["target_id"] == "skole_hash") & (figures["area"] == "Hele landet") & (figures["year"] == 2017)].iloc[0]
+    low, high = proportion_confint(row["numerator"], row["denominator"], alpha=0.05, method="wilson")
+    assert (row["ci_low"], row["ci_high"], row["interval"]) == (pytest.approx(100 * low), pytest.approx(100 * high), "wilson")
+    table = pd.read_csv(demo_report / "2017" / "differences.csv")
+    assert {"ci_low", "ci_high", "excludes_zero", "comparator_exact"} <= set(table.columns) and (table["year"] <= 2017).all()
+    hand = by_hand(processed, strategy, "skole_hash", "Hele landet", 2015, 2017)
+    found = table[(table["target_id"] == "skole_hash") & (table["area"] == "Hele landet")].iloc[0]
+    assert (found["difference"], found["ci_low"], found["ci_high"]) == pytest.approx((hand["d"], hand["low"], hand["high"]), rel=1e-9)
+    sheets = pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)
+    assert len(sheets["Sammenligning 2017"]) == len(table) and len(sheets["Andre områder 2017"]) == len(figures)

@@ -10,6 +10,7 @@ the attack reads only `subgroups.csv`, `assessment.csv` and the pages' text.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import pytest
@@ -103,31 +104,61 @@ def _unsafe_share(numerator: float, denominator: float) -> bool:
     return denominator < MIN_GROUP or small(numerator) or small(rest) or numerator == 0 or rest == 0
 
 
+def _section(page: str, dimension: str) -> str:
+    """The part of a page about one breakdown: from its heading to the next heading."""
+    heading = f"<h3>{text(f'report.groups.{dimension}')}</h3>"
+    start = page.index(heading)
+    ends = [i for i in (page.find("<h3>", start + 1), page.find("<h2>", start + 1)) if i > 0]
+    return page[start : min(ends) if ends else len(page)]
+
+
+def _left_out(page: str, dimension: str) -> bool:
+    """Whether the page says that a residual group of the breakdown is not shown (its note)."""
+    kind = "gender" if dimension == "gender" else "other"
+    note = text(f"report.residual_left_out.{kind}.behandling_forloeb", dimension=text(f"report.groups.{dimension}").lower())
+    return html.escape(note, quote=True) in _section(page, dimension) or note in _section(page, dimension)
+
+
 def test_differencing_against_the_published_total_recovers_nothing(published):
-    """Total minus the shown groups is all a reader can work out: the hidden groups' sum, and it must be safe."""
+    """Total minus the shown groups is all a reader can work out: the sum of the hidden groups and of
+    a residual group the page says it leaves out, and it must be safe."""
     cells = published["subgroups"]
+    checked_left_out = 0
     for (target_id, dimension), rows in cells.groupby(["target_id", "dimension"]):
         total = published["assessment"].loc[target_id]
         shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
         assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+        assert shown["numerator"].notna().all()  # treatment groups are small: no count is withheld here
         is_count = total["unit"] == "persons"
         rest_num = total["numerator"] - shown["numerator"].sum()
-        if hidden.empty:  # nothing hidden: the groups account for the whole total, so no group is unpublished
+        left_out = _left_out(published["pages"][target_id], dimension)
+        checked_left_out += left_out
+        if hidden.empty and not left_out:  # nothing unpublished: the groups account for the whole total
             assert rest_num == 0 and (is_count or total["denominator"] == shown["denominator"].sum()), (target_id, dimension)
             continue
-        assert len(hidden) >= 2, (target_id, dimension)  # one hidden cell would be the total minus the rest
+        assert len(hidden) + left_out >= 2, (target_id, dimension)  # one unpublished cell would be the total minus the rest
         if is_count:
             assert not 1 <= rest_num <= MIN_CELL - 1, (target_id, dimension)
         else:
             rest_den = total["denominator"] - shown["denominator"].sum()
             assert not _unsafe_share(rest_num, rest_den), (target_id, dimension, rest_num, rest_den)
+    assert checked_left_out >= 2  # the gender "other" and the unregistered minority flag of the constructed data
 
 
 def test_every_record_is_in_a_published_group(published):
+    """Every record is in a group: the three unregistered minority flags form the residual group
+    `unknown`, which is too small to show and is left out with a note (never a hidden "–" row that
+    says how it was hidden), and the total still counts them."""
     cells = published["subgroups"]
     minority = cells[(cells["target_id"] == "behandling_stof_effekt") & (cells["dimension"] == "ethnic_minority")]
-    assert minority.set_index("group").loc["unknown", "suppressed"]  # the unregistered flag is a group of its own, hidden
-    assert set(minority["label"]) == {"ja", "nej", "uoplyst"}
+    assert set(minority["label"]) == {"ja", "nej"}
+    assert _left_out(published["pages"]["behandling_stof_effekt"], "ethnic_minority")
+    kept = published["kept"]
+    unknown = kept[(kept["target_id"] == "behandling_stof_effekt") & (kept["by"] == "ethnic_minority") & (kept["year"] == 2017)].set_index("group")
+    assert unknown.loc["unknown", "suppression"] == "left_out" and unknown.loc["unknown", "suppressed"]
+    drugs = constructed()
+    ended_2017 = drugs[(drugs["substance"] == "drugs") & drugs["end_date"].str.startswith("2017")]
+    assert published["assessment"].loc["behandling_stof_effekt", "denominator"] == len(ended_2017)  # the three are in the total
     substance = cells[(cells["target_id"] == "behandling_antal") & (cells["dimension"] == "substance")].set_index("group")
     assert set(substance.index) == {"alcohol", "drugs", "both"}  # a partition: no citizen counted twice
     assert substance.loc["both", "suppressed"] and substance["suppressed"].sum() >= 2

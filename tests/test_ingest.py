@@ -314,7 +314,10 @@ def test_demo_2015_reproduces_the_baselines(demo_dirs, strategy):
         k = known[known.substance == substance]
         measured[tid] = 100 * k.end_status.isin(["abstinent", "reduced"]).mean()
     for tid, value in measured.items():
-        assert abs(value - strategy.target(tid).baseline_value) <= 1, (tid, value)
+        # the register's shares are the profile's (to a rounding); a survey's are drawn around the
+        # baseline (test_indicators holds each against its own interval)
+        tolerance = 1 if tid.startswith("behandling") else 3
+        assert abs(value - strategy.target(tid).baseline_value) <= tolerance, (tid, value)
     assert forloeb[forloeb.start_date.dt.year == 2015].person_id.nunique() == 611
 
 

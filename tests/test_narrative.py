@@ -98,9 +98,9 @@ NBSP = "\u00a0"
             "deterioration",
             {"value": 38.0, "ci_low": 37.0, "ci_high": 39.0, "progress_ratio": -0.6, "certainty": "certain"},
             f"Går den forkerte vej: 38,0{NBSP}% i 2017 mod udgangspunktet på 41{NBSP}% i 2015. Det er statistisk sikkert: hele "
-            f"konfidensintervallet (37,0-39,0{NBSP}%) ligger på den forkerte side af udgangspunktet på 41{NBSP}%.",
+            f"konfidensintervallet (37,0-39,0{NBSP}%) ligger på den forkerte side af de 47,2{NBSP}%, der skal til for at være på rette vej i 2017.",
             "Moving away: 38.0% in 2017 against the baseline of 41% in 2015. This is statistically certain: the whole confidence "
-            "interval (37.0-39.0%) lies on the wrong side of the baseline of 41%.",
+            "interval (37.0-39.0%) lies on the wrong side of the 47.2% needed to be on track in 2017.",
         ),
         (
             "not_achieved",

@@ -13,8 +13,10 @@ import pytest
 from rusmiddel_analysis.calc import indicators
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
+from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import status_report, views
 from rusmiddel_analysis.present.published import MIME
+from rusmiddel_analysis.present.textcatalog import text as catalogue_text
 from rusmiddel_analysis.publish.privacy import Gate
 
 from .test_batch import notebooks_with_cell
@@ -56,14 +58,20 @@ def rendered(*fragments) -> tuple[str, str]:
     return f"<html><body>{html}</body></html>", nbformat.writes(book)
 
 
+HIDDEN_GROUP = ("age_group", "55+")  # a hidden row ("–") of a treatment page in the demo data
+
+
 @pytest.fixture
 def stoffer(demo_dirs, strategy):
-    """A target page whose 2017 gender breakdown hides the group "andet" (other) in the demo data."""
+    """A target page of a year whose age breakdown hides the group "55+" in the demo data (the latest
+    such year: the demo's answers are drawn; a residual group, such as gender "other", is left out of
+    the page instead of hidden: no row to tamper with)."""
     raw, processed = demo_dirs
-    genders = indicators.compute(strategy, processed, by="gender")
-    hidden = genders[(genders.year == 2017) & (genders.group == "other") & genders.suppressed]
-    target_id = hidden["target_id"].iloc[0]
-    return lambda: views.TargetReport(target_id, 2017, processed_dir=processed, status_dir=raw / "status")
+    by, group = HIDDEN_GROUP
+    ages = indicators.compute(strategy, processed, by=by)
+    hidden = ages[(ages.year > strategy.years[0]) & (ages.group == group) & ages.suppressed]
+    target_id, year = hidden.sort_values("year")[["target_id", "year"]].iloc[-1]
+    return lambda: views.TargetReport(target_id, int(year), processed_dir=processed, status_dir=raw / "status")
 
 
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
@@ -79,7 +87,7 @@ def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypa
     page, book = rendered(stoffer().subgroups())
     assert gate.check(page, book) == []  # other markup alone is fine
 
-    def unprotected(table, partition, rules=None, all_or_none_limit=0.0):
+    def unprotected(table, partition, *rules_and_marks):
         return table.assign(suppressed=False, suppression="")
 
     monkeypatch.setattr(indicators, "suppress", unprotected)
@@ -93,14 +101,14 @@ def test_what_the_gate_cannot_account_for_stops_the_page(gate, stoffer):
     page, book = rendered(stoffer().subgroups())
     assert gate.check(page, book) == []
     # a table nobody declared (a DataFrame shown, a hand-made table)
-    extra = page.replace("</body>", "<table><tr><td>andet</td><td>97 %</td></tr></table></body>")
+    extra = page.replace("</body>", "<table><tr><td>55+</td><td>97 %</td></tr></table></body>")
     assert [leak.kind for leak in gate.check(extra, book)] == ["unaccounted"]
     # an output without a declaration (a print)
-    page, book = rendered(stoffer().subgroups(), nbformat.v4.new_output("stream", name="stdout", text="andet 97 %"))
+    page, book = rendered(stoffer().subgroups(), nbformat.v4.new_output("stream", name="stdout", text="55+ 97 %"))
     assert [leak.kind for leak in gate.check(page, book)] == ["unaccounted"]
     # a page whose table does not show what was declared: a hidden cell filled in on the page only
     page, book = rendered(stoffer().subgroups())
-    hidden_row = re.search(r"<tr><th scope=\"row\">andet</th>(?:<td[^>]*>–</td>){3}</tr>", page).group(0)
+    hidden_row = re.search(r"<tr><th scope=\"row\">55\+</th>(?:<td[^>]*>–</td>){3}</tr>", page).group(0)
     filled = page.replace(hidden_row, re.sub(r"(<td[^>]*>)–</td>", r"\g<1>97 %</td>", hidden_row, count=1))
     assert [leak.kind for leak in gate.check(filled, book)] == ["unaccounted"]
 
@@ -109,12 +117,43 @@ def test_declared_cells_are_held_against_the_gates_own_tables(gate, stoffer):
     page, book = rendered(stoffer().subgroups())
     data = json.loads(book)
     declared = data["cells"][0]["outputs"][0]["data"][MIME]
-    row = next(c for t in declared["tables"] for c in t["cells"] if c and c["group"] == "other" and c["dimension"] == "gender")
+    by, group = HIDDEN_GROUP
+    row = next(c for t in declared["tables"] for c in t["cells"] if c and c["group"] == group and c["dimension"] == by)
     assert row["suppressed"] and row["value"] is None
-    row.update(suppressed=False, numerator=170.0, denominator=173.0, value=98.3)  # a hidden cell declared as shown
+    row.update(suppressed=False, numerator=6.0, denominator=13.0, value=46.2)  # a hidden cell declared as shown
     assert "suppressed" in {leak.kind for leak in gate.check(page, json.dumps(data))}
     row.update(suppressed=True, numerator=None, denominator=None, value=None, group="no-such-group")
     assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+
+
+def test_a_withheld_count_on_a_page_is_stopped(gate, demo_dirs):
+    """2019's boys are shown on the hash page with their share and interval, their count withheld
+    (the pupils answering "other" are left out): the page as made passes; the count printed in the
+    row, or declared as published, stops it. The count is worked out here from the pupils."""
+    raw, processed = demo_dirs
+    pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    boys = pupils[(pupils["year"] == 2019) & (pupils["gender"] == "male") & pupils["hash_ever"].notna()]
+    answered, not_tried = len(boys), int((~boys["hash_ever"].astype(bool)).sum())
+    report = views.TargetReport("skole_hash", 2019, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.subgroups())
+    assert gate.check(page, book) == []
+    row = re.search(r'<tr><th scope="row">drenge</th><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>(<td[^>]*>)–</td></tr>', page)
+    assert row and row.group(1) == fmt.percent(100 * not_tried / answered)  # the share is shown, the count is not
+    count = fmt.number(answered)
+    shown = page.replace(row.group(0), row.group(0).replace(f"{row.group(3)}–</td>", f"{row.group(3)}{count}</td>"))
+    assert [leak.kind for leak in gate.check(shown, book)] == ["unaccounted"]  # on the page only: not what was declared
+    # a view that prints the count (its declaration then shows it too): a hidden number
+    data = json.loads(book)
+    declared = data["cells"][0]["outputs"][0]["data"][MIME]
+    boys = lambda c: c and c["group"] == "male" and c["dimension"] == "gender"
+    table, index = next((t, i) for t in declared["tables"] for i, c in enumerate(t["cells"]) if boys(c))
+    table["rows"][index] = [count if text == "–" else text for text in table["rows"][index]]
+    assert [leak.kind for leak in gate.check(shown, json.dumps(data))] == ["suppressed"]
+    # ... or declares it as published
+    cell = table["cells"][index]
+    assert cell["denominator"] is None and cell["numerator"] is None and cell["value"] == pytest.approx(100 * not_tried / answered)
+    cell.update(numerator=float(not_tried), denominator=float(answered))
+    assert [leak.kind for leak in gate.check(shown, json.dumps(data))] == ["suppressed"]
 
 
 def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
@@ -456,3 +495,32 @@ def test_the_gate_stops_a_page_naming_a_folder_of_this_machine():
     assert gate.scan("<p>/home/anna.jensenx and /opt/home/anna.jensen/x</p>") == []  # another folder, not this one
     roots = {"/home/anna.jensen": "~", "/srv/rusmiddel/data/processed": "data/processed"}
     assert without_machine_paths("open('/home/anna.jensen/a.md') in /srv/rusmiddel/data/processed", roots) == "open('~/a.md') in data/processed"
+
+
+def test_the_comparison_is_held_against_the_gates_own_tables(gate, demo_dirs, demo_report):
+    """A target page with other areas' lines and the difference in differences passes as made; an
+    area's figure or a difference that is not the one computed is stopped, on the page or in the
+    declaration, and so is a difference declared for another compared year."""
+    html = (demo_report / "2017" / "skole_hash.html").read_text()
+    assert "Sammenligning med andre områder" in html
+    assert gate.check(html, (demo_report / "2017" / "notebooks" / "skole_hash.ipynb").read_text()) == []
+    raw, processed = demo_dirs
+    report = views.TargetReport("skole_hash", 2017, processed_dir=processed, status_dir=raw / "status")
+    page, book = rendered(report.trend(), report.comparison())
+    assert gate.check(page, book) == []
+    difference = re.search(r"(<td[^>]*>)([+-]\d+,\d)</td>", page)  # the first signed change of the differences table
+    tampered = page.replace(difference.group(0), f"{difference.group(1)}+9,9</td>", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+    start = page.index(catalogue_text("comparators.figures_caption", first=2015, last=2017))
+    figure = re.search(r"(<td[^>]*>)(\d+,\d)(\u00a0%)", page[start:])  # an area's published figure
+    tampered = page[:start] + page[start:].replace(figure.group(0), f"{figure.group(1)}12,3{figure.group(3)}", 1)
+    assert tampered != page and [leak.kind for leak in gate.check(tampered, book)] == ["unaccounted"]
+    data = json.loads(book)
+    declared = [c for output in data["cells"][0]["outputs"] for t in output["data"][MIME]["tables"] for c in t["cells"]]
+    comparator = next(c for row in declared if isinstance(row, list) for c in row if c["kind"] == "comparators")
+    comparator["value"] += 1
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+    comparator["value"] -= 1
+    said = next(c for c in declared if isinstance(c, dict) and c["kind"] == "differences")
+    said["year"] -= 1
+    assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]

@@ -352,3 +352,57 @@ def test_level_at_ratio_inverts_the_progress_ratio():
     assert progress.level_at_ratio(2015, 41, 2017, 2019, 50, 1.0) == pytest.approx(progress.required_path(2015, 41, 2019, 50, 2017))
     lower = progress.level_at_ratio(2015, 20, 2017, 2019, 15, 0.95)  # lower is better: the level lies above the path
     assert progress.required_path(2015, 20, 2019, 15, 2017) < lower < 20
+
+
+def test_a_design_of_one_cluster_reads_on_no_distribution():
+    """Korn & Graubard's degrees of freedom are C - 1: a design of one cluster (df 0) estimates no
+    variance, so its tests and intervals are undefined (NaN, cannot_calculate), never read on the
+    normal as if the design had infinitely many (the trend test gave p = 0.0067 at df 0, the normal's,
+    against 0.225 at df 1); df 1 is Student's t with one degree of freedom (scipy)."""
+    _, p0 = stats.difference_test(2.0, 0.5, 0.0)
+    _, p1 = stats.difference_test(2.0, 0.5, 1.0)
+    assert np.isnan(p0) and p1 == pytest.approx(2 * sp.t.sf(4.0, 1))
+    assert np.isnan(stats.degrees_of_freedom_n(1000.0, 0.0))
+    assert stats.degrees_of_freedom_n(1000.0, np.nan) == 1000.0  # no design: independent answers
+    assert np.isnan(stats.probability_at_least(0.45, 0.5, 1000.0, 0.0))
+    x, n, years = np.array([400.0, 430.0, 470.0]), np.array([1000.0] * 3), np.array([2015, 2016, 2017])
+    none = stats.trend_test(x, n, years, 0.95, 0.0)
+    assert (none.direction, none.reason) == ("cannot_calculate", "needs a design of at least 2 clusters") and np.isnan(none.p_value)
+    one = stats.trend_test(x, n, years, 0.95, 1.0)
+    assert one.p_value == pytest.approx(sp.f.sf(one.statistic, 1, 1))
+
+
+# --- a register's two years ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("later, baseline", [(705, 611), (649, 611), (562, 611), (3, 0), (0, 4), (12, 12)])
+def test_two_counts_exact_test_is_the_conditional_binomial(later, baseline):
+    """Given the total, the later count is Binomial(total, 1/2) under one rate: scipy's exact binomial
+    test (its two-sided p for p = 1/2 is the doubled smaller tail)."""
+    direction, p = stats.two_count_test(later, baseline)
+    assert p == pytest.approx(sp.binomtest(later, later + baseline, 0.5).pvalue, rel=1e-9)
+    assert direction == np.sign(later - baseline)
+    assert stats.two_count_test(0, 0) == (0, 1.0)
+
+
+def test_two_counts_quasi_poisson_test_reads_on_t_with_the_dispersions_degrees_of_freedom():
+    """phi = 2.4 estimated on 3 degrees of freedom: z = (705 - 611) / sqrt(2.4 x 1316), read on t_3."""
+    _, p = stats.two_count_test(705, 611, 2.4, 3)
+    z = 94 / math.sqrt(2.4 * 1316)
+    assert p == pytest.approx(2 * sp.t.sf(z, 3))
+    with pytest.raises(ValueError, match="whole numbers"):
+        stats.two_count_test(704.5, 611)
+    with pytest.raises(ValueError, match="dispersion must be at least 1"):
+        stats.two_count_test(705, 611, 0.5, 3)
+
+
+@pytest.mark.parametrize("x2, n2, x1, n1", [(196, 360, 205, 360), (160, 280, 98, 280), (45, 99, 30, 101), (0, 60, 0, 55)])
+def test_two_proportions_equal_statsmodels(x2, n2, x1, n1):
+    z, p = stats.two_proportion_test(x2, n2, x1, n1)
+    if x1 + x2 == 0:  # nothing varies: no evidence of a change
+        assert (z, p) == (0.0, 1.0)
+        return
+    ref_z, ref_p = proportions_ztest([x2, x1], [n2, n1])
+    assert (z, p) == (pytest.approx(ref_z), pytest.approx(ref_p))
+    with pytest.raises(ValueError, match="0 <= successes <= n"):
+        stats.two_proportion_test(61, 60, 1, 55)

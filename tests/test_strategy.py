@@ -134,6 +134,30 @@ MALFORMED = [
         "target 'behandling_antal', field 'target.value': baseline 611 plus 15 % is 703, not 700",
     ),
     (
+        "persons not a whole number",
+        lambda raw: _target(raw, "behandling_antal")["baseline"].update(value=611.5),
+        "target 'behandling_antal', field 'baseline.value': a number of persons must be a whole number >= 0",
+    ),
+    (
+        "a 100 % goal met at its baseline",
+        lambda raw: _target(raw, "skole_stoffer")["baseline"].update(value=99.7),
+        "target 'skole_stoffer', field 'baseline.value': baseline 99.7 % already lies within settings.extreme_goal_tolerance (0.5 points) "
+        "of the 100 % goal, so the goal would count as met at the baseline; use kind 'maintain' or a smaller tolerance",
+    ),
+    (
+        "a 0 % goal met at its baseline, exactly at the tolerance",
+        lambda raw: (
+            raw["settings"].update(extreme_goal_tolerance=2),
+            _target(raw, "skole_stoffer").update(polarity="lower_is_better", baseline={"year": 2015, "value": 2}, target={"year": 2019, "value": 0}),
+        ),
+        "target 'skole_stoffer', field 'baseline.value': baseline 2 % already lies within settings.extreme_goal_tolerance (2 points) of the 0 % goal",
+    ),
+    (
+        "one cluster enough",
+        lambda raw: raw["settings"]["data_quality"].update(min_clusters=1),
+        "field 'settings.data_quality.min_clusters': must be a whole number of clusters, at least 2",
+    ),
+    (
         "maintain not equal",
         lambda raw: _target(raw, "ungdom_alkohol")["target"].update(value=36),
         "target 'ungdom_alkohol', field 'target.value': a 'maintain' target must equal its baseline (34), not 36",
@@ -189,6 +213,11 @@ MALFORMED = [
         "smallest group under the floor",
         lambda raw: raw["settings"]["disclosure"].update(min_group_size=10),
         "field 'settings.disclosure.min_group_size': must be at least 20, the floor",
+    ),
+    (
+        "large group under the floor",
+        lambda raw: raw["settings"]["disclosure"].update(large_group=500),
+        "field 'settings.disclosure.large_group': must be at least 1000, the floor",
     ),
     (
         "0 %/100 % group under the floor",
@@ -363,8 +392,9 @@ def test_disclosure_rules_can_be_raised_above_their_floors(tmp_path):
     from rusmiddel_analysis.config.strategy import DISCLOSURE_FLOORS, SETTINGS_DEFAULTS
 
     assert {name: SETTINGS_DEFAULTS["disclosure"][name] for name in DISCLOSURE_FLOORS} == DISCLOSURE_FLOORS  # the defaults are the floors
-    path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30))
-    assert (load_strategy(path).settings["disclosure"]["min_cell"], load_strategy(path).settings["disclosure"]["min_group_size"]) == (10, 30)
+    path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30, large_group=2000))
+    disclosure = load_strategy(path).settings["disclosure"]
+    assert (disclosure["min_cell"], disclosure["min_group_size"], disclosure["large_group"]) == (10, 30, 2000)
 
 
 def test_a_path_as_strategy_id_stops_every_command(tmp_path, capsys):

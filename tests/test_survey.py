@@ -256,3 +256,131 @@ def test_a_subgroup_inside_one_school_keeps_the_binomial_interval():
     low, high = proportion_confint(x * n_df / n, n_df, method="wilson")
     assert inside["effective_n"] == n and inside["ci_high"] - inside["ci_low"] > 5
     assert (inside["ci_low"], inside["ci_high"]) == pytest.approx((100 * low, 100 * high))
+
+
+def test_an_estimated_dispersion_is_read_on_its_degrees_of_freedom():
+    """phi = 4 estimated from 5 years (3 degrees of freedom): the interval's halves grow by
+    2 x t_3/z, the change test reads z on t_3, the trend's X²/phi on F(1, 3) (scipy)."""
+    sp = __import__("scipy").stats
+    low, high = stats.count_ci(705)
+    factor = 2 * sp.t.ppf(0.975, 3) / sp.norm.ppf(0.975)
+    assert stats.scaled_count_ci(705, 4.0, 0.95, 3) == pytest.approx((705 - factor * (705 - low), 705 + factor * (high - 705)))
+    assert stats.scaled_count_ci(705, 1.0, 0.95, 3) == pytest.approx((low, high))  # Poisson: nothing estimated to read on t
+    _, p = stats.quasi_poisson_test(705, 611, 4.0, 3)
+    assert p == pytest.approx(2 * sp.t.sf((705 - 611) / np.sqrt(4 * 611), 3))
+    scaled = stats.count_trend_test([611, 628, 649, 674, 705], range(2015, 2020), dispersion=4.0, dispersion_df=3)
+    assert scaled.p_value == pytest.approx(sp.f.sf(scaled.statistic, 1, 3))
+
+
+def _cell_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per school and year: Σw, Σwy, Σw², Σw²y."""
+    frame = frame.assign(wy=frame["y"] * frame["w"], w2=frame["w"] ** 2, w2y=frame["y"] * frame["w"] ** 2)
+    return frame.groupby(["year", "school"]).agg(w=("w", "sum"), wy=("wy", "sum"), w2=("w2", "sum"), w2y=("w2y", "sum")).reset_index()
+
+
+def test_a_design_based_trend_equals_statsmodels_and_with_two_years_is_the_paired_change():
+    """Five years of weighted answers at 14 schools of 40-400 pupils (schools that join and leave): the
+    slope and its variance are statsmodels' WLS of the answer on the year, clustered by school across
+    the years (without its small-sample factor, times G/(G-1)); the independent-answers variance is its
+    HC0. With two years the slope times their distance is the paired change, and its variance the
+    paired variance over the distance squared: the trend and the change test read one estimator."""
+    rng = np.random.default_rng(11)
+    sizes = np.array([40, 50, 60, 80, 100, 120, 150, 180, 220, 280, 340, 400, 90, 70])
+    effect = rng.normal(0, 0.35, size=len(sizes))
+    frames = []
+    for i, year in enumerate(range(2015, 2020)):
+        school = np.repeat(np.arange(len(sizes)), sizes)[: sizes.sum() - (70 if year < 2017 else 0)]
+        logit = -0.4 + 0.05 * i + effect[school]
+        y = (rng.random(school.size) < 1 / (1 + np.exp(-logit))).astype(float)
+        frames.append(pd.DataFrame({"year": year, "school": school, "y": y, "w": rng.uniform(0.5, 2.0, school.size)}))
+    frame = pd.concat(frames, ignore_index=True)
+    sums = _cell_sums(frame)
+    cells = (sums["school"].to_numpy(), sums["year"], sums["w"], sums["wy"], sums["w2"], sums["w2y"])
+    slope, variance, independent, df = survey.linear_trend_variance(*cells)
+    x = sm.add_constant(frame["year"].to_numpy(float))
+    fit = sm.WLS(frame["y"], x, weights=frame["w"]).fit(cov_type="cluster", cov_kwds={"groups": frame["school"], "use_correction": False})
+    g = frame["school"].nunique()
+    assert slope == pytest.approx(fit.params.iloc[1]) and df == g - 1
+    assert variance == pytest.approx(fit.cov_params().iloc[1, 1] * g / (g - 1), rel=1e-9)
+    assert independent == pytest.approx(sm.WLS(frame["y"], x, weights=frame["w"]).fit(cov_type="HC0").cov_params().iloc[1, 1], rel=1e-9)
+    two = sums[sums["year"].isin([2015, 2018])]
+    slope2, variance2, _, _ = survey.linear_trend_variance(two["school"].to_numpy(), two["year"], two["w"], two["wy"], two["w2"], two["w2y"])
+    change, paired, _ = survey.paired_change_variance(two["school"].to_numpy(), (two["year"] == 2018).to_numpy(), two["w"], two["wy"])
+    assert slope2 * 3 == pytest.approx(change) and variance2 * 9 == pytest.approx(paired, rel=1e-9)
+    with pytest.raises(ValueError, match="at least 2 years"):
+        survey.linear_trend_variance([0, 1], [2015, 2015], [1.0, 1.0], [0.0, 1.0], [1.0, 1.0], [0.0, 1.0])
+
+
+def test_a_paired_change_is_never_surer_than_the_pupils_own_variation(tmp_path):
+    """Four schools with exactly 40 % in 2015 and 45 % in 2017 each: the schools' residuals are 0, so
+    the paired variance is 0 and any change would be 'certain' (p = 0). Each year's pupils are new,
+    so the standard error never falls below the two years' binomial ones added:
+    √(0.40·0.60/400 + 0.45·0.55/400), read on t with 3 degrees of freedom."""
+    from rusmiddel_analysis.calc.assessment import assess
+    from rusmiddel_analysis.calc.indicators import compute
+    from rusmiddel_analysis.ingest.process import process
+
+    from .conftest import canonical_frames, write_canonical
+    from .test_indicators import TODAY, pupils
+
+    strategy = load_strategy()
+    frames = canonical_frames()
+    school = [f"S{i % 4}" for i in range(400)]
+    frames["ungeprofil_skole"] = pd.concat(
+        [pupils(2015, 160, 240, 0).assign(school=school), pupils(2017, 180, 220, 0, start=1000).assign(school=school)], ignore_index=True
+    )
+    process(write_canonical(tmp_path / "raw", frames), tmp_path / "processed", strategy, today=TODAY)
+    table = compute(strategy, tmp_path / "processed")
+    r = table[(table.target_id == "skole_alkohol") & (table.year == 2017)].iloc[0]
+    se = 100 * np.sqrt(0.40 * 0.60 / 400 + 0.45 * 0.55 / 400)
+    assert (r.change, r.change_se, r.change_df) == (pytest.approx(5.0), pytest.approx(se), 3)
+    a = assess(strategy, table, 2017).set_index("target_id").loc["skole_alkohol"]
+    assert a["change_p_value"] == pytest.approx(2 * __import__("scipy").stats.t.sf(5.0 / se, 3))
+
+
+def test_a_counts_year_without_schools_is_an_independent_sample_beside_a_clustered_year():
+    """2015 and 2016 answered at 6 schools; 2017 a counts table without school (yes and no counted).
+    Nothing pairs 2017 with the schools, so the change 2015-2017 adds the two years' own variances:
+    2015's cluster-robust one (C/(C-1) Σ_c ((y_c - p n_c)/n)², never below p(1-p)/n) and 2017's
+    binomial one with each answer its own cluster (p(1-p)/n · n/(n-1)), read on 2015's C - 1; the
+    trend over the three years is Σ_t ((t - t̄) n_t / S)² v_t with each year's own variance."""
+    rng = np.random.default_rng(3)
+    schools = np.repeat(np.arange(6), [30, 50, 80, 120, 200, 260])
+    effect = rng.normal(0, 0.5, 6)
+    answers = [
+        pd.DataFrame({"year": year, "school": schools.astype(str), "y": rng.random(schools.size) < 1 / (1 + np.exp(0.3 - effect[schools]))})
+        for year in (2015, 2016)
+    ]
+    counted = pd.DataFrame({"year": [2017, 2017], "school": [None, None], "y": [True, False], "count": [430, 310]})
+    frame = pd.concat([*answers, counted.drop(columns="count")], ignore_index=True)
+    counts = np.r_[np.ones(2 * schools.size, dtype=int), counted["count"].to_numpy()]
+    clustered = frame["year"] < 2017
+    work = survey_indicators.answers_frame(
+        frame, np.ones(len(frame), bool), frame["y"].to_numpy(), pd.Series("all", index=frame.index), "school", (), counts, clustered
+    )
+
+    def own(year):
+        if year == 2017:
+            n, p = 740, 430 / 740
+            return p * (1 - p) / n * n / (n - 1), np.inf
+        part = frame[frame["year"] == year]
+        p, n = part["y"].mean(), len(part)
+        by_school = part.groupby("school")["y"].agg(["sum", "size"])
+        c = len(by_school)
+        design = c / (c - 1) * (((by_school["sum"] - p * by_school["size"]) / n) ** 2).sum()
+        return max(design, p * (1 - p) / n), c - 1
+
+    changes = survey_indicators.baseline_changes(work, 2015).set_index("year")
+    p15 = frame.loc[frame["year"] == 2015, "y"].mean()
+    (v15, df15), (v17, _) = own(2015), own(2017)
+    assert changes.at[2017, "change"] == pytest.approx(100 * (430 / 740 - p15))
+    assert changes.at[2017, "change_se"] == pytest.approx(100 * np.sqrt(v15 + v17), rel=1e-12) and changes.at[2017, "change_df"] == df15 == 5
+    # 2016 is clustered like 2015: paired, with the binomial floor
+    assert changes.at[2016, "change_df"] == 5
+    trend = survey_indicators.design_trends(work, {2017: [2015, 2016, 2017]}).set_index("year").loc[2017]
+    n = np.array([schools.size, schools.size, 740])
+    t = np.array([2015, 2016, 2017]) - (n * [2015, 2016, 2017]).sum() / n.sum()
+    spread = (n * t**2).sum()
+    by_hand = sum((ti * ni / spread) ** 2 * own(year)[0] for ti, ni, year in zip(t, n, (2015, 2016, 2017), strict=True))
+    assert trend["trend_se"] == pytest.approx(100 * np.sqrt(by_hand), rel=1e-12) and trend["trend_df"] == 5
+    assert trend["trend_years"] == "2015;2016;2017"

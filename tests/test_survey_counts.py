@@ -18,7 +18,8 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from rusmiddel_analysis.calc import high_risk, survey_counts
-from rusmiddel_analysis.calc.disclosure import Rules
+from rusmiddel_analysis.calc.breakdowns import RESIDUAL, residual_groups
+from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS, Rules
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.ingest.draft import draft_mapping, draft_yaml
@@ -178,6 +179,22 @@ def test_counts_give_early_debut_and_say_why_the_other_high_risk_tables_are_empt
     assert answers.high_risk_unavailable.empty
 
 
+def test_counts_years_of_the_high_risk_survey_are_protected_at_the_worst_case(counts_dirs, demo_dirs, strategy, monkeypatch):
+    """A counts year cannot give the high-risk distribution, whose "other" row makes every demo year
+    of the school survey protected by gender (docs/methodology.md, section 7). Its targets alone
+    would protect fewer years; taken at the worst case (distribution.counted_years), every counts
+    year with a residual group is protected, as the same pupils' answers are."""
+    from rusmiddel_analysis.calc import distribution
+    from rusmiddel_analysis.calc.indicators import ProcessedData, protected_years
+
+    every = {(SCHOOL, y) for y in range(2015, 2020)}
+    counts = ProcessedData(counts_dirs[1])
+    assert distribution.counted_years(strategy, counts, "gender") == every
+    assert protected_years(strategy, counts, "gender") == protected_years(strategy, ProcessedData(demo_dirs[1]), "gender") == every
+    monkeypatch.setattr(distribution, "counted_years", lambda *args: set())
+    assert protected_years(strategy, ProcessedData(counts_dirs[1]), "gender") < every
+
+
 def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
     """The largest count the published numbers allow cell `index`: max x_i, A_eq x = b, A_ub x <= c."""
     from scipy.optimize import linprog
@@ -200,7 +217,8 @@ def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
 def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_results, demo_dirs, strategy):
     """An attacker written out here: the pupils by grade, gender and answer to one behaviour, against
     every target total and breakdown and every early-debut row the counts' results publish (sizes
-    rounded to tens, shares to one decimal); no cell of 1-4 pupils can be pinned under 5."""
+    rounded to tens, shares to one decimal; a breakdown's group whose counts are withheld by its
+    share alone, residual_groups); no cell of 1-4 pupils can be pinned under 5."""
     _, counts = both_results
     block = strategy.settings["high_risk"]
     pupils = pd.read_parquet(demo_dirs[1] / f"{SCHOOL}.parquet")
@@ -221,8 +239,17 @@ def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_resu
             for row in mine(counts.totals).itertuples():
                 equal += [(answered, row.denominator), (answered - tried, row.numerator), (1 - answered, row.no_answer)]
             for row in mine(counts.subgroups).itertuples():
-                group = (cells[row.by] == str(row.group)).to_numpy(float)
-                equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
+                members = [g for g in residual_groups(row.by) if g != RESIDUAL] if row.group == RESIDUAL else [str(row.group)]
+                group = cells[row.by].isin(members).to_numpy(float)
+                if np.isnan(row.denominator):  # counts withheld (a large group of a protected year): its share to one decimal
+                    share = round(row.value, SHARE_DECIMALS)
+                    shown = answered * group
+                    upper += [
+                        ((answered - tried) * group - (share + 0.05) / 100 * shown, 0.0),
+                        ((share - 0.05) / 100 * shown - (answered - tried) * group, 0.0),
+                    ]
+                else:
+                    equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
         for row in early[~early["suppressed"]].itertuples():
             group = answered * cells["grade"].isin([str(g) for g in block["early_grades"]]).to_numpy(float)
             upper += [(group, row.denominator + 5), (-group, 5 - row.denominator)]
@@ -279,6 +306,39 @@ def test_counts_without_school_give_the_plain_interval_and_say_so(demo_dirs, tmp
     assert survey_counts.limits_in(results.totals, "ungdom_hash", 2017) == ()  # the youth survey kept its answers
 
 
+def test_counts_without_school_test_change_and_trend_as_independent_answers(demo_dirs, tmp_path, strategy):
+    """A counts row of c answers without its school is c answers, not one cluster: the change since
+    2015 and the trend are tested as the pupils' own answers with each its own cluster (ordinary
+    least squares of the answer on the year, HC0 variance times N/(N - 1)), on the normal."""
+    import statsmodels.api as sm
+    from scipy import stats as sp_stats
+
+    raw, processed = demo_dirs
+    counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["grade", "gender"])
+    process(tmp_path / "raw", tmp_path / "processed", strategy)
+    results = compute_results(strategy, tmp_path / "processed")
+    totals = results.totals
+    row = totals[(totals["target_id"] == "skole_alkohol") & (totals["group"] == "all")].set_index("year").loc[2019]
+    assessed = results.year_assessment(2019).set_index("target_id").loc["skole_alkohol"]
+    answers = pd.read_parquet(processed / f"{SCHOOL}.parquet").dropna(subset=["alcohol_ever"])
+
+    def robust(years):
+        part = answers[answers["year"].isin(years)]
+        never = (~part["alcohol_ever"].astype(bool)).astype(float).to_numpy()
+        fit = sm.OLS(never, sm.add_constant(part["year"].astype(float).to_numpy())).fit(cov_type="HC0")
+        return fit.params[1], np.sqrt(fit.cov_params()[1, 1] * len(part) / (len(part) - 1))
+
+    change, se = robust([2015, 2019])
+    assert 100 * 4 * change == pytest.approx(row["change"], rel=1e-9)
+    assert row["change_se"] == pytest.approx(100 * 4 * se, rel=1e-9) and row["change_df"] == np.inf
+    assert assessed["change_basis"] == "baseline_data"
+    assert assessed["change_p_value"] == pytest.approx(2 * sp_stats.norm.sf(abs(change / se)), rel=1e-7)
+    years = [int(y) for y in row["trend_years"].split(";")]
+    slope, se = robust(years)
+    assert len(years) >= 3 and row["trend_slope"] == pytest.approx(100 * slope, rel=1e-9)
+    assert row["trend_se"] == pytest.approx(100 * se, rel=1e-9) and row["trend_df"] == np.inf
+
+
 def test_counts_by_gender_alone_are_not_standardised_and_early_debut_needs_the_grade(demo_dirs, tmp_path, strategy):
     raw, processed = demo_dirs
     counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["gender"])
@@ -292,6 +352,60 @@ def test_counts_by_gender_alone_are_not_standardised_and_early_debut_needs_the_g
     # the gender breakdown is published, the grade breakdown (which the counts lack) is not
     by = results.subgroups[results.subgroups["target_id"] == "skole_hash"]
     assert set(by["by"]) == {"gender"}
+    # the pages say both limits for every year they hold for, and why early debut is missing
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+    from rusmiddel_analysis.present.textcatalog import text
+    from rusmiddel_analysis.present.views import TargetReport
+
+    folders = dict(processed_dir=tmp_path / "processed", status_dir=raw / "status")
+    said = words(TargetReport("skole_hash", 2019, **folders).quality())
+    years, strata = "2015, 2016, 2017, 2018 og 2019", f"{text('report.groups.grade').lower()} og {text('report.groups.gender').lower()}"
+    assert text("estimation_limits.no_strata", year=years, strata=strata) in said
+    assert text("estimation_limits.no_cluster", year=years, cluster_word=text("report.clusters.school"), cluster_one="skole") in said
+    assert said.index("optællinger uden skoler") < said.index("ikke fordelt på både")  # in the order of the codes
+    assert text("high_risk_unavailable.no_grade", year=2019) in words(HighRiskReport(2019, **folders).early_debut())
+
+
+def words(fragment) -> str:
+    """A fragment's text as a reader sees it (markup and embedded images gone, spaces plain)."""
+    import html
+
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"data:[^\"']+", " ", str(fragment)))
+    return re.sub(r"\s+", " ", html.unescape(shown).replace("\u00a0", " "))
+
+
+def test_a_counts_year_says_on_every_page_what_the_counts_cannot_give(demo_dirs, tmp_path, strategy):
+    """The school survey's 2017-2019 as counts by grade and gender (no school): the target page says
+    the plain interval's sentence for the years it holds for and names the plain interval in 'Data og
+    metode'; the high-risk page says in each section that needs one row per pupil why 2018 has none
+    (never that there are no answers), and so does the status report's brief; all pass the gate."""
+    from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+    from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.present.textcatalog import text
+    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.publish.privacy import Gate
+
+    from .test_privacy import rendered
+
+    raw, processed = demo_dirs
+    counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["grade", "gender"], years=[2017, 2018, 2019])
+    process(tmp_path / "raw", tmp_path / "processed", strategy)
+    folders = dict(processed_dir=tmp_path / "processed", status_dir=raw / "status")
+    target = TargetReport("skole_hash", 2018, **folders)
+    quality, definition = target.quality(), target.definition()
+    clusters = dict(cluster_word=text("report.clusters.school"), cluster_one=text("estimation_limits.cluster_one.school"))
+    assert text("estimation_limits.no_cluster", year="2017 og 2018", **clusters) in words(quality)
+    assert f"Interval {text('report.def_interval_share')} Test" in words(definition) and "klyngerobust" not in words(definition)
+    high = HighRiskReport(2018, **folders)
+    counted, nothing = text("high_risk_unavailable.counts", year=2018), text("high_risk.no_data", year=2018)
+    sections = [high.header(), high.co_occurrence(), high.distribution(), high.multiple_over_time(), high.debut_ages()]
+    for section in sections:
+        assert counted in words(section) and nothing not in words(section), words(section)[:200]
+    assert "I 6. og 7. klasse havde" in words(high.summary())  # early debut is counted by grade
+    brief = StatusReport(2018, **folders).high_risk()
+    assert counted in words(brief)
+    gate = Gate.for_run(strategy, compute_results(strategy, tmp_path / "processed"), tmp_path / "processed", "da")
+    assert gate.check(*rendered(quality, definition, target.trend(), *sections, high.summary(), high.early_debut())) == []
 
 
 def test_answers_some_years_and_counts_others_give_the_answers_numbers(demo_dirs, tmp_path, strategy):

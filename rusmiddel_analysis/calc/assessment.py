@@ -19,16 +19,20 @@ report year. How each column is computed (docs/methodology.md):
 - status, certainty, verdict_reason: the decision table in `verdict.py`; `insufficient_data` when
   nothing was measured since the baseline or a data-quality rule of the strategy file fails (the
   reason is kept in `data_quality`).
-- p_goal_met, p_on_track (surveys): the probability that the true value meets the goal / is at or
-  past the on-track level (stats.probability_at_least).
+- p_goal_met, p_on_track (surveys): the probability that the true value meets the goal (the target
+  year, and a level to keep) / is at or past the on-track level (earlier years); each is empty in
+  the other years (stats.probability_at_least).
 - required_value: the required path in the measured year; on_track_value: the level that counts
   as on track (R = settings.progress_thresholds.on_track); progress_ratio: R (linear for shares,
   compound for counts; progress.py).
-- watch: moved the wrong way since the baseline by more than chance, or (a level to keep) by more
-  than half its margin: a target to watch whatever its status.
+- watch, watch_reason: moved the wrong way since the baseline by more than chance (the change the
+  change test tested, significant after Holm's correction: `beyond_chance`), or (a level to keep)
+  fell more than half its margin below the level (`half_margin`): a target to watch whatever its
+  status.
 - vs_target: Fingertips' comparison of the interval with the (effective) goal.
-- trend: the test for trend over the measured years up to the report year (settings.trend_confidence),
-  on the effective counts of a weighted share.
+- trend: the test for trend over the measured years up to the report year (settings.trend_confidence):
+  a survey share's design-based slope (schools as clusters across the years, t on C − 1), a register
+  share's Cochran-Armitage test, a count's log-linear score test.
 - projected_*: time-weighted regression with a prediction interval, from at least
   settings.min_projection_points measured years, within the possible range; none once the target
   year itself is measured.
@@ -124,6 +128,8 @@ COLUMNS = [
     "change_se",
     "change_df",
     "watch",
+    # why a target is watched: beyond_chance (the change test, Holm-corrected), half_margin (a level to keep)
+    "watch_reason",
 ]
 # columns copied from the latest measurement's indicator row as they are
 CARRIED = (
@@ -169,6 +175,7 @@ TEXT_COLUMNS = (
     "beyond_normal_variation",
     "change_basis",
     "watch",
+    "watch_reason",
 )
 
 
@@ -181,6 +188,9 @@ def data_quality_problems(row: pd.Series, target, rules: dict) -> list[QualityPr
         problems.append(QualityProblem("max_unknown_share", float(row["unknown_share"]), float(rules["max_unknown_share"])))
     if pd.notna(row.get("contact_rate")) and row["contact_rate"] < rules["min_contact_rate"]:
         problems.append(QualityProblem("min_contact_rate", float(row["contact_rate"]), float(rules["min_contact_rate"])))
+    clusters = row.get("design_df", np.nan) + 1  # a clustered survey's year: C clusters, C − 1 degrees of freedom
+    if pd.notna(clusters) and clusters < rules["min_clusters"]:
+        problems.append(QualityProblem("min_clusters", float(clusters), float(rules["min_clusters"])))
     return problems
 
 
@@ -190,31 +200,50 @@ def source_kind(strategy, target) -> str:
     return strategy.settings["source_kinds"].get(target.source, SOURCES[target.source].kind)
 
 
-def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey") -> tuple[float, str]:
+def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey", dispersion_df: float = np.inf) -> tuple[float, str]:
     """Two-sided p-value of the change since the baseline, and what it compares with.
 
-    A survey whose baseline year is in the data (`change_se` known): the two years' estimates, the
-    schools paired (stats.difference_test with the design's degrees of freedom): `baseline_data`.
-    Otherwise the strategy's published baseline, taken as exact (`published_baseline`): a share,
-    the score test with the effective sample size (the test whose inversion is the page's Wilson
-    interval; Student's t on the design's degrees of freedom for a survey); a count, the exact
-    Poisson test, or the quasi-Poisson test when the counts vary more (`dispersion` > 1).
+    Where the baseline year is in the data (`baseline_data`), both years count with their own
+    variation: a survey's two estimates with the schools paired (stats.difference_test on the
+    design's degrees of freedom; no test when one cluster answered in both years together); a
+    register's share, the two-proportion test of the two years' outcomes (`baseline_numerator`,
+    `baseline_denominator` of `latest`); a register's count, the exact conditional test of the two
+    counts, quasi-Poisson with the dispersion on its `dispersion_df` degrees of freedom.
+    Otherwise (`published_baseline`): a count's published baseline is the register's own count of
+    that year and is tested as one; a share's is taken as exact, the score test with the effective
+    sample size (the test whose inversion is the page's Wilson interval; Student's t on the design's
+    degrees of freedom for a survey), and the page says so.
     """
-    if target.is_share and kind == "survey" and pd.notna(latest.get("change_se")):
+    own = pd.notna(latest.get("baseline_measured"))
+    if target.is_share and kind == "survey" and own:
+        if pd.isna(latest.get("change_se")):  # one cluster in both years together: no variance, no test
+            return float("nan"), "baseline_data"
         _, p = stats.difference_test(latest["value"] - latest["baseline_measured"], latest["change_se"], latest["change_df"])
         return float(p), "baseline_data"
+    if target.is_share and own:
+        args = (latest["numerator"], latest["denominator"], latest["baseline_numerator"], latest["baseline_denominator"])
+        return float(stats.two_proportion_test(*args)[1]), "baseline_data"
     if target.is_share:
         n = latest.get("effective_n")
         n = latest["denominator"] if pd.isna(n) else n
         df = latest.get("design_df") if kind == "survey" and pd.notna(latest.get("design_df")) else np.inf
         _, p = stats.one_sample_proportion_test(latest["value"] / 100, n, target.baseline_value / 100, df)
         return float(p), "published_baseline"
-    if target.baseline_value <= 0:
-        return (0.0 if latest["numerator"] > 0 else 1.0), "published_baseline"
-    if dispersion > 1:
-        return float(stats.quasi_poisson_test(latest["numerator"], target.baseline_value, dispersion)[1]), "published_baseline"
-    _, p = stats.poisson_test(int(latest["numerator"]), target.baseline_value)
-    return float(p), "published_baseline"
+    baseline = latest["baseline_numerator"] if own else target.baseline_value
+    _, p = stats.two_count_test(latest["numerator"], baseline, max(dispersion, 1.0), dispersion_df)
+    return float(p), "baseline_data" if own else "published_baseline"
+
+
+def register_baseline(latest: pd.Series, rows: pd.DataFrame, target, kind: str) -> pd.Series:
+    """A register's latest row with its baseline year's own figures (`baseline_measured`,
+    `baseline_numerator`, `baseline_denominator`) when that year is in the data; a survey's row as it is
+    (its indicator row carries the paired comparison already)."""
+    base = rows[rows["year"] == target.baseline_year]
+    if kind != "register" or base.empty or pd.isna(base["numerator"].iloc[0]) or (target.is_share and not base["denominator"].iloc[0] > 0):
+        return latest
+    first = base.iloc[0]
+    own = pd.Series({"baseline_measured": first["value"], "baseline_numerator": first["numerator"], "baseline_denominator": first["denominator"]})
+    return pd.concat([latest.drop(own.index, errors="ignore"), own])
 
 
 def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -228,15 +257,25 @@ def effective_counts(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return rows["value"].astype(float) / 100 * n, n
 
 
-def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0) -> stats.TrendResult:
-    """The test for trend over the measured years: Cochran-Armitage on effective counts for a share
-    (on F(1, df) with the fewest degrees of freedom of the years' designs), the log-linear score
-    test for a count (quasi-Poisson with the dispersion)."""
+def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 1.0, dispersion_df: float = np.inf) -> stats.TrendResult:
+    """The test for trend over the measured years `rows`. A survey share: the design-based slope its
+    indicator row carries for exactly these years (the answer regressed on the year with the schools
+    as clusters across the years, t on C − 1; the trend of the paired change test's evidence). A
+    register's share (or a share without the design's columns): Cochran-Armitage on the (effective)
+    counts. A count: the log-linear score test (quasi-Poisson with the dispersion, on F(1, k − 2))."""
+    years = ";".join(str(int(y)) for y in rows["year"])
+    if target.is_share and "trend_years" in rows.columns and len(rows) and pd.notna(rows["trend_years"].iloc[-1]):
+        last = rows.iloc[-1]
+        if last["trend_years"] != years:
+            raise ValueError(
+                f"{target.id}: the indicator's trend covers {last['trend_years']}, the assessment uses {years}; compute both with one strategy"
+            )
+        return stats.slope_trend_test(last["trend_slope"], last["trend_se"], last["trend_df"], len(rows), confidence)
     if target.is_share:
         successes, answers = effective_counts(rows)
         df = rows["design_df"].min() if "design_df" in rows.columns and rows["design_df"].notna().any() else np.inf
         return stats.trend_test(successes, answers, rows["year"], confidence, df)
-    return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion)
+    return stats.count_trend_test(rows["numerator"], rows["year"], confidence, dispersion, dispersion_df)
 
 
 def applies_to(method_break, target) -> bool:
@@ -292,15 +331,15 @@ def _count_dispersion(strategy, target, used: pd.DataFrame) -> stats.Dispersion 
     return stats.pearson_dispersion(used["numerator"], used["year"], settings["confidence"], int(settings["min_dispersion_points"]))
 
 
-def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, confidence: float) -> None:
+def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, settings) -> None:
     """A count's interval (and rate interval) widened by the dispersion the test found."""
     if dispersion is None:
         return
     out.update(dispersion=dispersion.phi, dispersion_p_value=dispersion.p_value)
     if dispersion.used > 1 and pd.notna(out["numerator"]):
-        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, confidence)
+        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings["confidence"], dispersion.df)
         if pd.notna(out["population"]):
-            per = out["rate"] / out["value"]  # rate_per / population
+            per = float(settings["rate_per"]) / out["population"]  # a count of 0 keeps its rate interval
             out.update(rate_low=low * per, rate_high=high * per)
         out.update(ci_low=low, ci_high=high)
 
@@ -317,11 +356,11 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         reason = "before_baseline" if year < target.baseline_year else "baseline_year" if year == target.baseline_year else "no_measurement_since"
         out.update(status="insufficient_data", data_quality=codes([QualityProblem(reason, target.baseline_year)]))
         return out
-    latest = since.iloc[-1]
+    latest = register_baseline(since.iloc[-1], rows, target, out["source_kind"])
     used, excluded, break_year = trend_rows(strategy, target, rows, year)
     dispersion = _count_dispersion(strategy, target, used)
-    phi = dispersion.used if dispersion is not None else 1.0
-    p_value, basis = change_test(target, latest, phi, out["source_kind"])
+    phi, phi_df = (dispersion.used, dispersion.df) if dispersion is not None else (1.0, np.inf)
+    p_value, basis = change_test(target, latest, phi, out["source_kind"], phi_df)
     out.update(
         measured_year=int(latest["year"]),
         value=latest["value"],
@@ -338,8 +377,8 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         excluded_years=";".join(str(y) for y in excluded),
         **{c: latest.get(c, np.nan) for c in CARRIED},
     )
-    _with_dispersion(out, dispersion, settings["confidence"])
-    trend = trend_of(target, used, settings["trend_confidence"], phi)
+    _with_dispersion(out, dispersion, settings)
+    trend = trend_of(target, used, settings["trend_confidence"], phi, phi_df)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
         out.update(_projection(target, used, settings))
@@ -392,18 +431,36 @@ def caveats(strategy, target, out: dict) -> list[Caveat]:
     return found
 
 
-def _scale(strategy, frame: pd.DataFrame) -> verdict.Scale:
+def _scale(strategy, frame: pd.DataFrame, low="ci_low", high="ci_high") -> verdict.Scale:
+    """The rows on their judging scale, with the interval (or another range: the bounds) `low`-`high`."""
     targets = [strategy.target(t) for t in frame["target_id"]]
     return verdict.judging_scale(
         frame["value"],
-        frame["ci_low"],
-        frame["ci_high"],
+        frame[low],
+        frame[high],
         frame["baseline_value"],
         frame["target_value"],
         [t.higher_is_better for t in targets],
         [t.is_share for t in targets],
         float(strategy.settings["extreme_goal_tolerance"]),
     )
+
+
+def _certainty(strategy, frame: pd.DataFrame, status, scale: verdict.Scale, reference) -> np.ndarray:
+    """A survey's certainty from its interval; a register's `exact` only where its status would be
+    the same whatever the unknown outcomes were (the worst-case bounds, methodology 2.6, on the
+    status's side of its line), else `uncertain`: a count of the known outcomes is exact, a status
+    the missing ones could change is not (A7). A register without bounds (a count) is exact."""
+    register = (frame["source_kind"] == "register").to_numpy()
+    survey = verdict.certainty(status, scale, reference, np.zeros(len(frame), dtype=bool))
+    if not register.any():
+        return survey
+    value = frame["value"].astype(float)
+    bounds = frame.assign(
+        _low=frame.get("bound_low", value).astype(float).fillna(value), _high=frame.get("bound_high", value).astype(float).fillna(value)
+    )
+    counted = verdict.certainty(status, _scale(strategy, bounds, "_low", "_high"), reference, np.zeros(len(frame), dtype=bool))
+    return np.where(register, np.where(counted == verdict.CERTAIN, verdict.EXACT, verdict.UNCERTAIN), survey)
 
 
 def probabilities(frame: pd.DataFrame, scale: verdict.Scale, reference) -> np.ndarray:
@@ -437,6 +494,7 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     """Status, certainty, probabilities and reference levels of `reach`/`at_least`/`at_most` rows."""
     thresholds = strategy.settings["progress_thresholds"]
     scale = _scale(strategy, frame)
+    verdict.check_goal_ahead(scale, frame["target_id"])
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
     compound = progress.compound_scale(frame["unit"] == "percent", scale.baseline, scale.target)
     value = np.where(compound, np.clip(scale.value, 0, None), scale.value)
@@ -450,8 +508,9 @@ def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(
         status=status,
         verdict_reason=[verdict.REASONS[s] for s in status],
-        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
-        p_goal_met=probabilities(frame, scale, scale.target),
+        certainty=_certainty(strategy, frame, status, scale, reference),
+        # one probability a year: the goal met in the target year, the pace before it
+        p_goal_met=np.where(final, probabilities(frame, scale, scale.target), np.nan),
         p_on_track=np.where(final, np.nan, probabilities(frame, scale, level)),
         progress_ratio=ratio,
         on_track_value=back(level),
@@ -471,7 +530,7 @@ def _judge_maintain(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(
         status=status,
         verdict_reason=[verdict.REASONS[s] for s in status],
-        certainty=verdict.certainty(status, scale, reference, frame["source_kind"] == "register"),
+        certainty=_certainty(strategy, frame, status, scale, reference),
         p_goal_met=probabilities(frame, scale, lowest),
         p_on_track=np.nan,
         maintain_margin=margin,
@@ -498,20 +557,37 @@ def judge_rows(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(pieces).reindex(frame.index) if pieces else frame
 
 
-def watch(strategy, frame: pd.DataFrame) -> np.ndarray:
-    """Targets to watch whatever their status: moved the wrong way since the baseline by more than
-    chance, or, for a level to keep, by more than half its margin. An early warning screens, so the
-    change test is the target's own (not Holm-corrected): a false alarm costs a look, a missed one a
-    target (docs/methodology.md 3.6)."""
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
+def tested_change(strategy, frame: pd.DataFrame) -> np.ndarray:
+    """The change the change test tested, oriented so that a move the good way is positive: against
+    the baseline year's own estimate (`change_basis` baseline_data) or the published baseline."""
     sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
-    moved = sign * (frame["value"].astype(float) - frame["baseline_value"].astype(float)).to_numpy()
+    measured = frame["baseline_measured"].astype(float) if "baseline_measured" in frame.columns else pd.Series(np.nan, index=frame.index)
+    own = (frame.get("change_basis", pd.Series("", index=frame.index)) == "baseline_data") & measured.notna()
+    reference = np.where(own, measured, frame["baseline_value"].astype(float))
+    return sign * (frame["value"].astype(float).to_numpy() - reference)
+
+
+def watch_reasons(strategy, frame: pd.DataFrame) -> list[str]:
+    """Why each target is to be watched whatever its status ('' when it is not): `beyond_chance`, it
+    moved the wrong way by more than chance, the same test and the same Holm correction as the
+    page's sentence on the change (the direction of the change that test compared); `half_margin`, a
+    level to keep fell more than half its margin below the level (an early warning that claims no
+    significance). Both codes when both hold (docs/methodology.md 3.6)."""
+    if frame.empty:
+        return []
     alpha = 1 - strategy.settings["change_confidence"]
-    beyond_chance = frame["change_p_value"].astype(float).to_numpy() < alpha
+    adjusted = frame["change_p_adjusted"].astype(float).to_numpy()
+    beyond = (np.nan_to_num(tested_change(strategy, frame)) < 0) & (np.nan_to_num(adjusted, nan=1.0) < alpha)
+    sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
+    below_level = sign * (frame["value"].astype(float) - frame["target_value"].astype(float)).to_numpy()
     margin = frame["maintain_margin"].astype(float).to_numpy()
-    half = (frame["kind"] == "maintain").to_numpy() & (moved < -margin / 2)
-    return ((np.nan_to_num(moved) < 0) & beyond_chance) | half
+    half = (frame["kind"] == "maintain").to_numpy() & (below_level < -margin / 2)
+    return [";".join(code for code, on in (("beyond_chance", b), ("half_margin", h)) if on) for b, h in zip(beyond, half, strict=True)]
+
+
+def watch(strategy, frame: pd.DataFrame) -> np.ndarray:
+    """Targets to watch whatever their status (`watch_reasons` not empty)."""
+    return np.array([bool(reason) for reason in watch_reasons(strategy, frame)], dtype=bool)
 
 
 def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -529,7 +605,9 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     open_rows = frame["status"].isna()
     judged = judge_rows(strategy, frame[open_rows]) if open_rows.any() else frame[open_rows]
     frame = pd.concat([frame[~open_rows].astype(object), judged.astype(object)]).reindex(frame.index)
-    frame["watch"] = watch(strategy, frame) & open_rows.to_numpy()
+    reasons = np.array(watch_reasons(strategy, frame), dtype=object)
+    frame["watch_reason"] = np.where(open_rows.to_numpy(), reasons, "")
+    frame["watch"] = frame["watch_reason"] != ""
     numeric = [c for c in COLUMNS if c not in TEXT_COLUMNS]
     frame[numeric] = frame[numeric].apply(pd.to_numeric)
     frame["measured_year"] = frame["measured_year"].astype("Int64")

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats
-from rusmiddel_analysis.calc.breakdowns import ALL
-from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
-from rusmiddel_analysis.calc.indicators import group_keys
+from rusmiddel_analysis.calc.breakdowns import ALL, group_keys, residual_groups
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
+from rusmiddel_analysis.calc.distribution import DIMENSIONS, distribution_reasons, distribution_table, tried_counts
+from rusmiddel_analysis.calc.indicators import protected_years
 from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
 from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, design_shares
@@ -71,8 +72,8 @@ CO_OCCURRENCE_COLUMNS = [
 PAIR_NUMBERS = CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :]
 # the published columns of a share in the high-risk tables (the targets' estimator)
 SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
-DIMENSIONS = ("grade", "gender")
-COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed"]
+# `left_out`: a residual group's row that the distribution does not show (breakdowns.residual_groups)
+COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed", "left_out"]
 MULTIPLE_COLUMNS = ["year", *SHARE_COLUMNS, "suppressed"]
 EARLY_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "suppressed"]
 DEBUT_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "median_age", "suppressed"]
@@ -207,45 +208,47 @@ def _pair_complements(table: pd.DataFrame, unsafe: np.ndarray, rules: Rules) -> 
     return np.array([(y, g) in hidden_pairs for y, g in zip(cells["year"], cells["group"], strict=True)])
 
 
-def _complete(frame: pd.DataFrame, behaviours: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(answered every behaviour, how many of them the pupil has tried) for each row of the survey."""
-    present = frame[behaviours]
-    complete = present.notna().all(axis=1).to_numpy()
-    count = present.fillna(False).astype(bool).sum(axis=1).to_numpy()
-    return complete, count
-
-
-def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
+def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float, merge: bool = False) -> pd.DataFrame:
     """The targets' estimator for one yes/no trait per year and group of `by`: design_shares (no
-    standardisation strata: a share by group is not standardised)."""
+    standardisation strata: a share by group is not standardised); `merge`: the residual groups as one."""
     spec = SOURCES[source]
     cluster = spec.cluster if spec.cluster in frame.columns else None
-    work = answers_frame(frame, answered, success, group_keys(frame, by), cluster, ())
+    work = answers_frame(frame, answered, success, group_keys(frame, by, merge), cluster, ())
     out = design_shares(work, confidence)
     return out[out["denominator"] > 0]
 
 
-def behaviour_counts(frame: pd.DataFrame, behaviours: list[str], rules: Rules, source: str, confidence: float = stats.CONFIDENCE) -> pd.DataFrame:
+def _distribution_shares(frame: pd.DataFrame, behaviours: list[str], dimension: str, merge: bool, source: str, confidence: float) -> pd.DataFrame:
+    """One dimension's rows of the distribution: per year, group and number of behaviours k, the
+    share of the pupils who answered every behaviour that have tried exactly k (the targets' estimator)."""
+    complete, count = tried_counts(frame, behaviours)
+    by = None if dimension == ALL else dimension
+    frames = [
+        _shares(frame, complete, complete & (count == k), by, source, confidence, merge).assign(dimension=dimension, behaviours=k)
+        for k in range(len(behaviours) + 1)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def behaviour_counts(
+    frame: pd.DataFrame, behaviours: list[str], rules: Rules, source: str, confidence: float = stats.CONFIDENCE, protected=frozenset()
+) -> pd.DataFrame:
     """Per year, in all (`dimension` 'all') and by grade and by gender: the share (percent) of the
     pupils who answered every behaviour that have tried exactly 0, 1, ..., k of them, with the
-    targets' interval. Columns: year, dimension, group, behaviours, SHARE_COLUMNS, suppressed.
+    targets' interval. Columns: year, dimension, group, behaviours, SHARE_COLUMNS, suppressed, left_out.
 
     Secondary suppression runs over both sums of the table: a group's shares add up to its pupils,
-    and a number of behaviours' groups add up to all pupils with that number (`_count_lines`)."""
-    complete, count = _complete(frame, behaviours)
-    frames = []
-    for dimension in (ALL, *(d for d in DIMENSIONS if d in frame.columns)):
-        by = None if dimension == ALL else dimension
-        for k in range(len(behaviours) + 1):
-            rows = _shares(frame, complete, complete & (count == k), by, source, confidence)
-            frames.append(rows.assign(dimension=dimension, behaviours=k))
-    table = pd.concat(frames, ignore_index=True).assign(unit="percent")
-    limit = rules.all_or_none_limit(SOURCES[source].health_data)
-    table["_limit"] = np.where(table["dimension"] == ALL, 0.0, limit)
-    reason = pd.Series(primary_suppression(table["numerator"], table["denominator"], True, rules, table["_limit"]), index=table.index)
-    reason = secondary_suppression(table, reason, _count_lines(table), rules)
+    and a number of behaviours' groups add up to all pupils with that number (`distribution.count_lines`). A
+    residual group (gender "other", unknown) is shown whole or left out whole (`left_out`). In a
+    `protected` (dimension, year) (indicators.protected_years) the residual groups are left out and
+    the groups of rules.large_group pupils or more show their shares without their size."""
+    table = distribution_table(frame, rules, source, lambda d, m: _distribution_shares(frame, behaviours, d, m, source, confidence))
+    reason, _ = distribution_reasons(table, rules, protected)
+    withheld = (table["_protected"] & (table["denominator"] >= rules.large_group) & (reason == "")).to_numpy()
     table["suppressed"] = (reason != "").to_numpy()
+    table["left_out"] = (reason == LEFT_OUT).to_numpy()
     table.loc[table["suppressed"], SHARE_COLUMNS] = np.nan
+    table.loc[withheld, ["numerator", "denominator", "effective_n"]] = np.nan
     table = table.sort_values(["year", "dimension", "group", "behaviours"], key=_dimension_order, kind="stable")
     return table[COUNT_COLUMNS].reset_index(drop=True)
 
@@ -257,17 +260,6 @@ def _dimension_order(column: pd.Series) -> pd.Series:
     if column.name == "group":
         return column.astype(str).map(lambda g: g.zfill(6) if g.isdigit() else g)
     return column
-
-
-def _count_lines(table: pd.DataFrame) -> list:
-    """The sums of a distribution table: each group's row over the numbers of behaviours, and each
-    number's column over a dimension's groups together with the cell of all pupils."""
-    lines = [group.index for _, group in table.groupby(["year", "dimension", "group"], sort=False)]
-    everyone = table[table["dimension"] == ALL]
-    overall = pd.Series(everyone.index, index=pd.MultiIndex.from_frame(everyone[["year", "behaviours"]]))
-    for (year, _dimension, k), group in table[table["dimension"] != ALL].groupby(["year", "dimension", "behaviours"], sort=False):
-        lines.append(group.index.append(pd.Index([overall[(year, k)]])) if (year, k) in overall.index else group.index)
-    return lines
 
 
 def _combined_hidden(part_hidden: pd.Series, line_hidden: pd.Series) -> bool:
@@ -291,7 +283,7 @@ def multiple_behaviours(
     """Per year: the share (percent) of pupils with at least `at_least` of the behaviours, with the
     targets' interval; hidden when a cell of it breaks a rule or would uncover a hidden cell of the
     year's distribution (`counts`, from behaviour_counts)."""
-    complete, count = _complete(frame, behaviours)
+    complete, count = tried_counts(frame, behaviours)
     table = _shares(frame, complete, complete & (count >= at_least), None, source, confidence).drop(columns="group")
     unsafe = primary_suppression(table["numerator"], table["denominator"], True, rules) != ""
     everyone = counts[counts["dimension"] == ALL]
@@ -304,8 +296,10 @@ def multiple_behaviours(
 
 
 def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENCE) -> stats.TrendResult:
-    """The trend of the share with several behaviours over the years shown: the targets' test
-    (Cochran-Armitage on effective counts, share x n_eff of n_eff; assessment.effective_counts)."""
+    """The trend of the share with several behaviours over the years shown: Cochran-Armitage on the
+    effective counts (share x n_eff of n_eff, Rao & Scott's first-order design correction;
+    assessment.effective_counts). Not the targets' design-based slope (survey.linear_trend_variance):
+    the published rows hold no school's sums, and no change test on the page has to agree with it."""
     from rusmiddel_analysis.calc.assessment import effective_counts
 
     shown = rows[~rows["suppressed"].astype(bool)]
@@ -315,14 +309,23 @@ def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENC
     return stats.trend_test(successes, answers, shown["year"], confidence)
 
 
-def early_debut(frame: pd.DataFrame, behaviours: list[str], early_grades: list[int], rules: Rules, source: str, confidence: float = stats.CONFIDENCE):
+def early_debut(
+    frame: pd.DataFrame,
+    behaviours: list[str],
+    early_grades: list[int],
+    rules: Rules,
+    source: str,
+    confidence: float = stats.CONFIDENCE,
+    protected=frozenset(),
+):
     """Per year and behaviour: the share (percent) of the pupils in the early grades who have tried
     it, with the targets' interval. Hidden when it breaks a rule, or when it would uncover a hidden
-    cell of the behaviour's breakdown by grade (computed and suppressed as a target's page does)."""
+    cell of the behaviour's breakdown by grade (computed and suppressed as a target's page does, in
+    the `protected` (dimension, year)s of indicators.protected_years too)."""
     if "grade" not in frame.columns:
         return pd.DataFrame(columns=EARLY_COLUMNS)
     spec = SOURCES[source]
-    return early_debut_of_rows({b: answer_rows(frame, spec, b) for b in behaviours}, early_grades, rules, source, confidence)
+    return early_debut_of_rows({b: answer_rows(frame, spec, b) for b in behaviours}, early_grades, rules, source, confidence, protected)
 
 
 def _row_shares(rows: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
@@ -334,9 +337,18 @@ def _row_shares(rows: pd.DataFrame, answered, success, by: str | None, source: s
     return out[out["denominator"] > 0]
 
 
-def early_debut_of_rows(rows: dict[str, pd.DataFrame], early_grades: list[int], rules: Rules, source: str, confidence: float = stats.CONFIDENCE):
+def early_debut_of_rows(
+    rows: dict[str, pd.DataFrame],
+    early_grades: list[int],
+    rules: Rules,
+    source: str,
+    confidence: float = stats.CONFIDENCE,
+    protected=frozenset(),
+):
     """`early_debut` from each behaviour's question rows (survey_counts.question_rows, so a counts
-    table by grade gives it too): a share per behaviour among the early grades' answers."""
+    table by grade gives it too): a share per behaviour among the early grades' answers. The grade
+    breakdown it must not uncover is suppressed as a target's page suppresses it, with its residual
+    groups and the `protected` (dimension, year)s, counts years as answers years."""
     health = rules.all_or_none_limit(SOURCES[source].health_data)
     frames = []
     for b, part in rows.items():
@@ -346,7 +358,7 @@ def early_debut_of_rows(rows: dict[str, pd.DataFrame], early_grades: list[int], 
         answered = part["answer"].notna().to_numpy()
         tried = part["answer"].fillna(False).astype(bool).to_numpy() & answered
         grades = _row_shares(part, answered, tried, "grade", source, confidence).assign(unit="percent")
-        grades = _suppressed_by_grade(grades, rules, health)
+        grades = _suppressed_by_grade(grades, rules, health, protected)
         combined = _row_shares(part, answered & early, tried & early, None, source, confidence).drop(columns="group")
         unsafe = primary_suppression(combined["numerator"], combined["denominator"], True, rules) != ""
         for i, year in enumerate(combined["year"]):
@@ -360,9 +372,11 @@ def early_debut_of_rows(rows: dict[str, pd.DataFrame], early_grades: list[int], 
     return table[EARLY_COLUMNS].sort_values(["year"], kind="stable").reset_index(drop=True)
 
 
-def _suppressed_by_grade(grades: pd.DataFrame, rules: Rules, limit: float) -> pd.DataFrame:
+def _suppressed_by_grade(grades: pd.DataFrame, rules: Rules, limit: float, protected=frozenset()) -> pd.DataFrame:
     """Which cells of a behaviour's breakdown by grade a target's page hides (indicators.compute's rule)."""
-    return suppress(grades, ["year"], rules, limit)
+    residual = grades["group"].isin(residual_groups("grade")).to_numpy()
+    shielded = np.array([("grade", int(y)) in protected for y in grades["year"]], dtype=bool)
+    return suppress(grades, ["year"], rules, limit, residual, shielded)
 
 
 def weighted_median(values, weights) -> float:
@@ -422,15 +436,16 @@ EMPTY = {
 }
 
 
-def _exact_tables(frame: pd.DataFrame, block: dict, rules: Rules, source: str, confidence: float) -> dict[str, pd.DataFrame]:
-    """The high-risk tables with their exact counts, each hidden by its own rules."""
+def _exact_tables(frame: pd.DataFrame, block: dict, rules: Rules, source: str, confidence: float, protected=frozenset()) -> dict[str, pd.DataFrame]:
+    """The high-risk tables with their exact counts, each hidden by its own rules (`protected`: the
+    (dimension, year)s whose residual groups are left out and large groups' sizes withheld)."""
     behaviours = block["behaviours"]
-    counts = behaviour_counts(frame, behaviours, rules, source, confidence)
+    counts = behaviour_counts(frame, behaviours, rules, source, confidence, protected)
     return {
         "high_risk": co_occurrence(frame, behaviours, rules, confidence),
         "behaviour_counts": counts,
         "multiple_behaviours": multiple_behaviours(frame, behaviours, rules, source, counts, block["multiple"], confidence),
-        "early_debut": early_debut(frame, behaviours, block["early_grades"], rules, source, confidence),
+        "early_debut": early_debut(frame, behaviours, block["early_grades"], rules, source, confidence, protected),
         "debut_ages": debut_ages(frame, block["debut_ages"], block["early_age"], rules, source, confidence),
     }
 
@@ -465,15 +480,18 @@ def unavailable(counts: pd.DataFrame | None, behaviours: list[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=UNAVAILABLE_COLUMNS).sort_values(["year"], kind="stable").reset_index(drop=True)
 
 
-def _with_counted_early_debut(exact: dict[str, pd.DataFrame], data, block: dict, rules: Rules, source: str, confidence: float, years) -> dict:
-    """The counts years' early debut (from the counts by grade) added to the answers years' table;
-    returns each behaviour's counts rows, for the linked audit."""
+def _with_counted_early_debut(
+    exact: dict[str, pd.DataFrame], data, block: dict, rules: Rules, source: str, confidence: float, years, protected=frozenset()
+) -> dict:
+    """The counts years' early debut (from the counts by grade) added to the answers years' table,
+    protected as the answers years' (`protected`: indicators.protected_years); returns each
+    behaviour's counts rows, for the linked audit."""
     spec = SOURCES[source]
     counted = {}
     for b in block["behaviours"]:
         rows = question_rows(data, spec, b)
         counted[b] = rows[(rows["layout"] == COUNTS) & rows["year"].between(*years)]
-    early = early_debut_of_rows(counted, block["early_grades"], rules, source, confidence)
+    early = early_debut_of_rows(counted, block["early_grades"], rules, source, confidence, protected)
     if not early.empty:
         both = pd.concat([exact["early_debut"], early], ignore_index=True) if not exact["early_debut"].empty else early
         exact["early_debut"] = both.sort_values(["year"], kind="stable").reset_index(drop=True)
@@ -497,8 +515,11 @@ def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFra
         return {**empty, "pair_counts": empty["high_risk"], "high_risk_unavailable": unavailable(None, block["behaviours"])}
     frame = frame[frame["year"].between(*years)] if frame is not None else None
     rules = Rules.from_settings(settings)
-    exact = _exact_tables(frame, block, rules, source, settings["confidence"]) if frame is not None else dict(empty)
-    counted = _with_counted_early_debut(exact, data, block, rules, source, settings["confidence"], years) if counts is not None else {}
+    # the (dimension, year)s whose breakdowns are protected, answers and counts years alike (a counts
+    # year has no distribution to decide from: distribution.counted_years)
+    protected = frozenset((d, y) for d in DIMENSIONS for s, y in protected_years(strategy, data, d) if s == source)
+    exact = _exact_tables(frame, block, rules, source, settings["confidence"], protected) if frame is not None else dict(empty)
+    counted = _with_counted_early_debut(exact, data, block, rules, source, settings["confidence"], years, protected) if counts is not None else {}
     weighted = _weighted(frame) or any(not rows["integral"].all() or _weighted(rows) for rows in counted.values())
     linked = LinkedSet(
         block["behaviours"],

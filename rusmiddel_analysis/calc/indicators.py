@@ -23,8 +23,21 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats, survey_counts, survey_indicators
-from rusmiddel_analysis.calc.breakdowns import ALL, BOTH, NOT_CALLED, UNKNOWN, group_order, published_subgroups, supported_subgroups
-from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, suppress
+from rusmiddel_analysis.calc.assessment import trend_rows
+from rusmiddel_analysis.calc.breakdowns import (
+    ALL,
+    BOTH,
+    NOT_CALLED,
+    RESIDUAL,
+    UNKNOWN,
+    group_keys,
+    group_order,
+    published_subgroups,
+    residual_groups,
+    supported_subgroups,
+)
+from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, primary_suppression, published, suppress, unprotected
+from rusmiddel_analysis.calc.distribution import unprotected_years
 from rusmiddel_analysis.ingest.process import counts_file, read_processed
 from rusmiddel_analysis.ingest.schemas import COUNTS, EPISODES, FOLLOW_UPS, POPULATION, SOURCES
 
@@ -54,6 +67,7 @@ class ProcessedData:
     def __init__(self, processed_dir):
         self.dir = Path(processed_dir)
         self._cache: dict[str, pd.DataFrame] = {}
+        self._memo: dict[tuple, tuple] = {}
 
     @classmethod
     def of(cls, processed) -> ProcessedData:
@@ -68,6 +82,14 @@ class ProcessedData:
 
     def has(self, source: str, layout: str | None = None) -> bool:
         return (self.dir / (counts_file(source) if layout == COUNTS else f"{source}.parquet")).exists()
+
+    def memo(self, strategy, key: tuple, make):
+        """What `make()` computes from these data and `strategy`, once (the strategy is kept with
+        it, so that its id names it while it is cached)."""
+        key = (id(strategy), *key)
+        if key not in self._memo:
+            self._memo[key] = (strategy, make())
+        return self._memo[key][1]
 
 
 def _success_mask(series: pd.Series, rule: dict, strategy) -> pd.Series:
@@ -90,19 +112,7 @@ def _age_group(frame: pd.DataFrame, year: pd.Series, bands) -> pd.Series:
     return labels
 
 
-def group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
-    """The group of each row in breakdown `by`: its value as text (yes/no as 'true'/'false'), `unknown`
-    where it is missing."""
-    if by is None:
-        return pd.Series(ALL, index=frame.index)
-    column = frame[by]
-    text = column.astype("string")
-    if pd.api.types.is_bool_dtype(column.dtype):
-        text = text.str.lower()
-    return text.fillna(UNKNOWN).astype(object)
-
-
-def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
+def _share_rows(target, strategy, data: ProcessedData, by: str | None, merge: bool = False) -> pd.DataFrame:
     """One row per year and group: answers, successes, no-answers and the (weighted) share with its
     design-based interval; for the totals also the standardised share and the coverage comparison."""
     spec = target.indicator
@@ -111,7 +121,8 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     answered = frame["answer"].notna().to_numpy()
     success = _success_mask(frame["answer"], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
     flags = (frame["count"].to_numpy(), frame["clustered"].to_numpy(bool), frame["stratified"].to_numpy(bool))
-    work = survey_indicators.answers_frame(frame, answered, success, group_keys(frame, by), source.cluster, source.standardise_by, *flags)
+    keys = group_keys(frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
+    work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags)
     confidence = strategy.settings["confidence"]
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:
@@ -122,7 +133,16 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.Dat
     out = out.merge(survey_indicators.standardised_shares(work, standard_year, confidence), on="year", how="left")
     common = survey_indicators.common_cluster_shares(work, target.baseline_year, confidence, Rules.from_settings(strategy.settings))
     changes = survey_indicators.baseline_changes(work, target.baseline_year)
-    return out.merge(common, on="year", how="left").merge(changes, on="year", how="left")
+    trends = survey_indicators.design_trends(work, trend_years(strategy, target, out))
+    return out.merge(common, on="year", how="left").merge(changes, on="year", how="left").merge(trends, on="year", how="left")
+
+
+def trend_years(strategy, target, rows: pd.DataFrame) -> dict[int, list[int]]:
+    """For each measured year, the years a report with it as the latest measurement reads the trend
+    over (assessment.trend_rows: the strategy's years from the latest method break on, without
+    the years that break a data-quality rule)."""
+    rows = rows[rows["year"].between(target.baseline_year, strategy.period_end) & rows["value"].notna()].sort_values("year")
+    return {int(y): trend_rows(strategy, target, rows[rows["year"] <= y], int(y))[0]["year"].astype(int).tolist() for y in rows["year"]}
 
 
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
@@ -172,7 +192,7 @@ def _treatment_base(target, strategy, data: ProcessedData) -> pd.DataFrame:
     return base.assign(status_used=base["status"].astype(object).where(base["reached"]))
 
 
-def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
+def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | None, merge: bool = False) -> pd.DataFrame:
     """One row per end year and group: known outcomes, successes, the share with its interval, the
     unknown share, the bounds for the unknown outcomes and (follow-up) the contact rate."""
     spec = target.indicator
@@ -180,7 +200,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     follow_up = spec.get("basis", "end_of_treatment") == "follow_up"
     status = base["status_used"]
     base = base.assign(
-        group=group_keys(base, by),
+        group=group_keys(base, by, merge),
         known=status.isin(list(strategy.code_set(spec["known"]))),
         success=status.isin(list(strategy.code_set(spec["success"]))),
         # follow-up: an outcome is unknown when the citizen was not reached, or reached without a status
@@ -212,7 +232,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     return rows.drop(columns=["episodes", "unknown_status", "reached"])
 
 
-def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
+def _persons_once(episodes: pd.DataFrame, by: str | None, merge: bool = False) -> pd.DataFrame:
     """One row per person and year, so a breakdown's groups add up to the count of persons.
 
     The group is taken from the person's first episode starting in the year; for the substance
@@ -220,7 +240,7 @@ def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """
     ordered = episodes.sort_values(["start_date", "episode_id"], kind="stable")
     people = ordered.drop_duplicates(["year", "person_id"]).copy()
-    people["group"] = group_keys(people, by)
+    people["group"] = group_keys(people, by, merge)
     if by == "substance":
         kinds = ordered.groupby(["year", "person_id"])["substance"].nunique()
         several = kinds[kinds > 1].index
@@ -228,8 +248,8 @@ def _persons_once(episodes: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return people
 
 
-def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None) -> pd.DataFrame:
-    people = _persons_once(_episodes(data, strategy, "start_date"), by)
+def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None, merge: bool = False) -> pd.DataFrame:
+    people = _persons_once(_episodes(data, strategy, "start_date"), by, merge)
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
     low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
@@ -253,11 +273,80 @@ def with_rate(counts: pd.DataFrame, population: pd.DataFrame, per: float) -> pd.
 ROW_BUILDERS = {"share": _share_rows, "treatment_outcome": _treatment_outcome_rows, "persons_starting": _persons_starting_rows}
 
 
+def _built(strategy, data: ProcessedData, target, by: str | None, merge: bool = False) -> pd.DataFrame:
+    """A target's rows per year (and group of `by`) in the strategy's years, before disclosure
+    control: the baseline year to the end of the period. Computed once per run."""
+
+    def make():
+        rows = ROW_BUILDERS[target.indicator["type"]](target, strategy, data, by, merge)
+        return rows[rows["year"].between(target.baseline_year, strategy.period_end)] if not rows.empty else rows
+
+    return data.memo(strategy, ("rows", target.id, by, merge), make)
+
+
+def _limit(target, rules: Rules) -> float:
+    """The group size under which a subgroup share of the target may not show 0 % or 100 %."""
+    return rules.all_or_none_limit(SOURCES[target.source].health_data)
+
+
+def target_rows(strategy, data: ProcessedData, target, by: str | None) -> pd.DataFrame:
+    """A target's rows as its breakdown `by` publishes them (before suppression): in a year where a
+    residual group breaks a rule and the breakdown has several, they are one merged group
+    (breakdowns.RESIDUAL), which disclosure control then shows or leaves out."""
+    rows = _built(strategy, data, target, by)
+    if by is None or rows.empty:
+        return rows
+    rules = Rules.from_settings(strategy.settings)
+    residual = rows["group"].isin(residual_groups(by))
+    breaks = primary_suppression(rows["numerator"], rows["denominator"], target.unit == "percent", rules, _limit(target, rules)) != ""
+    part = rows[residual].assign(_breaks=breaks[residual.to_numpy()])
+    years = [y for y, p in part.groupby("year") if len(p) >= 2 and p["_breaks"].any()]
+    if not years:
+        return rows
+    merged = _built(strategy, data, target, by, merge=True)
+    merged = merged[merged["year"].isin(years) & (merged["group"] == RESIDUAL)]
+    kept = rows[~(residual & rows["year"].isin(years))]
+    return pd.concat([kept, merged], ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
+
+
+def _suppress_breakdowns(strategy, table: pd.DataFrame, by: str, rules: Rules, protected=None) -> pd.DataFrame:
+    """Primary and secondary suppression of breakdowns by `by`, each target's year a line."""
+    targets = {t.id: t for t in strategy.targets}
+    limit = table["target_id"].map(lambda tid: _limit(targets[tid], rules)).to_numpy(float)
+    residual = table["group"].isin(residual_groups(by)).to_numpy()
+    return suppress(table, ["target_id", "year"], rules, limit, residual, protected)
+
+
+def protected_years(strategy, data: ProcessedData, by: str) -> frozenset[tuple[str, int]]:
+    """The (source, year)s whose breakdowns by `by` are protected: some published table of the
+    source and year by `by` (a target's breakdown, or the high-risk distribution) has hidden or
+    left-out cells that only a group of settings.disclosure.large_group answers or more could
+    protect. In every breakdown of shares by `by` of such a source and year the residual groups are
+    left out and the large groups' counts withheld (docs/methodology.md, section 7)."""
+
+    def make():
+        rules = Rules.from_settings(strategy.settings)
+        found = set()
+        for target in (t for t in strategy.targets if by in supported_subgroups(t)):
+            rows = target_rows(strategy, data, target, by)
+            if rows.empty:
+                continue
+            table = rows.assign(target_id=target.id, unit=target.unit)
+            flagged = unprotected(table, ["target_id", "year"], rules, _limit(target, rules), table["group"].isin(residual_groups(by)).to_numpy())
+            found |= {(target.source, int(y)) for y in table.loc[flagged, "year"]}
+        found |= unprotected_years(strategy, data, by)
+        return frozenset(found)
+
+    return data.memo(strategy, ("protected", by), make)
+
+
 def compute(strategy, processed_dir, by: str | None = None, targets: list[str] | None = None) -> pd.DataFrame:
     """Every target's indicator per year (and per subgroup `by`), disclosure control applied.
 
     `by` is one subgroup dimension (`supported_subgroups`); targets whose source lacks it are left
-    out. Missing values form the group `unknown`, so a breakdown's groups add up to the total.
+    out. Missing values form the group `unknown`, so a breakdown's groups add up to the total; a
+    residual group too small to publish is merged or left out (`suppression` 'left_out'), and in a
+    protected year (`protected_years`) the large groups' counts are withheld ('withheld').
     `processed_dir` may be a folder or a ProcessedData that several calls share.
     """
     data = ProcessedData.of(processed_dir)
@@ -267,12 +356,9 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
             continue
         if by is not None and by not in supported_subgroups(target):
             continue
-        rows = ROW_BUILDERS[target.indicator["type"]](target, strategy, data, by)
-        if not rows.empty:  # only the strategy's years: the baseline year to the end of the period
-            rows = rows[rows["year"].between(target.baseline_year, strategy.period_end)]
-        if rows.empty:
-            continue
-        frames.append(rows.assign(target_id=target.id, unit=target.unit, by=by or ALL))
+        rows = target_rows(strategy, data, target, by)
+        if not rows.empty:
+            frames.append(rows.assign(target_id=target.id, unit=target.unit, by=by or ALL))
     if not frames:
         if by is not None and not any(by in supported_subgroups(t) for t in strategy.targets):
             valid = sorted({d for t in strategy.targets for d in supported_subgroups(t)})
@@ -288,8 +374,10 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
     if by is None:  # totals: the rules for single cells; 0 % and 100 % are a finding, not a breakdown
         table = suppress(table, [], rules)
     else:
-        health = table["target_id"].map({t.id: SOURCES[t.source].health_data for t in strategy.targets})
-        table = suppress(table, ["target_id", "year"], rules, [rules.all_or_none_limit(h) for h in health])
+        shielded = protected_years(strategy, data, by)
+        sources = table["target_id"].map({t.id: t.source for t in strategy.targets})
+        protected = (table["unit"] == "percent") & pd.Series([(s, int(y)) in shielded for s, y in zip(sources, table["year"], strict=True)])
+        table = _suppress_breakdowns(strategy, table, by, rules, protected.to_numpy())
     order = {tid: i for i, tid in enumerate(strategy.target_ids)}
     sort_keys = {"target_id": lambda s: s.map(order), "year": lambda s: s, "group": lambda s: s.map(group_order(strategy, by))}
     table = table.sort_values(["target_id", "year", "group"], key=lambda s: sort_keys[s.name](s), kind="stable").reset_index(drop=True)
@@ -302,12 +390,13 @@ def published_breakdowns(strategy, processed_dir, data_years: dict[str, int]) ->
 
     `data_years` maps a target id to the year its page shows (the latest measurement up to the
     report year). The rows are exactly those of `compute(..., by=...)` that the target pages show,
-    hidden cells included (with their reason and no numbers), in the strategy's order.
+    hidden cells included (with their reason and no numbers), residual groups left out not, in the
+    strategy's order.
     """
     frames = []
     for by in dict.fromkeys(by for t in strategy.targets if t.id in data_years for by in published_subgroups(t)):
         ids = [t.id for t in strategy.targets if t.id in data_years and by in published_subgroups(t)]
-        table = compute(strategy, processed_dir, by=by, targets=ids)
+        table = published(compute(strategy, processed_dir, by=by, targets=ids))
         frames.append(table[table["year"] == table["target_id"].map(data_years)])
     if not frames:
         return pd.DataFrame(columns=COLUMNS)

@@ -43,7 +43,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL, UNKNOWN
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, UNKNOWN, residual_groups
 
 NO_ANSWER = 2  # an elementary cell's answer to a behaviour: 0 no, 1 yes, 2 no answer
 GROUPS = ("grade", "gender")
@@ -70,6 +70,11 @@ class Cells:
 
     def answered(self, behaviour: str) -> np.ndarray:
         return self.attributes[behaviour].to_numpy() != NO_ANSWER
+
+    def group(self, dimension: str, group) -> np.ndarray:
+        """The cells of a breakdown's group (the merged residual group: all of its members)."""
+        group = str(group)
+        return self.where(**{dimension: [g for g in residual_groups(dimension) if g != RESIDUAL] if group == RESIDUAL else group})
 
 
 def elementary_cells(frame: pd.DataFrame, behaviours: list[str], counts=None) -> Cells:
@@ -270,7 +275,8 @@ def _share(out: Published, linked: LinkedSet, numerator, denominator, percent, o
 
 
 def _target_numbers(out: Published, cells: Cells, linked: LinkedSet, year: int) -> None:
-    """A target's total (answers, successes, no-answers) and the cells of its breakdowns it shows."""
+    """A target's total (answers, successes, no-answers) and the cells of its breakdowns it shows: a
+    group's counts, or its share when its counts are withheld (a large group of a protected year)."""
     totals, subgroups = linked.tables["totals"], linked.tables["subgroups"]
     for target_id, column, counted in linked.targets:
         answered, success = cells.answered(column), cells.where(**{column: int(counted)})
@@ -280,9 +286,11 @@ def _target_numbers(out: Published, cells: Cells, linked: LinkedSet, year: int) 
             out.count(~answered, row.no_answer, None)
         shown = subgroups[(subgroups["target_id"] == target_id) & (subgroups["year"] == year) & subgroups["by"].isin(GROUPS)]
         for row in shown[~shown["suppressed"].astype(bool)].itertuples():
-            group = cells.where(**{row.by: str(row.group)})
+            group = cells.group(row.by, row.group)
             out.count(answered & group, row.denominator, None)
             out.count(success & group, row.numerator, None)
+            if pd.isna(row.denominator):
+                _share(out, linked, success & group, answered & group, row.value, None)
 
 
 def _high_risk_numbers(out: Published, cells: Cells, linked: LinkedSet, year: int) -> None:
@@ -296,7 +304,7 @@ def _high_risk_numbers(out: Published, cells: Cells, linked: LinkedSet, year: in
             out.rounded_count(group, size, linked.round_sizes, owner)
             _share(out, linked, group & case, group, risk, owner)
     for row in _shown(linked, "behaviour_counts", year).itertuples():
-        group = complete if row.dimension == ALL else complete & cells.where(**{row.dimension: str(row.group)})
+        group = complete if row.dimension == ALL else complete & cells.group(row.dimension, row.group)
         out.rounded_count(group, row.denominator, linked.round_sizes, ("behaviour_counts", row.Index))
         _share(out, linked, group & (tried == row.behaviours), group, row.value, ("behaviour_counts", row.Index))
     for row in _shown(linked, "multiple_behaviours", year).itertuples():
@@ -324,6 +332,13 @@ def _size(tables: dict[str, pd.DataFrame], row: tuple[str, int]) -> float:
     return float(tables[name].loc[index, columns].min())
 
 
+def _hideable(tables: dict[str, pd.DataFrame], row: tuple[str, int]) -> bool:
+    """Whether the audit may hide a row: not a large group whose size is withheld (a protected
+    year's boys or girls: a group of large_group pupils is never hidden to protect a smaller one)."""
+    name, index = row
+    return not (name == "behaviour_counts" and pd.isna(tables[name].loc[index, "denominator"]))
+
+
 def _same_pair(table: pd.DataFrame, index: int) -> list[int]:
     """Both directions of a pair of behaviours (they share the pupils with both): hidden together."""
     row = table.loc[index]
@@ -344,18 +359,21 @@ def _with_hidden(tables: dict[str, pd.DataFrame], hidden: dict[str, set[int]]) -
 
 def _protect_year(cells: Cells, linked: LinkedSet, year: int, min_cell: int, hidden: dict[str, set[int]]) -> None:
     """Add to `hidden` the rows that keep one year's cells from being narrowed under min_cell: for
-    each exposed cell one binding row, the smallest group first, then the exposed cells audited
-    again (hiding only loosens what a reader knows, so a cell once safe stays safe)."""
+    each exposed cell one binding row, the smallest group first (never a withheld large group's,
+    `_hideable`), then the exposed cells audited again (hiding only loosens what a reader knows, so
+    a cell once safe stays safe)."""
     among = None
     while True:
         shown = replace(linked, tables=_with_hidden(linked.tables, hidden))
-        # a cell only a target's own tables narrow is theirs to protect (their breakdowns' rules)
-        exposures = [e for e in audit(cells, published_numbers(cells, shown, int(year)), min_cell, among) if e.binding]
-        if not exposures:
+        # a cell only a target's own tables narrow is theirs to protect (their breakdowns' rules), and
+        # a withheld large group's row is never hidden
+        found = audit(cells, published_numbers(cells, shown, int(year)), min_cell, among)
+        exposures = [[row for row in e.binding if _hideable(linked.tables, row)] for e in found]
+        if not any(exposures):
             return
-        for name, index in {min(e.binding, key=lambda row: (_size(linked.tables, row), row)) for e in exposures}:
+        for name, index in {min(rows, key=lambda row: (_size(linked.tables, row), row)) for rows in exposures if rows}:
             hidden[name].update(_same_pair(linked.tables[name], index) if name == "high_risk" else [index])
-        among = np.concatenate([e.cells for e in exposures])
+        among = np.concatenate([e.cells for e, rows in zip(found, exposures, strict=True) if rows])
 
 
 def protect(frame: pd.DataFrame, linked: LinkedSet, min_cell: int) -> dict[str, set[int]]:

@@ -47,7 +47,7 @@ class QualityProblem:
     def code(self) -> str:
         if self.limit is None:
             return f"{self.rule}:{int(self.found)}"
-        if self.rule == "min_denominator":
+        if self.rule in ("min_denominator", "min_clusters"):
             return f"{self.rule}:{int(self.found)}<{int(self.limit)}"
         sign = "<" if self.rule.startswith("min_") else ">"
         return f"{self.rule}:{self.found:.3f}{sign}{self.limit}"
@@ -64,6 +64,8 @@ class Verdict:
     p_on_track: float | None
     watch: bool
     source_kind: str
+    # why it is watched (assessment.watch_reasons): beyond_chance, half_margin
+    watch_reasons: tuple[str, ...] = ()
 
 
 def codes(records) -> str:
@@ -116,6 +118,7 @@ def verdict_of(row) -> Verdict:
         p_on_track=_number(row.get("p_on_track")),
         watch=bool(row.get("watch")) if pd.notna(row.get("watch")) else False,
         source_kind=str(row.get("source_kind") or ""),
+        watch_reasons=tuple(_parts(row.get("watch_reason"))),
     )
 
 

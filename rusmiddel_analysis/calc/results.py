@@ -195,9 +195,12 @@ class Results:
 
     def published_breakdowns(self, strategy, data_years: dict[str, int]) -> pd.DataFrame:
         """Every breakdown the reports publish: each target's published dimensions in its data year,
-        hidden cells included, in the strategy's order and each breakdown's group order."""
+        hidden cells included and residual groups left out not (disclosure.published), in the
+        strategy's order and each breakdown's group order."""
+        from rusmiddel_analysis.calc.disclosure import published
+
         frames = [self.breakdown(by, t.id, data_years[t.id]) for t in strategy.targets if t.id in data_years for by in published_subgroups(t)]
-        return pd.concat(frames, ignore_index=True) if frames else self.subgroups.iloc[0:0]
+        return published(pd.concat(frames, ignore_index=True)).reset_index(drop=True) if frames else self.subgroups.iloc[0:0]
 
     def complete(self) -> Results:
         """Every table computed (what the artefact keeps)."""

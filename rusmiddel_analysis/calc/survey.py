@@ -31,6 +31,8 @@ from rusmiddel_analysis.calc.stats import _array, _positions
 __all__ = [
     "linearised_share_variance",
     "paired_change_variance",
+    "independent_change_variance",
+    "linear_trend_variance",
     "design_based_share",
     "design_effect",
     "design_effective_n",
@@ -112,6 +114,76 @@ def paired_change_variance(cluster, year_is_later, sum_w, sum_wy):
     z, n = z[present], int(present.sum())
     variance = n / (n - 1) * ((z - z.mean()) ** 2).sum() if n >= 2 else np.nan
     return float(share[1] - share[0]), float(variance), n - 1
+
+
+def independent_change_variance(year_is_later, sum_w, sum_wy, sum_w2, sum_w2y) -> float:
+    """The variance of the change p₂ − p₁ with every answer its own cluster: the two years' binomial
+    (Kish-weighted) variances added,
+
+        v_ind = Σ_t (Σw²y (1 − 2 p_t) + p_t² Σw²)_t / W_t²      ( = Σ_t p_t (1 − p_t) / n_t unweighted)
+
+    The floor of the paired variance (`paired_change_variance`): each year's pupils are new, so
+    pairing the schools takes out their lasting level, never the pupils' own variation; a paired
+    estimate below it is the between-school spread coming out small by chance, as a share's
+    effective n is capped at Kish's (Kish 1965, 8.2; Breslow & Day 1987, 2.3 for the unweighted form).
+    """
+    later = np.atleast_1d(np.asarray(year_is_later, dtype=bool))
+    w, wy, w2, w2y = _cells(("sum_w", "sum_wy", "sum_w2", "sum_w2y"), sum_w, sum_wy, sum_w2, sum_w2y)
+    if later.shape != w.shape or not later.any() or later.all():
+        raise ValueError("year_is_later must mark one entry per cluster sum, with entries in both years")
+    total = 0.0
+    for year in (~later, later):
+        big_w = w[year].sum()
+        p = wy[year].sum() / big_w
+        total += (w2y[year].sum() * (1 - 2 * p) + p * p * w2[year].sum()) / big_w**2
+    return float(total)
+
+
+def linear_trend_variance(cluster, year, sum_w, sum_wy, sum_w2, sum_w2y):
+    """The straight-line trend of a weighted share over the years, per year, and its linearised
+    variance with the clusters (schools) kept together across the years: (slope, variance,
+    variance_independent, C − 1).
+
+    One entry per cluster and year: the cluster's code (the same school the same code in every
+    year), the year, and Σw, Σwy, Σw², Σw²y over the cluster's answers that year. The weighted least
+    squares line of the answer y (0/1) on the year s, with W_t, (WY)_t the year's sums,
+    s̄ = Σ W_t s_t / W and ȳ = Σ (WY)_t / W:
+
+        S = Σ_t W_t (s_t − s̄)²,   b = Σ_t (s_t − s̄) (WY)_t / S
+        u_ct = (s_t − s̄) ((wy)_ct − (ȳ + b (s_t − s̄)) w_ct) / S     (the linearised slope, per cluster and year)
+        v = C / (C − 1) · Σ_c (Σ_t u_ct)²,   C the clusters answering in any of the years
+        v_ind = Σ_t (s_t − s̄)² (Σw²y (1 − 2 f_t) + f_t² Σw²)_t / S²,   f_t = ȳ + b (s_t − s̄)
+
+    the ultimate-cluster (sandwich) variance of a regression coefficient under the design (Binder
+    1983, Int. Stat. Rev. 51:279-292; Lohr 2022, ch. 11; R's svyglm and Stata's svy: regress with one
+    stage), read on t with C − 1 degrees of freedom (Korn & Graubard 1998). A school's years are
+    one cluster, as in `paired_change_variance`: with two years b is the change divided by their
+    distance and v its paired variance over the distance squared, so the trend and the change test
+    read the same evidence the same way. v_ind is the same estimator with every answer its own
+    cluster (the binomial floor, as Kish's n caps a share's effective n). b and the variances are per
+    year, as fractions.
+    """
+    cl = np.atleast_1d(np.asarray(cluster))
+    s_year = np.atleast_1d(_array("year", year))
+    w, wy, w2, w2y = _cells(("sum_w", "sum_wy", "sum_w2", "sum_w2y"), sum_w, sum_wy, sum_w2, sum_w2y)
+    if not (cl.shape == s_year.shape == w.shape) or not np.issubdtype(cl.dtype, np.integer) or (cl < 0).any():
+        raise ValueError("cluster must hold whole codes, one per cluster sum and year, like year")
+    years, t = np.unique(s_year, return_inverse=True)
+    if len(years) < 2 or (np.bincount(t, w) <= 0).any():
+        raise ValueError("a trend needs answers in at least 2 years")
+    big_w, big_wy = np.bincount(t, w), np.bincount(t, wy)
+    centred = years - (big_w * years).sum() / big_w.sum()
+    spread = (big_w * centred**2).sum()
+    slope = (centred * big_wy).sum() / spread
+    fitted = big_wy.sum() / big_w.sum() + slope * centred
+    u = centred[t] * (wy - fitted[t] * w) / spread
+    z = np.bincount(cl, u)
+    present = np.bincount(cl, minlength=len(z)) > 0
+    n = int(present.sum())
+    variance = n / (n - 1) * (z[present] ** 2).sum() if n >= 2 else np.nan
+    per_year = np.bincount(t, w2y) * (1 - 2 * fitted) + fitted**2 * np.bincount(t, w2)
+    independent = (centred**2 * per_year).sum() / spread**2
+    return float(slope), float(variance), float(independent), n - 1
 
 
 def design_based_share(success, weights, clusters):

@@ -119,7 +119,9 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
     (`stats.degrees_of_freedom_n`); design_effect = answers / effective_n (weighting and
     clustering together). In a year without its clusters (no cluster column, or a counts table
     without school) the effective n is Kish's and there is no degrees-of-freedom correction: the
-    interval of a weighted share without a design.
+    interval of a weighted share without a design. A year whose answers come from one cluster has
+    no spread between clusters to estimate a variance from (design_df 0): no interval, and the
+    assessment calls it insufficient.
     """
     keys = ["year", "group"]
     sums = (
@@ -150,8 +152,12 @@ def design_shares(work: pd.DataFrame, confidence: float) -> pd.DataFrame:
         df[designed] = n_clusters - 1.0
         out.loc[rows.index, "clusters"] = clusters
         out.loc[rows.index, "design_df"] = n_clusters - 1.0
-    n_df = stats.degrees_of_freedom_n(n_eff, np.where(df >= 1, df, np.inf), confidence)
-    low, high = stats.proportion_ci(share * n_df, n_df, confidence)
+    # one cluster: no spread between clusters to estimate, so no interval (never the binomial one)
+    share = np.asarray(share, dtype=float)
+    n_df = stats.degrees_of_freedom_n(n_eff, df, confidence)
+    has = np.isfinite(n_df)
+    low, high = np.full(len(n_df), np.nan), np.full(len(n_df), np.nan)
+    low[has], high[has] = stats.proportion_ci(share[has] * n_df[has], n_df[has], confidence)
     out.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * share, 100 * low, 100 * high, n_eff])
     out.loc[some, "design_effect"] = out.loc[some, "denominator"].to_numpy(float) / n_eff
     return out.drop(columns=["rows", "w", "wy", "w2"])
@@ -190,7 +196,7 @@ def standardised_shares(work: pd.DataFrame, standard_year: int, confidence: floa
         )
         row = {"year": int(year), "standardised_value": 100 * result.value, "standardised_coverage": result.coverage}
         n_eff = result.effective_n
-        if n_eff > 0:
+        if n_eff > 0 and n_clusters != 1:  # one cluster: no design variance, no interval
             n_df = stats.degrees_of_freedom_n(n_eff, n_clusters - 1 if n_clusters >= 2 else np.inf, confidence)
             low, high = stats.proportion_ci(result.value * n_df, n_df, confidence)
             row.update(standardised_low=100 * low, standardised_high=100 * high)
@@ -241,30 +247,122 @@ def common_cluster_shares(work: pd.DataFrame, base_year: int, confidence: float,
     return pd.DataFrame(rows, columns=columns)
 
 
+AGGREGATE = {"w": ("w", "sum"), "wy": ("wy", "sum"), "w2": ("w2", "sum"), "w2y": ("w2y", "sum"), "n": ("n_answered", "sum")}
+
+
+def _singletons(sums: pd.DataFrame) -> float:
+    """N/(N − 1) for the N answers of `sums`: the ultimate-cluster factor C/(C − 1) when every answer
+    is its own cluster (a counts row stands for its count of answers, not one cluster)."""
+    n = float(sums["n"].sum())
+    return n / (n - 1) if n > 1 else np.nan
+
+
+def _own_variance(year_sums: pd.DataFrame, clustered: bool) -> tuple[float, float]:
+    """One year's share on its own: (variance, degrees of freedom) from its cluster sums. With its
+    clusters, the cluster-robust variance never below the binomial one (survey.linearised_share_variance,
+    as Kish's n caps the effective n), on C − 1; without them (a counts table without school), every
+    answer its own cluster: the binomial (Kish-weighted) variance times N/(N − 1) for its N answers,
+    the ultimate-cluster estimator with one answer a cluster, on no design degrees of freedom."""
+    w, wy, w2, w2y = (year_sums[c].to_numpy(float) for c in ("w", "wy", "w2", "w2y"))
+    p = wy.sum() / w.sum()
+    independent = (w2y.sum() * (1 - 2 * p) + p * p * w2.sum()) / w.sum() ** 2
+    if not clustered:
+        return float(independent * _singletons(year_sums)), np.inf
+    n = len(year_sums)
+    _, design = survey.linearised_share_variance(np.zeros(n, dtype=int), w, wy, [n])
+    return (float(np.fmax(design[0], independent)) if n >= 2 else np.nan), float(n - 1)
+
+
 def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """Per year: the change of the share since `base_year` measured in the data of both years
     (`change`, percentage points), its standard error with the schools paired (`change_se`,
-    survey.paired_change_variance) and its degrees of freedom (`change_df`), and the base year's
-    own estimate (`baseline_measured`). Empty when the base year has no answers."""
+    survey.paired_change_variance, never below the two years' binomial variances,
+    survey.independent_change_variance) and its degrees of freedom (`change_df`), and the base
+    year's own estimate (`baseline_measured`). Empty when the base year has no answers.
+
+    A year without its clusters (a counts table without school) has no schools to pair: its row of
+    c answers is c answers, not one cluster, so the two years are independent samples and their own
+    variances are added (`_own_variance`), on the clustered year's C − 1 where one of them has clusters."""
     columns = ["year", "baseline_measured", "change", "change_se", "change_df"]
     answered = work[work["answered"]]
     if base_year not in set(answered["year"]):
         return pd.DataFrame(columns=columns)
-    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
+    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
+    designed = clustered_years(work)
     base = sums[sums["year"] == base_year]
     rows = []
     for year, later in sums[sums["year"] != base_year].groupby("year", sort=True):
         pair = pd.concat([base, later], ignore_index=True)
-        codes = pd.factorize(pair["cluster"])[0]
-        change, variance, df = survey.paired_change_variance(codes, (pair["year"] == year).to_numpy(), pair["w"], pair["wy"])
-        clustered = bool(work["clustered"].iloc[0])
+        codes, is_later = pd.factorize(pair["cluster"])[0], (pair["year"] == year).to_numpy()
+        change, variance, df = survey.paired_change_variance(codes, is_later, pair["w"], pair["wy"])
+        if {base_year, int(year)} <= designed:
+            # the floor: pairing takes out the schools' lasting level, never the pupils' own variation
+            independent = survey.independent_change_variance(is_later, pair["w"], pair["wy"], pair["w2"], pair["w2y"])
+            variance = np.fmax(variance, independent) if df >= 1 else np.nan
+        elif not designed & {base_year, int(year)}:  # every answer its own cluster, in both years
+            variance = survey.independent_change_variance(is_later, pair["w"], pair["wy"], pair["w2"], pair["w2y"]) * _singletons(pair)
+        else:
+            (v1, df1), (v2, df2) = _own_variance(base, base_year in designed), _own_variance(later, int(year) in designed)
+            variance, df = v1 + v2, min(df1, df2)
         rows.append(
             {
                 "year": int(year),
                 "baseline_measured": 100 * base["wy"].sum() / base["w"].sum(),
                 "change": 100 * change,
                 "change_se": 100 * np.sqrt(variance),
-                "change_df": float(df) if clustered else np.inf,
+                "change_df": float(df) if designed & {base_year, int(year)} else np.inf,
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+TREND_COLUMNS = ["year", "trend_slope", "trend_se", "trend_df", "trend_years"]
+
+
+def design_trends(work: pd.DataFrame, years_of: dict) -> pd.DataFrame:
+    """Per year Y: the design-based straight-line trend over the years `years_of[Y]` (those a report
+    with Y as its latest measurement uses): `trend_slope` (percentage points a year), `trend_se` (the
+    larger of the cluster-robust and the independent-answers standard error,
+    survey.linear_trend_variance), `trend_df` (C − 1 over the clusters of those years; infinite
+    without a cluster column) and `trend_years` ('2015;2016;2017', so the assessment can check it
+    reads the trend of the years it uses). Nothing for fewer than 2 years.
+
+    Years without their clusters (counts tables without school) count each answer as its own
+    cluster: with none of the years clustered the standard error is the independent-answers one;
+    with some, the years are independent samples, Var b = Σ_t ((s_t − s̄) W_t / S)² v_t with each
+    year's own variance v_t (`_own_variance`), on the fewest C − 1 of the clustered years."""
+    answered = work[work["answered"]]
+    sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
+    designed = clustered_years(work)
+    rows = []
+    for year, years in years_of.items():
+        part = sums[sums["year"].isin(years)]
+        if part["year"].nunique() < 2:
+            continue
+        codes = pd.factorize(part["cluster"])[0]
+        slope, variance, independent, df = survey.linear_trend_variance(codes, part["year"], part["w"], part["wy"], part["w2"], part["w2y"])
+        present = {int(y) for y in part["year"].unique()}
+        if present <= designed:
+            se = np.sqrt(np.fmax(variance, independent)) if df >= 1 else np.nan  # one cluster: no design variance
+        elif not present & designed:  # every answer its own cluster
+            se, df = np.sqrt(independent * _singletons(part)), np.inf
+        else:
+            by_year = part.groupby("year", sort=True)
+            weight = by_year["w"].sum()
+            centred = weight.index.to_numpy(float) - (weight * weight.index).sum() / weight.sum()
+            spread = (weight.to_numpy() * centred**2).sum()
+            own = [_own_variance(one, int(y) in designed) for y, one in by_year]
+            variance = sum((c * wt / spread) ** 2 * v for c, wt, (v, _) in zip(centred, weight.to_numpy(), own, strict=True))
+            df = min(d for _, d in own)
+            se = np.sqrt(variance) if df >= 1 else np.nan
+        trend_years = ";".join(str(int(y)) for y in sorted(years))
+        rows.append(
+            {
+                "year": int(year),
+                "trend_slope": 100 * slope,
+                "trend_se": 100 * se,
+                "trend_df": float(df) if present & designed else np.inf,
+                "trend_years": trend_years,
+            }
+        )
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)

@@ -7,9 +7,10 @@ two parts:
   is met (`achieved` / `not_achieved`; `maintained` / `worsened` for a level to keep), in earlier
   years the pace (Eurostat's categories `on_track`, `needs_acceleration`, `limited_progress`,
   `deterioration`, from the ratio R of actual to required progress; `maintained` / `worsened`);
-- the **certainty**: `exact` for a register, which counts everyone the target names; `certain` when
-  the whole interval lies on the status's side of the reference that decides it (the goal, the
-  on-track level, the baseline, the level minus the margin); `uncertain` otherwise.
+- the **certainty**: `exact` for a register, which counts everyone the target names, where its
+  unknown outcomes could not change the status (assessment._certainty); `certain` when a survey's
+  whole interval lies on the status's side of the line of the committee's question (the goal met,
+  the on-track level reached, the level minus the margin held); `uncertain` otherwise.
 
 So a politician reads one line ("Nået: 705 borgere mod målet på 703"), and a statistician sees the
 claim it makes and how often it is wrong (the seeded simulation, tests/test_verdict_simulation.py).
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rusmiddel_analysis.calc import progress
+from rusmiddel_analysis.calc.stats import _positions
 
 EXACT, CERTAIN, UNCERTAIN = "exact", "certain", "uncertain"
 CERTAINTIES = (EXACT, CERTAIN, UNCERTAIN)
@@ -107,7 +109,11 @@ def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
     `on_track` R >= on_track (0.95), `needs_acceleration` R >= needs_acceleration (0.6),
     `limited_progress` R >= limited_progress (0), `deterioration` below (moving away).
     """
-    final, r = np.asarray(final, bool), np.asarray(ratio, float)
+    final, r = np.broadcast_arrays(np.asarray(final, bool), np.asarray(ratio, float))
+    undefined = ~final & ~np.isfinite(r)
+    if undefined.any():
+        # never a status by default: a NaN ratio (nothing required, or no value) has no pace to judge
+        raise ValueError(f"the ratio of actual to required progress is undefined at position(s) {_positions(undefined)}; no pace status can be given")
     met = oriented(scale, scale.value) >= oriented(scale, scale.target)
     earlier = np.select(
         [r >= thresholds["on_track"], r >= thresholds["needs_acceleration"], r >= thresholds["limited_progress"]],
@@ -115,6 +121,17 @@ def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
         default="deterioration",
     )
     return np.where(final, np.where(met, "achieved", "not_achieved"), earlier)
+
+
+def check_goal_ahead(scale: Scale, target_ids) -> None:
+    """A `reach`/`at_least`/`at_most` goal must lie past its baseline on the judging scale (for a
+    0 %/100 % goal: the baseline's prevalence above the tolerance); else the required progress is
+    0 or runs backwards and every pace status would be inverted. The strategy loader refuses such a
+    file; this guards frames built by hand."""
+    behind = ~(oriented(scale, scale.target) > oriented(scale, scale.baseline))
+    if behind.any():
+        ids = ", ".join(sorted({str(t) for t in np.asarray(target_ids, dtype=object)[np.atleast_1d(behind)]}))
+        raise ValueError(f"the goal of {ids} does not lie past its baseline on the judging scale; nothing would be required to meet it")
 
 
 def maintain_status(scale: Scale, margin) -> np.ndarray:
@@ -125,14 +142,20 @@ def maintain_status(scale: Scale, margin) -> np.ndarray:
 
 
 def reference(status, scale: Scale, on_track_level, margin) -> np.ndarray:
-    """The oriented reference that decides each status: the goal (achieved, not achieved), the
-    on-track level (the pace statuses), the baseline (deterioration), the level minus the margin
-    (maintained, worsened)."""
+    """The oriented line a status's certainty is about: the goal (achieved, not achieved), the
+    on-track level (every pace status: on track, or behind it however far, deterioration included),
+    the level minus the margin (maintained, worsened).
+
+    One line per question the committee asks (met, on pace, held), so the certainty and the
+    probability the page quotes answer the same question and a worse value never makes a weaker
+    claim: with the baseline as deterioration's line, 62.5 % was "limited progress, certain" and
+    61.5 % "deterioration, uncertain" beside a 1 % probability of being on pace. The category among
+    the behind statuses is the measurement's own; "certain" does not cover it (methodology 3.5)."""
     status = np.asarray(status, dtype=object)
     margin = np.nan_to_num(np.asarray(margin, float))
     return np.select(
-        [np.isin(status, ["achieved", "not_achieved"]), status == "deterioration", np.isin(status, ["maintained", "worsened"])],
-        [oriented(scale, scale.target), oriented(scale, scale.baseline), oriented(scale, scale.target) - margin],
+        [np.isin(status, ["achieved", "not_achieved"]), np.isin(status, ["maintained", "worsened"])],
+        [oriented(scale, scale.target), oriented(scale, scale.target) - margin],
         default=oriented(scale, on_track_level),
     )
 

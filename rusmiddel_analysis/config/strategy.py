@@ -39,13 +39,23 @@ SOURCE_KINDS = ("survey", "register")
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "confidence": 0.95,
     "change_confidence": 0.95,
-    # the test for trend runs at the level of the change test: one error rate for every claim of change
+    # the test for trend runs at the change test's nominal level (target by target, not Holm-corrected)
     "trend_confidence": 0.95,
     "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
-    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5},
+    # min_clusters: a survey's variance rests on the spread between its clusters, C − 1 degrees of freedom
+    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5, "min_clusters": 2},
     # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
-    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed)
-    "disclosure": {"min_group_size": 20, "min_cell": 5, "all_or_none_health_data": True, "all_or_none_min_group": 50, "round_sizes": 10},
+    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed); large_group: a group of at
+    # least this many answers is never hidden to protect a smaller one: its counts are withheld
+    # instead, its share and interval shown (section 7, residual groups)
+    "disclosure": {
+        "min_group_size": 20,
+        "min_cell": 5,
+        "all_or_none_health_data": True,
+        "all_or_none_min_group": 50,
+        "round_sizes": 10,
+        "large_group": 1000,
+    },
     "maintain_margin_points": 3.0,
     "maintain_margin_relative": 0.05,
     "extreme_goal_tolerance": 0.5,
@@ -80,7 +90,15 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
 # The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
 # never lower them. Cells of 1-4 persons are never published (Statistics Denmark's discretion rules),
 # nor groups under 20 answers, nor a 0 %/100 % share of health data or of a survey group under 50.
-DISCLOSURE_FLOORS: dict[str, Any] = {"min_group_size": 20, "min_cell": 5, "all_or_none_min_group": 50, "all_or_none_health_data": True}
+# Only a group of 1,000 answers or more may show its share with its counts withheld instead of being
+# hidden: the interval of a smaller group, rounded, tells its size to within a few persons.
+DISCLOSURE_FLOORS: dict[str, Any] = {
+    "min_group_size": 20,
+    "min_cell": 5,
+    "all_or_none_min_group": 50,
+    "all_or_none_health_data": True,
+    "large_group": 1000,
+}
 FLOOR_REFERENCE = "the floor no strategy can lower (docs/methodology.md, section 7)"
 
 # An id that becomes a file or folder name (<outputs>/<strategy id>/, <strategy id>-<year>.pdf): a plain slug
@@ -392,6 +410,7 @@ class _Parser:
         targets, seen = [], set()
         for entry in raw_targets:
             target = self.target(entry, focus_ids, code_sets)
+            self.extreme_goal(target, settings["extreme_goal_tolerance"])
             if target.id in seen:
                 self.fail("duplicate target id", target.id, "id")
             seen.add(target.id)
@@ -446,6 +465,10 @@ class _Parser:
             points = merged[key]
             if isinstance(points, bool) or not isinstance(points, int) or points < 3:
                 self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
+        clusters = merged["data_quality"]["min_clusters"]
+        if isinstance(clusters, bool) or clusters != int(clusters) or clusters < 2:
+            rule = "must be a whole number of clusters, at least 2 (one gives no spread between clusters)"
+            self.fail(rule, None, "settings.data_quality.min_clusters")
         if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
             self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
         kinds = self.mapping(merged["source_kinds"], "settings.source_kinds")
@@ -609,12 +632,12 @@ class _Parser:
         for name, value in (("baseline.value", b_value), ("target.value", t_value)):
             if unit == "percent" and not 0 <= value <= 100:
                 self.fail("a percentage must lie between 0 and 100", tid, name)
+            if unit == "persons" and (value < 0 or value != int(value)):
+                self.fail("a number of persons must be a whole number >= 0", tid, name)
         if unit == "percent" and 0 < max(b_value, t_value) <= 1:
             self.fail(f"looks like a fraction ({b_value:g} -> {t_value:g}); write percentages, e.g. 79 for 79 %", tid, "target.value")
         if kind in KIND_POLARITY and polarity != KIND_POLARITY[kind]:
             self.fail(f"kind '{kind}' needs polarity '{KIND_POLARITY[kind]}', not '{polarity}'", tid, "polarity")
-            if unit == "persons" and (value < 0 or value != int(value)):
-                self.fail("a number of persons must be a whole number >= 0", tid, name)
         if kind == "maintain" and t_value != b_value:
             self.fail(f"a 'maintain' target must equal its baseline ({b_value:g}), not {t_value:g}", tid, "target.value")
         if kind != "maintain" and t_value == b_value:
@@ -629,6 +652,22 @@ class _Parser:
             if expected != t_value:
                 self.fail(f"baseline {b_value:g} plus {increase:g} % is {expected:g}, not {t_value:g}", tid, "target.value")
         return b_year, b_value, t_year, t_value, increase
+
+    def extreme_goal(self, target: Target, tolerance: float) -> None:
+        """A 0 %/100 % goal is judged as a prevalence of at most `tolerance` points (docs/methodology.md
+        3.3). A baseline already within that tolerance would count as met before anything happened,
+        and the pace towards it would run backwards: refused, like a goal equal to its baseline."""
+        if target.kind == "maintain" or not target.is_share or target.target_value not in (0, 100):
+            return
+        prevalence = target.baseline_value if target.target_value == 0 else 100 - target.baseline_value
+        if prevalence <= tolerance:
+            self.fail(
+                f"baseline {target.baseline_value:g} % already lies within settings.extreme_goal_tolerance ({tolerance:g} points) "
+                f"of the {target.target_value:g} % goal, so the goal would count as met at the baseline; "
+                "use kind 'maintain' or a smaller tolerance",
+                target.id,
+                "baseline.value",
+            )
 
     def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
         kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")

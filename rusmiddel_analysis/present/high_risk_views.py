@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES
 from rusmiddel_analysis.calc.high_risk import DIMENSIONS, multiple_trend
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
 from rusmiddel_analysis.present import formatting as fmt
@@ -50,6 +50,18 @@ class HighRiskReport(_Report):
     def has_data(self) -> bool:
         return not self.counts.empty
 
+    def _missing(self, table: str) -> str:
+        """Why a table has no rows this year (`high_risk_unavailable`: a year of counts, which cannot
+        show who combines behaviours; counts without the grade), or that there are no answers."""
+        missing = self.results.high_risk_unavailable
+        reasons = missing[(missing["year"] == self.year) & (missing["table"] == table)]["reason"]
+        return self.t(f"high_risk_unavailable.{reasons.iloc[0]}", year=self.year) if len(reasons) else self.t("high_risk.no_data", year=self.year)
+
+    def _unavailable_this_year(self, table: str) -> str:
+        """For a table shown for earlier years: why this year is not among them, when it is a year of counts."""
+        missing = self.results.high_risk_unavailable
+        return self._missing(table) if ((missing["year"] == self.year) & (missing["table"] == table)).any() else ""
+
     def _names(self) -> dict[str, str]:
         return {b: narrative.capitalise(narrative.behaviour_words(b, self.lang)) for b in self.behaviours}
 
@@ -63,7 +75,7 @@ class HighRiskReport(_Report):
         if len(everyone):
             parts += html("paragraph", self.t("high_risk.base", year=self.year, n=fmt.number(everyone["denominator"].max(), self.lang)))
         else:
-            parts += html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")
+            parts += html("paragraph", self._missing("behaviour_counts"), "rm-note")
         return HTMLFragment(parts)
 
     def summary(self) -> HTMLFragment:
@@ -75,10 +87,17 @@ class HighRiskReport(_Report):
             narrative.entry_sentence(self.pairs, self.behaviours[0], self.lang),
             narrative.multiple_sentence(this_year.iloc[0] if len(this_year) else None, self.at_least, len(self.behaviours), confidence, self.lang),
             self._trend_sentence(),
-            narrative.early_sentence(self.early[self.early["year"] == self.year], self.early_grades, self.year, self.lang) if self.has_data else "",
+            self._early_summary(),
         ]
         items = Markup("").join(html("paragraph", s) for s in sentences if s)
         return HTMLFragment(html("heading", 2, self.t("high_risk.summary_heading")) + items)
+
+    def _early_summary(self) -> str:
+        """Early debut this year in a sentence: from the answers, or from a year of counts by grade."""
+        this_year = self.early[self.early["year"] == self.year]
+        if self.has_data or len(this_year):
+            return narrative.early_sentence(this_year, self.early_grades, self.year, self.lang)
+        return self._unavailable_this_year("early_debut")
 
     def _trend_sentence(self) -> str:
         shown = self.multiple[~self.multiple["suppressed"].astype(bool)]
@@ -89,7 +108,7 @@ class HighRiskReport(_Report):
         """The heatmap of relative risks and the table of every pair behind it."""
         page = Builder().add(html("heading", 2, self.t("high_risk.pairs_heading")))
         if self.pairs.empty:
-            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+            return page.add(html("paragraph", self._missing("high_risk"), "rm-note")).build()
         page.add(html("paragraph", self.t("high_risk.pairs_intro", confidence=fmt.level(self.strategy.settings["confidence"], self.lang))))
         names = self._names()
         cells = [_cell(pub.HIGH_RISK, r, year=self.year, exposure=r.exposure, outcome=r.outcome) for r in self.pairs.itertuples()]
@@ -132,10 +151,11 @@ class HighRiskReport(_Report):
         n = len(self.behaviours)
         page = Builder().add(html("heading", 2, self.t("high_risk.distribution_heading")))
         if not self.has_data:
-            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+            return page.add(html("paragraph", self._missing("behaviour_counts"), "rm-note")).build()
         page.add(html("paragraph", self.t("high_risk.distribution_intro", n=n)))
         for dimension in (d for d in DIMENSIONS if d in set(self.counts["dimension"])):
-            rows = self.counts[self.counts["dimension"].isin([ALL, dimension])]
+            every = self.counts[self.counts["dimension"].isin([ALL, dimension])]
+            rows = every[~every["left_out"].astype(bool)]  # a residual group left out is no row of the page
             names = {g: self._group_name(g, dimension) for g in rows["group"].astype(str)}
             words = self.t(f"report.groups.{dimension}").lower()
             title = self.t("high_risk.distribution_title", dimension=words, year=self.year)
@@ -163,7 +183,24 @@ class HighRiskReport(_Report):
             page.table(
                 pub.BEHAVIOUR_COUNTS, headers, table_rows, cells, caption=self.t("high_risk.distribution_caption", dimension=words, year=self.year)
             )
+            for note in self._distribution_notes(every, dimension):
+                page.add(html("paragraph", note, "rm-note"))
         return page.build()
+
+    def _distribution_notes(self, rows: pd.DataFrame, dimension: str) -> list[str]:
+        """A residual group left out of the distribution (or its residual groups merged), and the large
+        groups' sizes withheld."""
+        notes = []
+        kind = dimension if dimension in RESIDUAL_CODES else "other"
+        if rows["left_out"].astype(bool).any():
+            words = self.t(f"report.groups.{dimension}").lower()
+            notes.append(self.t(f"report.residual_left_out.{kind}.{self.source}", dimension=words))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.source}"))
+        shown = rows[~rows["suppressed"].astype(bool) & (rows["dimension"] != ALL)]
+        if shown["denominator"].isna().any():
+            notes.append(self.t("high_risk.sizes_withheld"))
+        return notes
 
     def _group_name(self, group: str, dimension: str) -> str:
         return self.t("high_risk.all_pupils") if group == ALL else group_label(dimension, group, self.lang, self.source)
@@ -178,7 +215,7 @@ class HighRiskReport(_Report):
         k, n = self.at_least, len(self.behaviours)
         page = Builder().add(html("heading", 2, self.t("high_risk.multiple_heading", k=k)))
         if self.multiple.empty:
-            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+            return page.add(html("paragraph", self._missing("multiple_behaviours"), "rm-note")).build()
         title = self.t("high_risk.multiple_title", k=k, n=n)
         rows = self.multiple.assign(series="multiple")
         cells = [_cell(pub.MULTIPLE, r, year=r.year) for r in rows.itertuples()]
@@ -195,14 +232,16 @@ class HighRiskReport(_Report):
         ]
         headers = [self.t("report.col_year"), self.t("high_risk.col_share"), self.t("report.col_interval"), self.t(f"report.counted.{self.source}")]
         page.table(pub.MULTIPLE, headers, table, cells, caption=title)
-        return page.add(html("paragraph", self._trend_sentence())).build()
+        page.add(html("paragraph", self._trend_sentence()))
+        this_year = self._unavailable_this_year("multiple_behaviours")
+        return (page.add(html("paragraph", this_year, "rm-note")) if this_year else page).build()
 
     def early_debut(self) -> HTMLFragment:
         """The share in the early grades who have tried each behaviour, year by year."""
         grades = self._grades()
         page = Builder().add(html("heading", 2, self.t("high_risk.early_heading", grades=grades)))
         if self.early.empty:
-            return page.add(html("paragraph", self.t("high_risk.no_data", year=self.year), "rm-note")).build()
+            return page.add(html("paragraph", self._missing("early_debut"), "rm-note")).build()
         page.add(html("paragraph", self.t("high_risk.early_intro", grades=grades)))
         names, title = self._names(), self.t("high_risk.early_title", grades=grades)
         cells = [_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in self.early.itertuples()]
@@ -215,7 +254,9 @@ class HighRiskReport(_Report):
             rows.append([names[behaviour], *(self._share_with_interval(by_year.loc[y]) if y in by_year.index else "" for y in years)])
             row_cells.append([_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in part.itertuples()])
         headers = [self.t("high_risk.col_behaviour"), *map(str, years)]
-        return page.table(pub.EARLY_DEBUT, headers, rows, row_cells, caption=title).build()
+        page.table(pub.EARLY_DEBUT, headers, rows, row_cells, caption=title)
+        this_year = self._unavailable_this_year("early_debut")
+        return (page.add(html("paragraph", this_year, "rm-note")) if this_year else page).build()
 
     def debut_ages(self) -> HTMLFragment:
         """Where the export has the optional debut-age columns: the median age at the first time and
@@ -228,6 +269,8 @@ class HighRiskReport(_Report):
             .add(html("heading", 2, self.t("high_risk.debut_heading")))
             .add(html("paragraph", self.t("high_risk.debut_intro", early_age=age)))
         )
+        if self._unavailable_this_year("debut_ages"):
+            page.add(html("paragraph", self._unavailable_this_year("debut_ages"), "rm-note"))
         for r in self.debut[(self.debut["year"] == self.year) & self.debut["median_age"].notna()].itertuples():
             sentence = self.t(
                 "high_risk.debut_sentence",

@@ -163,6 +163,9 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
         return text(f"narrative.certainty.certain_{side}", lang, reference=reference, **values)
     claim, probability = _claim(target, row)
     if probability is None:
+        if verdict.source_kind == "register" and not fmt.missing(row.get("bound_low")):  # the unknown outcomes could change it
+            low, high = (measured(target, row[c], lang) for c in ("bound_low", "bound_high"))
+            return text("narrative.certainty.unknown_outcomes", lang, low=low, high=high)
         return ""
     shown = fmt.percent(100 * min(max(probability, 0.01), 0.99), lang)  # never "0 %" or "100 %" for an estimate
     return text("narrative.certainty.uncertain", lang, claim=text(f"narrative.claim.{claim}", lang), p=shown)
@@ -180,18 +183,30 @@ def status_sentence(target, row, lang: str = "da") -> str:
     return " ".join(part for part in (first, certainty_sentence(target, row, lang), _fall_inside_margin(target, row, lang)) if part)
 
 
+def _tested_baseline(target, row) -> float:
+    """The baseline the change test compared with: the baseline year's own estimate, or the strategy's."""
+    own = row.get("change_basis") == "baseline_data" and not fmt.missing(row.get("baseline_measured"))
+    return row["baseline_measured"] if own else target.baseline_value
+
+
 def _baseline_year_sentence(target, lang: str) -> str:
     values = dict(year=target.baseline_year, measure=target.measure(lang), baseline=_value(target, target.baseline_value, lang))
     return text("narrative.baseline_year", lang, **values)
 
 
 def _fall_inside_margin(target, row, lang: str) -> str:
-    """A level held within the margin whose fall is nevertheless watched (more than chance, or more
-    than half the margin; calc/assessment.watch): said, as the summary lists it."""
-    if row["status"] != "maintained" or not records.verdict_of(row).watch:
+    """A level held within the margin whose fall is nevertheless watched, with the reason it is
+    (calc/assessment.watch_reasons): more than chance (the change test's fall, Holm-corrected, as the
+    page's test sentence says), or more than half the margin (the fall below the level)."""
+    verdict = records.verdict_of(row)
+    if row["status"] != "maintained" or not verdict.watch:
         return ""
-    worse = row["value"] < target.target_value if target.higher_is_better else row["value"] > target.target_value
-    return text("narrative.fall_inside_margin", lang, fall=amount(target, target.target_value - row["value"], lang)) if worse else ""
+    if "beyond_chance" in verdict.watch_reasons:
+        return text("narrative.fall_inside_margin", lang, fall=amount(target, _tested_baseline(target, row) - row["value"], lang))
+    if "half_margin" in verdict.watch_reasons:
+        margin = amount(target, row["maintain_margin"], lang)
+        return text("narrative.fall_inside_margin_half", lang, fall=amount(target, target.target_value - row["value"], lang), margin=margin)
+    return ""
 
 
 def variation_sentence(target, row, lang: str = "da") -> str:
@@ -201,7 +216,9 @@ def variation_sentence(target, row, lang: str = "da") -> str:
     if beyond is None or fmt.missing(beyond) or fmt.missing(row.get("change_p_adjusted")):
         return ""
     key = "beyond" if bool(beyond) else "within"
-    return text(f"narrative.variation_{key}", lang, baseline=_value(target, target.baseline_value, lang))
+    baseline = _tested_baseline(target, row)  # the year's own count or share, as the test compared
+    shown = _value(target, baseline, lang) if baseline == target.baseline_value else measured(target, baseline, lang)
+    return text(f"narrative.variation_{key}", lang, baseline=shown)
 
 
 def extreme_goal_sentence(target, row, lang: str = "da") -> str:
@@ -231,13 +248,16 @@ def gap_words(target, row, lang: str = "da") -> str:
 
 
 def watch_words(target, row, lang: str = "da") -> str:
-    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)'."""
-    key = "narrative.watch_down" if row["value"] < target.baseline_value else "narrative.watch_up"
+    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)';
+    from the baseline the change test compared with when it is watched for that test."""
+    tested = "beyond_chance" in records.verdict_of(row).watch_reasons
+    baseline = _tested_baseline(target, row) if tested else target.baseline_value
+    key = "narrative.watch_down" if row["value"] < baseline else "narrative.watch_up"
     return text(
         key,
         lang,
         name=target.short_name(lang),
-        baseline=_value(target, target.baseline_value, lang),
+        baseline=measured(target, baseline, lang) if baseline != target.baseline_value else _value(target, baseline, lang),
         value=measured(target, row["value"], lang),
         baseline_year=target.baseline_year,
     )
@@ -318,16 +338,21 @@ def change_test_sentence(target, row, tests: int, lang: str = "da") -> str:
     if fmt.missing(row.get("change_p_adjusted")):
         return text("narrative.change_test_none", lang)
     key = "change_test_significant" if row["change_significant"] is True else "change_test_not_significant"
+    baseline = _value(target, target.baseline_value, lang)
+    if row.get("change_basis") == "baseline_data" and not fmt.missing(row.get("baseline_measured")):
+        # the test compared with the baseline year's own estimate: the sentence names that one
+        key, baseline = f"{key}_measured", measured(target, row["baseline_measured"], lang)
     sentence = text(
         f"narrative.{key}",
         lang,
-        baseline=_value(target, target.baseline_value, lang),
+        baseline=baseline,
+        baseline_year=target.baseline_year,
         tests=tests,
         p=fmt.p_value(row["change_p_value"], lang),
         p_adjusted=fmt.p_value(row["change_p_adjusted"], lang),
     )
     basis = row.get("change_basis")
-    if basis == "baseline_data" or (basis == "published_baseline" and row.get("source_kind") == "survey"):
+    if row.get("source_kind") == "survey" and basis in ("baseline_data", "published_baseline"):  # a register names no schools
         sentence += " " + text(f"narrative.change_basis_{basis}", lang, baseline_year=target.baseline_year, cluster_word=cluster_word(target, lang))
     return sentence
 

@@ -24,7 +24,7 @@ from rusmiddel_analysis.calc.progress import compound_scale, required_path
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.statuses import BY_KEY, UNCERTAIN, colour, shown_status, status_words
-from rusmiddel_analysis.present.textcatalog import group_label, text
+from rusmiddel_analysis.present.textcatalog import catalogue, group_label, text
 
 # Okabe & Ito (2008), "Color Universal Design".
 COLOURS = {
@@ -39,6 +39,11 @@ COLOURS = {
     "break": "#6A3D9A",
     "hidden": "#767676",  # a hidden cell's hatching, outline and word (4.5:1 on white)
 }
+# other areas' lines (calc/comparators.py), each its own colour and marker, thinner than the
+# municipality's and at least 3:1 on white: Okabe-Ito's reddish purple, Tol's wine, a dark ochre
+# (away from the goal's vermilion, which an ochre would be mistaken for as the second line)
+COMPARATOR_STYLES = (("#CC79A7", "s"), ("#882255", "^"), ("#996600", "v"))
+COMPARATOR_OFFSET = 0.14  # years: an area's points beside the municipality's, so the intervals do not cover each other
 HIDDEN_FILL = "#F2F2F2"
 HIDDEN_HATCH = "///"
 FONT_SIZE = 9
@@ -107,21 +112,19 @@ def _draw_goal(ax, target, lang: str) -> None:
     )
 
 
-def _draw_points(ax, target, shown: pd.DataFrame, hidden: list[int], lang: str, compact: bool, confidence: float, counted: bool = False) -> None:
+def _draw_points(ax, target, shown: pd.DataFrame, hidden: list[int], lang: str, compact: bool, confidence: float, counted=False, named="") -> None:
     """The measurements with their intervals, from the baseline on; the baseline is the strategy's
     published figure, drawn as it is taken (exact: no interval), and the line starts from it and
     breaks at a hidden year. A register's count (`counted`) is drawn without an interval: it counts
-    everyone, as the page says."""
+    everyone, as the page says. Beside other areas' lines the measurements are `named` by the municipality."""
     after = shown[shown["year"] > target.baseline_year]
     years, values = after["year"].to_numpy(int), after["value"].to_numpy(float)
     if len(years):
         line = pd.Series([target.baseline_value, *values, *[np.nan] * len(hidden)], index=[target.baseline_year, *years, *hidden]).sort_index()
         ax.plot(line.index, line.to_numpy(float), color=COLOURS["measured"], linewidth=1.5, zorder=3)
-        err = np.vstack([values - after["ci_low"].to_numpy(float), after["ci_high"].to_numpy(float) - values])
-        if counted:
-            err, label = None, text("plot.counted", lang)
-        else:
-            label = text("plot.measured", lang, confidence=fmt.level(confidence, lang))
+        err = None if counted else np.vstack([values - after["ci_low"].to_numpy(float), after["ci_high"].to_numpy(float) - values])
+        key = ("plot.counted" if counted else "plot.measured") + ("_in" if named else "")
+        label = text(key, lang, confidence=fmt.level(confidence, lang), municipality=named)
         ax.errorbar(
             years,
             values,
@@ -244,13 +247,14 @@ def _draw_projection(ax, target, shown: pd.DataFrame, assessment_row, lang: str)
         )
 
 
-def _y_limits(ax, target, shown: pd.DataFrame, ticks: int) -> None:
-    """The y axis from a round tick to a round tick around everything drawn (a share's baseline, goal and
-    intervals with room around them; within 0-100), so that every gridline is labelled."""
+def _y_limits(ax, target, shown: pd.DataFrame, ticks: int, others: tuple[float, ...] = ()) -> None:
+    """The y axis from a round tick to a round tick around everything drawn (a share's baseline, goal,
+    intervals and other areas' figures with room around them; within 0-100), so that every gridline
+    is labelled."""
     if target.unit == "percent":
         drawn = shown[shown["year"] > target.baseline_year]  # the baseline is drawn without an interval
-        low = min([target.baseline_value, target.target_value, *(drawn["ci_low"].dropna().tolist())]) - 3
-        high = max([target.baseline_value, target.target_value, *(drawn["ci_high"].dropna().tolist())]) + 3
+        low = min([target.baseline_value, target.target_value, *(drawn["ci_low"].dropna().tolist()), *others]) - 3
+        high = max([target.baseline_value, target.target_value, *(drawn["ci_high"].dropna().tolist()), *others]) + 3
     else:
         low, high = ax.get_ylim()
     rounded = MaxNLocator(nbins=ticks, steps=TICK_STEPS).tick_values(low, high)
@@ -270,15 +274,21 @@ def _year_ticks(ax, target, labels: int) -> None:
     ax.set_xticks(range(target.baseline_year, target.target_year + 1), minor=True)
 
 
-def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False):
+def draw_trend(
+    ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da", legend: bool = True, compact: bool = False, comparators=None, municipality=""
+):
     """Draw one target's trend on `ax`: measurements with intervals, the baseline (the strategy's
-    figure), the goal as a labelled line, the required path, the projection and hidden years."""
+    figure), the goal as a labelled line, the required path, the projection and hidden years; with
+    `comparators` (calc/comparators.py rows) other areas' lines too, the measurements then named
+    by `municipality`."""
     shown = rows[rows["value"].notna()].sort_values("year")
     confidence = assessment_row.get("confidence") if assessment_row is not None else None
     hidden = hidden_years(rows)
     counted = assessment_row is not None and assessment_row.get("source_kind") == "register"
     level = SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence
-    _draw_points(ax, target, shown, hidden, lang, compact, level, counted)
+    lines = comparator_lines(target, comparators)
+    _draw_points(ax, target, shown, hidden, lang, compact, level, counted, named=municipality if lines else "")
+    others = _draw_comparators(ax, target, lines, lang)
     _draw_goal(ax, target, lang)
     _draw_path(ax, target, lang)
     _draw_projection(ax, target, shown, assessment_row, lang)
@@ -288,7 +298,7 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
     ticks = 4 if compact else 6
     style(ax, lang, percent=compact and target.unit == "percent", y_ticks=ticks)
     ax.set_xlim(target.baseline_year - 0.4, target.target_year + 0.4)
-    _y_limits(ax, target, shown, ticks)
+    _y_limits(ax, target, shown, ticks, others)
     if compact:
         _year_ticks(ax, target, labels=3)
         if target.unit != "percent":  # a share says % at every tick; a count names its unit
@@ -300,22 +310,96 @@ def draw_trend(ax, target, rows: pd.DataFrame, assessment_row, lang: str = "da",
         _legend(ax, ax, lang, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=2)
 
 
+def comparator_lines(target, comparators) -> dict[str, pd.DataFrame]:
+    """Each other area's line as the trend plot draws it, by area in the chosen order: its figures
+    (year, value, ci_low, ci_high) from the baseline year to the target year. A share as published;
+    a count (another area's is of another size) as its change in percent from the baseline: its
+    figures times the strategy's baseline over the area's baseline-year figure, so that it starts at
+    the baseline the plot shows (an area without a baseline-year figure is then left out)."""
+    if comparators is None or len(comparators) == 0:
+        return {}
+    lines = {}
+    for area, rows in comparators.groupby("area", sort=False):
+        rows = rows[rows["year"].between(target.baseline_year, target.target_year)].sort_values("year")
+        rows = rows[["year", "value", "ci_low", "ci_high"]].astype(float)
+        if not target.is_share:
+            base = rows.loc[rows["year"] == target.baseline_year, "value"]
+            if base.empty or not base.iloc[0] > 0:
+                continue
+            rows[["value", "ci_low", "ci_high"]] *= target.baseline_value / base.iloc[0]
+        if len(rows):
+            lines[str(area)] = rows
+    return lines
+
+
+def _comparator_label(target, area: str, rows: pd.DataFrame, lang: str) -> str:
+    """An area's legend entry: its name as a label begins; a count's says it is scaled to the baseline."""
+    name = area_label(area, lang)
+    if not target.is_share:
+        return text("plot.comparator_scaled", lang, area=name, year=target.baseline_year)
+    return text("plot.comparator_interval" if rows["ci_low"].notna().any() else "plot.comparator", lang, area=name)
+
+
+def _draw_comparators(ax, target, lines: dict[str, pd.DataFrame], lang: str) -> tuple[float, ...]:
+    """Other areas' lines: thinner than the municipality's and under it, each its own colour and
+    marker, beside its points (COMPARATOR_OFFSET), with its interval where it has one. Returns every
+    value drawn (for the axis)."""
+    drawn: list[float] = []
+    for i, (area, rows) in enumerate(lines.items()):
+        colour_, marker = COMPARATOR_STYLES[i % len(COMPARATOR_STYLES)]
+        x = rows["year"].to_numpy(float) + COMPARATOR_OFFSET * (1 if i % 2 == 0 else -1) * (1 + i // 2)
+        values, low, high = (rows[c].to_numpy(float) for c in ("value", "ci_low", "ci_high"))
+        style_ = {"color": colour_, "markersize": 3.5, "zorder": 2.5}
+        ax.plot(x, values, linestyle="-", linewidth=1.0, **{k: v for k, v in style_.items() if k != "markersize"})
+        ranged = np.isfinite(low) & np.isfinite(high)
+        label = _comparator_label(target, area, rows, lang)
+        if ranged.any():
+            err = np.vstack([values[ranged] - low[ranged], high[ranged] - values[ranged]])
+            handle = ax.errorbar(x[ranged], values[ranged], yerr=err, fmt=marker, ecolor=colour_, elinewidth=0.8, capsize=2, label=label, **style_)
+            ax.plot(x[~ranged], values[~ranged], marker=marker, linestyle="none", **style_)
+        else:
+            (handle,) = ax.plot(x, values, marker=marker, linestyle="none", label=label, **style_)
+        handle.rm_comparator = i  # the legend lists the areas after the municipality's measurements, in their order
+        drawn += [*values, *low[ranged], *high[ranged]]
+    return tuple(float(v) for v in drawn)
+
+
+def area_label(area: str, lang: str) -> str:
+    """An area as a label or a table names it: the catalogue's word where it has one
+    (`comparators.areas.<area>.label`), else as the comparator file names it."""
+    return catalogue(lang).get(f"comparators.areas.{area}.label", area)
+
+
+def area_words(area: str, lang: str) -> str:
+    """An area as a sentence names it ("hele landet"): `comparators.areas.<area>.sentence`, else as the file names it."""
+    return catalogue(lang).get(f"comparators.areas.{area}.sentence", area)
+
+
+def _legend_rank(handle) -> tuple[int, int]:
+    """The measurements first, then other areas in their order, then the rest in the order they are drawn."""
+    area = getattr(handle, "rm_comparator", None)
+    if area is not None:
+        return 1, area
+    return (0 if isinstance(handle, ErrorbarContainer) else 2), 0
+
+
 def _legend(owner, axes, lang: str, **where):
-    """One legend for `axes` (an axes or a list): every marker once, the measurements first, then in
-    the order they are drawn (baseline, goal, required path, projection, breaks)."""
+    """One legend for `axes` (an axes or a list): every marker once, the measurements first, other
+    areas next, then in the order they are drawn (baseline, goal, required path, projection, breaks)."""
     seen = {}
     for ax in axes if isinstance(axes, list) else [axes]:
         handles, labels = ax.get_legend_handles_labels()
-        for handle, label in sorted(zip(handles, labels, strict=True), key=lambda hl: not isinstance(hl[0], ErrorbarContainer)):
+        for handle, label in sorted(zip(handles, labels, strict=True), key=lambda hl: _legend_rank(hl[0])):
             seen.setdefault(label, handle)
     return owner.legend(list(seen.values()), list(seen), fontsize=FONT_SIZE - 1, frameon=False, **where)
 
 
-def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da") -> Figure:
-    """The trend plot for one target (rows: its yearly indicator rows up to the report year)."""
+def trend_plot(target, rows: pd.DataFrame, assessment_row=None, lang: str = "da", comparators=None, municipality: str = "") -> Figure:
+    """The trend plot for one target (rows: its yearly indicator rows up to the report year; with
+    `comparators`, other areas' figures up to it, drawn beside the measurements of `municipality`)."""
     fig = Figure(figsize=(WIDTH, 1), dpi=110)
     ax = fig.add_subplot()
-    draw_trend(ax, target, rows, assessment_row, lang, legend=False)
+    draw_trend(ax, target, rows, assessment_row, lang, legend=False, comparators=comparators, municipality=municipality)
     ax.set_title(target.short_name(lang), fontsize=FONT_SIZE + 2, loc="left")
     # below the axes and the year label, the legend: two entries a row, as many rows as it takes
     legend_rows = math.ceil(len(ax.get_legend_handles_labels()[1]) / 2)
@@ -444,7 +528,26 @@ def small_multiples(strategy, indicators: pd.DataFrame, assessment: pd.DataFrame
 # --- alt texts ----------------------------------------------------------------------------------
 
 
-def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da") -> str:
+def comparators_alt_text(target, comparators, lang: str = "da") -> str:
+    """What the other areas' lines show, in words: each area's first and last figure drawn (as the
+    area published it; a count's line is scaled to the baseline, which the sentence says)."""
+    lines = comparator_lines(target, comparators)
+    if not lines:
+        return ""
+    parts = []
+    for area, drawn in lines.items():
+        published = comparators[(comparators["area"] == area) & comparators["year"].isin(drawn["year"])].sort_values("year")
+        first, last = published.iloc[0], published.iloc[-1]
+        shown = lambda v: fmt.value(v, target.unit, lang, 1 if target.is_share else 0)
+        values = dict(area=area_words(area, lang), start=shown(first["value"]), end=shown(last["value"]))
+        parts.append(text("plot.alt_comparator_part", lang, first=int(first["year"]), last=int(last["year"]), **values))
+    from babel.lists import format_list
+
+    key = "plot.alt_comparators" if target.is_share else "plot.alt_comparators_scaled"
+    return text(key, lang, parts=format_list(parts, locale=fmt.LOCALES[lang]), year=target.baseline_year)
+
+
+def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da", comparators=None) -> str:
     shown = rows[rows["value"].notna()].sort_values("year")
     value = lambda v: fmt.value(v, target.unit, lang)
     if len(shown):
@@ -472,7 +575,8 @@ def trend_alt_text(target, rows: pd.DataFrame, assessment_row, lang: str = "da")
         marks.append(text("plot.alt_break", lang, year=int(assessment_row["method_break_year"])))
     if excluded_years(assessment_row):
         marks.append(text("plot.alt_excluded", lang, years=", ".join(map(str, excluded_years(assessment_row)))))
-    return " ".join([alt, *marks])
+    marks.append(comparators_alt_text(target, comparators, lang))
+    return " ".join(part for part in [alt, *marks] if part)
 
 
 def subgroup_alt_text(target, rows: pd.DataFrame, by: str, year: int, lang: str = "da") -> str:

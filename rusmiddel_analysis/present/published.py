@@ -43,6 +43,22 @@ HIGH_RISK, BEHAVIOUR_COUNTS, MULTIPLE, EARLY_DEBUT = "high_risk", "behaviour_cou
 DEBUT_AGES = "debut_ages"
 DEBUT_FIELDS = (*SHARE_FIELDS, "median_age")
 HIGH_RISK_FIELDS = tuple(CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :])  # a pair's numbers
+# other areas' published figures (calc/comparators.py, never disclosure-controlled but declared like any
+# number) and the difference in differences of a report year (its compared year a part of its key)
+COMPARATORS, DIFFERENCES = "comparators", "differences"
+COMPARATOR_FIELDS = ("value", "ci_low", "ci_high")
+DIFFERENCE_FIELDS = (
+    "baseline_year",
+    "municipality_baseline",
+    "municipality_value",
+    "comparator_baseline",
+    "comparator_value",
+    "municipality_change",
+    "comparator_change",
+    "difference",
+    "low",
+    "high",
+)
 # what names a published row of each kind (a totals or subgroups row: target_id, year, dimension, group)
 KEYS = {
     FOLLOW_UP: ("year", "months", "substance", "contacted_by"),
@@ -52,9 +68,11 @@ KEYS = {
     MULTIPLE: ("year",),
     EARLY_DEBUT: ("year", "behaviour"),
     DEBUT_AGES: ("year", "behaviour"),
+    COMPARATORS: ("target_id", "area", "year"),
+    DIFFERENCES: ("target_id", "area", "report_year", "year"),
 }
 BREAKDOWN_KEY = ("target_id", "year", "dimension", "group")
-WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year")  # key parts that are whole numbers
+WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year", "report_year")  # key parts that are whole numbers
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.calc.high_risk import multiple_trend
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, METHODOLOGY_PAGE
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status_text
+from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
@@ -105,7 +105,7 @@ class StatusReport(_Report):
         parts.append(html("paragraph", self._count_sentence()))
         parts += [html("labelled_list", label, items) for label, items in self._target_lists() if items]
         follow_up = narrative.follow_up_sentence(self.results.follow_up, self.strategy, self.year, self.lang)
-        parts.append(html("paragraph", follow_up))
+        parts += [html("paragraph", s) for s in (self._comparison_sentence(), follow_up) if s]
         if self.status_text.document.get(self._closing_key):
             parts.append(html("paragraph", self.t(f"document.proposals_{self._closing_key}")))
         high_risk = html("link", HIGH_RISK_PAGE, self.t("report.high_risk_more", year=self.year))
@@ -155,6 +155,22 @@ class StatusReport(_Report):
             (self.t("document.list_watch"), watched),
             (self.t("document.list_uncertain"), uncertain),
         ]
+
+    def _comparison_sentence(self) -> str:
+        """Where the comparison with other areas changes how a status reads (present/comparisons.py):
+        a target going well while its first area did as well or better, a target behind that did
+        better than its area. Empty when no target's reading changes (or there are no comparators)."""
+        table = self.results.differences
+        year = table[table["report_year"] == self.year]
+        first = {target_id: rows.iloc[0] for target_id, rows in year.groupby("target_id", sort=False)}
+        return comparisons.resume_sentence(self.strategy, self.assessment, first, self.names, self.lang)
+
+    def _unavailable(self, table: str) -> str:
+        """Why a high-risk table has nothing this year: a year of counts cannot show who combines the
+        behaviours (`high_risk_unavailable`); empty when nothing is missing."""
+        missing = self.results.high_risk_unavailable
+        reasons = missing[(missing["year"] == self.year) & (missing["table"] == table)]["reason"]
+        return self.t(f"high_risk_unavailable.{reasons.iloc[0]}", year=self.year) if len(reasons) else ""
 
     def table(self) -> HTMLFragment:
         """Every target under its focus area: status, baseline, the latest measurement, the goal and,
@@ -222,7 +238,7 @@ class StatusReport(_Report):
         shown = r.multiple_behaviours[(r.multiple_behaviours["year"] <= self.year) & ~r.multiple_behaviours["suppressed"].astype(bool)]
         trend = multiple_trend(shown, self.strategy.settings["trend_confidence"])
         sentences = [
-            self._multiple_brief(shown),
+            self._multiple_brief(shown) or self._unavailable("multiple_behaviours"),
             narrative.multiple_trend_sentence(trend, shown["year"].tolist(), self.lang, plain=True),
             self._early_brief(r.early_debut[r.early_debut["year"] <= self.year]),
         ]

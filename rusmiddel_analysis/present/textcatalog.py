@@ -10,7 +10,7 @@ from functools import cache
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import TEXT
-from rusmiddel_analysis.present.formatting import check_lang, level
+from rusmiddel_analysis.present.formatting import check_lang, level, number
 
 
 @cache
@@ -63,6 +63,7 @@ def setting_values(settings: dict, lang: str = "da") -> dict:
         "small_max": int(disclosure["min_cell"]) - 1,
         "min_group": int(disclosure["min_group_size"]),
         "round_sizes": int(disclosure["round_sizes"]),
+        "large_group": number(disclosure["large_group"], lang),
         "on_track": level(settings["progress_thresholds"]["on_track"], lang),
         "slow": level(settings["progress_thresholds"]["needs_acceleration"], lang),
     }

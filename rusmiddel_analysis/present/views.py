@@ -17,15 +17,17 @@ from functools import cached_property
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.breakdowns import ALL, published_subgroups
+from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
+from rusmiddel_analysis.calc.survey_counts import LIMITS, NO_CLUSTER, limits_in
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
 from rusmiddel_analysis.ingest.process import available_years
-from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS
+from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
+from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import narrative, plots
 from rusmiddel_analysis.present import published as pub
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
@@ -318,9 +320,10 @@ class TargetReport(_Report):
         return HTMLFragment(html("heading", 2, self.t("report.goal_heading")) + html("definitions", items))
 
     def trend(self) -> HTMLFragment:
-        fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang)
-        alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang)
+        fig = plots.trend_plot(self.target, self.rows, self.assessment, self.lang, self.comparators, self.strategy.municipality)
+        alt = plots.trend_alt_text(self.target, self.rows, self.assessment, self.lang, self.comparators)
         cells = [total_cell(self.target.id, r.year, r) for r in self.rows.itertuples()]
+        drawn = cells + [comparisons.comparator_cell(r) for r in self.comparators.itertuples()]
         extra = self._trend_extra_column()
         rows = [
             [
@@ -338,7 +341,7 @@ class TargetReport(_Report):
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
-            .figure(pub.TOTALS, fig, alt, cells)
+            .figure(pub.TOTALS, fig, alt, drawn)
             .table(pub.TOTALS, headers + ([extra[0]] if extra else []), rows, cells)
             .build()
         )
@@ -357,12 +360,62 @@ class TargetReport(_Report):
         return None
 
     @cached_property
+    def comparators(self) -> pd.DataFrame:
+        """Other areas' published figures for this target up to the report year (calc/comparators.py;
+        empty without the optional comparator source)."""
+        rows = self.results.comparators
+        return rows[(rows["target_id"] == self.target.id) & (rows["year"] <= self.year)].reset_index(drop=True)
+
+    def comparison(self) -> HTMLFragment:
+        """'Sammenligning med andre områder': per area, both changes since the baseline year and the
+        difference in differences in words (present/comparisons.py), the table of the differences and
+        the table of the areas' figures drawn in the trend plot. Nothing without comparators."""
+        if self.comparators.empty:
+            return HTMLFragment("")
+        lang, target = self.lang, self.target
+        page = Builder().add(html("heading", 2, self.t("comparators.heading")))
+        page.add(html("paragraph", self.t("comparators.intro", municipality=self.strategy.municipality)))
+        found = self.results.difference(target.id, self.year)
+        measured = None if fmt.missing(self.assessment["measured_year"]) else int(self.assessment["measured_year"])
+        for area in dict.fromkeys(self.comparators["area"]):
+            rows = found[found["area"] == area]
+            if len(rows):
+                sentences = comparisons.difference_sentences(self.strategy, rows.iloc[0], self.year, measured, lang)
+            else:
+                sentences = [self.t("comparators.no_difference", baseline=target.baseline_year, area=plots.area_words(area, lang))]
+            page.add(html("paragraph", " ".join(sentences)))
+        if len(found):
+            headers, rows, cells, caption = comparisons.difference_table(self.strategy, target, found, self.year, lang)
+            page.table(pub.DIFFERENCES, headers, rows, cells, caption=caption)
+            note = self.t(f"comparators.difference_note.{found['unit'].iloc[0]}", municipality=self.strategy.municipality)
+            page.add(html("paragraph", note, "rm-note"))
+        headers, rows, cells, caption = comparisons.figures_table(target, self.comparators, lang)
+        page.table(pub.COMPARATORS, headers, rows, cells, caption=caption)
+        return page.add(html("paragraph", comparisons.intervals_note(self.comparators, lang), "rm-note")).build()
+
+    @cached_property
     def measured_year(self) -> int:
         """The year whose data the page shows: the latest measurement up to the report year."""
         return self.results.data_years(self.year)[self.target.id]
 
     def subgroup_rows(self, by: str) -> pd.DataFrame:
-        return self.results.breakdown(by, self.target.id, self.measured_year)
+        """The breakdown's rows the page shows: every group but the residual groups left out."""
+        return published(self.results.breakdown(by, self.target.id, self.measured_year)).reset_index(drop=True)
+
+    def subgroup_notes(self, by: str) -> list[str]:
+        """What the page says about a breakdown's residual groups: left out, or shown merged, and,
+        when they are protected that way, the large groups' counts withheld."""
+        rows = self.results.breakdown(by, self.target.id, self.measured_year)
+        kind = by if by in RESIDUAL_CODES else "other"  # a catch-all code has its own words; `unknown` alone the dimension's
+        dimension = self.t(f"report.groups.{by}").lower()
+        notes = []
+        if (rows["suppression"] == LEFT_OUT).any():
+            notes.append(self.t(f"report.residual_left_out.{kind}.{self.target.source}", dimension=dimension))
+        elif (rows["group"] == RESIDUAL).any():
+            notes.append(self.t(f"report.residual_merged.{kind}.{self.target.source}"))
+        if (rows["suppression"] == WITHHELD).any():
+            notes.append(self.t("report.counts_withheld"))
+        return notes
 
     def _counted_header(self) -> list[str]:
         """The header of the column of what a share counts (pupils, students, ended courses); a count has none."""
@@ -392,6 +445,8 @@ class TargetReport(_Report):
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
+            for note in self.subgroup_notes(by):
+                page.add(html("paragraph", note, "rm-note"))
             if by == "substance":
                 page.add(html("paragraph", self.t("report.substance_note"), "rm-note"))
         note = f"{self._subgroups_note()} {self.t('report.subgroups_descriptive')}"
@@ -444,6 +499,8 @@ class TargetReport(_Report):
             column = self.target.indicator.get("column")
             if declared.get(column):
                 page.add(html("paragraph", self.t("report.quality_declared_missing", n=fmt.number(declared[column], self.lang))))
+        for sentence in self._limits_sentences():
+            page.add(html("paragraph", sentence))
         if self.target.indicator["type"] == "treatment_outcome":
             if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
                 limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
@@ -451,6 +508,24 @@ class TargetReport(_Report):
                 page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
             self.follow_up_table(page)
         return page.build()
+
+    def _limits_sentences(self) -> list[str]:
+        """What a survey's counts could not give in the years shown (calc/survey_counts.py,
+        `estimation_limits`): one sentence per code, naming every year it holds for."""
+        years_of: dict[str, list[str]] = {}
+        for year in sorted(self.rows["year"].astype(int).unique()):
+            for code in limits_in(self.results.totals, self.target.id, year):
+                years_of.setdefault(code, []).append(str(year))
+        if not years_of:
+            return []
+        lang, cluster = self.lang, SOURCES[self.target.source].cluster
+        values = dict(
+            cluster_word=narrative.cluster_word(self.target, lang),
+            cluster_one=self.t(f"estimation_limits.cluster_one.{cluster}"),
+            strata=narrative.strata_words(self.target, lang),
+        )
+        ordered = [code for code in LIMITS if code in years_of]
+        return [self.t(f"estimation_limits.{code}", year=narrative.join_words(years_of[code], lang), **values) for code in ordered]
 
     def _trend_use_sentences(self) -> list[str]:
         """Which years the trend and projection leave out, and why (data quality, a method break)."""
@@ -575,6 +650,8 @@ class TargetReport(_Report):
         from rusmiddel_analysis.config.version import __version__
 
         kind = "share_design" if self.target.indicator["type"] == "share" else "share" if self.target.is_share else "count"
+        if kind == "share_design" and NO_CLUSTER in limits_in(self.results.totals, self.target.id, self.measured_year):
+            kind = "share"  # counts without the school: the plain interval (estimation_limits)
         return [
             [self.t("report.def_interval"), self.t(f"report.def_interval_{kind}")],
             [self.t("report.def_tests"), self.t(f"report.def_tests_{'share' if self.target.is_share else 'count'}")],

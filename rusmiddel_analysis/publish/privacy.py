@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.calc.disclosure import WITHHELD
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
@@ -41,10 +42,11 @@ MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(rf"(?<![\d-]){CPR_SHAPE}(?![\d-])")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
-NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
-# a table cell that shows numbers only (values, intervals, counts, the hidden marks); cells with
-# words (names, statuses, callers) are labels and are not read for numbers
-NUMERIC_CELL = re.compile(r"^[\d\s.,%()<\-–—]*$")
+# a number with its sign where it has one ("+8,0", "-2,5"; the hyphen of an interval "44-46" is no sign)
+NUMBER = re.compile(r"(?:(?<![\d.,])[-+])?\d(?:[\d.,]*\d)?")
+# a table cell that shows numbers only (values, signed changes, intervals, counts, the hidden marks);
+# cells with words (names, statuses, callers) are labels and are not read for numbers
+NUMERIC_CELL = re.compile(r"^[\d\s.,%()<+\-–—]*$")
 FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
 # the naming numbers a row may also show as text (a year, months of follow-up); a number of
@@ -112,8 +114,9 @@ def _truth_key(kind: str, row) -> dict:
 
 def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict[tuple, dict]:
     """The published cells of one disclosure-controlled table, by key. A follow-up row hides its
-    columns one by one (`partly_hidden`); other rows are hidden whole (`suppressed`, or an
-    assessment row without a value)."""
+    columns one by one (`partly_hidden`), and so does a breakdown's large group whose counts are
+    withheld (a protected year: its share shown, its counts or size not); other rows are hidden
+    whole (`suppressed`, or an assessment row without a value)."""
     rows = {}
     for row in table.itertuples():
         data = row._asdict()
@@ -124,7 +127,8 @@ def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict
         if kind == pub.FOLLOW_UP:
             truth["partly_hidden"] = any(truth[f] is None for f in fields)
         else:  # other rows are hidden whole; an assessment row with its total
-            truth["partly_hidden"] = truth["suppressed"] or ("value" in truth and truth["value"] is None)
+            withheld = data.get("suppression") == WITHHELD or (kind == pub.BEHAVIOUR_COUNTS and truth["denominator"] is None)
+            truth["partly_hidden"] = truth["suppressed"] or ("value" in truth and truth["value"] is None) or withheld
         rows[_key(key)] = truth
     return rows
 
@@ -171,6 +175,8 @@ class Gate:
         for kind in (pub.BEHAVIOUR_COUNTS, pub.MULTIPLE, pub.EARLY_DEBUT):
             truth.update(_truth_rows(getattr(results, kind), kind, pub.SHARE_FIELDS))
         truth.update(_truth_rows(results.debut_ages, pub.DEBUT_AGES, pub.DEBUT_FIELDS))
+        truth.update(_truth_rows(results.comparators, pub.COMPARATORS, pub.COMPARATOR_FIELDS))
+        truth.update(_truth_rows(results.differences, pub.DIFFERENCES, pub.DIFFERENCE_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
         min_cell = int(strategy.settings["disclosure"]["min_cell"])
         return cls(_identifiers(processed_dir), truth, words, lang, min_cell, tuple(machine_paths))

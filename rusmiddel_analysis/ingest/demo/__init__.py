@@ -9,12 +9,14 @@ Denmark's FOLK1A and a table of the country's and the region's figures to compar
 (comparators.py), each with the `mapping.yaml` that maps it to the canonical format. It also
 copies the 2017 qualitative status.
 
-The synthetic truth lives in `profile.yaml`: 2015 reproduces the strategy's baselines
-exactly among those who answered (611 persons start treatment), later years show a mix
-of outcomes. Shares are met exactly by drawing a fixed number of "yes" answers, with
-weighted sampling so that older pupils try more and so that schools (institutions) differ
-(a school effect on the odds, calibrated in docs/assumptions.md); `--scale` multiplies the
-survey sizes (not the treatment register, whose size is the municipality's).
+The synthetic truth lives in `profile.yaml`: in 2015 the strategy's baselines (611 persons
+start treatment), later years a mix of outcomes. Survey answers are drawn one by one around that
+truth, as a sample is: each pupil's odds of a "yes" carry their grade, their risk propensity and
+their school's effect (calibrated in docs/assumptions.md), with an intercept set so that the
+profile's share is the expected one; so each year's share varies around the truth by sampling
+(2015's lies within sampling error of the baseline). The treatment register's counts and success
+shares are the profile's, as a register counts them. `--scale` multiplies the survey sizes (not the
+treatment register, whose size is the municipality's).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from scipy.special import expit
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
@@ -53,26 +56,35 @@ def raw_dir_has_data(raw_dir: Path) -> bool:
     return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
 
 
-def _pick(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
-    """k indices drawn without replacement with probability proportional to `weights`.
+def _calibrated_intercept(offset: np.ndarray, share: float) -> float:
+    """The a with mean(expit(a + offset)) = share: each respondent's log-odds is a plus their own
+    offset (older pupils, their school), and a sets the expected share to the profile's truth. The
+    mean rises with a and lies between expit(a + min offset) and expit(a + max offset), which brackets it."""
+    target = np.log(share / (1 - share))
+    low, high = target - offset.max(), target - offset.min()
+    while True:  # bisection to the last representable step
+        middle = (low + high) / 2
+        if middle in (low, high):
+            return float(middle)
+        low, high = (middle, high) if expit(middle + offset).mean() < share else (low, middle)
 
-    Efraimidis & Spirakis (2006): keep the k largest u**(1/w); done on log(u)/w.
-    """
-    if k <= 0:
-        return np.array([], dtype=int)
-    keys = np.log(rng.random(len(weights))) / weights
-    return np.argpartition(-keys, k - 1)[:k]
+
+def _yes(rng, weights: np.ndarray, share: float) -> np.ndarray:
+    """Independent yes/no draws whose odds are proportional to `weights`, `share` (0-1) expected."""
+    if share <= 0 or share >= 1:
+        return np.full(len(weights), share >= 1)
+    offset = np.log(weights)
+    return rng.random(len(weights)) < expit(_calibrated_intercept(offset, share) + offset)
 
 
 def _answers(rng, n: int, share_true: float, weights: np.ndarray, no_answer_rate: float):
-    """A boolean answer per respondent (None for no answer) with exactly `share_true` % True among answers."""
+    """A boolean answer per respondent (None for no answer), each drawn on its own: True with odds
+    proportional to its weight (older pupils, their school), calibrated so that `share_true` % is the
+    expected share among those who answer. A survey's share varies around the truth from sample to
+    sample; fixing each year's count exactly made the demo's changes and their p-values artefacts."""
     answered = rng.random(n) >= no_answer_rate
-    idx = np.flatnonzero(answered)
-    k = int(round(share_true / 100 * len(idx)))
-    chosen = idx[_pick(rng, weights[idx], k)]
-    values = np.full(n, False, dtype=object)
-    values[chosen] = True
-    values[~answered] = None
+    values = np.full(n, None, dtype=object)
+    values[answered] = _yes(rng, weights[answered], share_true / 100)
     return values
 
 
@@ -177,12 +189,10 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         gender = rng.choice([1, 2, 3], size=n, p=[0.48, 0.50, 0.02]).astype(float)
         gender[rng.random(n) < 0.01] = 9
         older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0) * effect
-        # alcohol frequency: exactly the profile's share not drinking regularly among those who answered
+        # alcohol frequency: the profile's share not drinking regularly expected among those who answered
         missing = rng.random(n) < cfg["no_answer_rate"]
-        idx = np.flatnonzero(~missing)
-        k_not_regular = int(round(cfg["share_not_regular"][year] / 100 * len(idx)))
         not_regular = np.zeros(n, dtype=bool)
-        not_regular[idx[_pick(rng, 1 / older[idx], k_not_regular)]] = True
+        not_regular[~missing] = _yes(rng, 1 / older[~missing], cfg["share_not_regular"][year] / 100)
         freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]), rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(
             float
         )
