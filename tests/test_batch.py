@@ -21,6 +21,8 @@ from rusmiddel_analysis.publish.lock import LOCK_NAME, OutputsBusy, outputs_lock
 
 from .conftest import tree_hashes
 
+pytestmark = pytest.mark.slow  # runs notebooks and reports end to end: `make test`, not `make check`
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

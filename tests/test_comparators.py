@@ -227,6 +227,7 @@ def test_overdispersion_is_used_as_the_assessment_finds_it():
 # --- the demo's comparators ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_comparators_are_synthetic_processed_and_tell_a_mixed_story(demo_dirs, strategy):
     raw, processed = demo_dirs
     export = next((raw / "sammenligning").glob("*.csv")).read_text(encoding="utf-8-sig")
@@ -287,6 +288,7 @@ def by_hand(processed, strategy, target_id: str, area: str, first: int, last: in
     return changes | {"low": shown(log_d - Z95 * se), "high": shown(log_d + Z95 * se)}
 
 
+@pytest.mark.slow
 def test_a_target_page_says_how_much_more_the_municipality_moved_than_the_country(demo_dirs, strategy):
     """The demo's hash target in 2019: Aalborg improved, the country stood still. The sentence gives
     both changes, the difference in differences and its interval as computed here, and says it is
@@ -311,6 +313,7 @@ def test_a_target_page_says_how_much_more_the_municipality_moved_than_the_countr
     assert "Wilson-interval ud fra tæller og nævner" in section and "Region Nordjylland" in section
 
 
+@pytest.mark.slow
 def test_a_count_is_compared_in_percent_with_a_country_taken_as_counted(demo_dirs, strategy):
     """Treatment starts: Aalborg's rise against the country's as a ratio of ratios; the interval reaches
     both sides of 0, so the sentence says the difference may be chance; the region's bare figures are
@@ -378,6 +381,7 @@ def test_the_sentences_say_when_the_comparison_stops_early_and_the_unit_of_each_
     assert english[1].startswith(f"The share in {strategy.municipality} is thus 1.0 percentage points lower than if it had followed")
 
 
+@pytest.mark.slow
 def test_the_trend_plot_draws_each_area_beside_the_municipality(demo_dirs, strategy):
     """The comparators' lines hold the published figures (a share as published, a count scaled to the
     baseline by the area's baseline-year figure), beside the municipality's points, named in the legend
@@ -414,6 +418,7 @@ def test_the_trend_plot_draws_each_area_beside_the_municipality(demo_dirs, strat
         assert f"hele landet fra {shown(first)} i 2015 til {shown(last)} i 2018" in alt.replace("\u00a0", " ")
 
 
+@pytest.mark.slow
 def test_the_resume_names_the_targets_whose_reading_the_comparison_changes(demo_dirs, strategy):
     """2019: the targets that went well while the country (the first area) moved as well or better,
     and those behind that moved better than it beyond chance, classified here from the difference's
@@ -468,6 +473,7 @@ def test_the_resume_lists_a_target_behind_that_did_better_than_its_area(strategy
     assert resume_sentence(strategy, assessment, {}, names) == ""
 
 
+@pytest.mark.slow
 def test_the_years_tables_hold_the_comparators_and_the_differences(demo_report, demo_dirs, strategy):
     """comparators.csv: every area's figure up to the year with its interval (Wilson's from its counts,
     here by hand); differences.csv: the year's difference in differences, the numbers computed here."""

@@ -177,6 +177,7 @@ def unchanged():
     return rates().set_index(["case", "years"])
 
 
+@pytest.mark.slow
 def test_the_demos_designs_hold_their_error_rates(unchanged):
     """The demo's two surveys (schools of 59-436, institutions of 193-733) and the equal-size youth
     survey: the 95 % interval covers the truth in at least 94 % of years, and an unchanged share is
@@ -186,6 +187,7 @@ def test_the_demos_designs_hold_their_error_rates(unchanged):
         assert row["covered"] >= 0.94 and row["change"] <= 0.05 + NOISE and row["trend"] <= 0.05 + NOISE, (case.label, row.to_dict())
 
 
+@pytest.mark.slow
 def test_very_unequal_clusters_are_reported_as_they_are(unchanged):
     """12 institutions of 40-400: the linearised variance with few clusters of very unequal size runs
     low (Bell & McCaffrey 2002), so coverage is about 93 % and the change and trend tests reject

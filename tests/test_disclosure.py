@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -116,6 +117,7 @@ def test_ties_are_broken_by_the_groups_name():
     assert out.set_index("group")["suppression"].to_dict() == {"z": "small_cell", "y": "", "x": "secondary"}
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 60)), min_size=2, max_size=6), st.booleans())
 def test_what_differencing_gives_is_always_publishable(cells, health):

@@ -119,6 +119,7 @@ def _left_out(page: str, dimension: str) -> bool:
     return html.escape(note, quote=True) in _section(page, dimension) or note in _section(page, dimension)
 
 
+@pytest.mark.slow
 def test_differencing_against_the_published_total_recovers_nothing(published):
     """Total minus the shown groups is all a reader can work out: the sum of the hidden groups and of
     a residual group the page says it leaves out, and it must be safe."""
@@ -145,6 +146,7 @@ def test_differencing_against_the_published_total_recovers_nothing(published):
     assert checked_left_out >= 2  # the gender "other" and the unregistered minority flag of the constructed data
 
 
+@pytest.mark.slow
 def test_every_record_is_in_a_published_group(published):
     """Every record is in a group: the three unregistered minority flags form the residual group
     `unknown`, which is too small to show and is left out with a note (never a hidden "–" row that

@@ -35,6 +35,7 @@ def test_write_atomically_leaves_the_old_file_when_the_disk_is_full(tmp_path, mo
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left behind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, words", [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system")])
 def test_full_or_read_only_outputs_fail_clearly_and_keep_the_previous_page(demo_dirs, tmp_path, monkeypatch, capsys, code, words):
     outputs = tmp_path / "outputs"
@@ -57,6 +58,7 @@ def test_full_or_read_only_outputs_fail_clearly_and_keep_the_previous_page(demo_
     assert page.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_front_page_that_cannot_be_written_gives_one_line(demo_dirs, tmp_path, monkeypatch, capsys):
     outputs = tmp_path / "outputs"
 
@@ -104,6 +106,7 @@ def test_broken_strategy_file_stops_the_report(demo_dirs, tmp_path, capsys):
     assert "target 'skole_hash', field 'baseline.value': must be a number" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_status_file_counting_a_small_cell_stops_the_report_and_keeps_the_previous_pages(demo_dirs, demo_report, tmp_path, capsys):
     import shutil
 

@@ -113,6 +113,7 @@ def test_the_differencing_attack_was_real_on_counts():
     assert _largest(16, _exact_counts(true), [], both_not_all) == pytest.approx(3)
 
 
+@pytest.mark.slow
 def test_no_cell_of_the_four_behaviour_table_can_be_narrowed(published, strategy):
     """The pairs, the number of behaviours and the sizes of every year, solved as a linear program:
     every cell (and the differencing attack's sum) of 1-4 pupils can still hold 5 or more."""
@@ -130,6 +131,7 @@ def test_no_cell_of_the_four_behaviour_table_can_be_narrowed(published, strategy
     assert checked > 0  # the demo has small cells to protect
 
 
+@pytest.mark.slow
 def test_no_cell_of_the_grade_by_behaviours_table_can_be_narrowed(published, strategy):
     """The grade x number-of-behaviours table from its lines (each grade), its columns (each number
     with all pupils) and the sizes: no cell, and no two grades' sum, of 1-4 pupils can be narrowed."""
@@ -194,6 +196,7 @@ def test_a_share_bounds_its_numerator_by_the_largest_size_the_rounding_allows():
         assert exposure.largest == pytest.approx(largest, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_the_published_high_risk_tables_pass_the_audit_of_every_year(demo_dirs, strategy):
     """After `protect`, calc/linked.py's own audit finds no exposed cell in any year of the demo: none
     that a high-risk row binds, and none that only the targets' tables and the withheld boys' and

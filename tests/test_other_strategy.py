@@ -14,6 +14,8 @@ from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.config.strategy import load_strategy
 
+pytestmark = pytest.mark.slow  # runs notebooks and reports end to end: `make test`, not `make check`
+
 OTHER = Path(__file__).parent / "strategies" / "rusmiddelpolitik-demo-kommune-2017-2019.yaml"
 # what only Aalborg's strategy and settings would put on a page
 AALBORG_WORDS = ("Aalborg", "Familie- og Social", "Rusmiddelstrategien", "95\u00a0%-konfidensinterval", "99,8", "1-4 personer", "<5")

@@ -135,7 +135,11 @@ def test_every_module_the_tests_scripts_and_benchmarks_import_is_declared():
     declared, providers = _declared(), _providers()
     everything = set().union(*declared.values())
     folders = [ROOT / "tests", ROOT / "scripts", ROOT / "benchmarks"]
-    undeclared = [f"{m} (installed by {sorted(providers.get(m, ())) or 'nothing'})" for m in sorted(_imports(folders)) if not providers.get(m, set()) & everything]
+    undeclared = [
+        f"{m} (installed by {sorted(providers.get(m, ())) or 'nothing'})"
+        for m in sorted(_imports(folders))
+        if not providers.get(m, set()) & everything
+    ]
     assert not undeclared, f"imported by the tests, scripts or benchmarks but declared nowhere in pyproject.toml: {undeclared}"
 
 

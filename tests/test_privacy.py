@@ -30,6 +30,7 @@ def gate(demo_dirs, strategy):
     return Gate.for_run(strategy, compute_results(strategy, processed), processed, "da")
 
 
+@pytest.mark.slow
 def test_clean_pages_pass(gate, demo_report, strategy):
     for target in strategy.targets:
         html = (demo_report / "2017" / f"{target.id}.html").read_text()
@@ -39,6 +40,7 @@ def test_clean_pages_pass(gate, demo_report, strategy):
     assert gate.check(html, (demo_report / "2017" / "notebooks" / "status_report.ipynb").read_text()) == []
 
 
+@pytest.mark.slow
 def test_cpr_numbers_and_ids_are_found_in_any_text(gate, demo_dirs):
     _, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[7]
@@ -81,6 +83,7 @@ def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True,
     return f"<div><table>{head}{body}</table></div>"
 
 
+@pytest.mark.slow
 def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypatch):
     """A view that forgot disclosure control, with tables drawn in other markup: the gate reads the data."""
     monkeypatch.setattr(views, "html_table", other_markup)
@@ -156,6 +159,7 @@ def test_a_withheld_count_on_a_page_is_stopped(gate, demo_dirs):
     assert [leak.kind for leak in gate.check(shown, json.dumps(data))] == ["suppressed"]
 
 
+@pytest.mark.slow
 def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[0]
@@ -210,6 +214,7 @@ def test_report_command_stops_leaking_pages(demo_dirs, tmp_path, capsys):
     assert not (outputs / "_failed").exists()  # a leaking notebook is not kept either
 
 
+@pytest.mark.slow
 def test_failure_messages_and_failed_notebooks_pass_the_gate_too(demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     respondent = pd.read_parquet(processed / "ungeprofil_skole.parquet", columns=["respondent_id"]).respondent_id.iloc[0]
@@ -381,6 +386,7 @@ def test_the_pdf_renderer_reads_nothing_but_the_pages_own_figures(tmp_path, list
     assert hits == []
 
 
+@pytest.mark.slow
 def test_a_status_file_cannot_put_markup_into_the_page_or_the_pdf(demo_dirs, tmp_path, strategy, listener):
     """Every vector an attacker used, in the analysts' status file: none reaches the page's markup, the
     PDF fetches nothing and attaches nothing, and the demo banner stays in the PDF's text."""
@@ -461,6 +467,7 @@ def test_no_published_file_names_a_folder_of_this_machine(demo_report, tmp_path_
     assert papermill["input_path"] == "status_report.ipynb" and papermill["output_path"] is None
 
 
+@pytest.mark.slow
 def test_a_failing_reports_traceback_and_message_name_no_folder_of_this_machine(demo_dirs, tmp_path, tmp_path_factory, capsys):
     raw, processed = demo_dirs
     faults = notebooks_with_cell(

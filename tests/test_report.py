@@ -239,6 +239,7 @@ def _breakdown_table(html: str, by: str) -> list[list[str]]:
     return next(t["rows"] for t in tables if t["rows"] and t["rows"][0][0] == text(f"report.groups.{by}"))
 
 
+@pytest.mark.slow
 def test_no_suppressed_value_reaches_a_page(demo_report, demo_dirs, strategy):
     """Cells hidden by disclosure control: their values (recomputed without it) appear nowhere. A
     residual group left out has no row, and a large group whose counts are withheld shows its value
@@ -331,6 +332,7 @@ def test_report_command_for_one_target_makes_exactly_the_expected_files(demo_dir
     assert f"open {outputs / 'index.html'}" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_in_english(demo_dirs, tmp_path):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"
@@ -400,6 +402,7 @@ def test_missing_processed_data_gives_the_fix(tmp_path, capsys):
     assert "no processed data" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_explore_notebook_runs_for_an_analyst(demo_dirs, tmp_path):
     """The guided notebook runs top to bottom and its hand check agrees with the assessment."""
     import papermill as pm

@@ -164,6 +164,7 @@ def _line(files: dict, target_id: str, dimension: str) -> pd.DataFrame:
     return cells[(cells["target_id"] == target_id) & (cells["dimension"] == dimension)].reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_constructed_residual_is_left_out_and_boys_and_girls_are_shown(constructed):
     """The school survey's 17 residual pupils are left out; boys and girls show value and interval
     (1,440 of 1,500 and 1,360 of 1,400 have not tried hash), with their counts withheld."""
@@ -175,6 +176,7 @@ def test_constructed_residual_is_left_out_and_boys_and_girls_are_shown(construct
     )
 
 
+@pytest.mark.slow
 def test_constructed_differencing_attack_recovers_nothing(constructed):
     """The total minus the shown groups: the shown groups have no counts. The linear program with the
     shares to one decimal: the residual's 1 pupil who has tried hash can be as many as the whole
@@ -205,6 +207,7 @@ def test_constructed_residual_groups_too_small_alone_are_merged(constructed):
     assert line.loc[["male", "female"], "denominator"].tolist() == [1200, 1300]
 
 
+@pytest.mark.slow
 def test_constructed_counts_years_are_protected_as_the_answers_years(constructed_dirs, tmp_path, strategy, monkeypatch):
     """The constructed surveys as the provider's counts (by grade and gender; institution, gender and
     education type): a counts table by gender has the residual groups too, merged or left out as
@@ -334,6 +337,7 @@ def _unpublished(true: pd.DataFrame, line: pd.DataFrame) -> pd.DataFrame:
     return true[~true.index.isin(list(shown))]
 
 
+@pytest.mark.slow
 def test_demo_differencing_attack_recovers_nothing(demo_files, demo_dirs, strategy):
     """Every survey breakdown of every demo year as published: the total minus the shown groups,
     exact where every shown group has its counts (then it must be publishable), else the linear
@@ -410,6 +414,7 @@ def pages_2019(demo_dirs, tmp_path_factory):
     return {t: (outputs / "2019" / f"{t}.html").read_text(encoding="utf-8") for t in targets}
 
 
+@pytest.mark.slow
 def test_demo_2019_pages_show_the_boys_and_girls_they_hid(pages_2019, demo_files, strategy):
     """Before, "drenge – – –" or "piger – – –": the boys or girls (about 4,300 answers) were hidden to
     protect the 1-4 pupils answering "other" who have tried hash or other drugs. Now both boys and girls show their

@@ -26,6 +26,7 @@ def processed(demo_dirs, tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_whole_and_on_demand_results_agree_with_the_indicators(processed, strategy):
     whole = results.compute_results(strategy, processed)
     on_demand = results.Results("any", strategy=strategy, processed_dir=processed)
@@ -44,6 +45,7 @@ def test_whole_and_on_demand_results_agree_with_the_indicators(processed, strate
     assert set(whole.subgroups["by"]) == {by for t in strategy.targets for by in published_subgroups(t)}  # no single school
 
 
+@pytest.mark.slow
 def test_kept_results_are_read_back_and_recomputed_when_stale(processed, strategy, tmp_path):
     assert results.read_results(processed) is None
     made = results.ensure_results(strategy, processed)

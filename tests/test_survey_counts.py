@@ -145,6 +145,7 @@ def test_counts_are_processed_with_their_layout(counts_dirs):
     assert manifest["sources"][YOUTH]["layout"] == {"2015": "counts", "2017": "counts", "2019": "counts"}
 
 
+@pytest.mark.slow
 def test_counts_by_cluster_and_strata_give_the_answers_assessment(both_results, strategy):
     answers, counts = both_results
     for year in strategy.years:
@@ -160,6 +161,7 @@ def test_counts_by_cluster_and_strata_give_the_answers_assessment(both_results, 
     assert row["design_effect"] > 1.5 and row["clusters"] == 48
 
 
+@pytest.mark.slow
 def test_counts_give_early_debut_and_say_why_the_other_high_risk_tables_are_empty(both_results, demo_dirs, strategy):
     answers, counts = both_results
     block = strategy.settings["high_risk"]
@@ -260,6 +262,7 @@ def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_resu
     assert attacked >= 10  # small cells there are, and none is exposed
 
 
+@pytest.mark.slow
 def test_a_report_over_counts_publishes_the_answers_numbers(counts_dirs, demo_report, demo_dirs, tmp_path, strategy):
     """`rusmiddel report --year 2017` over the counts: every page passes the privacy gate, and each
     target's page says what the answers' page says (the SPSS export's note on its own 'ved ikke'
@@ -288,6 +291,7 @@ def test_a_report_over_counts_publishes_the_answers_numbers(counts_dirs, demo_re
     pd.testing.assert_frame_equal(read(outputs, "subgroups.csv"), read(demo_report, "subgroups.csv"), rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_counts_without_school_give_the_plain_interval_and_say_so(demo_dirs, tmp_path, strategy):
     raw, processed = demo_dirs
     counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["grade", "gender"])
@@ -306,6 +310,7 @@ def test_counts_without_school_give_the_plain_interval_and_say_so(demo_dirs, tmp
     assert survey_counts.limits_in(results.totals, "ungdom_hash", 2017) == ()  # the youth survey kept its answers
 
 
+@pytest.mark.slow
 def test_counts_without_school_test_change_and_trend_as_independent_answers(demo_dirs, tmp_path, strategy):
     """A counts row of c answers without its school is c answers, not one cluster: the change since
     2015 and the trend are tested as the pupils' own answers with each its own cluster (ordinary
@@ -339,6 +344,7 @@ def test_counts_without_school_test_change_and_trend_as_independent_answers(demo
     assert row["trend_se"] == pytest.approx(100 * se, rel=1e-9) and row["trend_df"] == np.inf
 
 
+@pytest.mark.slow
 def test_counts_by_gender_alone_are_not_standardised_and_early_debut_needs_the_grade(demo_dirs, tmp_path, strategy):
     raw, processed = demo_dirs
     counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), breakdowns=["gender"])
@@ -374,6 +380,7 @@ def words(fragment) -> str:
     return re.sub(r"\s+", " ", html.unescape(shown).replace("\u00a0", " "))
 
 
+@pytest.mark.slow
 def test_a_counts_year_says_on_every_page_what_the_counts_cannot_give(demo_dirs, tmp_path, strategy):
     """The school survey's 2017-2019 as counts by grade and gender (no school): the target page says
     the plain interval's sentence for the years it holds for and names the plain interval in 'Data og
@@ -408,6 +415,7 @@ def test_a_counts_year_says_on_every_page_what_the_counts_cannot_give(demo_dirs,
     assert gate.check(*rendered(quality, definition, target.trend(), *sections, high.summary(), high.early_debut())) == []
 
 
+@pytest.mark.slow
 def test_answers_some_years_and_counts_others_give_the_answers_numbers(demo_dirs, tmp_path, strategy):
     raw, processed = demo_dirs
     counts_raw(raw, processed, tmp_path / "raw", sources=(SCHOOL,), years=[2017, 2018, 2019])
@@ -440,6 +448,7 @@ def weighted_pupils() -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 def test_counts_with_a_weight_per_row_give_the_weighted_answers_numbers(tmp_path, strategy):
     pupils = weighted_pupils()
     frames = canonical_frames() | {SCHOOL: pupils}

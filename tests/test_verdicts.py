@@ -160,6 +160,7 @@ def _reworded(raw: dict, target_ids: list[str]) -> None:
             entry["indicator"]["success"] = {"in" if rule == "not_in" else "not_in": operand}
 
 
+@pytest.mark.slow
 def test_rewording_a_goal_changes_nothing(demo_dirs, strategy, tmp_path):
     """'93 -> 97 % have not tried hash' and '7 -> 3 % have tried' are one goal: every share target said
     the other way round gets the same status, certainty and probabilities in every year, and its levels
