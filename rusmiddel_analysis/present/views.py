@@ -335,9 +335,7 @@ class TargetReport(_Report):
             ]
             for r in self.rows.itertuples()
         ]
-        # a register counts everyone: its interval is how much the count varies from year to year
-        interval = "report.col_variation" if self.assessment["source_kind"] == "register" else "report.col_interval"
-        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self.t(interval), *self._counted_header()]
+        headers = [self.t("report.col_year"), self.t("report.col_measurement"), self._interval_header(), *self._counted_header()]
         return (
             Builder()
             .add(html("heading", 2, self.t("report.trend_heading")))
@@ -433,6 +431,11 @@ class TargetReport(_Report):
             *([fmt.number(r.denominator, self.lang)] * counted),
         ]
 
+    def _interval_header(self) -> str:
+        """A survey's interval is a confidence interval; a register counts everyone, so its interval is
+        how much the count (or share) varies from year to year."""
+        return self.t("report.col_variation" if self.assessment["source_kind"] == "register" else "report.col_interval")
+
     def subgroups(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.subgroups_heading")))
         for by in published_subgroups(self.target):
@@ -442,7 +445,7 @@ class TargetReport(_Report):
             cells = [subgroup_cell(self.target.id, self.measured_year, by, r) for r in rows.itertuples()]
             fig = plots.subgroup_plot(self.target, rows, by, self.measured_year, self.lang)
             alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
-            headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self.t("report.col_interval"), *self._counted_header()]
+            headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self._interval_header(), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
             page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
             for note in self.subgroup_notes(by):
