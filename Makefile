@@ -45,6 +45,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Re-resolve the lock after pyproject.toml changed, keeping every pin that still fits;
 # `make lock ARGS=--upgrade` moves everything to the newest versions that fit.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rusmiddel_analysis.config.echo import printable_lines
 from rusmiddel_analysis.config.files import YamlFileError
+from rusmiddel_analysis.config.paths import OUTPUTS, PROCESSED, RAW, STATUS
 from rusmiddel_analysis.config.strategy import StrategyError
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import formatting
@@ -172,12 +173,13 @@ def cmd_assess(args) -> int:
 
     from rusmiddel_analysis.calc.results import load_results
     from rusmiddel_analysis.config.files import has_manifest, write_atomically
+    from rusmiddel_analysis.config.paths import no_processed_data
     from rusmiddel_analysis.ingest.process import available_years
 
     strategy = load_checked_strategy(_one_strategy(args))
     processed = Path(args.processed)
     if not has_manifest(processed):
-        raise UserError(f"no processed data in {processed}; run 'rusmiddel process' first")
+        raise UserError(no_processed_data(processed))
     valid = strategy.years
     for year in args.year or []:
         if year not in valid:
@@ -368,9 +370,9 @@ def _add_report_parser(sub) -> None:
     p = sub.add_parser("report", help="execute the notebooks and write the HTML reports")
     p.add_argument("--year", type=int, action="append", help="a year to report (repeatable; default every year with data)")
     p.add_argument("--target", action="append", help="a target id (repeatable; default all, plus the status report)")
-    p.add_argument("--processed", default="data/processed")
-    p.add_argument("--status", default="data/raw/status", help="folder of the qualitative status files <year>.md")
-    p.add_argument("--outputs", default="outputs")
+    p.add_argument("--processed", default=str(PROCESSED))
+    p.add_argument("--status", default=str(STATUS), help="folder of the qualitative status files <year>.md")
+    p.add_argument("--outputs", default=str(OUTPUTS))
     p.add_argument("--notebooks", default=None, help="folder holding status_report.ipynb and target_report.ipynb")
     p.add_argument("--lang", default="da", help="da (default) or en")
     p.add_argument("--jobs", type=at_least(1), default=None, help="reports run in parallel, at least 1 (default: the number of cores)")
@@ -408,16 +410,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_draft_mapping)
 
     p = sub.add_parser("validate", help="check every raw export; list every problem")
-    p.add_argument("--raw", default="data/raw")
+    p.add_argument("--raw", default=str(RAW))
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("process", help="validate raw exports and write processed Parquet (all or nothing)")
-    p.add_argument("--raw", default="data/raw")
-    p.add_argument("--processed", default="data/processed")
+    p.add_argument("--raw", default=str(RAW))
+    p.add_argument("--processed", default=str(PROCESSED))
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("demo-data", help="write SYNTHETIC demo exports for the strategy's years")
-    p.add_argument("--raw", default="data/raw")
+    p.add_argument("--raw", default=str(RAW))
     p.add_argument("--seed", type=at_least(0), default=2016, help="the random seed, a whole number from 0 (the same seed gives the same data)")
     p.add_argument("--scale", type=above_zero, default=1.0, help="multiply the survey sizes, greater than 0 (20 gives about a million rows)")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the raw folder already holds exports")
@@ -432,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("assess", help="print the assessment table as CSV (no pages built)")
     p.add_argument("--year", type=int, action="append", help="a year to assess (repeatable; default every year with data)")
-    p.add_argument("--processed", default="data/processed")
+    p.add_argument("--processed", default=str(PROCESSED))
     p.add_argument("--output", default=None, help="write the CSV to this file instead of standard output")
     p.set_defaults(func=cmd_assess)
 

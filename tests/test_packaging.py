@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,14 @@ def test_the_layers_hold_and_nothing_imports_in_a_cycle():
     result = subprocess.run([str(lint_imports), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert "2 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_type_checker_passes():
+    """mypy over the packages named in pyproject.toml ([tool.mypy] files: config/ and calc/, where the
+    strategy's rules and every number are made), as `make lint` runs it."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
 
 def test_no_function_is_longer_than_sixty_lines():
@@ -179,3 +188,25 @@ def test_make_installs_from_the_lock():
     assert "--require-hashes -r $(LOCK)" in makefile and "--no-deps -e ." in makefile
     assert re.search(r"^LOCK := requirements\.lock$", makefile, flags=re.MULTILINE)
     assert re.search(r"^lock:", makefile, flags=re.MULTILINE) and re.search(r"^check:", makefile, flags=re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_an_installed_package_carries_the_methodology(tmp_path):
+    """A wheel holds docs/methodology.md beside the code (setup.py's hook), so an installed package
+    builds outputs/methodology.html that every target page links to."""
+    import shutil
+    import zipfile
+
+    leftover = not (ROOT / "build").exists()  # setuptools builds in the source tree; leave it as found
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    if leftover:
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = archive.read("rusmiddel_analysis/docs/methodology.md").decode("utf-8")
+    assert shipped == (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")

@@ -40,6 +40,8 @@ report year. How each column is computed (docs/methodology.md):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -302,7 +304,7 @@ def trend_rows(strategy, target, rows: pd.DataFrame, year: int) -> tuple[pd.Data
 
 
 def _empty_row(target, year: int, strategy=None) -> dict:
-    out = {c: np.nan for c in COLUMNS}
+    out: dict[str, Any] = {c: np.nan for c in COLUMNS}
     out.update(
         target_id=target.id,
         year=year,

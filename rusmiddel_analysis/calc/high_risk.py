@@ -50,26 +50,13 @@ __all__ = [
     "SHARE_COLUMNS",
 ]
 
-CO_OCCURRENCE_COLUMNS = [
-    "year",
-    "exposure",
-    "outcome",
-    "exposed_n",
-    "exposed_cases",
-    "unexposed_n",
-    "unexposed_cases",
-    "risk_exposed",
-    "risk_unexposed",
-    "risk_difference",
-    "relative_risk",
-    "rr_low",
-    "rr_high",
-    "odds_ratio",
-    "or_low",
-    "or_high",
-]
+# a pair of behaviours: which pair, its counts, and the measures computed from them (named once)
+PAIR_KEYS = ["year", "exposure", "outcome"]
+PAIR_COUNTS = ["exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"]
+PAIR_MEASURES = ["risk_exposed", "risk_unexposed", "risk_difference", "relative_risk", "rr_low", "rr_high", "odds_ratio", "or_low", "or_high"]
+CO_OCCURRENCE_COLUMNS = [*PAIR_KEYS, *PAIR_COUNTS, *PAIR_MEASURES]
 # a pair's numbers (hidden with the pair)
-PAIR_NUMBERS = CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :]
+PAIR_NUMBERS = [*PAIR_COUNTS, *PAIR_MEASURES]
 # the published columns of a share in the high-risk tables (the targets' estimator)
 SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
 # `left_out`: a residual group's row that the distribution does not show (breakdowns.residual_groups)
@@ -168,7 +155,7 @@ def co_occurrence(frame: pd.DataFrame, behaviours: list[str], rules: Rules, conf
                         "unexposed_cases": int(group.loc[~exposed, outcome].sum()),
                     }
                 )
-    table = pd.DataFrame(rows, columns=CO_OCCURRENCE_COLUMNS[: CO_OCCURRENCE_COLUMNS.index("unexposed_cases") + 1])
+    table = pd.DataFrame(rows, columns=[*PAIR_KEYS, *PAIR_COUNTS])
     return _measures(table, rules, confidence)
 
 
@@ -454,10 +441,10 @@ def _hide(tables: dict[str, pd.DataFrame], rows: dict[str, set[int]]) -> None:
     """Hide whole rows the linked audit chose: every number of the row, as its own rules would."""
     for name, index in rows.items():
         if index:
-            index = sorted(index)
+            ordered = sorted(index)
             numbers = PAIR_NUMBERS if name == "high_risk" else SHARE_COLUMNS
-            tables[name].loc[index, "suppressed"] = True
-            tables[name].loc[index, numbers] = np.nan
+            tables[name].loc[ordered, "suppressed"] = True
+            tables[name].loc[ordered, numbers] = np.nan
 
 
 def _counted_years(data, source: str, years: tuple[int, int]) -> pd.DataFrame | None:

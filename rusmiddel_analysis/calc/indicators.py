@@ -59,6 +59,8 @@ COLUMNS = [
     # what a survey year's data cannot give (calc/survey_counts.py): codes joined by ';', '' for none
     "estimation_limits",
 ]
+# the columns only some indicator types fill: missing in a type's rows means not applicable (NaN)
+OPTIONAL_COLUMNS = [*DETAIL_COLUMNS, "estimation_limits"]
 
 
 class ProcessedData:
@@ -66,7 +68,7 @@ class ProcessedData:
 
     def __init__(self, processed_dir):
         self.dir = Path(processed_dir)
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict[tuple[str, str | None], pd.DataFrame] = {}
         self._memo: dict[tuple, tuple] = {}
 
     @classmethod
@@ -365,7 +367,7 @@ def compute(strategy, processed_dir, by: str | None = None, targets: list[str] |
             raise ValueError(f"unknown subgroup '{by}'; valid: {', '.join(valid)}")
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(frames, ignore_index=True)
-    for column in COLUMNS[COLUMNS.index("no_answer") :]:
+    for column in OPTIONAL_COLUMNS:
         if column not in table.columns:
             table[column] = np.nan
     limits = table["estimation_limits"].astype(object)

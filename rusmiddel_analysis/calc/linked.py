@@ -349,10 +349,10 @@ def _same_pair(table: pd.DataFrame, index: int) -> list[int]:
 def _with_hidden(tables: dict[str, pd.DataFrame], hidden: dict[str, set[int]]) -> dict[str, pd.DataFrame]:
     out = dict(tables)
     for name, rows in hidden.items():
-        rows = sorted(r for r in rows if r in tables[name].index)  # a table may be a part (one behaviour's rows)
-        if rows:
+        present = sorted(r for r in rows if r in tables[name].index)  # a table may be a part (one behaviour's rows)
+        if present:
             table = tables[name].copy()
-            table.loc[rows, "suppressed"] = True
+            table.loc[present, "suppressed"] = True
             out[name] = table
     return out
 

@@ -17,32 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from rusmiddel_analysis.calc.arrays import checked_arrays as _arrays
+from rusmiddel_analysis.calc.arrays import positions as _positions
+from rusmiddel_analysis.calc.arrays import scalar_or_array as _out
+
 __all__ = ["progress_ratio", "required_path", "level_at_ratio", "compound_scale"]
 
 _NAMES = ("baseline_year", "baseline_value", "year", "value", "target_year", "target_value", "ratio", "compound")
-
-
-def _array(name: str, values) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} must not be missing (NaN) at position(s) {_positions(np.isnan(arr))}")
-    return arr
-
-
-def _positions(mask: np.ndarray) -> str:
-    where = np.flatnonzero(np.atleast_1d(mask))
-    listed = ", ".join(str(i) for i in where[:5])
-    return listed + (", ..." if len(where) > 5 else "")
-
-
-def _arrays(**values) -> tuple[bool, list[np.ndarray]]:
-    """(all scalar, the values checked and broadcast), in the order given."""
-    scalar = all(np.ndim(v) == 0 for v in values.values())
-    return scalar, list(np.broadcast_arrays(*(_array(name, v) for name, v in values.items())))
-
-
-def _out(arr: np.ndarray, scalar: bool):
-    return float(arr) if scalar else arr
 
 
 def compound_scale(is_share, baseline_value, target_value) -> np.ndarray:

@@ -15,12 +15,16 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from rusmiddel_analysis.calc.breakdowns import published_subgroups
 from rusmiddel_analysis.config.files import MANIFEST, replace_dir_atomically, sha256_bytes, sha256_file
 from rusmiddel_analysis.config.paths import PACKAGE
+
+if TYPE_CHECKING:  # imported when used: indicators imports this module's neighbours
+    from rusmiddel_analysis.calc.indicators import ProcessedData
 
 FOLDER = "results"
 STAMP = "results.json"
@@ -53,7 +57,7 @@ class Results:
         self._strategy, self._processed = strategy, processed_dir
         self._years: dict[int, pd.DataFrame] = {}
         self._breakdowns: dict[tuple[str, str], pd.DataFrame] = {}
-        self._data = None
+        self._data: ProcessedData | None = None
 
     def _table(self, name: str, make) -> pd.DataFrame:
         if name not in self._tables:

@@ -12,8 +12,6 @@ Sources:
 - Kish (1965), "Survey Sampling": effective sample size (sum w)^2 / sum w^2.
 - Armitage (1955), "Tests for linear trends in proportions and frequencies", Biometrics 11:375-386;
   Altman (1991), "Practical Statistics for Medical Research", section 10.7.4 (chi-square for trend).
-- Eurostat (2023), "Sustainable development in the European Union - Monitoring report", annex:
-  progress towards quantified targets (the ratio of actual to required compound annual growth).
 - UN ESCAP (2017), "Asia and the Pacific SDG Progress Report", technical note: anticipated progress
   by weighted regression giving more weight to recent years.
 """
@@ -25,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special as _special
 
+from rusmiddel_analysis.calc.arrays import checked_array as _array
+from rusmiddel_analysis.calc.arrays import positions as _positions
+from rusmiddel_analysis.calc.arrays import scalar_or_array as _out
 from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
 
 # the defaults are the strategy file's defaults (config/strategy.py): one place for each
@@ -66,27 +67,10 @@ __all__ = [
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _array(name: str, values) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} must not be missing (NaN) at position(s) {_positions(np.isnan(arr))}")
-    return arr
-
-
-def _positions(mask: np.ndarray) -> str:
-    where = np.flatnonzero(np.atleast_1d(mask))
-    listed = ", ".join(str(i) for i in where[:5])
-    return listed + (", ..." if len(where) > 5 else "")
-
-
 def _check_confidence(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie strictly between 0 and 1, e.g. 0.95; got {confidence}")
     return float(confidence)
-
-
-def _out(arr: np.ndarray, scalar: bool):
-    return float(arr) if scalar else arr
 
 
 # --- distributions (scipy.special: the same functions scipy.stats uses, without its import cost) ---

@@ -20,8 +20,10 @@ TEMPLATES = PACKAGE / "present" / "templates"
 STYLESHEET = TEMPLATES / "rusmiddel" / "rusmiddel.css"
 NOTEBOOKS = PACKAGE / "present" / "notebooks"
 DEMO = PACKAGE / "ingest" / "demo"
-# the methods, with formulas and sources, as the repository keeps them (published beside the pages)
-METHODOLOGY = PACKAGE.parent / "docs" / "methodology.md"
+# the methods, with formulas and sources (published beside the pages): the repository's file, or in
+# an installed package the copy a build puts beside the code (setup.py)
+_REPOSITORY_METHODOLOGY = PACKAGE.parent / "docs" / "methodology.md"
+METHODOLOGY = _REPOSITORY_METHODOLOGY if _REPOSITORY_METHODOLOGY.exists() else PACKAGE / "docs" / "methodology.md"
 METHODOLOGY_PAGE = "methodology.html"
 HIGH_RISK_PAGE = "high-risk.html"  # each year's high-risk page (a target id, an identifier, has no "-")
 # "Sådan har vi regnet": how a status is decided, in plain words, for a committee member (beside the methodology)
@@ -45,3 +47,10 @@ def in_project(path: str | Path | None) -> Path | None:
         return None
     path = Path(path)
     return path if path.is_absolute() else project_dir() / path
+
+
+def no_processed_data(processed_dir, source: str | None = None) -> str:
+    """The one message for processed data that is not there: which folder (and source), and the
+    command that makes it."""
+    what = f"no processed data for '{source}'" if source else "no processed data"
+    return f"{what} in {processed_dir}; run 'rusmiddel process' first"

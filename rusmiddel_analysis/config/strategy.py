@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -323,7 +323,7 @@ class _Parser:
         self.path = path
         self.source = source
 
-    def fail(self, message: str, target_id: str | None = None, field_name: str | None = None):
+    def fail(self, message: str, target_id: str | None = None, field_name: str | None = None) -> NoReturn:
         # positions are looked up only for a failing file: a good one is composed once, not twice
         raise StrategyError(self.path, message, target_id, field_name, line_of(yaml_node_lines(self.source), target_id, field_name))
 
@@ -333,7 +333,7 @@ class _Parser:
         return mapping[key]
 
     def text(self, value: Any, target_id: str | None, field_name: str) -> Text:
-        if not isinstance(value, Mapping) or not all(isinstance(value.get(lang), str) and value.get(lang).strip() for lang in LANGS):
+        if not isinstance(value, Mapping) or not all(isinstance(value.get(lang), str) and str(value[lang]).strip() for lang in LANGS):
             self.fail("must give non-empty text for both 'da' and 'en'", target_id, field_name)
         return Text(da=value["da"].strip(), en=value["en"].strip())
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from rusmiddel_analysis.config.files import replace_dir_atomically, sha256_bytes, write_manifest
+from rusmiddel_analysis.config.paths import no_processed_data
 from rusmiddel_analysis.config.version import __version__
 from rusmiddel_analysis.ingest.demo import is_demo
 from rusmiddel_analysis.ingest.problems import HINTS, DataValidationError, Problem
@@ -122,7 +123,7 @@ def read_processed(processed_dir: str | Path, source: str, columns: list[str] | 
     """Read one processed source (`layout` COUNTS: its counts table); a missing file is a clear error naming the fix."""
     path = Path(processed_dir) / (counts_file(source) if layout == COUNTS else f"{source}.parquet")
     if not path.exists():
-        raise FileNotFoundError(f"no processed data for '{source}' in {processed_dir}; run 'rusmiddel process' first")
+        raise FileNotFoundError(no_processed_data(processed_dir, source))
     return pd.read_parquet(path, columns=columns)
 
 

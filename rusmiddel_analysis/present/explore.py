@@ -20,7 +20,7 @@ from rusmiddel_analysis.calc.breakdowns import ALL, supported_subgroups
 from rusmiddel_analysis.calc.high_risk import DIMENSIONS
 from rusmiddel_analysis.calc.results import load_results
 from rusmiddel_analysis.config.files import has_manifest
-from rusmiddel_analysis.config.paths import in_project
+from rusmiddel_analysis.config.paths import PROCESSED, in_project, no_processed_data
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import high_risk_plots as hplots
 from rusmiddel_analysis.present import narrative, plots
@@ -51,11 +51,11 @@ class Shown:
 class Workbench:
     """One strategy's processed data and results, for questions an analyst asks in JupyterLab."""
 
-    def __init__(self, processed_dir="data/processed", strategy_file=None, lang: str = "da"):
+    def __init__(self, processed_dir=PROCESSED, strategy_file=None, lang: str = "da"):
         self.strategy = load_checked_strategy(in_project(strategy_file))
         self.processed_dir = in_project(processed_dir)
         if not has_manifest(self.processed_dir):
-            raise ValueError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
+            raise ValueError(no_processed_data(self.processed_dir))
         self.lang = lang
 
     @cached_property

@@ -17,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 
-from rusmiddel_analysis.calc.high_risk import CO_OCCURRENCE_COLUMNS
+from rusmiddel_analysis.calc.high_risk import PAIR_NUMBERS
 
 MIME = "application/vnd.rusmiddel.published+json"
 # kinds of published tables and figures, and which truth the gate holds them against
@@ -42,7 +42,7 @@ FOLLOW_UP_FIELDS = ("episodes", "reached", "contact_rate", "success_share")
 HIGH_RISK, BEHAVIOUR_COUNTS, MULTIPLE, EARLY_DEBUT = "high_risk", "behaviour_counts", "multiple_behaviours", "early_debut"
 DEBUT_AGES = "debut_ages"
 DEBUT_FIELDS = (*SHARE_FIELDS, "median_age")
-HIGH_RISK_FIELDS = tuple(CO_OCCURRENCE_COLUMNS[CO_OCCURRENCE_COLUMNS.index("exposed_n") :])  # a pair's numbers
+HIGH_RISK_FIELDS = tuple(PAIR_NUMBERS)  # a pair's numbers
 # other areas' published figures (calc/comparators.py, never disclosure-controlled but declared like any
 # number) and the difference in differences of a report year (its compared year a part of its key)
 COMPARATORS, DIFFERENCES = "comparators", "differences"

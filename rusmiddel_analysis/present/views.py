@@ -22,7 +22,7 @@ from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
 from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.calc.survey_counts import LIMITS, NO_CLUSTER, limits_in
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, in_project
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, PROCESSED, STATUS, in_project, no_processed_data
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
 from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
@@ -140,7 +140,7 @@ def subgroup_cell(target_id: str, year, by: str, row) -> dict:
 
 
 class _Report:
-    def __init__(self, year: int, processed_dir="data/processed", status_dir="data/raw/status", lang: str = "da", strategy_file=None):
+    def __init__(self, year: int, processed_dir=PROCESSED, status_dir=STATUS, lang: str = "da", strategy_file=None):
         if lang not in fmt.LOCALES:
             raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
         self.lang = lang
@@ -148,7 +148,7 @@ class _Report:
         self.processed_dir = in_project(processed_dir)
         self.status_dir = in_project(status_dir)
         if not has_manifest(self.processed_dir):
-            raise ReportInputError(f"no processed data in {self.processed_dir}; run 'rusmiddel process' first")
+            raise ReportInputError(no_processed_data(self.processed_dir))
         if year is None:  # an analyst's first look: the latest year with data
             year = (available_years(self.strategy, self.processed_dir) or self.strategy.years)[-1]
         try:

@@ -153,8 +153,9 @@ def methodology_html(markdown: str) -> str:
 
 
 def write_methodology_page(outputs_dir: Path, lang: str) -> Path | None:
-    """outputs/methodology.html from the repository's docs/methodology.md (in English), so that the
-    pages' link to the methods works where the pages go; None when the package has no docs."""
+    """outputs/methodology.html from docs/methodology.md (in English; an installed package carries a
+    copy, config/paths.METHODOLOGY), so that the pages' link to the methods works where the pages go;
+    None only when neither is there (a package built without setup.py's hook)."""
     if not METHODOLOGY.exists():
         return None
     page = (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, HIGH_RISK_PAGE, NOTEBOOKS, PACKAGE, project_dir
+from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY, HIGH_RISK_PAGE, NOTEBOOKS, PACKAGE, no_processed_data, project_dir
 from rusmiddel_analysis.present.formatting import LOCALES
 
 KERNEL_NAME = "rusmiddel-analysis"
@@ -183,7 +183,7 @@ def check_inputs(strategy, years, targets, settings: Settings) -> None:
         if year not in valid_years:
             raise ReportError(f"unknown year {year}; valid years: {valid_years[0]}-{valid_years[-1]}")
     if not has_manifest(settings.processed_dir):
-        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+        raise ReportError(no_processed_data(settings.processed_dir))
     made_for = read_manifest(settings.processed_dir).get("strategy", {}).get("id", strategy.id)
     if made_for != strategy.id:
         raise ReportError(

@@ -25,6 +25,7 @@ from rusmiddel_analysis.calc.breakdowns import published_subgroups
 from rusmiddel_analysis.calc.results import ensure_results
 from rusmiddel_analysis.calc.results import fingerprint as results_fingerprint
 from rusmiddel_analysis.config.files import has_manifest, read_manifest, write_atomically
+from rusmiddel_analysis.config.paths import no_processed_data
 from rusmiddel_analysis.ingest.process import available_years
 from rusmiddel_analysis.publish import incremental
 from rusmiddel_analysis.publish.executors import DaskExecutor, LocalExecutor
@@ -171,7 +172,7 @@ def _check_run(settings: Settings, executor: str, scheduler: str | None) -> None
     if executor == "dask" and not scheduler:
         raise ReportError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     if not has_manifest(settings.processed_dir):
-        raise ReportError(f"no processed data in {settings.processed_dir}; run 'rusmiddel process' first")
+        raise ReportError(no_processed_data(settings.processed_dir))
 
 
 def run(
