@@ -58,7 +58,7 @@ def _watch(results, strategy) -> str:
     end = results.year_assessment(2019).set_index("target_id").loc["ungdom_hash"]
     level = strategy.target("ungdom_hash").baseline_value
     return (
-        f'In the demo\'s 2017, "Unge: ikke prøvet hash" is {row.value:.1f} % against the level of {level:.0f} % '
+        f'In the demo\'s 2017, "Ungdomsuddannelser: ikke prøvet hash" is {row.value:.1f} % against the level of {level:.0f} % '
         f"to keep and {row.baseline_measured:.1f} % measured in 2015 (the paired change's p = {row.change_p_value:.3f}, "
         f"{row.change_p_adjusted:.3f} after Holm's correction): status {row.status}, "
         f"watched = {bool(row.watch)}{f' ({row.watch_reason})' if row.watch_reason else ''}; "

@@ -231,7 +231,7 @@ def test_dask_executor_on_a_local_cluster(demo_dirs, tmp_path, strategy):
         )
     assert not summary.failures and len(summary.results) == 2
     html = (tmp_path / "outputs" / "2017" / "ungdom_hash.html").read_text()
-    assert "Unge: ikke prøvet hash – 2017" in html
+    assert "Ungdomsuddannelser: ikke prøvet hash – 2017" in html
     book = json.loads((tmp_path / "outputs" / "2017" / "notebooks" / "ungdom_hash.ipynb").read_text())
     assert book["metadata"]["papermill"]["parameters"]["target_id"] == "ungdom_hash"
 

@@ -81,7 +81,7 @@ def test_target_page_shows_the_assessment(demo_report, demo_dirs, strategy):
     assert "Holm" in words  # the correction for testing every target each year, said on the page
     assert strategy.target("skole_alkohol").success_criterion.da in words
     assert '<html lang="da">' in html
-    assert "<title>Elever: ikke prøvet alkohol – 2017</title>" in html
+    assert "<title>Folkeskolen: ikke prøvet alkohol – 2017</title>" in html
     assert '<a href="../index.html">Forside</a>' in html and '<a href="index.html">Status 2017</a>' in html
     assert text("report.demo_banner") in words
 

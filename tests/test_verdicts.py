@@ -573,7 +573,7 @@ def test_a_watched_level_says_why_and_the_watch_follows_the_tested_change(strate
     assert narrative.status_sentence(target, dropped).endswith(
         "Faldet på 2,5 procentpoint er dog større, end tilfældigheder kan forklare, så målet er et at holde øje med."
     )
-    assert narrative.watch_words(target, dropped) == "Unge: ikke prøvet hash (faldet fra 70,0\u00a0% i 2015 til 67,5\u00a0%)"
+    assert narrative.watch_words(target, dropped) == "Ungdomsuddannelser: ikke prøvet hash (faldet fra 70,0\u00a0% i 2015 til 67,5\u00a0%)"
 
 
 def test_the_watch_and_the_page_read_one_test(strategy):

@@ -248,7 +248,7 @@ def gap_words(target, row, lang: str = "da") -> str:
 
 
 def watch_words(target, row, lang: str = "da") -> str:
-    """A target to watch, with what moved: 'Unge: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)';
+    """A target to watch, with what moved: 'Ungdomsuddannelser: ikke prøvet hash (faldet fra 68 % til 66,5 % siden 2015)';
     from the baseline the change test compared with when it is watched for that test."""
     tested = "beyond_chance" in records.verdict_of(row).watch_reasons
     baseline = _tested_baseline(target, row) if tested else target.baseline_value

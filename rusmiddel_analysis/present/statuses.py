@@ -34,7 +34,7 @@ STATUSES: tuple[Status, ...] = (
     Status("on_track", "good", "#006E4F", "↗"),
     Status("maintained", "good", "#006E4F", "="),
     Status("needs_acceleration", "behind", "#8A5A00", "→"),
-    Status("limited_progress", "behind", "#8A5A00", "⇢"),
+    Status("limited_progress", "behind", "#8A5A00", "⋯"),  # barely moving; distinct from → in print
     Status("deterioration", "bad", "#A63A00", "↘"),
     Status("not_achieved", "bad", "#A63A00", "✗"),
     Status("worsened", "bad", "#A63A00", "↘"),
