@@ -188,7 +188,7 @@ class StatusReport(_Report):
         headers += [self.t("document.col_gap")] if self.final else []
         table = Builder().add(html("heading", 2, self.t("document.targets_heading")))
         table.table(pub.TOTALS, headers, rows, cells, css_class="rm-table rm-targets")
-        return table.add(html("labelled_list", self.t("document.legend_heading"), self._legend_items())).build()
+        return table.add(html("labelled_list", self.t("document.legend_heading"), self._legend_items(), "rm-status-legend")).build()
 
     def _legend_items(self) -> list[str]:
         """What each status in the table means (only those it shows), and "usikker" when one is."""
