@@ -293,8 +293,8 @@ def test_a_target_page_says_how_much_more_the_municipality_moved_than_the_countr
     """The demo's hash target in 2019: Aalborg improved, the country stood still. The sentence gives
     both changes, the difference in differences and its interval as computed here, and says it is
     more than chance; the table shows the same numbers with their signs."""
+    from rusmiddel_analysis.present.target_report import TargetReport
     from rusmiddel_analysis.present.textcatalog import text
-    from rusmiddel_analysis.present.views import TargetReport
 
     raw, processed = demo_dirs
     hand = by_hand(processed, strategy, "skole_hash", "Hele landet", 2015, 2019)
@@ -318,7 +318,7 @@ def test_a_count_is_compared_in_percent_with_a_country_taken_as_counted(demo_dir
     """Treatment starts: Aalborg's rise against the country's as a ratio of ratios; the interval reaches
     both sides of 0, so the sentence says the difference may be chance; the region's bare figures are
     taken as exact and the page says so."""
-    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.present.target_report import TargetReport
 
     raw, processed = demo_dirs
     hand = by_hand(processed, strategy, "behandling_antal", "Hele landet", 2015, 2019)
@@ -389,7 +389,7 @@ def test_the_trend_plot_draws_each_area_beside_the_municipality(demo_dirs, strat
     from matplotlib.container import ErrorbarContainer
 
     from rusmiddel_analysis.present import plots
-    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.present.target_report import TargetReport
 
     raw, processed = demo_dirs
     figures = pd.read_parquet(processed / "sammenligning.parquet")

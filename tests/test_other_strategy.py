@@ -115,7 +115,7 @@ def test_reports_refuse_processed_data_of_another_strategy(other_run, capsys):
 
 def test_an_analyst_opening_a_report_gets_the_first_target_and_latest_year(other_run, other):
     from rusmiddel_analysis.present.status_report import StatusReport
-    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.present.target_report import TargetReport
 
     report = TargetReport(processed_dir=other_run / "processed", status_dir=other_run / "raw" / "status", strategy_file=OTHER)
     assert (report.target.id, report.year) == (other.targets[0].id, 2019)

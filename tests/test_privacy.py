@@ -14,7 +14,7 @@ from rusmiddel_analysis.calc import indicators
 from rusmiddel_analysis.calc.results import compute_results
 from rusmiddel_analysis.cli import main
 from rusmiddel_analysis.present import formatting as fmt
-from rusmiddel_analysis.present import status_report, views
+from rusmiddel_analysis.present import fragments, report, status_report, target_report
 from rusmiddel_analysis.present.published import MIME
 from rusmiddel_analysis.present.textcatalog import text as catalogue_text
 from rusmiddel_analysis.publish.privacy import Gate
@@ -73,11 +73,11 @@ def stoffer(demo_dirs, strategy):
     ages = indicators.compute(strategy, processed, by=by)
     hidden = ages[(ages.year > strategy.years[0]) & (ages.group == group) & ages.suppressed]
     target_id, year = hidden.sort_values("year")[["target_id", "year"]].iloc[-1]
-    return lambda: views.TargetReport(target_id, int(year), processed_dir=processed, status_dir=raw / "status")
+    return lambda: target_report.TargetReport(target_id, int(year), processed_dir=processed, status_dir=raw / "status")
 
 
 def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True, css_class=""):
-    """Tables drawn another way than views.html_table: no thead, no scope, no classes, extra spans."""
+    """Tables drawn another way than fragments.html_table: no thead, no scope, no classes, extra spans."""
     head = "<tr>" + "".join(f"<td><b>{html.escape(h)}</b></td>" for h in headers or []) + "</tr>"
     body = "".join("<tr>" + "".join(f"<td><span>{c if not escape_cells else html.escape(c)}</span></td>" for c in r) + "</tr>" for r in rows)
     return f"<div><table>{head}{body}</table></div>"
@@ -86,7 +86,7 @@ def other_markup(headers, rows, caption="", row_headers=True, escape_cells=True,
 @pytest.mark.slow
 def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypatch):
     """A view that forgot disclosure control, with tables drawn in other markup: the gate reads the data."""
-    monkeypatch.setattr(views, "html_table", other_markup)
+    monkeypatch.setattr(fragments, "html_table", other_markup)
     page, book = rendered(stoffer().subgroups())
     assert gate.check(page, book) == []  # other markup alone is fine
 
@@ -94,7 +94,7 @@ def test_a_leak_is_stopped_whatever_the_markup(gate, stoffer, strategy, monkeypa
         return table.assign(suppressed=False, suppression="")
 
     monkeypatch.setattr(indicators, "suppress", unprotected)
-    monkeypatch.setattr(views, "load_results", compute_results)  # computed now, with the forgetful code
+    monkeypatch.setattr(report, "load_results", compute_results)  # computed now, with the forgetful code
     page, book = rendered(stoffer().subgroups())
     leaks = {leak.kind for leak in gate.check(page, book)}
     assert "suppressed" in leaks
@@ -137,7 +137,7 @@ def test_a_withheld_count_on_a_page_is_stopped(gate, demo_dirs):
     pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
     boys = pupils[(pupils["year"] == 2019) & (pupils["gender"] == "male") & pupils["hash_ever"].notna()]
     answered, not_tried = len(boys), int((~boys["hash_ever"].astype(bool)).sum())
-    report = views.TargetReport("skole_hash", 2019, processed_dir=processed, status_dir=raw / "status")
+    report = target_report.TargetReport("skole_hash", 2019, processed_dir=processed, status_dir=raw / "status")
     page, book = rendered(report.subgroups())
     assert gate.check(page, book) == []
     row = re.search(r'<tr><th scope="row">drenge</th><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>(<td[^>]*>)–</td></tr>', page)
@@ -258,7 +258,7 @@ def test_verdict_box_numbers_are_held_against_the_assessment(gate, demo_dirs):
     """The standardised share, bounds and rate in a verdict box are declared as the report year's
     assessment: the gate accepts them as computed and stops any other number."""
     raw, processed = demo_dirs
-    report = views.TargetReport("skole_alkohol", 2017, processed_dir=processed, status_dir=raw / "status")
+    report = target_report.TargetReport("skole_alkohol", 2017, processed_dir=processed, status_dir=raw / "status")
     page, book = rendered(report.verdict())
     assert gate.check(page, book) == []
     shown = report.assessment
@@ -512,7 +512,7 @@ def test_the_comparison_is_held_against_the_gates_own_tables(gate, demo_dirs, de
     assert "Sammenligning med andre områder" in html
     assert gate.check(html, (demo_report / "2017" / "notebooks" / "skole_hash.ipynb").read_text()) == []
     raw, processed = demo_dirs
-    report = views.TargetReport("skole_hash", 2017, processed_dir=processed, status_dir=raw / "status")
+    report = target_report.TargetReport("skole_hash", 2017, processed_dir=processed, status_dir=raw / "status")
     page, book = rendered(report.trend(), report.comparison())
     assert gate.check(page, book) == []
     difference = re.search(r"(<td[^>]*>)([+-]\d+,\d)</td>", page)  # the first signed change of the differences table

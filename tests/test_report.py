@@ -625,7 +625,7 @@ def test_a_trend_breaks_and_says_hidden_at_a_hidden_year(demo_dirs):
     from matplotlib.patches import Rectangle
 
     from rusmiddel_analysis.present import plots
-    from rusmiddel_analysis.present.views import TargetReport
+    from rusmiddel_analysis.present.target_report import TargetReport
 
     raw, processed = demo_dirs
     report = TargetReport("behandling_antal", 2019, processed_dir=processed, status_dir=raw / "status")

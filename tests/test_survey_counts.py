@@ -360,8 +360,8 @@ def test_counts_by_gender_alone_are_not_standardised_and_early_debut_needs_the_g
     assert set(by["by"]) == {"gender"}
     # the pages say both limits for every year they hold for, and why early debut is missing
     from rusmiddel_analysis.present.high_risk_views import HighRiskReport
+    from rusmiddel_analysis.present.target_report import TargetReport
     from rusmiddel_analysis.present.textcatalog import text
-    from rusmiddel_analysis.present.views import TargetReport
 
     folders = dict(processed_dir=tmp_path / "processed", status_dir=raw / "status")
     said = words(TargetReport("skole_hash", 2019, **folders).quality())
@@ -388,8 +388,8 @@ def test_a_counts_year_says_on_every_page_what_the_counts_cannot_give(demo_dirs,
     (never that there are no answers), and so does the status report's brief; all pass the gate."""
     from rusmiddel_analysis.present.high_risk_views import HighRiskReport
     from rusmiddel_analysis.present.status_report import StatusReport
+    from rusmiddel_analysis.present.target_report import TargetReport
     from rusmiddel_analysis.present.textcatalog import text
-    from rusmiddel_analysis.present.views import TargetReport
     from rusmiddel_analysis.publish.privacy import Gate
 
     from .test_privacy import rendered

@@ -1,6 +1,6 @@
 """The "Højrisikogrupper" page of a year: pupils who combine risk behaviours and early debut.
 
-Like the other report objects (views.py), each method returns one ready section: headings, plain
+Like the other report objects (target_report.py, status_report.py), each method returns one ready section: headings, plain
 Danish sentences (narrative.py), seaborn figures with alt texts (high_risk_plots.py) and the table
 behind every figure, each table declaring the disclosure-controlled cells it shows so that the
 privacy gate can hold them against calc/high_risk.py's tables. Nothing here computes a number.
@@ -17,16 +17,17 @@ from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import high_risk_plots as hplots
 from rusmiddel_analysis.present import narrative
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.fragments import Builder, HTMLFragment
 from rusmiddel_analysis.present.html import Markup, html
+from rusmiddel_analysis.present.report import Report
 from rusmiddel_analysis.present.textcatalog import group_label
-from rusmiddel_analysis.present.views import Builder, HTMLFragment, _Report
 
 
 def _cell(kind: str, row, **key) -> dict:
     return pub.cell(pub.key_of(kind, **key), row, pub.HIGH_RISK_FIELDS if kind == pub.HIGH_RISK else pub.SHARE_FIELDS)
 
 
-class HighRiskReport(_Report):
+class HighRiskReport(Report):
     """The high-risk groups of one report year (settings.high_risk of the strategy file)."""
 
     def __init__(self, year: int | None = None, **kwargs):

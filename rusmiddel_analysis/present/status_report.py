@@ -23,12 +23,13 @@ from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status
 from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, assessment_cell, total_cell
 from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.markdown import markdown_html
+from rusmiddel_analysis.present.report import Report
 from rusmiddel_analysis.present.statuses import BY_KEY, UNCERTAIN, group, shown_status, status_badge, status_explained
 from rusmiddel_analysis.present.textcatalog import text
-from rusmiddel_analysis.present.views import Builder, HTMLFragment, _Report, assessment_cell, total_cell
 
 
 def milestone_of(strategy, year: int):
@@ -44,7 +45,7 @@ def status_title(strategy, year: int, lang: str) -> str:
     return text("report.year_title", lang, strategy=strategy.name(lang), year=year)
 
 
-class StatusReport(_Report):
+class StatusReport(Report):
     """The yearly status for the whole strategy, as the attachment to the committee's agenda item."""
 
     def __init__(self, year: int | None = None, **kwargs):

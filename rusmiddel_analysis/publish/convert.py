@@ -87,7 +87,7 @@ def to_html(notebook, title: str, lang: str, links: list[dict]) -> str:
     for cell in notebook.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    # the demo label is part of each notebook's own header (views.py), so it shows in JupyterLab too
+    # the demo label is part of each notebook's own header (present/report.py), so it shows in JupyterLab too
     rusmiddel = {
         "links": links,
         "nav_label": text("report.nav_front", lang),

@@ -29,7 +29,8 @@ WARM_MODULES = (
     "mistune",
     "IPython.display",
     "seaborn",  # the high-risk page's figures: about a second to import, so never in a report
-    "rusmiddel_analysis.present.views",
+    "rusmiddel_analysis.present.target_report",
+    "rusmiddel_analysis.present.status_report",
     "rusmiddel_analysis.present.high_risk_views",
     "rusmiddel_analysis.calc.results",
 )

@@ -1,4 +1,5 @@
-"""What the notebooks show: report objects whose methods return ready HTML fragments.
+"""The target page: what one target's notebook shows, a method per section, each returning a ready
+HTML fragment (fragments.py) from the run's results (report.py).
 
 A notebook cell calls one method and its output is the section (headings, verdict box,
 figures with alt text, tables with header cells). All numbers come from the run's results
@@ -11,205 +12,26 @@ that the privacy gate can check the data itself, not the markup.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 from functools import cached_property
 
 import pandas as pd
 
 from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES, published_subgroups
 from rusmiddel_analysis.calc.disclosure import LEFT_OUT, WITHHELD, published
-from rusmiddel_analysis.calc.results import Results, load_results
 from rusmiddel_analysis.calc.survey_counts import LIMITS, NO_CLUSTER, limits_in
-from rusmiddel_analysis.config.files import has_manifest, read_manifest
-from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE, PROCESSED, STATUS, in_project, no_processed_data
-from rusmiddel_analysis.ingest.process import available_years
+from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
 from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
-from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
 from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, assessment_cell, subgroup_cell, total_cell
 from rusmiddel_analysis.present.html import Markup, html
+from rusmiddel_analysis.present.report import Report, ReportInputError
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
-from rusmiddel_analysis.present.textcatalog import catalogue, group_label, setting_values, text, unit_label
+from rusmiddel_analysis.present.textcatalog import catalogue, group_label, unit_label
 
 
-class ReportInputError(ValueError):
-    """A report parameter that cannot be used (unknown target, year or language; missing data)."""
-
-
-class HTMLFragment:
-    """A piece of HTML that shows itself in JupyterLab and in nbconvert's HTML, carrying the
-    declaration of the tables and figures it publishes (for the privacy gate; never rendered).
-
-    Not a `str`: IPython would print a string's whole repr as the output's plain text, the page's
-    markup once more in every executed notebook."""
-
-    def __init__(self, markup: str, declaration: pub.Declaration | None = None):
-        self.markup = markup
-        self.declaration = declaration or pub.Declaration()
-
-    def __str__(self) -> str:
-        return self.markup
-
-    def __html__(self) -> str:
-        # already safe markup: joining fragments with Markup must not escape them
-        return self.markup
-
-    def __contains__(self, text: str) -> bool:
-        return text in self.markup
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        plain = f"<report section: {len(self.declaration.tables)} table(s), {len(self.declaration.figures)} figure(s)>"
-        return {"text/html": self.markup, "text/plain": plain, pub.MIME: self.declaration.to_json()}
-
-
-class Builder:
-    """Collects a fragment's markup and the declaration of every table and figure in it."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.declaration = pub.Declaration()
-
-    def add(self, markup) -> Builder:
-        self.parts.append(str(markup))
-        return self
-
-    def table(
-        self,
-        kind: str,
-        headers: list[str] | None,
-        rows: list[list[str]],
-        cells: list[dict | None],
-        caption: str = "",
-        escape_cells: bool = True,
-        css_class: str = "rm-table",
-    ) -> Builder:
-        markup = html_table(headers, rows, caption, escape_cells=escape_cells, css_class=css_class)
-        (shown,), _ = pub.read_page(markup)
-        body = shown["rows"][1:] if headers else shown["rows"]
-        self.declaration.tables.append(pub.Table(kind, shown["rows"][0] if headers else [], body, cells, shown["caption"]))
-        return self.add(markup)
-
-    def figure(self, kind: str, fig, alt: str, cells: list[dict]) -> Builder:
-        self.declaration.figures.append(pub.Figure(kind, alt, cells))
-        return self.add(figure_html(fig, alt))
-
-    def build(self) -> HTMLFragment:
-        return HTMLFragment("".join(self.parts), self.declaration)
-
-
-def figure_html(fig, alt: str) -> HTMLFragment:
-    data = base64.b64encode(plots.svg_bytes(fig)).decode("ascii")
-    return HTMLFragment(html("figure", f"data:image/svg+xml;base64,{data}", alt))
-
-
-def html_table(
-    headers: list[str] | None,
-    rows: list[list[str]],
-    caption: str = "",
-    row_headers: bool = True,
-    escape_cells: bool = True,
-    css_class: str = "rm-table",
-) -> str:
-    """A table with header cells: column headers (none when `headers` is None), and the first cell
-    of each row as a row header. With `escape_cells` False the cells are markup already."""
-    cells = rows if escape_cells else [[Markup(c) for c in row] for row in rows]
-    return str(html("table", headers, cells, caption=caption, css_class=css_class, row_headers=row_headers))
-
-
-def total_cell(target_id: str, year, row) -> dict:
-    """The data behind a row or point that shows a target's total for a year."""
-    return pub.cell({"kind": pub.TOTALS, "target_id": target_id, "year": int(year), "dimension": "all", "group": "all"}, row, pub.TOTAL_FIELDS)
-
-
-def assessment_cell(target_id: str, report_year, row) -> dict:
-    """The data behind a row that shows a target's assessment in a report year (its interval may be
-    widened for overdispersion, so it is held against the assessment, not the yearly total)."""
-    key = {"kind": pub.ASSESSMENT, "target_id": target_id, "year": int(report_year)}
-    if not fmt.missing(row["measured_year"]):  # the year the value is from, which the page shows too
-        key["measured_year"] = int(row["measured_year"])
-    return pub.cell(key, row, pub.ASSESSMENT_FIELDS)
-
-
-def subgroup_cell(target_id: str, year, by: str, row) -> dict:
-    """The data behind a row or bar that shows one group of a breakdown."""
-    return pub.cell(
-        {"kind": pub.SUBGROUPS, "target_id": target_id, "year": int(year), "dimension": by, "group": str(row.group)}, row, pub.SHARE_FIELDS
-    )
-
-
-class _Report:
-    def __init__(self, year: int, processed_dir=PROCESSED, status_dir=STATUS, lang: str = "da", strategy_file=None):
-        if lang not in fmt.LOCALES:
-            raise ReportInputError(f"unknown language '{lang}'; valid: {', '.join(fmt.LOCALES)}")
-        self.lang = lang
-        self.strategy = load_checked_strategy(in_project(strategy_file))
-        self.processed_dir = in_project(processed_dir)
-        self.status_dir = in_project(status_dir)
-        if not has_manifest(self.processed_dir):
-            raise ReportInputError(no_processed_data(self.processed_dir))
-        if year is None:  # an analyst's first look: the latest year with data
-            year = (available_years(self.strategy, self.processed_dir) or self.strategy.years)[-1]
-        try:
-            self.year = int(year)
-        except (TypeError, ValueError):
-            raise ReportInputError(f"year must be a whole year, not '{year}'") from None
-        years = self.strategy.years
-        if self.year not in years:
-            raise ReportInputError(f"unknown year {self.year}; valid years: {years[0]}-{years[-1]}")
-
-    @cached_property
-    def results(self) -> Results:
-        """The run's results when they are current, else computed now (calc/results.py)."""
-        return load_results(self.strategy, self.processed_dir)
-
-    @cached_property
-    def manifest(self) -> dict:
-        return read_manifest(self.processed_dir)
-
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.manifest.get("synthetic_demo_data"))
-
-    def t(self, key: str, **values) -> str:
-        """A catalogue sentence with the strategy's settings filled in (and `values`)."""
-        return text(key, self.lang, **{**setting_values(self.strategy.settings, self.lang), **values})
-
-    def _banner(self) -> str:
-        return html("banner", self.t("report.demo_banner")) if self.synthetic else ""
-
-    def _assessment_table(self, frame: pd.DataFrame) -> HTMLFragment:
-        """The assessment columns as they are, for checking by hand in JupyterLab (an analyst-only cell)."""
-        shown = frame.astype(object).where(frame.notna(), "")
-        rows = [[str(index), *(str(v) for v in values)] for index, values in zip(shown.index, shown.to_numpy(), strict=True)]
-        return Builder().table(pub.WORDS, ["", *map(str, frame.columns)], rows, [None] * len(rows)).build()
-
-    def reading_guide(self, level: int = 2) -> Markup:
-        """'Sådan læses rapporten': the page's technical words explained once, for a reader who is no statistician."""
-        items = [self._interval_item(), *(self.t(f"report.reading.{key}") for key in ("significant", "certainty", "status", "ratio"))]
-        return html("reading_guide", self.t("report.reading_heading"), items, level)
-
-    def _interval_item(self) -> str:
-        """The interval explained with an example from this year's report: the first survey target measured."""
-        year = self.results.year_assessment(self.year)
-        shown = year[(year["source_kind"] == "survey") & (year["measured_year"] == self.year) & year["ci_low"].notna()]
-        if shown.empty:
-            return self.t("report.reading.interval")
-        row = shown.iloc[0]
-        target = self.strategy.target(row["target_id"])
-        interval = narrative.measured_interval(target, row["ci_low"], row["ci_high"], self.lang)
-        value = narrative.measured(target, row["value"], self.lang)
-        return self.t("report.reading.interval_example", name=target.short_name(self.lang), value=value, year=self.year, interval=interval)
-
-    def footer(self) -> HTMLFragment:
-        from rusmiddel_analysis.config.version import __version__
-
-        stamp = self.t("report.generated", date=fmt.date(dt.date.today(), self.lang), version=__version__)
-        return HTMLFragment(html("footer", stamp))
-
-
-class TargetReport(_Report):
+class TargetReport(Report):
     """Everything the target report shows for one target and year."""
 
     def __init__(self, target_id: str | None = None, year: int | None = None, **kwargs):
