@@ -163,7 +163,7 @@ def figures_table(target, comparators: pd.DataFrame, lang: str = "da"):
     for year in years:
         shown = [by_key.get((area, year)) for area in areas]
         texts = [
-            "–"
+            fmt.HIDDEN
             if r is None
             else fmt.value(r.value, target.unit, lang, decimals)
             if fmt.missing(r.ci_low)

@@ -30,7 +30,7 @@ def check_lang(lang: str) -> str:
 def number(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A plain number with the locale's separators, e.g. 1.234 (da) or 1,234 (en)."""
     if missing(value):
-        return "–"
+        return HIDDEN
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=LOCALES[check_lang(lang)])
 
@@ -47,7 +47,7 @@ def date(day, lang: str = "da") -> str:
     from babel.dates import format_date
 
     if day is None or day == "":
-        return "–"
+        return HIDDEN
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
     return format_date(day, format="long", locale=LOCALES[check_lang(lang)])
@@ -56,7 +56,7 @@ def date(day, lang: str = "da") -> str:
 def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
     """A value already on the 0-100 scale, as '41 %' (da) or '41%' (en)."""
     if missing(value):
-        return "–"
+        return HIDDEN
     text = number(value, lang, decimals)
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
 
@@ -70,7 +70,7 @@ def share(value: float, lang: str = "da") -> str:
 def p_value(p: float, lang: str = "da") -> str:
     """A p-value as a reader sees it: 'p = 0,043', and 'p < 0,001' rather than a misleading 'p = 0,000'."""
     if missing(p):
-        return "–"
+        return HIDDEN
     if p < 0.001:
         return f"p < {number(0.001, lang, 3)}"
     return f"p = {number(p, lang, 3)}"
@@ -87,7 +87,7 @@ def interval(low: float, high: float, unit: str, lang: str = "da", decimals: int
     A narrow share interval that would round to one number ('95-95 %') gets a decimal ('94,5-95,4 %').
     """
     if missing(low) or missing(high):
-        return "–"
+        return HIDDEN
     while unit == "percent" and decimals < 2 and number(low, lang, decimals) == number(high, lang, decimals) and low != high:
         decimals += 1
     text = f"{number(low, lang, decimals)}-{number(high, lang, decimals)}"

@@ -126,7 +126,7 @@ def _hidden_cell(ax, row: int, col: int, lang: str) -> None:
 def _ratio_label(value: float, diagonal: bool, lang: str) -> str:
     if diagonal:
         return ""
-    return "–" if fmt.missing(value) else fmt.number(value, lang, 1)
+    return fmt.HIDDEN if fmt.missing(value) else fmt.number(value, lang, 1)
 
 
 def distribution_plot(counts: pd.DataFrame, group_names: dict[str, str], year: int, title: str, lang: str = "da") -> Figure:

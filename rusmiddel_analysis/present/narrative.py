@@ -110,7 +110,7 @@ def _goal(target, row) -> float:
 def _verdict_values(target, row, lang: str) -> dict:
     """Every number a verdict sentence may quote, formatted for the reader. The goal and the gap are
     always the strategy's own; `effective` is the level a 0 %/100 % goal counts as met at."""
-    value = lambda v: measured(target, v, lang) if not fmt.missing(v) else "–"
+    value = lambda v: measured(target, v, lang) if not fmt.missing(v) else fmt.HIDDEN
     margin = row.get("maintain_margin")
     return dict(
         value=value(row["value"]) if target.is_share else amount(target, row["value"], lang),
@@ -119,12 +119,12 @@ def _verdict_values(target, row, lang: str) -> dict:
         year=int(row["measured_year"]),
         target_year=target.target_year,
         level=value(row.get("on_track_value") if target.kind != "maintain" else target.target_value),
-        ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else "–",
+        ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else fmt.HIDDEN,
         gap=amount(target, target.target_value - row["value"], lang),
         baseline=_value(target, target.baseline_value, lang),
         baseline_year=target.baseline_year,
-        margin="–" if fmt.missing(margin) else amount(target, margin, lang),
-        limit="–" if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
+        margin=fmt.HIDDEN if fmt.missing(margin) else amount(target, margin, lang),
+        limit=fmt.HIDDEN if fmt.missing(margin) else measured(target, target.target_value - (margin if target.higher_is_better else -margin), lang),
         interval=measured_interval(target, row["ci_low"], row["ci_high"], lang),
         bound=text("kind.at_least" if target.higher_is_better else "kind.at_most", lang),
     )
@@ -240,7 +240,7 @@ def gap_words(target, row, lang: str = "da") -> str:
     """The difference to the strategy's own goal in the target year, in words: '0,4 procentpoint
     bedre end målet', '1 procentpoint fra målet', 'præcis målet'; a dash without a measurement."""
     if fmt.missing(row.get("value")):
-        return "–"
+        return fmt.HIDDEN
     better = row["value"] - target.target_value if target.higher_is_better else target.target_value - row["value"]
     if amount(target, better, lang) == amount(target, 0, lang):
         return text("narrative.gap_none", lang)

@@ -204,7 +204,7 @@ class StatusReport(Report):
         return items
 
     def _target_row(self, target, row) -> list:
-        value = "–" if fmt.missing(row["value"]) else narrative.measured(target, row["value"], self.lang)
+        value = fmt.HIDDEN if fmt.missing(row["value"]) else narrative.measured(target, row["value"], self.lang)
         measured = value if fmt.missing(row["measured_year"]) else f"{value} ({int(row['measured_year'])})"
         cells = [
             html("link", f"{target.id}.html", target.short_name(self.lang)),

@@ -307,7 +307,7 @@ class TargetReport(Report):
     def quality(self) -> HTMLFragment:
         page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
         years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
-        page.add(html("paragraph", self.t("report.quality_years", years=years or "–")))
+        page.add(html("paragraph", self.t("report.quality_years", years=years or fmt.HIDDEN)))
         latest = self.rows[self.rows["year"] == self.measured_year]
         if self.target.indicator["type"] == "share" and len(latest):
             r = latest.iloc[0]
@@ -408,7 +408,7 @@ class TargetReport(Report):
         if summary.empty:
             return
         rows, cells = [], []
-        yes_no = lambda v: "–" if v is None or fmt.missing(v) else self.t("report.answer_yes" if v else "report.answer_no")
+        yes_no = lambda v: fmt.HIDDEN if v is None or fmt.missing(v) else self.t("report.answer_yes" if v else "report.answer_no")
         for r in summary.itertuples():
             rows.append(
                 [
@@ -416,9 +416,9 @@ class TargetReport(Report):
                     str(int(r.months)),
                     self.t(f"report.caller_{r.contacted_by}"),
                     fmt.number(r.episodes, self.lang) if not fmt.missing(r.episodes) else fmt.HIDDEN,
-                    fmt.number(r.reached, self.lang),  # "–" when hidden by the share rules
-                    fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else "–",
-                    fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else "–",
+                    fmt.number(r.reached, self.lang),  # fmt.HIDDEN when hidden by the share rules
+                    fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else fmt.HIDDEN,
+                    fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else fmt.HIDDEN,
                     yes_no(r.usable) if r.contacted_by == ALL else "",
                 ]
             )

@@ -44,7 +44,7 @@ def _rows(strategy, outputs_dir: Path, years: list[int], lang: str) -> list[dict
             page = outputs_dir / str(year) / f"{target.id}.html"
             cells.append(
                 {
-                    "badge": status_badge(status, lang, quality, certainty=certainty) if status else "–",
+                    "badge": status_badge(status, lang, quality, certainty=certainty) if status else fmt.HIDDEN,
                     "href": f"{year}/{target.id}.html" if page.exists() else None,
                 }
             )
@@ -120,7 +120,7 @@ def write_strategies_page(strategies, outputs_dir: Path, lang: str, demo: bool =
                 "href": f"{strategy.id}/index.html" if (folder / "index.html").exists() else None,
                 "municipality": strategy.municipality,
                 "period": f"{strategy.period_start}-{strategy.period_end}",
-                "years": ", ".join(map(str, years)) or "–",
+                "years": ", ".join(map(str, years)) or fmt.HIDDEN,
             }
         )
     page = (
