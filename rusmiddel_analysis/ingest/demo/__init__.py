@@ -28,13 +28,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.special import expit
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
 from rusmiddel_analysis.ingest.demo import comparators
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
+from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, cluster_effects, yes
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
 
@@ -43,8 +43,6 @@ STATUS_2017 = DEMO / "status_2017.md"
 # the packaged strategy's demo status files by year: the midterm status and the final evaluation
 STATUS_FILES = {2017: STATUS_2017, 2019: DEMO / "status_2019.md"}
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
-
-YES_NO = {True: "Ja", False: "Nej"}
 
 
 def load_profile() -> dict:
@@ -56,52 +54,12 @@ def raw_dir_has_data(raw_dir: Path) -> bool:
     return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
 
 
-def _calibrated_intercept(offset: np.ndarray, share: float) -> float:
-    """The a with mean(expit(a + offset)) = share: each respondent's log-odds is a plus their own
-    offset (older pupils, their school), and a sets the expected share to the profile's truth. The
-    mean rises with a and lies between expit(a + min offset) and expit(a + max offset), which brackets it."""
-    target = np.log(share / (1 - share))
-    low, high = target - offset.max(), target - offset.min()
-    while True:  # bisection to the last representable step
-        middle = (low + high) / 2
-        if middle in (low, high):
-            return float(middle)
-        low, high = (middle, high) if expit(middle + offset).mean() < share else (low, middle)
-
-
-def _yes(rng, weights: np.ndarray, share: float) -> np.ndarray:
-    """Independent yes/no draws whose odds are proportional to `weights`, `share` (0-1) expected."""
-    if share <= 0 or share >= 1:
-        return np.full(len(weights), share >= 1)
-    offset = np.log(weights)
-    return rng.random(len(weights)) < expit(_calibrated_intercept(offset, share) + offset)
-
-
-def _answers(rng, n: int, share_true: float, weights: np.ndarray, no_answer_rate: float):
-    """A boolean answer per respondent (None for no answer), each drawn on its own: True with odds
-    proportional to its weight (older pupils, their school), calibrated so that `share_true` % is the
-    expected share among those who answer. A survey's share varies around the truth from sample to
-    sample; fixing each year's count exactly made the demo's changes and their p-values artefacts."""
-    answered = rng.random(n) >= no_answer_rate
-    values = np.full(n, None, dtype=object)
-    values[answered] = _yes(rng, weights[answered], share_true / 100)
-    return values
-
-
-def _cluster_effects(rng, n_clusters: int, sd: float) -> np.ndarray:
-    """Each school's (institution's) multiplier on the odds of a trait: exp(b), b ~ N(0, sd²).
-
-    The spread between schools that makes pupils at one school more alike than pupils drawn at
-    random (docs/assumptions.md: the intra-class correlation it gives)."""
-    return np.exp(rng.normal(0.0, sd, size=n_clusters))
-
-
 def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
     cfg = profile["skole"]
     out = {}
     schools = np.array([f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)])
     sizes = rng.gamma(cfg["school_size_shape"], 1.0, size=len(schools))
-    effects = {item: _cluster_effects(rng, len(schools), sd) for item, sd in cfg["school_effect_sd"].items()}
+    effects = {item: cluster_effects(rng, len(schools), sd) for item, sd in cfg["school_effect_sd"].items()}
     for year in profile["years"]:
         n = int(round(cfg["pupils_per_year"] * scale))
         mix = cfg["grade_mix"].get(year, cfg["grade_mix"]["default"])
@@ -130,7 +88,7 @@ def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
                 share_true = 100 - cfg["share_not"][item][year]
             else:
                 share_true = cfg["share_yes"][item][year]
-            values = _answers(rng, n, share_true, weights, cfg["no_answer_rate"])
+            values = answers(rng, n, share_true, weights, cfg["no_answer_rate"])
             # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
             blank = rng.random(n) < 0.5
             frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank, strict=True)]
@@ -192,7 +150,7 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
         # alcohol frequency: the profile's share not drinking regularly expected among those who answered
         missing = rng.random(n) < cfg["no_answer_rate"]
         not_regular = np.zeros(n, dtype=bool)
-        not_regular[~missing] = _yes(rng, 1 / older[~missing], cfg["share_not_regular"][year] / 100)
+        not_regular[~missing] = yes(rng, 1 / older[~missing], cfg["share_not_regular"][year] / 100)
         freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]), rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(
             float
         )
@@ -207,7 +165,7 @@ def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
             "alk_hyppighed": freq,
         }
         for item, name in (("hash_ever", "hash"), ("other_drugs_ever", "andre_stoffer")):
-            values = _answers(rng, n, 100 - cfg["share_not"][item][year], older, cfg["no_answer_rate"])
+            values = answers(rng, n, 100 - cfg["share_not"][item][year], older, cfg["no_answer_rate"])
             codes = np.array([1.0 if v is True else 2.0 if v is False else 0.0 for v in values])
             codes[codes == 0] = rng.choice([8.0, 9.0], size=int((codes == 0).sum()))
             frame[name] = codes
