@@ -32,9 +32,9 @@ import yaml
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
-from rusmiddel_analysis.ingest.demo import comparators
+from rusmiddel_analysis.ingest.demo import comparators, school
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
-from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, cluster_effects, yes
+from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, yes
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
 
@@ -52,61 +52,6 @@ def load_profile() -> dict:
 def raw_dir_has_data(raw_dir: Path) -> bool:
     """True when any source folder already holds an export (demo data must never overwrite one)."""
     return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
-
-
-def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
-    cfg = profile["skole"]
-    out = {}
-    schools = np.array([f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)])
-    sizes = rng.gamma(cfg["school_size_shape"], 1.0, size=len(schools))
-    effects = {item: cluster_effects(rng, len(schools), sd) for item, sd in cfg["school_effect_sd"].items()}
-    for year in profile["years"]:
-        n = int(round(cfg["pupils_per_year"] * scale))
-        mix = cfg["grade_mix"].get(year, cfg["grade_mix"]["default"])
-        grade = rng.choice([6, 7, 8, 9, 10], size=n, p=np.array(mix) / sum(mix))
-        gender = rng.choice(["Dreng", "Pige", "Andet"], size=n, p=[0.49, 0.49, 0.02])
-        school = rng.choice(len(schools), size=n, p=sizes / sizes.sum())
-        # one risk propensity per pupil, shared by the behaviours: they co-occur (docs/assumptions.md)
-        propensity = rng.normal(0.0, 1.0, size=n)
-        frame = {
-            "Respondent-ID": [f"S{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
-            "År": year,
-            "Skole": schools[school],
-            "Klassetrin": [f"{g}. klasse" for g in grade],
-            "Køn": gender,
-        }
-        columns = {
-            "alcohol_ever": "Prøvet alkohol",
-            "hash_ever": "Prøvet hash",
-            "other_drugs_ever": "Prøvet andre stoffer",
-            "parent_agreement": "Aftale med forældre om alkohol",
-            "smoking_ever": "Prøvet at ryge",
-        }
-        for item, export_name in columns.items():
-            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8) + cfg["propensity"][item] * propensity) * effects[item][school]
-            if item in cfg["share_not"]:
-                share_true = 100 - cfg["share_not"][item][year]
-            else:
-                share_true = cfg["share_yes"][item][year]
-            values = answers(rng, n, share_true, weights, cfg["no_answer_rate"])
-            # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
-            blank = rng.random(n) < 0.5
-            frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank, strict=True)]
-            if item in cfg["debut_age"]["columns"]:
-                frame[cfg["debut_age"]["columns"][item]] = _debut_ages(year, item, grade, propensity, values, cfg["debut_age"])
-        out[year] = pd.DataFrame(frame)
-    return out
-
-
-def _debut_ages(year: int, item: str, grade: np.ndarray, propensity: np.ndarray, tried: list, cfg: dict) -> list[str]:
-    """The export's age at the first time for the pupils who have tried (blank otherwise, and for a
-    few who did not say), from a stream of its own so the other columns keep their values."""
-    rng = np.random.default_rng([year, sum(map(ord, item))])
-    age = grade + 6 + rng.integers(0, 2, len(grade))
-    before = rng.poisson(np.clip(cfg["years_before"][item] - cfg["propensity"] * propensity, 0.2, None))
-    debut = np.clip(age - before, 8, age)
-    said = rng.random(len(grade)) >= cfg["no_answer_rate"]
-    return [str(int(d)) if t and s else "" for d, t, s in zip(debut, tried, said, strict=True)]
 
 
 EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
@@ -322,30 +267,7 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 MAPPINGS = {
-    "ungeprofil_skole": {
-        "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {
-            "Respondent-ID": "respondent_id",
-            "År": "year",
-            "Skole": "school",
-            "Klassetrin": "grade",
-            "Køn": "gender",
-            "Prøvet alkohol": "alcohol_ever",
-            "Prøvet hash": "hash_ever",
-            "Prøvet andre stoffer": "other_drugs_ever",
-            "Aftale med forældre om alkohol": "parent_agreement",
-            "Prøvet at ryge": "smoking_ever",
-            "Alder første gang: ryget": "smoking_debut_age",
-            "Alder første gang: alkohol": "alcohol_debut_age",
-            "Alder første gang: hash": "hash_debut_age",
-        },
-        "missing": ["Ved ikke", "Ønsker ikke at svare"],
-        "values": {
-            "grade": {f"{g}. klasse": g for g in range(6, 11)},
-            "gender": {"Dreng": "male", "Pige": "female", "Andet": "other"},
-            **{c: {"Ja": True, "Nej": False} for c in ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")},
-        },
-    },
+    "ungeprofil_skole": school.MAPPING,
     "ungeprofil_ungdom": {
         "columns": {
             "resp_id": "respondent_id",
@@ -483,10 +405,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
         (raw_dir / source).mkdir(parents=True, exist_ok=True)
         _write_mapping(raw_dir / source, source)
 
-    school = _school_survey(rng, profile, scale)
-    for year, frame in school.items():
-        frame.to_csv(raw_dir / "ungeprofil_skole" / f"ungeprofil_skole_{year}.csv", sep=";", index=False, encoding="utf-8-sig")
-    counts["ungeprofil_skole"] = sum(len(f) for f in school.values())
+    counts["ungeprofil_skole"] = school.write(raw_dir / "ungeprofil_skole", school.survey(rng, profile, scale))
 
     youth = _youth_survey(rng, profile, scale)
     _write_youth(raw_dir / "ungeprofil_ungdom", youth)
