@@ -32,9 +32,9 @@ import yaml
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
-from rusmiddel_analysis.ingest.demo import comparators, school
+from rusmiddel_analysis.ingest.demo import comparators, school, youth
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
-from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, yes
+from rusmiddel_analysis.ingest.demo.draws import YES_NO
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
 
@@ -52,70 +52,6 @@ def load_profile() -> dict:
 def raw_dir_has_data(raw_dir: Path) -> bool:
     """True when any source folder already holds an export (demo data must never overwrite one)."""
     return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
-
-
-EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
-EDUCATION_LABELS = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
-FREQ_LABELS = {
-    1: "Aldrig",
-    2: "Sjældnere end en gang om måneden",
-    3: "En gang om måneden",
-    4: "Hver uge",
-    5: "Flere gange om ugen",
-    6: "Dagligt",
-    8: "Ved ikke",
-    9: "Ønsker ikke at svare",
-}
-YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
-GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
-
-
-def _youth_institutions(rng, cfg: dict, year: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each student's institution, education type and the institution's effect on the odds of trying
-    hash: students spread over the institutions that took part in `year`, by their size."""
-    present = [i for i in cfg["institutions"] if i.get("from_year", 0) <= year]
-    sizes = np.array([i["size"] for i in present], dtype=float)
-    chosen = rng.choice(len(present), size=n, p=sizes / sizes.sum())
-    names = np.array([i["name"] for i in present])
-    types = np.array([i["education_type"] for i in present])
-    effects = np.array([np.exp(i["effect"]) for i in present])
-    return names[chosen], types[chosen], effects[chosen]
-
-
-def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
-    cfg = profile["ungdom"]
-    out = {}
-    for year in cfg["survey_years"]:
-        n = int(round(cfg["students_per_year"] * scale))
-        institution, edu, effect = _youth_institutions(rng, cfg, year, n)
-        age = np.clip(np.round(rng.normal(17.6, 1.3, size=n)), 15, 25).astype(int)
-        gender = rng.choice([1, 2, 3], size=n, p=[0.48, 0.50, 0.02]).astype(float)
-        gender[rng.random(n) < 0.01] = 9
-        older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0) * effect
-        # alcohol frequency: the profile's share not drinking regularly expected among those who answered
-        missing = rng.random(n) < cfg["no_answer_rate"]
-        not_regular = np.zeros(n, dtype=bool)
-        not_regular[~missing] = yes(rng, 1 / older[~missing], cfg["share_not_regular"][year] / 100)
-        freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]), rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(
-            float
-        )
-        freq[missing] = rng.choice([8, 9], size=int(missing.sum()))
-        frame = {
-            "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
-            "aar": float(year),
-            "institution": institution,
-            "uddannelse": np.array([EDUCATION_CODES[t] for t in edu], dtype=float),
-            "koen": gender,
-            "alder": age.astype(float),
-            "alk_hyppighed": freq,
-        }
-        for item, name in (("hash_ever", "hash"), ("other_drugs_ever", "andre_stoffer")):
-            values = answers(rng, n, 100 - cfg["share_not"][item][year], older, cfg["no_answer_rate"])
-            codes = np.array([1.0 if v is True else 2.0 if v is False else 0.0 for v in values])
-            codes[codes == 0] = rng.choice([8.0, 9.0], size=int((codes == 0).sum()))
-            frame[name] = codes
-        out[year] = pd.DataFrame(frame)
-    return out
 
 
 END_STATUS_WORDS = {
@@ -268,33 +204,7 @@ def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 MAPPINGS = {
     "ungeprofil_skole": school.MAPPING,
-    "ungeprofil_ungdom": {
-        "columns": {
-            "resp_id": "respondent_id",
-            "aar": "year",
-            "institution": "institution",
-            "uddannelse": "education_type",
-            "koen": "gender",
-            "alder": "age",
-            "alk_hyppighed": "alcohol_frequency",
-            "hash": "hash_ever",
-            "andre_stoffer": "other_drugs_ever",
-        },
-        "values": {
-            "education_type": {"STX": "stx", "HHX": "hhx", "HTX": "htx", "HF": "hf", "EUD": "eud", "SOSU": "sosu", "Anden uddannelse": "other"},
-            "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
-            "alcohol_frequency": {
-                "Aldrig": "never",
-                "Sjældnere end en gang om måneden": "less_than_monthly",
-                "En gang om måneden": "monthly",
-                "Hver uge": "weekly",
-                "Flere gange om ugen": "several_times_weekly",
-                "Dagligt": "daily",
-            },
-            "hash_ever": {"Ja": True, "Nej": False},
-            "other_drugs_ever": {"Ja": True, "Nej": False},
-        },
-    },
+    "ungeprofil_ungdom": youth.MAPPING,
     "behandling_forloeb": {
         "columns": {
             "Borger-ID (pseudonym)": "person_id",
@@ -346,31 +256,6 @@ def _write_mapping(folder: Path, source: str) -> None:
     folder.joinpath("mapping.yaml").write_text(header + yaml.safe_dump(MAPPINGS[source], allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
-    """The youth survey as SPSS files, one per year, with value labels and user-missing codes."""
-    import pyreadstat
-
-    for year, frame in youth.items():
-        pyreadstat.write_sav(
-            frame,
-            str(folder / f"ungeprofil_ungdom_{year}.sav"),
-            file_label=SYNTHETIC_NOTE,
-            variable_value_labels={
-                "uddannelse": EDUCATION_LABELS,
-                "koen": GENDER_LABELS,
-                "alk_hyppighed": FREQ_LABELS,
-                "hash": YES_NO_LABELS,
-                "andre_stoffer": YES_NO_LABELS,
-            },
-            missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
-            column_labels={
-                "alk_hyppighed": "Hvor ofte drikker du alkohol?",
-                "hash": "Har du prøvet at ryge hash?",
-                "andre_stoffer": "Har du prøvet andre stoffer end hash?",
-            },
-        )
-
-
 def _write_status(folder: Path, strategy, own_text: bool) -> None:
     """The packaged strategy's midterm status (structured from the one the committee got) and a
     final evaluation written for the demo; for another strategy a template with its own headings
@@ -407,9 +292,7 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
 
     counts["ungeprofil_skole"] = school.write(raw_dir / "ungeprofil_skole", school.survey(rng, profile, scale))
 
-    youth = _youth_survey(rng, profile, scale)
-    _write_youth(raw_dir / "ungeprofil_ungdom", youth)
-    counts["ungeprofil_ungdom"] = sum(len(f) for f in youth.values())
+    counts["ungeprofil_ungdom"] = youth.write(raw_dir / "ungeprofil_ungdom", youth.survey(rng, profile, scale), SYNTHETIC_NOTE)
 
     episodes, follow_up = _treatment(rng, profile)
     episodes.to_excel(raw_dir / "behandling_forloeb" / "behandlingsforloeb_2014-2019.xlsx", index=False, sheet_name="Forløb")
