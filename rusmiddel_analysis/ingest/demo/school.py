@@ -10,6 +10,7 @@ with Danish column names and words; MAPPING reads it, and the export's column na
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, cluster_effect
 
 # the yes/no questions, in the export's (and the draws') order
 ITEMS = ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")
-MAPPING = {
+MAPPING: dict[str, Any] = {
     "read": {"sep": ";", "encoding": "utf-8-sig"},
     "columns": {
         "Respondent-ID": "respondent_id",
@@ -89,7 +90,7 @@ def survey(rng: np.random.Generator, profile: dict, scale: float) -> dict[int, p
     return out
 
 
-def debut_ages(year: int, item: str, grade: np.ndarray, propensity: np.ndarray, tried: list, cfg: dict) -> list[str]:
+def debut_ages(year: int, item: str, grade: np.ndarray, propensity: np.ndarray, tried: np.ndarray, cfg: dict) -> list[str]:
     """The export's age at the first time for the pupils who have tried (blank otherwise, and for a
     few who did not say), from a stream of its own so the other columns keep their values."""
     rng = np.random.default_rng([year, sum(map(ord, item))])

@@ -10,6 +10,7 @@ variable names are MAPPING's (EXPORT) and its words the value labels', so each i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,9 @@ import pandas as pd
 from rusmiddel_analysis.ingest.demo.draws import answers, yes
 
 EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
-EDUCATION_LABELS = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
+EDUCATION_LABELS: dict[int | float, str] = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
 FREQ_CODES = {"never": 1, "less_than_monthly": 2, "monthly": 3, "weekly": 4, "several_times_weekly": 5, "daily": 6}
-FREQ_LABELS = {
+FREQ_LABELS: dict[int | float, str] = {
     1: "Aldrig",
     2: "Sjældnere end en gang om måneden",
     3: "En gang om måneden",
@@ -30,9 +31,9 @@ FREQ_LABELS = {
     9: "Ønsker ikke at svare",
 }
 YES_NO_CODES = {True: 1, False: 2}
-YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
+YES_NO_LABELS: dict[int | float, str] = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
 GENDER_CODES = {"male": 1, "female": 2, "other": 3}
-GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
+GENDER_LABELS: dict[int | float, str] = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
 
 
 def _words(codes: dict, labels: dict) -> dict:
@@ -40,7 +41,7 @@ def _words(codes: dict, labels: dict) -> dict:
     return {labels[code]: canonical for canonical, code in codes.items()}
 
 
-MAPPING = {
+MAPPING: dict[str, Any] = {
     "columns": {
         "resp_id": "respondent_id",
         "aar": "year",
