@@ -334,6 +334,24 @@ def test_demo_scale_multiplies_survey_sizes(tmp_path):
     assert counts["ungeprofil_skole"] == 5 * 900 and counts["ungeprofil_ungdom"] == 3 * 600
 
 
+def test_demo_exports_carry_exactly_their_mappings_headers(demo_dirs):
+    """Each demo export's headers are its mapping's (the generator takes them from the mapping), none more or fewer."""
+    import pyreadstat
+    import yaml
+
+    raw, _ = demo_dirs
+    for source in SOURCES:
+        mapping = yaml.safe_load((raw / source / "mapping.yaml").read_text(encoding="utf-8"))
+        for path in sorted(p for p in (raw / source).iterdir() if p.name != "mapping.yaml"):
+            if path.suffix == ".sav":
+                headers = pyreadstat.read_sav(str(path), metadataonly=True)[1].column_names
+            elif path.suffix == ".xlsx":
+                headers = list(pd.read_excel(path, nrows=0).columns)
+            else:
+                headers = list(pd.read_csv(path, sep=";", nrows=0, encoding="utf-8-sig").columns)
+            assert sorted(headers) == sorted([*mapping["columns"], *mapping.get("drop", [])]), path.name
+
+
 def test_demo_data_if_empty_leaves_existing_exports_alone(demo_dirs, capsys):
     raw, _ = demo_dirs
     assert main(["demo-data", "--raw", str(raw), "--if-empty"]) == 0

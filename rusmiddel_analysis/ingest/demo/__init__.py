@@ -9,6 +9,11 @@ Denmark's FOLK1A and a table of the country's and the region's figures to compar
 (comparators.py), each with the `mapping.yaml` that maps it to the canonical format. It also
 copies the 2017 qualitative status.
 
+One module per source, each drawing its export and holding the mapping that reads it (the export's
+column names are taken from the mapping, so a header is written once): school.py, youth.py,
+treatment.py (the register and its follow-ups), population.py and comparators.py; draws.py holds
+the surveys' shared draws. This module writes them, their mappings and the status files.
+
 The synthetic truth lives in `profile.yaml`: in 2015 the strategy's baselines (611 persons
 start treatment), later years a mix of outcomes. Survey answers are drawn one by one around that
 truth, as a sample is: each pupil's odds of a "yes" carry their grade, their risk propensity and
@@ -26,14 +31,12 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
-from scipy.special import expit
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import DEMO
 from rusmiddel_analysis.config.strategy import load_strategy
-from rusmiddel_analysis.ingest.demo import comparators
+from rusmiddel_analysis.ingest.demo import comparators, population, school, treatment, youth
 from rusmiddel_analysis.ingest.demo.calibrate import profile_for
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS
@@ -44,10 +47,9 @@ STATUS_2017 = DEMO / "status_2017.md"
 STATUS_FILES = {2017: STATUS_2017, 2019: DEMO / "status_2019.md"}
 SYNTHETIC_NOTE = "SYNTETISKE DEMODATA – ikke rigtige data / SYNTHETIC DEMO DATA – not real data"
 
-YES_NO = {True: "Ja", False: "Nej"}
-
 
 def load_profile() -> dict:
+    """The packaged strategy's synthetic truth (profile.yaml)."""
     return load_yaml(PROFILE.read_text(encoding="utf-8"))
 
 
@@ -56,439 +58,20 @@ def raw_dir_has_data(raw_dir: Path) -> bool:
     return any((raw_dir / s).is_dir() and any(p.is_file() and p.name != "mapping.yaml" for p in (raw_dir / s).iterdir()) for s in SOURCES)
 
 
-def _calibrated_intercept(offset: np.ndarray, share: float) -> float:
-    """The a with mean(expit(a + offset)) = share: each respondent's log-odds is a plus their own
-    offset (older pupils, their school), and a sets the expected share to the profile's truth. The
-    mean rises with a and lies between expit(a + min offset) and expit(a + max offset), which brackets it."""
-    target = np.log(share / (1 - share))
-    low, high = target - offset.max(), target - offset.min()
-    while True:  # bisection to the last representable step
-        middle = (low + high) / 2
-        if middle in (low, high):
-            return float(middle)
-        low, high = (middle, high) if expit(middle + offset).mean() < share else (low, middle)
-
-
-def _yes(rng, weights: np.ndarray, share: float) -> np.ndarray:
-    """Independent yes/no draws whose odds are proportional to `weights`, `share` (0-1) expected."""
-    if share <= 0 or share >= 1:
-        return np.full(len(weights), share >= 1)
-    offset = np.log(weights)
-    return rng.random(len(weights)) < expit(_calibrated_intercept(offset, share) + offset)
-
-
-def _answers(rng, n: int, share_true: float, weights: np.ndarray, no_answer_rate: float):
-    """A boolean answer per respondent (None for no answer), each drawn on its own: True with odds
-    proportional to its weight (older pupils, their school), calibrated so that `share_true` % is the
-    expected share among those who answer. A survey's share varies around the truth from sample to
-    sample; fixing each year's count exactly made the demo's changes and their p-values artefacts."""
-    answered = rng.random(n) >= no_answer_rate
-    values = np.full(n, None, dtype=object)
-    values[answered] = _yes(rng, weights[answered], share_true / 100)
-    return values
-
-
-def _cluster_effects(rng, n_clusters: int, sd: float) -> np.ndarray:
-    """Each school's (institution's) multiplier on the odds of a trait: exp(b), b ~ N(0, sd²).
-
-    The spread between schools that makes pupils at one school more alike than pupils drawn at
-    random (docs/assumptions.md: the intra-class correlation it gives)."""
-    return np.exp(rng.normal(0.0, sd, size=n_clusters))
-
-
-def _school_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
-    cfg = profile["skole"]
-    out = {}
-    schools = np.array([f"Demoskole {i:02d}" for i in range(1, cfg["schools"] + 1)])
-    sizes = rng.gamma(cfg["school_size_shape"], 1.0, size=len(schools))
-    effects = {item: _cluster_effects(rng, len(schools), sd) for item, sd in cfg["school_effect_sd"].items()}
-    for year in profile["years"]:
-        n = int(round(cfg["pupils_per_year"] * scale))
-        mix = cfg["grade_mix"].get(year, cfg["grade_mix"]["default"])
-        grade = rng.choice([6, 7, 8, 9, 10], size=n, p=np.array(mix) / sum(mix))
-        gender = rng.choice(["Dreng", "Pige", "Andet"], size=n, p=[0.49, 0.49, 0.02])
-        school = rng.choice(len(schools), size=n, p=sizes / sizes.sum())
-        # one risk propensity per pupil, shared by the behaviours: they co-occur (docs/assumptions.md)
-        propensity = rng.normal(0.0, 1.0, size=n)
-        frame = {
-            "Respondent-ID": [f"S{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
-            "År": year,
-            "Skole": schools[school],
-            "Klassetrin": [f"{g}. klasse" for g in grade],
-            "Køn": gender,
-        }
-        columns = {
-            "alcohol_ever": "Prøvet alkohol",
-            "hash_ever": "Prøvet hash",
-            "other_drugs_ever": "Prøvet andre stoffer",
-            "parent_agreement": "Aftale med forældre om alkohol",
-            "smoking_ever": "Prøvet at ryge",
-        }
-        for item, export_name in columns.items():
-            weights = np.exp(cfg["grade_gradient"][item] * (grade - 8) + cfg["propensity"][item] * propensity) * effects[item][school]
-            if item in cfg["share_not"]:
-                share_true = 100 - cfg["share_not"][item][year]
-            else:
-                share_true = cfg["share_yes"][item][year]
-            values = _answers(rng, n, share_true, weights, cfg["no_answer_rate"])
-            # no answer arrives either as "Ved ikke" or as a blank cell, as in real exports
-            blank = rng.random(n) < 0.5
-            frame[export_name] = [YES_NO[v] if v is not None else ("" if b else "Ved ikke") for v, b in zip(values, blank, strict=True)]
-            if item in cfg["debut_age"]["columns"]:
-                frame[cfg["debut_age"]["columns"][item]] = _debut_ages(year, item, grade, propensity, values, cfg["debut_age"])
-        out[year] = pd.DataFrame(frame)
-    return out
-
-
-def _debut_ages(year: int, item: str, grade: np.ndarray, propensity: np.ndarray, tried: list, cfg: dict) -> list[str]:
-    """The export's age at the first time for the pupils who have tried (blank otherwise, and for a
-    few who did not say), from a stream of its own so the other columns keep their values."""
-    rng = np.random.default_rng([year, sum(map(ord, item))])
-    age = grade + 6 + rng.integers(0, 2, len(grade))
-    before = rng.poisson(np.clip(cfg["years_before"][item] - cfg["propensity"] * propensity, 0.2, None))
-    debut = np.clip(age - before, 8, age)
-    said = rng.random(len(grade)) >= cfg["no_answer_rate"]
-    return [str(int(d)) if t and s else "" for d, t, s in zip(debut, tried, said, strict=True)]
-
-
-EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
-EDUCATION_LABELS = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
-FREQ_LABELS = {
-    1: "Aldrig",
-    2: "Sjældnere end en gang om måneden",
-    3: "En gang om måneden",
-    4: "Hver uge",
-    5: "Flere gange om ugen",
-    6: "Dagligt",
-    8: "Ved ikke",
-    9: "Ønsker ikke at svare",
-}
-YES_NO_LABELS = {1: "Ja", 2: "Nej", 8: "Ved ikke", 9: "Ønsker ikke at svare"}
-GENDER_LABELS = {1: "Mand", 2: "Kvinde", 3: "Andet", 9: "Ønsker ikke at svare"}
-
-
-def _youth_institutions(rng, cfg: dict, year: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each student's institution, education type and the institution's effect on the odds of trying
-    hash: students spread over the institutions that took part in `year`, by their size."""
-    present = [i for i in cfg["institutions"] if i.get("from_year", 0) <= year]
-    sizes = np.array([i["size"] for i in present], dtype=float)
-    chosen = rng.choice(len(present), size=n, p=sizes / sizes.sum())
-    names = np.array([i["name"] for i in present])
-    types = np.array([i["education_type"] for i in present])
-    effects = np.array([np.exp(i["effect"]) for i in present])
-    return names[chosen], types[chosen], effects[chosen]
-
-
-def _youth_survey(rng, profile: dict, scale: float) -> dict[int, pd.DataFrame]:
-    cfg = profile["ungdom"]
-    out = {}
-    for year in cfg["survey_years"]:
-        n = int(round(cfg["students_per_year"] * scale))
-        institution, edu, effect = _youth_institutions(rng, cfg, year, n)
-        age = np.clip(np.round(rng.normal(17.6, 1.3, size=n)), 15, 25).astype(int)
-        gender = rng.choice([1, 2, 3], size=n, p=[0.48, 0.50, 0.02]).astype(float)
-        gender[rng.random(n) < 0.01] = 9
-        older = np.exp(0.35 * (age - 17.6)) * np.where(np.isin(edu, ["hhx", "eud"]), 1.3, 1.0) * effect
-        # alcohol frequency: the profile's share not drinking regularly expected among those who answered
-        missing = rng.random(n) < cfg["no_answer_rate"]
-        not_regular = np.zeros(n, dtype=bool)
-        not_regular[~missing] = _yes(rng, 1 / older[~missing], cfg["share_not_regular"][year] / 100)
-        freq = np.where(not_regular, rng.choice([1, 2, 3], size=n, p=[0.2, 0.35, 0.45]), rng.choice([4, 5, 6], size=n, p=[0.6, 0.35, 0.05])).astype(
-            float
-        )
-        freq[missing] = rng.choice([8, 9], size=int(missing.sum()))
-        frame = {
-            "resp_id": [f"U{year % 100:02d}-{i:06d}" for i in rng.permutation(n) + 1],
-            "aar": float(year),
-            "institution": institution,
-            "uddannelse": np.array([EDUCATION_CODES[t] for t in edu], dtype=float),
-            "koen": gender,
-            "alder": age.astype(float),
-            "alk_hyppighed": freq,
-        }
-        for item, name in (("hash_ever", "hash"), ("other_drugs_ever", "andre_stoffer")):
-            values = _answers(rng, n, 100 - cfg["share_not"][item][year], older, cfg["no_answer_rate"])
-            codes = np.array([1.0 if v is True else 2.0 if v is False else 0.0 for v in values])
-            codes[codes == 0] = rng.choice([8.0, 9.0], size=int((codes == 0).sum()))
-            frame[name] = codes
-        out[year] = pd.DataFrame(frame)
-    return out
-
-
-END_STATUS_WORDS = {
-    "abstinent": "Stoffri/ædru",
-    "reduced": "Reduceret forbrug",
-    "unchanged": "Uændret forbrug",
-    "increased": "Øget forbrug",
-    "unknown": "Ukendt",
-}
-END_REASON_WORDS = {
-    "completed": "Færdigbehandlet",
-    "dropped_out": "Udeblevet/afbrudt",
-    "transferred": "Overflyttet",
-    "deceased": "Død",
-    "other": "Andet",
-}
-
-
-def _new_person(rng) -> dict:
-    return {
-        "gender": "Mand" if rng.random() < 0.68 else "Kvinde",
-        "psych": rng.random() < 0.2,
-        "minority": rng.random() < 0.1,
-        "age_hint": rng.random(),
-    }
-
-
-def _year_people(rng, persons: dict, n_persons: int, returning_share: float) -> np.ndarray:
-    """The citizens starting treatment in a year: some returning from earlier years, the rest new."""
-    earlier = list(persons)
-    n_return = min(int(round(n_persons * returning_share)), len(earlier))
-    returning = list(rng.choice(earlier, size=n_return, replace=False)) if n_return else []
-    new = []
-    for _ in range(n_persons - n_return):
-        pid = rng.bytes(8).hex()
-        persons[pid] = _new_person(rng)
-        new.append(pid)
-    people = np.array(returning + new)
-    rng.shuffle(people)
-    return people
-
-
-def _episodes(rng, cfg: dict, persons: dict) -> pd.DataFrame:
-    """Every episode: who, which substance, when it started and (before the data's end) ended."""
-    data_end = pd.Timestamp(cfg["data_end"])
-    episodes = []
-    for year, n_persons in sorted(cfg["persons_starting"].items()):
-        people = _year_people(rng, persons, n_persons, cfg["returning_share"])
-        n_both = int(round(n_persons * cfg["both_substances_share"]))
-        n_alcohol = int(round((n_persons - n_both) * cfg["alcohol_share"]))
-        for i, pid in enumerate(people):
-            substances = ["alcohol", "drugs"] if i < n_both else ["alcohol"] if i < n_both + n_alcohol else ["drugs"]
-            for substance in substances:
-                start = pd.Timestamp(year, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 365)))
-                months = rng.gamma(2.0, 2.6 if substance == "alcohol" else 3.4)
-                end = start + pd.Timedelta(days=int(30 + months * 30))
-                person = persons[pid]
-                if "birth_year" not in person:
-                    mean_age = 46 if substance == "alcohol" else 31
-                    person["birth_year"] = int(year - np.clip(round(mean_age + 11 * (person["age_hint"] - 0.5) * 2), 18, 80))
-                episodes.append({"person": pid, "substance": substance, "start": start, "end": end if end <= data_end else pd.NaT})
-    return pd.DataFrame(episodes)
-
-
-REASONS_BY_STATUS = {
-    "abstinent": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
-    "reduced": (["completed", "transferred", "other"], [0.92, 0.05, 0.03]),
-    "unchanged": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
-    "increased": (["completed", "dropped_out", "transferred"], [0.45, 0.45, 0.10]),
-    "unknown": (["dropped_out", "deceased", "other"], [0.80, 0.05, 0.15]),
-}
-
-
-def _outcomes(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """Status and reason at the end of each ended episode, meeting the profile's success shares exactly."""
-    frame = frame.assign(status=None, reason=None)
-    ended = frame["end"].notna()
-    first_year = min(cfg["success_share"]["drugs"])
-    for (substance, end_year), group in frame[ended].groupby([frame["substance"], frame["end"].dt.year]):
-        shares = cfg["success_share"][substance]
-        p = shares.get(end_year, shares[first_year])
-        idx = rng.permutation(group.index.to_numpy())
-        n_unknown = int(round(len(idx) * cfg["unknown_status_share"]))
-        known = idx[n_unknown:]
-        n_success = int(round(p / 100 * len(known)))
-        frame.loc[idx[:n_unknown], "status"] = "unknown"
-        frame.loc[known[:n_success], "status"] = rng.choice(["abstinent", "reduced"], size=n_success, p=[0.55, 0.45])
-        frame.loc[known[n_success:], "status"] = rng.choice(["unchanged", "increased"], size=len(known) - n_success, p=[0.75, 0.25])
-    frame.loc[ended, "reason"] = [rng.choice(REASONS_BY_STATUS[s][0], p=REASONS_BY_STATUS[s][1]) for s in frame.loc[ended, "status"]]
-    frame = frame.sort_values("start", kind="stable").reset_index(drop=True)
-    seq = frame.groupby(frame["start"].dt.year).cumcount() + 1
-    frame["episode_id"] = [f"F-{y}-{s:05d}" for y, s in zip(frame["start"].dt.year, seq, strict=True)]
-    return frame
-
-
-def _register_export(frame: pd.DataFrame, persons: dict) -> pd.DataFrame:
-    """The episodes as the treatment register exports them: Danish column names and words."""
-    return pd.DataFrame(
-        {
-            "Borger-ID (pseudonym)": frame["person"],
-            "Forløbs-ID": frame["episode_id"],
-            "Rusmiddel": frame["substance"].map({"alcohol": "Alkohol", "drugs": "Stoffer"}),
-            "Startdato": frame["start"].dt.date,
-            "Slutdato": frame["end"].dt.date.where(frame["end"].notna(), None),
-            "Status ved afslutning": frame["status"].map(END_STATUS_WORDS),
-            "Afslutningsårsag": frame["reason"].map(END_REASON_WORDS),
-            "Køn": [persons[p]["gender"] for p in frame["person"]],
-            "Fødselsår": [persons[p]["birth_year"] for p in frame["person"]],
-            "Nedsat psykisk funktionsevne": [YES_NO[persons[p]["psych"]] for p in frame["person"]],
-            "Anden etnisk baggrund end dansk": [YES_NO[persons[p]["minority"]] for p in frame["person"]],
-        }
-    )
-
-
-def _follow_ups(rng, frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
-    """Follow-up after completed treatment, at 1, 6 and 12 months, when that date has come."""
-    data_end = pd.Timestamp(cfg["data_end"])
-    first_year = min(cfg["success_share"]["drugs"])
-    rows = []
-    completed = frame[(frame["reason"] == "completed") & (frame["end"].dt.year >= first_year)]
-    for _, ep in completed.iterrows():
-        year = ep["end"].year
-        for months in (1, 6, 12):
-            if ep["end"] + pd.DateOffset(months=months) > data_end:
-                continue
-            contacted = rng.random() < cfg["follow_up_contact"][year]
-            status = None
-            if contacted:
-                status = ep["status"] if rng.random() < 0.8 else rng.choice(["unchanged", "reduced"])
-            rows.append(
-                {
-                    "Forløbs-ID": ep["episode_id"],
-                    "Opfølgning efter (mdr.)": months,
-                    "Kontakt opnået": YES_NO[contacted],
-                    "Kontaktet af": "Behandler" if cfg["follow_up_caller"][year] == "therapist" else "Administrativ medarbejder",
-                    "Status ved opfølgning": END_STATUS_WORDS[status] if status else "",
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _treatment(rng, profile: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The treatment register's episodes and follow-ups (the draws in the same order as always, so a
-    seed gives the same data)."""
-    cfg = profile["behandling"]
-    persons: dict[str, dict] = {}
-    frame = _outcomes(rng, _episodes(rng, cfg, persons), cfg)
-    return _register_export(frame, persons), _follow_ups(rng, frame, cfg)
-
-
+# each source's mapping.yaml, in the order the folders are written
 MAPPINGS = {
-    "ungeprofil_skole": {
-        "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {
-            "Respondent-ID": "respondent_id",
-            "År": "year",
-            "Skole": "school",
-            "Klassetrin": "grade",
-            "Køn": "gender",
-            "Prøvet alkohol": "alcohol_ever",
-            "Prøvet hash": "hash_ever",
-            "Prøvet andre stoffer": "other_drugs_ever",
-            "Aftale med forældre om alkohol": "parent_agreement",
-            "Prøvet at ryge": "smoking_ever",
-            "Alder første gang: ryget": "smoking_debut_age",
-            "Alder første gang: alkohol": "alcohol_debut_age",
-            "Alder første gang: hash": "hash_debut_age",
-        },
-        "missing": ["Ved ikke", "Ønsker ikke at svare"],
-        "values": {
-            "grade": {f"{g}. klasse": g for g in range(6, 11)},
-            "gender": {"Dreng": "male", "Pige": "female", "Andet": "other"},
-            **{c: {"Ja": True, "Nej": False} for c in ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")},
-        },
-    },
-    "ungeprofil_ungdom": {
-        "columns": {
-            "resp_id": "respondent_id",
-            "aar": "year",
-            "institution": "institution",
-            "uddannelse": "education_type",
-            "koen": "gender",
-            "alder": "age",
-            "alk_hyppighed": "alcohol_frequency",
-            "hash": "hash_ever",
-            "andre_stoffer": "other_drugs_ever",
-        },
-        "values": {
-            "education_type": {"STX": "stx", "HHX": "hhx", "HTX": "htx", "HF": "hf", "EUD": "eud", "SOSU": "sosu", "Anden uddannelse": "other"},
-            "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
-            "alcohol_frequency": {
-                "Aldrig": "never",
-                "Sjældnere end en gang om måneden": "less_than_monthly",
-                "En gang om måneden": "monthly",
-                "Hver uge": "weekly",
-                "Flere gange om ugen": "several_times_weekly",
-                "Dagligt": "daily",
-            },
-            "hash_ever": {"Ja": True, "Nej": False},
-            "other_drugs_ever": {"Ja": True, "Nej": False},
-        },
-    },
-    "behandling_forloeb": {
-        "columns": {
-            "Borger-ID (pseudonym)": "person_id",
-            "Forløbs-ID": "episode_id",
-            "Rusmiddel": "substance",
-            "Startdato": "start_date",
-            "Slutdato": "end_date",
-            "Status ved afslutning": "end_status",
-            "Afslutningsårsag": "end_reason",
-            "Køn": "gender",
-            "Fødselsår": "birth_year",
-            "Nedsat psykisk funktionsevne": "psychiatric_disability",
-            "Anden etnisk baggrund end dansk": "ethnic_minority",
-        },
-        "values": {
-            "substance": {"Alkohol": "alcohol", "Stoffer": "drugs"},
-            "end_status": {v: k for k, v in END_STATUS_WORDS.items()},
-            "end_reason": {v: k for k, v in END_REASON_WORDS.items()},
-            "gender": {"Mand": "male", "Kvinde": "female", "Andet": "other"},
-            "psychiatric_disability": {"Ja": True, "Nej": False},
-            "ethnic_minority": {"Ja": True, "Nej": False},
-        },
-    },
-    "befolkning": {
-        "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {"TID": "year", "INDHOLD": "residents"},
-    },
+    "ungeprofil_skole": school.MAPPING,
+    "ungeprofil_ungdom": youth.MAPPING,
+    "behandling_forloeb": treatment.REGISTER_MAPPING,
+    "befolkning": population.MAPPING,
     "sammenligning": comparators.MAPPING,
-    "behandling_opfoelgning": {
-        "read": {"sep": ";", "encoding": "utf-8-sig"},
-        "columns": {
-            "Forløbs-ID": "episode_id",
-            "Opfølgning efter (mdr.)": "months",
-            "Kontakt opnået": "contacted",
-            "Kontaktet af": "contacted_by",
-            "Status ved opfølgning": "status",
-        },
-        "values": {
-            "contacted": {"Ja": True, "Nej": False},
-            "contacted_by": {"Behandler": "therapist", "Administrativ medarbejder": "administrative"},
-            "status": {v: k for k, v in END_STATUS_WORDS.items()},
-        },
-    },
+    "behandling_opfoelgning": treatment.FOLLOW_UP_MAPPING,
 }
 
 
 def _write_mapping(folder: Path, source: str) -> None:
     header = f"# {SYNTHETIC_NOTE}\n# Maps this export's own column names and words to the canonical format (docs/data-formats.md).\n"
     folder.joinpath("mapping.yaml").write_text(header + yaml.safe_dump(MAPPINGS[source], allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def _write_youth(folder: Path, youth: dict[int, pd.DataFrame]) -> None:
-    """The youth survey as SPSS files, one per year, with value labels and user-missing codes."""
-    import pyreadstat
-
-    for year, frame in youth.items():
-        pyreadstat.write_sav(
-            frame,
-            str(folder / f"ungeprofil_ungdom_{year}.sav"),
-            file_label=SYNTHETIC_NOTE,
-            variable_value_labels={
-                "uddannelse": EDUCATION_LABELS,
-                "koen": GENDER_LABELS,
-                "alk_hyppighed": FREQ_LABELS,
-                "hash": YES_NO_LABELS,
-                "andre_stoffer": YES_NO_LABELS,
-            },
-            missing_ranges={"koen": [9], "alk_hyppighed": [8, 9], "hash": [8, 9], "andre_stoffer": [8, 9]},
-            column_labels={
-                "alk_hyppighed": "Hvor ofte drikker du alkohol?",
-                "hash": "Har du prøvet at ryge hash?",
-                "andre_stoffer": "Har du prøvet andre stoffer end hash?",
-            },
-        )
 
 
 def _write_status(folder: Path, strategy, own_text: bool) -> None:
@@ -525,24 +108,13 @@ def write_demo_data(raw_dir: str | Path, seed: int = 2016, scale: float = 1.0, s
         (raw_dir / source).mkdir(parents=True, exist_ok=True)
         _write_mapping(raw_dir / source, source)
 
-    school = _school_survey(rng, profile, scale)
-    for year, frame in school.items():
-        frame.to_csv(raw_dir / "ungeprofil_skole" / f"ungeprofil_skole_{year}.csv", sep=";", index=False, encoding="utf-8-sig")
-    counts["ungeprofil_skole"] = sum(len(f) for f in school.values())
-
-    youth = _youth_survey(rng, profile, scale)
-    _write_youth(raw_dir / "ungeprofil_ungdom", youth)
-    counts["ungeprofil_ungdom"] = sum(len(f) for f in youth.values())
-
-    episodes, follow_up = _treatment(rng, profile)
-    episodes.to_excel(raw_dir / "behandling_forloeb" / "behandlingsforloeb_2014-2019.xlsx", index=False, sheet_name="Forløb")
-    follow_up.to_csv(raw_dir / "behandling_opfoelgning" / "opfoelgning_2015-2019.csv", sep=";", index=False, encoding="utf-8-sig")
-    counts["behandling_forloeb"] = len(episodes)
-    counts["behandling_opfoelgning"] = len(follow_up)
-
-    population = pd.DataFrame({"TID": list(profile["befolkning"]), "INDHOLD": list(profile["befolkning"].values())})
-    population.to_csv(raw_dir / "befolkning" / "folk1a_18plus.csv", sep=";", index=False, encoding="utf-8-sig")
-    counts["befolkning"] = len(population)
+    # one generator drawn from in this order (school, youth, treatment), so a seed gives the same data
+    counts["ungeprofil_skole"] = school.write(raw_dir / "ungeprofil_skole", school.survey(rng, profile, scale))
+    counts["ungeprofil_ungdom"] = youth.write(raw_dir / "ungeprofil_ungdom", youth.survey(rng, profile, scale), SYNTHETIC_NOTE)
+    register, follow_up = treatment.treatment(rng, profile)
+    counts["behandling_forloeb"] = treatment.write_register(raw_dir / "behandling_forloeb", register)
+    counts["behandling_opfoelgning"] = treatment.write_follow_ups(raw_dir / "behandling_opfoelgning", follow_up)
+    counts["befolkning"] = population.write(raw_dir / "befolkning", profile)
 
     figures = comparators.comparator_export(profile, strategy, SYNTHETIC_NOTE)
     first, last = strategy.years[0], strategy.years[-1]
