@@ -44,7 +44,8 @@ def row(**values):
 def test_the_issue_example_word_for_word(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(certainty="uncertain", p_on_track=0.31)) == (
-        "For langsom fremgang: 45,0 % i 2017. For at være på rette vej skulle tallet have været mindst 47,2 %; fremgangen er 60 % af den nødvendige. "
+        "For langsom fremgang: 45,0 % i 2017. For at være på rette vej skulle tallet have været mindst 47,2 %. "
+        "Med den fulde nødvendige fremgang ville det have været 45,4 %; fremgangen er 60 % af den. "
         "Forskellen er mindre end den statistiske usikkerhed; sandsynligheden for, at udviklingen er på rette vej, er 31 %. "
         "Andelen af elever i 6.-10. klasse, der ikke har prøvet at drikke alkohol, er steget fra 41 % i 2015 til 45,0 % i 2017 "
         "(95 %-konfidensinterval 44,0-46,0 %). Målet for 2019 er 50 %."
@@ -54,7 +55,8 @@ def test_the_issue_example_word_for_word(strategy):
 def test_english(strategy):
     t = strategy.target("skole_alkohol")
     assert narrative.target_narrative(strategy, t, row(certainty="certain"), "en") == (
-        "Progress too slow: 45.0% in 2017. To be on track it should have been at least 47.2%; progress is 60% of what is needed. "
+        "Progress too slow: 45.0% in 2017. To be on track it should have been at least 47.2%. "
+        "With the full progress needed it would have been 45.4%; progress is 60% of that. "
         "This is statistically certain: the whole confidence interval (44.0-46.0%) lies on the wrong side of the 47.2% needed to be "
         "on track in 2017. The share of pupils in grades 6-10 who have not tried drinking alcohol rose from 41% in 2015 to 45.0% in 2017 "
         "(95% confidence interval 44.0-46.0%). The target for 2019 is 50%."
@@ -87,10 +89,12 @@ NBSP = "\u00a0"
         (
             "limited_progress",
             {"progress_ratio": 0.1, "value": 41.4, "ci_low": 40.4, "ci_high": 42.4, "certainty": "uncertain", "p_on_track": 0.004},
-            f"Begrænset fremgang: 41,4{NBSP}% i 2017. For at være på rette vej skulle tallet have været mindst 47,2{NBSP}%; fremgangen er kun "
-            f"10{NBSP}% af den nødvendige. Forskellen er mindre end den statistiske usikkerhed; "
+            f"Begrænset fremgang: 41,4{NBSP}% i 2017. For at være på rette vej skulle tallet have været mindst 47,2{NBSP}%. "
+            "Med den fulde nødvendige fremgang ville det have været "
+            f"45,4{NBSP}%; fremgangen er kun 10{NBSP}% af den. Forskellen er mindre end den statistiske usikkerhed; "
             f"sandsynligheden for, at udviklingen er på rette vej, er 1{NBSP}%.",
-            "Limited progress: 41.4% in 2017. To be on track it should have been at least 47.2%; progress is only 10% of what is needed. "
+            "Limited progress: 41.4% in 2017. To be on track it should have been at least 47.2%. "
+            "With the full progress needed it would have been 45.4%; progress is only 10% of that. "
             "The difference is "
             "smaller than the statistical uncertainty; the probability that progress is on track is 1%.",
         ),

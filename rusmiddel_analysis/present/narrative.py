@@ -119,6 +119,7 @@ def _verdict_values(target, row, lang: str) -> dict:
         year=int(row["measured_year"]),
         target_year=target.target_year,
         level=value(row.get("on_track_value") if target.kind != "maintain" else target.target_value),
+        required=value(row.get("required_value")),
         ratio=fmt.percent(100 * row["progress_ratio"], lang) if not fmt.missing(row.get("progress_ratio")) else fmt.HIDDEN,
         gap=amount(target, target.target_value - row["value"], lang),
         baseline=_value(target, target.baseline_value, lang),
@@ -474,6 +475,12 @@ def composition_sentence(target, row, lang: str = "da") -> str:
     return f"{text(f'narrative.{key}', lang, **values)} {text('narrative.caveat_composition_status', lang)}"
 
 
+def _bounds_in_certainty(target, row, lang: str) -> bool:
+    """Whether the certainty sentence already gives the unknown outcomes' bounds (then the caveat would repeat it)."""
+    low, high = (measured(target, row[c], lang) for c in ("bound_low", "bound_high"))
+    return certainty_sentence(target, row, lang) == text("narrative.certainty.unknown_outcomes", lang, low=low, high=high)
+
+
 def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
     """The caveats beside the verdict (calc/records.Caveat), one sentence or two each."""
     sentences = []
@@ -482,7 +489,7 @@ def caveat_sentences(strategy, target, row, lang: str = "da") -> list[str]:
             sentences.append(composition_sentence(target, row, lang))
         elif caveat.kind == "coverage":
             sentences.append(_coverage_caveat(target, row, lang))
-        elif caveat.kind == "bounds_straddle_goal":
+        elif caveat.kind == "bounds_straddle_goal" and not _bounds_in_certainty(target, row, lang):
             low, high, goal = (measured(target, row[c], lang) for c in ("bound_low", "bound_high", "target_value"))
             sentences.append(text("narrative.caveat_bounds", lang, low=low, high=high, goal=goal))
         elif caveat.kind == "method_break":

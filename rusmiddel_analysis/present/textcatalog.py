@@ -66,4 +66,7 @@ def setting_values(settings: dict, lang: str = "da") -> dict:
         "large_group": number(disclosure["large_group"], lang),
         "on_track": level(settings["progress_thresholds"]["on_track"], lang),
         "slow": level(settings["progress_thresholds"]["needs_acceleration"], lang),
+        # the administration's margin for a level held: points of a share, percent of a count
+        "margin": number(settings["maintain_margin_points"], lang),
+        "margin_relative": level(settings["maintain_margin_relative"], lang),
     }
