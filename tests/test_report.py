@@ -186,6 +186,26 @@ def test_status_page_is_the_committees_document(demo_report, strategy):
         assert f'href="{target.id}.html"' in html and (demo_report / "2017" / f"{target.id}.html").exists()
 
 
+def test_the_appendix_says_what_each_target_counts(demo_dirs, strategy):
+    """'Hvad målene tæller': every target's numerator (and for a share what it is a share of), in the
+    strategy file's own words, under the target's name, so 'med succes' and 'jævnligt' are defined."""
+    import yaml
+
+    from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
+    from rusmiddel_analysis.present.status_report import StatusReport
+
+    raw, processed = demo_dirs
+    appendix = visible_text(str(StatusReport(2019, processed_dir=processed, status_dir=raw / "status").appendix()))
+    defined = appendix.split("Hvad målene tæller", 1)[1]
+    for entry in yaml.safe_load(DEFAULT_STRATEGY.read_text(encoding="utf-8"))["targets"]:
+        definition = entry["indicator"]["definition"]
+        numerator = definition["numerator"]["da"]
+        assert f"{entry['short_name']['da']} {numerator}" in defined, entry["id"]
+        if entry["unit"] == "percent":
+            denominator = definition["denominator"]["da"]
+            assert f"{numerator}, ud af {denominator[0].lower()}{denominator[1:]}" in defined, entry["id"]
+
+
 def test_the_final_evaluation_concludes(demo_dirs, strategy):
     """2019 says for every target whether it was met and by how much against the strategy's own goal,
     counts the result in plain Danish, answers the committee's 2017 request and has a conclusion."""

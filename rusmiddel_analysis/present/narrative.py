@@ -21,6 +21,11 @@ def capitalise(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
+def lower_first(phrase: str) -> str:
+    """A phrase inside a sentence: its first letter small ("Unge, der …" -> "unge, der …")."""
+    return phrase[:1].lower() + phrase[1:]
+
+
 def amount(target, difference: float, lang: str = "da") -> str:
     """A distance in the target's unit: '3 procentpoint' or '54 borgere' / '1 citizen'."""
     if target.unit == "percent":

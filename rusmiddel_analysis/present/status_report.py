@@ -332,12 +332,26 @@ class StatusReport(Report):
         parts = [html("heading", 2, self.t("document.appendix_heading")), self.reading_guide(level=3)]
         processed = fmt.date(self.manifest.get("processed_on"), self.lang)
         parts.append(html("paragraph", self.t("document.appendix_data", data=self._data_basis(), processed=processed)))
+        parts += self._definitions()
         parts += self._how_we_calculated()
         how = html("link", f"../{HOW_WE_CALCULATED_PAGE}", self.t("document.how_we_calculated"))
         full = html("link", f"../{METHODOLOGY_PAGE}", self.t("document.methodology"))
         parts.append(html("paragraph", Markup(self.t("document.appendix_methods", how=how, full=full)), "rm-web-only"))
         parts.append(html("paragraph", self.t("document.version", version=__version__)))
         return HTMLFragment(Markup("").join(parts))
+
+    def _definitions(self) -> list:
+        """'Hvad målene tæller': each target's numerator and, for a share, what it is a share of, as the
+        strategy file defines them (indicator.definition), so words like 'med succes' are defined."""
+        items = []
+        for target in self.strategy.targets:
+            words = target.definition["numerator"](self.lang)
+            if target.is_share:
+                words = self.t(
+                    "document.definition_share", numerator=words, denominator=narrative.lower_first(target.definition["denominator"](self.lang))
+                )
+            items.append((self.names[target.id], words))
+        return [html("heading", 3, self.t("document.definitions_heading")), html("definitions", items)]
 
     def _how_we_calculated(self) -> list:
         """The five choices that decide a status, with examples from this report (present/how.py):
