@@ -281,7 +281,8 @@ class StatusReport(Report):
             else:
                 parts.append(self.t("high_risk.early_part", **words))
         grades = narrative.grades_words(block["early_grades"], self.lang)
-        return narrative.capitalise(self.t("high_risk.early", grades=grades, parts=narrative.join_words(parts, self.lang)))
+        shares = narrative.capitalise(self.t("high_risk.early", grades=grades, parts=narrative.join_words(parts, self.lang)))
+        return f"{shares} {self.t('document.early_why', grades=grades)}"
 
     def _qualitative(self, section_id: str, page_level: int) -> str:
         """A section of the status file; its free ### sub-headings go one level below the page's heading."""
