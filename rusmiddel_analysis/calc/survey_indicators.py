@@ -31,10 +31,20 @@ def cluster_codes(column: pd.Series | None, rows: int) -> np.ndarray:
     column) is its own cluster, so it counts as an independent answer."""
     if column is None:
         return np.arange(rows)
-    codes, _ = pd.factorize(column)
+    return own_clusters(pd.factorize(column)[0])
+
+
+def own_clusters(codes: np.ndarray) -> np.ndarray:
+    """Factorised cluster codes (-1: no cluster) with each row without a cluster given a code of its own."""
+    codes = np.array(codes)
     missing = codes < 0
     codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
     return codes
+
+
+def stratum_keys(frame: pd.DataFrame, present: list[str]) -> pd.MultiIndex:
+    """Each row's standardisation stratum as its values of the `present` strata columns, as text."""
+    return pd.MultiIndex.from_arrays([frame[c].astype("string").fillna(UNKNOWN_STRATUM).to_numpy(object) for c in present])
 
 
 def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
@@ -42,9 +52,19 @@ def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     present = [c for c in columns if c in frame.columns]
     if not present:
         return np.zeros(len(frame), dtype=int)
-    keys = pd.MultiIndex.from_arrays([frame[c].astype("string").fillna(UNKNOWN_STRATUM).to_numpy(object) for c in present])
-    codes, _ = pd.factorize(keys)
+    codes, _ = pd.factorize(stratum_keys(frame, present))
     return codes
+
+
+def extend_factorised(head: tuple[np.ndarray, pd.Index], tail) -> np.ndarray:
+    """The codes `pd.factorize` gives rows `head` (its codes and uniques) followed by `tail`, without
+    factorising the head again: a value of the tail seen in the head gets the head's code, a new one
+    the next code in order of appearance."""
+    codes, uniques = head
+    if len(tail) == 0:
+        return np.array(codes)
+    both = uniques.append(tail) if isinstance(uniques, pd.MultiIndex) else pd.concat([pd.Series(uniques), pd.Series(tail)], ignore_index=True)
+    return np.concatenate([codes, pd.factorize(both)[0][len(uniques) :]])
 
 
 def answers_frame(
@@ -57,6 +77,7 @@ def answers_frame(
     counts=None,
     clustered=None,
     stratified=None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One row per respondent (or per row of a counts table): year, group, cluster, stratum, answered,
     success and the weight sums' terms.
@@ -65,16 +86,19 @@ def answers_frame(
     answers, each with the row's weight: w = count · weight, w² = count · weight², so every sum the
     estimators use (Σw, Σwy, Σw², Σw²y by cluster and stratum; the numbers of answers) is the sum
     over the answers it counts. `clustered` says per row whether its cluster is known (default: the
-    frame has the cluster column), `stratified` whether its year has the strata columns (default: yes)."""
+    frame has the cluster column), `stratified` whether its year has the strata columns (default: yes).
+    `codes`: the rows' cluster and stratum codes when already known (survey_counts.design_codes)."""
     weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
     n = np.ones(len(frame), dtype=int) if counts is None else np.asarray(counts)
     has_cluster = cluster_column is not None and cluster_column in frame.columns
+    if codes is None:
+        codes = (cluster_codes(frame[cluster_column] if has_cluster else None, len(frame)), stratum_codes(frame, strata))
     return pd.DataFrame(
         {
             "year": frame["year"].to_numpy(int),
             "group": pd.Categorical(group),
-            "cluster": cluster_codes(frame[cluster_column] if has_cluster else None, len(frame)),
-            "stratum": stratum_codes(frame, strata),
+            "cluster": codes[0],
+            "stratum": codes[1],
             "answered": answered,
             "success": success,
             "n": n,
