@@ -133,8 +133,10 @@ def groups_of(data, source: Source, rows: pd.DataFrame, by: str | None, merge: b
     head = _cached_head(data, source, rows, [by] if by is not None else [])
     if by is None or head == 0:
         return group_keys(rows, by, merge)
-    keys = data.derived(("groups", source.name, by, merge), lambda: group_keys(data(source.name), by, merge).to_numpy())
-    return pd.Series(np.concatenate([keys, group_keys(rows.iloc[head:], by, merge).to_numpy()]), index=rows.index)
+    # kept as codes of a few texts: a text per row would hold a million strings per breakdown
+    codes, uniques = data.derived(("groups", source.name, by, merge), lambda: pd.factorize(group_keys(data(source.name), by, merge)))
+    keys = uniques.to_numpy(object)[codes]
+    return pd.Series(np.concatenate([keys, group_keys(rows.iloc[head:], by, merge).to_numpy(object)]), index=rows.index)
 
 
 def estimation_limits(rows: pd.DataFrame) -> pd.Series:
