@@ -22,6 +22,8 @@ disclosure-controlled with the strategy's rules, including the sums that link on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -317,6 +319,23 @@ def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENC
         return stats.trend_test([], [], [], confidence)
     successes, answers = effective_counts(shown)
     return stats.trend_test(successes, answers, shown["year"], confidence)
+
+
+TREND_COLUMNS = ["report_year", "first_year", "last_year", "statistic", "p_value", "direction", "significant", "n_points", "confidence", "reason"]
+
+
+def multiple_trends(multiple: pd.DataFrame, report_years, confidence: float = stats.TREND_CONFIDENCE) -> pd.DataFrame:
+    """Per report year: `multiple_trend` over the published shares with several behaviours of the
+    years up to it (what the high-risk page and the status report show), with the first and last
+    year it reads (NaN when no year is shown). Columns: TREND_COLUMNS (stats.TrendResult's fields)."""
+    rows = []
+    for year in report_years:
+        upto = multiple[multiple["year"] <= int(year)]
+        years = upto.loc[~upto["suppressed"].astype(bool), "year"].astype(int)
+        result = multiple_trend(upto, confidence)
+        first, last = (int(years.min()), int(years.max())) if len(years) else (np.nan, np.nan)
+        rows.append({"report_year": int(year), "first_year": first, "last_year": last, **dataclasses.asdict(result)})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def early_debut(
