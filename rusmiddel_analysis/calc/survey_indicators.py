@@ -123,7 +123,8 @@ def _cluster_design(work: pd.DataFrame, rows: pd.DataFrame, share: np.ndarray, k
     """The design-based effective n, the clusters with answers of `rows` (year, group) and C, the
     clusters with answers in the year, from the answers' cluster sums (survey.linearised_share_variance)."""
     keys = ["year", "group"]
-    answered = work[work["answered"] & work["year"].isin(set(rows["year"]))]
+    # only the columns summed: a million rows' copy of every column costs more than the sums
+    answered = work.loc[work["answered"] & work["year"].isin(set(rows["year"])), [*keys, "cluster", "w", "wy"]]
     per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
     row_of = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[keys].astype({"group": object})))
     code = row_of.reindex(pd.MultiIndex.from_frame(per_cluster[keys].astype({"group": object}))).to_numpy().astype(int)
@@ -308,7 +309,7 @@ def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
     c answers is c answers, not one cluster, so the two years are independent samples and their own
     variances are added (`_own_variance`), on the clustered year's C − 1 where one of them has clusters."""
     columns = ["year", "baseline_measured", "change", "change_se", "change_df"]
-    answered = work[work["answered"]]
+    answered = work.loc[work["answered"], ["year", "cluster", "w", "wy", "w2", "w2y", "n_answered"]]
     if base_year not in set(answered["year"]):
         return pd.DataFrame(columns=columns)
     sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
@@ -355,7 +356,7 @@ def design_trends(work: pd.DataFrame, years_of: dict) -> pd.DataFrame:
     cluster: with none of the years clustered the standard error is the independent-answers one;
     with some, the years are independent samples, Var b = Σ_t ((s_t − s̄) W_t / S)² v_t with each
     year's own variance v_t (`_own_variance`), on the fewest C − 1 of the clustered years."""
-    answered = work[work["answered"]]
+    answered = work.loc[work["answered"], ["year", "cluster", "w", "wy", "w2", "w2y", "n_answered"]]
     sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
     designed = clustered_years(work)
     rows = []
