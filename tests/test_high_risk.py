@@ -482,3 +482,18 @@ def test_a_line_breaks_at_a_hidden_year_and_says_so():
     assert not np.isnan(ax.lines[1].get_ydata()).any()
     assert len([p for p in ax.patches if p.get_gid() == "hidden"]) == 1
     assert _texts(fig).count(text("plot.hidden")) == 1
+
+
+def test_the_results_keep_each_report_years_trend_so_the_pages_only_read_it():
+    from rusmiddel_analysis.calc.high_risk import multiple_trends
+
+    frame = surveyed(9)
+    counts = behaviour_counts(frame, BEHAVIOURS, Rules(), SOURCE)
+    rows = multiple_behaviours(frame, BEHAVIOURS, Rules(), SOURCE, counts, at_least=2)
+    trends = multiple_trends(rows, [2016, 2017]).set_index("report_year")
+    for year in (2016, 2017):
+        expected = multiple_trend(rows[rows["year"] <= year])
+        assert trends.at[year, "direction"] == expected.direction and trends.at[year, "n_points"] == expected.n_points
+        assert trends.at[year, "p_value"] == pytest.approx(expected.p_value, nan_ok=True)
+        assert (trends.at[year, "first_year"], trends.at[year, "last_year"]) == (2015, year)
+    assert trends.at[2016, "direction"] == "cannot_calculate"  # two years cannot be tested

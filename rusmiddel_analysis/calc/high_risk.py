@@ -22,6 +22,8 @@ disclosure-controlled with the strategy's rules, including the sums that link on
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -32,7 +34,7 @@ from rusmiddel_analysis.calc.distribution import DIMENSIONS, distribution_reason
 from rusmiddel_analysis.calc.indicators import protected_years
 from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
 from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
-from rusmiddel_analysis.calc.survey_indicators import answers_frame, design_shares
+from rusmiddel_analysis.calc.survey_indicators import answers_frame, cluster_codes, design_shares
 from rusmiddel_analysis.ingest.schemas import COUNTS, SOURCES
 
 __all__ = [
@@ -195,12 +197,21 @@ def _pair_complements(table: pd.DataFrame, unsafe: np.ndarray, rules: Rules) -> 
     return np.array([(y, g) in hidden_pairs for y, g in zip(cells["year"], cells["group"], strict=True)])
 
 
-def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float, merge: bool = False) -> pd.DataFrame:
+def _design(frame: pd.DataFrame, by: str | None, source: str, merge: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """Each row's group of `by` (`merge`: the residual groups as one) and its sampling cluster's code:
+    what the shares of every trait over the same rows have in common, worked out once for them."""
+    cluster = SOURCES[source].cluster
+    return group_keys(frame, by, merge), cluster_codes(frame[cluster] if cluster in frame.columns else None, len(frame))
+
+
+def _shares(frame: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float, merge: bool = False, design=None) -> pd.DataFrame:
     """The targets' estimator for one yes/no trait per year and group of `by`: design_shares (no
-    standardisation strata: a share by group is not standardised); `merge`: the residual groups as one."""
+    standardisation strata: a share by group is not standardised); `merge`: the residual groups as
+    one; `design`: `_design` of the same rows, when already worked out."""
     spec = SOURCES[source]
     cluster = spec.cluster if spec.cluster in frame.columns else None
-    work = answers_frame(frame, answered, success, group_keys(frame, by, merge), cluster, ())
+    groups, clusters = design if design is not None else _design(frame, by, source, merge)
+    work = answers_frame(frame, answered, success, groups, cluster, (), codes=(clusters, np.zeros(len(frame), dtype=int)))
     out = design_shares(work, confidence)
     return out[out["denominator"] > 0]
 
@@ -210,8 +221,9 @@ def _distribution_shares(frame: pd.DataFrame, behaviours: list[str], dimension: 
     share of the pupils who answered every behaviour that have tried exactly k (the targets' estimator)."""
     complete, count = tried_counts(frame, behaviours)
     by = None if dimension == ALL else dimension
+    design = _design(frame, by, source, merge)
     frames = [
-        _shares(frame, complete, complete & (count == k), by, source, confidence, merge).assign(dimension=dimension, behaviours=k)
+        _shares(frame, complete, complete & (count == k), by, source, confidence, merge, design).assign(dimension=dimension, behaviours=k)
         for k in range(len(behaviours) + 1)
     ]
     return pd.concat(frames, ignore_index=True)
@@ -296,6 +308,23 @@ def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENC
     return stats.trend_test(successes, answers, shown["year"], confidence)
 
 
+TREND_COLUMNS = ["report_year", "first_year", "last_year", "statistic", "p_value", "direction", "significant", "n_points", "confidence", "reason"]
+
+
+def multiple_trends(multiple: pd.DataFrame, report_years, confidence: float = stats.TREND_CONFIDENCE) -> pd.DataFrame:
+    """Per report year: `multiple_trend` over the published shares with several behaviours of the
+    years up to it (what the high-risk page and the status report show), with the first and last
+    year it reads (NaN when no year is shown). Columns: TREND_COLUMNS (stats.TrendResult's fields)."""
+    rows = []
+    for year in report_years:
+        upto = multiple[multiple["year"] <= int(year)]
+        years = upto.loc[~upto["suppressed"].astype(bool), "year"].astype(int)
+        result = multiple_trend(upto, confidence)
+        first, last = (int(years.min()), int(years.max())) if len(years) else (np.nan, np.nan)
+        rows.append({"report_year": int(year), "first_year": first, "last_year": last, **dataclasses.asdict(result)})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
 def early_debut(
     frame: pd.DataFrame,
     behaviours: list[str],
@@ -312,14 +341,17 @@ def early_debut(
     if "grade" not in frame.columns:
         return pd.DataFrame(columns=EARLY_COLUMNS)
     spec = SOURCES[source]
-    return early_debut_of_rows({b: answer_rows(frame, spec, b) for b in behaviours}, early_grades, rules, source, confidence, protected)
+    rows = {b: answer_rows(frame, spec, b) for b in behaviours}
+    return early_debut_of_rows(rows, early_grades, rules, source, confidence, protected, same_rows=True)
 
 
-def _row_shares(rows: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float) -> pd.DataFrame:
+def _row_shares(rows: pd.DataFrame, answered, success, by: str | None, source: str, confidence: float, design=None) -> pd.DataFrame:
     """`_shares` for a question's rows of either layout (calc/survey_counts.py: a counts row stands
     for its count of answers, a year without its clusters gets Kish's interval)."""
     spec = SOURCES[source]
-    work = answers_frame(rows, answered, success, group_keys(rows, by), spec.cluster, (), rows["count"].to_numpy(), rows["clustered"].to_numpy(bool))
+    groups, clusters = design if design is not None else _design(rows, by, source)
+    codes = (clusters, np.zeros(len(rows), dtype=int))
+    work = answers_frame(rows, answered, success, groups, spec.cluster, (), rows["count"].to_numpy(), rows["clustered"].to_numpy(bool), codes=codes)
     out = design_shares(work, confidence)
     return out[out["denominator"] > 0]
 
@@ -331,22 +363,27 @@ def early_debut_of_rows(
     source: str,
     confidence: float = stats.CONFIDENCE,
     protected=frozenset(),
+    same_rows: bool = False,
 ):
     """`early_debut` from each behaviour's question rows (survey_counts.question_rows, so a counts
     table by grade gives it too): a share per behaviour among the early grades' answers. The grade
     breakdown it must not uncover is suppressed as a target's page suppresses it, with its residual
-    groups and the `protected` (dimension, year)s, counts years as answers years."""
+    groups and the `protected` (dimension, year)s, counts years as answers years. `same_rows`: every
+    behaviour's rows are the same pupils' (answer_rows of one frame), so their groups and clusters
+    are worked out once."""
     health = rules.all_or_none_limit(SOURCES[source].health_data)
-    frames = []
+    frames, designs = [], None
     for b, part in rows.items():
         if "grade" not in part.columns or part.empty:
             continue
-        early = part["grade"].isin(early_grades).fillna(False).to_numpy(bool)
+        if designs is None or not same_rows:
+            designs = _design(part, "grade", source), _design(part, None, source)
+            early = part["grade"].isin(early_grades).fillna(False).to_numpy(bool)
         answered = part["answer"].notna().to_numpy()
         tried = part["answer"].fillna(False).astype(bool).to_numpy() & answered
-        grades = _row_shares(part, answered, tried, "grade", source, confidence).assign(unit="percent")
+        grades = _row_shares(part, answered, tried, "grade", source, confidence, designs[0]).assign(unit="percent")
         grades = _suppressed_by_grade(grades, rules, health, protected)
-        combined = _row_shares(part, answered & early, tried & early, None, source, confidence).drop(columns="group")
+        combined = _row_shares(part, answered & early, tried & early, None, source, confidence, designs[1]).drop(columns="group")
         unsafe = primary_suppression(combined["numerator"], combined["denominator"], True, rules) != ""
         for i, year in enumerate(combined["year"]):
             line = grades[grades["year"] == year]

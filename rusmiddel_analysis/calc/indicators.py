@@ -70,6 +70,7 @@ class ProcessedData:
         self.dir = Path(processed_dir)
         self._cache: dict[tuple[str, str | None], pd.DataFrame] = {}
         self._memo: dict[tuple, tuple] = {}
+        self._derived: dict[tuple, object] = {}
 
     @classmethod
     def of(cls, processed) -> ProcessedData:
@@ -92,6 +93,13 @@ class ProcessedData:
         if key not in self._memo:
             self._memo[key] = (strategy, make())
         return self._memo[key][1]
+
+    def derived(self, key: tuple, make):
+        """What `make()` computes from these data alone (no strategy: a source's cluster codes, its
+        respondents' rows without the answer), once however many targets and breakdowns use it."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
 
 def _success_mask(series: pd.Series, rule: dict, strategy) -> pd.Series:
@@ -123,8 +131,9 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None, merge: bo
     answered = frame["answer"].notna().to_numpy()
     success = _success_mask(frame["answer"], spec["success"], strategy).fillna(False).to_numpy(bool) & answered
     flags = (frame["count"].to_numpy(), frame["clustered"].to_numpy(bool), frame["stratified"].to_numpy(bool))
-    keys = group_keys(frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
-    work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags)
+    keys = survey_counts.groups_of(data, source, frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
+    codes = survey_counts.design_codes(data, source, frame)
+    work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags, codes=codes)
     confidence = strategy.settings["confidence"]
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:

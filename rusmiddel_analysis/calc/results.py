@@ -37,6 +37,7 @@ TABLES = (
     "pair_counts",
     "behaviour_counts",
     "multiple_behaviours",
+    "multiple_trend",
     "early_debut",
     "debut_ages",
     "high_risk_unavailable",
@@ -114,6 +115,23 @@ class Results:
     def multiple_behaviours(self) -> pd.DataFrame:
         """high_risk.multiple_behaviours: the share with at least settings.high_risk.multiple behaviours, per year."""
         return self._high_risk_table("multiple_behaviours")
+
+    @property
+    def multiple_trend(self) -> pd.DataFrame:
+        """high_risk.multiple_trends: per report year of the strategy, the test for trend of the share
+        with several behaviours over the years shown up to it (the pages read it, never test)."""
+        from rusmiddel_analysis.calc.high_risk import multiple_trends
+
+        strategy = self._strategy
+        return self._table("multiple_trend", lambda: multiple_trends(self.multiple_behaviours, strategy.years, strategy.settings["trend_confidence"]))
+
+    def multiple_trend_in(self, year: int):
+        """The row of `multiple_trend` for report `year` (direction, p_value, first_year, last_year, ...)."""
+        table = self.multiple_trend
+        rows = table[table["report_year"] == int(year)]
+        if rows.empty:
+            raise KeyError(f"no test for trend of the share with several behaviours for report year {year}")
+        return rows.iloc[0]
 
     @property
     def early_debut(self) -> pd.DataFrame:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.calc import survey_indicators
+from rusmiddel_analysis.calc.breakdowns import group_keys
 from rusmiddel_analysis.ingest.counts import answers_to
 from rusmiddel_analysis.ingest.schemas import COUNT, COUNTS, QUESTION, WEIGHT, Source
 
@@ -46,6 +48,12 @@ def answer_rows(frame: pd.DataFrame, source: Source, question: str) -> pd.DataFr
     return frame[keep].assign(
         answer=frame[question], count=1, clustered=source.cluster in frame.columns, stratified=True, integral=True, layout="answers"
     )
+
+
+def _answers_base(data, source: Source) -> pd.DataFrame:
+    """answer_rows without a question's answer (a placeholder keeps its column's place), built once
+    per ProcessedData: every question of the source shares it."""
+    return data.derived(("answer rows", source.name), lambda: answer_rows(data(source.name), source, next(iter(data(source.name).columns))))
 
 
 def counts_rows(counts: pd.DataFrame, source: Source, question: str) -> pd.DataFrame:
@@ -74,7 +82,7 @@ def question_rows(data, source: Source, question: str, by: str | None = None) ->
     without that column is left out (its groups are not known)."""
     parts = []
     if data.has(source.name):
-        parts.append(answer_rows(data(source.name), source, question))
+        parts.append(_answers_base(data, source).assign(answer=data(source.name)[question]))
     if data.has(source.name, COUNTS):
         part = counts_rows(data(source.name, COUNTS), source, question)
         parts.append(part[_year_has(part, by).to_numpy(bool)] if by is not None else part)
@@ -86,6 +94,49 @@ def question_rows(data, source: Source, question: str, by: str | None = None) ->
     if rows["integral"].all():
         rows["count"] = rows["count"].astype(np.int64)
     return rows
+
+
+def _cached_head(data, source: Source, rows: pd.DataFrame, columns) -> int:
+    """How many leading rows of `rows` (question_rows) are the source's respondents in their own
+    types, so that what was derived from the respondents once holds for them: 0 when there are
+    none, or when adding the counts rows changed a column's type (then nothing cached is used)."""
+    if not data.has(source.name):
+        return 0
+    answers = data(source.name)
+    if any(c in rows.columns and (c not in answers.columns or rows[c].dtype != answers[c].dtype) for c in columns):
+        return 0
+    return len(answers)
+
+
+def design_codes(data, source: Source, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster and stratum codes of question_rows' `rows`, as survey_indicators.cluster_codes and
+    stratum_codes give them, with the respondents' part factorised once per ProcessedData."""
+    cluster = source.cluster if source.cluster in rows.columns else None
+    present = [c for c in source.standardise_by if c in rows.columns]
+    head = _cached_head(data, source, rows, [c for c in (cluster, *present) if c])
+    if head == 0:
+        return survey_indicators.cluster_codes(rows[cluster] if cluster else None, len(rows)), survey_indicators.stratum_codes(rows, tuple(present))
+    answers = data(source.name)
+    if cluster:
+        factorised = data.derived(("clusters", source.name), lambda: pd.factorize(answers[cluster]))
+        clusters = survey_indicators.own_clusters(survey_indicators.extend_factorised(factorised, rows[cluster].iloc[head:]))
+    else:
+        clusters = np.arange(len(rows))
+    if not present:
+        return clusters, np.zeros(len(rows), dtype=int)
+    factorised = data.derived(("strata", source.name, *present), lambda: pd.factorize(survey_indicators.stratum_keys(answers, present)))
+    return clusters, survey_indicators.extend_factorised(factorised, survey_indicators.stratum_keys(rows.iloc[head:], present))
+
+
+def groups_of(data, source: Source, rows: pd.DataFrame, by: str | None, merge: bool = False) -> pd.Series:
+    """breakdowns.group_keys of question_rows' `rows`, with the respondents' part worked out once per ProcessedData."""
+    head = _cached_head(data, source, rows, [by] if by is not None else [])
+    if by is None or head == 0:
+        return group_keys(rows, by, merge)
+    # kept as codes of a few texts: a text per row would hold a million strings per breakdown
+    codes, uniques = data.derived(("groups", source.name, by, merge), lambda: pd.factorize(group_keys(data(source.name), by, merge)))
+    keys = uniques.to_numpy(object)[codes]
+    return pd.Series(np.concatenate([keys, group_keys(rows.iloc[head:], by, merge).to_numpy(object)]), index=rows.index)
 
 
 def estimation_limits(rows: pd.DataFrame) -> pd.Series:

@@ -31,10 +31,20 @@ def cluster_codes(column: pd.Series | None, rows: int) -> np.ndarray:
     column) is its own cluster, so it counts as an independent answer."""
     if column is None:
         return np.arange(rows)
-    codes, _ = pd.factorize(column)
+    return own_clusters(pd.factorize(column)[0])
+
+
+def own_clusters(codes: np.ndarray) -> np.ndarray:
+    """Factorised cluster codes (-1: no cluster) with each row without a cluster given a code of its own."""
+    codes = np.array(codes)
     missing = codes < 0
     codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
     return codes
+
+
+def stratum_keys(frame: pd.DataFrame, present: list[str]) -> pd.MultiIndex:
+    """Each row's standardisation stratum as its values of the `present` strata columns, as text."""
+    return pd.MultiIndex.from_arrays([frame[c].astype("string").fillna(UNKNOWN_STRATUM).to_numpy(object) for c in present])
 
 
 def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
@@ -42,9 +52,19 @@ def stratum_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     present = [c for c in columns if c in frame.columns]
     if not present:
         return np.zeros(len(frame), dtype=int)
-    keys = pd.MultiIndex.from_arrays([frame[c].astype("string").fillna(UNKNOWN_STRATUM).to_numpy(object) for c in present])
-    codes, _ = pd.factorize(keys)
+    codes, _ = pd.factorize(stratum_keys(frame, present))
     return codes
+
+
+def extend_factorised(head: tuple[np.ndarray, pd.Index], tail) -> np.ndarray:
+    """The codes `pd.factorize` gives rows `head` (its codes and uniques) followed by `tail`, without
+    factorising the head again: a value of the tail seen in the head gets the head's code, a new one
+    the next code in order of appearance."""
+    codes, uniques = head
+    if len(tail) == 0:
+        return np.array(codes)
+    both = uniques.append(tail) if isinstance(uniques, pd.MultiIndex) else pd.concat([pd.Series(uniques), pd.Series(tail)], ignore_index=True)
+    return np.concatenate([codes, pd.factorize(both)[0][len(uniques) :]])
 
 
 def answers_frame(
@@ -57,6 +77,7 @@ def answers_frame(
     counts=None,
     clustered=None,
     stratified=None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One row per respondent (or per row of a counts table): year, group, cluster, stratum, answered,
     success and the weight sums' terms.
@@ -65,16 +86,19 @@ def answers_frame(
     answers, each with the row's weight: w = count · weight, w² = count · weight², so every sum the
     estimators use (Σw, Σwy, Σw², Σw²y by cluster and stratum; the numbers of answers) is the sum
     over the answers it counts. `clustered` says per row whether its cluster is known (default: the
-    frame has the cluster column), `stratified` whether its year has the strata columns (default: yes)."""
+    frame has the cluster column), `stratified` whether its year has the strata columns (default: yes).
+    `codes`: the rows' cluster and stratum codes when already known (survey_counts.design_codes)."""
     weights = frame["weight"].to_numpy(float) if "weight" in frame.columns else np.ones(len(frame))
     n = np.ones(len(frame), dtype=int) if counts is None else np.asarray(counts)
     has_cluster = cluster_column is not None and cluster_column in frame.columns
+    if codes is None:
+        codes = (cluster_codes(frame[cluster_column] if has_cluster else None, len(frame)), stratum_codes(frame, strata))
     return pd.DataFrame(
         {
             "year": frame["year"].to_numpy(int),
             "group": pd.Categorical(group),
-            "cluster": cluster_codes(frame[cluster_column] if has_cluster else None, len(frame)),
-            "stratum": stratum_codes(frame, strata),
+            "cluster": codes[0],
+            "stratum": codes[1],
             "answered": answered,
             "success": success,
             "n": n,
@@ -99,7 +123,8 @@ def _cluster_design(work: pd.DataFrame, rows: pd.DataFrame, share: np.ndarray, k
     """The design-based effective n, the clusters with answers of `rows` (year, group) and C, the
     clusters with answers in the year, from the answers' cluster sums (survey.linearised_share_variance)."""
     keys = ["year", "group"]
-    answered = work[work["answered"] & work["year"].isin(set(rows["year"]))]
+    # only the columns summed: a million rows' copy of every column costs more than the sums
+    answered = work.loc[work["answered"] & work["year"].isin(set(rows["year"])), [*keys, "cluster", "w", "wy"]]
     per_cluster = answered.groupby([*keys, "cluster"], sort=False, observed=True).agg(w=("w", "sum"), wy=("wy", "sum")).reset_index()
     row_of = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[keys].astype({"group": object})))
     code = row_of.reindex(pd.MultiIndex.from_frame(per_cluster[keys].astype({"group": object}))).to_numpy().astype(int)
@@ -284,7 +309,7 @@ def baseline_changes(work: pd.DataFrame, base_year: int) -> pd.DataFrame:
     c answers is c answers, not one cluster, so the two years are independent samples and their own
     variances are added (`_own_variance`), on the clustered year's C − 1 where one of them has clusters."""
     columns = ["year", "baseline_measured", "change", "change_se", "change_df"]
-    answered = work[work["answered"]]
+    answered = work.loc[work["answered"], ["year", "cluster", "w", "wy", "w2", "w2y", "n_answered"]]
     if base_year not in set(answered["year"]):
         return pd.DataFrame(columns=columns)
     sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
@@ -331,7 +356,7 @@ def design_trends(work: pd.DataFrame, years_of: dict) -> pd.DataFrame:
     cluster: with none of the years clustered the standard error is the independent-answers one;
     with some, the years are independent samples, Var b = Σ_t ((s_t − s̄) W_t / S)² v_t with each
     year's own variance v_t (`_own_variance`), on the fewest C − 1 of the clustered years."""
-    answered = work[work["answered"]]
+    answered = work.loc[work["answered"], ["year", "cluster", "w", "wy", "w2", "w2y", "n_answered"]]
     sums = answered.groupby(["year", "cluster"], sort=True, observed=True).agg(**AGGREGATE).reset_index()
     designed = clustered_years(work)
     rows = []

@@ -3,7 +3,8 @@
 Like the other report objects (target_report.py, status_report.py), each method returns one ready section: headings, plain
 Danish sentences (narrative.py), seaborn figures with alt texts (high_risk_plots.py) and the table
 behind every figure, each table declaring the disclosure-controlled cells it shows so that the
-privacy gate can hold them against calc/high_risk.py's tables. Nothing here computes a number.
+privacy gate can hold them against calc/high_risk.py's tables. Nothing here computes a number: the
+test for trend is read from the results (calc/results.py, `multiple_trend`), as every figure is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rusmiddel_analysis.calc.breakdowns import ALL, RESIDUAL, RESIDUAL_CODES
-from rusmiddel_analysis.calc.high_risk import DIMENSIONS, multiple_trend
+from rusmiddel_analysis.calc.high_risk import DIMENSIONS
 from rusmiddel_analysis.config.paths import METHODOLOGY_PAGE
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import high_risk_plots as hplots
@@ -101,9 +102,7 @@ class HighRiskReport(Report):
         return self._unavailable_this_year("early_debut")
 
     def _trend_sentence(self) -> str:
-        shown = self.multiple[~self.multiple["suppressed"].astype(bool)]
-        result = multiple_trend(shown, self.strategy.settings["trend_confidence"])
-        return narrative.multiple_trend_sentence(result, sorted(shown["year"].astype(int)), self.lang)
+        return narrative.multiple_trend_sentence(self.results.multiple_trend_in(self.year), self.lang)
 
     def co_occurrence(self) -> HTMLFragment:
         """The heatmap of relative risks and the table of every pair behind it."""

@@ -566,13 +566,14 @@ def multiple_sentence(row, at_least: int, behaviours: int, confidence: float, la
     )
 
 
-def multiple_trend_sentence(result, years: list[int], lang: str = "da", plain: bool = False) -> str:
-    """The test for trend of the share with several behaviours, in words (the targets' test); `plain`:
-    without the p-value, for the committee's document (the high-risk page gives it)."""
-    if result.direction == "cannot_calculate" or not years:
+def multiple_trend_sentence(result, lang: str = "da", plain: bool = False) -> str:
+    """The test for trend of the share with several behaviours (a row of the results' `multiple_trend`),
+    in words (the targets' test); `plain`: without the p-value, for the committee's document (the
+    high-risk page gives it)."""
+    if result.direction == "cannot_calculate" or pd.isna(result.first_year):
         return text("high_risk.trend_cannot_calculate", lang)
     key = f"high_risk.trend_plain_{result.direction}" if plain else f"high_risk.trend_{result.direction}"
-    return text(key, lang, first=min(years), last=max(years), p=fmt.p_value(result.p_value, lang))
+    return text(key, lang, first=int(result.first_year), last=int(result.last_year), p=fmt.p_value(result.p_value, lang))
 
 
 def early_sentence(rows: pd.DataFrame, grades: list[int], year: int, lang: str = "da") -> str:

@@ -17,7 +17,6 @@ import datetime as dt
 import pandas as pd
 
 from rusmiddel_analysis.calc import records
-from rusmiddel_analysis.calc.high_risk import multiple_trend
 from rusmiddel_analysis.config.paths import HIGH_RISK_PAGE, HOW_WE_CALCULATED_PAGE, METHODOLOGY_PAGE
 from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status_text
 from rusmiddel_analysis.present import comparisons, narrative, plots
@@ -237,10 +236,9 @@ class StatusReport(Report):
             parts.append(html("paragraph", words))
         r = self.results
         shown = r.multiple_behaviours[(r.multiple_behaviours["year"] <= self.year) & ~r.multiple_behaviours["suppressed"].astype(bool)]
-        trend = multiple_trend(shown, self.strategy.settings["trend_confidence"])
         sentences = [
             self._multiple_brief(shown) or self._unavailable("multiple_behaviours"),
-            narrative.multiple_trend_sentence(trend, shown["year"].tolist(), self.lang, plain=True),
+            narrative.multiple_trend_sentence(r.multiple_trend_in(self.year), self.lang, plain=True),
             self._early_brief(r.early_debut[r.early_debut["year"] <= self.year]),
         ]
         parts += [html("paragraph", s) for s in sentences if s]
