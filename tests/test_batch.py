@@ -285,6 +285,39 @@ def test_watch_mode_keeps_its_kernels_and_rebuilds_what_changes(demo_report, dem
     assert not (outputs / LOCK_NAME).exists()
 
 
+def test_watch_mode_announces_the_status_page_before_its_pdf(demo_report, demo_dirs, tmp_path, strategy):
+    """Under --watch the analyst waits for the page: it is written and announced first, its PDF is
+    made after it, then the stamp (the next round finds the page up to date)."""
+    import threading
+
+    raw, _ = demo_dirs
+    outputs, status = tmp_path / "outputs", tmp_path / "status"
+    shutil.copytree(demo_report, outputs)
+    shutil.copytree(raw / "status", status)
+    page, pdf = outputs / "2017" / "index.html", outputs / "2017" / jobs.pdf_name(strategy, 2017)
+    before = pdf.stat().st_mtime_ns
+    seen, rounds, stop = [], [], threading.Event()
+
+    def progress(result, done, total):
+        if not result.skipped and result.job.name == "2017/index":
+            seen.append((result.ok, page.stat().st_mtime_ns, pdf.stat().st_mtime_ns))
+
+    def record(summary):
+        rounds.append([r.job.name for r in summary.results if not r.skipped])
+        if len(rounds) == 1:
+            with open(status / "2017.md", "a", encoding="utf-8") as handle:
+                handle.write("\n- Tilføjet under skrivningen.\n")
+        if len(rounds) == 3:
+            stop.set()
+
+    settings = settings_for(demo_dirs, outputs, status_dir=status)
+    runs.watch(strategy, settings, years=[2017], interval=0.05, stop=stop, rounds=record, progress=progress)
+    ((ok, page_at, pdf_at),) = seen
+    assert ok and pdf_at == before < page_at  # announced while the PDF was still the one from before
+    assert pdf.stat().st_mtime_ns >= page_at  # then made after the page
+    assert rounds == [[], ["2017/index"], []]  # the stamp followed: nothing left to rebuild
+
+
 def test_a_second_run_on_the_same_outputs_refuses_and_changes_nothing_and_a_stale_lock_is_taken_over(demo_report, demo_dirs, tmp_path, capsys):
     raw, processed = demo_dirs
     outputs = tmp_path / "outputs"

@@ -67,6 +67,8 @@ class Settings:
     kernel_name: str = KERNEL_NAME
     timeout: int = 600
     pdf: bool = True  # a print-ready PDF of each year's status report (publish/pdf.py)
+    # watch mode: a status page is written and announced first, its PDF after it (run.Publisher)
+    pdf_after_page: bool = False
     project_dir: Path | None = None  # what the notebooks' paths are relative to (for_run sets it)
 
     @property

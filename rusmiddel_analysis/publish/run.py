@@ -107,6 +107,23 @@ class Publisher:
             result.error = f"cannot write to {self.settings.outputs_dir}: {exc.strerror or exc}; the previous page was kept"
         self.summary.results.append(result)
         self._report(result)
+        if result.ok and self._pdf_follows(rendered.job):
+            self._pdf_after_page(rendered, result)
+
+    def _pdf_follows(self, job) -> bool:
+        return job.kind == "status" and self.settings.pdf and self.settings.pdf_after_page
+
+    def _pdf_after_page(self, rendered: Rendered, result: JobResult) -> None:
+        """Watch mode: the status page is announced as soon as it is written; its PDF follows, then
+        the stamp, so a PDF that cannot be written leaves no stamp and the next round makes both again."""
+        job, year_dir = rendered.job, self.settings.outputs_dir / str(rendered.job.year)
+        try:
+            write_pdf(rendered.html, year_dir / pdf_name(self.strategy, job.year))
+            write_atomically(incremental.stamp_path(self.settings.outputs_dir, job), json.dumps({"inputs": self.plan.digests[job]}))
+        except OSError as exc:
+            result.ok = False
+            result.error = f"cannot write the PDF to {year_dir}: {exc.strerror or exc}; the page was written, its PDF was kept as it was"
+            self._report(result)
 
     def _publish(self, rendered: Rendered, result: JobResult) -> None:
         gate: Gate = self.gate.result()
@@ -120,10 +137,11 @@ class Publisher:
             result.error = f"privacy gate stopped the page: {describe(leaks)}; nothing was written"
             return
         write_atomically(year_dir / "notebooks" / job.nb_name, rendered.notebook)
-        if job.kind == "status" and self.settings.pdf:  # before the page: a page that links to its PDF finds it
-            write_pdf(rendered.html, year_dir / pdf_name(self.strategy, job.year))
+        if job.kind == "status" and self.settings.pdf and not self.settings.pdf_after_page:
+            write_pdf(rendered.html, year_dir / pdf_name(self.strategy, job.year))  # before the page: its link finds the PDF
         write_atomically(year_dir / job.html_name, rendered.html)
-        write_atomically(incremental.stamp_path(self.settings.outputs_dir, job), json.dumps({"inputs": self.plan.digests[job]}))
+        if not self._pdf_follows(job):  # else the stamp follows the PDF (_pdf_after_page)
+            write_atomically(incremental.stamp_path(self.settings.outputs_dir, job), json.dumps({"inputs": self.plan.digests[job]}))
 
     def _keep_failure(self, gate: Gate, rendered: Rendered, result: JobResult) -> None:
         """A failing report's message and notebook pass the same gate: either can quote data."""
@@ -260,6 +278,7 @@ def watch(
     `rounds`, if given, is called with each RunSummary.
     """
     stop = stop or threading.Event()
+    settings = dataclasses.replace(settings, pdf_after_page=True)  # the page is what the analyst waits for
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     with outputs_lock(settings.outputs_dir):  # held while watching; each round's run passes through
         _watch_rounds(strategy, settings, years, targets, progress, jobs, interval, stop, rounds)
