@@ -144,8 +144,13 @@ def naive_loop(work: Path, processed: Path, status: Path, years: list[int], targ
     return run
 
 
+WATCH_SETTLE = 5.0  # seconds between saves: an analyst edits, looks, edits again; the last rebuild's PDF finishes meanwhile
+
+
 def watch_latency(repeats: int, command: list[str], status_file: Path, name: str) -> float:
-    """Median seconds from an edit of `status_file` to `rusmiddel report --watch` announcing `name` rebuilt."""
+    """Median seconds from an edit of `status_file` to `rusmiddel report --watch` announcing `name`
+    rebuilt, the edits `WATCH_SETTLE` seconds apart (the status page's PDF is made after the page is
+    announced; edits back to back would time the previous PDF too)."""
     # a background shell starts its jobs with Ctrl-C ignored, which children inherit: restore it
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -161,8 +166,12 @@ def watch_latency(repeats: int, command: list[str], status_file: Path, name: str
                     return time.perf_counter() - started
             raise SystemExit("the watcher stopped")
 
+        def settled() -> float:
+            time.sleep(WATCH_SETTLE)
+            return edit_and_wait()
+
         edit_and_wait()  # the first rebuild also starts the kernel: not counted
-        return statistics.median(edit_and_wait() for _ in range(repeats))
+        return statistics.median(settled() for _ in range(repeats))
     finally:
         process.send_signal(signal.SIGINT)
         try:
