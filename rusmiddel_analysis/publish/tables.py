@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rusmiddel_analysis.calc import comparators
 from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.present.textcatalog import group_label, text
@@ -37,25 +38,10 @@ FILES = ("assessment.csv", "subgroups.csv", "high_risk.csv", "high_risk_groups.c
 COMPARATOR_COLUMNS = ["target_id", "area", "year", "unit", "value", "ci_low", "ci_high", "interval", "numerator", "denominator"]
 # differences.csv: the year's difference in differences per target and area (calc/comparators.Difference),
 # the interval's ends named as in every other table
-DIFFERENCE_COLUMNS = [
-    "target_id",
-    "area",
-    "unit",
-    "baseline_year",
-    "year",
-    "municipality_baseline",
-    "municipality_value",
-    "comparator_baseline",
-    "comparator_value",
-    "municipality_change",
-    "comparator_change",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "confidence",
-    "excludes_zero",
-    "comparator_exact",
-]
+# the differences' columns as calc/comparators.Difference has them, the interval's ends named as in
+# every other published table
+INTERVAL_ENDS = {"low": "ci_low", "high": "ci_high"}
+DIFFERENCE_COLUMNS = [INTERVAL_ENDS.get(c, c) for c in comparators.DIFFERENCE_COLUMNS]
 GROUP_COLUMNS = [
     "measure",
     "year",
@@ -144,7 +130,7 @@ def difference_table(results: Results, year: int) -> pd.DataFrame:
     whether it lies beyond chance and whether the area's figures were taken as exact. A share's
     changes in percentage points (`unit` points), a count's in percent."""
     table = results.differences
-    table = table[table["report_year"] == int(year)].rename(columns={"low": "ci_low", "high": "ci_high"})
+    table = table[table["report_year"] == int(year)].rename(columns=INTERVAL_ENDS)
     return table.reindex(columns=DIFFERENCE_COLUMNS).reset_index(drop=True)
 
 
@@ -154,21 +140,21 @@ def year_tables(strategy, results: Results, year: int, lang: str) -> dict[str, b
     subgroups = subgroup_table(strategy, results, year, lang)
     high_risk = high_risk_table(results, year)
     groups = high_risk_groups_table(results, year)
-    comparators, differences = comparator_table(results, year), difference_table(results, year)
+    areas, differences = comparator_table(results, year), difference_table(results, year)
     sheets = io.BytesIO()
     with pd.ExcelWriter(sheets, engine="openpyxl") as book:
         table.to_excel(book, index=False, sheet_name=text("report.sheet_status", lang, year=year))
         subgroups.to_excel(book, index=False, sheet_name=text("report.sheet_subgroups", lang, year=year))
         high_risk.to_excel(book, index=False, sheet_name=text("report.sheet_high_risk", lang, year=year))
         groups.to_excel(book, index=False, sheet_name=text("report.sheet_high_risk_groups", lang, year=year))
-        comparators.to_excel(book, index=False, sheet_name=text("report.sheet_comparators", lang, year=year))
+        areas.to_excel(book, index=False, sheet_name=text("report.sheet_comparators", lang, year=year))
         differences.to_excel(book, index=False, sheet_name=text("report.sheet_differences", lang, year=year))
     return {
         "assessment.csv": table.to_csv(index=False).encode("utf-8"),
         "subgroups.csv": subgroups.to_csv(index=False).encode("utf-8"),
         "high_risk.csv": high_risk.to_csv(index=False).encode("utf-8"),
         "high_risk_groups.csv": groups.to_csv(index=False).encode("utf-8"),
-        "comparators.csv": comparators.to_csv(index=False).encode("utf-8"),
+        "comparators.csv": areas.to_csv(index=False).encode("utf-8"),
         "differences.csv": differences.to_csv(index=False).encode("utf-8"),
         "assessment.xlsx": sheets.getvalue(),
     }

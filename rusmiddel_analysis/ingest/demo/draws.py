@@ -3,7 +3,8 @@
 A survey's answers are drawn one by one, as a sample is: each respondent's odds of a "yes" carry
 their own weight (older pupils, their risk propensity, their school), with an intercept set so that
 the profile's share is the expected one (docs/assumptions.md). The school and the youth survey
-share these draws; YES_NO is the exports' word for a yes and a no.
+share these draws; YES_NO is the exports' word for a yes and a no, and `inverted` reads a
+mapping the other way (a header or word from its canonical name), for every source module.
 """
 
 from __future__ import annotations
@@ -52,3 +53,8 @@ def cluster_effects(rng: np.random.Generator, n_clusters: int, sd: float) -> np.
     The spread between schools that makes pupils at one school more alike than pupils drawn at
     random (docs/assumptions.md: the intra-class correlation it gives)."""
     return np.exp(rng.normal(0.0, sd, size=n_clusters))
+
+
+def inverted(pairs: dict) -> dict:
+    """`pairs` read the other way, values to keys: a mapping's export headers or words from their canonical names, and back."""
+    return {value: key for key, value in pairs.items()}

@@ -11,12 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from rusmiddel_analysis.ingest.demo.draws import inverted
+
 MAPPING: dict[str, Any] = {
     "read": {"sep": ";", "encoding": "utf-8-sig"},
     "columns": {"TID": "year", "INDHOLD": "residents"},
 }
 # canonical column -> the export's name for it
-EXPORT = {canonical: export for export, canonical in MAPPING["columns"].items()}
+EXPORT = inverted(MAPPING["columns"])
 
 
 def write(folder: Path, profile: dict) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, cluster_effects
+from rusmiddel_analysis.ingest.demo.draws import YES_NO, answers, cluster_effects, inverted
 
 # the yes/no questions, in the export's (and the draws') order
 ITEMS = ("alcohol_ever", "hash_ever", "other_drugs_ever", "parent_agreement", "smoking_ever")
@@ -44,7 +44,7 @@ MAPPING: dict[str, Any] = {
     },
 }
 # canonical column -> the export's name for it
-EXPORT = {canonical: export for export, canonical in MAPPING["columns"].items()}
+EXPORT = inverted(MAPPING["columns"])
 
 
 def debut_column(item: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.ingest.demo.draws import YES_NO
+from rusmiddel_analysis.ingest.demo.draws import YES_NO, inverted
 
 END_STATUS_WORDS = {
     "abstinent": "Stoffri/ædru",
@@ -38,11 +38,6 @@ GENDER_WORDS = {"male": "Mand", "female": "Kvinde", "other": "Andet"}
 CALLER_WORDS = {"therapist": "Behandler", "administrative": "Administrativ medarbejder"}
 
 
-def _read(words: dict) -> dict:
-    """A mapping's recoding: the export's words back to the canonical values they were written from."""
-    return {word: canonical for canonical, word in words.items()}
-
-
 REGISTER_MAPPING: dict[str, Any] = {
     "columns": {
         "Borger-ID (pseudonym)": "person_id",
@@ -58,12 +53,12 @@ REGISTER_MAPPING: dict[str, Any] = {
         "Anden etnisk baggrund end dansk": "ethnic_minority",
     },
     "values": {
-        "substance": _read(SUBSTANCE_WORDS),
-        "end_status": _read(END_STATUS_WORDS),
-        "end_reason": _read(END_REASON_WORDS),
-        "gender": _read(GENDER_WORDS),
-        "psychiatric_disability": _read(YES_NO),
-        "ethnic_minority": _read(YES_NO),
+        "substance": inverted(SUBSTANCE_WORDS),
+        "end_status": inverted(END_STATUS_WORDS),
+        "end_reason": inverted(END_REASON_WORDS),
+        "gender": inverted(GENDER_WORDS),
+        "psychiatric_disability": inverted(YES_NO),
+        "ethnic_minority": inverted(YES_NO),
     },
 }
 FOLLOW_UP_MAPPING: dict[str, Any] = {
@@ -76,14 +71,14 @@ FOLLOW_UP_MAPPING: dict[str, Any] = {
         "Status ved opfølgning": "status",
     },
     "values": {
-        "contacted": _read(YES_NO),
-        "contacted_by": _read(CALLER_WORDS),
-        "status": _read(END_STATUS_WORDS),
+        "contacted": inverted(YES_NO),
+        "contacted_by": inverted(CALLER_WORDS),
+        "status": inverted(END_STATUS_WORDS),
     },
 }
 # canonical column -> the export's name for it
-REGISTER = {canonical: export for export, canonical in REGISTER_MAPPING["columns"].items()}
-FOLLOW_UP = {canonical: export for export, canonical in FOLLOW_UP_MAPPING["columns"].items()}
+REGISTER = inverted(REGISTER_MAPPING["columns"])
+FOLLOW_UP = inverted(FOLLOW_UP_MAPPING["columns"])
 
 
 def _new_person(rng: np.random.Generator) -> dict:

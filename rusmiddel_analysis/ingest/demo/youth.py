@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.ingest.demo.draws import answers, yes
+from rusmiddel_analysis.ingest.demo.draws import answers, inverted, yes
 
 EDUCATION_CODES = {"stx": 1, "hhx": 2, "htx": 3, "hf": 4, "eud": 5, "sosu": 6, "other": 7}
 EDUCATION_LABELS: dict[int | float, str] = {1: "STX", 2: "HHX", 3: "HTX", 4: "HF", 5: "EUD", 6: "SOSU", 7: "Anden uddannelse"}
@@ -62,7 +62,7 @@ MAPPING: dict[str, Any] = {
     },
 }
 # canonical column -> the export's variable name
-EXPORT = {canonical: export for export, canonical in MAPPING["columns"].items()}
+EXPORT = inverted(MAPPING["columns"])
 
 
 def institutions(rng: np.random.Generator, cfg: dict, year: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
