@@ -47,7 +47,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import progress, stats, verdict
 from rusmiddel_analysis.calc.records import Caveat, QualityProblem, codes
-from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
 COLUMNS = [
@@ -282,7 +282,7 @@ def trend_of(target, rows: pd.DataFrame, confidence: float, dispersion: float = 
 
 def applies_to(method_break, target) -> bool:
     """Whether a method break of the strategy file changes how `target` is measured."""
-    sources = {target.source} | ({FOLLOW_UPS} if target.indicator.get("basis") == "follow_up" else set())
+    sources = set(target.indicator_type.sources_read(target))
     return target.id in method_break.targets or bool(sources & set(method_break.sources))
 
 

@@ -62,7 +62,7 @@ def supported_subgroups(target) -> tuple[str, ...]:
 def published_subgroups(target) -> tuple[str, ...]:
     """The breakdowns the reports publish: never a single school or institution, and not the
     substance of a target whose definition fixes it."""
-    fixed = ("substance",) if target.indicator["type"] == "treatment_outcome" else ()
+    fixed = target.indicator_type.fixed_breakdowns
     return tuple(by for by in SOURCES[target.source].published_subgroups if by not in fixed)
 
 

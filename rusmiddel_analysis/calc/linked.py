@@ -408,13 +408,8 @@ def protect_counts(rows: dict[str, pd.DataFrame], linked: LinkedSet, min_cell: i
 def linked_targets(strategy, source: str, behaviours: list[str]) -> list[tuple[str, str, bool]]:
     """The targets whose numbers count one of the behaviours of `source`: (id, column, the answer
     counted), for a share of pupils answering yes (or no) to a behaviour."""
-    found = []
-    for t in strategy.targets:
-        spec = t.indicator
-        rule = spec.get("success") if isinstance(spec.get("success"), dict) else {}
-        if t.source == source and spec["type"] == "share" and spec.get("column") in behaviours and isinstance(rule.get("equals"), bool):
-            found.append((t.id, spec["column"], rule["equals"]))
-    return found
+    counted = ((t, t.indicator_type.counted_answer(t)) for t in strategy.targets if t.source == source)
+    return [(t.id, *answer) for t, answer in counted if answer is not None and answer[0] in behaviours]
 
 
 # a high-risk row's counts of pupils with a behaviour, never published (their share is)

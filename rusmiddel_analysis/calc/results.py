@@ -45,7 +45,7 @@ TABLES = (
     "differences",
 )
 # the code results depend on: a change to any of it makes a kept artefact stale
-CODE = ("calc", "ingest", "config")
+CODE = ("calc", "ingest", "config", "indicator_types")
 
 
 class Results:
@@ -91,8 +91,8 @@ class Results:
 
     @property
     def follow_up(self) -> pd.DataFrame:
-        """indicators.follow_up_summary."""
-        from rusmiddel_analysis.calc.indicators import follow_up_summary
+        """follow_up.follow_up_summary."""
+        from rusmiddel_analysis.calc.follow_up import follow_up_summary
 
         return self._table("follow_up", lambda: follow_up_summary(self._strategy, self.data))
 

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from rusmiddel_analysis.config import indicator_types
 from rusmiddel_analysis.config.echo import printable_lines
 from rusmiddel_analysis.config.files import YamlFileError, read_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
@@ -27,7 +28,6 @@ POLARITIES = ("higher_is_better", "lower_is_better")
 KINDS = ("reach", "at_least", "at_most", "maintain")
 # a kind that states its direction needs the polarity it states
 KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
-INDICATOR_TYPES = ("share", "treatment_outcome", "persons_starting")
 LANGS = ("da", "en")
 # the reports a committee gets on the way (strategy.milestones): what each must hold is in ingest/status_text.py
 MILESTONE_KINDS = ("midterm_status", "final_evaluation")
@@ -240,6 +240,11 @@ class Target:
     @property
     def source(self) -> str:
         return self.indicator["source"]
+
+    @property
+    def indicator_type(self) -> indicator_types.IndicatorType:
+        """The type that counts this target (config/indicator_types.py)."""
+        return indicator_types.type_of(self)
 
     @property
     def is_share(self) -> bool:
@@ -670,26 +675,12 @@ class _Parser:
             )
 
     def indicator(self, raw: Any, tid: str, code_sets: Mapping) -> dict:
-        kind = self.choice(self.get(raw, "type", tid, "indicator."), INDICATOR_TYPES, tid, "indicator.type")
+        """The `indicator:` block: its type (one of the registry's, config/indicator_types.py) and
+        source, then the type's own fields checked by the type, their defaults filled in."""
+        kind = self.choice(self.get(raw, "type", tid, "indicator."), indicator_types.names(), tid, "indicator.type")
         self.string(self.get(raw, "source", tid, "indicator."), tid, "indicator.source")
-        if kind == "share":
-            self.string(self.get(raw, "column", tid, "indicator."), tid, "indicator.column")
-            success = self.get(raw, "success", tid, "indicator.")
-            if not isinstance(success, Mapping) or len(success) != 1 or next(iter(success)) not in ("equals", "in", "not_in"):
-                self.fail("must be one of {equals: v}, {in: [...]}, {not_in: [...]} or a code-set name", tid, "indicator.success")
-            for key in ("in", "not_in"):
-                if isinstance(success.get(key), str) and success[key] not in code_sets:
-                    self.fail(f"unknown code set '{success[key]}'", tid, "indicator.success")
-        elif kind == "treatment_outcome":
-            self.choice(self.get(raw, "substance", tid, "indicator."), ("alcohol", "drugs"), tid, "indicator.substance")
-            basis = self.choice(raw.get("basis", "end_of_treatment"), ("end_of_treatment", "follow_up"), tid, "indicator.basis")
-            if basis == "follow_up":
-                self.choice(raw.get("follow_up_months"), (1, 6, 12), tid, "indicator.follow_up_months")
-            for key in ("success", "known"):
-                name = self.get(raw, key, tid, "indicator.")
-                if isinstance(name, str) and name not in code_sets:
-                    self.fail(f"unknown code set '{name}'", tid, f"indicator.{key}")
-        return dict(raw)
+        own = indicator_types.indicator_type(kind).check_spec(indicator_types.SpecCheck(raw, tid, code_sets, self.fail))
+        return {**raw, **own}
 
 
 def _round_half_up(x: float) -> float:

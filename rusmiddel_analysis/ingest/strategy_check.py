@@ -18,10 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rusmiddel_analysis.config.strategy import StrategyError, line_of, load_strategy, yaml_node_lines
-from rusmiddel_analysis.ingest.schemas import EPISODES, SOURCES
-
-# the unit each indicator type counts in
-UNIT_OF = {"share": "percent", "treatment_outcome": "percent", "persons_starting": "persons"}
+from rusmiddel_analysis.ingest.schemas import SOURCES
 
 
 @dataclass(frozen=True)
@@ -44,78 +41,33 @@ class StrategyCheckError(StrategyError):
         super().__init__(path, f"{len(problems)} problem(s) with the data it names:\n" + "\n".join(listed))
 
 
-def _column(source: str, name: str):
+def column_of(source: str, name: str):
+    """The canonical column `name` of `source`, or None."""
     return next((c for c in SOURCES[source].columns if c.name == name), None)
 
 
-def _where_else(name: str, source: str) -> str:
+def where_else(name: str, source: str) -> str:
+    """' (it is a column of ...)' when other sources have the column, else ''."""
     others = [s for s, spec in SOURCES.items() if s != source and any(c.name == name for c in spec.columns)]
     return f" (it is a column of {', '.join(others)})" if others else ""
 
 
-def _codes_of(strategy, operand) -> tuple[str, ...]:
+def codes_of(strategy, operand) -> tuple[str, ...]:
+    """The codes a rule names: a code set's by its name, or the list given."""
     return tuple(strategy.code_set(operand)) if isinstance(operand, str) else tuple(operand or ())
 
 
-def _success_problems(strategy, target, col) -> list[Problem]:
-    """Does the success rule fit the column: its type, and for codes, the column's codes?"""
-    ((kind, operand),) = target.indicator["success"].items()
-    field = "indicator.success"
-    if kind == "equals":
-        if col.kind == "bool" and not isinstance(operand, bool):
-            return [Problem(target.id, field, f"column '{col.name}' is yes/no: write equals: true or equals: false, not {operand!r}")]
-        if col.kind == "code" and operand not in col.codes:
-            return [Problem(target.id, field, f"unknown code {operand!r} for column '{col.name}'; valid: {', '.join(col.codes)}")]
-        return []
-    if col.kind != "code":
-        return [Problem(target.id, field, f"'{kind}' needs a column of codes; '{col.name}' is {col.kind}: use equals")]
-    unknown = [c for c in _codes_of(strategy, operand) if c not in col.codes]
-    if unknown:
-        return [Problem(target.id, field, f"unknown code(s) {', '.join(map(repr, unknown))} for column '{col.name}'; valid: {', '.join(col.codes)}")]
-    return []
-
-
-def _share_problems(strategy, target) -> list[Problem]:
-    source, name = target.source, target.indicator["column"]
-    col = _column(source, name)
-    if col is None:
-        valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind in ("bool", "code"))
-        return [Problem(target.id, "indicator.column", f"no column '{name}' in source '{source}'{_where_else(name, source)}; valid: {valid}")]
-    if col.kind not in ("bool", "code"):
-        return [Problem(target.id, "indicator.column", f"column '{name}' is {col.kind}; a share needs a yes/no or a code column")]
-    return _success_problems(strategy, target, col)
-
-
-def _treatment_problems(strategy, target) -> list[Problem]:
-    spec, problems = target.indicator, []
-    if target.source != EPISODES:
-        problems.append(Problem(target.id, "indicator.source", f"a {spec['type']} target is counted from '{EPISODES}', not '{target.source}'"))
-    if spec["type"] == "treatment_outcome":
-        status = _column(EPISODES, "end_status").codes
-        for key in ("success", "known"):
-            unknown = [c for c in _codes_of(strategy, spec[key]) if c not in status]
-            if unknown:
-                listed = ", ".join(map(repr, unknown))
-                problems.append(Problem(target.id, f"indicator.{key}", f"unknown status code(s) {listed}; valid: {', '.join(status)}"))
-        missing = set(_codes_of(strategy, spec["success"])) - set(_codes_of(strategy, spec["known"]))
-        if missing:
-            problems.append(Problem(target.id, "indicator.known", f"the success codes {', '.join(sorted(missing))} must also count as known"))
-    return problems
-
-
 def _target_problems(strategy, target) -> list[Problem]:
-    kind, source = target.indicator["type"], target.source
+    kind, source = target.indicator_type, target.source
     problems = []
-    if target.unit != UNIT_OF[kind]:
-        problems.append(Problem(target.id, "unit", f"a {kind} target is measured in {UNIT_OF[kind]}, not {target.unit}"))
+    if target.unit != kind.unit:
+        problems.append(Problem(target.id, "unit", f"a {kind.name} target is measured in {kind.unit}, not {target.unit}"))
     start, end = strategy.period_start, strategy.period_end
     if not start <= target.target_year <= end:
         problems.append(Problem(target.id, "target.year", f"{target.target_year} lies outside the period {start}-{end}"))
     if source not in SOURCES:
         return [*problems, Problem(target.id, "indicator.source", f"unknown source '{source}'; valid: {', '.join(SOURCES)}")]
-    if kind == "share":
-        return problems + _share_problems(strategy, target)
-    return problems + _treatment_problems(strategy, target)
+    return problems + kind.source_problems(strategy, target)
 
 
 def _high_risk_problems(block: dict) -> list[Problem]:
@@ -125,14 +77,14 @@ def _high_risk_problems(block: dict) -> list[Problem]:
         return [Problem(None, f"{field}.source", f"unknown source '{source}'; valid: {', '.join(SOURCES)}")]
     problems = []
     for name in block["behaviours"]:
-        col = _column(source, name)
+        col = column_of(source, name)
         if col is None or col.kind != "bool":
             valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind == "bool")
             problems.append(Problem(None, f"{field}.behaviours", f"'{name}' is not a yes/no column of '{source}'; valid: {valid}"))
-    if block["early_grades"] and _column(source, "grade") is None:
+    if block["early_grades"] and column_of(source, "grade") is None:
         problems.append(Problem(None, f"{field}.early_grades", f"'{source}' has no grade column"))
     for behaviour, name in block["debut_ages"].items():
-        col = _column(source, name)
+        col = column_of(source, name)
         if behaviour not in block["behaviours"]:
             problems.append(Problem(None, f"{field}.debut_ages.{behaviour}", f"'{behaviour}' is not one of settings.high_risk.behaviours"))
         elif col is None or col.kind != "int":

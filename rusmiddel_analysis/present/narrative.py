@@ -155,6 +155,13 @@ def _claim(target, row) -> tuple[str, float | None]:
     return "on_track", verdict.p_on_track
 
 
+def exact_key(target) -> str:
+    """The sentence for a register's exact count: the target's type's own where the catalogue has
+    one (narrative.certainty.exact_<type>), else the general one."""
+    own = f"narrative.certainty.exact_{target.indicator_type.name}"
+    return own if own in catalogue("da") else "narrative.certainty.exact"
+
+
 def certainty_sentence(target, row, lang: str = "da") -> str:
     """How sure the status is, in one sentence: a register's count is exact; a survey's status is
     statistically certain when its whole interval lies on the status's side of the reference that
@@ -162,7 +169,7 @@ def certainty_sentence(target, row, lang: str = "da") -> str:
     verdict = records.verdict_of(row)
     values = _verdict_values(target, row, lang)
     if verdict.certainty == "exact":
-        return text(f"narrative.certainty.exact_{target.indicator['type']}", lang)
+        return text(exact_key(target), lang)
     if verdict.certainty == "certain":
         reference = text(_reference_key(target, row), lang, **values)
         side = "past" if verdict.status in ("achieved", "on_track", "maintained") else "short"

@@ -308,31 +308,30 @@ class TargetReport(Report):
         page = Builder().add(html("heading", 2, self.t("report.quality_heading")))
         years = ", ".join(str(int(y)) for y in sorted(self.rows["year"].unique()))
         page.add(html("paragraph", self.t("report.quality_years", years=years or fmt.HIDDEN)))
-        latest = self.rows[self.rows["year"] == self.measured_year]
-        if self.target.indicator["type"] == "share" and len(latest):
-            r = latest.iloc[0]
-            answers = self.t(
-                "report.quality_answers",
-                year=self.measured_year,
-                n=fmt.number(r.denominator, self.lang),
-                no_answer=fmt.number(r.no_answer, self.lang),
-            )
-            page.add(html("paragraph", answers))
-            for sentence in self._design_sentences(r):
-                page.add(html("paragraph", sentence))
-            declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
-            column = self.target.indicator.get("column")
-            if declared.get(column):
-                page.add(html("paragraph", self.t("report.quality_declared_missing", n=fmt.number(declared[column], self.lang))))
+        # what the target's type says of its data (config/indicator_types.py), then a survey's limits
+        self.target.indicator_type.add_quality(self, page, self.rows[self.rows["year"] == self.measured_year])
         for sentence in self._limits_sentences():
             page.add(html("paragraph", sentence))
-        if self.target.indicator["type"] == "treatment_outcome":
-            if len(latest) and not fmt.missing(latest.iloc[0].unknown_share):
-                limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
-                share = fmt.percent(100 * latest.iloc[0].unknown_share, self.lang)
-                page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
-            self.follow_up_table(page)
         return page.build()
+
+    def add_answers_quality(self, page: Builder, r) -> None:
+        """A survey question's answers and no-answers in the measured year, the design's sentences and
+        the answers the export declared missing."""
+        n, no_answer = fmt.number(r.denominator, self.lang), fmt.number(r.no_answer, self.lang)
+        page.add(html("paragraph", self.t("report.quality_answers", year=self.measured_year, n=n, no_answer=no_answer)))
+        for sentence in self._design_sentences(r):
+            page.add(html("paragraph", sentence))
+        declared = self.manifest["sources"].get(self.target.source, {}).get("declared_missing", {})
+        column = self.target.indicator.get("column")
+        if declared.get(column):
+            page.add(html("paragraph", self.t("report.quality_declared_missing", n=fmt.number(declared[column], self.lang))))
+
+    def add_unknown_outcomes(self, page: Builder, r) -> None:
+        """The share of a register's outcomes that are unknown in the measured year, beside its limit."""
+        if not fmt.missing(r.unknown_share):
+            limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
+            share = fmt.percent(100 * r.unknown_share, self.lang)
+            page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
 
     def _limits_sentences(self) -> list[str]:
         """What a survey's counts could not give in the years shown (calc/survey_counts.py,
@@ -398,13 +397,14 @@ class TargetReport(Report):
             )
         return sentences
 
-    def follow_up_rows(self) -> pd.DataFrame:
-        """The follow-up summary of this target's substance, up to the report year."""
+    def follow_up_rows(self, substance: str) -> pd.DataFrame:
+        """The follow-up summary of `substance`, up to the report year."""
         summary = self.results.follow_up
-        return summary[(summary["year"] <= self.year) & (summary["substance"] == self.target.indicator["substance"])]
+        return summary[(summary["year"] <= self.year) & (summary["substance"] == substance)]
 
-    def follow_up_table(self, page: Builder) -> None:
-        summary = self.follow_up_rows()
+    def add_follow_up_table(self, page: Builder, substance: str) -> None:
+        """The follow-up calls of `substance`'s episodes: who was called, reached, and with what outcome."""
+        summary = self.follow_up_rows(substance)
         if summary.empty:
             return
         rows, cells = [], []
@@ -474,7 +474,7 @@ class TargetReport(Report):
         """How the interval, the test of change and the trend are computed, in words, and the version."""
         from rusmiddel_analysis.config.version import __version__
 
-        kind = "share_design" if self.target.indicator["type"] == "share" else "share" if self.target.is_share else "count"
+        kind = self.target.indicator_type.interval_words or ("share" if self.target.is_share else "count")
         if kind == "share_design" and NO_CLUSTER in limits_in(self.results.totals, self.target.id, self.measured_year):
             kind = "share"  # counts without the school: the plain interval (estimation_limits)
         return [

@@ -55,46 +55,59 @@ def _not_regular_share(strategy, target, path: dict[int, float]) -> dict[int, fl
     return {y: (v if kind == "not_in" else round(100 - v, 1)) for y, v in path.items()}
 
 
-def _survey_shares(profile: dict, strategy, paces: dict[str, float]) -> None:
-    """Each share target's column calibrated to its path; other columns flat at the profile's first value."""
-    school, youth = profile["skole"], profile["ungdom"]
+def _flat_truth(profile: dict) -> None:
+    """Every survey column and treatment figure flat at the packaged profile's first value; the
+    targets' types then put their paths in (`share_truth`, `treatment_success_truth`,
+    `persons_starting_truth`)."""
+    school, youth, cfg, years = profile["skole"], profile["ungdom"], profile["behandling"], profile["years"]
     for table in (school["share_not"], school["share_yes"], youth["share_not"]):
         for column, values in table.items():
-            table[column] = dict.fromkeys(profile["years"], next(iter(values.values())))
+            table[column] = dict.fromkeys(years, next(iter(values.values())))
     youth["share_not_regular"] = dict.fromkeys(youth["survey_years"], next(iter(youth["share_not_regular"].values())))
-    for target in (t for t in strategy.targets if t.indicator["type"] == "share"):
-        column = target.indicator["column"]
-        survey = school if target.source == "ungeprofil_skole" else youth
-        years = profile["years"] if survey is school else youth["survey_years"]
-        path = success_path(target, years, paces[target.id])
-        yes = _yes_share(target, path)
-        if yes is not None and column in survey.get("share_yes", {}):
-            survey["share_yes"][column] = yes
-        elif yes is not None and column in survey["share_not"]:
-            survey["share_not"][column] = {y: round(100 - v, 1) for y, v in yes.items()}
-        elif column == "alcohol_frequency":
-            not_regular = _not_regular_share(strategy, target, path)
-            if not_regular is not None:
-                youth["share_not_regular"] = not_regular
-
-
-def _treatment(profile: dict, strategy, paces: dict[str, float]) -> None:
-    """Treatment success by substance and persons starting, from the treatment targets."""
-    cfg, years = profile["behandling"], profile["years"]
-    before = years[0] - 1  # a year of earlier episodes, so that some citizens return
     for substance, shares in cfg["success_share"].items():
         cfg["success_share"][substance] = dict.fromkeys(years, next(iter(shares.values())))
-    counts = cfg["persons_starting"]
-    first_count = next(iter(counts.values()))
-    cfg["persons_starting"] = {before: first_count, **dict.fromkeys(years, first_count)}
-    for target in strategy.targets:
-        if target.indicator["type"] == "treatment_outcome":
-            cfg["success_share"][target.indicator["substance"]] = success_path(target, years, paces[target.id])
-        elif target.indicator["type"] == "persons_starting" and target.source == EPISODES:
-            path = success_path(target, years, paces[target.id])
-            cfg["persons_starting"] = {before: int(round(path[years[0]] * 0.98)), **{y: int(round(v)) for y, v in path.items()}}
+    first_count = next(iter(cfg["persons_starting"].values()))
+    cfg["persons_starting"] = {years[0] - 1: first_count, **dict.fromkeys(years, first_count)}
+
+
+def share_truth(profile: dict, strategy, target, pace: float) -> None:
+    """A share target's column calibrated to its path in the survey it names (a column the demo
+    surveys do not draw is left alone)."""
+    school, youth = profile["skole"], profile["ungdom"]
+    column = target.indicator["column"]
+    survey = school if target.source == "ungeprofil_skole" else youth
+    years = profile["years"] if survey is school else youth["survey_years"]
+    path = success_path(target, years, pace)
+    yes = _yes_share(target, path)
+    if yes is not None and column in survey.get("share_yes", {}):
+        survey["share_yes"][column] = yes
+    elif yes is not None and column in survey["share_not"]:
+        survey["share_not"][column] = {y: round(100 - v, 1) for y, v in yes.items()}
+    elif column == "alcohol_frequency":
+        not_regular = _not_regular_share(strategy, target, path)
+        if not_regular is not None:
+            youth["share_not_regular"] = not_regular
+
+
+def treatment_success_truth(profile: dict, target, pace: float) -> None:
+    """The success share of the target's substance along its path."""
+    profile["behandling"]["success_share"][target.indicator["substance"]] = success_path(target, profile["years"], pace)
+
+
+def persons_starting_truth(profile: dict, target, pace: float) -> None:
+    """The persons starting treatment along the target's path (a year before it a little fewer, so
+    that some citizens return), when the target counts the treatment register."""
+    if target.source != EPISODES:
+        return
+    years = profile["years"]
+    path = success_path(target, years, pace)
+    profile["behandling"]["persons_starting"] = {years[0] - 1: int(round(path[years[0]] * 0.98)), **{y: int(round(v)) for y, v in path.items()}}
+
+
+def _follow_up_story(profile: dict) -> None:
+    """The profile's story of the follow-up, kept to its last years: calls that reach enough only at the end."""
+    cfg, years = profile["behandling"], profile["years"]
     contact, caller = list(cfg["follow_up_contact"].values()), list(cfg["follow_up_caller"].values())
-    # the profile's story of the follow-up, kept to its last years: calls that reach enough only at the end
     cfg["follow_up_contact"] = {y: contact[max(len(contact) - len(years) + i, 0)] for i, y in enumerate(years)}
     cfg["follow_up_caller"] = {y: caller[max(len(caller) - len(years) + i, 0)] for i, y in enumerate(years)}
     cfg["data_end"] = f"{years[-1]}-12-31"
@@ -134,8 +147,10 @@ def profile_for(strategy, base: dict) -> dict:
     profile["ungdom"]["survey_years"] = [y for y in years if (years[-1] - y) % 2 == 0]
     paces = {t.id: PACES[i % len(PACES)] for i, t in enumerate(strategy.targets)}
     profile["skole"]["grade_mix"] = {"default": base["skole"]["grade_mix"]["default"]}
-    _survey_shares(profile, strategy, paces)
-    _treatment(profile, strategy, paces)
+    _flat_truth(profile)
+    for target in strategy.targets:  # each type puts its target's path where the demo draws it
+        target.indicator_type.calibrate_demo(profile, strategy, target, paces[target.id])
+    _follow_up_story(profile)
     # the institutions joining late join in the last survey year
     for institution in profile["ungdom"]["institutions"]:
         if "from_year" in institution:
