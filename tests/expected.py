@@ -347,3 +347,20 @@ def protected_line(processed: Path, source: str, year: int, by: str) -> bool:
         residual = distribution[distribution.index.isin(RESIDUAL)].sum().to_numpy()
         breaks |= bool(((residual > 0) & (residual < settings()["disclosure"]["min_cell"])).any())
     return breaks
+
+
+def used_dispersion(processed: Path, target_id: str, report_year: int) -> float:
+    """The overdispersion φ a count uses (methodology 2.5, 2.9): Pearson's X²/(k-2) of a log-linear
+    Poisson fit over the years from the baseline to the report year (statsmodels' GLM), when there
+    are at least `min_dispersion_points` years, φ > 1 and Pearson's test rejects at `confidence`; else 1."""
+    import statsmodels.api as sm
+
+    block = entry(target_id)
+    years = np.arange(block["baseline"]["year"], report_year + 1)
+    if len(years) < settings()["min_dispersion_points"]:
+        return 1.0
+    counts = [persons_starting(processed, int(year)) for year in years]
+    fit = sm.GLM(counts, sm.add_constant(years - years.mean()), family=sm.families.Poisson()).fit()
+    df = len(years) - 2
+    phi, p_value = fit.pearson_chi2 / df, stats.chi2.sf(fit.pearson_chi2, df)
+    return float(phi) if phi > 1 and p_value < 1 - settings()["confidence"] else 1.0
