@@ -1,5 +1,11 @@
 """Comparators: other areas' published figures, checked like any source, with their intervals, and a
-difference in differences whose every number is computed here by hand."""
+difference in differences whose every number is computed here by hand.
+
+Where the expected numbers come from: the processed comparator file, the municipality's own figures
+counted from the processed data (tests/expected.py: a survey's share with its cluster-robust interval,
+the persons starting treatment, their overdispersion by statsmodels' Poisson GLM) and each target's
+status from the strategy file's decision table; docs/methodology.md 2.9's formulas written out here.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,11 @@
 """High-risk groups: co-occurring risk behaviours against statsmodels, disclosure on the new
-table, the demo's realistic co-occurrence, and high_risk.csv in every year's outputs."""
+table, the demo's realistic co-occurrence, and high_risk.csv in every year's outputs.
+
+Where the expected numbers come from: the pupils (processed data, counted with pandas) and the
+strategy file's `settings.high_risk` and disclosure rules; statsmodels for the 2x2 measures. A page's
+number is also checked against high_risk.csv / high_risk_groups.csv (the two outputs agree), never
+only against them.
+"""
 
 from __future__ import annotations
 
@@ -417,6 +423,8 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     from rusmiddel_analysis.calc.high_risk import _shares, _suppressed_by_grade
     from rusmiddel_analysis.calc.indicators import ProcessedData, compute
 
+    from .expected import breaks_primary
+
     _, processed = demo_dirs
     data = ProcessedData(processed)
     frame = data(SOURCE).copy()
@@ -428,7 +436,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     data._cache[SOURCE, None] = frame  # the targets' computation reads the same planted data
     rules = DisclosureRules.from_settings(strategy.settings)
     by_grade = compute(strategy, data, by="grade")
-    checked = 0
+    checked = planted = 0
     for target in strategy.targets:
         column = target.indicator.get("column")
         if target.source != SOURCE or column not in BEHAVIOURS:
@@ -444,8 +452,14 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         theirs = by_grade[by_grade["target_id"] == target.id]
         key = lambda t: dict(zip(zip(t["year"].astype(int), t["group"].astype(str), strict=True), t["suppressed"], strict=True))
         assert key(ours) == key(theirs), target.id
+        # the planted 6th grade by hand: 1-4 of its answering pupils have tried it, a small cell both tables hide
+        sixth_grade = frame[(frame["year"] == 2017) & (frame["grade"] == 6) & frame[column].notna()]
+        tried_there = int(sixth_grade[column].astype(bool).sum())
+        if breaks_primary(len(sixth_grade) - tried_there, len(sixth_grade), health_data=False):
+            assert key(theirs)[(2017, "6")] and key(ours)[(2017, "6")], target.id
+            planted += 1
         checked += int(theirs["suppressed"].sum())
-    assert checked >= 4  # each planted small cell and its complement
+    assert checked >= 4 and planted == 2  # each planted small cell and its complement
 
 
 # --- the figures: a hidden cell is marked "skjult", never drawn as a zero ---------------------

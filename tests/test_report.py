@@ -1,4 +1,14 @@
-"""Notebooks and HTML reports: content from the library, no code, no network, nothing suppressed."""
+"""Notebooks and HTML reports: content from the library, no code, no network, nothing suppressed.
+
+Where the expected numbers come from: the strategy file (read with yaml, or the `Strategy`'s plain
+fields) and the processed data (plain pandas), with docs/methodology.md's formulas written out in
+tests/expected.py (Wilson's interval, the cluster-robust variance, standardisation, the ratio of
+progress, the decision table, the worst-case bounds, Byar's interval, the primary disclosure rules),
+and Danish numbers written by hand. Never `assess`, `indicators.compute` or `results` for a number
+a page is checked against: a page built from a wrong calculation would then agree with it. Which
+complementary cells are hidden is still the library's choice (test_no_suppressed_value_reaches_a_page
+says why); the values they must not show are counted here.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,9 @@ and is written out on its own: the total minus the shown groups, and the linear 
 groups' counts with each share published to one decimal as ratio inequalities, (p - 0.05 %)·d <= n <=
 (p + 0.05 %)·d, as calc/linked.Published.share models them. For every unpublished cell of 1-4
 persons the largest value the published numbers allow must reach 5.
+
+Where the expected numbers come from: the true cells and the pages' shares are counted from the
+pupils with pandas (tests/expected.py), never computed by the library without disclosure control.
 """
 
 from __future__ import annotations
