@@ -1,5 +1,11 @@
 """High-risk groups: co-occurring risk behaviours against statsmodels, disclosure on the new
-table, the demo's realistic co-occurrence, and high_risk.csv in every year's outputs."""
+table, the demo's realistic co-occurrence, and high_risk.csv in every year's outputs.
+
+Where the expected numbers come from: the pupils (processed data, counted with pandas) and the
+strategy file's `settings.high_risk` and disclosure rules; statsmodels for the 2x2 measures. A page's
+number is also checked against high_risk.csv / high_risk_groups.csv (the two outputs agree), never
+only against them.
+"""
 
 from __future__ import annotations
 
@@ -246,12 +252,14 @@ def test_demo_pupils_who_smoke_try_hash_several_times_as_often_and_the_csv_says_
     assert "Højrisiko 2017" in sheets
 
 
-def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, strategy):
+def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, demo_dirs, strategy):
     """The committee's high-risk groups in brief on the year's page: the same measures every year (the
     share with several behaviours beside the first year, early debut beside the first year), as
-    high_risk_groups.csv holds them, never the year's strongest pair (which changes by chance)."""
+    high_risk_groups.csv holds them and as counted here from the pupils, never the year's strongest
+    pair (which changes by chance)."""
     import re
 
+    pupils = pd.read_parquet(demo_dirs[1] / "ungeprofil_skole.parquet")
     table = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
     several = table[table["measure"] == "multiple_behaviours"].set_index("year")["value"]
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8"))).replace("\u00a0", " ")
@@ -260,10 +268,31 @@ def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, strateg
     shown = re.search(stated + r" \(prøvet at ryge, prøvet at drikke alkohol, prøvet hash og prøvet andre stoffer\); i 2015 var det (\d+) %", page)
     assert shown, "the share with several behaviours, named, beside the first year"
     assert abs(int(shown[1]) - several[2017]) <= 0.55 and abs(int(shown[2]) - several[2015]) <= 0.55  # whole percent; the file has one decimal
+    for year, said in ((2017, shown[1]), (2015, shown[2])):  # by hand: the pupils who answered every behaviour
+        assert abs(int(said) - several_by_hand(pupils, year, block)) <= 0.5, year
     early = table[(table["measure"] == "early_debut") & (table["behaviour"] == "alcohol_ever")].set_index("year")["value"]
     alcohol = re.search(r"(\d+) % prøvet at drikke alkohol \((\d+) % i 2015\)", page.split("6. og 7. klasse havde")[1])
     assert alcohol and abs(int(alcohol[1]) - early[2017]) <= 0.55 and abs(int(alcohol[2]) - early[2015]) <= 0.55
+    for year, said in ((2017, alcohol[1]), (2015, alcohol[2])):  # by hand: the early grades' pupils who answered
+        young = pupils[(pupils["year"] == year) & pupils["grade"].isin(block["early_grades"]) & pupils["alcohol_ever"].notna()]
+        assert abs(int(said) - 100 * young["alcohol_ever"].astype(bool).mean()) <= 0.5, year
     assert "gange så ofte" not in page  # no pair of the year in the committee's document
+
+
+def several_by_hand(pupils: pd.DataFrame, year: int, block: dict) -> float:
+    """The share (0-100) of the year's pupils who answered every behaviour and have tried at least
+    `multiple` of them, counted with pandas (the demo has no weights)."""
+    complete = pupils[(pupils["year"] == year) & pupils[block["behaviours"]].notna().all(axis=1)]
+    return 100 * float((complete[block["behaviours"]].astype(int).sum(axis=1) >= block["multiple"]).mean())
+
+
+def smokers_and_hash(processed, year: int) -> tuple[int, int, int, int]:
+    """The year's 2x2 table of smoking (exposure) and hash (outcome) among the pupils who answered
+    every behaviour: (a, n1, c, n0), counted with pandas."""
+    pupils = pd.read_parquet(processed / "ungeprofil_skole.parquet")
+    pupils = pupils[(pupils["year"] == year) & pupils[BEHAVIOURS].notna().all(axis=1)]
+    smokers, others = pupils[pupils["smoking_ever"].astype(bool)], pupils[~pupils["smoking_ever"].astype(bool)]
+    return int(smokers["hash_ever"].sum()), len(smokers), int(others["hash_ever"].sum()), len(others)
 
 
 def visible(path) -> str:
@@ -272,8 +301,10 @@ def visible(path) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))).replace("\u00a0", " ")
 
 
-def test_every_year_has_a_high_risk_page_linked_from_the_year_and_the_front_page(demo_report):
+def test_every_year_has_a_high_risk_page_linked_from_the_year_and_the_front_page(demo_report, demo_dirs):
     from rusmiddel_analysis.present import formatting as fmt
+
+    from .expected import danish
 
     page = (demo_report / "2017" / "high-risk.html").read_text(encoding="utf-8")
     words = visible(demo_report / "2017" / "high-risk.html")
@@ -283,6 +314,11 @@ def test_every_year_has_a_high_risk_page_linked_from_the_year_and_the_front_page
     shown = f"Prøvet at ryge Prøvet hash {fmt.percent(row.risk_exposed).replace(chr(160), ' ')}"
     ratio, pupils = fmt.number(row.relative_risk, decimals=1), fmt.number(row.exposed_n)
     assert shown in words and f"{ratio} " in words.split(shown)[1][:40] and pupils in words.split(shown)[1][:60]
+    # the same row from the 2x2 table counted here: the smokers' share with hash, the relative risk, the smokers to the ten
+    a, n1, c, n0 = smokers_and_hash(demo_dirs[1], 2017)
+    shown = f"Prøvet at ryge Prøvet hash {danish(100 * a / n1)} %"
+    after = words.split(shown)[1]
+    assert f"{danish((a / n1) / (c / n0), 1)} " in after[:40] and danish(10 * round(n1 / 10)) in after[:60]
     # heatmap, 2 distributions, lines of several behaviours, of early debut and of debut ages
     assert page.count("<img") == 6 and "Figur: hvor mange gange så ofte" in page
     for heading in ("Kort fortalt", "Hvad hænger sammen?", "Hvor mange har prøvet flere ting?", "Tidlig debut: 6. og 7. klasse"):
@@ -331,8 +367,10 @@ def test_debut_ages_by_hand_and_hidden_when_few_gave_their_age():
     assert hidden.suppressed and np.isnan(hidden.median_age) and np.isnan(hidden.value)
 
 
-def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report):
+def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report, demo_dirs, strategy):
     from rusmiddel_analysis.present import formatting as fmt
+
+    from .expected import danish
 
     groups = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
     assert set(groups["measure"]) == {"behaviour_counts", "multiple_behaviours", "early_debut", "debut_ages"}
@@ -342,6 +380,14 @@ def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report):
     # (58.517 -> 59 %): either whole percent the CSV's rounding allows
     shown = {fmt.share(debut.value + half).replace(chr(160), " ") for half in (-0.05, 0.05)}
     assert any(f"var {fmt.number(debut.median_age)} år eller yngre første gang, og {share}" in words for share in shown)
+    # by hand: the pupils who tried alcohol and gave their age, the lower median age and the share before the early age
+    pupils = pd.read_parquet(demo_dirs[1] / "ungeprofil_skole.parquet")
+    block = strategy.settings["high_risk"]
+    tried = pupils[(pupils["year"] == 2017) & pupils["alcohol_ever"].fillna(False).astype(bool)]
+    ages = tried[block["debut_ages"]["alcohol_ever"]].dropna().astype(int).sort_values().to_numpy()
+    median = ages[int(np.ceil(len(ages) / 2)) - 1]  # the first age whose running count reaches half
+    share = 100 * (ages < block["early_age"]).mean()
+    assert f"var {median} år eller yngre første gang, og {danish(share)} %" in words
     assert "Højrisikogrupper 2017" in pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)
 
 
@@ -377,6 +423,8 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     from rusmiddel_analysis.calc.high_risk import _shares, _suppressed_by_grade
     from rusmiddel_analysis.calc.indicators import ProcessedData, compute
 
+    from .expected import breaks_primary
+
     _, processed = demo_dirs
     data = ProcessedData(processed)
     frame = data(SOURCE).copy()
@@ -388,7 +436,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
     data._cache[SOURCE, None] = frame  # the targets' computation reads the same planted data
     rules = DisclosureRules.from_settings(strategy.settings)
     by_grade = compute(strategy, data, by="grade")
-    checked = 0
+    checked = planted = 0
     for target in strategy.targets:
         column = target.indicator.get("column")
         if target.source != SOURCE or column not in BEHAVIOURS:
@@ -404,8 +452,14 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         theirs = by_grade[by_grade["target_id"] == target.id]
         key = lambda t: dict(zip(zip(t["year"].astype(int), t["group"].astype(str), strict=True), t["suppressed"], strict=True))
         assert key(ours) == key(theirs), target.id
+        # the planted 6th grade by hand: 1-4 of its answering pupils have tried it, a small cell both tables hide
+        sixth_grade = frame[(frame["year"] == 2017) & (frame["grade"] == 6) & frame[column].notna()]
+        tried_there = int(sixth_grade[column].astype(bool).sum())
+        if breaks_primary(len(sixth_grade) - tried_there, len(sixth_grade), health_data=False):
+            assert key(theirs)[(2017, "6")] and key(ours)[(2017, "6")], target.id
+            planted += 1
         checked += int(theirs["suppressed"].sum())
-    assert checked >= 4  # each planted small cell and its complement
+    assert checked >= 4 and planted == 2  # each planted small cell and its complement
 
 
 # --- the figures: a hidden cell is marked "skjult", never drawn as a zero ---------------------

@@ -334,6 +334,8 @@ def test_the_final_year_says_met_or_not_for_every_target_with_its_certainty(demo
 
 
 def test_assess_command_writes_the_table_without_pages(demo_dirs, strategy, tmp_path, capsys):
+    from .expected import statuses as statuses_by_hand
+
     _, processed = demo_dirs
     assert main(["assess", "--year", "2017", "--year", "2019", "--processed", str(processed)]) == 0
     printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -357,6 +359,8 @@ def test_assess_command_writes_the_table_without_pages(demo_dirs, strategy, tmp_
     indicators = compute(strategy, processed)
     expected = pd.concat([assess(strategy, indicators, y) for y in (2017, 2019)], ignore_index=True)
     assert printed["status"].tolist() == expected["status"].tolist()
+    # and as the decision table of docs/methodology.md 3.1-3.2 gives them, worked out from the data (tests/expected.py)
+    assert printed["status"].tolist() == [status for year in (2017, 2019) for status in statuses_by_hand(processed, year).values()]
     assert printed["year"].tolist() == [2017] * 10 + [2019] * 10
     out = tmp_path / "verdicts.csv"
     assert main(["assess", "--processed", str(processed), "--output", str(out)]) == 0
