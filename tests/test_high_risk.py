@@ -255,8 +255,8 @@ def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, strateg
     table = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
     several = table[table["measure"] == "multiple_behaviours"].set_index("year")["value"]
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8"))).replace("\u00a0", " ")
-    block = strategy.settings["high_risk"]
-    stated = rf"I 2017 havde (\d+) % af eleverne prøvet mindst {block['multiple']} af de {len(block['behaviours'])} former for risikoadfærd"
+    block = strategy.settings.high_risk
+    stated = rf"I 2017 havde (\d+) % af eleverne prøvet mindst {block.multiple} af de {len(block.behaviours)} former for risikoadfærd"
     shown = re.search(stated + r" \(prøvet at ryge, prøvet at drikke alkohol, prøvet hash og prøvet andre stoffer\); i 2015 var det (\d+) %", page)
     assert shown, "the share with several behaviours, named, beside the first year"
     assert abs(int(shown[1]) - several[2017]) <= 0.55 and abs(int(shown[2]) - several[2015]) <= 0.55  # whole percent; the file has one decimal
@@ -396,7 +396,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         answered = frame[column].notna().to_numpy()
         tried = frame[column].fillna(False).astype(bool).to_numpy() & answered
         ours = _suppressed_by_grade(
-            _shares(frame, answered, tried, "grade", SOURCE, strategy.settings["confidence"]).assign(unit="percent"),
+            _shares(frame, answered, tried, "grade", SOURCE, strategy.settings.confidence).assign(unit="percent"),
             rules,
             rules.all_or_none_limit(False),
         )

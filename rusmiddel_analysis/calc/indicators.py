@@ -134,7 +134,7 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None, merge: bo
     keys = survey_counts.groups_of(data, source, frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
     codes = survey_counts.design_codes(data, source, frame)
     work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags, codes=codes)
-    confidence = strategy.settings["confidence"]
+    confidence = strategy.settings.confidence
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:
         return out
@@ -159,7 +159,7 @@ def trend_years(strategy, target, rows: pd.DataFrame) -> dict[int, list[int]]:
 def _episodes(data: ProcessedData, strategy, year_from: str) -> pd.DataFrame:
     frame = data(EPISODES).copy()
     frame["year"] = frame[year_from].dt.year
-    frame["age_group"] = _age_group(frame, frame["year"], strategy.settings["age_bands"])
+    frame["age_group"] = _age_group(frame, frame["year"], strategy.settings.age_bands)
     return frame
 
 
@@ -199,7 +199,7 @@ def _treatment_base(target, strategy, data: ProcessedData) -> pd.DataFrame:
     base = follow_ups_due(data, spec["follow_up_months"])
     base = base[base["substance"] == spec["substance"]].copy()
     base["year"] = base["end_date"].dt.year
-    base["age_group"] = _age_group(base, base["year"], strategy.settings["age_bands"])
+    base["age_group"] = _age_group(base, base["year"], strategy.settings.age_bands)
     return base.assign(status_used=base["status"].astype(object).where(base["reached"]))
 
 
@@ -238,7 +238,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     rows["bound_low"], rows["bound_high"] = 100 * low_b, 100 * high_b
     rows[["value", "ci_low", "ci_high", "effective_n"]] = np.nan
     some = n > 0
-    low, high = stats.proportion_ci(x[some], n[some], strategy.settings["confidence"])
+    low, high = stats.proportion_ci(x[some], n[some], strategy.settings.confidence)
     rows.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * x[some] / n[some], 100 * low, 100 * high, n[some]])
     return rows.drop(columns=["episodes", "unknown_status", "reached"])
 
@@ -263,10 +263,10 @@ def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None
     people = _persons_once(_episodes(data, strategy, "start_date"), by, merge)
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
-    low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
+    low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings.confidence)
     counts = counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
     if by is None and data.has(POPULATION):
-        counts = with_rate(counts, data(POPULATION), float(strategy.settings["rate_per"]))
+        counts = with_rate(counts, data(POPULATION), float(strategy.settings.rate_per))
     return counts
 
 
@@ -487,7 +487,7 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         table["success_share"] = 100 * table["successes"] / table["reached"].where(table["reached"] > 0)
     is_all = table["contacted_by"] == ALL
-    table["usable"] = pd.Series(np.where(is_all, table["contact_rate"] >= strategy.settings["data_quality"]["min_contact_rate"], None), dtype=object)
+    table["usable"] = pd.Series(np.where(is_all, table["contact_rate"] >= strategy.settings.data_quality.min_contact_rate, None), dtype=object)
     # counts of persons: primary and complementary suppression; shares hidden with what they are shares of
     rules = Rules.from_settings(strategy.settings)
     episodes_hidden = _hidden_counts(table, "episodes", rules)
