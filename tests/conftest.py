@@ -112,10 +112,11 @@ def write_strategy_variant(tmp_path: Path, mutate) -> Path:
 def with_disclosure(strategy, **rules):
     """The strategy with its disclosure rules changed in memory only: what the rules hide, computed
     for a test to compare against. No strategy file can ask for rules under the floors
-    (config/strategy.py, DISCLOSURE_FLOORS), so a test that needs them changes the loaded strategy."""
+    (config/settings.py, DISCLOSURE_FLOORS), so a test that needs them changes the loaded strategy."""
     import dataclasses
 
-    return dataclasses.replace(strategy, settings={**strategy.settings, "disclosure": {**strategy.settings["disclosure"], **rules}})
+    disclosure = dataclasses.replace(strategy.settings.disclosure, **rules)
+    return dataclasses.replace(strategy, settings=dataclasses.replace(strategy.settings, disclosure=disclosure))
 
 
 NO_DISCLOSURE_CONTROL = {"min_group_size": 0, "min_cell": 0, "all_or_none_health_data": False, "all_or_none_min_group": 0}

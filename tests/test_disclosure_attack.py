@@ -77,9 +77,9 @@ def constructed() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, strategy):
-    disclosure = strategy.settings["disclosure"]
-    assert (disclosure["min_group_size"], disclosure["min_cell"]) == (MIN_GROUP, MIN_CELL)
-    assert disclosure["all_or_none_health_data"] is True
+    disclosure = strategy.settings.disclosure
+    assert (disclosure.min_group_size, disclosure.min_cell) == (MIN_GROUP, MIN_CELL)
+    assert disclosure.all_or_none_health_data is True
     root = tmp_path_factory.mktemp("attack")
     frames = canonical_frames()
     frames["behandling_forloeb"] = constructed()

@@ -263,8 +263,8 @@ def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, demo_di
     table = pd.read_csv(demo_report / "2017" / "high_risk_groups.csv")
     several = table[table["measure"] == "multiple_behaviours"].set_index("year")["value"]
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (demo_report / "2017" / "index.html").read_text(encoding="utf-8"))).replace("\u00a0", " ")
-    block = strategy.settings["high_risk"]
-    stated = rf"I 2017 havde (\d+) % af eleverne prøvet mindst {block['multiple']} af de {len(block['behaviours'])} former for risikoadfærd"
+    block = strategy.settings.high_risk
+    stated = rf"I 2017 havde (\d+) % af eleverne prøvet mindst {block.multiple} af de {len(block.behaviours)} former for risikoadfærd"
     shown = re.search(stated + r" \(prøvet at ryge, prøvet at drikke alkohol, prøvet hash og prøvet andre stoffer\); i 2015 var det (\d+) %", page)
     assert shown, "the share with several behaviours, named, beside the first year"
     assert abs(int(shown[1]) - several[2017]) <= 0.55 and abs(int(shown[2]) - several[2015]) <= 0.55  # whole percent; the file has one decimal
@@ -382,11 +382,11 @@ def test_the_year_publishes_the_pages_other_numbers_as_data(demo_report, demo_di
     assert any(f"var {fmt.number(debut.median_age)} år eller yngre første gang, og {share}" in words for share in shown)
     # by hand: the pupils who tried alcohol and gave their age, the lower median age and the share before the early age
     pupils = pd.read_parquet(demo_dirs[1] / "ungeprofil_skole.parquet")
-    block = strategy.settings["high_risk"]
+    block = strategy.settings.high_risk
     tried = pupils[(pupils["year"] == 2017) & pupils["alcohol_ever"].fillna(False).astype(bool)]
-    ages = tried[block["debut_ages"]["alcohol_ever"]].dropna().astype(int).sort_values().to_numpy()
+    ages = tried[block.debut_ages["alcohol_ever"]].dropna().astype(int).sort_values().to_numpy()
     median = ages[int(np.ceil(len(ages) / 2)) - 1]  # the first age whose running count reaches half
-    share = 100 * (ages < block["early_age"]).mean()
+    share = 100 * (ages < block.early_age).mean()
     assert f"var {median} år eller yngre første gang, og {danish(share)} %" in words
     assert "Højrisikogrupper 2017" in pd.read_excel(demo_report / "2017" / "assessment.xlsx", sheet_name=None)
 
@@ -444,7 +444,7 @@ def test_early_debut_hides_grades_as_the_targets_pages_do(demo_dirs, strategy):
         answered = frame[column].notna().to_numpy()
         tried = frame[column].fillna(False).astype(bool).to_numpy() & answered
         ours = _suppressed_by_grade(
-            _shares(frame, answered, tried, "grade", SOURCE, strategy.settings["confidence"]).assign(unit="percent"),
+            _shares(frame, answered, tried, "grade", SOURCE, strategy.settings.confidence).assign(unit="percent"),
             rules,
             rules.all_or_none_limit(False),
         )

@@ -51,7 +51,7 @@ class PersonsCompleting(IndicatorType):
         episodes = episodes_by_year(data, strategy, "end_date")
         ended = episodes[episodes["end_reason"] == target.indicator["reason"]].drop_duplicates(["year", "person_id"])
         counts = ended.assign(group=group_keys(ended, by, merge)).groupby(["year", "group"]).size().reset_index(name="numerator")
-        low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
+        low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings.confidence)
         return counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
 
     def add_quality(self, report, page, latest) -> None:
@@ -88,7 +88,7 @@ def test_a_type_without_a_unit_is_refused():
     class Nameless(IndicatorType):
         name = "nameless"
 
-    with pytest.raises(ValueError, match="needs a name and a unit"):
+    with pytest.raises(ValueError, match="needs a name and a unit \\(percent or persons\\)"):
         indicator_types.register(Nameless())
 
 

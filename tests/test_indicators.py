@@ -220,11 +220,11 @@ def test_no_breakdown_of_demo_data_leaves_a_recoverable_cell(demo_dirs, strategy
     withheld = table[table.suppression == "withheld"]
     assert withheld[["numerator", "denominator"]].isna().all().all() and withheld[["value", "ci_low", "ci_high"]].notna().all().all()
     assert (withheld.unit == "percent").all() and not withheld.suppressed.any()
-    rules = strategy.settings["disclosure"]
+    rules = strategy.settings.disclosure
     shown_shares = table[(table.unit == "percent") & ~table.suppressed & (table.suppression != "withheld")]
-    assert (shown_shares.denominator >= rules["min_group_size"]).all()
+    assert (shown_shares.denominator >= rules.min_group_size).all()
     rest = shown_shares.denominator - shown_shares.numerator
-    small = lambda values: values.between(1, rules["min_cell"] - 1)
+    small = lambda values: values.between(1, rules.min_cell - 1)
     assert not (small(shown_shares.numerator) | small(rest)).any()
 
 
@@ -234,10 +234,10 @@ def _by_hand(t, a, settings):
     sign = 1 if t.higher_is_better else -1
     v, b, goal = sign * a.value, sign * t.baseline_value, sign * t.target_value
     if t.kind == "maintain":
-        limit = goal - settings["maintain_margin_points"]
+        limit = goal - settings.maintain_margin_points
         return ("maintained" if v >= limit else "worsened"), sign * limit
     if t.target_value == 100:  # the prevalence scale: 100 - value, lower is better, goal = the tolerance
-        v, b, goal = -(100 - a.value), -(100 - t.baseline_value), -settings["extreme_goal_tolerance"]
+        v, b, goal = -(100 - a.value), -(100 - t.baseline_value), -settings.extreme_goal_tolerance
     if a.measured_year >= t.target_year:
         return ("achieved" if v >= goal else "not_achieved"), goal
     elapsed = (a.measured_year - t.baseline_year) / (t.target_year - t.baseline_year)

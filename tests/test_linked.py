@@ -204,22 +204,22 @@ def test_the_published_high_risk_tables_pass_the_audit_of_every_year(demo_dirs, 
     _, processed = demo_dirs
     results = compute_results(strategy, processed)
     frame = results.data("ungeprofil_skole")
-    block = strategy.settings["high_risk"]
+    block = strategy.settings.high_risk
     tables = {name: getattr(results, name) for name in linked.HIDEABLE}
     exact = results.pair_counts  # the pairs as computed, with their hidden rows, for the audit's own check
     assert exact["suppressed"].tolist() == tables["high_risk"]["suppressed"].tolist()
     linked_set = linked.LinkedSet(
-        block["behaviours"],
-        block["early_grades"],
-        block["multiple"],
-        linked.linked_targets(strategy, block["source"], block["behaviours"]),
+        block.behaviours,
+        block.early_grades,
+        block.multiple,
+        linked.linked_targets(strategy, block.source, block.behaviours),
         {**tables, "totals": results.totals, "subgroups": results.subgroups},
         1,
         10,
         False,
     )
     for year, pupils in frame.groupby("year"):
-        cells = linked.elementary_cells(pupils, block["behaviours"])
+        cells = linked.elementary_cells(pupils, block.behaviours)
         assert linked.audit(cells, linked.published_numbers(cells, linked_set, int(year)), MIN_CELL) == []
 
 

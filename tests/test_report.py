@@ -569,7 +569,7 @@ def test_plain_danish_for_each_reader(demo_report, demo_dirs, strategy):
     treatment = visible_text(page(demo_report, "2017/behandling_stof_effekt.html"))
     assert "Afsluttede forløb med kendt udfald" in treatment and "Besvarelser" not in treatment
     assert "kvinder" in treatment and "piger/kvinder" not in treatment and "drenge" not in treatment
-    ages = [label for _, _, label in strategy.settings["age_bands"]]
+    ages = [label for _, _, label in strategy.settings.age_bands]
     positions = [treatment.index(f" {label} ") for label in ages]
     assert positions == sorted(positions)  # age bands by age
     assert "Sådan læses rapporten" in treatment and "Sikker og usikker:" in treatment and "endnu ikke" not in treatment

@@ -131,8 +131,8 @@ def constructed_dirs(tmp_path_factory, strategy):
     answered "other" (1 has tried hash) and 5 no gender (none has), too few even together; in the
     youth survey 40 answered "other" (2 have tried other drugs) and 30 no gender (6 have), enough
     together."""
-    disclosure_settings = strategy.settings["disclosure"]
-    assert (disclosure_settings["min_cell"], disclosure_settings["min_group_size"], disclosure_settings["large_group"]) == (
+    disclosure_settings = strategy.settings.disclosure
+    assert (disclosure_settings.min_cell, disclosure_settings.min_group_size, disclosure_settings.large_group) == (
         MIN_CELL,
         MIN_GROUP,
         LARGE,
@@ -462,8 +462,8 @@ def test_the_high_risk_distribution_never_hides_boys_or_girls(demo_files, strate
     cell is itself 1-4 pupils (the classical rule in a group of its own), their number of pupils is
     withheld, and "other" has no row."""
     files, pupils = demo_files
-    behaviours = strategy.settings["high_risk"]["behaviours"]
-    min_cell = strategy.settings["disclosure"]["min_cell"]
+    behaviours = strategy.settings.high_risk.behaviours
+    min_cell = strategy.settings.disclosure.min_cell
     for year, published in files.items():
         groups = published["groups"]
         gender = groups[(groups["measure"] == "behaviour_counts") & (groups["dimension"] == "gender")]

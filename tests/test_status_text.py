@@ -3,6 +3,8 @@ import pytest
 from rusmiddel_analysis.ingest.demo import STATUS_2017
 from rusmiddel_analysis.ingest.status_text import StatusTextError, read_status_text
 
+from .conftest import with_disclosure
+
 
 def test_shipped_2017_status_parses_into_the_four_focus_areas(tmp_path, strategy):
     (tmp_path / "2017.md").write_bytes(STATUS_2017.read_bytes())
@@ -162,10 +164,7 @@ def test_a_small_count_stops_the_status_file_naming_file_and_line_never_the_word
 
 
 def test_the_smallest_cell_comes_from_the_strategy(tmp_path, strategy):
-    import copy
-
-    three = copy.deepcopy(strategy)
-    three.settings["disclosure"]["min_cell"] = 3
+    three = with_disclosure(strategy, min_cell=3)
     (tmp_path / "2017.md").write_text("# Unge i folkeskolen\nKun 3 elever svarede ja.\n", encoding="utf-8")
     assert read_status_text(three, tmp_path, 2017).sections["unge_folkeskolen"] == "Kun 3 elever svarede ja."
     with pytest.raises(StatusTextError, match="line 2: a count of fewer than 5 persons"):

@@ -1,5 +1,6 @@
 """The strategy file against the strategy document's own targets table."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -265,13 +266,34 @@ def test_15_percent_rule_is_round_half_up():
     assert load_strategy().target("behandling_antal").increase_percent == 15
 
 
+@pytest.mark.parametrize(
+    "baseline, goal, field",
+    [(-3.5, 7.25, "baseline.value"), (611, 7.25, "target.value")],
+    ids=["a negative fraction as baseline", "a fraction as goal"],
+)
+def test_a_persons_target_takes_whole_numbers_of_at_least_0_in_both_loaders(tmp_path, baseline, goal, field):
+    """The rule on a persons target's baseline and goal once sat where it never ran: both loaders refuse now."""
+    from rusmiddel_analysis.ingest.strategy_check import load_checked_strategy
+
+    def persons(raw):
+        entry = _target(raw, "behandling_antal")
+        entry["baseline"]["value"], entry["target"]["value"] = baseline, goal
+        entry["target"].pop("increase_percent", None)
+
+    path = _write_mutated(tmp_path, persons)
+    message = f"target 'behandling_antal', field '{field}': a number of persons must be a whole number >= 0"
+    for loader in (load_strategy, load_checked_strategy):
+        with pytest.raises(StrategyError, match=rf"^{re.escape(str(path))}, line \d+: {re.escape(message)}$"):
+            loader(path)
+
+
 def test_method_breaks_and_caveat_settings_are_read():
     s = load_strategy()
     (broken,) = s.method_breaks
     assert (broken.year, broken.sources, broken.targets) == (2018, ("behandling_opfoelgning",), ())
     assert "behandler" in broken.text("da") and "therapist" in broken.text("en")
-    assert s.settings["caveats"] == {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9}
-    assert (s.settings["rate_per"], s.settings["min_dispersion_points"]) == (10000, 4)
+    assert dataclasses.asdict(s.settings.caveats) == {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9}
+    assert (s.settings.rate_per, s.settings.min_dispersion_points) == (10000, 4)
 
 
 CHECKED = [
@@ -389,12 +411,12 @@ def test_control_characters_in_a_strategy_file_never_reach_the_terminal(tmp_path
 
 
 def test_disclosure_rules_can_be_raised_above_their_floors(tmp_path):
-    from rusmiddel_analysis.config.strategy import DISCLOSURE_FLOORS, SETTINGS_DEFAULTS
+    from rusmiddel_analysis.config.settings import DISCLOSURE_FLOORS, Disclosure
 
-    assert {name: SETTINGS_DEFAULTS["disclosure"][name] for name in DISCLOSURE_FLOORS} == DISCLOSURE_FLOORS  # the defaults are the floors
+    assert {name: getattr(Disclosure(), name) for name in DISCLOSURE_FLOORS} == DISCLOSURE_FLOORS  # the defaults are the floors
     path = _write_mutated(tmp_path, lambda raw: raw["settings"]["disclosure"].update(min_cell=10, min_group_size=30, large_group=2000))
-    disclosure = load_strategy(path).settings["disclosure"]
-    assert (disclosure["min_cell"], disclosure["min_group_size"], disclosure["large_group"]) == (10, 30, 2000)
+    disclosure = load_strategy(path).settings.disclosure
+    assert (disclosure.min_cell, disclosure.min_group_size, disclosure.large_group) == (10, 30, 2000)
 
 
 def test_a_path_as_strategy_id_stops_every_command(tmp_path, capsys):

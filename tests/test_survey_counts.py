@@ -164,9 +164,9 @@ def test_counts_by_cluster_and_strata_give_the_answers_assessment(both_results, 
 @pytest.mark.slow
 def test_counts_give_early_debut_and_say_why_the_other_high_risk_tables_are_empty(both_results, demo_dirs, strategy):
     answers, counts = both_results
-    block = strategy.settings["high_risk"]
+    block = strategy.settings.high_risk
     frame = pd.read_parquet(demo_dirs[1] / f"{SCHOOL}.parquet")
-    exact = high_risk.early_debut(frame, block["behaviours"], block["early_grades"], Rules.from_settings(strategy.settings), SCHOOL)
+    exact = high_risk.early_debut(frame, block.behaviours, block.early_grades, Rules.from_settings(strategy.settings), SCHOOL)
     shown = counts.early_debut[~counts.early_debut["suppressed"]].merge(exact, on=["year", "behaviour"], suffixes=("", "_answers"))
     assert len(shown) >= 16
     for column in ("value", "ci_low", "ci_high", "effective_n"):
@@ -222,9 +222,9 @@ def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_resu
     rounded to tens, shares to one decimal; a breakdown's group whose counts are withheld by its
     share alone, residual_groups); no cell of 1-4 pupils can be pinned under 5."""
     _, counts = both_results
-    block = strategy.settings["high_risk"]
+    block = strategy.settings.high_risk
     pupils = pd.read_parquet(demo_dirs[1] / f"{SCHOOL}.parquet")
-    targets = {t.indicator["column"]: t.id for t in strategy.targets if t.source == SCHOOL and t.indicator["column"] in block["behaviours"]}
+    targets = {t.indicator["column"]: t.id for t in strategy.targets if t.source == SCHOOL and t.indicator["column"] in block.behaviours}
     attacked = 0
     for (year, behaviour), early in counts.early_debut.groupby(["year", "behaviour"]):
         rows = pupils[pupils["year"] == year]
@@ -253,7 +253,7 @@ def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_resu
                 else:
                     equal += [(answered * group, row.denominator), ((answered - tried) * group, row.numerator)]
         for row in early[~early["suppressed"]].itertuples():
-            group = answered * cells["grade"].isin([str(g) for g in block["early_grades"]]).to_numpy(float)
+            group = answered * cells["grade"].isin([str(g) for g in block.early_grades]).to_numpy(float)
             upper += [(group, row.denominator + 5), (-group, 5 - row.denominator)]
             upper += [(tried * group - (row.value + 0.05) / 100 * group, 0.0), ((row.value - 0.05) / 100 * group - tried * group, 0.0)]
         for i in np.flatnonzero((cells["count"] >= 1) & (cells["count"] < 5)):
@@ -301,7 +301,7 @@ def test_counts_without_school_give_the_plain_interval_and_say_so(demo_dirs, tmp
     pupils = answers[answers["year"] == 2017]["alcohol_ever"].dropna()
     x, n = int((~pupils.astype(bool)).sum()), len(pupils)
     row = results.year_assessment(2017).set_index("target_id").loc["skole_alkohol"]
-    low, high = proportion_confint(x, n, alpha=1 - strategy.settings["confidence"], method="wilson")
+    low, high = proportion_confint(x, n, alpha=1 - strategy.settings.confidence, method="wilson")
     assert (row["numerator"], row["denominator"]) == (x, n)
     assert row["ci_low"] == pytest.approx(100 * low, rel=1e-9) and row["ci_high"] == pytest.approx(100 * high, rel=1e-9)
     assert row["design_effect"] == pytest.approx(1.0) and np.isnan(row["clusters"]) and np.isnan(row["coverage"])

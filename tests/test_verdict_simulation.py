@@ -73,10 +73,10 @@ def truths(strategy, target, year: int) -> dict[str, float]:
 def _truths(strategy, target, year: int) -> dict[str, float]:
     b, goal = target.baseline_value, target.target_value
     if target.kind == "maintain":
-        delta = strategy.settings["maintain_margin_points"] if target.is_share else strategy.settings["maintain_margin_relative"] * b
+        delta = strategy.settings.maintain_margin_points if target.is_share else strategy.settings.maintain_margin_relative * b
         return {"unchanged": b, "half the margin worse": b - delta / 2, "at the margin": b - delta, "twice the margin worse": b - 2 * delta}
     compound = bool(progress.compound_scale(target.is_share, b, goal))
-    scale = verdict.judging_scale(b, b, b, b, goal, target.higher_is_better, target.is_share, strategy.settings["extreme_goal_tolerance"])
+    scale = verdict.judging_scale(b, b, b, b, goal, target.higher_is_better, target.is_share, strategy.settings.extreme_goal_tolerance)
     effective = float(verdict.from_judging_scale(scale.target, scale, goal)[()])
     if year >= target.target_year:
         step = (effective - b) / 4
@@ -156,11 +156,11 @@ def contradicted(strategy, target, judged_rows: pd.DataFrame, truth: float, year
     the margin or not. A truth on the line counts as meeting it."""
     settings = strategy.settings
     b, goal = target.baseline_value, target.target_value
-    scale = verdict.judging_scale(truth, truth, truth, b, goal, target.higher_is_better, target.is_share, settings["extreme_goal_tolerance"])
+    scale = verdict.judging_scale(truth, truth, truth, b, goal, target.higher_is_better, target.is_share, settings.extreme_goal_tolerance)
     compound = progress.compound_scale(target.is_share, scale.baseline, scale.target)
     level = np.nan
     if target.kind != "maintain":
-        level = verdict.on_track_level(scale, target.baseline_year, year, target.target_year, settings["progress_thresholds"], compound)
+        level = verdict.on_track_level(scale, target.baseline_year, year, target.target_year, settings.progress_thresholds, compound)
     margin = verdict.maintain_margin(target.unit, goal, settings)
     status = judged_rows["status"].to_numpy(dtype=object)
     reference = verdict.reference(status, scale, level, margin)
@@ -200,7 +200,7 @@ def rates(seed: int = SEED) -> pd.DataFrame:
                     "certain_other": (certain & (result["status"] != expected).to_numpy()).mean(),
                     "uncertain": (result["certainty"] == "uncertain").mean(),
                 }
-                beyond = (result["p"] < 1 - strategy.settings["change_confidence"]).mean()
+                beyond = (result["p"] < 1 - strategy.settings.change_confidence).mean()
                 shown = {k: np.nan for k in survey} | {"beyond_variation": beyond} if register else survey | {"beyond_variation": np.nan}
                 rows.append({"case": case.label, "year": year, "truth": name, "truth_status": expected, **shown})
     return pd.DataFrame(rows)

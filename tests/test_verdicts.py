@@ -453,9 +453,9 @@ def test_a_pace_is_never_given_without_a_ratio(strategy):
             judge_rows(strategy, frame)
     scale = verdict.judging_scale(np.array([44.0, 44.0]), 43.0, 45.0, 41.0, 50.0, True, True, 0.5)
     with pytest.raises(ValueError, match=r"undefined at position\(s\) 1"):
-        verdict.progress_status(scale, np.array([0.7, np.nan]), np.array([False, False]), strategy.settings["progress_thresholds"])
+        verdict.progress_status(scale, np.array([0.7, np.nan]), np.array([False, False]), strategy.settings.progress_thresholds)
     # in the target year no ratio is needed: met or not
-    assert list(verdict.progress_status(scale, np.array([np.nan, np.nan]), np.array([True, True]), strategy.settings["progress_thresholds"])) == [
+    assert list(verdict.progress_status(scale, np.array([np.nan, np.nan]), np.array([True, True]), strategy.settings.progress_thresholds)) == [
         "not_achieved",
         "not_achieved",
     ]

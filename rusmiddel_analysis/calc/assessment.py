@@ -47,6 +47,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import progress, stats, verdict
 from rusmiddel_analysis.calc.records import Caveat, QualityProblem, codes
+from rusmiddel_analysis.config.settings import DataQuality, StrategySettings
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
 # The published columns of assessment.csv: never rename or drop one; new ones go at the end.
@@ -181,25 +182,25 @@ TEXT_COLUMNS = (
 )
 
 
-def data_quality_problems(row: pd.Series, target, rules: dict) -> list[QualityProblem]:
+def data_quality_problems(row: pd.Series, target, rules: DataQuality) -> list[QualityProblem]:
     """The data-quality rules of the strategy file that a measurement breaks."""
     problems = []
-    if target.is_share and pd.notna(row["denominator"]) and row["denominator"] < rules["min_denominator"]:
-        problems.append(QualityProblem("min_denominator", float(row["denominator"]), float(rules["min_denominator"])))
-    if pd.notna(row.get("unknown_share")) and row["unknown_share"] > rules["max_unknown_share"]:
-        problems.append(QualityProblem("max_unknown_share", float(row["unknown_share"]), float(rules["max_unknown_share"])))
-    if pd.notna(row.get("contact_rate")) and row["contact_rate"] < rules["min_contact_rate"]:
-        problems.append(QualityProblem("min_contact_rate", float(row["contact_rate"]), float(rules["min_contact_rate"])))
+    if target.is_share and pd.notna(row["denominator"]) and row["denominator"] < rules.min_denominator:
+        problems.append(QualityProblem("min_denominator", float(row["denominator"]), float(rules.min_denominator)))
+    if pd.notna(row.get("unknown_share")) and row["unknown_share"] > rules.max_unknown_share:
+        problems.append(QualityProblem("max_unknown_share", float(row["unknown_share"]), float(rules.max_unknown_share)))
+    if pd.notna(row.get("contact_rate")) and row["contact_rate"] < rules.min_contact_rate:
+        problems.append(QualityProblem("min_contact_rate", float(row["contact_rate"]), float(rules.min_contact_rate)))
     clusters = row.get("design_df", np.nan) + 1  # a clustered survey's year: C clusters, C − 1 degrees of freedom
-    if pd.notna(clusters) and clusters < rules["min_clusters"]:
-        problems.append(QualityProblem("min_clusters", float(clusters), float(rules["min_clusters"])))
+    if pd.notna(clusters) and clusters < rules.min_clusters:
+        problems.append(QualityProblem("min_clusters", float(clusters), float(rules.min_clusters)))
     return problems
 
 
 def source_kind(strategy, target) -> str:
     """`survey` or `register`: the canonical format's kind of the target's source, unless the
     strategy file says otherwise (settings.source_kinds)."""
-    return strategy.settings["source_kinds"].get(target.source, SOURCES[target.source].kind)
+    return strategy.settings.source_kinds.get(target.source, SOURCES[target.source].kind)
 
 
 def change_test(target, latest, dispersion: float = 1.0, kind: str = "survey", dispersion_df: float = np.inf) -> tuple[float, str]:
@@ -296,7 +297,7 @@ def trend_rows(strategy, target, rows: pd.DataFrame, year: int) -> tuple[pd.Data
     """The measured years a trend and a projection may use: from the latest method break on, and
     without the years that break a data-quality rule. Returns (rows, excluded years, break year)."""
     broken = latest_break(strategy, target, year)
-    failing = [int(r["year"]) for _, r in rows.iterrows() if data_quality_problems(r, target, strategy.settings["data_quality"])]
+    failing = [int(r["year"]) for _, r in rows.iterrows() if data_quality_problems(r, target, strategy.settings.data_quality)]
     keep = ~rows["year"].isin(failing)
     if broken is not None:
         keep &= rows["year"] >= broken.year
@@ -330,18 +331,18 @@ def _count_dispersion(strategy, target, used: pd.DataFrame) -> stats.Dispersion 
     if target.is_share or len(used) < 3:
         return None
     settings = strategy.settings
-    return stats.pearson_dispersion(used["numerator"], used["year"], settings["confidence"], int(settings["min_dispersion_points"]))
+    return stats.pearson_dispersion(used["numerator"], used["year"], settings.confidence, settings.min_dispersion_points)
 
 
-def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, settings) -> None:
+def _with_dispersion(out: dict, dispersion: stats.Dispersion | None, settings: StrategySettings) -> None:
     """A count's interval (and rate interval) widened by the dispersion the test found."""
     if dispersion is None:
         return
     out.update(dispersion=dispersion.phi, dispersion_p_value=dispersion.p_value)
     if dispersion.used > 1 and pd.notna(out["numerator"]):
-        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings["confidence"], dispersion.df)
+        low, high = stats.scaled_count_ci(int(out["numerator"]), dispersion.used, settings.confidence, dispersion.df)
         if pd.notna(out["population"]):
-            per = float(settings["rate_per"]) / out["population"]  # a count of 0 keeps its rate interval
+            per = float(settings.rate_per) / out["population"]  # a count of 0 keeps its rate interval
             out.update(rate_low=low * per, rate_high=high * per)
         out.update(ci_low=low, ci_high=high)
 
@@ -352,7 +353,7 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
     settings = strategy.settings
     rows = rows[(rows["year"] <= year) & rows["value"].notna()].sort_values("year")
     out = _empty_row(target, year, strategy)
-    out.update(measured_years=len(rows), confidence=settings["confidence"], trend_confidence=settings["trend_confidence"])
+    out.update(measured_years=len(rows), confidence=settings.confidence, trend_confidence=settings.trend_confidence)
     since = rows[rows["year"] > target.baseline_year]
     if since.empty:
         reason = "before_baseline" if year < target.baseline_year else "baseline_year" if year == target.baseline_year else "no_measurement_since"
@@ -380,21 +381,21 @@ def measure_target(strategy, target, rows: pd.DataFrame, year: int) -> dict:
         **{c: latest.get(c, np.nan) for c in CARRIED},
     )
     _with_dispersion(out, dispersion, settings)
-    trend = trend_of(target, used, settings["trend_confidence"], phi, phi_df)
+    trend = trend_of(target, used, settings.trend_confidence, phi, phi_df)
     out.update(trend=trend.direction, trend_p_value=trend.p_value, trend_points=trend.n_points, trend_reason=trend.reason)
     if out["measured_year"] < target.target_year:  # once the target year is measured, there is nothing to project
         out.update(_projection(target, used, settings))
-    problems = data_quality_problems(latest, target, settings["data_quality"])
+    problems = data_quality_problems(latest, target, settings.data_quality)
     if problems:
         out.update(status="insufficient_data", data_quality=codes(problems))
     out["caveats"] = codes(caveats(strategy, target, out))
     return out
 
 
-def _projection(target, used: pd.DataFrame, settings) -> dict:
+def _projection(target, used: pd.DataFrame, settings: StrategySettings) -> dict:
     """The projection to the target year, within the values the measure can take (a share 0-100 %,
     a count from 0): a straight line can run past them, the measure cannot."""
-    proj = stats.projection(used["year"], used["value"], target.target_year, settings["confidence"], int(settings["min_projection_points"]))
+    proj = stats.projection(used["year"], used["value"], target.target_year, settings.confidence, settings.min_projection_points)
     high = 100.0 if target.is_share else np.inf
     clip = lambda v: float(np.clip(v, 0.0, high)) if not np.isnan(v) else np.nan
     value = clip(proj.value)
@@ -416,19 +417,19 @@ def caveats(strategy, target, out: dict) -> list[Caveat]:
     method_break: the measurement changed between the baseline and the measured year;
     overdispersion: the count varies more than chance from year to year (Pearson's test).
     """
-    rules = strategy.settings["caveats"]
+    rules = strategy.settings.caveats
     found = []
     gap = out["standardised_value"] - out["value"]
-    if pd.notna(gap) and abs(gap) > rules["max_standardisation_gap"]:
+    if pd.notna(gap) and abs(gap) > rules.max_standardisation_gap:
         found.append(Caveat("standardisation_gap", float(gap)))
-    if pd.notna(out["coverage"]) and out["coverage"] < rules["min_common_coverage"]:
+    if pd.notna(out["coverage"]) and out["coverage"] < rules.min_common_coverage:
         found.append(Caveat("coverage", float(out["coverage"])))
     if pd.notna(out["bound_low"]) and out["bound_low"] < target.target_value <= out["bound_high"]:
         found.append(Caveat("bounds_straddle_goal"))
     broken = [b.year for b in strategy.method_breaks if target.baseline_year < b.year <= out["measured_year"] and applies_to(b, target)]
     if broken:
         found.append(Caveat("method_break", float(broken[-1])))
-    if pd.notna(out["dispersion"]) and out["dispersion"] > 1 and out["dispersion_p_value"] < 1 - strategy.settings["confidence"]:
+    if pd.notna(out["dispersion"]) and out["dispersion"] > 1 and out["dispersion_p_value"] < 1 - strategy.settings.confidence:
         found.append(Caveat("overdispersion", float(out["dispersion"])))
     return found
 
@@ -444,7 +445,7 @@ def _scale(strategy, frame: pd.DataFrame, low="ci_low", high="ci_high") -> verdi
         frame["target_value"],
         [t.higher_is_better for t in targets],
         [t.is_share for t in targets],
-        float(strategy.settings["extreme_goal_tolerance"]),
+        float(strategy.settings.extreme_goal_tolerance),
     )
 
 
@@ -494,7 +495,7 @@ def probabilities(frame: pd.DataFrame, scale: verdict.Scale, reference) -> np.nd
 
 def _judge_progress(strategy, frame: pd.DataFrame) -> pd.DataFrame:
     """Status, certainty, probabilities and reference levels of `reach`/`at_least`/`at_most` rows."""
-    thresholds = strategy.settings["progress_thresholds"]
+    thresholds = strategy.settings.progress_thresholds
     scale = _scale(strategy, frame)
     verdict.check_goal_ahead(scale, frame["target_id"])
     by, year, ty = frame["baseline_year"], frame["measured_year"].astype(float), frame["target_year"]
@@ -577,7 +578,7 @@ def watch_reasons(strategy, frame: pd.DataFrame) -> list[str]:
     significance). Both codes when both hold (docs/methodology.md 3.6)."""
     if frame.empty:
         return []
-    alpha = 1 - strategy.settings["change_confidence"]
+    alpha = 1 - strategy.settings.change_confidence
     adjusted = frame["change_p_adjusted"].astype(float).to_numpy()
     beyond = (np.nan_to_num(tested_change(strategy, frame)) < 0) & (np.nan_to_num(adjusted, nan=1.0) < alpha)
     sign = np.array([1.0 if strategy.target(t).higher_is_better else -1.0 for t in frame["target_id"]])
@@ -600,7 +601,7 @@ def assess(strategy, indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     tested = frame["data_quality"].eq("") & frame["change_p_value"].notna()
     adjusted = stats.holm_adjust(frame["change_p_value"].where(tested).to_numpy(float))
     frame["change_p_adjusted"] = adjusted
-    alpha = 1 - strategy.settings["change_confidence"]
+    alpha = 1 - strategy.settings.change_confidence
     frame["change_significant"] = pd.Series(np.where(np.isnan(adjusted), None, adjusted < alpha), dtype=object)
     register = frame["source_kind"] == "register"
     frame["beyond_normal_variation"] = frame["change_significant"].where(register, None)

@@ -46,7 +46,7 @@ def group_order(strategy, by: str | None):
     the canonical format (`both` after the substances), other groups naturally; `unknown` and the
     merged residual group last."""
     if by == "age_group":
-        labels = [label for _, _, label in strategy.settings["age_bands"]]
+        labels = [label for _, _, label in strategy.settings.age_bands]
     else:
         codes = next((s.column(by).codes for s in SOURCES.values() if by in s.names), ())
         labels = [str(c) for c in codes] + ([BOTH] if by == "substance" else [])

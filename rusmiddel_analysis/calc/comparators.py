@@ -59,13 +59,13 @@ def comparator_rows(strategy, frame: pd.DataFrame | None) -> pd.DataFrame:
     target, area and year (COLUMNS), in the strategy's order of targets and the chosen order of areas."""
     if frame is None or frame.empty:
         return pd.DataFrame(columns=COLUMNS)
-    areas = strategy.settings["comparators"]["areas"] or list(dict.fromkeys(frame["area"].astype(str)))
+    areas = strategy.settings.comparators.areas or list(dict.fromkeys(frame["area"].astype(str)))
     targets = {t.id: i for i, t in enumerate(strategy.targets)}
     rows = frame[frame["area"].astype(str).isin(areas) & frame["target_id"].astype(str).isin(targets)].copy()
     rows["target_id"], rows["area"] = rows["target_id"].astype(str), rows["area"].astype(str)
     units = {t.id: t.unit for t in strategy.targets}
     rows["unit"] = rows["target_id"].map(units)
-    low, high, method = _intervals(rows, (rows["unit"] == "percent").to_numpy(), float(strategy.settings["confidence"]))
+    low, high, method = _intervals(rows, (rows["unit"] == "percent").to_numpy(), float(strategy.settings.confidence))
     rows = rows.assign(ci_low=low, ci_high=high, interval=method, year=rows["year"].astype(int), value=rows["value"].astype(float))
     for column in ("numerator", "denominator"):
         rows[column] = _optional(rows, column)
@@ -205,7 +205,7 @@ def differences(strategy, totals: pd.DataFrame, comparators: pd.DataFrame, asses
     """Every target's difference in differences with every comparator area, per report year of the
     strategy (column `report_year`, then DIFFERENCE_COLUMNS); a pair without the years it needs has no row."""
     rows = []
-    confidence = float(strategy.settings["confidence"])
+    confidence = float(strategy.settings.confidence)
     overall = totals[totals["group"] == "all"] if "group" in totals.columns else totals
     for target in strategy.targets:
         ours = overall[overall["target_id"] == target.id]

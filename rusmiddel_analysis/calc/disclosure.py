@@ -36,14 +36,13 @@ detail columns become missing, so nothing suppressed is present in what a notebo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
-
-DEFAULTS = SETTINGS_DEFAULTS["disclosure"]
+from rusmiddel_analysis.config.settings import Disclosure, StrategySettings
 
 VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 # detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
@@ -90,27 +89,13 @@ COUNT_COLUMNS = ("numerator", "denominator")
 
 
 @dataclass(frozen=True)
-class Rules:
-    """The disclosure settings of a strategy file, checked and typed."""
-
-    min_group_size: int = DEFAULTS["min_group_size"]
-    min_cell: int = DEFAULTS["min_cell"]
-    all_or_none_health_data: bool = DEFAULTS["all_or_none_health_data"]
-    all_or_none_min_group: int = DEFAULTS["all_or_none_min_group"]
-    round_sizes: int = DEFAULTS["round_sizes"]
-    large_group: int = DEFAULTS["large_group"]
+class Rules(Disclosure):
+    """The disclosure settings of a strategy file: their fields, defaults and checks are
+    config/settings.Disclosure's; this adds what the suppression needs of them."""
 
     @classmethod
-    def from_settings(cls, settings: dict) -> Rules:
-        d = settings["disclosure"]
-        return cls(
-            int(d["min_group_size"]),
-            int(d["min_cell"]),
-            bool(d["all_or_none_health_data"]),
-            int(d["all_or_none_min_group"]),
-            int(d["round_sizes"]),
-            int(d["large_group"]),
-        )
+    def from_settings(cls, settings: StrategySettings) -> Rules:
+        return cls(**dataclasses.asdict(settings.disclosure))
 
     def all_or_none_limit(self, health_data: bool) -> float:
         """Groups below this size may not show 0 % or 100 % (infinite: never)."""

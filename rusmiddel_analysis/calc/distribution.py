@@ -107,8 +107,8 @@ def unprotected_years(strategy, data, by: str) -> set[tuple[str, int]]:
     left-out residual cells that only a group of settings.disclosure.large_group pupils or more could
     protect (disclosure.unprotected_lines): indicators.protected_years protects their breakdowns.
     A year of counts has no distribution to decide from and is taken at its worst (`counted_years`)."""
-    block = strategy.settings["high_risk"]
-    source = block["source"]
+    block = strategy.settings.high_risk
+    source = block.source
     if by not in DIMENSIONS:
         return set()
     counted = counted_years(strategy, data, by)
@@ -119,7 +119,7 @@ def unprotected_years(strategy, data, by: str) -> set[tuple[str, int]]:
         frame = data(source)
         frame = frame[frame["year"].between(strategy.years[0], strategy.period_end)]
         rules = Rules.from_settings(strategy.settings)
-        table = distribution_table(frame, rules, source, lambda d, m: distribution_counts(frame, block["behaviours"], d, m))
+        table = distribution_table(frame, rules, source, lambda d, m: distribution_counts(frame, block.behaviours, d, m))
         reason, lines = distribution_reasons(table, rules, frozenset())
         flagged = table[unprotected_lines(table, reason, lines, rules)]
         return {(str(d), source, int(y)) for d, y in zip(flagged["dimension"], flagged["year"], strict=True)}
@@ -134,14 +134,14 @@ def counted_years(strategy, data, by: str) -> set[tuple[str, int]]:
     needed a large group's protection; it is taken at the worst case, as if it had, so its
     breakdowns by `by` are protected (residual groups left out, large groups' counts withheld)
     as those of the same pupils' answers would be (docs/methodology.md, section 7)."""
-    block = strategy.settings["high_risk"]
-    source = block["source"]
+    block = strategy.settings.high_risk
+    source = block.source
     if by not in DIMENSIONS or not data.has(source, COUNTS):
         return set()
     counts = data(source, COUNTS)
     if by not in counts.columns:
         return set()
-    asked = counts["year"].between(strategy.years[0], strategy.period_end) & counts[QUESTION].isin(block["behaviours"]).fillna(False)
+    asked = counts["year"].between(strategy.years[0], strategy.period_end) & counts[QUESTION].isin(block.behaviours).fillna(False)
     rows = counts[asked.to_numpy(bool) & (counts[COUNT].astype(float) > 0).to_numpy(bool)]
     # a year whose table lacks the column has no breakdown by it (survey_counts.question_rows)
     rows = rows[rows[by].notna().groupby(rows["year"]).transform("any").astype(bool)]

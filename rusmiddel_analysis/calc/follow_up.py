@@ -111,7 +111,7 @@ def follow_up_summary(strategy, processed_dir) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         table["success_share"] = 100 * table["successes"] / table["reached"].where(table["reached"] > 0)
     is_all = table["contacted_by"] == ALL
-    table["usable"] = pd.Series(np.where(is_all, table["contact_rate"] >= strategy.settings["data_quality"]["min_contact_rate"], None), dtype=object)
+    table["usable"] = pd.Series(np.where(is_all, table["contact_rate"] >= strategy.settings.data_quality.min_contact_rate, None), dtype=object)
     # counts of persons: primary and complementary suppression; shares hidden with what they are shares of
     rules = Rules.from_settings(strategy.settings)
     episodes_hidden = _hidden_counts(table, "episodes", rules)

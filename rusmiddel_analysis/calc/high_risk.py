@@ -35,6 +35,7 @@ from rusmiddel_analysis.calc.indicators import protected_years
 from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
 from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, cluster_codes, design_shares
+from rusmiddel_analysis.config.settings import HighRisk
 from rusmiddel_analysis.ingest.schemas import COUNTS, SOURCES
 
 __all__ = [
@@ -460,17 +461,19 @@ EMPTY = {
 }
 
 
-def _exact_tables(frame: pd.DataFrame, block: dict, rules: Rules, source: str, confidence: float, protected=frozenset()) -> dict[str, pd.DataFrame]:
+def _exact_tables(
+    frame: pd.DataFrame, block: HighRisk, rules: Rules, source: str, confidence: float, protected=frozenset()
+) -> dict[str, pd.DataFrame]:
     """The high-risk tables with their exact counts, each hidden by its own rules (`protected`: the
     (dimension, year)s whose residual groups are left out and large groups' sizes withheld)."""
-    behaviours = block["behaviours"]
+    behaviours = block.behaviours
     counts = behaviour_counts(frame, behaviours, rules, source, confidence, protected)
     return {
         "high_risk": co_occurrence(frame, behaviours, rules, confidence),
         "behaviour_counts": counts,
-        "multiple_behaviours": multiple_behaviours(frame, behaviours, rules, source, counts, block["multiple"], confidence),
-        "early_debut": early_debut(frame, behaviours, block["early_grades"], rules, source, confidence, protected),
-        "debut_ages": debut_ages(frame, block["debut_ages"], block["early_age"], rules, source, confidence),
+        "multiple_behaviours": multiple_behaviours(frame, behaviours, rules, source, counts, block.multiple, confidence),
+        "early_debut": early_debut(frame, behaviours, block.early_grades, rules, source, confidence, protected),
+        "debut_ages": debut_ages(frame, block.debut_ages, block.early_age, rules, source, confidence),
     }
 
 
@@ -505,17 +508,17 @@ def unavailable(counts: pd.DataFrame | None, behaviours: list[str]) -> pd.DataFr
 
 
 def _with_counted_early_debut(
-    exact: dict[str, pd.DataFrame], data, block: dict, rules: Rules, source: str, confidence: float, years, protected=frozenset()
+    exact: dict[str, pd.DataFrame], data, block: HighRisk, rules: Rules, source: str, confidence: float, years, protected=frozenset()
 ) -> dict:
     """The counts years' early debut (from the counts by grade) added to the answers years' table,
     protected as the answers years' (`protected`: indicators.protected_years); returns each
     behaviour's counts rows, for the linked audit."""
     spec = SOURCES[source]
     counted = {}
-    for b in block["behaviours"]:
+    for b in block.behaviours:
         rows = question_rows(data, spec, b)
         counted[b] = rows[(rows["layout"] == COUNTS) & rows["year"].between(*years)]
-    early = early_debut_of_rows(counted, block["early_grades"], rules, source, confidence, protected)
+    early = early_debut_of_rows(counted, block.early_grades, rules, source, confidence, protected)
     if not early.empty:
         both = pd.concat([exact["early_debut"], early], ignore_index=True) if not exact["early_debut"].empty else early
         exact["early_debut"] = both.sort_values(["year"], kind="stable").reset_index(drop=True)
@@ -530,26 +533,26 @@ def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFra
     (linked.publishable). Also `pair_counts`: the pairs' exact 2x2 counts, hidden as published, for
     the analyst's workbench (never published), and `high_risk_unavailable`: the years of a counts
     table, in which only early debut (by grade) can be computed (`unavailable`)."""
-    block, settings = strategy.settings["high_risk"], strategy.settings
-    source, years = block["source"], (strategy.years[0], strategy.period_end)
+    block, settings = strategy.settings.high_risk, strategy.settings
+    source, years = block.source, (strategy.years[0], strategy.period_end)
     empty = {name: pd.DataFrame(columns=columns) for name, columns in EMPTY.items()}
     counts = _counted_years(data, source, years)
     frame = data(source) if data.has(source) else None
     if frame is None and counts is None:
-        return {**empty, "pair_counts": empty["high_risk"], "high_risk_unavailable": unavailable(None, block["behaviours"])}
+        return {**empty, "pair_counts": empty["high_risk"], "high_risk_unavailable": unavailable(None, block.behaviours)}
     frame = frame[frame["year"].between(*years)] if frame is not None else None
     rules = Rules.from_settings(settings)
     # the (dimension, year)s whose breakdowns are protected, answers and counts years alike (a counts
     # year has no distribution to decide from: distribution.counted_years)
     protected = frozenset((d, y) for d in DIMENSIONS for s, y in protected_years(strategy, data, d) if s == source)
-    exact = _exact_tables(frame, block, rules, source, settings["confidence"], protected) if frame is not None else dict(empty)
-    counted = _with_counted_early_debut(exact, data, block, rules, source, settings["confidence"], years, protected) if counts is not None else {}
+    exact = _exact_tables(frame, block, rules, source, settings.confidence, protected) if frame is not None else dict(empty)
+    counted = _with_counted_early_debut(exact, data, block, rules, source, settings.confidence, years, protected) if counts is not None else {}
     weighted = _weighted(frame) or any(not rows["integral"].all() or _weighted(rows) for rows in counted.values())
     linked = LinkedSet(
-        block["behaviours"],
-        block["early_grades"],
-        block["multiple"],
-        linked_targets(strategy, source, block["behaviours"]),
+        block.behaviours,
+        block.early_grades,
+        block.multiple,
+        linked_targets(strategy, source, block.behaviours),
         {**exact, "totals": totals, "subgroups": subgroups},
         SHARE_DECIMALS,
         rules.round_sizes,
@@ -560,7 +563,7 @@ def published_tables(strategy, data, totals: pd.DataFrame, subgroups: pd.DataFra
         hidden[name] = hidden.get(name, set()) | rows
     _hide(exact, hidden)
     published = {name: publishable(table, rules.round_sizes) for name, table in exact.items()}
-    return {**published, "pair_counts": exact["high_risk"], "high_risk_unavailable": unavailable(counts, block["behaviours"])}
+    return {**published, "pair_counts": exact["high_risk"], "high_risk_unavailable": unavailable(counts, block.behaviours)}
 
 
 def _weighted(frame: pd.DataFrame | None) -> bool:

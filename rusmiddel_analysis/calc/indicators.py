@@ -128,7 +128,7 @@ def episodes_by_year(data: ProcessedData, strategy, year_from: str) -> pd.DataFr
     """The treatment register's episodes, each with the year of `year_from` and its age group."""
     frame = data(EPISODES).copy()
     frame["year"] = frame[year_from].dt.year
-    frame["age_group"] = age_group(frame, frame["year"], strategy.settings["age_bands"])
+    frame["age_group"] = age_group(frame, frame["year"], strategy.settings.age_bands)
     return frame
 
 

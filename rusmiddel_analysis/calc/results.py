@@ -123,7 +123,7 @@ class Results:
         from rusmiddel_analysis.calc.high_risk import multiple_trends
 
         strategy = self._strategy
-        return self._table("multiple_trend", lambda: multiple_trends(self.multiple_behaviours, strategy.years, strategy.settings["trend_confidence"]))
+        return self._table("multiple_trend", lambda: multiple_trends(self.multiple_behaviours, strategy.years, strategy.settings.trend_confidence))
 
     def multiple_trend_in(self, year: int):
         """The row of `multiple_trend` for report `year` (direction, p_value, first_year, last_year, ...)."""

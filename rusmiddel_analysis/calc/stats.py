@@ -26,12 +26,13 @@ from scipy import special as _special
 from rusmiddel_analysis.calc.arrays import checked_array as _array
 from rusmiddel_analysis.calc.arrays import positions as _positions
 from rusmiddel_analysis.calc.arrays import scalar_or_array as _out
-from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+from rusmiddel_analysis.config.settings import StrategySettings
 
-# the defaults are the strategy file's defaults (config/strategy.py): one place for each
-CONFIDENCE = SETTINGS_DEFAULTS["confidence"]
-TREND_CONFIDENCE = SETTINGS_DEFAULTS["trend_confidence"]
-MIN_PROJECTION_POINTS = SETTINGS_DEFAULTS["min_projection_points"]
+# the defaults are the strategy file's defaults (config/settings.py): one place for each
+_DEFAULTS = StrategySettings()
+CONFIDENCE = _DEFAULTS.confidence
+TREND_CONFIDENCE = _DEFAULTS.trend_confidence
+MIN_PROJECTION_POINTS = _DEFAULTS.min_projection_points
 
 __all__ = [
     "z_value",

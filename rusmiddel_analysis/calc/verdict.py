@@ -26,6 +26,7 @@ import numpy as np
 
 from rusmiddel_analysis.calc import progress
 from rusmiddel_analysis.calc.stats import _positions
+from rusmiddel_analysis.config.settings import ProgressThresholds, StrategySettings
 
 EXACT, CERTAIN, UNCERTAIN = "exact", "certain", "uncertain"
 CERTAINTIES = (EXACT, CERTAIN, UNCERTAIN)
@@ -101,7 +102,7 @@ def oriented_interval(scale: Scale) -> tuple[np.ndarray, np.ndarray]:
     return np.where(scale.higher_is_better, scale.low, -scale.high), np.where(scale.higher_is_better, scale.high, -scale.low)
 
 
-def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
+def progress_status(scale: Scale, ratio, final, thresholds: ProgressThresholds) -> np.ndarray:
     """The status of `reach`/`at_least`/`at_most` targets, from the measurement itself.
 
     In the target year (or later): `achieved` when the value is at or past the goal, else
@@ -116,7 +117,7 @@ def progress_status(scale: Scale, ratio, final, thresholds: dict) -> np.ndarray:
         raise ValueError(f"the ratio of actual to required progress is undefined at position(s) {_positions(undefined)}; no pace status can be given")
     met = oriented(scale, scale.value) >= oriented(scale, scale.target)
     earlier = np.select(
-        [r >= thresholds["on_track"], r >= thresholds["needs_acceleration"], r >= thresholds["limited_progress"]],
+        [r >= thresholds.on_track, r >= thresholds.needs_acceleration, r >= thresholds.limited_progress],
         ["on_track", "needs_acceleration", "limited_progress"],
         default="deterioration",
     )
@@ -170,14 +171,12 @@ def certainty(status, scale: Scale, reference_value, exact) -> np.ndarray:
     return np.where(np.asarray(exact, bool), EXACT, np.where(sure, CERTAIN, UNCERTAIN))
 
 
-def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: dict, compound):
+def on_track_level(scale: Scale, baseline_year, year, target_year, thresholds: ProgressThresholds, compound):
     """The lowest value (highest, lower-is-better) still counted as on track in `year`: R = on_track threshold."""
-    return progress.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds["on_track"], compound)
+    return progress.level_at_ratio(baseline_year, scale.baseline, year, target_year, scale.target, thresholds.on_track, compound)
 
 
-def maintain_margin(unit, level, settings: dict):
+def maintain_margin(unit, level, settings: StrategySettings):
     """The non-inferiority margin in the target's unit: points for shares, a fraction of the level for counts."""
     unit = np.asarray(unit, dtype=object)
-    return np.where(
-        unit == "percent", float(settings["maintain_margin_points"]), float(settings["maintain_margin_relative"]) * np.asarray(level, float)
-    )
+    return np.where(unit == "percent", float(settings.maintain_margin_points), float(settings.maintain_margin_relative) * np.asarray(level, float))

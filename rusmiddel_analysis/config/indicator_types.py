@@ -40,6 +40,8 @@ BUILTIN: dict[str, str] = {
     "treatment_outcome": "rusmiddel_analysis.indicator_types.treatment_outcome",
     "persons_starting": "rusmiddel_analysis.indicator_types.persons_starting",
 }
+# what a target's value counts in: a percentage, or a number of persons
+UNITS = ("percent", "persons")
 # the name a type module gives its type object
 MODULE_ATTRIBUTE = "INDICATOR_TYPE"
 _MISSING = object()
@@ -90,7 +92,7 @@ class IndicatorType:
     must say what it counts in (`unit`) and how it counts (`rows`)."""
 
     name: ClassVar[str]
-    # the unit its value counts in ("percent" or "persons", config.strategy.UNITS)
+    # the unit its value counts in (one of UNITS)
     unit: ClassVar[str]
     # breakdowns the definition fixes (a treatment outcome is one substance's): never published
     fixed_breakdowns: ClassVar[tuple[str, ...]] = ()
@@ -135,8 +137,8 @@ _registered: dict[str, IndicatorType] = {}
 
 def register(kind: IndicatorType) -> None:
     """Add a type (or replace the one of that name): from then on a strategy file may name it."""
-    if not isinstance(getattr(kind, "name", None), str) or getattr(kind, "unit", None) not in ("percent", "persons"):
-        raise ValueError("an indicator type needs a name and a unit ('percent' or 'persons')")
+    if not isinstance(getattr(kind, "name", None), str) or getattr(kind, "unit", None) not in UNITS:
+        raise ValueError(f"an indicator type needs a name and a unit ({' or '.join(UNITS)})")
     _registered[kind.name] = kind
 
 

@@ -1,8 +1,8 @@
 """The strategy as data: load and check a strategy YAML file.
 
 A strategy file holds the strategy's frame (period, milestones, core efforts,
-focus areas), named code sets, settings (thresholds, disclosure control) and
-its targets. `load_strategy` returns a frozen `Strategy` or raises
+focus areas), named code sets, settings (thresholds, disclosure control: typed
+in config/settings.py) and its targets. `load_strategy` returns a frozen `Strategy` or raises
 `StrategyError` naming the file, the target and the field; it never returns
 half a strategy.
 """
@@ -22,8 +22,8 @@ from rusmiddel_analysis.config import indicator_types
 from rusmiddel_analysis.config.echo import printable_lines
 from rusmiddel_analysis.config.files import YamlFileError, read_yaml
 from rusmiddel_analysis.config.paths import DEFAULT_STRATEGY
+from rusmiddel_analysis.config.settings import SettingError, StrategySettings, settings_from_yaml
 
-UNITS = ("percent", "persons")
 POLARITIES = ("higher_is_better", "lower_is_better")
 KINDS = ("reach", "at_least", "at_most", "maintain")
 # a kind that states its direction needs the polarity it states
@@ -31,76 +31,6 @@ KIND_POLARITY = {"at_least": "higher_is_better", "at_most": "lower_is_better"}
 LANGS = ("da", "en")
 # the reports a committee gets on the way (strategy.milestones): what each must hold is in ingest/status_text.py
 MILESTONE_KINDS = ("midterm_status", "final_evaluation")
-# what a source is (ingest/schemas.py declares each one's kind; settings.source_kinds may override)
-SOURCE_KINDS = ("survey", "register")
-
-
-# Every setting's default, in one place; docs/methodology.md explains each.
-SETTINGS_DEFAULTS: dict[str, Any] = {
-    "confidence": 0.95,
-    "change_confidence": 0.95,
-    # the test for trend runs at the change test's nominal level (target by target, not Holm-corrected)
-    "trend_confidence": 0.95,
-    "progress_thresholds": {"on_track": 0.95, "needs_acceleration": 0.6, "limited_progress": 0.0},
-    # min_clusters: a survey's variance rests on the spread between its clusters, C − 1 degrees of freedom
-    "data_quality": {"min_denominator": 50, "max_unknown_share": 0.25, "min_contact_rate": 0.5, "min_clusters": 2},
-    # round_sizes: the high-risk tables publish group sizes rounded to a multiple of this (the linked
-    # audit, docs/methodology.md 7.1, hides what rounding leaves exposed); large_group: a group of at
-    # least this many answers is never hidden to protect a smaller one: its counts are withheld
-    # instead, its share and interval shown (section 7, residual groups)
-    "disclosure": {
-        "min_group_size": 20,
-        "min_cell": 5,
-        "all_or_none_health_data": True,
-        "all_or_none_min_group": 50,
-        "round_sizes": 10,
-        "large_group": 1000,
-    },
-    "maintain_margin_points": 3.0,
-    "maintain_margin_relative": 0.05,
-    "extreme_goal_tolerance": 0.5,
-    "min_projection_points": 4,
-    # counts: Pearson's test of Poisson variation needs this many measured years (docs/methodology.md, 2.5)
-    "min_dispersion_points": 4,
-    # a count is also shown as a rate per this many residents (when there is population data)
-    "rate_per": 10000,
-    # caveats on the page beside the verdict; the status stands (docs/methodology.md, 2.3 and 2.4)
-    "caveats": {"max_standardisation_gap": 1.0, "min_common_coverage": 0.9},
-    # high-risk groups (calc/high_risk.py): the school survey's yes/no behaviours looked at together,
-    # and the grades whose pupils count as an early debut
-    "high_risk": {
-        "source": "ungeprofil_skole",
-        "behaviours": ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"],
-        "early_grades": [6, 7],
-        # pupils with at least this many of the behaviours combine several (the share and its trend)
-        "multiple": 2,
-        # the optional debut-age column of a behaviour, and the age before which a debut counts as early
-        "debut_ages": {"smoking_ever": "smoking_debut_age", "alcohol_ever": "alcohol_debut_age", "hash_ever": "hash_debut_age"},
-        "early_age": 14,
-    },
-    "age_bands": [],
-    # a source's kind (survey or register, ingest/schemas.py) where this municipality's differs,
-    # e.g. {ungeprofil_ungdom: register} for a survey every student answers
-    "source_kinds": {},
-    # comparators (calc/comparators.py): the areas of the comparator files the pages show, in this
-    # order; null: every area of the files, in their order
-    "comparators": {"areas": None},
-}
-
-# The floors of disclosure control (docs/methodology.md, section 7): a strategy file may raise them,
-# never lower them. Cells of 1-4 persons are never published (Statistics Denmark's discretion rules),
-# nor groups under 20 answers, nor a 0 %/100 % share of health data or of a survey group under 50.
-# Only a group of 1,000 answers or more may show its share with its counts withheld instead of being
-# hidden: the interval of a smaller group, rounded, tells its size to within a few persons.
-DISCLOSURE_FLOORS: dict[str, Any] = {
-    "min_group_size": 20,
-    "min_cell": 5,
-    "all_or_none_min_group": 50,
-    "all_or_none_health_data": True,
-    "large_group": 1000,
-}
-FLOOR_REFERENCE = "the floor no strategy can lower (docs/methodology.md, section 7)"
-
 # An id that becomes a file or folder name (<outputs>/<strategy id>/, <strategy id>-<year>.pdf): a plain slug
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 SLUG_RULE = (
@@ -268,7 +198,7 @@ class Strategy:
     core_efforts: tuple[CoreEffort, ...]
     focus_areas: tuple[FocusArea, ...]
     code_sets: Mapping[str, tuple[str, ...]]
-    settings: Mapping[str, Any]
+    settings: StrategySettings
     targets: tuple[Target, ...]
     path: Path = field(default=DEFAULT_STRATEGY)
     method_breaks: tuple[MethodBreak, ...] = ()
@@ -415,7 +345,7 @@ class _Parser:
         targets, seen = [], set()
         for entry in raw_targets:
             target = self.target(entry, focus_ids, code_sets)
-            self.extreme_goal(target, settings["extreme_goal_tolerance"])
+            self.extreme_goal(target, settings.extreme_goal_tolerance)
             if target.id in seen:
                 self.fail("duplicate target id", target.id, "id")
             seen.add(target.id)
@@ -448,104 +378,12 @@ class _Parser:
             code_sets[name] = tuple(str(v) for v in values)
         return code_sets
 
-    def settings(self, raw: Mapping) -> dict:
-        merged = {**SETTINGS_DEFAULTS, **raw}
-        for key in ("progress_thresholds", "data_quality", "disclosure", "caveats"):
-            merged[key] = {**SETTINGS_DEFAULTS[key], **self.mapping(raw.get(key), f"settings.{key}")}
-            for name, value in merged[key].items():
-                if isinstance(SETTINGS_DEFAULTS[key].get(name), bool):
-                    if not isinstance(value, bool):
-                        self.fail("must be true or false", None, f"settings.{key}.{name}")
-                else:
-                    self.number(value, None, f"settings.{key}.{name}")
-        for key in ("confidence", "change_confidence", "trend_confidence"):
-            if not 0 < self.number(merged[key], None, f"settings.{key}") < 1:
-                self.fail("must lie strictly between 0 and 1", None, f"settings.{key}")
-        for key in ("maintain_margin_points", "maintain_margin_relative", "extreme_goal_tolerance"):
-            if self.number(merged[key], None, f"settings.{key}") < 0:
-                self.fail("must be 0 or more", None, f"settings.{key}")
-        if not 0 < merged["extreme_goal_tolerance"] < 50:
-            self.fail("a tolerance for a 0 %/100 % goal must lie between 0 and 50 percentage points", None, "settings.extreme_goal_tolerance")
-        for key in ("min_projection_points", "min_dispersion_points"):
-            points = merged[key]
-            if isinstance(points, bool) or not isinstance(points, int) or points < 3:
-                self.fail("must be a whole number of measured years, at least 3", None, f"settings.{key}")
-        clusters = merged["data_quality"]["min_clusters"]
-        if isinstance(clusters, bool) or clusters != int(clusters) or clusters < 2:
-            rule = "must be a whole number of clusters, at least 2 (one gives no spread between clusters)"
-            self.fail(rule, None, "settings.data_quality.min_clusters")
-        if self.number(merged["rate_per"], None, "settings.rate_per") <= 0:
-            self.fail("must be greater than 0, e.g. 10000", None, "settings.rate_per")
-        kinds = self.mapping(merged["source_kinds"], "settings.source_kinds")
-        for name, kind in kinds.items():
-            self.choice(kind, SOURCE_KINDS, None, f"settings.source_kinds.{name}")
-        merged["source_kinds"] = dict(kinds)
-        rounding = merged["disclosure"]["round_sizes"]
-        if isinstance(rounding, bool) or not isinstance(rounding, int) or rounding < 1:
-            self.fail("must be a whole number of persons, 1 or more (1: sizes exact)", None, "settings.disclosure.round_sizes")
-        if not 0 <= merged["caveats"]["min_common_coverage"] <= 1:
-            self.fail("must be a fraction between 0 and 1", None, "settings.caveats.min_common_coverage")
-        if merged["caveats"]["max_standardisation_gap"] < 0:
-            self.fail("must be 0 or more percentage points", None, "settings.caveats.max_standardisation_gap")
-        self.disclosure_floors(merged["disclosure"])
-        merged["high_risk"] = self.high_risk({**SETTINGS_DEFAULTS["high_risk"], **self.mapping(raw.get("high_risk"), "settings.high_risk")})
-        merged["comparators"] = self.comparators({**SETTINGS_DEFAULTS["comparators"], **self.mapping(raw.get("comparators"), "settings.comparators")})
-        return merged
-
-    def comparators(self, block: dict) -> dict:
-        """`settings.comparators`: `areas`, the comparator areas to show in their order (distinct names),
-        or null for every area of the comparator files."""
-        unknown = sorted(str(k) for k in block if k not in SETTINGS_DEFAULTS["comparators"])
-        if unknown:
-            self.fail(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(SETTINGS_DEFAULTS['comparators'])}", None, "settings.comparators")
-        areas = block["areas"]
-        if areas is None:
-            return {"areas": None}
-        if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a.strip() for a in areas) or len(set(areas)) != len(areas):
-            rule = "must list distinct area names as the comparator files write them (e.g. [Hele landet, Region Nordjylland]), or be left out"
-            self.fail(rule, None, "settings.comparators.areas")
-        return {"areas": [a.strip() for a in areas]}
-
-    def disclosure_floors(self, block: Mapping) -> None:
-        """`settings.disclosure` may raise DISCLOSURE_FLOORS, never lower them (nor switch the 0 %/100 % rule off)."""
-        for name, floor in DISCLOSURE_FLOORS.items():
-            value, field_name = block[name], f"settings.disclosure.{name}"
-            if isinstance(floor, bool):
-                if value is not floor:
-                    self.fail(f"must stay true: 0 % and 100 % shares of health data are never published, {FLOOR_REFERENCE}", None, field_name)
-            elif value < floor:
-                self.fail(f"must be at least {floor}, {FLOOR_REFERENCE}", None, field_name)
-            elif value != int(value):
-                self.fail("must be a whole number of persons", None, field_name)
-
-    def high_risk(self, block: dict) -> dict:
-        """`settings.high_risk`: a source, at least two behaviours (its yes/no columns), the early grades,
-        how many behaviours count as several, the debut-age columns and the age of an early debut."""
-        behaviours, grades = block.get("behaviours"), block.get("early_grades")
-        if not isinstance(block.get("source"), str):
-            self.fail("must name a source", None, "settings.high_risk.source")
-        if not isinstance(behaviours, list) or len(behaviours) < 2 or not all(isinstance(b, str) for b in behaviours):
-            self.fail("must list at least two yes/no columns", None, "settings.high_risk.behaviours")
-        if not isinstance(grades, list) or not all(isinstance(g, int) and not isinstance(g, bool) for g in grades):
-            self.fail("must list whole grades, e.g. [6, 7]", None, "settings.high_risk.early_grades")
-        multiple = block.get("multiple")
-        if not isinstance(multiple, int) or isinstance(multiple, bool) or not 2 <= multiple <= len(behaviours):
-            self.fail(f"must be a whole number of behaviours from 2 to {len(behaviours)}", None, "settings.high_risk.multiple")
-        ages, early_age = block.get("debut_ages"), block.get("early_age")
-        if ages is SETTINGS_DEFAULTS["high_risk"]["debut_ages"]:  # the defaults, for the behaviours this file lists
-            ages = {k: v for k, v in ages.items() if k in (behaviours or [])}
-        if not isinstance(ages, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ages.items()):
-            self.fail("must map a behaviour to its debut-age column, e.g. {smoking_ever: smoking_debut_age}", None, "settings.high_risk.debut_ages")
-        if not isinstance(early_age, int) or isinstance(early_age, bool) or not 9 <= early_age <= 25:
-            self.fail("must be a whole age from 9 to 25", None, "settings.high_risk.early_age")
-        return {
-            "source": block["source"],
-            "behaviours": list(behaviours),
-            "early_grades": list(grades),
-            "multiple": multiple,
-            "debut_ages": dict(ages),
-            "early_age": early_age,
-        }
+    def settings(self, raw: Mapping) -> StrategySettings:
+        """`settings:` over their defaults (config/settings.py), a broken rule reported with its line."""
+        try:
+            return settings_from_yaml(raw)
+        except SettingError as exc:
+            self.fail(exc.message, None, exc.field_name)
 
     def milestone(self, raw: Any) -> Milestone:
         """A milestone: its year, its kind (MILESTONE_KINDS), its name and the committee's decision, if given."""
@@ -596,7 +434,7 @@ class _Parser:
         focus = self.string(self.get(raw, "focus_area", tid), tid, "focus_area")
         if focus not in focus_ids:
             self.fail(f"unknown focus area '{focus}'; valid: {', '.join(sorted(focus_ids))}", tid, "focus_area")
-        unit = self.choice(self.get(raw, "unit", tid), UNITS, tid, "unit")
+        unit = self.choice(self.get(raw, "unit", tid), indicator_types.UNITS, tid, "unit")
         polarity = self.choice(self.get(raw, "polarity", tid), POLARITIES, tid, "polarity")
         kind = self.choice(self.get(raw, "kind", tid), KINDS, tid, "kind")
         b_year, b_value, t_year, t_value, increase = self.baseline_and_target(raw, tid, unit, polarity, kind)

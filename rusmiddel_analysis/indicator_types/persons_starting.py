@@ -54,10 +54,10 @@ def _persons_starting_rows(target, strategy, data: ProcessedData, by: str | None
     people = _persons_once(episodes_by_year(data, strategy, "start_date"), by, merge)
     counts = people.groupby(["year", "group"], sort=True)["person_id"].size().reset_index(name="numerator")
     counts["numerator"] = counts["numerator"].astype(int)
-    low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings["confidence"])
+    low, high = stats.count_ci(counts["numerator"].to_numpy(), strategy.settings.confidence)
     counts = counts.assign(year=counts["year"].astype(int), denominator=np.nan, value=counts["numerator"].astype(float), ci_low=low, ci_high=high)
     if by is None and data.has(POPULATION):
-        counts = with_rate(counts, data(POPULATION), float(strategy.settings["rate_per"]))
+        counts = with_rate(counts, data(POPULATION), float(strategy.settings.rate_per))
     return counts
 
 

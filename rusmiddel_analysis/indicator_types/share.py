@@ -95,7 +95,7 @@ def _share_rows(target, strategy, data: ProcessedData, by: str | None, merge: bo
     keys = survey_counts.groups_of(data, source, frame, by, merge)  # a counts table's groups are its breakdown cells' (residual ones too)
     codes = survey_counts.design_codes(data, source, frame)
     work = survey_indicators.answers_frame(frame, answered, success, keys, source.cluster, source.standardise_by, *flags, codes=codes)
-    confidence = strategy.settings["confidence"]
+    confidence = strategy.settings.confidence
     out = survey_indicators.design_shares(work, confidence)
     if by is not None or out.empty:
         return out

@@ -91,7 +91,7 @@ def _treatment_base(target, strategy, data: ProcessedData) -> pd.DataFrame:
     base = follow_ups_due(data, spec["follow_up_months"])
     base = base[base["substance"] == spec["substance"]].copy()
     base["year"] = base["end_date"].dt.year
-    base["age_group"] = age_group(base, base["year"], strategy.settings["age_bands"])
+    base["age_group"] = age_group(base, base["year"], strategy.settings.age_bands)
     return base.assign(status_used=base["status"].astype(object).where(base["reached"]))
 
 
@@ -130,7 +130,7 @@ def _treatment_outcome_rows(target, strategy, data: ProcessedData, by: str | Non
     rows["bound_low"], rows["bound_high"] = 100 * low_b, 100 * high_b
     rows[["value", "ci_low", "ci_high", "effective_n"]] = np.nan
     some = n > 0
-    low, high = stats.proportion_ci(x[some], n[some], strategy.settings["confidence"])
+    low, high = stats.proportion_ci(x[some], n[some], strategy.settings.confidence)
     rows.loc[some, ["value", "ci_low", "ci_high", "effective_n"]] = np.column_stack([100 * x[some] / n[some], 100 * low, 100 * high, n[some]])
     return rows.drop(columns=["episodes", "unknown_status", "reached"])
 

@@ -79,7 +79,7 @@ def _count_rules(frame: pd.DataFrame, strategy) -> list[tuple[pd.Series, str, st
 
 def _named_areas(frame: pd.DataFrame, strategy, folder: Path) -> list[Problem]:
     """Every area settings.comparators.areas chooses must be in the files (a misspelt one would vanish)."""
-    chosen = strategy.settings.get("comparators", {}).get("areas") or []
+    chosen = strategy.settings.comparators.areas or []
     missing = [a for a in chosen if a not in set(frame["area"].astype(str))]
     if not missing:
         return []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rusmiddel_analysis.config.strategy import SOURCE_KINDS
+from rusmiddel_analysis.config.settings import SOURCE_KINDS
 
 GENDERS = ("male", "female", "other")
 EDUCATION_TYPES = ("stx", "hhx", "htx", "hf", "eud", "sosu", "other")

@@ -124,7 +124,7 @@ def read_status_text(strategy, status_dir: str | Path, year: int) -> StatusText:
     content = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), content)
     if not content.strip():
         return StatusText(year, path, empty=True)
-    _check_small_counts(path, content, int(strategy.settings["disclosure"]["min_cell"]))
+    _check_small_counts(path, content, strategy.settings.disclosure.min_cell)
     names = valid_headings(strategy)
     sections: dict[str, list[str]] = {}
     current = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rusmiddel_analysis.config.settings import HighRisk
 from rusmiddel_analysis.config.strategy import StrategyError, line_of, load_strategy, yaml_node_lines
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
@@ -70,22 +71,22 @@ def _target_problems(strategy, target) -> list[Problem]:
     return problems + kind.source_problems(strategy, target)
 
 
-def _high_risk_problems(block: dict) -> list[Problem]:
+def _high_risk_problems(block: HighRisk) -> list[Problem]:
     """The high-risk behaviours must be yes/no columns of their source (and the source must have grades)."""
-    field, source = "settings.high_risk", block["source"]
+    field, source = "settings.high_risk", block.source
     if source not in SOURCES:
         return [Problem(None, f"{field}.source", f"unknown source '{source}'; valid: {', '.join(SOURCES)}")]
     problems = []
-    for name in block["behaviours"]:
+    for name in block.behaviours:
         col = column_of(source, name)
         if col is None or col.kind != "bool":
             valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind == "bool")
             problems.append(Problem(None, f"{field}.behaviours", f"'{name}' is not a yes/no column of '{source}'; valid: {valid}"))
-    if block["early_grades"] and column_of(source, "grade") is None:
+    if block.early_grades and column_of(source, "grade") is None:
         problems.append(Problem(None, f"{field}.early_grades", f"'{source}' has no grade column"))
-    for behaviour, name in block["debut_ages"].items():
+    for behaviour, name in block.debut_ages.items():
         col = column_of(source, name)
-        if behaviour not in block["behaviours"]:
+        if behaviour not in block.behaviours:
             problems.append(Problem(None, f"{field}.debut_ages.{behaviour}", f"'{behaviour}' is not one of settings.high_risk.behaviours"))
         elif col is None or col.kind != "int":
             valid = ", ".join(c.name for c in SOURCES[source].columns if c.kind == "int") or "none"
@@ -96,12 +97,12 @@ def _high_risk_problems(block: dict) -> list[Problem]:
 def strategy_problems(strategy) -> list[Problem]:
     """Every way the strategy does not fit the data formats (empty when it fits)."""
     problems = [p for t in strategy.targets for p in _target_problems(strategy, t)]
-    problems += _high_risk_problems(strategy.settings["high_risk"])
+    problems += _high_risk_problems(strategy.settings.high_risk)
     for i, broken in enumerate(strategy.method_breaks):
         unknown = [s for s in broken.sources if s not in SOURCES]
         if unknown:
             problems.append(Problem(None, f"method_breaks[{i}].sources", f"unknown source(s) {', '.join(unknown)}; valid: {', '.join(SOURCES)}"))
-    for name in strategy.settings["source_kinds"]:
+    for name in strategy.settings.source_kinds:
         if name not in SOURCES:
             problems.append(Problem(None, f"settings.source_kinds.{name}", f"unknown source '{name}'; valid: {', '.join(SOURCES)}"))
     return problems

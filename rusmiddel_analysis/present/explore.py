@@ -78,7 +78,7 @@ class Workbench:
 
     def pair_or_first(self, exposure: str | None, outcome: str | None) -> tuple[str, str]:
         """The two behaviours asked about, or the first two of settings.high_risk.behaviours."""
-        first, second = self.strategy.settings["high_risk"]["behaviours"][:2]
+        first, second = self.strategy.settings.high_risk.behaviours[:2]
         return exposure or first, outcome or (second if (exposure or first) != second else first)
 
     def measures(self) -> pd.DataFrame:
@@ -143,7 +143,7 @@ class Workbench:
         pairs = self.results.pair_counts  # the exact counts: the analyst's own, never published
         found = pairs[(pairs["year"] == int(year)) & (pairs["exposure"] == exposure) & (pairs["outcome"] == outcome)]
         if found.empty:
-            behaviours = ", ".join(self.strategy.settings["high_risk"]["behaviours"])
+            behaviours = ", ".join(self.strategy.settings.high_risk.behaviours)
             raise ValueError(f"no pair '{exposure}' -> '{outcome}' in {year}; behaviours: {behaviours}; years: {sorted(set(pairs['year']))}")
         return found.iloc[0]
 
@@ -156,7 +156,7 @@ class Workbench:
         if bool(row["suppressed"]):
             raise ValueError(f"the pair '{exposure}' -> '{outcome}' is hidden in {year} (disclosure control): nothing to check")
         a, n1, c, n0 = (float(row[k]) for k in ("exposed_cases", "exposed_n", "unexposed_cases", "unexposed_n"))
-        confidence = self.strategy.settings["confidence"]
+        confidence = self.strategy.settings.confidence
         p1, p2 = a / n1, c / n0
         (l1, u1), (l2, u2) = stats.proportion_ci(a, n1, confidence), stats.proportion_ci(c, n0, confidence)
         rr = p1 / p2
@@ -186,11 +186,11 @@ class Workbench:
             return plots.subgroup_plot(target, rows, rows["by"].iloc[0] if len(rows) else by, int(year), self.lang)
         table = self.table(measure, by=by, year=year if measure == "behaviour_counts" else None)
         if measure == "behaviour_counts":
-            source = self.strategy.settings["high_risk"]["source"]
+            source = self.strategy.settings.high_risk.source
             names = {g: g if g == ALL else group_label(by or ALL, g, self.lang, source) for g in table["group"].astype(str)}
             return hplots.distribution_plot(table, names, int(year), measure.replace("_", " "), self.lang)
         if measure == "co_occurrence":
-            behaviours = self.strategy.settings["high_risk"]["behaviours"]
+            behaviours = self.strategy.settings.high_risk.behaviours
             labels = {b: narrative.capitalise(narrative.behaviour_words(b, self.lang)) for b in behaviours}
             return hplots.co_occurrence_heatmap(table[table["year"] == int(year)], behaviours, labels, int(year), self.lang)
         series = "behaviour" if "behaviour" in table.columns else None

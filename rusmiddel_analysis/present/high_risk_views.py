@@ -33,16 +33,16 @@ class HighRiskReport(Report):
 
     def __init__(self, year: int | None = None, **kwargs):
         super().__init__(year, **kwargs)
-        block = self.strategy.settings["high_risk"]
-        self.source, self.behaviours = block["source"], block["behaviours"]
-        self.early_grades, self.at_least = block["early_grades"], block["multiple"]
+        block = self.strategy.settings.high_risk
+        self.source, self.behaviours = block.source, block.behaviours
+        self.early_grades, self.at_least = block.early_grades, block.multiple
         r, year = self.results, self.year
         self.pairs = r.high_risk[r.high_risk["year"] == year].reset_index(drop=True)
         self.counts = r.behaviour_counts[r.behaviour_counts["year"] == year].reset_index(drop=True)
         self.multiple = r.multiple_behaviours[r.multiple_behaviours["year"] <= year].reset_index(drop=True)
         self.early = r.early_debut[r.early_debut["year"] <= year].reset_index(drop=True)
         self.debut = r.debut_ages[r.debut_ages["year"] <= year].reset_index(drop=True)
-        self.early_age = block["early_age"]
+        self.early_age = block.early_age
 
     @property
     def title_text(self) -> str:
@@ -83,7 +83,7 @@ class HighRiskReport(Report):
     def summary(self) -> HTMLFragment:
         """'Kort fortalt': the strongest co-occurrence, the entry behaviour, several behaviours and their trend, early debut."""
         this_year = self.multiple[self.multiple["year"] == self.year]
-        confidence = self.strategy.settings["confidence"]
+        confidence = self.strategy.settings.confidence
         sentences = [
             narrative.high_risk_sentence(self.pairs, confidence, self.lang),
             narrative.entry_sentence(self.pairs, self.behaviours[0], self.lang),
@@ -109,7 +109,7 @@ class HighRiskReport(Report):
         page = Builder().add(html("heading", 2, self.t("high_risk.pairs_heading")))
         if self.pairs.empty:
             return page.add(html("paragraph", self._missing("high_risk"), "rm-note")).build()
-        page.add(html("paragraph", self.t("high_risk.pairs_intro", confidence=fmt.level(self.strategy.settings["confidence"], self.lang))))
+        page.add(html("paragraph", self.t("high_risk.pairs_intro", confidence=fmt.level(self.strategy.settings.confidence, self.lang))))
         names = self._names()
         cells = [_cell(pub.HIGH_RISK, r, year=self.year, exposure=r.exposure, outcome=r.outcome) for r in self.pairs.itertuples()]
         fig = hplots.co_occurrence_heatmap(self.pairs, self.behaviours, names, self.year, self.lang)

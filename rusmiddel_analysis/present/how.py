@@ -40,7 +40,7 @@ def example(strategy, table: pd.DataFrame, lang: str, used: set | None = None, *
 
 def how_sections(strategy, table: pd.DataFrame, lang: str) -> list[dict]:
     """The five choices as {heading, paragraphs, example}, the examples from `table` (assessment rows)."""
-    values = {**setting_values(strategy.settings, lang), "margin": fmt.number(strategy.settings["maintain_margin_points"], lang)}
+    values = {**setting_values(strategy.settings, lang), "margin": fmt.number(strategy.settings.maintain_margin_points, lang)}
     used: set = set()
     return [
         {

@@ -10,11 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from rusmiddel_analysis.calc import records
-from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+from rusmiddel_analysis.config.settings import StrategySettings
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import statuses
 from rusmiddel_analysis.present.textcatalog import catalogue, text
+
+# the strategy file's defaults, where a row or a caller gives no setting
+DEFAULTS = StrategySettings()
 
 
 def capitalise(sentence: str) -> str:
@@ -82,7 +85,7 @@ def change_sentence(strategy, target, row, lang: str = "da") -> str:
         return " ".join(part for part in (sentence + text("narrative.no_interval", lang), variation_sentence(target, row, lang)) if part)
     if fmt.missing(row["ci_low"]):
         return sentence + text("narrative.no_interval", lang)
-    confidence = fmt.level(strategy.settings["confidence"], lang)
+    confidence = fmt.level(strategy.settings.confidence, lang)
     return sentence + text("narrative.interval", lang, confidence=confidence, interval=measured_interval(target, row["ci_low"], row["ci_high"], lang))
 
 
@@ -296,7 +299,7 @@ def follow_up_sentence(table: pd.DataFrame, strategy, year: int, lang: str = "da
     rates, overall = _follow_up_rates(table, measured_year) if measured_year else ({}, float("nan"))
     if not rates:
         return text("narrative.follow_up_none", lang)
-    limit = float(strategy.settings["data_quality"]["min_contact_rate"])
+    limit = float(strategy.settings.data_quality.min_contact_rate)
     shown = join_words([text("narrative.follow_up_rate", lang, rate=fmt.percent(100 * r, lang, 1), months=m) for m, r in rates.items()], lang)
     usable = "narrative.follow_up_usable" if min(rates.values()) >= limit else "narrative.follow_up_unusable"
     sentence = text("narrative.follow_up", lang, year=measured_year, rates=shown, limit=fmt.percent(100 * limit, lang), usable=text(usable, lang))
@@ -376,12 +379,12 @@ def trend_sentence(row, indicator_years: list[int], lang: str = "da") -> str:
     years = sorted(y for y in indicator_years if y <= int(row["year"]))
     if direction == "cannot_calculate":
         return text("narrative.trend_cannot_calculate", lang, n=len(years), min=int(row["trend_min_points"]))
-    level = fmt.level(row.get("trend_confidence", SETTINGS_DEFAULTS["trend_confidence"]), lang)
+    level = fmt.level(row.get("trend_confidence", DEFAULTS.trend_confidence), lang)
     return text(f"narrative.trend_{direction}", lang, n=len(years), first=years[0], last=years[-1], level=level)
 
 
 def projection_sentence(
-    target, row, lang: str = "da", min_points: int = SETTINGS_DEFAULTS["min_projection_points"], confidence: float = SETTINGS_DEFAULTS["confidence"]
+    target, row, lang: str = "da", min_points: int = DEFAULTS.min_projection_points, confidence: float = DEFAULTS.confidence
 ) -> str:
     """Where the weighted projection puts the target year, with its prediction interval.
 

@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rusmiddel_analysis.calc import records
 from rusmiddel_analysis.calc.progress import compound_scale, required_path
-from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+from rusmiddel_analysis.config.settings import StrategySettings
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present.statuses import BY_KEY, UNCERTAIN, colour, shown_status, status_words
 from rusmiddel_analysis.present.textcatalog import catalogue, group_label, text
@@ -285,7 +285,7 @@ def draw_trend(
     confidence = assessment_row.get("confidence") if assessment_row is not None else None
     hidden = hidden_years(rows)
     counted = assessment_row is not None and assessment_row.get("source_kind") == "register"
-    level = SETTINGS_DEFAULTS["confidence"] if fmt.missing(confidence) else confidence
+    level = StrategySettings().confidence if fmt.missing(confidence) else confidence
     lines = comparator_lines(target, comparators)
     _draw_points(ax, target, shown, hidden, lang, compact, level, counted, named=municipality if lines else "")
     others = _draw_comparators(ax, target, lines, lang)

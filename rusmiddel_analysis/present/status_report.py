@@ -247,16 +247,16 @@ class StatusReport(Report):
 
     def _multiple_brief(self, shown: pd.DataFrame) -> str:
         """'I 2019 havde 16 % af eleverne prøvet mindst 2 af de 4 former for risikoadfærd (…); i 2015 var det 22 %.'"""
-        block = self.strategy.settings["high_risk"]
+        block = self.strategy.settings.high_risk
         latest, first = shown[shown["year"] == self.year], shown[shown["year"] == shown["year"].min()]
         if latest.empty:
             return ""
         values = dict(
             year=self.year,
             share=fmt.share(latest.iloc[0]["value"], self.lang),
-            k=block["multiple"],
-            n=len(block["behaviours"]),
-            behaviours=narrative.behaviours_words(block["behaviours"], self.lang),
+            k=block.multiple,
+            n=len(block.behaviours),
+            behaviours=narrative.behaviours_words(block.behaviours, self.lang),
         )
         if first.empty or int(first.iloc[0]["year"]) == self.year:
             return self.t("document.multiple", **values)
@@ -264,7 +264,7 @@ class StatusReport(Report):
 
     def _early_brief(self, rows: pd.DataFrame) -> str:
         """'I 6. og 7. klasse havde 9 % prøvet at ryge (11 % i 2015), …': early debut beside the first year."""
-        block = self.strategy.settings["high_risk"]
+        block = self.strategy.settings.high_risk
         shown = rows[rows["value"].notna()]
         latest = shown[shown["year"] == self.year]
         if latest.empty:
@@ -278,7 +278,7 @@ class StatusReport(Report):
                 parts.append(self.t("document.early_part_since", first=fmt.share(earlier[row.behaviour], self.lang), first_year=first_year, **words))
             else:
                 parts.append(self.t("high_risk.early_part", **words))
-        grades = narrative.grades_words(block["early_grades"], self.lang)
+        grades = narrative.grades_words(block.early_grades, self.lang)
         shares = narrative.capitalise(self.t("high_risk.early", grades=grades, parts=narrative.join_words(parts, self.lang)))
         return f"{shares} {self.t('document.early_why', grades=grades)}"
 

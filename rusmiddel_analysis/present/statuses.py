@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from rusmiddel_analysis.calc import records
+from rusmiddel_analysis.config.settings import StrategySettings
 from rusmiddel_analysis.present.html import html
 from rusmiddel_analysis.present.textcatalog import setting_values, text
 
@@ -69,7 +70,7 @@ def status_words(status: str, lang: str, data_quality: str = "") -> str:
     return text(f"status.{shown_status(status, data_quality)}", lang)
 
 
-def status_explained(status: str, lang: str, settings: dict) -> str:
+def status_explained(status: str, lang: str, settings: StrategySettings) -> str:
     """What a status means, in a sentence for the legends (the strategy's threshold for on track filled in)."""
     return text(f"status_explained.{status}", lang, **setting_values(settings, lang))
 

@@ -100,7 +100,7 @@ class TargetReport(Report):
         if not fmt.missing(a["bound_low"]):
             items.append((self.t("report.verdict_bounds"), narrative.measured_interval(target, a["bound_low"], a["bound_high"], lang)))
         if not fmt.missing(a["rate"]):
-            per = fmt.number(self.strategy.settings["rate_per"], lang)
+            per = fmt.number(self.strategy.settings.rate_per, lang)
             shown = f"{fmt.number(a['rate'], lang, 1)} ({fmt.number(a['rate_low'], lang, 1)}-{fmt.number(a['rate_high'], lang, 1)})"
             items.append((self.t("report.verdict_rate", per=per, year=int(a["measured_year"])), shown))
         return items
@@ -175,7 +175,7 @@ class TargetReport(Report):
         if rows["bound_low"].notna().any():
             return self.t("report.col_bounds"), lambda r: narrative.measured_interval(target, r.bound_low, r.bound_high, lang)
         if rows["rate"].notna().any():
-            per = fmt.number(self.strategy.settings["rate_per"], lang)
+            per = fmt.number(self.strategy.settings.rate_per, lang)
             return self.t("report.col_rate", per=per), lambda r: fmt.number(r.rate, lang, 1)
         return None
 
@@ -291,9 +291,7 @@ class TargetReport(Report):
     def _methods(self) -> str:
         years = sorted(self.rows["year"].unique().tolist())
         settings = self.strategy.settings
-        projection = narrative.projection_sentence(
-            self.target, self.assessment, self.lang, int(settings["min_projection_points"]), settings["confidence"]
-        )
+        projection = narrative.projection_sentence(self.target, self.assessment, self.lang, settings.min_projection_points, settings.confidence)
         tests = int(self.year_assessment["change_p_adjusted"].notna().sum())
         sentences = [
             narrative.change_test_sentence(self.target, self.assessment, tests, self.lang),
@@ -329,7 +327,7 @@ class TargetReport(Report):
     def add_unknown_outcomes(self, page: Builder, r) -> None:
         """The share of a register's outcomes that are unknown in the measured year, beside its limit."""
         if not fmt.missing(r.unknown_share):
-            limit = fmt.percent(100 * self.strategy.settings["data_quality"]["max_unknown_share"], self.lang)
+            limit = fmt.percent(100 * self.strategy.settings.data_quality.max_unknown_share, self.lang)
             share = fmt.percent(100 * r.unknown_share, self.lang)
             page.add(html("paragraph", self.t("report.quality_unknown", year=self.measured_year, share=share, limit=limit)))
 
@@ -440,7 +438,7 @@ class TargetReport(Report):
             self.t("report.col_success_share"),
             self.t("report.col_usable"),
         ]
-        limit = fmt.percent(100 * self.strategy.settings["data_quality"]["min_contact_rate"], self.lang)
+        limit = fmt.percent(100 * self.strategy.settings.data_quality.min_contact_rate, self.lang)
         page.add(html("paragraph", self.t("report.quality_followup")))
         page.add(html("paragraph", self.t("report.quality_followup_rule", limit=limit), "rm-note"))
         for broken in self.strategy.method_breaks:

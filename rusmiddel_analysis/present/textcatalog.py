@@ -10,6 +10,7 @@ from functools import cache
 
 from rusmiddel_analysis.config.files import load_yaml
 from rusmiddel_analysis.config.paths import TEXT
+from rusmiddel_analysis.config.settings import StrategySettings
 from rusmiddel_analysis.present.formatting import check_lang, level, number
 
 
@@ -52,21 +53,21 @@ def unit_label(source: str, lang: str = "da") -> str:
     return text(f"report.counted.{source}", lang)
 
 
-def setting_values(settings: dict, lang: str = "da") -> dict:
+def setting_values(settings: StrategySettings, lang: str = "da") -> dict:
     """The strategy's settings as the catalogue's sentences quote them: the confidence levels, the
     disclosure rules' sizes. So a page says "90 %-konfidensinterval" when the file sets 0.90."""
-    disclosure = settings["disclosure"]
+    disclosure = settings.disclosure
     return {
-        "confidence": level(settings["confidence"], lang),
-        "level": level(settings["trend_confidence"], lang),
-        "min_cell": int(disclosure["min_cell"]),
-        "small_max": int(disclosure["min_cell"]) - 1,
-        "min_group": int(disclosure["min_group_size"]),
-        "round_sizes": int(disclosure["round_sizes"]),
-        "large_group": number(disclosure["large_group"], lang),
-        "on_track": level(settings["progress_thresholds"]["on_track"], lang),
-        "slow": level(settings["progress_thresholds"]["needs_acceleration"], lang),
+        "confidence": level(settings.confidence, lang),
+        "level": level(settings.trend_confidence, lang),
+        "min_cell": disclosure.min_cell,
+        "small_max": disclosure.min_cell - 1,
+        "min_group": disclosure.min_group_size,
+        "round_sizes": disclosure.round_sizes,
+        "large_group": number(disclosure.large_group, lang),
+        "on_track": level(settings.progress_thresholds.on_track, lang),
+        "slow": level(settings.progress_thresholds.needs_acceleration, lang),
         # the administration's margin for a level held: points of a share, percent of a count
-        "margin": number(settings["maintain_margin_points"], lang),
-        "margin_relative": level(settings["maintain_margin_relative"], lang),
+        "margin": number(settings.maintain_margin_points, lang),
+        "margin_relative": level(settings.maintain_margin_relative, lang),
     }

@@ -32,7 +32,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc.disclosure import WITHHELD
 from rusmiddel_analysis.calc.results import Results
-from rusmiddel_analysis.config.strategy import SETTINGS_DEFAULTS
+from rusmiddel_analysis.config.settings import Disclosure
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
 from rusmiddel_analysis.present import published as pub
@@ -160,7 +160,7 @@ class Gate:
     truth: dict[tuple, dict] = field(default_factory=dict)
     words: dict[str, tuple[float, ...]] = field(default_factory=dict)  # a target's own numbers: baseline, goal, years
     lang: str = "da"
-    min_cell: int = SETTINGS_DEFAULTS["disclosure"]["min_cell"]
+    min_cell: int = Disclosure().min_cell
     machine_paths: tuple[str, ...] = ()  # this machine's folders, which nothing published may name
 
     @classmethod
@@ -178,7 +178,7 @@ class Gate:
         truth.update(_truth_rows(results.comparators, pub.COMPARATORS, pub.COMPARATOR_FIELDS))
         truth.update(_truth_rows(results.differences, pub.DIFFERENCES, pub.DIFFERENCE_FIELDS))
         words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
-        min_cell = int(strategy.settings["disclosure"]["min_cell"])
+        min_cell = strategy.settings.disclosure.min_cell
         return cls(_identifiers(processed_dir), truth, words, lang, min_cell, tuple(machine_paths))
 
     def scan(self, text: str) -> list[Leak]:
