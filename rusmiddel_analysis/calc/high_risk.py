@@ -29,12 +29,22 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import stats
 from rusmiddel_analysis.calc.breakdowns import ALL, group_keys, residual_groups
-from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, Rules, primary_suppression, secondary_suppression, suppress
 from rusmiddel_analysis.calc.distribution import DIMENSIONS, distribution_reasons, distribution_table, tried_counts
 from rusmiddel_analysis.calc.indicators import protected_years
 from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
 from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, cluster_codes, design_shares
+from rusmiddel_analysis.calc.tables import (
+    BehaviourCounts,
+    CoOccurrence,
+    DebutAges,
+    EarlyDebut,
+    MultipleBehaviours,
+    MultipleTrend,
+    Unavailable,
+    columns,
+)
 from rusmiddel_analysis.ingest.schemas import COUNTS, SOURCES
 
 __all__ = [
@@ -52,20 +62,21 @@ __all__ = [
     "SHARE_COLUMNS",
 ]
 
-# a pair of behaviours: which pair, its counts, and the measures computed from them (named once)
-PAIR_KEYS = ["year", "exposure", "outcome"]
-PAIR_COUNTS = ["exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"]
-PAIR_MEASURES = ["risk_exposed", "risk_unexposed", "risk_difference", "relative_risk", "rr_low", "rr_high", "odds_ratio", "or_low", "or_high"]
+# the tables' columns, named and typed in calc/tables.py; a pair of behaviours: which pair, its
+# counts, and the measures computed from them
+PAIR_KEYS = columns(CoOccurrence, "keys")
+PAIR_COUNTS = columns(CoOccurrence, "counts")
+PAIR_MEASURES = columns(CoOccurrence, "measures")
 CO_OCCURRENCE_COLUMNS = [*PAIR_KEYS, *PAIR_COUNTS, *PAIR_MEASURES]
 # a pair's numbers (hidden with the pair)
 PAIR_NUMBERS = [*PAIR_COUNTS, *PAIR_MEASURES]
 # the published columns of a share in the high-risk tables (the targets' estimator)
-SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
+SHARE_COLUMNS = columns(MultipleBehaviours, "share")
 # `left_out`: a residual group's row that the distribution does not show (breakdowns.residual_groups)
-COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed", "left_out"]
-MULTIPLE_COLUMNS = ["year", *SHARE_COLUMNS, "suppressed"]
-EARLY_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "suppressed"]
-DEBUT_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "median_age", "suppressed"]
+COUNT_COLUMNS = columns(BehaviourCounts)
+MULTIPLE_COLUMNS = columns(MultipleBehaviours)
+EARLY_COLUMNS = columns(EarlyDebut)
+DEBUT_COLUMNS = columns(DebutAges)
 
 
 def _two_by_two(a, n1, c, n0) -> tuple[np.ndarray, ...]:
@@ -308,7 +319,7 @@ def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENC
     return stats.trend_test(successes, answers, shown["year"], confidence)
 
 
-TREND_COLUMNS = ["report_year", "first_year", "last_year", "statistic", "p_value", "direction", "significant", "n_points", "confidence", "reason"]
+TREND_COLUMNS = columns(MultipleTrend)
 
 
 def multiple_trends(multiple: pd.DataFrame, report_years, confidence: float = stats.TREND_CONFIDENCE) -> pd.DataFrame:
@@ -450,9 +461,9 @@ def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rul
 # table has no rows in a year: the year is counts, or (early debut) its counts have no grade
 PER_PUPIL = ("high_risk", "behaviour_counts", "multiple_behaviours", "debut_ages")
 NO_GRADE = "no_grade"
-UNAVAILABLE_COLUMNS = ["year", "table", "reason"]
+UNAVAILABLE_COLUMNS = columns(Unavailable)
 EMPTY = {
-    "high_risk": [*CO_OCCURRENCE_COLUMNS, "suppressed"],
+    "high_risk": columns(CoOccurrence),
     "behaviour_counts": COUNT_COLUMNS,
     "multiple_behaviours": MULTIPLE_COLUMNS,
     "early_debut": EARLY_COLUMNS,

@@ -36,31 +36,16 @@ from rusmiddel_analysis.calc.breakdowns import (
     residual_groups,
     supported_subgroups,
 )
-from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, hidden, primary_suppression, published, suppress, unprotected
+from rusmiddel_analysis.calc.disclosure import Rules, hidden, primary_suppression, published, suppress, unprotected
 from rusmiddel_analysis.calc.distribution import unprotected_years
+from rusmiddel_analysis.calc.tables import FollowUp, Indicators, columns
 from rusmiddel_analysis.ingest.process import counts_file, read_processed
 from rusmiddel_analysis.ingest.schemas import COUNTS, EPISODES, FOLLOW_UPS, POPULATION, SOURCES
 
-COLUMNS = [
-    "target_id",
-    "year",
-    "group",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-    "by",
-    "unit",
-    "suppression",
-    # the detail columns, hidden with their row (disclosure.DETAIL_COLUMNS names them once)
-    *DETAIL_COLUMNS,
-    # what a survey year's data cannot give (calc/survey_counts.py): codes joined by ';', '' for none
-    "estimation_limits",
-]
+# the indicator table's columns and the follow-up summary's, named and typed in calc/tables.py
+COLUMNS = columns(Indicators)
 # the columns only some indicator types fill: missing in a type's rows means not applicable (NaN)
-OPTIONAL_COLUMNS = [*DETAIL_COLUMNS, "estimation_limits"]
+OPTIONAL_COLUMNS = columns(Indicators, "detail", "limits")
 
 
 class ProcessedData:
@@ -425,7 +410,7 @@ def success_codes_by_substance(strategy) -> dict[str, frozenset]:
     }
 
 
-FOLLOW_UP_COLUMNS = ["year", "months", "substance", "contacted_by", "episodes", "reached", "contact_rate", "success_share", "usable"]
+FOLLOW_UP_COLUMNS = columns(FollowUp)
 
 
 def _follow_up_counts(strategy, data: ProcessedData) -> pd.DataFrame:
