@@ -100,6 +100,7 @@ def test_the_modules_column_lists_are_the_models():
     assert "watch" in assessment.TEXT_COLUMNS and "change_significant" in assessment.TEXT_COLUMNS and "measured_year" not in assessment.TEXT_COLUMNS
     assert high_risk.EMPTY["high_risk"] == [*high_risk.CO_OCCURRENCE_COLUMNS, "suppressed"] == columns(tables.CoOccurrence)
     assert high_risk.PAIR_NUMBERS == ["exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases", *high_risk.PAIR_MEASURES]
+    assert high_risk.PAIR_MEASURES == [*high_risk.PAIR_SHARES, *high_risk.PAIR_RATIOS] and "relative_risk" in high_risk.PAIR_RATIOS
     assert high_risk.SHARE_COLUMNS == [*disclosure.VALUE_COLUMNS, "effective_n"]
     assert high_risk.TREND_COLUMNS == ["report_year", "first_year", "last_year", *(f.name for f in dataclasses.fields(stats.TrendResult))]
     assert comparators.COLUMNS == columns(tables.Comparators)

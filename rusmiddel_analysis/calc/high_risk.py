@@ -63,7 +63,8 @@ __all__ = [
 # counts, and the measures computed from them
 PAIR_KEYS = columns(CoOccurrence, "keys")
 PAIR_COUNTS = columns(CoOccurrence, "counts")
-PAIR_MEASURES = columns(CoOccurrence, "measures")
+PAIR_SHARES, PAIR_RATIOS = columns(CoOccurrence, "risks"), columns(CoOccurrence, "ratios")
+PAIR_MEASURES = [*PAIR_SHARES, *PAIR_RATIOS]
 CO_OCCURRENCE_COLUMNS = [*PAIR_KEYS, *PAIR_COUNTS, *PAIR_MEASURES]
 # a pair's numbers (hidden with the pair)
 PAIR_NUMBERS = [*PAIR_COUNTS, *PAIR_MEASURES]
