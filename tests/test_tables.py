@@ -28,6 +28,7 @@ def refused(name: str, frame: pd.DataFrame, *, kept: bool = False) -> str:
     """The message with which `frame` is refused as results table `name` (as written, or as read back)."""
     with pytest.raises(TableError) as caught:
         (tables.check if kept else tables.conform)(name, frame)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None  # pandera's message, with values, is not chained
     return str(caught.value)
 
 

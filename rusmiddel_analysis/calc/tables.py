@@ -427,18 +427,22 @@ def _schema(model: type[ResultTable], coerce: bool) -> pa.DataFrameSchema:
     return schema
 
 
-def _validated(name: str, schema, frame: pd.DataFrame) -> pd.DataFrame:
+def _validated(name: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` validated by `schema`; pandera's own message (which quotes values) is never passed on."""
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise TableError(f"results table '{name}' does not match its model {schema.name}: {'; '.join(problems(exc.failure_cases))}") from None
+        said = _problems(exc.failure_cases)
+    except pa.errors.SchemaError as exc:  # raised at once, not collected: its reason and column only
+        said = [f"column '{getattr(exc.schema, 'name', None)}' fails {exc.reason_code}"]
+    raise TableError(f"results table '{name}' does not match its model {schema.name}: {'; '.join(said)}")
 
 
 # the frame-level checks whose failure case is a column's name (never a value)
 _COLUMN_CHECKS = {"column_in_schema": "unexpected column", "column_in_dataframe": "missing column", "column_ordered": "column out of order"}
 
 
-def problems(cases: pd.DataFrame) -> list[str]:
+def _problems(cases: pd.DataFrame) -> list[str]:
     """pandera's failure cases as column and check names, each once: a failure case is a cell's
     value (a type's check included), so only the frame-level checks' column names are said."""
     said = []
