@@ -13,15 +13,14 @@ import pandas as pd
 import pytest
 
 from rusmiddel_analysis.calc import assessment, comparators, disclosure, high_risk, indicators, results, stats, tables
-from rusmiddel_analysis.calc.indicators import follow_up_summary
 from rusmiddel_analysis.calc.tables import MODELS, TableError, columns
 
 
 @pytest.fixture
 def follow_up(demo_dirs, strategy) -> pd.DataFrame:
-    """The demo's follow-up summary, as indicators computes it (a real table, quick to compute)."""
+    """The demo's follow-up summary, as the results compute it (a real table, quick to compute)."""
     _, processed = demo_dirs
-    return follow_up_summary(strategy, processed)
+    return results.Results("any", strategy=strategy, processed_dir=processed).follow_up
 
 
 def refused(name: str, frame: pd.DataFrame, *, kept: bool = False) -> str:
@@ -92,7 +91,7 @@ def test_a_table_that_does_not_match_is_never_written(tmp_path, follow_up):
 
 
 def test_the_modules_column_lists_are_the_models():
-    assert indicators.COLUMNS == columns(tables.Indicators) and indicators.FOLLOW_UP_COLUMNS == columns(tables.FollowUp)
+    assert indicators.COLUMNS == columns(tables.Indicators)
     assert indicators.OPTIONAL_COLUMNS == [*disclosure.DETAIL_COLUMNS, "estimation_limits"]
     assert disclosure.VALUE_COLUMNS == ("numerator", "denominator", "value", "ci_low", "ci_high")
     assert disclosure.COUNT_COLUMNS == ("numerator", "denominator") and "trend_years" in disclosure.DETAIL_COLUMNS
