@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from rusmiddel_analysis.calc.disclosure import Rules
 from rusmiddel_analysis.calc.high_risk import (
@@ -24,47 +23,12 @@ from rusmiddel_analysis.calc.high_risk import (
     early_debut,
     multiple_behaviours,
     multiple_trend,
-    odds_ratio,
-    relative_risk,
 )
+
+from .test_stats import mover_wilson
 
 BEHAVIOURS = ["smoking_ever", "alcohol_ever", "hash_ever", "other_drugs_ever"]
 SOURCE = "ungeprofil_skole"
-
-
-def mover_wilson(a, n1, c, n0) -> tuple[float, float]:
-    """The MOVER-Wilson interval written out from statsmodels' Wilson limits (Donner & Zou 2012)."""
-    l1, u1 = proportion_confint(a, n1, method="wilson")
-    l2, u2 = proportion_confint(c, n0, method="wilson")
-    p1, p2 = a / n1, c / n0
-    low = np.exp(np.log(p1 / p2) - np.sqrt(np.log(p1 / l1) ** 2 + np.log(u2 / p2) ** 2))
-    high = np.exp(np.log(p1 / p2) + np.sqrt(np.log(u1 / p1) ** 2 + np.log(p2 / l2) ** 2))
-    return low, high
-
-
-@pytest.mark.parametrize("a, n1, c, n0", [(40, 120, 30, 880), (12, 60, 45, 900), (90, 100, 300, 400), (22, 22, 300, 800)])
-def test_relative_risk_and_odds_ratio_against_statsmodels(a, n1, c, n0):
-    """The ratio and the odds ratio with its interval equal statsmodels' Table2x2; the relative risk's
-    interval is MOVER-Wilson (statsmodels' Wilson limits combined by hand), close to Koopman's score
-    interval (statsmodels) where no cell is at its edge; when every exposed pupil has the outcome
-    (22 of 22) it keeps the exposed group's uncertainty, which Katz's interval drops."""
-    table = Table2x2(np.array([[a, n1 - a], [c, n0 - c]]))
-    rr, low, high = relative_risk(a, n1, c, n0)
-    assert rr == pytest.approx((a / n1) / (c / n0)) and (low, high) == pytest.approx(mover_wilson(a, n1, c, n0))
-    if a < n1:  # statsmodels adds 0.5 to a table with an empty cell
-        assert rr == pytest.approx(table.riskratio)
-    if a < n1:
-        score = confint_proportions_2indep(a, n1, c, n0, method="score", compare="ratio")
-        assert (low, high) == pytest.approx(score, rel=0.06)
-    else:  # Katz's variance term for the exposed, 1/a - 1/n1, is 0: its interval is too narrow
-        katz_low = rr * np.exp(-1.959964 * np.sqrt(1 / c - 1 / n0))
-        assert low < katz_low and np.isfinite(high)
-    value, or_low, or_high = odds_ratio(a, n1, c, n0)
-    if a < n1:
-        assert value == pytest.approx(table.oddsratio) and (or_low, or_high) == pytest.approx(table.oddsratio_confint())
-    assert np.isnan(relative_risk(0, 10, 5, 50)[0]) and np.isnan(odds_ratio(10, 10, 5, 50)[0])
-    with pytest.raises(ValueError, match="cases <= group size"):
-        relative_risk(11, 10, 5, 50)
 
 
 def test_a_pair_where_everyone_has_the_outcome_in_a_small_group_is_hidden():
@@ -274,16 +238,16 @@ def test_the_status_page_gives_the_fixed_high_risk_measures(demo_report, demo_di
     alcohol = re.search(r"(\d+) % prøvet at drikke alkohol \((\d+) % i 2015\)", page.split("6. og 7. klasse havde")[1])
     assert alcohol and abs(int(alcohol[1]) - early[2017]) <= 0.55 and abs(int(alcohol[2]) - early[2015]) <= 0.55
     for year, said in ((2017, alcohol[1]), (2015, alcohol[2])):  # by hand: the early grades' pupils who answered
-        young = pupils[(pupils["year"] == year) & pupils["grade"].isin(block["early_grades"]) & pupils["alcohol_ever"].notna()]
+        young = pupils[(pupils["year"] == year) & pupils["grade"].isin(block.early_grades) & pupils["alcohol_ever"].notna()]
         assert abs(int(said) - 100 * young["alcohol_ever"].astype(bool).mean()) <= 0.5, year
     assert "gange så ofte" not in page  # no pair of the year in the committee's document
 
 
-def several_by_hand(pupils: pd.DataFrame, year: int, block: dict) -> float:
+def several_by_hand(pupils: pd.DataFrame, year: int, block) -> float:
     """The share (0-100) of the year's pupils who answered every behaviour and have tried at least
     `multiple` of them, counted with pandas (the demo has no weights)."""
-    complete = pupils[(pupils["year"] == year) & pupils[block["behaviours"]].notna().all(axis=1)]
-    return 100 * float((complete[block["behaviours"]].astype(int).sum(axis=1) >= block["multiple"]).mean())
+    complete = pupils[(pupils["year"] == year) & pupils[block.behaviours].notna().all(axis=1)]
+    return 100 * float((complete[block.behaviours].astype(int).sum(axis=1) >= block.multiple).mean())
 
 
 def smokers_and_hash(processed, year: int) -> tuple[int, int, int, int]:
@@ -337,18 +301,9 @@ def test_the_page_in_english(demo_dirs):
     assert "times as often" in summary and "grades 6 and 7" in summary and "Højrisiko" not in str(report.header())
 
 
-def test_weighted_median_by_hand():
-    from rusmiddel_analysis.calc.high_risk import weighted_median
-
-    assert weighted_median([15, 12, 13, 14], [1, 1, 1, 1]) == 13  # the lower median: an age that occurs
-    assert weighted_median([12, 13, 14], [1, 1, 5]) == 14  # half the weight is reached at 14
-    assert np.isnan(weighted_median([], []))
-    with pytest.raises(ValueError, match="zero or more"):
-        weighted_median([12, 13], [1, -1])
-
-
 def test_debut_ages_by_hand_and_hidden_when_few_gave_their_age():
-    from rusmiddel_analysis.calc.high_risk import debut_ages, weighted_median
+    from rusmiddel_analysis.calc.high_risk import debut_ages
+    from rusmiddel_analysis.calc.stats import weighted_median
 
     frame = surveyed(11)
     rng = np.random.default_rng(0)

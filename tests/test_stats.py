@@ -10,8 +10,8 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sp
-from statsmodels.stats.contingency_tables import Table
-from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.contingency_tables import Table, Table2x2
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
 from rusmiddel_analysis.calc import progress, stats
 
@@ -406,3 +406,60 @@ def test_two_proportions_equal_statsmodels(x2, n2, x1, n1):
     assert (z, p) == (pytest.approx(ref_z), pytest.approx(ref_p))
     with pytest.raises(ValueError, match="0 <= successes <= n"):
         stats.two_proportion_test(61, 60, 1, 55)
+
+
+# --- two groups: relative risk and odds ratio; the weighted median (moved from calc/high_risk.py) ---
+
+
+def mover_wilson(a, n1, c, n0) -> tuple[float, float]:
+    """The MOVER-Wilson interval written out from statsmodels' Wilson limits (Donner & Zou 2012)."""
+    l1, u1 = proportion_confint(a, n1, method="wilson")
+    l2, u2 = proportion_confint(c, n0, method="wilson")
+    p1, p2 = a / n1, c / n0
+    low = np.exp(np.log(p1 / p2) - np.sqrt(np.log(p1 / l1) ** 2 + np.log(u2 / p2) ** 2))
+    high = np.exp(np.log(p1 / p2) + np.sqrt(np.log(u1 / p1) ** 2 + np.log(p2 / l2) ** 2))
+    return low, high
+
+
+@pytest.mark.parametrize("a, n1, c, n0", [(40, 120, 30, 880), (12, 60, 45, 900), (90, 100, 300, 400), (22, 22, 300, 800)])
+def test_relative_risk_and_odds_ratio_against_statsmodels(a, n1, c, n0):
+    """The ratio and the odds ratio with its interval equal statsmodels' Table2x2; the relative risk's
+    interval is MOVER-Wilson (statsmodels' Wilson limits combined by hand), close to Koopman's score
+    interval (statsmodels) where no cell is at its edge; when every exposed pupil has the outcome
+    (22 of 22) it keeps the exposed group's uncertainty, which Katz's interval drops."""
+    table = Table2x2(np.array([[a, n1 - a], [c, n0 - c]]))
+    rr, low, high = stats.relative_risk(a, n1, c, n0)
+    assert rr == pytest.approx((a / n1) / (c / n0)) and (low, high) == pytest.approx(mover_wilson(a, n1, c, n0))
+    if a < n1:  # statsmodels adds 0.5 to a table with an empty cell
+        assert rr == pytest.approx(table.riskratio)
+    if a < n1:
+        score = confint_proportions_2indep(a, n1, c, n0, method="score", compare="ratio")
+        assert (low, high) == pytest.approx(score, rel=0.06)
+    else:  # Katz's variance term for the exposed, 1/a - 1/n1, is 0: its interval is too narrow
+        katz_low = rr * np.exp(-1.959964 * np.sqrt(1 / c - 1 / n0))
+        assert low < katz_low and np.isfinite(high)
+    value, or_low, or_high = stats.odds_ratio(a, n1, c, n0)
+    if a < n1:
+        assert value == pytest.approx(table.oddsratio) and (or_low, or_high) == pytest.approx(table.oddsratio_confint())
+    assert np.isnan(stats.relative_risk(0, 10, 5, 50)[0]) and np.isnan(stats.odds_ratio(10, 10, 5, 50)[0])
+    with pytest.raises(ValueError, match="cases <= group size"):
+        stats.relative_risk(11, 10, 5, 50)
+
+
+def test_weighted_median_by_hand():
+    assert stats.weighted_median([15, 12, 13, 14], [1, 1, 1, 1]) == 13  # the lower median: an age that occurs
+    assert stats.weighted_median([12, 13, 14], [1, 1, 5]) == 14  # half the weight is reached at 14
+    assert np.isnan(stats.weighted_median([], []))
+    with pytest.raises(ValueError, match="zero or more"):
+        stats.weighted_median([12, 13], [1, -1])
+
+
+def test_relative_risk_and_odds_ratio_take_arrays_give_scalars_for_scalars_and_refuse_a_missing_count():
+    rr, low, high = stats.relative_risk([40, 12], [120, 60], [30, 45], [880, 900])
+    assert rr == pytest.approx([(40 / 120) / (30 / 880), (12 / 60) / (45 / 900)]) and (low < rr).all() and (rr < high).all()
+    value, or_low, or_high = stats.odds_ratio(40, 120, 30, 880)
+    assert isinstance(value, float) and value == pytest.approx(40 * 850 / (80 * 30)) and or_low < value < or_high
+    with pytest.raises(ValueError, match="a must not be missing"):
+        stats.relative_risk(np.nan, 10, 5, 50)
+    with pytest.raises(ValueError, match="values must not be missing"):
+        stats.weighted_median([12, np.nan], [1, 1])

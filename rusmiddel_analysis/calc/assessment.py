@@ -47,139 +47,17 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import progress, stats, verdict
 from rusmiddel_analysis.calc.records import Caveat, QualityProblem, codes
+from rusmiddel_analysis.calc.tables import Assessment, columns, numeric_columns
 from rusmiddel_analysis.config.settings import DataQuality, StrategySettings
 from rusmiddel_analysis.ingest.schemas import SOURCES
 
-# The published columns of assessment.csv: never rename or drop one; new ones go at the end.
-COLUMNS = [
-    "target_id",
-    "year",
-    "measured_year",
-    "value",
-    "numerator",
-    "denominator",
-    "ci_low",
-    "ci_high",
-    "baseline_value",
-    "target_value",
-    "required_value",
-    "progress_ratio",
-    "status",
-    "vs_target",
-    "change_significant",
-    "trend",
-    "projected_value",
-    "projected_low",
-    "projected_high",
-    "data_quality",
-    # further detail for reports
-    "baseline_year",
-    "target_year",
-    "unit",
-    "kind",
-    "change_p_value",
-    "trend_p_value",
-    "trend_points",
-    "trend_reason",
-    "measured_years",
-    "unknown_share",
-    "contact_rate",
-    "projection_gap",
-    # the verdict scheme (docs/methodology.md, section 3)
-    "change_p_adjusted",
-    "verdict_reason",
-    "effective_target_value",
-    "on_track_value",
-    "maintain_margin",
-    "effective_n",
-    "confidence",
-    "trend_min_points",
-    # survey design, unknown outcomes and counts in context (docs/methodology.md 2.2-2.7)
-    "design_effect",
-    "clusters",
-    "standardised_value",
-    "standardised_low",
-    "standardised_high",
-    "common_clusters",
-    "coverage",
-    "common_value",
-    "common_low",
-    "common_high",
-    "common_baseline_value",
-    "bound_low",
-    "bound_high",
-    "population",
-    "rate",
-    "rate_low",
-    "rate_high",
-    "dispersion",
-    "dispersion_p_value",
-    # what the trend and projection use: from the latest method break on, without failing years
-    "method_break_year",
-    "excluded_years",
-    "caveats",
-    "trend_confidence",
-    # where the measurement stands and how sure that is (docs/methodology.md, section 3)
-    "certainty",
-    "p_goal_met",
-    "p_on_track",
-    "source_kind",
-    "beyond_normal_variation",
-    "change_basis",
-    "design_df",
-    "baseline_measured",
-    "change_se",
-    "change_df",
-    "watch",
-    # why a target is watched: beyond_chance (the change test, Holm-corrected), half_margin (a level to keep)
-    "watch_reason",
-]
+# The published columns of assessment.csv, named and typed in calc/tables.Assessment: never rename
+# or drop one; new ones go at the end
+COLUMNS = columns(Assessment)
 # columns copied from the latest measurement's indicator row as they are
-CARRIED = (
-    "design_effect",
-    "clusters",
-    "design_df",
-    "standardised_value",
-    "standardised_low",
-    "standardised_high",
-    "common_clusters",
-    "coverage",
-    "common_value",
-    "common_low",
-    "common_high",
-    "common_baseline_value",
-    "bound_low",
-    "bound_high",
-    "population",
-    "rate",
-    "rate_low",
-    "rate_high",
-    "baseline_measured",
-    "change_se",
-    "change_df",
-)
-
-
-TEXT_COLUMNS = (
-    "target_id",
-    "status",
-    "vs_target",
-    "change_significant",
-    "trend",
-    "data_quality",
-    "unit",
-    "kind",
-    "trend_reason",
-    "verdict_reason",
-    "excluded_years",
-    "caveats",
-    "certainty",
-    "source_kind",
-    "beyond_normal_variation",
-    "change_basis",
-    "watch",
-    "watch_reason",
-)
+CARRIED = tuple(columns(Assessment, "carried"))
+# the columns not typed as numbers (text, true/false)
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in numeric_columns(Assessment))
 
 
 def data_quality_problems(row: pd.Series, target, rules: DataQuality) -> list[QualityProblem]:

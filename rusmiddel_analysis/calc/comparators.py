@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from rusmiddel_analysis.calc import stats
+from rusmiddel_analysis.calc.tables import Comparators, columns
 
 GIVEN, WILSON, POISSON, EXACT = "given", "wilson", "poisson", "exact"
-COLUMNS = ["target_id", "area", "year", "value", "ci_low", "ci_high", "interval", "numerator", "denominator", "unit"]
+COLUMNS = columns(Comparators)  # named and typed in calc/tables.py
 # the scale of a change: percentage points for a share, percent for a count (a ratio of ratios)
 POINTS, PERCENT = "points", "percent"
 

@@ -42,50 +42,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rusmiddel_analysis.calc.tables import Indicators, columns
 from rusmiddel_analysis.config.settings import Disclosure, StrategySettings
 
-VALUE_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
-# detail that could also give a hidden cell away (a small group's no-answers, unknowns, contacts)
-DETAIL_COLUMNS = (
-    "no_answer",
-    "unknown_share",
-    "contact_rate",
-    "effective_n",
-    "design_effect",
-    "clusters",
-    "design_df",
-    "standardised_value",
-    "standardised_low",
-    "standardised_high",
-    "standardised_coverage",
-    "common_clusters",
-    "coverage",
-    "common_value",
-    "common_low",
-    "common_high",
-    "common_baseline_value",
-    "baseline_measured",
-    "change",
-    "change_se",
-    "change_df",
-    "trend_slope",
-    "trend_se",
-    "trend_df",
-    "trend_years",
-    "bound_low",
-    "bound_high",
-    "population",
-    "rate",
-    "rate_low",
-    "rate_high",
-)
+# an indicator row's published counts and share, and its detail that could also give a hidden cell
+# away (a small group's no-answers, unknowns, contacts): named in calc/tables.Indicators
+VALUE_COLUMNS = tuple(columns(Indicators, "counts", "estimate"))
+DETAIL_COLUMNS = tuple(columns(Indicators, "detail"))
 # the decimals a published share is given with in the published tables (the linked audit assumes them)
 SHARE_DECIMALS = 1
 SMALL_GROUP, SMALL_CELL, SMALL_COUNT, ALL_OR_NONE, SECONDARY = "small_group", "small_cell", "small_count", "all_or_none", "secondary"
 # a residual group not shown in its breakdown; a large group shown with its counts withheld (its row is published)
 LEFT_OUT, WITHHELD = "left_out", "withheld"
 # the counts a withheld row does not publish (besides the detail columns)
-COUNT_COLUMNS = ("numerator", "denominator")
+COUNT_COLUMNS = tuple(columns(Indicators, "counts"))
 
 
 @dataclass(frozen=True)

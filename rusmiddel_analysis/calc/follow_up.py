@@ -15,6 +15,7 @@ import pandas as pd
 from rusmiddel_analysis.calc.breakdowns import ALL, NOT_CALLED, UNKNOWN
 from rusmiddel_analysis.calc.disclosure import Rules, hidden, suppress
 from rusmiddel_analysis.calc.indicators import ProcessedData
+from rusmiddel_analysis.calc.tables import FollowUp, columns
 from rusmiddel_analysis.ingest.schemas import EPISODES, FOLLOW_UPS, SOURCES
 
 
@@ -49,7 +50,7 @@ def success_codes_by_substance(strategy) -> dict[str, frozenset]:
     return dict(pair for pair in judged if pair is not None)
 
 
-FOLLOW_UP_COLUMNS = ["year", "months", "substance", "contacted_by", "episodes", "reached", "contact_rate", "success_share", "usable"]
+FOLLOW_UP_COLUMNS = columns(FollowUp)
 
 
 def _follow_up_counts(strategy, data: ProcessedData) -> pd.DataFrame:

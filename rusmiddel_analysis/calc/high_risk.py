@@ -6,7 +6,7 @@ every one of them in a year:
 
 - `co_occurrence`: for each ordered pair (exposure, outcome), the risk of the outcome among pupils
   who have and who have not tried the exposure, their difference, the relative risk with its
-  MOVER-Wilson interval and the odds ratio with its Woolf interval (`relative_risk`, `odds_ratio`);
+  MOVER-Wilson interval and the odds ratio with its Woolf interval (`stats.relative_risk`, `stats.odds_ratio`);
 - `behaviour_counts`: the share of pupils with 0, 1, 2, ... of the behaviours, in all and by grade
   and gender, and `multiple_behaviours`: the share with at least two, per year, with its trend;
 - `early_debut`: the share who have tried each behaviour in the youngest grades
@@ -29,103 +29,53 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import stats
 from rusmiddel_analysis.calc.breakdowns import ALL, group_keys, residual_groups
-from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, VALUE_COLUMNS, Rules, primary_suppression, secondary_suppression, suppress
+from rusmiddel_analysis.calc.disclosure import LEFT_OUT, SHARE_DECIMALS, Rules, primary_suppression, secondary_suppression, suppress
 from rusmiddel_analysis.calc.distribution import DIMENSIONS, distribution_reasons, distribution_table, tried_counts
 from rusmiddel_analysis.calc.indicators import protected_years
 from rusmiddel_analysis.calc.linked import LinkedSet, linked_targets, protect, protect_counts, publishable
 from rusmiddel_analysis.calc.survey_counts import answer_rows, question_rows
 from rusmiddel_analysis.calc.survey_indicators import answers_frame, cluster_codes, design_shares
+from rusmiddel_analysis.calc.tables import (
+    BehaviourCounts,
+    CoOccurrence,
+    DebutAges,
+    EarlyDebut,
+    MultipleBehaviours,
+    MultipleTrend,
+    Unavailable,
+    columns,
+)
 from rusmiddel_analysis.config.settings import HighRisk
 from rusmiddel_analysis.ingest.schemas import COUNTS, SOURCES
 
 __all__ = [
-    "relative_risk",
-    "odds_ratio",
     "co_occurrence",
     "behaviour_counts",
     "multiple_behaviours",
     "multiple_trend",
     "early_debut",
     "debut_ages",
-    "weighted_median",
     "published_tables",
     "CO_OCCURRENCE_COLUMNS",
     "SHARE_COLUMNS",
 ]
 
-# a pair of behaviours: which pair, its counts, and the measures computed from them (named once)
-PAIR_KEYS = ["year", "exposure", "outcome"]
-PAIR_COUNTS = ["exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"]
-PAIR_MEASURES = ["risk_exposed", "risk_unexposed", "risk_difference", "relative_risk", "rr_low", "rr_high", "odds_ratio", "or_low", "or_high"]
+# the tables' columns, named and typed in calc/tables.py; a pair of behaviours: which pair, its
+# counts, and the measures computed from them
+PAIR_KEYS = columns(CoOccurrence, "keys")
+PAIR_COUNTS = columns(CoOccurrence, "counts")
+PAIR_SHARES, PAIR_RATIOS = columns(CoOccurrence, "risks"), columns(CoOccurrence, "ratios")
+PAIR_MEASURES = [*PAIR_SHARES, *PAIR_RATIOS]
 CO_OCCURRENCE_COLUMNS = [*PAIR_KEYS, *PAIR_COUNTS, *PAIR_MEASURES]
 # a pair's numbers (hidden with the pair)
 PAIR_NUMBERS = [*PAIR_COUNTS, *PAIR_MEASURES]
 # the published columns of a share in the high-risk tables (the targets' estimator)
-SHARE_COLUMNS = [*VALUE_COLUMNS, "effective_n"]
+SHARE_COLUMNS = columns(MultipleBehaviours, "share")
 # `left_out`: a residual group's row that the distribution does not show (breakdowns.residual_groups)
-COUNT_COLUMNS = ["year", "dimension", "group", "behaviours", *SHARE_COLUMNS, "suppressed", "left_out"]
-MULTIPLE_COLUMNS = ["year", *SHARE_COLUMNS, "suppressed"]
-EARLY_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "suppressed"]
-DEBUT_COLUMNS = ["year", "behaviour", *SHARE_COLUMNS, "median_age", "suppressed"]
-
-
-def _two_by_two(a, n1, c, n0) -> tuple[np.ndarray, ...]:
-    a, n1, c, n0 = (np.asarray(v, dtype=float) for v in (a, n1, c, n0))
-    if a.shape != n1.shape or c.shape != n0.shape or a.shape != c.shape:
-        raise ValueError("a, n1, c and n0 must have the same shape")
-    if ((a < 0) | (c < 0) | (a > n1) | (c > n0)).any():
-        raise ValueError("needs 0 <= cases <= group size in both groups")
-    return a, n1, c, n0
-
-
-def relative_risk(a, n1, c, n0, confidence: float = stats.CONFIDENCE):
-    """The relative risk a/n1 ÷ c/n0 with the MOVER-Wilson interval: (rr, low, high).
-
-        RR = p1 / p2,  p1 = a/n1,  p2 = c/n0,  (l_i, u_i) Wilson's interval of p_i
-        low  = exp( ln p1 − ln p2 − √((ln p1 − ln l1)² + (ln u2 − ln p2)²) )
-        high = exp( ln p1 − ln p2 + √((ln u1 − ln p1)² + (ln p2 − ln l2)²) )
-
-    The method of variance estimates recovery on the log scale with Wilson's limits (Donner & Zou
-    2012, Stat. Methods Med. Res. 21:347-359; recommended by Fagerland, Lydersen & Laake 2015, Stat.
-    Methods Med. Res. 24:224-254). Unlike Katz's log interval it keeps the exposed group's own
-    uncertainty when every exposed pupil has the outcome (a = n1, where Katz's variance term
-    1/a − 1/n1 is 0 and the interval too narrow). NaN where a or c is 0 (the ratio is 0 or
-    unbounded; such a pair is hidden by disclosure control anyway).
-    """
-    a, n1, c, n0 = _two_by_two(a, n1, c, n0)
-    defined = (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
-    safe = lambda x, n: (np.where(defined, x, 1.0), np.where(defined, n, 1.0))
-    (x1, m1), (x2, m2) = safe(a, n1), safe(c, n0)
-    l1, u1 = stats.proportion_ci(x1, m1, confidence)
-    l2, u2 = stats.proportion_ci(x2, m2, confidence)
-    p1, p2 = x1 / m1, x2 / m2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_rr = np.log(p1) - np.log(p2)
-        low = np.exp(log_rr - np.sqrt((np.log(p1) - np.log(l1)) ** 2 + (np.log(u2) - np.log(p2)) ** 2))
-        high = np.exp(log_rr + np.sqrt((np.log(u1) - np.log(p1)) ** 2 + (np.log(p2) - np.log(l2)) ** 2))
-    return tuple(np.where(defined, v, np.nan) for v in (np.exp(log_rr), low, high))
-
-
-def odds_ratio(a, n1, c, n0, confidence: float = stats.CONFIDENCE):
-    """The odds ratio with Woolf's log interval: (or, low, high).
-
-        OR = a d / (b c),  b = n1 − a, d = n0 − c
-        se(log OR) = √(1/a + 1/b + 1/c + 1/d)
-
-    Woolf (1955), Ann. Hum. Genet. 19:251-253. Reported beside the relative risk for comparison
-    with case-control studies; for a common outcome in a survey the relative risk is the measure a
-    reader means (the odds ratio overstates it), so the pages use the relative risk
-    (docs/methodology.md, section 8). NaN where a cell is 0.
-    """
-    a, n1, c, n0 = _two_by_two(a, n1, c, n0)
-    b, d = n1 - a, n0 - c
-    z = stats._normal_quantile(1 - (1 - confidence) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = a * d / (b * c)
-        se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-        defined = (a > 0) & (b > 0) & (c > 0) & (d > 0)
-        low, high = value * np.exp(-z * se), value * np.exp(z * se)
-    return tuple(np.where(defined, v, np.nan) for v in (value, low, high))
+COUNT_COLUMNS = columns(BehaviourCounts)
+MULTIPLE_COLUMNS = columns(MultipleBehaviours)
+EARLY_COLUMNS = columns(EarlyDebut)
+DEBUT_COLUMNS = columns(DebutAges)
 
 
 def _answered_all(frame: pd.DataFrame, behaviours: list[str]) -> pd.DataFrame:
@@ -167,8 +117,8 @@ def _measures(table: pd.DataFrame, rules: Rules, confidence: float) -> pd.DataFr
     with np.errstate(divide="ignore", invalid="ignore"):
         table["risk_exposed"], table["risk_unexposed"] = 100 * a / n1, 100 * c / n0
     table["risk_difference"] = table["risk_exposed"] - table["risk_unexposed"]
-    table["relative_risk"], table["rr_low"], table["rr_high"] = relative_risk(a, n1, c, n0, confidence)
-    table["odds_ratio"], table["or_low"], table["or_high"] = odds_ratio(a, n1, c, n0, confidence)
+    table["relative_risk"], table["rr_low"], table["rr_high"] = stats.relative_risk(a, n1, c, n0, confidence)
+    table["odds_ratio"], table["or_low"], table["or_high"] = stats.odds_ratio(a, n1, c, n0, confidence)
     # each of the four cells of the 2x2 table is a count of pupils: a small one hides the pair, and a
     # group where everyone or no one has the outcome is hidden as a target's breakdown hides it
     # (0 % or 100 % in a group under all_or_none_min_group answers)
@@ -309,7 +259,7 @@ def multiple_trend(rows: pd.DataFrame, confidence: float = stats.TREND_CONFIDENC
     return stats.trend_test(successes, answers, shown["year"], confidence)
 
 
-TREND_COLUMNS = ["report_year", "first_year", "last_year", "statistic", "p_value", "direction", "significant", "n_points", "confidence", "reason"]
+TREND_COLUMNS = columns(MultipleTrend)
 
 
 def multiple_trends(multiple: pd.DataFrame, report_years, confidence: float = stats.TREND_CONFIDENCE) -> pd.DataFrame:
@@ -404,25 +354,6 @@ def _suppressed_by_grade(grades: pd.DataFrame, rules: Rules, limit: float, prote
     return suppress(grades, ["year"], rules, limit, residual, shielded)
 
 
-def weighted_median(values, weights) -> float:
-    """The weighted median: the smallest value at which the cumulative weight reaches half the total,
-
-        median = min{ x_(i) : Σ_{j ≤ i} w_(j) ≥ ½ Σ_j w_j }   (values sorted, weights carried along)
-
-    which for equal weights is the lower median, a value that occurs in the data (an age in whole
-    years, never a half). Hyndman & Fan (1996), definition 1, weighted. NaN for no values."""
-    x, w = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
-    if x.shape != w.shape or x.ndim != 1:
-        raise ValueError("values and weights must be one-dimensional and of equal length")
-    if (w < 0).any() or np.isnan(w).any():
-        raise ValueError("weights must be zero or more")
-    if len(x) == 0 or w.sum() == 0:
-        return float("nan")
-    order = np.argsort(x, kind="stable")
-    cumulative = np.cumsum(w[order])
-    return float(x[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-
-
 def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rules: Rules, source: str, confidence: float = stats.CONFIDENCE):
     """Per year and behaviour whose debut-age column the export has: among the pupils who have tried
     it and gave their age at the first time, the weighted median debut age and the share (percent)
@@ -437,7 +368,7 @@ def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rul
         told = frame[behaviour].fillna(False).astype(bool).to_numpy() & ~np.isnan(age)
         rows = _shares(frame, told, told & (age < early_age), None, source, confidence).drop(columns="group")
         years = frame["year"].to_numpy()
-        rows["median_age"] = [weighted_median(age[told & (years == y)], weights[told & (years == y)]) for y in rows["year"]]
+        rows["median_age"] = [stats.weighted_median(age[told & (years == y)], weights[told & (years == y)]) for y in rows["year"]]
         frames.append(rows.assign(behaviour=behaviour))
     if not frames:
         return pd.DataFrame(columns=DEBUT_COLUMNS)
@@ -451,9 +382,9 @@ def debut_ages(frame: pd.DataFrame, columns: dict[str, str], early_age: int, rul
 # table has no rows in a year: the year is counts, or (early debut) its counts have no grade
 PER_PUPIL = ("high_risk", "behaviour_counts", "multiple_behaviours", "debut_ages")
 NO_GRADE = "no_grade"
-UNAVAILABLE_COLUMNS = ["year", "table", "reason"]
+UNAVAILABLE_COLUMNS = columns(Unavailable)
 EMPTY = {
-    "high_risk": [*CO_OCCURRENCE_COLUMNS, "suppressed"],
+    "high_risk": columns(CoOccurrence),
     "behaviour_counts": COUNT_COLUMNS,
     "multiple_behaviours": MULTIPLE_COLUMNS,
     "early_debut": EARLY_COLUMNS,

@@ -29,31 +29,16 @@ from rusmiddel_analysis.calc.breakdowns import (
     residual_groups,
     supported_subgroups,
 )
-from rusmiddel_analysis.calc.disclosure import DETAIL_COLUMNS, Rules, primary_suppression, published, suppress, unprotected
+from rusmiddel_analysis.calc.disclosure import Rules, primary_suppression, published, suppress, unprotected
 from rusmiddel_analysis.calc.distribution import unprotected_years
+from rusmiddel_analysis.calc.tables import Indicators, columns
 from rusmiddel_analysis.ingest.process import counts_file, read_processed
 from rusmiddel_analysis.ingest.schemas import COUNTS, EPISODES, SOURCES
 
-COLUMNS = [
-    "target_id",
-    "year",
-    "group",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-    "by",
-    "unit",
-    "suppression",
-    # the detail columns, hidden with their row (disclosure.DETAIL_COLUMNS names them once)
-    *DETAIL_COLUMNS,
-    # what a survey year's data cannot give (calc/survey_counts.py): codes joined by ';', '' for none
-    "estimation_limits",
-]
+# the indicator table's columns and the follow-up summary's, named and typed in calc/tables.py
+COLUMNS = columns(Indicators)
 # the columns only some indicator types fill: missing in a type's rows means not applicable (NaN)
-OPTIONAL_COLUMNS = [*DETAIL_COLUMNS, "estimation_limits"]
+OPTIONAL_COLUMNS = columns(Indicators, "detail", "limits")
 
 
 class ProcessedData:

@@ -4,7 +4,8 @@
 target's yearly totals, every breakdown (disclosure control applied), the follow-up summary and
 the assessment of every strategy year. `write_results` keeps it as Parquet in
 `<processed>/results/`, stamped with a fingerprint of what it was computed from (the processed
-data's manifest, the strategy file and the calculation code); `load_results` reads it back, or
+data's manifest, the strategy file and the calculation code), each table in its model's types
+(calc/tables.py); `load_results` reads it back, each table checked against its model, or
 computes it afresh (without writing) when it is missing or stale, so an analyst in JupyterLab
 gets the same objects with one call and never a stale number.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from rusmiddel_analysis.calc.breakdowns import published_subgroups
+from rusmiddel_analysis.calc.tables import MODELS, check, conform
 from rusmiddel_analysis.config.files import MANIFEST, replace_dir_atomically, sha256_bytes, sha256_file
 from rusmiddel_analysis.config.paths import PACKAGE
 
@@ -28,22 +30,8 @@ if TYPE_CHECKING:  # imported when used: indicators imports this module's neighb
 
 FOLDER = "results"
 STAMP = "results.json"
-TABLES = (
-    "totals",
-    "subgroups",
-    "follow_up",
-    "assessment",
-    "high_risk",
-    "pair_counts",
-    "behaviour_counts",
-    "multiple_behaviours",
-    "multiple_trend",
-    "early_debut",
-    "debut_ages",
-    "high_risk_unavailable",
-    "comparators",
-    "differences",
-)
+# the kept tables, each with its model (calc/tables.py)
+TABLES = tuple(MODELS)
 # the code results depend on: a change to any of it makes a kept artefact stale
 CODE = ("calc", "ingest", "config", "indicator_types")
 
@@ -249,12 +237,13 @@ def compute_results(strategy, processed_dir: Path) -> Results:
 
 
 def write_results(results: Results, processed_dir: Path) -> None:
-    """Keep results in `<processed>/results/`, swapped into place whole."""
+    """Keep results in `<processed>/results/`, swapped into place whole, each table in its model's
+    types (a table that does not match its model raises tables.TableError and nothing is kept)."""
     processed_dir = Path(processed_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-new-", dir=processed_dir))
     try:
         for name in TABLES:
-            getattr(results, name).to_parquet(staging / f"{name}.parquet", index=False)
+            conform(name, getattr(results, name)).to_parquet(staging / f"{name}.parquet", index=False)
         (staging / STAMP).write_text(json.dumps({"fingerprint": results.fingerprint}), encoding="utf-8")
         replace_dir_atomically(staging, processed_dir / FOLDER, keep=())
     finally:
@@ -263,14 +252,15 @@ def write_results(results: Results, processed_dir: Path) -> None:
 
 def read_results(processed_dir: Path, current: str | None = None) -> Results | None:
     """The kept results, or None when there are none, when they were computed from something other
-    than `current` (a fingerprint), or when a table is missing (kept by an older version)."""
+    than `current` (a fingerprint), or when a table is missing (kept by an older version). A kept
+    table that does not match its model raises tables.TableError."""
     folder = Path(processed_dir) / FOLDER
     if not (folder / STAMP).exists():
         return None
     stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
     if (current is not None and stamp.get("fingerprint") != current) or not all((folder / f"{name}.parquet").exists() for name in TABLES):
         return None
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    tables = {name: check(name, pd.read_parquet(folder / f"{name}.parquet")) for name in TABLES}
     return Results(stamp["fingerprint"], tables)
 
 

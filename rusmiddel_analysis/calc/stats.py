@@ -14,6 +14,10 @@ Sources:
   Altman (1991), "Practical Statistics for Medical Research", section 10.7.4 (chi-square for trend).
 - UN ESCAP (2017), "Asia and the Pacific SDG Progress Report", technical note: anticipated progress
   by weighted regression giving more weight to recent years.
+- Donner & Zou (2012), Stat. Methods Med. Res. 21:347-359: the relative risk's MOVER-Wilson interval;
+  Woolf (1955), Ann. Hum. Genet. 19:251-253: the odds ratio's log interval.
+- Hyndman & Fan (1996), "Sample quantiles in statistical packages", Am. Stat. 50:361-365: the
+  weighted median (definition 1).
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ __all__ = [
     "slope_trend_test",
     "count_trend_test",
     "TrendResult",
+    "relative_risk",
+    "odds_ratio",
+    "weighted_median",
     "outcome_bounds",
     "poisson_loglinear_fit",
     "pearson_dispersion",
@@ -592,6 +599,97 @@ def compare_with_target(ci_low, ci_high, target_value, higher_is_better=True):
     worse = np.where(hib, hi < t, lo > t)
     result = np.select([better, worse], ["better", "worse"], default="similar")
     return str(result) if scalar else result
+
+
+# --- two groups: relative risk and odds ratio --------------------------------------------------
+
+
+def _two_by_two(a, n1, c, n0) -> tuple[bool, list[np.ndarray]]:
+    """(all scalar, the cases and group sizes of a 2x2 table as float arrays), checked."""
+    scalar = all(np.ndim(v) == 0 for v in (a, n1, c, n0))
+    a, n1, c, n0 = (_array(name, v) for name, v in (("a", a), ("n1", n1), ("c", c), ("n0", n0)))
+    if a.shape != n1.shape or c.shape != n0.shape or a.shape != c.shape:
+        raise ValueError("a, n1, c and n0 must have the same shape")
+    outside = (a < 0) | (c < 0) | (a > n1) | (c > n0)
+    if outside.any():
+        raise ValueError(f"needs 0 <= cases <= group size in both groups; found others at position(s) {_positions(outside)}")
+    return scalar, [a, n1, c, n0]
+
+
+def relative_risk(a, n1, c, n0, confidence: float = CONFIDENCE):
+    """The relative risk a/n1 ÷ c/n0 with the MOVER-Wilson interval: (rr, low, high).
+
+        RR = p1 / p2,  p1 = a/n1,  p2 = c/n0,  (l_i, u_i) Wilson's interval of p_i
+        low  = exp( ln p1 − ln p2 − √((ln p1 − ln l1)² + (ln u2 − ln p2)²) )
+        high = exp( ln p1 − ln p2 + √((ln u1 − ln p1)² + (ln p2 − ln l2)²) )
+
+    The method of variance estimates recovery on the log scale with Wilson's limits (Donner & Zou
+    2012, Stat. Methods Med. Res. 21:347-359; recommended by Fagerland, Lydersen & Laake 2015, Stat.
+    Methods Med. Res. 24:224-254). Unlike Katz's log interval it keeps the exposed group's own
+    uncertainty when every exposed person has the outcome (a = n1, where Katz's variance term
+    1/a − 1/n1 is 0 and the interval too narrow). NaN where a or c is 0 (the ratio is 0 or
+    unbounded; such a pair is hidden by disclosure control anyway).
+    """
+    scalar, (a, n1, c, n0) = _two_by_two(a, n1, c, n0)
+    defined = (a > 0) & (c > 0) & (n1 > 0) & (n0 > 0)
+    safe = lambda x, n: (np.where(defined, x, 1.0), np.where(defined, n, 1.0))
+    (x1, m1), (x2, m2) = safe(a, n1), safe(c, n0)
+    l1, u1 = proportion_ci(x1, m1, confidence)
+    l2, u2 = proportion_ci(x2, m2, confidence)
+    p1, p2 = x1 / m1, x2 / m2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rr = np.log(p1) - np.log(p2)
+        low = np.exp(log_rr - np.sqrt((np.log(p1) - np.log(l1)) ** 2 + (np.log(u2) - np.log(p2)) ** 2))
+        high = np.exp(log_rr + np.sqrt((np.log(u1) - np.log(p1)) ** 2 + (np.log(p2) - np.log(l2)) ** 2))
+    return tuple(_out(np.where(defined, v, np.nan), scalar) for v in (np.exp(log_rr), low, high))
+
+
+def odds_ratio(a, n1, c, n0, confidence: float = CONFIDENCE):
+    """The odds ratio with Woolf's log interval: (or, low, high).
+
+        OR = a d / (b c),  b = n1 − a, d = n0 − c
+        se(log OR) = √(1/a + 1/b + 1/c + 1/d)
+        low, high = OR · exp(∓ z · se)
+
+    Woolf (1955), "On estimating the relation between blood group and disease", Ann. Hum. Genet.
+    19:251-253. Reported beside the relative risk for comparison with case-control studies; for a
+    common outcome in a survey the relative risk is the measure a reader means (the odds ratio
+    overstates it), so the pages use the relative risk (docs/methodology.md, section 8). NaN where a
+    cell is 0.
+    """
+    scalar, (a, n1, c, n0) = _two_by_two(a, n1, c, n0)
+    b, d = n1 - a, n0 - c
+    z = z_value(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = a * d / (b * c)
+        se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        defined = (a > 0) & (b > 0) & (c > 0) & (d > 0)
+        low, high = value * np.exp(-z * se), value * np.exp(z * se)
+    return tuple(_out(np.where(defined, v, np.nan), scalar) for v in (value, low, high))
+
+
+# --- a weighted median ----------------------------------------------------------------------------
+
+
+def weighted_median(values, weights) -> float:
+    """The weighted median: the smallest value at which the cumulative weight reaches half the total,
+
+        median = min{ x_(i) : Σ_{j ≤ i} w_(j) ≥ ½ Σ_j w_j }   (values sorted, weights carried along)
+
+    which for equal weights is the lower median, a value that occurs in the data (an age in whole
+    years, never a half). Hyndman & Fan (1996), "Sample quantiles in statistical packages", Am.
+    Stat. 50:361-365, definition 1, weighted. NaN for no values (or no weight).
+    """
+    x, w = _array("values", values), np.asarray(weights, dtype=float)
+    if x.shape != w.shape or x.ndim != 1:
+        raise ValueError("values and weights must be one-dimensional and of equal length")
+    if (w < 0).any() or np.isnan(w).any():
+        raise ValueError("weights must be zero or more")
+    if len(x) == 0 or w.sum() == 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 # --- unknown outcomes ---------------------------------------------------------------------------

@@ -17,13 +17,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 
+from rusmiddel_analysis.calc.disclosure import VALUE_COLUMNS
 from rusmiddel_analysis.calc.high_risk import PAIR_NUMBERS
 
 MIME = "application/vnd.rusmiddel.published+json"
 # kinds of published tables and figures, and which truth the gate holds them against
 SUBGROUPS, TOTALS, FOLLOW_UP, ASSESSMENT, WORDS = "subgroups", "totals", "follow_up", "assessment", "words"
 # the published numbers of each kind's rows (a row's other columns are never shown)
-SHARE_FIELDS = ("numerator", "denominator", "value", "ci_low", "ci_high")
+SHARE_FIELDS = VALUE_COLUMNS  # a share's counts and estimate (calc/tables.Indicators names them)
 TOTAL_FIELDS = (
     *SHARE_FIELDS,
     "standardised_value",

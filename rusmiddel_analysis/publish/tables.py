@@ -16,6 +16,7 @@ import pandas as pd
 
 from rusmiddel_analysis.calc import comparators
 from rusmiddel_analysis.calc.disclosure import SHARE_DECIMALS
+from rusmiddel_analysis.calc.high_risk import PAIR_COUNTS, PAIR_RATIOS, PAIR_SHARES
 from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.present.textcatalog import group_label, text
 
@@ -85,12 +86,10 @@ def high_risk_table(results: Results, year: int) -> pd.DataFrame:
     counts with the outcome withheld, as the page publishes them (calc/linked.publishable)."""
     table = results.high_risk
     table = table[table["year"] == int(year)].drop(columns="year").reset_index(drop=True)
-    shares = ["risk_exposed", "risk_unexposed", "risk_difference"]
-    ratios = [c for c in table.columns if c not in ("exposure", "outcome", "suppressed", *shares)]
-    table[shares] = table[shares].astype(float).round(SHARE_DECIMALS)
-    table[ratios] = table[ratios].astype(float).round(2)
-    for count in ("exposed_n", "exposed_cases", "unexposed_n", "unexposed_cases"):
-        table[count] = table[count].astype("Int64")
+    table[PAIR_SHARES] = table[PAIR_SHARES].astype(float).round(SHARE_DECIMALS)
+    table[PAIR_RATIOS] = table[PAIR_RATIOS].astype(float).round(2)
+    for count in PAIR_COUNTS:
+        table[count] = table[count].astype(float).round(2).astype("Int64")
     return table
 
 
