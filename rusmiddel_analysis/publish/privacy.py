@@ -192,10 +192,7 @@ class Gate:
         if complete:
             counts["unaccounted"] += self._undeclared_on_page(page, declared)
         for table in declared.tables:
-            if len(table.rows) != len(table.cells):  # a declaration that does not describe its own rows
-                counts["unaccounted"] += 1
-                continue
-            if len(table.rows) != len(table.shown):
+            if not len(table.rows) == len(table.cells) == len(table.shown):  # a declaration that does not describe its own rows
                 counts["unaccounted"] += 1
                 continue
             for row, cell, shown in zip(table.rows, table.cells, table.shown, strict=True):
@@ -260,10 +257,12 @@ class Gate:
     def _formatted(self, number: pub.Shown, truths: list[dict]) -> str | None:
         """The text the declared formatting call makes of the truth's numbers; None when there is no such
         call, cell or field."""
+        if not 0 <= number.cell < len(truths):
+            return None
         try:
             truth = truths[number.cell]
             return fmt.formatted(number.format, [truth[f] for f in number.fields], self.lang, number.args)
-        except (IndexError, KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):
             return None
 
 
