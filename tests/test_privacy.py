@@ -531,3 +531,92 @@ def test_the_comparison_is_held_against_the_gates_own_tables(gate, demo_dirs, de
     said = next(c for c in declared if isinstance(c, dict) and c["kind"] == "differences")
     said["year"] -= 1
     assert [leak.kind for leak in gate.check(page, json.dumps(data))] == ["unaccounted"]
+
+
+def _one_row_gate(value: float, lang: str) -> tuple[Gate, dict]:
+    """A gate whose truth is one published share of a breakdown (`value`, in percent), and the declared
+    cell a view shows it from."""
+    from rusmiddel_analysis.present import published as pub
+    from rusmiddel_analysis.publish.privacy import _key
+
+    key = pub.key_of(pub.SUBGROUPS, target_id="skole_hash", year=2017, dimension="gender", group="female")
+    numbers = {"numerator": 1234.0, "denominator": 10000.0, "value": value, "ci_low": None, "ci_high": None}
+    truth = {**key, "suppressed": False, "partly_hidden": False, **numbers}
+    return Gate(truth={_key(key): truth}, lang=lang), pub.cell(key, numbers, pub.SHARE_FIELDS)
+
+
+def _one_row_page(cell: dict, *texts: str):
+    """A page and notebook showing one row of `texts` for `cell`, declared by the fragment builder."""
+    table = fragments.Builder().table("subgroups", ["Køn", "Andel", "Elever"], [["piger", *texts]], [cell]).build()
+    return rendered(table)
+
+
+def _as_shown(cell: dict, text: str, field: str = "value", format: str = "value", **args) -> fragments.Text:
+    """A cell text a view made its own way, declared as the formatting call `format` of `field` gave it."""
+    from rusmiddel_analysis.present.published import Shown
+
+    return fragments.Text.made(text, [(cell, Shown((field,), format, args, text))])
+
+
+def test_a_number_shown_is_compared_as_the_formatter_writes_the_truth():
+    """12.34 % to one decimal is '12,3 %': the page passes. A view that rounds it its own way
+    ('12,4 %'), declared as the same call, is stopped; so is a declaration that says '12,3 %' beside
+    a cell that shows '12,4 %', and a count shown that no declared call made."""
+    gate, cell = _one_row_gate(12.34, "da")
+    share = fragments.show(cell, "value", "value", "da", unit="percent", decimals=1)
+    count = fragments.show(cell, "denominator", "number", "da")
+    assert (str(share), str(count)) == ("12,3\u00a0%", "10.000")
+    assert gate.check(*_one_row_page(cell, share, count)) == []
+    rounded_up = _as_shown(cell, "12,4\u00a0%", unit="percent", decimals=1)
+    assert [leak.kind for leak in gate.check(*_one_row_page(cell, rounded_up, count))] == ["unaccounted"]
+    said_otherwise = fragments.Text.made("12,4\u00a0%", share.numbers)
+    assert [leak.kind for leak in gate.check(*_one_row_page(cell, said_otherwise, count))] == ["unaccounted"]
+    assert [leak.kind for leak in gate.check(*_one_row_page(cell, share, "1.234"))] == ["unaccounted"]  # the numerator, never declared
+    # the same number with another formatting call than the one declared: '12 %' is not what 'decimals=1' writes
+    assert [leak.kind for leak in gate.check(*_one_row_page(cell, _as_shown(cell, "12\u00a0%", unit="percent", decimals=1), count))] == [
+        "unaccounted"
+    ]
+
+
+def test_an_english_page_is_read_with_the_languages_own_separators():
+    """In English Babel writes '12.3%' and '10,000': the gate formats its truth the same way, reads
+    '10,000' as one number (not 10 and 000), and stops a Danish-written or changed number."""
+    gate, cell = _one_row_gate(12.34, "en")
+    share = fragments.show(cell, "value", "value", "en", unit="percent", decimals=1)
+    count = fragments.show(cell, "denominator", "number", "en")
+    assert (str(share), str(count)) == ("12.3%", "10,000")
+    assert gate.check(*_one_row_page(cell, share, count)) == []
+    for wrong in ("12,3%", "12.4%"):
+        shown = _as_shown(cell, wrong, unit="percent", decimals=1)
+        assert [leak.kind for leak in gate.check(*_one_row_page(cell, shown, count))] == ["unaccounted"], wrong
+    assert [leak.kind for leak in gate.check(*_one_row_page(cell, share, joined_count(count, "1,234")))] == ["unaccounted"]
+    assert fmt.numbers_in("10,000 (44-46%) +8.0 -2.5", "en") == ["10,000", "44", "46", "+8.0", "-2.5"]
+    assert fmt.numbers_in("10.000 (44-46 %) +8,0 -2,5", "da") == ["10.000", "44", "46", "+8,0", "-2,5"]
+
+
+def joined_count(count: fragments.Text, extra: str) -> fragments.Text:
+    """A declared count with an undeclared number beside it in the same cell."""
+    return fragments.joined(count, " / ", extra)
+
+
+def test_an_english_target_page_passes_and_a_changed_number_is_stopped(gate, demo_dirs):
+    """The same views in English: the gate of an English run accounts for every number of the page as
+    Babel writes it in English, and stops a number changed on the page and in the declaration alike."""
+    import dataclasses
+
+    raw, processed = demo_dirs
+    english = dataclasses.replace(gate, lang="en")
+    report = target_report.TargetReport("skole_hash", 2017, processed_dir=processed, status_dir=raw / "status", lang="en")
+    page, book = rendered(report.verdict(), report.trend(), report.subgroups())
+    assert english.check(page, book) == []
+    assert "unaccounted" in {leak.kind for leak in gate.check(page, book)}  # read as Danish, the English numbers are not the truth's
+    value = fmt.value(report.rows.iloc[-1]["value"], "percent", "en", 1)
+    assert f">{value}</td>" in page
+    data = json.loads(book)
+    tables = [t for output in data["cells"][0]["outputs"] for t in output["data"][MIME]["tables"]]
+    trend = next(t for t in tables if t["rows"] and t["rows"][-1][1] == value)
+    changed = fmt.value(report.rows.iloc[-1]["value"] + 0.1, "percent", "en", 1)
+    trend["rows"][-1][1] = changed
+    next(n for n in trend["shown"][-1] if n["fields"] == ["value"])["text"] = changed
+    tampered = page.replace(f">{value}</td>", f">{changed}</td>", 1)
+    assert [leak.kind for leak in english.check(tampered, json.dumps(data))] == ["unaccounted"]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rusmiddel_analysis.calc.comparators import PERCENT
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
+from rusmiddel_analysis.present.fragments import joined, show
 from rusmiddel_analysis.present.narrative import capitalise, join_words
 from rusmiddel_analysis.present.plots import area_label, area_words
 from rusmiddel_analysis.present.statuses import group, shown_status
@@ -39,25 +39,6 @@ def _zero(value: float, lang: str) -> bool:
 def amount(value: float, unit: str, lang: str = "da") -> str:
     """A change's size in its unit, without its sign: '8,0 procentpoint', '15,4 procent'."""
     return f"{_number(value, lang)} {text(f'comparators.unit.{unit}', lang)}"
-
-
-def _plain(value: float, lang: str) -> float:
-    """The value as the page rounds it, never '-0,0'."""
-    return 0.0 if _zero(value, lang) else float(value)
-
-
-def signed(value: float, unit: str, lang: str = "da") -> str:
-    """A change as a table cell shows it, with its sign: '+8,0', '-5,0' (points); '+15,4 %' (percent)."""
-    value = _plain(value, lang)
-    shown = fmt.percent(value, lang, DECIMALS) if unit == PERCENT else fmt.number(value, lang, DECIMALS)
-    return f"+{shown}" if value > 0 else shown
-
-
-def signed_interval(low: float, high: float, unit: str, lang: str = "da") -> str:
-    """An interval of a change as a table cell shows it: '-2,5 – 2,9' (an en dash between the ends,
-    since an end may carry a minus); '-19,4 – 0,7 %' for percent."""
-    high_shown = (fmt.percent if unit == PERCENT else fmt.number)(_plain(high, lang), lang, DECIMALS)
-    return f"{fmt.number(_plain(low, lang), lang, DECIMALS)} – {high_shown}"
 
 
 def _direction(change: float, lang: str) -> str:
@@ -133,7 +114,8 @@ def comparator_cell(row) -> dict:
 
 def difference_table(strategy, target, differences: pd.DataFrame, report_year: int, lang: str = "da"):
     """(headers, rows, cells, caption) of the table of a target's comparisons: per area the years, both
-    changes, the difference and its interval."""
+    changes with their sign, the difference and its interval (a row's texts carry their formatting
+    calls: fragments.show)."""
     unit = differences["unit"].iloc[0]
     headers = [
         text("comparators.col_area", lang),
@@ -145,9 +127,11 @@ def difference_table(strategy, target, differences: pd.DataFrame, report_year: i
     ]
     rows, cells = [], []
     for d in differences.itertuples():
-        changes = [signed(v, unit, lang) for v in (d.municipality_change, d.comparator_change, d.difference)]
-        rows.append([area_label(d.area, lang), f"{d.baseline_year}-{d.year}", *changes, signed_interval(d.low, d.high, unit, lang)])
-        cells.append(difference_cell(d, report_year))
+        cell = difference_cell(d, report_year)
+        changes = [show(cell, name, "signed", lang, unit=unit, decimals=DECIMALS) for name in pub.CHANGE_FIELDS]
+        years = joined(show(cell, "baseline_year", "whole", lang), "-", show(cell, "year", "whole", lang))
+        rows.append([area_label(d.area, lang), years, *changes, show(cell, ("low", "high"), "signed_interval", lang, unit=unit, decimals=DECIMALS)])
+        cells.append(cell)
     caption = text(f"comparators.caption.{unit}", lang, baseline=target.baseline_year)
     return headers, rows, cells, caption
 
@@ -161,19 +145,21 @@ def figures_table(target, comparators: pd.DataFrame, lang: str = "da"):
     decimals = DECIMALS if target.is_share else 0
     rows, cells = [], []
     for year in years:
-        shown = [by_key.get((area, year)) for area in areas]
-        texts = [
-            fmt.HIDDEN
-            if r is None
-            else fmt.value(r.value, target.unit, lang, decimals)
-            if fmt.missing(r.ci_low)
-            else f"{fmt.value(r.value, target.unit, lang, decimals)} ({fmt.interval(r.ci_low, r.ci_high, target.unit, lang, decimals)})"
-            for r in shown
-        ]
-        rows.append([str(year), *texts])
-        cells.append([comparator_cell(r) for r in shown if r is not None])
+        shown = [comparator_cell(r) if r is not None else None for r in (by_key.get((area, year)) for area in areas)]
+        rows.append([str(year), *(_figure_text(c, target.unit, decimals, lang) for c in shown)])
+        cells.append([c for c in shown if c is not None])
     headers = [text("report.col_year", lang), *(area_label(a, lang) for a in areas)]
     return headers, rows, cells, text("comparators.figures_caption", lang, first=years[0], last=years[-1])
+
+
+def _figure_text(cell: dict | None, unit: str, decimals: int, lang: str) -> str:
+    """An area's figure of a year as a cell shows it: the value, with its interval where it has one."""
+    if cell is None:
+        return fmt.HIDDEN
+    value = show(cell, "value", "value", lang, unit=unit, decimals=decimals)
+    if fmt.missing(cell["ci_low"]):
+        return value
+    return joined(value, " (", show(cell, ("ci_low", "ci_high"), "interval", lang, unit=unit, decimals=decimals), ")")
 
 
 def intervals_note(comparators: pd.DataFrame, lang: str = "da") -> str:

@@ -1,15 +1,22 @@
 """Numbers as a report reader sees them, formatted by Babel for the report language.
 
 Danish: decimal comma, "41 %", thousands separator "."; English: "41%", "1,234".
+
+The functions a table's numbers are shown with are named in FORMATS: a view declares which one made
+each number it shows (fragments.show), and the privacy gate makes the same call with its own number
+and compares the texts. What a number looks like in a text (`numbers_in`) comes from Babel's symbols
+of the language too, so no separator is typed anywhere else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from functools import cache
 
 import pandas as pd
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 
 LOCALES = {"da": "da_DK", "en": "en_GB"}
 # the one mark of a number disclosure control hid, in every table and language (its reason is never shown)
@@ -33,6 +40,12 @@ def number(value: float, lang: str = "da", decimals: int = 0) -> str:
         return HIDDEN
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=LOCALES[check_lang(lang)])
+
+
+def whole(value, lang: str = "da") -> str:
+    """A whole number that names rather than measures (a year, months of follow-up): '2017', no
+    separator in any language (`lang` is taken so that every function of FORMATS is called alike)."""
+    return HIDDEN if missing(value) else str(int(value))
 
 
 def level(fraction: float, lang: str = "da") -> str:
@@ -59,6 +72,11 @@ def percent(value: float, lang: str = "da", decimals: int = 0) -> str:
         return HIDDEN
     text = number(value, lang, decimals)
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
+
+
+def fraction(value: float, lang: str = "da", decimals: int = 0) -> str:
+    """A fraction (0-1) as a percent: 0.412 -> '41 %' (da), '41%' (en)."""
+    return HIDDEN if missing(value) else percent(100 * value, lang, decimals)
 
 
 def share(value: float, lang: str = "da") -> str:
@@ -94,3 +112,50 @@ def interval(low: float, high: float, unit: str, lang: str = "da", decimals: int
     if unit != "percent":
         return text
     return f"{text}\u00a0%" if lang == "da" else f"{text}%"
+
+
+def _plain(value: float, lang: str, decimals: int) -> float:
+    """The value as the page rounds it, never '-0,0'."""
+    return 0.0 if number(abs(value), lang, decimals) == number(0, lang, decimals) else float(value)
+
+
+def signed(value: float, unit: str, lang: str = "da", decimals: int = 1) -> str:
+    """A change with its sign: '+8,0', '-5,0' (points); '+15,4 %' (percent)."""
+    if missing(value):
+        return HIDDEN
+    value = _plain(value, lang, decimals)
+    shown = percent(value, lang, decimals) if unit == "percent" else number(value, lang, decimals)
+    return f"+{shown}" if value > 0 else shown
+
+
+def signed_interval(low: float, high: float, unit: str, lang: str = "da", decimals: int = 1) -> str:
+    """An interval of a change: '-2,5 – 2,9' (an en dash between the ends, since an end may carry a
+    minus); '-19,4 – 0,7 %' for percent."""
+    if missing(low) or missing(high):
+        return HIDDEN
+    high_shown = (percent if unit == "percent" else number)(_plain(high, lang, decimals), lang, decimals)
+    return f"{number(_plain(low, lang, decimals), lang, decimals)} – {high_shown}"
+
+
+# the functions a table's numbers are shown with, by the name a declaration gives (published.Shown)
+FORMATS = {f.__name__: f for f in (number, whole, percent, fraction, share, value, interval, signed, signed_interval)}
+
+
+def formatted(name: str, values: list, lang: str, args: dict) -> str:
+    """The text FORMATS[name] makes of `values` (in the order of the function's parameters) with `args`."""
+    return FORMATS[name](*values, lang=lang, **args)
+
+
+@cache
+def _number_shape(lang: str) -> re.Pattern:
+    """A number as Babel writes one in `lang`: digits, with the language's group and decimal symbols
+    between digits, and a sign where it is no hyphen between two numbers ('44-46')."""
+    locale = LOCALES[check_lang(lang)]
+    inner = re.escape(get_group_symbol(locale) + get_decimal_symbol(locale))
+    signs = re.escape(get_plus_sign_symbol(locale) + get_minus_sign_symbol(locale))
+    return re.compile(rf"(?:(?<![\d{inner}])[{signs}])?\d(?:[\d{inner}]*\d)?")
+
+
+def numbers_in(text: str, lang: str = "da") -> list[str]:
+    """Every number in `text` as it is written ('+8,0', '1.234', '44'): what a reader would read as one."""
+    return _number_shape(lang).findall(text)

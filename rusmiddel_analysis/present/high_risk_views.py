@@ -18,14 +18,17 @@ from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import high_risk_plots as hplots
 from rusmiddel_analysis.present import narrative
 from rusmiddel_analysis.present import published as pub
-from rusmiddel_analysis.present.fragments import Builder, HTMLFragment
+from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, joined, show
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.report import Report
 from rusmiddel_analysis.present.textcatalog import group_label
 
+# the published numbers of each of the page's kinds of rows (a share's, unless named here)
+_FIELDS = {pub.HIGH_RISK: pub.HIGH_RISK_FIELDS, pub.DEBUT_AGES: pub.DEBUT_FIELDS}
+
 
 def _cell(kind: str, row, **key) -> dict:
-    return pub.cell(pub.key_of(kind, **key), row, pub.HIGH_RISK_FIELDS if kind == pub.HIGH_RISK else pub.SHARE_FIELDS)
+    return pub.cell(pub.key_of(kind, **key), row, _FIELDS.get(kind, pub.SHARE_FIELDS))
 
 
 class HighRiskReport(Report):
@@ -114,19 +117,20 @@ class HighRiskReport(Report):
         cells = [_cell(pub.HIGH_RISK, r, year=self.year, exposure=r.exposure, outcome=r.outcome) for r in self.pairs.itertuples()]
         fig = hplots.co_occurrence_heatmap(self.pairs, self.behaviours, names, self.year, self.lang)
         page.figure(pub.HIGH_RISK, fig, self._heatmap_alt(names), cells)
-        rows = [self._pair_row(r, names) for r in self.pairs.itertuples()]
+        rows = [self._pair_row(r, cell, names) for r, cell in zip(self.pairs.itertuples(), cells, strict=True)]
         headers = [self.t(f"high_risk.{k}") for k in ("col_exposure", "col_outcome", "col_risk_exposed", "col_risk_unexposed", "col_ratio")]
         headers += [self.t("report.col_interval"), self.t("high_risk.col_exposed_n")]
         return page.table(pub.HIGH_RISK, headers, rows, cells, caption=self.t("high_risk.pairs_caption", year=self.year)).build()
 
-    def _pair_row(self, r, names: dict[str, str]) -> list[str]:
+    def _pair_row(self, r, cell: dict, names: dict[str, str]) -> list[str]:
         lang = self.lang
         if r.suppressed:
-            return [names[r.exposure], names[r.outcome], *(["–"] * 5)]
-        ratio = fmt.number(r.relative_risk, lang, 1) if not fmt.missing(r.relative_risk) else "–"
-        interval = f"{fmt.number(r.rr_low, lang, 1)}-{fmt.number(r.rr_high, lang, 1)}" if not fmt.missing(r.rr_low) else "–"
-        shares = [fmt.share(r.risk_exposed, lang), fmt.share(r.risk_unexposed, lang)]
-        return [names[r.exposure], names[r.outcome], *shares, ratio, interval, fmt.number(r.exposed_n, lang)]
+            return [names[r.exposure], names[r.outcome], *([fmt.HIDDEN] * 5)]
+        ratio = show(cell, "relative_risk", "number", lang, decimals=1)
+        interval = joined(show(cell, "rr_low", "number", lang, decimals=1), "-", show(cell, "rr_high", "number", lang, decimals=1))
+        shares = [show(cell, "risk_exposed", "share", lang), show(cell, "risk_unexposed", "share", lang)]
+        interval = interval if not fmt.missing(r.rr_low) else fmt.HIDDEN
+        return [names[r.exposure], names[r.outcome], *shares, ratio, interval, show(cell, "exposed_n", "number", lang)]
 
     def _heatmap_alt(self, names: dict[str, str]) -> str:
         parts = " ".join(
@@ -144,7 +148,7 @@ class HighRiskReport(Report):
         """A pair's ratio as the heatmap's description says it: "skjult" where the heatmap says so."""
         if r.suppressed:
             return self.t("plot.hidden")
-        return "–" if fmt.missing(r.relative_risk) else fmt.number(r.relative_risk, self.lang, 1)
+        return fmt.number(r.relative_risk, self.lang, 1)
 
     def distribution(self) -> HTMLFragment:
         """The share of pupils with 0, 1, ... behaviours, in all and by grade and by gender."""
@@ -179,7 +183,8 @@ class HighRiskReport(Report):
                 *(self.t("high_risk.col_count", k=k, n=n) for k in range(n + 1)),
                 self.t(f"report.counted.{self.source}"),
             ]
-            table_rows = [self._count_row(part, names) for _, part in rows.groupby(["dimension", "group"], sort=False)]
+            parts = [part for _, part in rows.groupby(["dimension", "group"], sort=False)]
+            table_rows = [self._count_row(part, row_cells, names) for part, row_cells in zip(parts, cells, strict=True)]
             page.table(
                 pub.BEHAVIOUR_COUNTS, headers, table_rows, cells, caption=self.t("high_risk.distribution_caption", dimension=words, year=self.year)
             )
@@ -205,10 +210,12 @@ class HighRiskReport(Report):
     def _group_name(self, group: str, dimension: str) -> str:
         return self.t("high_risk.all_pupils") if group == ALL else group_label(dimension, group, self.lang, self.source)
 
-    def _count_row(self, part: pd.DataFrame, names: dict[str, str]) -> list[str]:
-        shares = [fmt.share(v, self.lang) for v in part["value"]]
-        pupils = part["denominator"].dropna()
-        return [names[str(part["group"].iloc[0])], *shares, fmt.number(pupils.iloc[0], self.lang) if len(pupils) else "–"]
+    def _count_row(self, part: pd.DataFrame, cells: list[dict], names: dict[str, str]) -> list[str]:
+        """A group's row of the distribution: the share with each number of behaviours, and the pupils
+        counted (the first of its cells that shows them; a dash when they are withheld)."""
+        shares = [show(cell, "value", "share", self.lang) for cell in cells]
+        pupils = next((show(cell, "denominator", "number", self.lang) for cell in cells if cell["denominator"] is not None), fmt.HIDDEN)
+        return [names[str(part["group"].iloc[0])], *shares, pupils]
 
     def multiple_over_time(self) -> HTMLFragment:
         """The share with at least `multiple` behaviours, year by year, with the test for trend."""
@@ -224,11 +231,11 @@ class HighRiskReport(Report):
         table = [
             [
                 str(int(r.year)),
-                fmt.share(r.value, self.lang),
-                fmt.interval(r.ci_low, r.ci_high, "percent", self.lang),
-                fmt.number(r.denominator, self.lang),
+                show(cell, "value", "share", self.lang),
+                show(cell, ("ci_low", "ci_high"), "interval", self.lang, unit="percent"),
+                show(cell, "denominator", "number", self.lang),
             ]
-            for r in rows.itertuples()
+            for r, cell in zip(rows.itertuples(), cells, strict=True)
         ]
         headers = [self.t("report.col_year"), self.t("high_risk.col_share"), self.t("report.col_interval"), self.t(f"report.counted.{self.source}")]
         page.table(pub.MULTIPLE, headers, table, cells, caption=title)
@@ -250,9 +257,9 @@ class HighRiskReport(Report):
         years = sorted(self.early["year"].astype(int).unique())
         rows, row_cells = [], []
         for behaviour, part in self.early.groupby("behaviour", sort=False):
-            by_year = part.set_index("year")
-            rows.append([names[behaviour], *(self._share_with_interval(by_year.loc[y]) if y in by_year.index else "" for y in years)])
-            row_cells.append([_cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in part.itertuples()])
+            of_year = {int(r.year): _cell(pub.EARLY_DEBUT, r, year=r.year, behaviour=r.behaviour) for r in part.itertuples()}
+            rows.append([names[behaviour], *(self._share_with_interval(of_year[y]) if y in of_year else "" for y in years)])
+            row_cells.append(list(of_year.values()))
         headers = [self.t("high_risk.col_behaviour"), *map(str, years)]
         page.table(pub.EARLY_DEBUT, headers, rows, row_cells, caption=title)
         this_year = self._unavailable_this_year("early_debut")
@@ -296,29 +303,29 @@ class HighRiskReport(Report):
             self.t("high_risk.col_before_age", early_age=age),
         ]
         headers += [self.t("report.col_interval"), self.t("high_risk.col_told_age")]
-        rows = [self._debut_row(r, names) for r in ordered.itertuples()]
+        rows = [self._debut_row(r, cell, names) for r, cell in zip(ordered.itertuples(), cells, strict=True)]
         return page.table(pub.DEBUT_AGES, headers, rows, cells, caption=title).build()
 
     def _behaviour_order(self, column: pd.Series) -> pd.Series:
         return column.map({b: i for i, b in enumerate(self.behaviours)}) if column.name == "behaviour" else column
 
-    def _debut_row(self, r, names: dict[str, str]) -> list[str]:
+    def _debut_row(self, r, cell: dict, names: dict[str, str]) -> list[str]:
         if r.suppressed:
-            return [names[r.behaviour], str(int(r.year)), "–", "–", "–", "–"]
-        interval = fmt.interval(r.ci_low, r.ci_high, "percent", self.lang)
+            return [names[r.behaviour], str(int(r.year)), *([fmt.HIDDEN] * 4)]
         return [
             names[r.behaviour],
             str(int(r.year)),
-            fmt.number(r.median_age, self.lang),
-            fmt.share(r.value, self.lang),
-            interval,
-            fmt.number(r.denominator, self.lang),
+            show(cell, "median_age", "number", self.lang),
+            show(cell, "value", "share", self.lang),
+            show(cell, ("ci_low", "ci_high"), "interval", self.lang, unit="percent"),
+            show(cell, "denominator", "number", self.lang),
         ]
 
-    def _share_with_interval(self, r) -> str:
-        if fmt.missing(r["value"]):
-            return "–"
-        return f"{fmt.share(r['value'], self.lang)} ({fmt.interval(r['ci_low'], r['ci_high'], 'percent', self.lang)})"
+    def _share_with_interval(self, cell: dict) -> str:
+        if fmt.missing(cell["value"]):
+            return fmt.HIDDEN
+        interval = show(cell, ("ci_low", "ci_high"), "interval", self.lang, unit="percent")
+        return joined(show(cell, "value", "share", self.lang), " (", interval, ")")
 
     def _lines_alt(self, rows: pd.DataFrame, series: str, names: dict[str, str], title: str) -> str:
         parts = []

@@ -1,12 +1,15 @@
 """What a page publishes, as data: the declaration every report fragment carries to the privacy gate.
 
-A view that shows a table or a figure also declares it: the cell texts as a reader sees them, and
-the data behind each row (its target, year, breakdown and group, and the published numbers). The
+A view that shows a table or a figure also declares it: the cell texts as a reader sees them, the
+data behind each row (its target, year, breakdown and group, and the published numbers), and for
+each number a row shows, the formatting call that made its text (`Shown`: which fields of which of
+the row's cells, formatted by which function of formatting.FORMATS with which arguments). The
 declaration travels with the fragment's output in the executed notebook under its own MIME type,
 which nbconvert does not render. The privacy gate (privacy.py) reads the declarations, checks each
-declared cell against the disclosure-controlled tables it computed itself, and checks that every
-table and figure on the rendered page is one that was declared. A table nobody declared, or an
-output that carries no declaration, stops the page: the gate fails closed, whatever the markup.
+declared cell against the disclosure-controlled tables it computed itself, formats its own numbers
+with each declared call and compares the texts, and checks that every table and figure on the
+rendered page is one that was declared. A table nobody declared, or an output that carries no
+declaration, stops the page: the gate fails closed, whatever the markup.
 """
 
 from __future__ import annotations
@@ -48,15 +51,15 @@ HIGH_RISK_FIELDS = tuple(PAIR_NUMBERS)  # a pair's numbers
 # number) and the difference in differences of a report year (its compared year a part of its key)
 COMPARATORS, DIFFERENCES = "comparators", "differences"
 COMPARATOR_FIELDS = ("value", "ci_low", "ci_high")
+# the changes a difference in differences compares, as its table shows them (the difference last)
+CHANGE_FIELDS = ("municipality_change", "comparator_change", "difference")
 DIFFERENCE_FIELDS = (
     "baseline_year",
     "municipality_baseline",
     "municipality_value",
     "comparator_baseline",
     "comparator_value",
-    "municipality_change",
-    "comparator_change",
-    "difference",
+    *CHANGE_FIELDS,
     "low",
     "high",
 )
@@ -73,6 +76,8 @@ KEYS = {
     DIFFERENCES: ("target_id", "area", "report_year", "year"),
 }
 BREAKDOWN_KEY = ("target_id", "year", "dimension", "group")
+# a target's own numbers (the strategy's baseline and goal), which a row of its assessment may show
+WORD_FIELDS = ("baseline_value", "target_value", "baseline_year", "target_year")
 WHOLE_NUMBERS = ("year", "months", "behaviours", "measured_year", "report_year")  # key parts that are whole numbers
 
 
@@ -112,6 +117,22 @@ def cell(key: dict, row, fields: tuple[str, ...]) -> dict:
     return data
 
 
+@dataclass(frozen=True)
+class Shown:
+    """One number (or interval) a table row shows: the fields of one of the row's cells it is made of,
+    the function of formatting.FORMATS and the arguments that formatted them, and the text it gave."""
+
+    fields: tuple[str, ...]
+    format: str
+    args: dict
+    text: str
+    cell: int = 0  # which of the row's cells (when the row declares several)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Shown:
+        return cls(tuple(data["fields"]), data["format"], dict(data["args"]), data["text"], int(data.get("cell", 0)))
+
+
 @dataclass
 class Table:
     kind: str
@@ -119,6 +140,12 @@ class Table:
     rows: list[list[str]]  # cell texts as a reader sees them (markup removed)
     cells: list[dict | list | None]  # the data behind each row (a list when it shows several); None for words only
     caption: str = ""
+    shown: list[list[Shown]] = field(default_factory=list)  # the numbers each row shows
+
+    @classmethod
+    def from_json(cls, data: dict) -> Table:
+        shown = [[Shown.from_json(n) for n in row] for row in data.get("shown", [])]
+        return cls(**{**data, "shown": shown})
 
 
 @dataclass
@@ -143,7 +170,7 @@ class Declaration:
 
     @classmethod
     def from_json(cls, data: dict) -> Declaration:
-        return cls([Table(**t) for t in data.get("tables", [])], [Figure(**f) for f in data.get("figures", [])])
+        return cls([Table.from_json(t) for t in data.get("tables", [])], [Figure(**f) for f in data.get("figures", [])])
 
 
 # --- reading pages ---------------------------------------------------------------------------------

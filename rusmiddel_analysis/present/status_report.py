@@ -22,7 +22,7 @@ from rusmiddel_analysis.ingest.status_text import DOCUMENT_SECTIONS, read_status
 from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
-from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, assessment_cell, total_cell
+from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, assessment_cell, joined, measured, show, target_words, total_cell
 from rusmiddel_analysis.present.how import how_sections
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.markdown import markdown_html
@@ -182,8 +182,9 @@ class StatusReport(Report):
             cells.append(None)
             for target in (t for t in self.strategy.targets if t.focus_area == focus.id):
                 row = by_id.loc[target.id]
-                rows.append(self._target_row(target, row))
-                cells.append(None if fmt.missing(row["measured_year"]) else assessment_cell(target.id, self.year, row))
+                cell = None if fmt.missing(row["measured_year"]) else assessment_cell(target.id, self.year, row) | target_words(target)
+                rows.append(self._target_row(target, row, cell))
+                cells.append(cell)
         headers = [self.t(f"document.col_{key}") for key in ("target", "status", "baseline", "measured", "goal")]
         headers += [self.t("document.col_gap")] if self.final else []
         table = Builder().add(html("heading", 2, self.t("document.targets_heading")))
@@ -202,15 +203,25 @@ class StatusReport(Report):
             items.append(status_explained("uncertain", self.lang, self.strategy.settings))
         return items
 
-    def _target_row(self, target, row) -> list:
-        value = fmt.HIDDEN if fmt.missing(row["value"]) else narrative.measured(target, row["value"], self.lang)
-        measured = value if fmt.missing(row["measured_year"]) else f"{value} ({int(row['measured_year'])})"
+    def _target_row(self, target, row, cell: dict | None) -> list:
+        """A target's row of the status table; without a measurement (no `cell`) its numbers are the
+        strategy's own, and no number of the row is declared."""
+        lang = self.lang
+        if cell is None:
+            latest = fmt.HIDDEN if fmt.missing(row["value"]) else narrative.measured(target, row["value"], lang)
+            baseline = f"{fmt.value(target.baseline_value, target.unit, lang)} ({target.baseline_year})"
+            goal = f"{fmt.value(target.target_value, target.unit, lang)} ({target.target_year})"
+        else:
+            year = lambda name: show(cell, name, "whole", lang)
+            word = lambda value, of_year: joined(show(cell, value, "value", lang, unit=target.unit), " (", year(of_year), ")")
+            latest = joined(measured(cell, "value", target, lang), " (", year("measured_year"), ")")
+            baseline, goal = word("baseline_value", "baseline_year"), word("target_value", "target_year")
         cells = [
-            html("link", f"{target.id}.html", target.short_name(self.lang)),
-            status_badge(row["status"], self.lang, row["data_quality"], certainty=row["certainty"]),
-            f"{fmt.value(target.baseline_value, target.unit, self.lang)} ({target.baseline_year})",
-            measured,
-            f"{fmt.value(target.target_value, target.unit, self.lang)} ({target.target_year})",
+            html("link", f"{target.id}.html", target.short_name(lang)),
+            status_badge(row["status"], lang, row["data_quality"], certainty=row["certainty"]),
+            baseline,
+            latest,
+            goal,
         ]
         return cells + ([narrative.gap_words(target, row, self.lang)] if self.final else [])
 

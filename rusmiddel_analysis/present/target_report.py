@@ -24,7 +24,17 @@ from rusmiddel_analysis.ingest.schemas import FOLLOW_UPS, SOURCES
 from rusmiddel_analysis.present import comparisons, narrative, plots
 from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
-from rusmiddel_analysis.present.fragments import Builder, HTMLFragment, assessment_cell, subgroup_cell, total_cell
+from rusmiddel_analysis.present.fragments import (
+    Builder,
+    HTMLFragment,
+    assessment_cell,
+    joined,
+    measured,
+    measured_interval,
+    show,
+    subgroup_cell,
+    total_cell,
+)
 from rusmiddel_analysis.present.html import Markup, html
 from rusmiddel_analysis.present.report import Report, ReportInputError
 from rusmiddel_analysis.present.statuses import shown_status, status_badge
@@ -63,14 +73,15 @@ class TargetReport(Report):
         rows = [[self.t("report.verdict_status"), status_badge(a["status"], lang, a["data_quality"], certainty=a["certainty"])]]
         cells: list[dict | None] = [None]
         if not fmt.missing(a["measured_year"]):
-            shown = narrative.measured(target, a["value"], lang)
+            cell = assessment_cell(target.id, self.year, a)
+            shown = measured(cell, "value", target, lang)
             if a["source_kind"] != "register":  # a register's count is exact: its interval is the year-to-year variation sentence
-                shown = f"{shown} ({narrative.measured_interval(target, a['ci_low'], a['ci_high'], lang)})"
+                shown = joined(shown, " (", measured_interval(cell, "ci_low", "ci_high", target, lang), ")")
             rows.append([self.t("report.verdict_value", year=int(a["measured_year"])), shown])
-            cells.append(assessment_cell(target.id, self.year, a))
-            for label, text in self._context_items():
+            cells.append(cell)
+            for label, text in self._context_items(cell):
                 rows.append([label, text])
-                cells.append(assessment_cell(target.id, self.year, a))
+                cells.append(cell)
         words = [
             (self.t("report.verdict_baseline", year=target.baseline_year), value(target.baseline_value)),
             (self.t("report.verdict_target", year=target.target_year), value(target.target_value)),
@@ -87,21 +98,23 @@ class TargetReport(Report):
         box = html("verdict", key, self.t("report.verdict_heading"), Markup(str(table)), story, self.t("report.verdict_caveats"), caveats)
         return HTMLFragment(box, table.declaration)
 
-    def _context_items(self) -> list[tuple[str, str]]:
+    def _context_items(self, cell: dict) -> list[tuple[str, str]]:
         """The measurement seen another way, beside the value the verdict judges: standardised to the
-        baseline's mix, the range the unknown outcomes allow, or the count per residents."""
+        baseline's mix, the range the unknown outcomes allow, or the count per residents (the
+        numbers of the assessment's declared `cell`)."""
         a, target, lang = self.assessment, self.target, self.lang
         items = []
         if not fmt.missing(a["standardised_value"]):
-            shown = narrative.measured(target, a["standardised_value"], lang)
-            interval = narrative.measured_interval(target, a["standardised_low"], a["standardised_high"], lang)
+            shown = measured(cell, "standardised_value", target, lang)
+            interval = measured_interval(cell, "standardised_low", "standardised_high", target, lang)
             label = self.t("report.verdict_standardised", year=target.baseline_year, strata=narrative.strata_words(target, lang))
-            items.append((label, f"{shown} ({interval})"))
+            items.append((label, joined(shown, " (", interval, ")")))
         if not fmt.missing(a["bound_low"]):
-            items.append((self.t("report.verdict_bounds"), narrative.measured_interval(target, a["bound_low"], a["bound_high"], lang)))
+            items.append((self.t("report.verdict_bounds"), measured_interval(cell, "bound_low", "bound_high", target, lang)))
         if not fmt.missing(a["rate"]):
             per = fmt.number(self.strategy.settings.rate_per, lang)
-            shown = f"{fmt.number(a['rate'], lang, 1)} ({fmt.number(a['rate_low'], lang, 1)}-{fmt.number(a['rate_high'], lang, 1)})"
+            rate = lambda name: show(cell, name, "number", lang, decimals=1)
+            shown = joined(rate("rate"), " (", rate("rate_low"), "-", rate("rate_high"), ")")
             items.append((self.t("report.verdict_rate", per=per, year=int(a["measured_year"])), shown))
         return items
 
@@ -150,12 +163,12 @@ class TargetReport(Report):
         rows = [
             [
                 str(int(r.year)),
-                narrative.measured(self.target, r.value, self.lang),
-                narrative.measured_interval(self.target, r.ci_low, r.ci_high, self.lang),
-                *([fmt.number(r.denominator, self.lang)] if self.target.is_share else []),
-                *([extra[1](r)] if extra else []),
+                measured(cell, "value", self.target, self.lang),
+                measured_interval(cell, "ci_low", "ci_high", self.target, self.lang),
+                *([show(cell, "denominator", "number", self.lang)] if self.target.is_share else []),
+                *([extra[1](cell)] if extra else []),
             ]
-            for r in self.rows.itertuples()
+            for r, cell in zip(self.rows.itertuples(), cells, strict=True)
         ]
         headers = [self.t("report.col_year"), self.t("report.col_measurement"), self._interval_header(), *self._counted_header()]
         return (
@@ -167,16 +180,16 @@ class TargetReport(Report):
         )
 
     def _trend_extra_column(self):
-        """(header, cell text of a yearly row) of the trend table's extra column, or None: the
-        standardised share, the range for unknown outcomes, or the count per residents."""
+        """(header, cell text of a yearly row's declared cell) of the trend table's extra column, or None:
+        the standardised share, the range for unknown outcomes, or the count per residents."""
         target, lang, rows = self.target, self.lang, self.rows
         if rows["standardised_value"].notna().any():
-            return self.t("report.col_standardised"), lambda r: narrative.measured(target, r.standardised_value, lang)
+            return self.t("report.col_standardised"), lambda cell: measured(cell, "standardised_value", target, lang)
         if rows["bound_low"].notna().any():
-            return self.t("report.col_bounds"), lambda r: narrative.measured_interval(target, r.bound_low, r.bound_high, lang)
+            return self.t("report.col_bounds"), lambda cell: measured_interval(cell, "bound_low", "bound_high", target, lang)
         if rows["rate"].notna().any():
             per = fmt.number(self.strategy.settings.rate_per, lang)
-            return self.t("report.col_rate", per=per), lambda r: fmt.number(r.rate, lang, 1)
+            return self.t("report.col_rate", per=per), lambda cell: show(cell, "rate", "number", lang, decimals=1)
         return None
 
     @cached_property
@@ -241,16 +254,17 @@ class TargetReport(Report):
         """The header of the column of what a share counts (pupils, students, ended courses); a count has none."""
         return [unit_label(self.target.source, self.lang)] if self.target.is_share else []
 
-    def _subgroup_row(self, by: str, r) -> list[str]:
+    def _subgroup_row(self, by: str, r, cell: dict) -> list[str]:
         label = group_label(by, str(r.group), self.lang, self.target.source)
         counted = 1 if self.target.is_share else 0
         if r.suppressed:
             return [label, fmt.HIDDEN, fmt.HIDDEN, *([fmt.HIDDEN] * counted)]
+        unit, lang = self.target.unit, self.lang
         return [
             label,
-            fmt.value(r.value, self.target.unit, self.lang),
-            fmt.interval(r.ci_low, r.ci_high, self.target.unit, self.lang),
-            *([fmt.number(r.denominator, self.lang)] * counted),
+            show(cell, "value", "value", lang, unit=unit),
+            show(cell, ("ci_low", "ci_high"), "interval", lang, unit=unit),
+            *([show(cell, "denominator", "number", lang)] * counted),
         ]
 
     def _interval_header(self) -> str:
@@ -269,7 +283,7 @@ class TargetReport(Report):
             alt = plots.subgroup_alt_text(self.target, rows, by, self.measured_year, self.lang)
             headers = [self.t(f"report.groups.{by}"), self.t("report.col_value"), self._interval_header(), *self._counted_header()]
             page.add(html("heading", 3, self.t(f"report.groups.{by}"))).figure(pub.SUBGROUPS, fig, alt, cells)
-            page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r) for r in rows.itertuples()], cells)
+            page.table(pub.SUBGROUPS, headers, [self._subgroup_row(by, r, c) for r, c in zip(rows.itertuples(), cells, strict=True)], cells)
             for note in self.subgroup_notes(by):
                 page.add(html("paragraph", note, "rm-note"))
             if by == "substance":
@@ -408,18 +422,6 @@ class TargetReport(Report):
         rows, cells = [], []
         yes_no = lambda v: fmt.HIDDEN if v is None or fmt.missing(v) else self.t("report.answer_yes" if v else "report.answer_no")
         for r in summary.itertuples():
-            rows.append(
-                [
-                    str(int(r.year)),
-                    str(int(r.months)),
-                    self.t(f"report.caller_{r.contacted_by}"),
-                    fmt.number(r.episodes, self.lang) if not fmt.missing(r.episodes) else fmt.HIDDEN,
-                    fmt.number(r.reached, self.lang),  # fmt.HIDDEN when hidden by the share rules
-                    fmt.percent(100 * r.contact_rate, self.lang) if not fmt.missing(r.contact_rate) else fmt.HIDDEN,
-                    fmt.percent(r.success_share, self.lang) if not fmt.missing(r.success_share) else fmt.HIDDEN,
-                    yes_no(r.usable) if r.contacted_by == ALL else "",
-                ]
-            )
             key = {
                 "kind": pub.FOLLOW_UP,
                 "year": int(r.year),
@@ -427,7 +429,20 @@ class TargetReport(Report):
                 "substance": str(r.substance),
                 "contacted_by": str(r.contacted_by),
             }
-            cells.append(pub.cell(key, r, pub.FOLLOW_UP_FIELDS))
+            cell = pub.cell(key, r, pub.FOLLOW_UP_FIELDS)
+            rows.append(
+                [
+                    str(int(r.year)),
+                    str(int(r.months)),
+                    self.t(f"report.caller_{r.contacted_by}"),
+                    show(cell, "episodes", "number", self.lang),  # fmt.HIDDEN when hidden by the share rules
+                    show(cell, "reached", "number", self.lang),
+                    show(cell, "contact_rate", "fraction", self.lang),
+                    show(cell, "success_share", "percent", self.lang),
+                    yes_no(r.usable) if r.contacted_by == ALL else "",
+                ]
+            )
+            cells.append(cell)
         headers = [
             self.t("report.col_year"),
             self.t("report.col_months"),
@@ -455,11 +470,11 @@ class TargetReport(Report):
         source = self.manifest["sources"].get(target.source, {})
         rows, cells = [[self.t(f"report.def_{k}"), d[k](lang), ""] for k in ("data_source", "population")], [None, None]
         if not fmt.missing(a["measured_year"]):
-            year = int(a["measured_year"])
+            year, cell = int(a["measured_year"]), assessment_cell(target.id, self.year, a)
             for key in ("numerator", "denominator"):
                 if not fmt.missing(a[key]):  # the count in a cell of its own, which the privacy gate checks
-                    rows.append([self.t(f"report.def_{key}_count", year=year), d[key](lang), fmt.number(a[key], lang)])
-                    cells.append(assessment_cell(target.id, self.year, a))
+                    rows.append([self.t(f"report.def_{key}_count", year=year), d[key](lang), show(cell, key, "number", lang)])
+                    cells.append(cell)
         processed, exported = (fmt.date(day, self.lang) for day in (self.manifest.get("processed_on"), source.get("exported_on")))
         dates = self.t("report.def_dates", processed=processed, exported=exported)
         rows += [[self.t("report.def_data_dates"), dates, ""], *([*r, ""] for r in self._method_rows())]

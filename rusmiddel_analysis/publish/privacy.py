@@ -15,9 +15,16 @@ hit stops that page with the kind of leak, never the value itself:
 - `unaccounted`: anything the gate cannot account for. Every output of the notebook must carry a
   declaration of what it publishes (published.py); every table and figure on the page must be a
   declared one; every declared cell must be a cell of the disclosure-controlled tables the gate
-  computed itself, with the same numbers; and every number in a table's numeric cells must be one
-  of that cell's published numbers. So the gate checks the data, not the markup, and fails closed:
-  a table printed any other way stops the page.
+  computed itself, with the same numbers; every number a row shows is declared with the formatting
+  call that made its text (published.Shown: fields, a function of formatting.FORMATS, its
+  arguments), and the gate makes the same call with its own number and compares the texts; and
+  every number in a table's cells without words must be one of those texts' numbers (or a year the
+  row names). So the gate checks the data, not the markup, and fails closed: a table printed any
+  other way stops the page.
+
+The gate compares text made by the same `formatting` call, never numbers read back out of text: no
+separator or rounding rule is typed here. What a number looks like in the page's language (to find
+one no declaration accounts for) comes from Babel's symbols too (`formatting.numbers_in`).
 """
 
 from __future__ import annotations
@@ -35,19 +42,13 @@ from rusmiddel_analysis.calc.results import Results
 from rusmiddel_analysis.config.settings import Disclosure
 from rusmiddel_analysis.ingest.cpr import CPR_SHAPE, cpr_like
 from rusmiddel_analysis.ingest.schemas import SOURCES
+from rusmiddel_analysis.present import formatting as fmt
 from rusmiddel_analysis.present import published as pub
-from rusmiddel_analysis.present.formatting import HIDDEN
 
 MIN_ID_LENGTH = 6
 CPR_CANDIDATE = re.compile(rf"(?<![\d-]){CPR_SHAPE}(?![\d-])")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+")
-# a number with its sign where it has one ("+8,0", "-2,5"; the hyphen of an interval "44-46" is no sign)
-NUMBER = re.compile(r"(?:(?<![\d.,])[-+])?\d(?:[\d.,]*\d)?")
-# a table cell that shows numbers only (values, signed changes, intervals, counts, the hidden marks);
-# cells with words (names, statuses, callers) are labels and are not read for numbers
-NUMERIC_CELL = re.compile(r"^[\d\s.,%()<+\-–—]*$")
-FRACTIONS = ("contact_rate",)  # published as percentages
 KEY_NUMBERS = pub.WHOLE_NUMBERS  # numbers that name a cell rather than measure it
 # the naming numbers a row may also show as text (a year, months of follow-up); a number of
 # behaviours (0-4) is a column header, never a cell, and would otherwise excuse a small count
@@ -133,23 +134,9 @@ def _truth_rows(table: pd.DataFrame, kind: str, fields: tuple[str, ...]) -> dict
     return rows
 
 
-def _as_float(token: str, lang: str) -> float:
-    thousands, decimal = (".", ",") if lang == "da" else (",", ".")
-    return float(token.replace(thousands, "").replace(decimal, "."))
-
-
-def _allowed(truth: dict, extra: tuple[float, ...]) -> list[float]:
-    """Every way a published number of a cell can be shown: rounded to 0-2 decimals, rates as percent."""
-    numbers = list(extra)
-    for name, value in truth.items():
-        if isinstance(value, float) and name not in KEY_NUMBERS:
-            numbers += [value, 100 * value] if name in FRACTIONS else [value]
-    rounded = []
-    for v in numbers:
-        for decimals in (0, 1, 2):
-            scale = 10**decimals
-            rounded += [round(v, decimals), np.floor(v * scale + 0.5) / scale]
-    return rounded
+def _has_words(text: str) -> bool:
+    """A cell with words (a name, a status, a caller) is a label, not read for numbers."""
+    return any(ch.isalpha() for ch in text)
 
 
 @dataclass
@@ -158,7 +145,6 @@ class Gate:
 
     identifiers: frozenset[str] = frozenset()
     truth: dict[tuple, dict] = field(default_factory=dict)
-    words: dict[str, tuple[float, ...]] = field(default_factory=dict)  # a target's own numbers: baseline, goal, years
     lang: str = "da"
     min_cell: int = Disclosure().min_cell
     machine_paths: tuple[str, ...] = ()  # this machine's folders, which nothing published may name
@@ -177,9 +163,9 @@ class Gate:
         truth.update(_truth_rows(results.debut_ages, pub.DEBUT_AGES, pub.DEBUT_FIELDS))
         truth.update(_truth_rows(results.comparators, pub.COMPARATORS, pub.COMPARATOR_FIELDS))
         truth.update(_truth_rows(results.differences, pub.DIFFERENCES, pub.DIFFERENCE_FIELDS))
-        words = {t.id: (t.baseline_value, t.target_value, float(t.baseline_year), float(t.target_year)) for t in strategy.targets}
+        _add_target_words(truth, strategy)
         min_cell = strategy.settings.disclosure.min_cell
-        return cls(_identifiers(processed_dir), truth, words, lang, min_cell, tuple(machine_paths))
+        return cls(_identifiers(processed_dir), truth, lang, min_cell, tuple(machine_paths))
 
     def scan(self, text: str) -> list[Leak]:
         """CPR-like numbers and person-level ids in any text: a page, a notebook, an error message."""
@@ -206,12 +192,12 @@ class Gate:
         if complete:
             counts["unaccounted"] += self._undeclared_on_page(page, declared)
         for table in declared.tables:
-            if len(table.rows) != len(table.cells):  # a declaration that does not describe its own rows
+            if not len(table.rows) == len(table.cells) == len(table.shown):  # a declaration that does not describe its own rows
                 counts["unaccounted"] += 1
                 continue
-            for row, cell in zip(table.rows, table.cells, strict=True):
+            for row, cell, shown in zip(table.rows, table.cells, table.shown, strict=True):
                 if cell is not None:
-                    self._check_cell(cell, row[1:], counts)
+                    self._check_cell(cell, row[1:], counts, shown)
         for figure in declared.figures:
             for cell in figure.cells:
                 self._check_cell(cell, [], counts)
@@ -241,31 +227,52 @@ class Gate:
                 return None
         return truth, hidden_shown
 
-    def _check_cell(self, cell: dict | list, texts: list[str], counts: dict) -> None:
-        """One declared row against the truth: the numbers of its cell (or each of its cells, when
-        it shows several), and every number the row shows."""
-        allowed, partly_hidden, hidden_shown = [], False, False
-        for one in cell if isinstance(cell, list) else [cell]:
-            held = self._held(one)
-            if held is None:
-                counts["unaccounted"] += 1
-                return
-            truth, shows_hidden = held
-            extra = tuple(float(one[k]) for k in SHOWN_KEYS if one.get(k) is not None)
-            if one.get("kind") in (pub.TOTALS, pub.ASSESSMENT):
-                extra += self.words.get(one.get("target_id"), ())
-            allowed += _allowed(truth, extra)
-            partly_hidden, hidden_shown = partly_hidden or truth["partly_hidden"], hidden_shown or shows_hidden
-        shown = [tok for text in texts if NUMERIC_CELL.match(text) for tok in NUMBER.findall(_without_marks(text))]
-        stray = any(not np.isclose(_as_float(tok, self.lang), allowed).any() for tok in shown)
-        if hidden_shown or (stray and partly_hidden):
+    def _check_cell(self, cell: dict | list, texts: list[str], counts: dict, shown: list[pub.Shown] = ()) -> None:
+        """One declared row against the truth: the numbers of its cell (or each of its cells, when it
+        shows several); each number it shows formatted again from the truth by the same call
+        (formatting.FORMATS) and compared as text; and every number in its cells without words one
+        of those texts' numbers or a year the row names."""
+        held = [self._held(one) for one in (cell if isinstance(cell, list) else [cell])]
+        if any(h is None for h in held):
+            counts["unaccounted"] += 1
+            return
+        truths = [truth for truth, _ in held]
+        hidden_shown, wrong = any(shows for _, shows in held), False
+        allowed = {fmt.whole(t[k]) for t in truths for k in SHOWN_KEYS if t.get(k) is not None}
+        texts = [pub.normalise(text) for text in texts]
+        for number in shown:
+            expected = self._formatted(number, truths)
+            if expected == number.text and any(pub.normalise(number.text) in text for text in texts):
+                allowed.update(fmt.numbers_in(pub.normalise(number.text), self.lang))
+            elif expected is not None and any(truths[number.cell][f] is None for f in number.fields):
+                hidden_shown = True  # a hidden number shown in its place
+            else:
+                wrong = True
+        stray = wrong or any(n not in allowed for text in texts if not _has_words(text) for n in fmt.numbers_in(text, self.lang))
+        if hidden_shown or (stray and any(t["partly_hidden"] for t in truths)):
             counts["suppressed"] += 1
         elif stray:
             counts["unaccounted"] += 1
 
+    def _formatted(self, number: pub.Shown, truths: list[dict]) -> str | None:
+        """The text the declared formatting call makes of the truth's numbers; None when there is no such
+        call, cell or field."""
+        if not 0 <= number.cell < len(truths):
+            return None
+        try:
+            truth = truths[number.cell]
+            return fmt.formatted(number.format, [truth[f] for f in number.fields], self.lang, number.args)
+        except (KeyError, TypeError, ValueError):
+            return None
 
-def _without_marks(text: str) -> str:
-    return text.replace(HIDDEN, " ")
+
+def _add_target_words(truth: dict[tuple, dict], strategy) -> None:
+    """A target's own numbers (baseline, goal and their years) in each of its totals and assessment rows,
+    which a row may show beside its measurement."""
+    words = {t.id: {name: float(getattr(t, name)) for name in pub.WORD_FIELDS} for t in strategy.targets}
+    for row in truth.values():
+        if row["kind"] in (pub.TOTALS, pub.ASSESSMENT) and row.get("target_id") in words:
+            row.update(words[row["target_id"]])
 
 
 def _identifiers(processed_dir: Path) -> frozenset[str]:
