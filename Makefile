@@ -37,7 +37,7 @@ report: setup
 test: setup
 	$(BIN)/python -m pytest $(ARGS)
 
-# The fast loop while working (about a minute): the linters, then every test not marked slow or browser.
+# The fast loop while working (about 2 minutes on 2 cores): the linters, then every test not marked slow or browser.
 check: lint
 	$(BIN)/python -m pytest -m "not slow and not browser" $(ARGS)
 

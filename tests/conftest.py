@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.config.strategy import DEFAULT_STRATEGY, load_strategy
 from rusmiddel_analysis.ingest.demo import write_demo_data
 from rusmiddel_analysis.ingest.process import process
@@ -26,6 +27,18 @@ def demo_dirs(tmp_path_factory, strategy):
     write_demo_data(root / "raw", seed=2016)
     process(root / "raw", root / "processed", strategy)
     return root / "raw", root / "processed"
+
+
+@pytest.fixture(scope="session")
+def _demo_indicator_table(demo_dirs, strategy):
+    return compute(strategy, demo_dirs[1])
+
+
+@pytest.fixture
+def demo_indicators(_demo_indicator_table):
+    """`indicators.compute` of the demo data with the packaged strategy: computed once a session,
+    a copy for each test (so a test that changes it changes no other's)."""
+    return _demo_indicator_table.copy()
 
 
 def canonical_frames() -> dict[str, pd.DataFrame]:

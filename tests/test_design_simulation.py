@@ -197,6 +197,7 @@ def test_very_unequal_clusters_are_reported_as_they_are(unchanged):
     assert 0.90 <= row["covered"] < 0.95 and 0.05 < row["change"] <= 0.10 and row["trend"] <= 0.10, row.to_dict()
 
 
+@pytest.mark.slow  # builds its own scenario (an audit or a simulation): seconds, not milliseconds
 def test_a_registers_unchanged_years_are_within_normal_variation(unchanged):
     """Both years drawn: an unchanged register is called beyond normal variation in at most 5 % of
     years (plus noise), its trend too, and its interval covers the mean, with Poisson counts and

@@ -183,20 +183,20 @@ def test_subgroups_apply_disclosure_control(known_processed, strategy):
         compute(strategy, known_processed, by="shoe_size")
 
 
-def test_only_the_strategys_years_are_kept(demo_dirs, strategy):
+def test_only_the_strategys_years_are_kept(demo_dirs, strategy, demo_indicators):
     _, processed = demo_dirs
-    table = compute(strategy, processed)
+    table = demo_indicators
     assert table.year.min() == 2015 and table.year.max() == 2019
 
 
 # --- demo data -----------------------------------------------------------------------------------
 
 
-def test_demo_2015_indicators_match_the_baselines(demo_dirs, strategy):
+def test_demo_2015_indicators_match_the_baselines(demo_dirs, strategy, demo_indicators):
     """The demo's 2015: the register's count and shares are the baselines (to a rounding of one point);
     a survey's share is a draw around the baseline, within its own interval's width of it."""
     _, processed = demo_dirs
-    table = compute(strategy, processed)
+    table = demo_indicators
     for target in strategy.targets:
         r = row(table, target.id, 2015)
         survey = target.indicator["type"] == "share"
@@ -277,7 +277,7 @@ def _paired_change_p(processed, t, year) -> float:
     return 2 * sp_stats.t.sf(abs(fit.params[1] / se), groups - 1)
 
 
-def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
+def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy, demo_indicators):
     """Each 2017 status and certainty recomputed from the formulas: the change test (the survey's two
     years with the schools paired, statsmodels; the register's two years, the two-sample z and the
     exact conditional test), Holm's correction (statsmodels), the ratio and the decision table."""
@@ -285,7 +285,7 @@ def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
     from statsmodels.stats.proportion import proportions_ztest
 
     _, processed = demo_dirs
-    indicators = compute(strategy, processed)
+    indicators = demo_indicators
     result = assess(strategy, indicators, 2017)
     assert result.target_id.tolist() == strategy.target_ids
     p_values = []
@@ -322,7 +322,7 @@ def test_assess_2017_statuses_reproduce_by_hand(demo_dirs, strategy):
     assert set(result.certainty) >= {"exact", "certain", "uncertain"}
 
 
-def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, strategy):
+def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, strategy, demo_indicators):
     """skole_alkohol 2017: n_eff = p(1-p)/v with v statsmodels' cluster-robust variance by school."""
     import statsmodels.api as sm
 
@@ -333,7 +333,7 @@ def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, stra
     fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(answered["school"])[0]})
     p = y.mean()
     n_eff = min(len(y), p * (1 - p) / fit.cov_params()[0, 0])
-    r = row(compute(strategy, processed), "skole_alkohol", 2017)
+    r = row(demo_indicators, "skole_alkohol", 2017)
     assert r.effective_n == pytest.approx(n_eff, rel=1e-9)
     assert r.design_effect == pytest.approx(len(y) / n_eff, rel=1e-9) and r.design_effect > 2
     assert r.clusters == answered["school"].nunique()
@@ -344,9 +344,9 @@ def test_effective_n_of_a_school_share_is_the_cluster_robust_one(demo_dirs, stra
     assert (r.ci_low, r.ci_high) == pytest.approx((100 * low, 100 * high)) and r.design_df == schools - 1
 
 
-def test_assess_uses_latest_measurement_and_flags_missing_ones(demo_dirs, strategy):
+def test_assess_uses_latest_measurement_and_flags_missing_ones(demo_dirs, strategy, demo_indicators):
     _, processed = demo_dirs
-    indicators = compute(strategy, processed)
+    indicators = demo_indicators
     y2016 = assess(strategy, indicators, 2016).set_index("target_id")
     assert y2016.loc["ungdom_hash", "status"] == "insufficient_data"  # the youth survey ran in 2015 and 2017
     assert y2016.loc["ungdom_hash", "data_quality"] == "no_measurement_since:2015"
@@ -376,9 +376,9 @@ def test_data_quality_rules_make_a_year_insufficient(demo_dirs, tmp_path):
     assert result.loc["skole_alkohol", "data_quality"] == ""  # large groups unaffected
 
 
-def test_vs_target_and_trend_columns(demo_dirs, strategy):
+def test_vs_target_and_trend_columns(demo_dirs, strategy, demo_indicators):
     _, processed = demo_dirs
-    result = assess(strategy, compute(strategy, processed), 2017).set_index("target_id")
+    result = assess(strategy, demo_indicators, 2017).set_index("target_id")
     a = result.loc["skole_alkohol"]
     assert a.vs_target == stats.compare_with_target(a.ci_low, a.ci_high, 50)
     # the trend: the answer regressed on the year, 2015-2017, the schools as clusters across the years

@@ -456,6 +456,7 @@ def test_demo_2019_pages_show_the_boys_and_girls_they_hid(pages_2019, demo_files
         assert text("report.counts_withheld", large_group="1.000") in notes
 
 
+@pytest.mark.slow  # builds its own scenario (an audit or a simulation): seconds, not milliseconds
 def test_the_high_risk_distribution_never_hides_boys_or_girls(demo_files, strategy):
     """Before, the girls' or boys' rows lost 2-3 of their shares to protect "other". Now every share
     of boys and girls is published (equal to the share worked out here from the pupils) unless the

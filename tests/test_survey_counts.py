@@ -216,6 +216,7 @@ def _attack(cells: pd.DataFrame, equal: list, upper: list, index: int) -> float:
     return np.inf if res.status == 3 else -res.fun
 
 
+@pytest.mark.slow  # builds its own scenario (an audit or a simulation): seconds, not milliseconds
 def test_no_cell_of_a_counts_year_can_be_narrowed_by_what_is_published(both_results, demo_dirs, strategy):
     """An attacker written out here: the pupils by grade, gender and answer to one behaviour, against
     every target total and breakdown and every early-debut row the counts' results publish (sizes
