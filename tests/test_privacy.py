@@ -620,3 +620,12 @@ def test_an_english_target_page_passes_and_a_changed_number_is_stopped(gate, dem
     next(n for n in trend["shown"][-1] if n["fields"] == ["value"])["text"] = changed
     tampered = page.replace(f">{value}</td>", f">{changed}</td>", 1)
     assert [leak.kind for leak in english.check(tampered, json.dumps(data))] == ["unaccounted"]
+
+
+def test_a_number_of_a_cell_its_row_does_not_declare_is_refused_without_saying_it():
+    declared = {"kind": "totals", "target_id": "t", "year": 2017, "group": "all", "value": 12.34}
+    other = {**declared, "value": 3.0}
+    shown = fragments.show(other, "value", "percent", "da")
+    with pytest.raises(ValueError, match=r"column 2 of a table's row shows a number of a cell the row does not declare") as raised:
+        fragments.Builder().table("totals", ["år", "andel"], [["2017", shown]], [declared])
+    assert "3" not in str(raised.value).replace("column 2", "")

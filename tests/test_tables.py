@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -131,3 +133,19 @@ def test_every_demo_results_table_matches_its_model_as_computed_kept_and_read_ba
     kept.assessment.rename(columns={"status": "state"}).to_parquet(folder / "assessment.parquet", index=False)
     with pytest.raises(TableError, match="results table 'assessment' .*unexpected column 'state'"):
         results.read_results(processed)
+
+
+def test_reading_a_results_table_imports_no_dask(follow_up, tmp_path):
+    """pandera's dask typing would import dask.dataframe into every report kernel (calc/tables.py);
+    a new process that loads the report views and checks a kept table has not imported dask."""
+    kept = tmp_path / "follow_up.parquet"
+    tables.conform("follow_up", follow_up).to_parquet(kept, index=False)
+    script = (
+        "import sys, pandas as pd\n"
+        "import rusmiddel_analysis.present.target_report\n"
+        "from rusmiddel_analysis.calc import tables\n"
+        "tables.check('follow_up', pd.read_parquet(sys.argv[1]))\n"
+        "print(sorted(m for m in sys.modules if m == 'dask' or m.startswith('dask.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(kept)], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -19,10 +19,31 @@ nothing of the package keeps them free of cycles.
 
 import copy
 import functools
+import importlib
+import sys
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+
+def _pandera_without_dask() -> None:
+    """Load pandera's dask typing as if dask were absent, unless this process already uses dask.
+
+    Building a model's schema, pandera looks up every dataframe library it supports, and its dask
+    typing imports dask.dataframe whenever dask is installed (the `dask` extra, for the Dask
+    executor): 31 MB and 0.2 s more in every process that reads a results table, each report kernel
+    among them (docs/performance.md). The results tables are pandas tables only."""
+    if "dask" in sys.modules or "pandera.typing.dask" in sys.modules:
+        return
+    sys.modules["dask"] = None  # type: ignore[assignment]  # an import of dask fails while it is None
+    try:
+        importlib.import_module("pandera.typing.dask")
+    finally:
+        del sys.modules["dask"]
+
+
+_pandera_without_dask()
+
+import pandas as pd  # noqa: E402
+import pandera.pandas as pa  # noqa: E402
+from pandera.typing import Series  # noqa: E402
 
 
 def _in(group: str, nullable: bool = True):

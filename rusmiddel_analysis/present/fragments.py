@@ -132,11 +132,11 @@ def _numbers_of(row, cell) -> list[pub.Shown]:
     """The numbers a row's texts show, each with the index of its cell among the row's cells."""
     row_cells = cell if isinstance(cell, list) else [cell]
     numbers = []
-    for text in _cells_of(row):
+    for column, text in enumerate(_cells_of(row)):
         for of, number in getattr(text, "numbers", ()):
             index = next((i for i, c in enumerate(row_cells) if c is of), None)
-            if index is None:
-                raise ValueError(f"a table's text shows a number of a cell its row does not declare: {text}")
+            if index is None:  # the text itself is not said: it may be a number no page may show
+                raise ValueError(f"column {column + 1} of a table's row shows a number of a cell the row does not declare")
             numbers.append(replace(number, cell=index))
     return numbers
 
