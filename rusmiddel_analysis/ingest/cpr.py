@@ -112,7 +112,8 @@ def load_key(key_file: str | Path | None, repo_root: Path | None = None) -> byte
     """The pseudonymisation key: from --key-file (outside the repository) or $RUSMIDDEL_PSEUDONYM_KEY."""
     if key_file:
         path = Path(key_file).resolve()
-        root = (repo_root or _repo_root()).resolve() if (repo_root or _repo_root()) else None
+        found = repo_root or _repo_root()
+        root = found.resolve() if found else None
         if root and (root == path or root in path.parents):
             raise PseudonymiseError(f"the key file {key_file} lies inside the repository {root}; keep keys outside it")
         if not path.is_file():

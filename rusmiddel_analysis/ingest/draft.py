@@ -234,7 +234,7 @@ def _value_list(values: pd.Series, col: Col, draft: Draft) -> None:
     if col.kind == "int" and (col.high is None or col.low is None or col.high - col.low > 12):
         return  # an age or a birth year: never listed (small groups could be told apart)
     counts = values.dropna().astype(str).value_counts()
-    words = {}
+    words: dict[str, object] = {}
     for word in sorted(counts.index):
         if _normal(word) in NO_ANSWER_WORDS:
             if word not in draft.missing:

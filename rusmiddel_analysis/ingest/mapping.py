@@ -73,7 +73,14 @@ def _unknown(path: Path, where: str, found, valid) -> list[Problem]:
 
 
 # the form of each section: a mapping, a list of words, or date_format's pattern or mapping of patterns
-SECTION_FORMS = {"read": dict, "columns": dict, "values": dict, "missing": list, "drop": list, "date_format": (str, dict)}
+SECTION_FORMS: dict[str, type | tuple[type, ...]] = {
+    "read": dict,
+    "columns": dict,
+    "values": dict,
+    "missing": list,
+    "drop": list,
+    "date_format": (str, dict),
+}
 
 
 def _form_problems(path: Path, raw: dict) -> list[Problem]:
@@ -83,7 +90,7 @@ def _form_problems(path: Path, raw: dict) -> list[Problem]:
     for section, form in SECTION_FORMS.items():
         value = raw.get(section)
         if value is not None and not isinstance(value, form):
-            what = {dict: "a mapping", list: "a list"}.get(form, "a pattern or a mapping of patterns")
+            what = "a mapping" if form is dict else "a list" if form is list else "a pattern or a mapping of patterns"
             problems.append(Problem(str(path), f"'{section}:' {what}", hint=HINTS["mapping"]))
     values = raw.get("values")
     for column, words in values.items() if isinstance(values, dict) else ():

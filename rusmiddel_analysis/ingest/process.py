@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ def process(raw_dir: str | Path, processed_dir: str | Path, strategy, today: dt.
     staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-new-", dir=processed_dir.parent))
     try:
         first, last = strategy_years(strategy)
-        manifest = {
+        manifest: dict[str, Any] = {
             "library_version": __version__,
             "synthetic_demo_data": is_demo(raw_dir),
             "processed_on": (today or dt.date.today()).isoformat(),

@@ -181,8 +181,9 @@ def _read_sav(data: bytes) -> tuple[pd.DataFrame, dict[str, int]]:
         tmp.write(data)
         tmp.flush()
         frame, meta = pyreadstat.read_sav(tmp.name, user_missing=True, apply_value_formats=False)
-    declared = {}
-    for column, ranges in (meta.missing_ranges or {}).items():
+    declared: dict[str, int] = {}
+    ranges_of: dict[str, list] = meta.missing_ranges or {}  # each range {"lo": ..., "hi": ...}
+    for column, ranges in ranges_of.items():
         values = pd.to_numeric(frame[column], errors="coerce")
         missing = pd.Series(False, index=frame.index)
         for r in ranges:

@@ -146,7 +146,10 @@ def load_source(raw_dir: Path, source: Source, years: tuple[int, int], today: dt
 def _load_files(folder: Path, mapping: Mapping, source: Source, today: dt.date) -> tuple[list, dict, dict, list[Problem]]:
     """Every export of the folder read and checked: (typed frames, file name -> sha256, declared
     missing per canonical column, problems)."""
-    frames, files, declared, problems = [], {}, {}, []
+    frames: list[pd.DataFrame] = []
+    files: dict[str, str] = {}
+    declared: dict[str, int] = {}
+    problems: list[Problem] = []
     for path in source_files(folder):
         try:
             table = read_raw(path, mapping.read)
@@ -176,8 +179,9 @@ def _combined(frames: list[pd.DataFrame], source: Source, folder: Path, strategy
     """The files' answers and counts each combined, with the problems across files: a key twice,
     a year held in both layouts, (comparators) a row that does not fit the strategy's targets."""
     parts, problems = {}, []
-    for layout in (source, source.counts_source() if source.counts_layout else None):
-        chosen = [f for f in frames if layout is not None and f["_layout"].iat[0] == layout.layout]
+    layouts = [source, source.counts_source()] if source.counts_layout else [source]
+    for layout in layouts:
+        chosen = [f for f in frames if f["_layout"].iat[0] == layout.layout]
         if chosen:
             combined = pd.concat(chosen, ignore_index=True)
             key = tuple(k for k in layout.key if k in combined.columns)

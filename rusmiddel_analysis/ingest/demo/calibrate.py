@@ -120,7 +120,7 @@ def _comparators(profile: dict, strategy) -> None:
     block = profile["sammenligning"]
     paces = block["derived_paces"]
     youth_years = profile["ungdom"]["survey_years"]
-    figures = {}
+    figures: dict[str, dict] = {}
     for name, area in block["areas"].items():
         figures[name] = {}
         for i, target in enumerate(strategy.targets):
