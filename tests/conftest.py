@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from rusmiddel_analysis.calc import results
 from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.config.strategy import DEFAULT_STRATEGY, load_strategy
 from rusmiddel_analysis.ingest.demo import write_demo_data
@@ -27,6 +29,15 @@ def demo_dirs(tmp_path_factory, strategy):
     write_demo_data(root / "raw", seed=2016)
     process(root / "raw", root / "processed", strategy)
     return root / "raw", root / "processed"
+
+
+@pytest.fixture
+def processed(demo_dirs, tmp_path):
+    """A private copy of the demo's processed data (without kept results), so a test can write results into it."""
+    _, source = demo_dirs
+    copy = tmp_path / "processed"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(results.FOLDER))
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@ same whether computed whole (a run) or on demand (an analyst's page)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -15,15 +13,6 @@ from rusmiddel_analysis.calc.indicators import compute
 from rusmiddel_analysis.config.strategy import load_strategy
 
 from .conftest import write_strategy_variant
-
-
-@pytest.fixture
-def processed(demo_dirs, tmp_path):
-    """A private copy of the demo's processed data, so results can be written into it."""
-    _, source = demo_dirs
-    copy = tmp_path / "processed"
-    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(results.FOLDER))
-    return copy
 
 
 @pytest.mark.slow

@@ -185,7 +185,7 @@ def test_a_block_given_in_part_keeps_the_other_defaults():
     assert read.high_risk == dataclasses.replace(
         HighRisk(), behaviours=["smoking_ever", "hash_ever"], debut_ages={"smoking_ever": "smoking_debut_age", "hash_ever": "hash_debut_age"}
     )
-    assert read.as_dict()["disclosure"]["min_cell"] == 10
+    assert dataclasses.asdict(read)["disclosure"]["min_cell"] == 10
 
 
 def test_unknown_names_are_ignored_outside_the_blocks_of_numbers_and_comparators():

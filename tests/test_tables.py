@@ -6,7 +6,6 @@ modules' column lists are the models' own."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 import sys
 
@@ -108,15 +107,6 @@ def test_the_modules_column_lists_are_the_models():
     assert comparators.COLUMNS == columns(tables.Comparators)
     assert columns(tables.Differences) == ["report_year", *comparators.DIFFERENCE_COLUMNS]  # comparators.Difference's fields
     assert results.TABLES == tuple(MODELS)
-
-
-@pytest.fixture
-def processed(demo_dirs, tmp_path):
-    """A private copy of the demo's processed data, so results can be written into it."""
-    _, source = demo_dirs
-    copy = tmp_path / "processed"
-    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(results.FOLDER))
-    return copy
 
 
 @pytest.mark.slow

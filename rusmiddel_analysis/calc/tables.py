@@ -222,9 +222,7 @@ class Assessment(ResultTable):
     p_goal_met: Series[float] = _in("verdict")
     p_on_track: Series[float] = _in("verdict")
     source_kind: Series[str] = _in("verdict", nullable=False)
-    beyond_normal_variation: Series[object] = _in(
-        "verdict",
-    )
+    beyond_normal_variation: Series[object] = _in("verdict")
     change_basis: Series[str] = _in("verdict")
     design_df: Series[float] = _in("carried")
     baseline_measured: Series[float] = _in("carried")

@@ -154,10 +154,6 @@ class StrategySettings:
     source_kinds: dict[str, str] = field(default_factory=dict)
     comparators: Comparators = field(default_factory=Comparators)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The settings as plain data (nested dicts and lists), for whatever needs a mapping."""
-        return dataclasses.asdict(self)
-
 
 # --- the guards: one rule each -------------------------------------------------------------------
 
